@@ -1,0 +1,16 @@
+#pragma once
+
+#include <cstdint>
+
+#include "core/bytes.h"
+
+namespace runnel::broker {
+
+// CRC-32C (Castagnoli), the checksum of Kafka record batches (magic v2): computed over the
+// batch from the attributes field to its end.
+std::uint32_t crc32c(BytesView data);
+
+// Continues a CRC-32C over more bytes: crc32c_extend(crc32c(a), b) == crc32c(a + b).
+std::uint32_t crc32c_extend(std::uint32_t crc, BytesView data);
+
+}  // namespace runnel::broker

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Runnel needs to build, test and run, and nothing else.
+# Idempotent: installs only what is missing. As root it runs apt-get; otherwise it prints
+# the one command that would, and fails.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build ccache pkg-config
+  # libraries
+  libboost-dev libprotobuf-dev protobuf-compiler librocksdb-dev librdkafka-dev
+  libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev libfmt-dev libcli11-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # independent Kafka clients the integration tests drive
+  kcat python3 python3-kafka python3-confluent-kafka
+  # the protocol fuzzer (libFuzzer ships with clang's runtime)
+  clang libclang-rt-14-dev
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Runnel needs these Debian packages, which are not installed:" >&2
+  echo "  ${missing[*]}" >&2
+  echo "Install them as root, then run this command again:" >&2
+  echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "Installing ${#missing[@]} Debian package(s): ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "Dependencies installed."

@@ -1,0 +1,88 @@
+#include "core/protobuf_serde.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/core/test_messages.pb.h"
+
+namespace runnel {
+namespace {
+
+using test::Payment;
+
+Payment sample_payment() {
+  Payment p;
+  p.set_card_id("card-0042");
+  p.set_amount_cents(123456);
+  p.set_latitude(52.52);
+  p.mutable_merchant()->set_name("Kiosk");
+  p.mutable_merchant()->set_country("DE");
+  p.add_tags("online");
+  p.add_tags("first-use");
+  return p;
+}
+
+MATCHER_P(ProtoEquals, expected, "") {
+  return arg.SerializeAsString() == expected.SerializeAsString();
+}
+
+TEST(ProtobufSerdeTest, NameCarriesTheMessageType) {
+  EXPECT_EQ(ProtobufSerde<Payment>().name(), "protobuf(runnel.test.Payment)");
+}
+
+TEST(ProtobufSerdeTest, RoundTripsAMessage) {
+  ProtobufSerde<Payment> serde;
+  Result<Bytes> bytes = serde.serialize(sample_payment());
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  Result<Payment> back = serde.deserialize(*bytes);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_THAT(*back, ProtoEquals(sample_payment()));
+}
+
+TEST(ProtobufSerdeTest, WritesTheStandardBinaryEncoding) {
+  Payment p;
+  p.set_card_id("ab");
+  p.set_amount_cents(300);
+  // field 1, wire type 2, length 2, "ab"; field 2, wire type 0, varint 300 = ac 02.
+  EXPECT_EQ(to_hex(*ProtobufSerde<Payment>().serialize(p)), "0a02616210ac02");
+}
+
+TEST(ProtobufSerdeTest, EmptyPayloadIsADefaultMessageAndNullIsNull) {
+  ProtobufSerde<Payment> serde;
+  Result<std::optional<Payment>> empty = serde.deserialize_nullable(BytesView());
+  ASSERT_TRUE(empty.ok());
+  ASSERT_TRUE(empty->has_value());
+  EXPECT_EQ((*empty)->card_id(), "");
+
+  Result<std::optional<Payment>> null = serde.deserialize_nullable(std::nullopt);
+  ASSERT_TRUE(null.ok());
+  EXPECT_FALSE(null->has_value());
+}
+
+TEST(ProtobufSerdeTest, CorruptInputNamesTheSerdeAndTheByteCount) {
+  ProtobufSerde<Payment> serde;
+  // A length-delimited field claiming 100 bytes with only 1 present.
+  Bytes truncated{0x0a, 0x64, 0x41};
+  Result<Payment> result = serde.deserialize(truncated);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), StatusCode::kCorruption);
+  EXPECT_EQ(result.status().message(), "protobuf(runnel.test.Payment) serde: cannot parse 3 bytes");
+}
+
+TEST(ProtobufSerdeTest, TruncationAtEveryByteNeverCrashes) {
+  ProtobufSerde<Payment> serde;
+  Bytes full = *serde.serialize(sample_payment());
+  for (std::size_t n = 0; n < full.size(); ++n) {
+    Result<Payment> partial = serde.deserialize(full.view().subview(0, n));
+    if (partial.ok()) {
+      EXPECT_NE(partial->SerializeAsString(), sample_payment().SerializeAsString());
+    }
+  }
+}
+
+TEST(ProtobufSerdeTest, IsTheDefaultSerdeForMessages) {
+  static_assert(std::is_same_v<DefaultSerde<Payment>::type, ProtobufSerde<Payment>>);
+}
+
+}  // namespace
+}  // namespace runnel
