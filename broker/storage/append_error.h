@@ -1,0 +1,20 @@
+#pragma once
+
+#include <cstdint>
+
+namespace runnel::broker {
+
+// Why an append was refused. The values are Kafka's error codes, so that a request handler
+// can send them as they are.
+enum class AppendError : int16_t {
+  kNone = 0,
+  kCorruptMessage = 2,    // bad lengths or CRC, unknown compression codec
+  kMessageTooLarge = 10,  // a batch above the topic's max.message.bytes
+  kRecordListTooLarge = 18,
+  kInvalidTimestamp = 32,
+  kUnsupportedForMessageFormat = 43,  // magic 0 or 1: only record batches (v2) are stored
+  kKafkaStorageError = 56,            // the disk refused the write (full, I/O error)
+  kInvalidRecord = 87,                // a control batch from a client, inconsistent counts
+};
+
+}  // namespace runnel::broker

@@ -1,0 +1,260 @@
+#include "broker/storage/log.h"
+
+#include <algorithm>
+#include <mutex>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/big_endian.h"
+#include "core/log.h"
+
+namespace runnel::broker {
+
+Log::Log(std::filesystem::path dir, TopicConfig config)
+    : dir_(std::move(dir)), config_(std::move(config)) {}
+
+Log::~Log() = default;
+
+Result<std::unique_ptr<Log>> Log::open(std::filesystem::path dir, TopicConfig config,
+                                       int64_t now_ms) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) return io_error(fmt::format("creating {}: {}", dir.string(), error.message()));
+  std::unique_ptr<Log> log(new Log(dir, std::move(config)));
+  std::vector<int64_t> bases;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() == 24 && name.ends_with(".log")) {
+      bases.push_back(std::stoll(name.substr(0, 20)));
+    } else if (name.ends_with(".tmp")) {
+      std::filesystem::remove(entry.path(), error);
+    }
+  }
+  if (error) return io_error(fmt::format("listing {}: {}", dir.string(), error.message()));
+  std::sort(bases.begin(), bases.end());
+  for (size_t i = 0; i < bases.size(); ++i) {
+    const bool last = i + 1 == bases.size();
+    uint64_t truncated = 0;
+    RUNNEL_ASSIGN_OR_RETURN(
+        auto segment,
+        Segment::open(dir, bases[i], log->config_.index_interval_bytes, last, now_ms, truncated));
+    if (truncated > 0) {
+      log::warn("recovered {}: cut {} byte(s) of torn or corrupt tail; log ends at offset {}",
+                dir.string(), truncated, segment->next_offset());
+    }
+    log->segments_.emplace(bases[i], std::move(segment));
+  }
+  if (log->segments_.empty()) {
+    RUNNEL_ASSIGN_OR_RETURN(auto segment,
+                            Segment::create(dir, 0, log->config_.index_interval_bytes, now_ms));
+    log->segments_.emplace(0, std::move(segment));
+  }
+  log->last_flush_ms_ = now_ms;
+  return log;
+}
+
+int64_t Log::log_start_offset() const {
+  std::shared_lock lock(mutex_);
+  if (segments_.empty()) return 0;
+  return segments_.begin()->second->base_offset();
+}
+
+int64_t Log::log_end_offset() const {
+  std::shared_lock lock(mutex_);
+  if (segments_.empty()) return 0;
+  return active().next_offset();
+}
+
+uint64_t Log::size_bytes() const {
+  std::shared_lock lock(mutex_);
+  uint64_t total = 0;
+  for (const auto& [base, segment] : segments_) total += segment->size();
+  return total;
+}
+
+size_t Log::segment_count() const {
+  std::shared_lock lock(mutex_);
+  return segments_.size();
+}
+
+void Log::set_config(TopicConfig config) {
+  std::unique_lock lock(mutex_);
+  config_ = std::move(config);
+}
+
+Status Log::roll(int64_t now_ms) {
+  const int64_t base = active().next_offset();
+  RUNNEL_ASSIGN_OR_RETURN(auto segment,
+                          Segment::create(dir_, base, config_.index_interval_bytes, now_ms));
+  // The finished segment will not change again: make it durable before moving on, as Kafka
+  // does, so that a power loss can only affect the active segment.
+  if (Status flushed = active().flush(); !flushed.ok()) {
+    log::warn("{}: flushing a rolled segment: {}", dir_.string(), flushed.to_string());
+  }
+  segments_.emplace(base, std::move(segment));
+  return ok_status();
+}
+
+AppendResult Log::append(BytesView records, int64_t now_ms) {
+  std::unique_lock lock(mutex_);
+  AppendResult result;
+  if (segments_.empty()) {
+    result.error = AppendError::kKafkaStorageError;
+    result.message = "the partition was deleted";
+    return result;
+  }
+  result.log_start_offset = segments_.begin()->second->base_offset();
+  BatchValidation validation = validate_produced_batches(records, config_.max_message_bytes);
+  if (validation.error != AppendError::kNone) {
+    result.error = validation.error;
+    result.message = std::move(validation.message);
+    return result;
+  }
+
+  // Assign offsets by rewriting each batch's baseOffset, which the CRC does not cover. With
+  // LogAppendTime, also stamp maxTimestamp and the timestamp-type bit and recompute the CRC.
+  Bytes stored(records);
+  std::vector<RecordBatchHeader> headers;
+  headers.reserve(validation.batches.size());
+  int64_t next = active().next_offset();
+  result.base_offset = next;
+  const bool append_time = config_.log_append_time();
+  for (const BatchInBlob& batch : validation.batches) {
+    uint8_t* at = stored.data() + batch.position;
+    RecordBatchHeader header = batch.header;
+    header.base_offset = next;
+    store_big_endian<int64_t>(at + RecordBatchHeader::kBaseOffsetAt, next);
+    if (append_time) {
+      header.attributes =
+          static_cast<int16_t>(header.attributes | RecordBatchHeader::kLogAppendTimeFlag);
+      header.max_timestamp = now_ms;
+      store_big_endian<int16_t>(at + RecordBatchHeader::kAttributesAt, header.attributes);
+      store_big_endian<int64_t>(at + RecordBatchHeader::kMaxTimestampAt, now_ms);
+      store_big_endian<uint32_t>(at + RecordBatchHeader::kCrcAt,
+                                 record_batch_crc(BytesView(at, header.total_size())));
+    }
+    next = header.last_offset() + 1;
+    headers.push_back(header);
+  }
+  result.last_offset = next - 1;
+  if (append_time) result.log_append_time_ms = now_ms;
+
+  Segment& current = active();
+  const bool too_big =
+      current.size() + stored.size() > static_cast<uint64_t>(config_.segment_bytes);
+  const bool too_old = now_ms - current.first_timestamp() >= config_.segment_ms;
+  // Relative offsets and positions in the indexes are 32-bit.
+  const bool index_full =
+      next - current.base_offset() > INT32_MAX || current.size() + stored.size() > UINT32_MAX;
+  if (!current.empty() && (too_big || too_old || index_full)) {
+    if (Status rolled = roll(now_ms); !rolled.ok()) {
+      result.error = AppendError::kKafkaStorageError;
+      result.message = rolled.to_string();
+      return result;
+    }
+  }
+  if (Status written = active().append(stored.view(), headers); !written.ok()) {
+    log::error("{}: append failed: {}", dir_.string(), written.to_string());
+    result.error = AppendError::kKafkaStorageError;
+    result.message = written.to_string();
+    result.base_offset = result.last_offset = -1;
+    return result;
+  }
+  unflushed_messages_ += next - result.base_offset;
+  if (unflushed_messages_ >= config_.flush_messages ||
+      (config_.flush_ms != TopicConfig::kNever && now_ms - last_flush_ms_ >= config_.flush_ms)) {
+    if (Status flushed = flush_locked(); !flushed.ok()) {
+      // The records are written but not known to be durable: tell the producer, which retries.
+      result.error = AppendError::kKafkaStorageError;
+      result.message = flushed.to_string();
+      return result;
+    }
+    last_flush_ms_ = now_ms;
+  }
+  return result;
+}
+
+Result<ReadResult> Log::read(int64_t offset, int32_t max_bytes) const {
+  std::shared_lock lock(mutex_);
+  ReadResult result;
+  if (segments_.empty()) return not_found_error("the partition was deleted");
+  result.log_start_offset = segments_.begin()->second->base_offset();
+  result.high_watermark = active().next_offset();
+  if (offset < result.log_start_offset || offset > result.high_watermark) {
+    return out_of_range_error(fmt::format("offset {} is outside [{}, {}] of {}", offset,
+                                          result.log_start_offset, result.high_watermark,
+                                          dir_.filename().string()));
+  }
+  auto it = segments_.upper_bound(offset);
+  --it;  // The segment whose base is <= offset: exists since offset >= the first base.
+  for (; it != segments_.end(); ++it) {
+    RUNNEL_ASSIGN_OR_RETURN(result.records, it->second->read(offset, max_bytes));
+    if (!result.records.empty()) break;
+  }
+  return result;
+}
+
+Result<std::optional<std::pair<int64_t, int64_t>>> Log::offset_for_timestamp(
+    int64_t timestamp) const {
+  std::shared_lock lock(mutex_);
+  for (const auto& [base, segment] : segments_) {
+    RUNNEL_ASSIGN_OR_RETURN(auto found, segment->find_timestamp(timestamp));
+    if (found) return found;
+  }
+  return std::optional<std::pair<int64_t, int64_t>>();
+}
+
+Result<int> Log::enforce_retention(int64_t now_ms) {
+  std::unique_lock lock(mutex_);
+  int deleted = 0;
+  if (segments_.empty()) return deleted;
+  uint64_t total = 0;
+  for (const auto& [base, segment] : segments_) total += segment->size();
+  while (segments_.size() > 1) {
+    Segment& oldest = *segments_.begin()->second;
+    const bool expired = config_.retention_ms >= 0 && oldest.max_timestamp() >= 0 &&
+                         now_ms - oldest.max_timestamp() > config_.retention_ms;
+    const bool over_size = config_.retention_bytes >= 0 &&
+                           total - oldest.size() >= static_cast<uint64_t>(config_.retention_bytes);
+    const bool empty_and_old = oldest.empty();
+    if (!expired && !over_size && !empty_and_old) break;
+    total -= oldest.size();
+    log::info("retention: deleting segment {} of {} ({} bytes, newest record at {} ms)",
+              oldest.base_offset(), dir_.filename().string(), oldest.size(),
+              oldest.max_timestamp());
+    RUNNEL_RETURN_IF_ERROR(oldest.remove());
+    segments_.erase(segments_.begin());
+    ++deleted;
+  }
+  if (config_.flush_ms != TopicConfig::kNever && unflushed_messages_ > 0 &&
+      now_ms - last_flush_ms_ >= config_.flush_ms) {
+    RUNNEL_RETURN_IF_ERROR(flush_locked());
+    last_flush_ms_ = now_ms;
+  }
+  return deleted;
+}
+
+Status Log::flush_locked() {
+  RUNNEL_RETURN_IF_ERROR(active().flush());
+  unflushed_messages_ = 0;
+  return ok_status();
+}
+
+Status Log::flush() {
+  std::unique_lock lock(mutex_);
+  if (segments_.empty()) return ok_status();
+  return flush_locked();
+}
+
+Status Log::remove() {
+  std::unique_lock lock(mutex_);
+  for (auto& [base, segment] : segments_) RUNNEL_RETURN_IF_ERROR(segment->remove());
+  segments_.clear();
+  std::error_code error;
+  std::filesystem::remove_all(dir_, error);
+  if (error) return io_error(fmt::format("deleting {}: {}", dir_.string(), error.message()));
+  return ok_status();
+}
+
+}  // namespace runnel::broker

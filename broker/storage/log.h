@@ -1,0 +1,91 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <utility>
+
+#include "broker/storage/append_error.h"
+#include "broker/storage/segment.h"
+#include "broker/storage/topic_config.h"
+#include "core/bytes.h"
+#include "core/result.h"
+
+namespace runnel::broker {
+
+struct AppendResult {
+  AppendError error = AppendError::kNone;
+  std::string message;       // why, when error != kNone
+  int64_t base_offset = -1;  // offset given to the first record appended
+  int64_t last_offset = -1;
+  int64_t log_append_time_ms = -1;  // -1 unless the topic uses LogAppendTime
+  int64_t log_start_offset = 0;
+};
+
+struct ReadResult {
+  Bytes records;               // whole batches, the first containing the offset asked for
+  int64_t high_watermark = 0;  // the log end offset: every append is committed on one node
+  int64_t log_start_offset = 0;
+};
+
+// One partition: a directory of segments holding record batches as producers sent them,
+// with offsets assigned. Appends are serialized; reads run concurrently with each other and
+// see only whole, completed appends.
+//
+// Durability (docs/DURABILITY.md): an append returns once its bytes are written to the file
+// (the page cache), which survives the process being killed; it is fsynced only when the
+// topic's flush.messages or flush.ms say so, or by flush().
+class Log {
+ public:
+  // Opens the partition in `dir` (creating it when missing). The last segment is recovered:
+  // a torn or corrupt tail is cut at the last valid batch.
+  static Result<std::unique_ptr<Log>> open(std::filesystem::path dir, TopicConfig config,
+                                           int64_t now_ms);
+  ~Log();
+
+  // Validates `records` (a producer's batches), assigns offsets, and writes them. On any
+  // error nothing is written and the offsets do not move.
+  AppendResult append(BytesView records, int64_t now_ms);
+
+  // Whole batches from the one containing `offset`, at most `max_bytes` except that at least
+  // one whole batch is returned when there is one (KIP-74). offset == log end: empty.
+  // out_of_range_error below the log start or above the log end.
+  Result<ReadResult> read(int64_t offset, int32_t max_bytes) const;
+
+  int64_t log_start_offset() const;
+  int64_t log_end_offset() const;
+  uint64_t size_bytes() const;
+  size_t segment_count() const;
+
+  // The first batch with max timestamp >= `timestamp`: (its base offset, its max timestamp).
+  Result<std::optional<std::pair<int64_t, int64_t>>> offset_for_timestamp(int64_t timestamp) const;
+
+  void set_config(TopicConfig config);
+  // Deletes whole old segments past retention.ms / retention.bytes (never the active one),
+  // advancing the log start offset; fsyncs when flush.ms has passed. Returns segments deleted.
+  Result<int> enforce_retention(int64_t now_ms);
+  Status flush();
+  // Closes and deletes every file and the directory.
+  Status remove();
+
+  const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  Log(std::filesystem::path dir, TopicConfig config);
+  Status roll(int64_t now_ms);
+  Status flush_locked();
+  Segment& active() const { return *segments_.rbegin()->second; }
+
+  const std::filesystem::path dir_;
+  mutable std::shared_mutex mutex_;
+  TopicConfig config_;
+  std::map<int64_t, std::unique_ptr<Segment>> segments_;  // by base offset; never empty
+  int64_t unflushed_messages_ = 0;
+  int64_t last_flush_ms_ = 0;
+};
+
+}  // namespace runnel::broker

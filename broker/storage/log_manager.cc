@@ -1,0 +1,252 @@
+#include "broker/storage/log_manager.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "broker/storage/topic_metadata.pb.h"
+#include "core/log.h"
+
+namespace runnel::broker {
+namespace {
+
+constexpr const char* kMetadataFile = "topics.meta";
+
+Status fsync_path(const std::filesystem::path& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) return io_error(fmt::format("open {}: {}", path.string(), std::strerror(errno)));
+  const int synced = ::fsync(fd);
+  ::close(fd);
+  if (synced != 0)
+    return io_error(fmt::format("fsync {}: {}", path.string(), std::strerror(errno)));
+  return ok_status();
+}
+
+}  // namespace
+
+LogManager::LogManager(std::filesystem::path data_dir, TopicConfig defaults, Clock& clock)
+    : data_dir_(std::move(data_dir)), defaults_(std::move(defaults)), clock_(clock) {}
+
+LogManager::~LogManager() = default;
+
+std::filesystem::path LogManager::partition_dir(const std::string& topic, int32_t partition) const {
+  return data_dir_ / fmt::format("{}-{}", topic, partition);
+}
+
+Result<std::unique_ptr<LogManager>> LogManager::open(std::filesystem::path data_dir,
+                                                     TopicConfig defaults, Clock& clock) {
+  std::error_code error;
+  std::filesystem::create_directories(data_dir, error);
+  if (error) return io_error(fmt::format("creating {}: {}", data_dir.string(), error.message()));
+  std::unique_ptr<LogManager> manager(
+      new LogManager(std::move(data_dir), std::move(defaults), clock));
+  RUNNEL_RETURN_IF_ERROR(manager->load());
+  return manager;
+}
+
+Status LogManager::load() {
+  const auto path = data_dir_ / kMetadataFile;
+  storage::TopicRegistry registry;
+  if (std::filesystem::exists(path)) {
+    std::ifstream in(path, std::ios::binary);
+    if (!registry.ParseFromIstream(&in)) {
+      return corruption_error(fmt::format("{} does not parse as topic metadata", path.string()));
+    }
+  }
+  std::set<std::string> known_dirs;
+  for (const auto& meta : registry.topics()) {
+    std::map<std::string, std::string> overrides(meta.config_overrides().begin(),
+                                                 meta.config_overrides().end());
+    auto config = defaults_.with_overrides(overrides);
+    if (!config.ok()) return config.status().with_context("topic " + meta.name());
+    Topic topic{.info = TopicInfo{.name = meta.name(),
+                                  .partitions = meta.partitions(),
+                                  .config = *config,
+                                  .overrides = overrides},
+                .created_ms = meta.created_ms(),
+                .logs = {}};
+    for (int32_t p = 0; p < meta.partitions(); ++p) {
+      known_dirs.insert(partition_dir(meta.name(), p).filename().string());
+      RUNNEL_ASSIGN_OR_RETURN(auto log,
+                              Log::open(partition_dir(meta.name(), p), *config, clock_.now_ms()));
+      topic.logs.push_back(std::move(log));
+    }
+    topics_.emplace(meta.name(), std::move(topic));
+  }
+  // Partition directories no topic names: a create or delete that a crash interrupted.
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(data_dir_, error)) {
+    if (!entry.is_directory()) continue;
+    const std::string name = entry.path().filename().string();
+    if (known_dirs.contains(name)) continue;
+    log::warn("removing {}: no topic in {} owns it (an interrupted create or delete)",
+              entry.path().string(), kMetadataFile);
+    std::filesystem::remove_all(entry.path(), error);
+  }
+  return ok_status();
+}
+
+Status LogManager::persist_locked() const {
+  storage::TopicRegistry registry;
+  for (const auto& [name, topic] : topics_) {
+    auto* meta = registry.add_topics();
+    meta->set_name(name);
+    meta->set_partitions(topic.info.partitions);
+    meta->set_created_ms(topic.created_ms);
+    for (const auto& [key, value] : topic.info.overrides)
+      (*meta->mutable_config_overrides())[key] = value;
+  }
+  const auto path = data_dir_ / kMetadataFile;
+  const auto temporary = data_dir_ / (std::string(kMetadataFile) + ".tmp");
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    if (!registry.SerializeToOstream(&out) || !out.flush()) {
+      return io_error(fmt::format("writing {} failed (disk full?)", temporary.string()));
+    }
+  }
+  RUNNEL_RETURN_IF_ERROR(fsync_path(temporary, O_RDONLY));
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error) return io_error(fmt::format("renaming {}: {}", temporary.string(), error.message()));
+  return fsync_path(data_dir_, O_RDONLY | O_DIRECTORY);
+}
+
+Status LogManager::create_topic(const std::string& name, int32_t partitions,
+                                const std::map<std::string, std::string>& config_overrides,
+                                bool validate_only) {
+  RUNNEL_RETURN_IF_ERROR(validate_topic_name(name));
+  if (partitions < 1) {
+    return invalid_argument_error(
+        fmt::format("{} partitions: a topic needs at least 1", partitions));
+  }
+  RUNNEL_ASSIGN_OR_RETURN(TopicConfig config, defaults_.with_overrides(config_overrides));
+  std::unique_lock lock(mutex_);
+  if (topics_.contains(name)) {
+    return already_exists_error(fmt::format("topic '{}' already exists", name));
+  }
+  if (validate_only) return ok_status();
+  Topic topic{.info = TopicInfo{.name = name,
+                                .partitions = partitions,
+                                .config = config,
+                                .overrides = config_overrides},
+              .created_ms = clock_.now_ms(),
+              .logs = {}};
+  for (int32_t p = 0; p < partitions; ++p) {
+    RUNNEL_ASSIGN_OR_RETURN(auto log, Log::open(partition_dir(name, p), config, clock_.now_ms()));
+    topic.logs.push_back(std::move(log));
+  }
+  topics_.emplace(name, std::move(topic));
+  if (Status persisted = persist_locked(); !persisted.ok()) {
+    for (auto& log : topics_[name].logs) (void)log->remove();
+    topics_.erase(name);
+    return persisted;
+  }
+  return ok_status();
+}
+
+Status LogManager::delete_topic(const std::string& name) {
+  std::unique_lock lock(mutex_);
+  auto it = topics_.find(name);
+  if (it == topics_.end()) return not_found_error(fmt::format("topic '{}' does not exist", name));
+  Topic topic = std::move(it->second);
+  topics_.erase(it);
+  if (Status persisted = persist_locked(); !persisted.ok()) {
+    topics_.emplace(name, std::move(topic));
+    return persisted;
+  }
+  for (auto& log : topic.logs) {
+    if (Status removed = log->remove(); !removed.ok()) {
+      log::warn("deleting topic '{}': {}", name, removed.to_string());
+    }
+  }
+  return ok_status();
+}
+
+Status LogManager::create_partitions(const std::string& name, int32_t new_total,
+                                     bool validate_only) {
+  std::unique_lock lock(mutex_);
+  auto it = topics_.find(name);
+  if (it == topics_.end()) return not_found_error(fmt::format("topic '{}' does not exist", name));
+  Topic& topic = it->second;
+  if (new_total <= topic.info.partitions) {
+    return invalid_argument_error(fmt::format("topic '{}' has {} partitions; {} is not more", name,
+                                              topic.info.partitions, new_total));
+  }
+  if (validate_only) return ok_status();
+  const int32_t old_total = topic.info.partitions;
+  for (int32_t p = old_total; p < new_total; ++p) {
+    RUNNEL_ASSIGN_OR_RETURN(auto log,
+                            Log::open(partition_dir(name, p), topic.info.config, clock_.now_ms()));
+    topic.logs.push_back(std::move(log));
+  }
+  topic.info.partitions = new_total;
+  if (Status persisted = persist_locked(); !persisted.ok()) {
+    for (int32_t p = old_total; p < new_total; ++p) (void)topic.logs[p]->remove();
+    topic.logs.resize(old_total);
+    topic.info.partitions = old_total;
+    return persisted;
+  }
+  return ok_status();
+}
+
+std::vector<TopicInfo> LogManager::list_topics() const {
+  std::shared_lock lock(mutex_);
+  std::vector<TopicInfo> result;
+  for (const auto& [name, topic] : topics_) result.push_back(topic.info);
+  return result;
+}
+
+std::optional<TopicInfo> LogManager::describe_topic(const std::string& name) const {
+  std::shared_lock lock(mutex_);
+  auto it = topics_.find(name);
+  if (it == topics_.end()) return std::nullopt;
+  return it->second.info;
+}
+
+std::shared_ptr<Log> LogManager::log(const std::string& topic, int32_t partition) const {
+  std::shared_lock lock(mutex_);
+  auto it = topics_.find(topic);
+  if (it == topics_.end() || partition < 0 || partition >= it->second.info.partitions) {
+    return nullptr;
+  }
+  return it->second.logs[static_cast<size_t>(partition)];
+}
+
+void LogManager::run_retention() {
+  std::vector<std::shared_ptr<Log>> logs;
+  {
+    std::shared_lock lock(mutex_);
+    for (const auto& [name, topic] : topics_)
+      logs.insert(logs.end(), topic.logs.begin(), topic.logs.end());
+  }
+  const int64_t now = clock_.now_ms();
+  for (const auto& log : logs) {
+    auto deleted = log->enforce_retention(now);
+    if (!deleted.ok())
+      log::warn("retention of {}: {}", log->dir().string(), deleted.status().to_string());
+  }
+}
+
+Status LogManager::flush_all() {
+  std::vector<std::shared_ptr<Log>> logs;
+  {
+    std::shared_lock lock(mutex_);
+    for (const auto& [name, topic] : topics_)
+      logs.insert(logs.end(), topic.logs.begin(), topic.logs.end());
+  }
+  Status first_error;
+  for (const auto& log : logs) {
+    Status flushed = log->flush();
+    if (!flushed.ok() && first_error.ok()) first_error = flushed;
+  }
+  return first_error;
+}
+
+}  // namespace runnel::broker

@@ -1,0 +1,129 @@
+#include "broker/storage/record_batch.h"
+
+#include <fmt/format.h>
+
+#include "broker/storage/crc32c.h"
+#include "core/big_endian.h"
+
+namespace runnel::broker {
+
+RecordBatchHeader RecordBatchHeader::parse(BytesView bytes) {
+  const uint8_t* p = bytes.data();
+  RecordBatchHeader h;
+  h.base_offset = load_big_endian<int64_t>(p + 0);
+  h.batch_length = load_big_endian<int32_t>(p + 8);
+  h.partition_leader_epoch = load_big_endian<int32_t>(p + 12);
+  h.magic = static_cast<int8_t>(p[16]);
+  h.crc = load_big_endian<uint32_t>(p + 17);
+  h.attributes = load_big_endian<int16_t>(p + 21);
+  h.last_offset_delta = load_big_endian<int32_t>(p + 23);
+  h.base_timestamp = load_big_endian<int64_t>(p + 27);
+  h.max_timestamp = load_big_endian<int64_t>(p + 35);
+  h.producer_id = load_big_endian<int64_t>(p + 43);
+  h.producer_epoch = load_big_endian<int16_t>(p + 51);
+  h.base_sequence = load_big_endian<int32_t>(p + 53);
+  h.record_count = load_big_endian<int32_t>(p + 57);
+  return h;
+}
+
+uint32_t record_batch_crc(BytesView batch) {
+  return crc32c(batch.subview(RecordBatchHeader::kAttributesAt));
+}
+
+namespace {
+
+BatchValidation refuse(AppendError error, std::string message) {
+  return BatchValidation{.error = error, .message = std::move(message), .batches = {}};
+}
+
+}  // namespace
+
+BatchValidation validate_produced_batches(BytesView records, int32_t max_message_bytes) {
+  BatchValidation result;
+  size_t position = 0;
+  int index = 0;
+  if (records.empty()) return refuse(AppendError::kInvalidRecord, "no record batch in request");
+  while (position < records.size()) {
+    const size_t left = records.size() - position;
+    if (left <= RecordBatchHeader::kMagicAt) {
+      return refuse(
+          AppendError::kCorruptMessage,
+          fmt::format("batch {}: {} trailing byte(s), too short for a batch", index, left));
+    }
+    const uint8_t* at = records.data() + position;
+    const int8_t magic = static_cast<int8_t>(at[RecordBatchHeader::kMagicAt]);
+    if (magic != 2) {
+      return refuse(AppendError::kUnsupportedForMessageFormat,
+                    fmt::format("batch {}: message format v{} is not accepted; runneld stores "
+                                "record batches (magic 2) only",
+                                index, magic));
+    }
+    if (left < RecordBatchHeader::kSize) {
+      return refuse(AppendError::kCorruptMessage,
+                    fmt::format("batch {}: {} byte(s), shorter than a batch header", index, left));
+    }
+    const RecordBatchHeader header = RecordBatchHeader::parse(BytesView(at, left));
+    if (header.batch_length <
+            static_cast<int32_t>(RecordBatchHeader::kSize - RecordBatchHeader::kLogOverhead) ||
+        header.total_size() > left) {
+      return refuse(AppendError::kCorruptMessage,
+                    fmt::format("batch {}: batch length {} does not fit the {} byte(s) sent", index,
+                                header.batch_length, left));
+    }
+    const BytesView batch(at, header.total_size());
+    if (record_batch_crc(batch) != header.crc) {
+      return refuse(AppendError::kCorruptMessage,
+                    fmt::format("batch {}: CRC32C mismatch (stored {:#010x}, computed {:#010x})",
+                                index, header.crc, record_batch_crc(batch)));
+    }
+    if ((header.attributes & RecordBatchHeader::kCompressionMask) > 4) {
+      return refuse(AppendError::kCorruptMessage,
+                    fmt::format("batch {}: unknown compression codec {}", index,
+                                header.attributes & RecordBatchHeader::kCompressionMask));
+    }
+    if (header.is_control()) {
+      return refuse(AppendError::kInvalidRecord,
+                    fmt::format("batch {}: control batches are written by the broker, not "
+                                "by producers",
+                                index));
+    }
+    if (header.record_count <= 0 || header.last_offset_delta != header.record_count - 1) {
+      return refuse(AppendError::kInvalidRecord,
+                    fmt::format("batch {}: {} record(s) but last offset delta {}", index,
+                                header.record_count, header.last_offset_delta));
+    }
+    if (header.total_size() > static_cast<size_t>(max_message_bytes)) {
+      return refuse(AppendError::kMessageTooLarge,
+                    fmt::format("batch {}: {} bytes, above max.message.bytes {}", index,
+                                header.total_size(), max_message_bytes));
+    }
+    result.batches.push_back(BatchInBlob{.position = position, .header = header});
+    position += header.total_size();
+    ++index;
+  }
+  return result;
+}
+
+Result<RecordBatchHeader> check_stored_batch(BytesView bytes) {
+  if (bytes.size() < RecordBatchHeader::kSize) {
+    return corruption_error(
+        fmt::format("{} byte(s) left, shorter than a batch header", bytes.size()));
+  }
+  const RecordBatchHeader header = RecordBatchHeader::parse(bytes);
+  if (header.magic != 2) return corruption_error(fmt::format("magic {}", header.magic));
+  if (header.batch_length <
+          static_cast<int32_t>(RecordBatchHeader::kSize - RecordBatchHeader::kLogOverhead) ||
+      header.total_size() > bytes.size()) {
+    return corruption_error(
+        fmt::format("batch length {} with {} byte(s) left", header.batch_length, bytes.size()));
+  }
+  if (record_batch_crc(bytes.subview(0, header.total_size())) != header.crc) {
+    return corruption_error("CRC32C mismatch");
+  }
+  if (header.last_offset_delta < 0) {
+    return corruption_error(fmt::format("last offset delta {}", header.last_offset_delta));
+  }
+  return header;
+}
+
+}  // namespace runnel::broker

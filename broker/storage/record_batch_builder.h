@@ -1,0 +1,49 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "broker/storage/record_batch.h"
+#include "core/bytes.h"
+#include "core/headers.h"
+
+namespace runnel::broker {
+
+// Builds one uncompressed record batch (magic v2) the way a producer does: records with
+// nullable keys and values, timestamps and headers, varint-encoded, base offset 0 (the broker
+// assigns offsets), CRC32C filled in. Used by tests, by the broker for the batches it writes
+// itself, and by the runtime.
+class RecordBatchBuilder {
+ public:
+  explicit RecordBatchBuilder(int64_t base_timestamp_ms) : base_timestamp_(base_timestamp_ms) {}
+
+  RecordBatchBuilder& add(const NullableBytes& key, const NullableBytes& value,
+                          int64_t timestamp_ms, const Headers& headers);
+
+  size_t record_count() const { return static_cast<size_t>(count_); }
+
+  // The finished batch. The builder may not be used afterwards.
+  Bytes build();
+
+ private:
+  int64_t base_timestamp_;
+  int64_t max_timestamp_ = -1;
+  int32_t count_ = 0;
+  Bytes records_;
+};
+
+// One record decoded from an uncompressed batch.
+struct DecodedRecord {
+  int64_t offset;
+  int64_t timestamp_ms;
+  NullableBytes key;
+  NullableBytes value;
+  Headers headers;
+};
+
+// Decodes the records of an uncompressed batch (tests, the future compactor, debugging).
+// Compressed batches get an unsupported_error: the broker never decompresses.
+Result<std::vector<DecodedRecord>> decode_uncompressed_batch(BytesView batch);
+
+}  // namespace runnel::broker

@@ -1,0 +1,87 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "broker/storage/record_batch.h"
+#include "broker/storage/segment_index.h"
+#include "core/bytes.h"
+#include "core/result.h"
+
+namespace runnel::broker {
+
+// One file of a partition's log, `<base offset, 20 digits>.log`, with its indexes. Holds
+// whole record batches back to back, exactly as stored (base offsets assigned).
+//
+// Not thread-safe by itself: Log serializes appends and lets reads run concurrently with
+// each other (pread does not move a file position) but not with appends.
+class Segment {
+ public:
+  // A new, empty segment. Fails if its files exist already.
+  static Result<std::unique_ptr<Segment>> create(const std::filesystem::path& dir,
+                                                 int64_t base_offset, int32_t index_interval_bytes,
+                                                 int64_t now_ms);
+  // An existing segment. With `recover`, every batch is checked (lengths, magic, CRC32C) and
+  // the file is truncated after the last valid one — a torn or corrupt tail from a crash —
+  // and the indexes are rebuilt; `truncated_bytes` says how much was cut. Without it, the
+  // index files are used when they are consistent with the log, and rebuilt otherwise.
+  static Result<std::unique_ptr<Segment>> open(const std::filesystem::path& dir,
+                                               int64_t base_offset, int32_t index_interval_bytes,
+                                               bool recover, int64_t now_ms,
+                                               uint64_t& truncated_bytes);
+  ~Segment();
+
+  static std::filesystem::path log_path(const std::filesystem::path& dir, int64_t base_offset);
+
+  int64_t base_offset() const { return base_offset_; }
+  // One past the last offset stored here (== base_offset when empty).
+  int64_t next_offset() const { return next_offset_; }
+  uint64_t size() const { return size_; }
+  // Largest batch max-timestamp stored, -1 when empty.
+  int64_t max_timestamp() const { return max_timestamp_; }
+  // When the segment started: its first batch's max timestamp, or its creation time when
+  // empty; segment.ms rolls against it.
+  int64_t first_timestamp() const { return first_timestamp_; }
+  bool empty() const { return size_ == 0; }
+
+  // Appends `batches` (whole batches with offsets assigned, described by `headers` in order)
+  // at the end. On failure the file is cut back to its previous size: nothing partial stays.
+  Status append(BytesView batches, const std::vector<RecordBatchHeader>& headers);
+
+  // Whole batches from the one containing `offset`, at most `max_bytes` except that the
+  // first batch is returned whole whatever its size. Empty when `offset` is past the end.
+  Result<Bytes> read(int64_t offset, int32_t max_bytes) const;
+
+  // The first batch whose max timestamp is >= `timestamp`: (its base offset, its max
+  // timestamp), or nullopt if none here.
+  Result<std::optional<std::pair<int64_t, int64_t>>> find_timestamp(int64_t timestamp) const;
+
+  Status flush();
+  // Closes and deletes the segment's files.
+  Status remove();
+
+ private:
+  Segment(std::filesystem::path dir, int64_t base_offset, int32_t index_interval_bytes);
+  Status open_files(bool trust_indexes, bool& indexes_loaded);
+  // Reads batch headers from `position` to the end (checking CRCs with `verify`); cuts the
+  // file at the first bad batch when `verify`; rebuilds the indexes when `rebuild_index`.
+  Status scan(bool verify, bool rebuild_index, uint64_t& truncated_bytes);
+  Result<RecordBatchHeader> header_at(uint64_t position) const;
+  Status index_batch(const RecordBatchHeader& header, uint64_t position);
+
+  std::filesystem::path dir_;
+  int64_t base_offset_;
+  int32_t index_interval_bytes_;
+  int fd_ = -1;
+  uint64_t size_ = 0;
+  int64_t next_offset_;
+  int64_t max_timestamp_ = -1;
+  int64_t first_timestamp_ = -1;
+  uint64_t bytes_since_index_ = 0;
+  SegmentIndex index_;
+};
+
+}  // namespace runnel::broker
