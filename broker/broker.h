@@ -1,0 +1,70 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "broker/server/broker_config.h"
+#include "core/result.h"
+
+namespace runnel::broker {
+
+class LogManager;
+class AppendNotifier;
+struct BrokerContext;
+class RequestDispatcher;
+class Server;
+class PeriodicTask;
+
+// runneld as a class: the log storage under `config.data_dir`, the Kafka-protocol server on
+// `config.server.host:port` and the request handlers between them. Tests, examples and
+// applications start one in-process on port 0 and point any Kafka client at
+// bootstrap_servers():
+//
+//   BrokerConfig config;
+//   config.data_dir = temp_dir;
+//   config.server.port = 0;
+//   RUNNEL_ASSIGN_OR_RETURN(auto broker, Broker::start(config));
+//   produce_to(broker->bootstrap_servers());
+//   broker->stop();
+//
+// stop() (and the destructor) is graceful: stop accepting, let in-flight requests finish
+// (waiting fetches answer at once), flush every log, close the files.
+class Broker {
+ public:
+  static Result<std::unique_ptr<Broker>> start(BrokerConfig config);
+
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+  ~Broker();
+
+  // The bound listener (the real port when 0 was asked).
+  const std::string& host() const { return host_; }
+  uint16_t port() const { return port_; }
+  // "host:port" as clients should be told: the advertised listener.
+  std::string bootstrap_servers() const;
+
+  // Idempotent and thread-safe; returns once everything is flushed and closed.
+  void stop();
+
+ private:
+  explicit Broker(BrokerConfig config);
+
+  BrokerConfig config_;
+  std::string host_;
+  uint16_t port_ = 0;
+  // Declaration order is destruction order reversed: the server (and its threads) goes first,
+  // then what handlers use.
+  std::unique_ptr<LogManager> logs_;
+  std::unique_ptr<AppendNotifier> appends_;
+  std::unique_ptr<BrokerContext> context_;
+  std::unique_ptr<RequestDispatcher> dispatcher_;
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<PeriodicTask> retention_;
+  std::mutex stop_mutex_;
+  bool stopped_ = false;
+};
+
+}  // namespace runnel::broker

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "broker/handlers/append_notifier.h"
+#include "broker/server/broker_config.h"
+#include "broker/storage/log_manager.h"
+#include "core/clock.h"
+
+namespace runnel::broker {
+
+// How this broker names itself to clients in Metadata responses.
+struct BrokerIdentity {
+  int32_t node_id = 0;
+  std::string host;  // advertised: the address clients connect to
+  int32_t port = 0;
+  std::string cluster_id;
+};
+
+// What every request handler works on. Owned by Broker, which outlives every request; the
+// members are thread-safe, so handlers on different connections use them concurrently.
+struct BrokerContext {
+  LogManager& logs;
+  AppendNotifier& appends;
+  Clock& clock;
+  const BrokerConfig& config;
+  BrokerIdentity identity;
+};
+
+}  // namespace runnel::broker

@@ -1,0 +1,32 @@
+#include "broker/handlers/delete_topics_handler.h"
+
+#include "broker/protocol/error_code.h"
+#include "core/log.h"
+
+namespace runnel::broker {
+
+DeleteTopicsResponse handle_delete_topics(BrokerContext& context,
+                                          const DeleteTopicsRequest& request, int16_t version) {
+  (void)version;  // Served versions 0-3 name topics in topic_names.
+  DeleteTopicsResponse response;
+  for (const std::string& name : request.topic_names) {
+    DeleteTopicsResponse::DeletableTopicResult result;
+    result.name = name;
+    Status deleted = context.logs.delete_topic(name);
+    if (deleted.ok()) {
+      log::info("deleted topic '{}'", name);
+      result.error_code = static_cast<int16_t>(ErrorCode::kNone);
+    } else if (deleted.code() == StatusCode::kNotFound) {
+      result.error_code = static_cast<int16_t>(ErrorCode::kUnknownTopicOrPartition);
+    } else {
+      log::error("delete topic '{}' failed: {}", name, deleted.to_string());
+      result.error_code = static_cast<int16_t>(ErrorCode::kKafkaStorageError);
+    }
+    response.responses.push_back(std::move(result));
+  }
+  // Wake fetches waiting on the deleted partitions so they answer now.
+  context.appends.notify_appended();
+  return response;
+}
+
+}  // namespace runnel::broker

@@ -1,0 +1,16 @@
+#pragma once
+
+#include <cstdint>
+
+#include "broker/handlers/broker_context.h"
+#include "broker/protocol/generated/delete_topics_request.h"
+#include "broker/protocol/generated/delete_topics_response.h"
+
+namespace runnel::broker {
+
+// DeleteTopics: removes each named topic, its partitions and their files; an unknown name
+// gets UNKNOWN_TOPIC_OR_PARTITION. Fetches reading a deleted topic see it disappear.
+DeleteTopicsResponse handle_delete_topics(BrokerContext& context,
+                                          const DeleteTopicsRequest& request, int16_t version);
+
+}  // namespace runnel::broker

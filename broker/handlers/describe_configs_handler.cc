@@ -1,0 +1,137 @@
+#include "broker/handlers/describe_configs_handler.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "broker/protocol/error_code.h"
+
+namespace runnel::broker {
+namespace {
+
+using ResourceResult = DescribeConfigsResponse::DescribeConfigsResult;
+using Entry = DescribeConfigsResponse::DescribeConfigsResult::DescribeConfigsResourceResult;
+using Synonym = DescribeConfigsResponse::DescribeConfigsResult::DescribeConfigsResourceResult::
+    DescribeConfigsSynonym;
+
+constexpr int8_t kTopicResource = 2;
+constexpr int8_t kBrokerResource = 4;
+
+// Kafka's ConfigSource values.
+constexpr int8_t kTopicConfigSource = 1;
+constexpr int8_t kStaticBrokerConfigSource = 4;
+constexpr int8_t kDefaultConfigSource = 5;
+
+Entry make_entry(const ConfigEntry& config, int8_t source, bool include_synonyms) {
+  Entry entry;
+  entry.name = config.name;
+  entry.value = config.value;
+  entry.read_only = config.read_only;
+  entry.is_default = config.is_default;
+  entry.config_source = source;
+  entry.is_sensitive = config.is_sensitive;
+  if (include_synonyms) {
+    Synonym synonym;
+    synonym.name = config.name;
+    synonym.value = config.value;
+    synonym.source = source;
+    entry.synonyms.push_back(std::move(synonym));
+  }
+  return entry;
+}
+
+bool wanted(const DescribeConfigsRequest::DescribeConfigsResource& resource,
+            const std::string& name) {
+  if (!resource.configuration_keys.has_value()) return true;
+  const auto& keys = *resource.configuration_keys;
+  return std::find(keys.begin(), keys.end(), name) != keys.end();
+}
+
+std::vector<ConfigEntry> broker_configs(const BrokerContext& context) {
+  const BrokerConfig& config = context.config;
+  auto entry = [](std::string name, auto value) {
+    return ConfigEntry{.name = std::move(name),
+                       .value = fmt::format("{}", value),
+                       .is_default = false,
+                       .is_sensitive = false,
+                       .read_only = true};
+  };
+  return {
+      entry("broker.id", context.identity.node_id),
+      entry("log.dirs", config.data_dir.string()),
+      entry("num.partitions", config.num_partitions),
+      entry("auto.create.topics.enable", config.auto_create_topics ? "true" : "false"),
+      entry("default.replication.factor", 1),
+      entry("socket.request.max.bytes", config.server.socket_request_max_bytes),
+      entry("connections.max.idle.ms", config.server.connections_max_idle_ms),
+      entry("num.network.threads", config.server.network_threads),
+      entry("log.segment.bytes", config.log_segment_bytes),
+      entry("log.roll.ms", config.log_segment_ms),
+      entry("log.retention.ms", config.log_retention_ms),
+      entry("log.retention.bytes", config.log_retention_bytes),
+      entry("log.retention.check.interval.ms", config.retention_check_interval_ms),
+      entry("log.flush.interval.messages", config.log_flush_messages),
+      entry("log.flush.interval.ms", config.log_flush_ms),
+      entry("message.max.bytes", config.message_max_bytes),
+      entry("log.message.timestamp.type", config.log_message_timestamp_type),
+  };
+}
+
+ResourceResult describe(const BrokerContext& context,
+                        const DescribeConfigsRequest::DescribeConfigsResource& resource,
+                        bool include_synonyms) {
+  ResourceResult result;
+  result.resource_type = resource.resource_type;
+  result.resource_name = resource.resource_name;
+  result.error_code = static_cast<int16_t>(ErrorCode::kNone);
+  if (resource.resource_type == kTopicResource) {
+    auto topic = context.logs.describe_topic(resource.resource_name);
+    if (!topic) {
+      result.error_code = static_cast<int16_t>(ErrorCode::kUnknownTopicOrPartition);
+      result.error_message = fmt::format("topic '{}' does not exist", resource.resource_name);
+      return result;
+    }
+    for (const ConfigEntry& config : topic->config.describe(context.logs.defaults())) {
+      if (!wanted(resource, config.name)) continue;
+      const int8_t source = config.is_default ? kDefaultConfigSource : kTopicConfigSource;
+      result.configs.push_back(make_entry(config, source, include_synonyms));
+    }
+    return result;
+  }
+  if (resource.resource_type == kBrokerResource) {
+    const std::string own_id = std::to_string(context.identity.node_id);
+    if (!resource.resource_name.empty() && resource.resource_name != own_id) {
+      result.error_code = static_cast<int16_t>(ErrorCode::kInvalidRequest);
+      result.error_message =
+          fmt::format("unknown broker '{}': runneld is broker {}", resource.resource_name, own_id);
+      return result;
+    }
+    for (const ConfigEntry& config : broker_configs(context)) {
+      if (!wanted(resource, config.name)) continue;
+      result.configs.push_back(make_entry(config, kStaticBrokerConfigSource, include_synonyms));
+    }
+    return result;
+  }
+  result.error_code = static_cast<int16_t>(ErrorCode::kInvalidRequest);
+  result.error_message =
+      fmt::format("resource type {} is not served: runneld describes topics (2) and brokers (4)",
+                  resource.resource_type);
+  return result;
+}
+
+}  // namespace
+
+DescribeConfigsResponse handle_describe_configs(BrokerContext& context,
+                                                const DescribeConfigsRequest& request,
+                                                int16_t version) {
+  DescribeConfigsResponse response;
+  const bool include_synonyms = version >= 1 && request.include_synonyms;
+  for (const auto& resource : request.resources) {
+    response.results.push_back(describe(context, resource, include_synonyms));
+  }
+  return response;
+}
+
+}  // namespace runnel::broker

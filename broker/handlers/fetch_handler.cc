@@ -1,0 +1,180 @@
+#include "broker/handlers/fetch_handler.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <memory>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "broker/protocol/error_code.h"
+
+namespace runnel::broker {
+namespace {
+
+using TopicResponse = FetchResponse::FetchableTopicResponse;
+using PartitionResponse = FetchResponse::FetchableTopicResponse::PartitionData;
+
+int16_t code(ErrorCode error) { return static_cast<int16_t>(error); }
+
+struct ReadOutcome {
+  FetchResult result;
+  int64_t bytes = 0;
+  bool any_error = false;
+};
+
+// One pass over every requested partition: what a response sent now would hold.
+ReadOutcome read_partitions(BrokerContext& context, const FetchRequest& request) {
+  ReadOutcome outcome;
+  FetchResponse& response = outcome.result.response;
+  response.error_code = code(ErrorCode::kNone);
+  response.session_id = 0;
+  const int64_t max_bytes = request.max_bytes > 0 ? request.max_bytes : 0;
+  const bool read_committed = request.isolation_level == 1;
+
+  for (const auto& topic : request.topics) {
+    TopicResponse topic_response;
+    topic_response.topic = topic.topic;
+    for (const auto& partition : topic.partitions) {
+      PartitionResponse part;
+      part.partition_index = partition.partition;
+      part.preferred_read_replica = -1;
+      if (read_committed) part.aborted_transactions.emplace();
+      std::shared_ptr<Log> partition_log = context.logs.log(topic.topic, partition.partition);
+      if (partition_log == nullptr) {
+        part.error_code = code(ErrorCode::kUnknownTopicOrPartition);
+        part.high_watermark = -1;
+        part.last_stable_offset = -1;
+        part.log_start_offset = -1;
+        outcome.any_error = true;
+        topic_response.partitions.push_back(std::move(part));
+        continue;
+      }
+      const int64_t remaining = max_bytes - outcome.bytes;
+      const bool first_data = outcome.bytes == 0;
+      int32_t limit = partition.partition_max_bytes > 0 ? partition.partition_max_bytes : 0;
+      if (!first_data) limit = static_cast<int32_t>(std::min<int64_t>(limit, remaining));
+
+      part.error_code = code(ErrorCode::kNone);
+      part.high_watermark = partition_log->log_end_offset();
+      part.last_stable_offset = part.high_watermark;
+      part.log_start_offset = partition_log->log_start_offset();
+      part.records = BytesView();
+      if (!first_data && limit <= 0) {
+        topic_response.partitions.push_back(std::move(part));
+        continue;
+      }
+      Result<ReadResult> read = partition_log->read(partition.fetch_offset, limit);
+      if (!read.ok()) {
+        part.error_code = read.status().code() == StatusCode::kOutOfRange
+                              ? code(ErrorCode::kOffsetOutOfRange)
+                              : code(ErrorCode::kKafkaStorageError);
+        outcome.any_error = true;
+        topic_response.partitions.push_back(std::move(part));
+        continue;
+      }
+      part.high_watermark = read->high_watermark;
+      part.last_stable_offset = read->high_watermark;
+      part.log_start_offset = read->log_start_offset;
+      // Only the first batch of the response may exceed the limits (KIP-74).
+      const int64_t size = static_cast<int64_t>(read->records.size());
+      if (size > 0 && (first_data || size <= remaining)) {
+        outcome.bytes += size;
+        outcome.result.record_buffers.push_back(std::move(read->records));
+        part.records = outcome.result.record_buffers.back().view();
+      }
+      topic_response.partitions.push_back(std::move(part));
+    }
+    response.responses.push_back(std::move(topic_response));
+  }
+  return outcome;
+}
+
+bool ready(const FetchRequest& request, const ReadOutcome& outcome) {
+  // min_bytes 0 means "answer at once", as in Kafka.
+  return request.max_wait_ms <= 0 || outcome.any_error || outcome.bytes >= request.min_bytes;
+}
+
+// A fetch waiting for data. Lives in shared_ptrs held by its timer's handler and its
+// notifier listener; every state change happens on `strand_`.
+class PendingFetch : public std::enable_shared_from_this<PendingFetch> {
+ public:
+  PendingFetch(BrokerContext& context, FetchRequest request, boost::asio::any_io_executor executor,
+               FetchCompletion done)
+      : context_(context),
+        request_(std::move(request)),
+        strand_(boost::asio::make_strand(executor)),
+        timer_(strand_),
+        done_(std::move(done)) {}
+
+  ~PendingFetch() {
+    if (ticket_ != 0) context_.appends.cancel(ticket_);
+  }
+
+  void start() {
+    boost::asio::post(strand_, [self = shared_from_this()] {
+      self->timer_.expires_after(std::chrono::milliseconds(self->request_.max_wait_ms));
+      self->timer_.async_wait([self](const boost::system::error_code& error) {
+        if (error == boost::asio::error::operation_aborted) return;
+        self->finish(read_partitions(self->context_, self->request_));
+      });
+      self->poll();
+    });
+  }
+
+ private:
+  // Registers for the next append before reading, so that an append racing the read still
+  // wakes this fetch.
+  void poll() {
+    if (finished_) return;
+    std::weak_ptr<PendingFetch> weak = weak_from_this();
+    ticket_ = context_.appends.wait_for_append([weak, strand = strand_] {
+      boost::asio::post(strand, [weak] {
+        if (auto self = weak.lock()) {
+          self->ticket_ = 0;
+          self->poll();
+        }
+      });
+    });
+    ReadOutcome outcome = read_partitions(context_, request_);
+    if (ready(request_, outcome) || context_.appends.stopping()) finish(std::move(outcome));
+  }
+
+  void finish(ReadOutcome outcome) {
+    if (finished_) return;
+    finished_ = true;
+    timer_.cancel();
+    if (ticket_ != 0) {
+      context_.appends.cancel(ticket_);
+      ticket_ = 0;
+    }
+    done_(std::move(outcome.result));
+  }
+
+  BrokerContext& context_;
+  const FetchRequest request_;
+  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  boost::asio::steady_timer timer_;
+  FetchCompletion done_;
+  uint64_t ticket_ = 0;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+void handle_fetch(BrokerContext& context, FetchRequest request, int16_t version,
+                  boost::asio::any_io_executor executor, FetchCompletion done) {
+  (void)version;  // Served versions 4-11 differ only in fields the codec handles.
+  ReadOutcome outcome = read_partitions(context, request);
+  if (ready(request, outcome) || context.appends.stopping()) {
+    done(std::move(outcome.result));
+    return;
+  }
+  auto pending = std::make_shared<PendingFetch>(context, std::move(request), std::move(executor),
+                                                std::move(done));
+  pending->start();
+}
+
+}  // namespace runnel::broker

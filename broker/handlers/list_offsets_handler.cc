@@ -1,0 +1,68 @@
+#include "broker/handlers/list_offsets_handler.h"
+
+#include "broker/protocol/error_code.h"
+
+namespace runnel::broker {
+namespace {
+
+using TopicResponse = ListOffsetsResponse::ListOffsetsTopicResponse;
+using PartitionResponse =
+    ListOffsetsResponse::ListOffsetsTopicResponse::ListOffsetsPartitionResponse;
+
+constexpr int64_t kLatestTimestamp = -1;
+constexpr int64_t kEarliestTimestamp = -2;
+
+int16_t code(ErrorCode error) { return static_cast<int16_t>(error); }
+
+PartitionResponse list_offset(BrokerContext& context, const std::string& topic, int32_t partition,
+                              int64_t timestamp, int16_t version) {
+  PartitionResponse response;
+  response.partition_index = partition;
+  response.timestamp = -1;
+  response.offset = -1;
+  std::shared_ptr<Log> partition_log = context.logs.log(topic, partition);
+  if (partition_log == nullptr) {
+    response.error_code = code(ErrorCode::kUnknownTopicOrPartition);
+    return response;
+  }
+  response.error_code = code(ErrorCode::kNone);
+  if (timestamp == kLatestTimestamp) {
+    response.offset = partition_log->log_end_offset();
+  } else if (timestamp == kEarliestTimestamp) {
+    response.offset = partition_log->log_start_offset();
+  } else if (timestamp < 0) {
+    response.error_code = code(ErrorCode::kInvalidRequest);
+    return response;
+  } else {
+    auto found = partition_log->offset_for_timestamp(timestamp);
+    if (!found.ok()) {
+      response.error_code = code(ErrorCode::kKafkaStorageError);
+      return response;
+    }
+    if (found->has_value()) {
+      response.offset = (*found)->first;
+      response.timestamp = (*found)->second;
+    }
+  }
+  if (version == 0 && response.offset >= 0) response.old_style_offsets = {response.offset};
+  return response;
+}
+
+}  // namespace
+
+ListOffsetsResponse handle_list_offsets(BrokerContext& context, const ListOffsetsRequest& request,
+                                        int16_t version) {
+  ListOffsetsResponse response;
+  for (const auto& topic : request.topics) {
+    TopicResponse topic_response;
+    topic_response.name = topic.name;
+    for (const auto& partition : topic.partitions) {
+      topic_response.partitions.push_back(list_offset(
+          context, topic.name, partition.partition_index, partition.timestamp, version));
+    }
+    response.topics.push_back(std::move(topic_response));
+  }
+  return response;
+}
+
+}  // namespace runnel::broker

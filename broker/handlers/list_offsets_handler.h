@@ -1,0 +1,18 @@
+#pragma once
+
+#include <cstdint>
+
+#include "broker/handlers/broker_context.h"
+#include "broker/protocol/generated/list_offsets_request.h"
+#include "broker/protocol/generated/list_offsets_response.h"
+
+namespace runnel::broker {
+
+// ListOffsets: timestamp -2 = the log start offset (earliest), -1 = the log end offset
+// (latest; equal to the last stable offset while there are no transactions), any other
+// timestamp = the first offset of the first batch whose max timestamp is at or after it, with
+// that batch's timestamp; offset -1 when there is none. v0 answers in its old list layout.
+ListOffsetsResponse handle_list_offsets(BrokerContext& context, const ListOffsetsRequest& request,
+                                        int16_t version);
+
+}  // namespace runnel::broker

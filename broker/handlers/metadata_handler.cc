@@ -1,0 +1,94 @@
+#include "broker/handlers/metadata_handler.h"
+
+#include <string>
+#include <vector>
+
+#include "broker/protocol/error_code.h"
+#include "core/log.h"
+
+namespace runnel::broker {
+namespace {
+
+using ResponseTopic = MetadataResponse::MetadataResponseTopic;
+using ResponsePartition = MetadataResponse::MetadataResponseTopic::MetadataResponsePartition;
+
+int16_t code(ErrorCode error) { return static_cast<int16_t>(error); }
+
+ResponseTopic describe(const BrokerContext& context, const TopicInfo& topic) {
+  ResponseTopic result;
+  result.error_code = code(ErrorCode::kNone);
+  result.name = topic.name;
+  result.is_internal = topic.name.starts_with("__");
+  for (int32_t index = 0; index < topic.partitions; ++index) {
+    ResponsePartition partition;
+    partition.error_code = code(ErrorCode::kNone);
+    partition.partition_index = index;
+    partition.leader_id = context.identity.node_id;
+    partition.leader_epoch = 0;
+    partition.replica_nodes = {context.identity.node_id};
+    partition.isr_nodes = {context.identity.node_id};
+    result.partitions.push_back(std::move(partition));
+  }
+  return result;
+}
+
+ResponseTopic topic_error(const std::string& name, ErrorCode error) {
+  ResponseTopic result;
+  result.error_code = code(error);
+  result.name = name;
+  return result;
+}
+
+// The topic `name` as the client should see it, creating it if allowed.
+ResponseTopic lookup_or_create(BrokerContext& context, const std::string& name, bool may_create) {
+  if (auto topic = context.logs.describe_topic(name)) return describe(context, *topic);
+  if (!may_create) return topic_error(name, ErrorCode::kUnknownTopicOrPartition);
+  if (Status valid = validate_topic_name(name); !valid.ok()) {
+    return topic_error(name, ErrorCode::kInvalidTopicException);
+  }
+  Status created = context.logs.create_topic(name, context.config.num_partitions, {}, false);
+  if (!created.ok() && created.code() != StatusCode::kAlreadyExists) {
+    log::warn("metadata: auto-creating topic '{}' failed: {}", name, created.to_string());
+    return topic_error(name, ErrorCode::kUnknownServerError);
+  }
+  if (created.ok()) {
+    log::info("metadata: auto-created topic '{}' with {} partition(s)", name,
+              context.config.num_partitions);
+  }
+  auto topic = context.logs.describe_topic(name);
+  // Deleted again between create and describe: the client retries.
+  if (!topic) return topic_error(name, ErrorCode::kLeaderNotAvailable);
+  return describe(context, *topic);
+}
+
+}  // namespace
+
+MetadataResponse handle_metadata(BrokerContext& context, const MetadataRequest& request,
+                                 int16_t version) {
+  MetadataResponse response;
+  MetadataResponse::MetadataResponseBroker broker;
+  broker.node_id = context.identity.node_id;
+  broker.host = context.identity.host;
+  broker.port = context.identity.port;
+  response.brokers.push_back(std::move(broker));
+  response.cluster_id = context.identity.cluster_id;
+  response.controller_id = context.identity.node_id;
+
+  // v0 has no null array: an empty one means all topics. From v1, null = all, empty = none.
+  const bool all_topics = !request.topics.has_value() || (version == 0 && request.topics->empty());
+  if (all_topics) {
+    for (const TopicInfo& topic : context.logs.list_topics()) {
+      response.topics.push_back(describe(context, topic));
+    }
+    return response;
+  }
+  const bool may_create =
+      context.config.auto_create_topics && (version < 4 || request.allow_auto_topic_creation);
+  for (const auto& requested : *request.topics) {
+    if (!requested.name.has_value()) continue;  // Topic ids come with v10+, not served.
+    response.topics.push_back(lookup_or_create(context, *requested.name, may_create));
+  }
+  return response;
+}
+
+}  // namespace runnel::broker

@@ -1,0 +1,72 @@
+#include "broker/handlers/produce_handler.h"
+
+#include "broker/protocol/error_code.h"
+#include "broker/storage/append_error.h"
+#include "core/log.h"
+
+namespace runnel::broker {
+namespace {
+
+using TopicResponse = ProduceResponse::TopicProduceResponse;
+using PartitionResponse = ProduceResponse::TopicProduceResponse::PartitionProduceResponse;
+
+int16_t code(ErrorCode error) { return static_cast<int16_t>(error); }
+
+PartitionResponse append_partition(BrokerContext& context, const std::string& topic,
+                                   int32_t partition, const std::optional<BytesView>& records,
+                                   bool acks_valid, bool& appended) {
+  PartitionResponse response;
+  response.index = partition;
+  response.base_offset = -1;
+  if (!acks_valid) {
+    response.error_code = code(ErrorCode::kInvalidRequiredAcks);
+    return response;
+  }
+  std::shared_ptr<Log> partition_log = context.logs.log(topic, partition);
+  if (partition_log == nullptr) {
+    response.error_code = code(ErrorCode::kUnknownTopicOrPartition);
+    return response;
+  }
+  if (!records.has_value() || records->size() == 0) {
+    response.error_code = code(ErrorCode::kInvalidRecord);
+    return response;
+  }
+  AppendResult result = partition_log->append(*records, context.clock.now_ms());
+  response.log_start_offset = result.log_start_offset;
+  if (result.error != AppendError::kNone) {
+    // Refused input changes nothing stored; the client learns why from the code.
+    log::warn("produce to {}-{} refused: {} ({})", topic, partition, result.message,
+              static_cast<int>(result.error));
+    response.error_code = static_cast<int16_t>(result.error);
+    return response;
+  }
+  response.error_code = code(ErrorCode::kNone);
+  response.base_offset = result.base_offset;
+  response.log_append_time_ms = result.log_append_time_ms;
+  appended = true;
+  return response;
+}
+
+}  // namespace
+
+std::optional<ProduceResponse> handle_produce(BrokerContext& context, const ProduceRequest& request,
+                                              int16_t version) {
+  (void)version;  // Every served version (3-7) has the same fields the broker acts on.
+  const bool acks_valid = request.acks == 0 || request.acks == 1 || request.acks == -1;
+  ProduceResponse response;
+  bool appended = false;
+  for (const auto& topic : request.topic_data) {
+    TopicResponse topic_response;
+    topic_response.name = topic.name;
+    for (const auto& partition : topic.partition_data) {
+      topic_response.partition_responses.push_back(append_partition(
+          context, topic.name, partition.index, partition.records, acks_valid, appended));
+    }
+    response.responses.push_back(std::move(topic_response));
+  }
+  if (appended) context.appends.notify_appended();
+  if (request.acks == 0) return std::nullopt;
+  return response;
+}
+
+}  // namespace runnel::broker

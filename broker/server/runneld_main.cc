@@ -1,0 +1,134 @@
+// runneld: Runnel's Kafka-protocol log broker as a program. Parses flags into a BrokerConfig,
+// starts the Broker, prints "runneld listening on HOST:PORT" once it accepts connections,
+// and stops gracefully on SIGTERM or SIGINT (exit 0).
+#include <signal.h>
+
+#include <cstdio>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "broker/broker.h"
+#include "core/log.h"
+
+namespace {
+
+using runnel::broker::BrokerConfig;
+
+// "host:port" -> parts; the port may be 0. IPv6 hosts in brackets: "[::1]:9092".
+bool split_host_port(const std::string& text, std::string& host, uint16_t& port) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  host = text.substr(0, colon);
+  if (host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  try {
+    const int value = std::stoi(text.substr(colon + 1));
+    if (value < 0 || value > 65535) return false;
+    port = static_cast<uint16_t>(value);
+  } catch (...) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  BrokerConfig config;
+  std::string data_dir;
+  std::string listen = "127.0.0.1:9092";
+  std::string advertised;
+  bool auto_create = true;
+
+  CLI::App app{"runneld: Runnel's Kafka-protocol log broker (a single node)"};
+  app.get_formatter()->column_width(44);
+  app.add_option("--data-dir", data_dir, "Directory for topics and their logs (log.dirs)")
+      ->required();
+  app.add_option("--listen", listen, "HOST:PORT to accept clients on; port 0 picks a free one")
+      ->capture_default_str();
+  app.add_option("--advertised-listener", advertised,
+                 "HOST:PORT clients are told to connect to (default: the bound address)");
+  app.add_option("--node-id", config.node_id, "This broker's id (broker.id)")
+      ->capture_default_str();
+  app.add_option("--network-threads", config.server.network_threads,
+                 "Threads serving connections (num.network.threads)")
+      ->capture_default_str();
+  app.add_option("--socket-request-max-bytes", config.server.socket_request_max_bytes,
+                 "Largest request accepted; larger ones close the connection")
+      ->capture_default_str();
+  app.add_option("--connections-max-idle-ms", config.server.connections_max_idle_ms,
+                 "Close connections idle this long")
+      ->capture_default_str();
+  app.add_option("--auto-create-topics", auto_create,
+                 "Create unknown topics asked for in Metadata (auto.create.topics.enable)")
+      ->capture_default_str();
+  app.add_option("--num-partitions", config.num_partitions,
+                 "Partitions of auto-created topics (num.partitions)")
+      ->capture_default_str();
+  app.add_option("--log-segment-bytes", config.log_segment_bytes,
+                 "Default segment.bytes: roll segments at this size")
+      ->capture_default_str();
+  app.add_option("--log-roll-ms", config.log_segment_ms,
+                 "Default segment.ms: roll segments this old")
+      ->capture_default_str();
+  app.add_option("--log-retention-ms", config.log_retention_ms,
+                 "Default retention.ms (-1: keep forever)")
+      ->capture_default_str();
+  app.add_option("--log-retention-bytes", config.log_retention_bytes,
+                 "Default retention.bytes per partition (-1: no limit)")
+      ->capture_default_str();
+  app.add_option("--log-retention-check-interval-ms", config.retention_check_interval_ms,
+                 "How often retention is enforced")
+      ->capture_default_str();
+  app.add_option("--log-flush-interval-messages", config.log_flush_messages,
+                 "Default flush.messages: fsync after this many records (default: never, "
+                 "the page cache decides; see docs/DURABILITY.md)")
+      ->capture_default_str();
+  app.add_option("--log-flush-interval-ms", config.log_flush_ms,
+                 "Default flush.ms: fsync when the last fsync is this old (default: never)")
+      ->capture_default_str();
+  app.add_option("--message-max-bytes", config.message_max_bytes,
+                 "Default max.message.bytes: largest record batch accepted")
+      ->capture_default_str();
+  app.add_option("--log-message-timestamp-type", config.log_message_timestamp_type,
+                 "Default message.timestamp.type")
+      ->check(CLI::IsMember({"CreateTime", "LogAppendTime"}))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  config.data_dir = data_dir;
+  config.auto_create_topics = auto_create;
+  if (!split_host_port(listen, config.server.host, config.server.port)) {
+    std::fprintf(stderr, "runneld: --listen '%s' is not HOST:PORT\n", listen.c_str());
+    return 2;
+  }
+  if (!advertised.empty() &&
+      !split_host_port(advertised, config.advertised_host, config.advertised_port)) {
+    std::fprintf(stderr, "runneld: --advertised-listener '%s' is not HOST:PORT\n",
+                 advertised.c_str());
+    return 2;
+  }
+
+  // Block the stop signals before any thread starts, so that only sigwait below sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // A client vanishing mid-write must not kill the broker.
+  signal(SIGPIPE, SIG_IGN);
+
+  auto broker = runnel::broker::Broker::start(config);
+  if (!broker.ok()) {
+    std::fprintf(stderr, "runneld: %s\n", broker.status().to_string().c_str());
+    return 1;
+  }
+  std::printf("runneld listening on %s:%u\n", (*broker)->host().c_str(), (*broker)->port());
+  std::fflush(stdout);
+
+  int received = 0;
+  sigwait(&stop_signals, &received);
+  runnel::log::info("runneld: {} received, stopping", received == SIGTERM ? "SIGTERM" : "SIGINT");
+  (*broker)->stop();
+  return 0;
+}

@@ -1,0 +1,481 @@
+#include "broker/handlers/request_dispatcher.h"
+
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+
+#include "broker/handlers/supported_apis.h"
+#include "broker/protocol/api_key.h"
+#include "broker/protocol/error_code.h"
+#include "broker/protocol/generated/api_versions_request.h"
+#include "broker/protocol/generated/api_versions_response.h"
+#include "broker/protocol/generated/create_topics_request.h"
+#include "broker/protocol/generated/create_topics_response.h"
+#include "broker/protocol/generated/describe_configs_request.h"
+#include "broker/protocol/generated/describe_configs_response.h"
+#include "broker/protocol/generated/fetch_request.h"
+#include "broker/protocol/generated/fetch_response.h"
+#include "broker/protocol/generated/list_offsets_request.h"
+#include "broker/protocol/generated/list_offsets_response.h"
+#include "broker/protocol/generated/metadata_request.h"
+#include "broker/protocol/generated/metadata_response.h"
+#include "broker/protocol/generated/produce_request.h"
+#include "broker/protocol/generated/produce_response.h"
+#include "broker/protocol/request_header.h"
+#include "broker/protocol/wire_reader.h"
+#include "broker/protocol/wire_writer.h"
+#include "broker/storage/record_batch_builder.h"
+#include "core/clock.h"
+
+namespace runnel::broker {
+namespace {
+
+using namespace std::chrono_literals;
+
+int16_t code(ErrorCode error) { return static_cast<int16_t>(error); }
+
+// One uncompressed batch holding `values` (no keys), as a producer would send it.
+Bytes batch_of(const std::vector<std::string>& values, int64_t timestamp_ms = 1000) {
+  RecordBatchBuilder builder(timestamp_ms);
+  for (const std::string& value : values) {
+    builder.add(std::nullopt, Bytes(BytesView(value)), timestamp_ms, {});
+  }
+  return builder.build();
+}
+
+// The request frame a client would send after the size prefix: header then body.
+template <typename Request>
+Bytes frame_of(const Request& request, int16_t version, int32_t correlation_id) {
+  WireWriter writer;
+  writer.write_int16(Request::kApiKey);
+  writer.write_int16(version);
+  writer.write_int32(correlation_id);
+  const std::string client_id = "dispatcher-test";
+  writer.write_int16(static_cast<int16_t>(client_id.size()));
+  writer.bytes().append(BytesView(client_id));
+  if (request_header_version(Request::kApiKey, version) >= 2) writer.write_uvarint(0);
+  request.encode(writer, version);
+  return writer.take();
+}
+
+class RequestDispatcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_dir_ = std::filesystem::temp_directory_path() /
+                ("runnel-dispatcher-test-" + std::to_string(::getpid()) + "-" +
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(data_dir_);
+    config_.data_dir = data_dir_;
+    config_.num_partitions = 2;
+    logs_ = std::move(LogManager::open(data_dir_, TopicConfig{}, clock_).value());
+    context_ = std::make_unique<BrokerContext>(BrokerContext{
+        .logs = *logs_,
+        .appends = appends_,
+        .clock = clock_,
+        .config = config_,
+        .identity =
+            BrokerIdentity{.node_id = 0, .host = "127.0.0.1", .port = 9092, .cluster_id = "test"},
+    });
+    dispatcher_ = std::make_unique<RequestDispatcher>(*context_);
+    io_thread_ = std::thread([this] { io_.run(); });
+  }
+
+  void TearDown() override {
+    appends_.shut_down();
+    work_.reset();
+    io_thread_.join();
+    dispatcher_.reset();
+    context_.reset();
+    logs_.reset();
+    std::filesystem::remove_all(data_dir_);
+  }
+
+  // Hands `frame` to the dispatcher and waits for its outcome (however long a fetch waits).
+  HandlerOutcome call(const Bytes& frame) {
+    std::promise<HandlerOutcome> outcome;
+    RequestContext request_context{
+        .connection_id = 1, .peer = "127.0.0.1:1", .executor = io_.get_executor()};
+    dispatcher_->handle(request_context, frame.view(), [&outcome](HandlerOutcome result) {
+      outcome.set_value(std::move(result));
+    });
+    return outcome.get_future().get();
+  }
+
+  // Sends `request` and decodes the response body at `response_version`.
+  template <typename Response, typename Request>
+  Response roundtrip(const Request& request, int16_t version, int16_t response_version = -1) {
+    HandlerOutcome outcome = call(frame_of(request, version, 42));
+    EXPECT_FALSE(outcome.close_connection);
+    EXPECT_TRUE(outcome.response.has_value());
+    Response response;
+    if (!outcome.response) return response;
+    WireReader reader(outcome.response->view());
+    int32_t correlation_id = 0;
+    EXPECT_TRUE(reader.read_int32(correlation_id).ok());
+    EXPECT_EQ(correlation_id, 42);
+    if (response_header_version(Request::kApiKey, version) >= 1) {
+      uint32_t tagged_fields = 0;
+      EXPECT_TRUE(reader.read_uvarint(tagged_fields).ok());
+    }
+    const Status decoded =
+        response.decode(reader, response_version >= 0 ? response_version : version);
+    EXPECT_TRUE(decoded.ok()) << decoded.to_string();
+    return response;
+  }
+
+  void create_topic(const std::string& name, int32_t partitions) {
+    ASSERT_TRUE(logs_->create_topic(name, partitions, {}, false).ok());
+  }
+
+  ProduceResponse produce(const std::string& topic, int32_t partition, const Bytes& records,
+                          int16_t acks = -1) {
+    ProduceRequest request;
+    request.acks = acks;
+    request.timeout_ms = 1000;
+    ProduceRequest::TopicProduceData topic_data;
+    topic_data.name = topic;
+    ProduceRequest::TopicProduceData::PartitionProduceData partition_data;
+    partition_data.index = partition;
+    partition_data.records = records.view();
+    topic_data.partition_data.push_back(partition_data);
+    request.topic_data.push_back(topic_data);
+    return roundtrip<ProduceResponse>(request, 7);
+  }
+
+  static FetchRequest fetch_request(const std::string& topic, int32_t partition, int64_t offset,
+                                    int32_t max_wait_ms, int32_t min_bytes) {
+    FetchRequest request;
+    request.replica_id = -1;
+    request.max_wait_ms = max_wait_ms;
+    request.min_bytes = min_bytes;
+    request.max_bytes = 1 << 20;
+    request.isolation_level = 1;
+    FetchRequest::FetchTopic fetch_topic;
+    fetch_topic.topic = topic;
+    FetchRequest::FetchTopic::FetchPartition fetch_partition;
+    fetch_partition.partition = partition;
+    fetch_partition.fetch_offset = offset;
+    fetch_partition.partition_max_bytes = 1 << 20;
+    fetch_topic.partitions.push_back(fetch_partition);
+    request.topics.push_back(fetch_topic);
+    return request;
+  }
+
+  std::filesystem::path data_dir_;
+  ManualClock clock_;
+  BrokerConfig config_;
+  std::unique_ptr<LogManager> logs_;
+  AppendNotifier appends_;
+  std::unique_ptr<BrokerContext> context_;
+  std::unique_ptr<RequestDispatcher> dispatcher_;
+  boost::asio::io_context io_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
+      io_.get_executor()};
+  std::thread io_thread_;
+};
+
+TEST_F(RequestDispatcherTest, ApiVersionsListsExactlyTheServedRanges) {
+  auto response = roundtrip<ApiVersionsResponse>(ApiVersionsRequest{}, 3);
+  EXPECT_EQ(response.error_code, code(ErrorCode::kNone));
+  ASSERT_EQ(response.api_keys.size(), supported_apis().size());
+  for (size_t i = 0; i < response.api_keys.size(); ++i) {
+    EXPECT_EQ(response.api_keys[i].api_key, supported_apis()[i].api_key);
+    EXPECT_EQ(response.api_keys[i].min_version, supported_apis()[i].min_version);
+    EXPECT_EQ(response.api_keys[i].max_version, supported_apis()[i].max_version);
+  }
+}
+
+TEST_F(RequestDispatcherTest, ApiVersionsAboveTheServedRangeGetsUnsupportedVersionInTheV0Layout) {
+  // v4 is flexible (header v2) but the answer must be readable by any client: header v0 and
+  // the v0 body, listing what is served so that the client can retry at v3 or lower.
+  HandlerOutcome outcome = call(frame_of(ApiVersionsRequest{}, 4, 7));
+  ASSERT_TRUE(outcome.response.has_value());
+  EXPECT_FALSE(outcome.close_connection);
+  WireReader reader(outcome.response->view());
+  int32_t correlation_id = 0;
+  ASSERT_TRUE(reader.read_int32(correlation_id).ok());
+  EXPECT_EQ(correlation_id, 7);
+  ApiVersionsResponse response;
+  ASSERT_TRUE(response.decode(reader, 0).ok());
+  EXPECT_EQ(response.error_code, code(ErrorCode::kUnsupportedVersion));
+  EXPECT_EQ(response.api_keys.size(), supported_apis().size());
+  EXPECT_EQ(reader.remaining(), 0u);
+}
+
+TEST_F(RequestDispatcherTest, AnApiThatIsNotServedClosesTheConnection) {
+  WireWriter writer;
+  writer.write_int16(9999);
+  writer.write_int16(0);
+  writer.write_int32(1);
+  writer.write_int16(-1);
+  HandlerOutcome outcome = call(writer.take());
+  EXPECT_TRUE(outcome.close_connection);
+  EXPECT_FALSE(outcome.response.has_value());
+}
+
+TEST_F(RequestDispatcherTest, AVersionOutsideTheServedRangeClosesTheConnection) {
+  create_topic("orders", 1);
+  ProduceRequest request;
+  request.acks = 1;
+  HandlerOutcome outcome = call(frame_of(request, 2, 1));  // Produce v2: old message format.
+  EXPECT_TRUE(outcome.close_connection);
+}
+
+TEST_F(RequestDispatcherTest, ATruncatedProduceClosesTheConnectionAndWritesNothing) {
+  create_topic("orders", 1);
+  ProduceRequest request;
+  request.acks = 1;
+  ProduceRequest::TopicProduceData topic_data;
+  topic_data.name = "orders";
+  ProduceRequest::TopicProduceData::PartitionProduceData partition_data;
+  partition_data.index = 0;
+  const Bytes batch = batch_of({"a", "b"});
+  partition_data.records = batch.view();
+  topic_data.partition_data.push_back(partition_data);
+  request.topic_data.push_back(topic_data);
+  const Bytes frame = frame_of(request, 7, 1);
+  for (size_t cut = 8; cut < frame.size(); cut += 7) {
+    HandlerOutcome outcome = call(Bytes(frame.view().subview(0, cut)));
+    EXPECT_TRUE(outcome.close_connection) << "cut at " << cut;
+  }
+  EXPECT_EQ(logs_->log("orders", 0)->log_end_offset(), 0);
+}
+
+TEST_F(RequestDispatcherTest, ProducedBatchesAreFetchedBackWholeWithOffsetsAssigned) {
+  create_topic("orders", 1);
+  auto first = produce("orders", 0, batch_of({"a", "b", "c"}));
+  auto second = produce("orders", 0, batch_of({"d"}));
+  ASSERT_EQ(first.responses.at(0).partition_responses.at(0).error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(first.responses[0].partition_responses[0].base_offset, 0);
+  EXPECT_EQ(second.responses.at(0).partition_responses.at(0).base_offset, 3);
+
+  auto fetched = roundtrip<FetchResponse>(fetch_request("orders", 0, 0, 0, 1), 11);
+  const auto& partition = fetched.responses.at(0).partitions.at(0);
+  EXPECT_EQ(partition.error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(partition.high_watermark, 4);
+  EXPECT_EQ(partition.last_stable_offset, 4);
+  EXPECT_EQ(partition.log_start_offset, 0);
+  ASSERT_TRUE(partition.records.has_value());
+  // Both batches, byte-for-byte as produced except the base offset (first 8 bytes).
+  const Bytes expected_second = batch_of({"d"});
+  EXPECT_EQ(partition.records->size(), batch_of({"a", "b", "c"}).size() + expected_second.size());
+}
+
+TEST_F(RequestDispatcherTest, FetchAtTheHighWatermarkIsEmptyAndPastItIsOutOfRange) {
+  create_topic("orders", 1);
+  produce("orders", 0, batch_of({"a", "b"}));
+  auto at_end = roundtrip<FetchResponse>(fetch_request("orders", 0, 2, 0, 1), 11);
+  EXPECT_EQ(at_end.responses.at(0).partitions.at(0).error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(at_end.responses[0].partitions[0].records.value_or(BytesView()).size(), 0u);
+
+  auto past_end = roundtrip<FetchResponse>(fetch_request("orders", 0, 3, 0, 1), 11);
+  EXPECT_EQ(past_end.responses.at(0).partitions.at(0).error_code,
+            code(ErrorCode::kOffsetOutOfRange));
+  EXPECT_EQ(past_end.responses[0].partitions[0].high_watermark, 2);
+}
+
+TEST_F(RequestDispatcherTest, AWaitingFetchIsAnsweredByTheNextProduce) {
+  create_topic("orders", 1);
+  // max_wait of an hour: only the append can answer this fetch before the test times out.
+  std::promise<HandlerOutcome> fetched;
+  RequestContext request_context{
+      .connection_id = 2, .peer = "127.0.0.1:2", .executor = io_.get_executor()};
+  const Bytes frame = frame_of(fetch_request("orders", 0, 0, 3'600'000, 1), 11, 5);
+  dispatcher_->handle(request_context, frame.view(), [&fetched](HandlerOutcome outcome) {
+    fetched.set_value(std::move(outcome));
+  });
+  produce("orders", 0, batch_of({"wake up"}));
+  HandlerOutcome outcome = fetched.get_future().get();
+  ASSERT_TRUE(outcome.response.has_value());
+  WireReader reader(outcome.response->view());
+  int32_t correlation_id = 0;
+  ASSERT_TRUE(reader.read_int32(correlation_id).ok());
+  FetchResponse response;
+  ASSERT_TRUE(response.decode(reader, 11).ok());
+  EXPECT_EQ(response.responses.at(0).partitions.at(0).high_watermark, 1);
+  EXPECT_GT(response.responses[0].partitions[0].records.value_or(BytesView()).size(), 0u);
+}
+
+TEST_F(RequestDispatcherTest, AWaitingFetchAnswersEmptyWhenItsMaxWaitPasses) {
+  create_topic("orders", 1);
+  auto response = roundtrip<FetchResponse>(fetch_request("orders", 0, 0, 20, 1), 11);
+  EXPECT_EQ(response.responses.at(0).partitions.at(0).error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(response.responses[0].partitions[0].records.value_or(BytesView()).size(), 0u);
+}
+
+TEST_F(RequestDispatcherTest, ProduceWithAcksZeroSendsNoResponseButAppends) {
+  create_topic("orders", 1);
+  ProduceRequest request;
+  request.acks = 0;
+  ProduceRequest::TopicProduceData topic_data;
+  topic_data.name = "orders";
+  ProduceRequest::TopicProduceData::PartitionProduceData partition_data;
+  partition_data.index = 0;
+  const Bytes batch = batch_of({"fire", "and", "forget"});
+  partition_data.records = batch.view();
+  topic_data.partition_data.push_back(partition_data);
+  request.topic_data.push_back(topic_data);
+  HandlerOutcome outcome = call(frame_of(request, 7, 1));
+  EXPECT_FALSE(outcome.response.has_value());
+  EXPECT_FALSE(outcome.close_connection);
+  EXPECT_EQ(logs_->log("orders", 0)->log_end_offset(), 3);
+}
+
+TEST_F(RequestDispatcherTest, ProduceToAnUnknownTopicIsRefusedWithoutCreatingIt) {
+  auto response = produce("nowhere", 0, batch_of({"x"}));
+  EXPECT_EQ(response.responses.at(0).partition_responses.at(0).error_code,
+            code(ErrorCode::kUnknownTopicOrPartition));
+  EXPECT_FALSE(logs_->describe_topic("nowhere").has_value());
+}
+
+TEST_F(RequestDispatcherTest, ACorruptBatchGetsCorruptMessageAndWritesNothing) {
+  create_topic("orders", 1);
+  Bytes batch = batch_of({"a"});
+  batch.data()[batch.size() - 1] ^= 0xff;  // Inside the CRC-covered bytes.
+  auto response = produce("orders", 0, batch);
+  EXPECT_EQ(response.responses.at(0).partition_responses.at(0).error_code,
+            code(ErrorCode::kCorruptMessage));
+  EXPECT_EQ(logs_->log("orders", 0)->log_end_offset(), 0);
+}
+
+TEST_F(RequestDispatcherTest, MetadataAutoCreatesARequestedTopicWithTheDefaultPartitions) {
+  MetadataRequest request;
+  MetadataRequest::MetadataRequestTopic topic;
+  topic.name = "created-on-demand";
+  request.topics = std::vector{topic};
+  request.allow_auto_topic_creation = true;
+  auto response = roundtrip<MetadataResponse>(request, 4);
+  ASSERT_EQ(response.topics.size(), 1u);
+  EXPECT_EQ(response.topics[0].error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(response.topics[0].partitions.size(), 2u);
+  EXPECT_EQ(response.controller_id, 0);
+  ASSERT_EQ(response.brokers.size(), 1u);
+  EXPECT_EQ(response.brokers[0].port, 9092);
+}
+
+TEST_F(RequestDispatcherTest, MetadataDoesNotCreateWhenTheClientForbidsIt) {
+  MetadataRequest request;
+  MetadataRequest::MetadataRequestTopic topic;
+  topic.name = "not-wanted";
+  request.topics = std::vector{topic};
+  request.allow_auto_topic_creation = false;
+  auto response = roundtrip<MetadataResponse>(request, 4);
+  EXPECT_EQ(response.topics.at(0).error_code, code(ErrorCode::kUnknownTopicOrPartition));
+  EXPECT_FALSE(logs_->describe_topic("not-wanted").has_value());
+}
+
+TEST_F(RequestDispatcherTest, MetadataWithANullTopicListDescribesEveryTopicAndEmptyNone) {
+  create_topic("a", 1);
+  create_topic("b", 3);
+  MetadataRequest all;
+  all.topics = std::nullopt;
+  EXPECT_EQ(roundtrip<MetadataResponse>(all, 1).topics.size(), 2u);
+  MetadataRequest none;
+  none.topics = std::vector<MetadataRequest::MetadataRequestTopic>{};
+  EXPECT_EQ(roundtrip<MetadataResponse>(none, 1).topics.size(), 0u);
+}
+
+TEST_F(RequestDispatcherTest, CreateTopicsChecksEachTopicOnItsOwn) {
+  CreateTopicsRequest request;
+  auto topic = [](std::string name, int32_t partitions, int16_t replication) {
+    CreateTopicsRequest::CreatableTopic t;
+    t.name = std::move(name);
+    t.num_partitions = partitions;
+    t.replication_factor = replication;
+    return t;
+  };
+  request.topics.push_back(topic("good", 3, 1));
+  request.topics.push_back(topic("bad name!", 1, 1));
+  request.topics.push_back(topic("no-partitions", 0, 1));
+  request.topics.push_back(topic("replicated", 1, 3));
+  auto bad_config = topic("bad-config", 1, 1);
+  CreateTopicsRequest::CreatableTopic::CreatableTopicConfig config;
+  config.name = "cleanup.policy";
+  config.value = "shred";
+  bad_config.configs.push_back(config);
+  request.topics.push_back(bad_config);
+  auto response = roundtrip<CreateTopicsResponse>(request, 4);
+  ASSERT_EQ(response.topics.size(), 5u);
+  EXPECT_EQ(response.topics[0].error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(response.topics[1].error_code, code(ErrorCode::kInvalidTopicException));
+  EXPECT_EQ(response.topics[2].error_code, code(ErrorCode::kInvalidPartitions));
+  EXPECT_EQ(response.topics[3].error_code, code(ErrorCode::kInvalidReplicationFactor));
+  EXPECT_EQ(response.topics[4].error_code, code(ErrorCode::kInvalidConfig));
+  EXPECT_EQ(logs_->describe_topic("good")->partitions, 3);
+  EXPECT_FALSE(logs_->describe_topic("bad-config").has_value());
+
+  auto again = roundtrip<CreateTopicsResponse>(request, 4);
+  EXPECT_EQ(again.topics.at(0).error_code, code(ErrorCode::kTopicAlreadyExists));
+}
+
+TEST_F(RequestDispatcherTest, CreateTopicsValidateOnlyCreatesNothing) {
+  CreateTopicsRequest request;
+  CreateTopicsRequest::CreatableTopic topic;
+  topic.name = "dry-run";
+  topic.num_partitions = 2;
+  topic.replication_factor = 1;
+  request.topics.push_back(topic);
+  request.validate_only = true;
+  auto response = roundtrip<CreateTopicsResponse>(request, 4);
+  EXPECT_EQ(response.topics.at(0).error_code, code(ErrorCode::kNone));
+  EXPECT_FALSE(logs_->describe_topic("dry-run").has_value());
+}
+
+TEST_F(RequestDispatcherTest, ListOffsetsGivesEarliestLatestAndByTimestamp) {
+  create_topic("orders", 1);
+  produce("orders", 0, batch_of({"a", "b"}, 1000));
+  produce("orders", 0, batch_of({"c"}, 5000));
+  ListOffsetsRequest request;
+  request.replica_id = -1;
+  ListOffsetsRequest::ListOffsetsTopic topic;
+  topic.name = "orders";
+  for (int64_t timestamp : {-2L, -1L, 3000L, 9000L}) {
+    ListOffsetsRequest::ListOffsetsTopic::ListOffsetsPartition partition;
+    partition.partition_index = 0;
+    partition.timestamp = timestamp;
+    topic.partitions.push_back(partition);
+  }
+  request.topics.push_back(topic);
+  auto response = roundtrip<ListOffsetsResponse>(request, 2);
+  const auto& partitions = response.topics.at(0).partitions;
+  ASSERT_EQ(partitions.size(), 4u);
+  EXPECT_EQ(partitions[0].offset, 0);
+  EXPECT_EQ(partitions[1].offset, 3);
+  EXPECT_EQ(partitions[2].offset, 2);
+  EXPECT_EQ(partitions[2].timestamp, 5000);
+  EXPECT_EQ(partitions[3].offset, -1);
+}
+
+TEST_F(RequestDispatcherTest, DescribeConfigsTellsTopicOverridesFromDefaults) {
+  ASSERT_TRUE(logs_->create_topic("tuned", 1, {{"retention.ms", "1000"}}, false).ok());
+  DescribeConfigsRequest request;
+  DescribeConfigsRequest::DescribeConfigsResource resource;
+  resource.resource_type = 2;
+  resource.resource_name = "tuned";
+  resource.configuration_keys = std::vector<std::string>{"retention.ms", "segment.bytes"};
+  request.resources.push_back(resource);
+  auto response = roundtrip<DescribeConfigsResponse>(request, 1);
+  const auto& configs = response.results.at(0).configs;
+  ASSERT_EQ(configs.size(), 2u);
+  for (const auto& config : configs) {
+    if (config.name == "retention.ms") {
+      EXPECT_EQ(config.value, "1000");
+      EXPECT_EQ(config.config_source, 1);  // TOPIC_CONFIG
+    } else {
+      EXPECT_EQ(config.name, "segment.bytes");
+      EXPECT_EQ(config.config_source, 5);  // DEFAULT_CONFIG
+    }
+  }
+}
+
+}  // namespace
+}  // namespace runnel::broker
