@@ -143,7 +143,7 @@ AppendResult Log::append(BytesView records, int64_t now_ms) {
   Segment& current = active();
   const bool too_big =
       current.size() + stored.size() > static_cast<uint64_t>(config_.segment_bytes);
-  const bool too_old = now_ms - current.first_timestamp() >= config_.segment_ms;
+  const bool too_old = now_ms - current.created_ms() >= config_.segment_ms;
   // Relative offsets and positions in the indexes are 32-bit.
   const bool index_full =
       next - current.base_offset() > INT32_MAX || current.size() + stored.size() > UINT32_MAX;

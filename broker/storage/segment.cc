@@ -76,7 +76,7 @@ Result<std::unique_ptr<Segment>> Segment::create(const std::filesystem::path& di
   std::unique_ptr<Segment> segment(new Segment(dir, base_offset, index_interval_bytes));
   bool loaded = false;
   RUNNEL_RETURN_IF_ERROR(segment->open_files(false, loaded));
-  segment->first_timestamp_ = now_ms;
+  segment->created_ms_ = now_ms;
   return segment;
 }
 
@@ -90,7 +90,9 @@ Result<std::unique_ptr<Segment>> Segment::open(const std::filesystem::path& dir,
   truncated_bytes = 0;
   // The batch walk also finds the end offset and timestamps; only a verified walk may cut.
   RUNNEL_RETURN_IF_ERROR(segment->scan(recover, !loaded, truncated_bytes));
-  if (segment->first_timestamp_ < 0) segment->first_timestamp_ = now_ms;
+  // The age of a segment counts from when this process opened it: a restart gives old
+  // segments a fresh segment.ms, so that a restart never rolls every partition at once.
+  segment->created_ms_ = now_ms;
   return segment;
 }
 
@@ -145,7 +147,6 @@ Status Segment::scan(bool verify, bool rebuild_index, uint64_t& truncated_bytes)
       }
     }
     if (rebuild_index) RUNNEL_RETURN_IF_ERROR(index_batch(header, position));
-    if (position == 0) first_timestamp_ = header.max_timestamp;
     max_timestamp_ = std::max(max_timestamp_, header.max_timestamp);
     next_offset_ = header.last_offset() + 1;
     position += header.total_size();
@@ -191,7 +192,6 @@ Status Segment::append(BytesView batches, const std::vector<RecordBatchHeader>& 
   uint64_t position = size_;
   for (const RecordBatchHeader& header : headers) {
     RUNNEL_RETURN_IF_ERROR(index_batch(header, position));
-    if (position == 0) first_timestamp_ = header.max_timestamp;
     max_timestamp_ = std::max(max_timestamp_, header.max_timestamp);
     next_offset_ = header.last_offset() + 1;
     position += header.total_size();

@@ -42,9 +42,10 @@ class Segment {
   uint64_t size() const { return size_; }
   // Largest batch max-timestamp stored, -1 when empty.
   int64_t max_timestamp() const { return max_timestamp_; }
-  // When the segment started: its first batch's max timestamp, or its creation time when
-  // empty; segment.ms rolls against it.
-  int64_t first_timestamp() const { return first_timestamp_; }
+  // Wall-clock time the segment was created (or opened, after a restart); segment.ms rolls
+  // against it. Wall clock rather than record timestamps: producers' clocks and replayed
+  // history must not make the broker roll a segment per batch.
+  int64_t created_ms() const { return created_ms_; }
   bool empty() const { return size_ == 0; }
 
   // Appends `batches` (whole batches with offsets assigned, described by `headers` in order)
@@ -79,7 +80,7 @@ class Segment {
   uint64_t size_ = 0;
   int64_t next_offset_;
   int64_t max_timestamp_ = -1;
-  int64_t first_timestamp_ = -1;
+  int64_t created_ms_ = 0;
   uint64_t bytes_since_index_ = 0;
   SegmentIndex index_;
 };
