@@ -13,7 +13,7 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # independent Kafka clients the integration tests drive
-  kcat python3 python3-kafka python3-confluent-kafka
+  kcat python3 python3-kafka python3-confluent-kafka python3-snappy python3-lz4 python3-zstandard
   # the protocol fuzzer (libFuzzer ships with clang's runtime)
   clang libclang-rt-14-dev
 )
