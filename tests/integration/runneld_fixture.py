@@ -64,6 +64,8 @@ class Runneld:
                 code = self.process.wait()
         if getattr(self, "_drain", None):
             self._drain.wait(timeout=5)
+            self._drain = None
+        self.process.stdout.close()
         self.process = None
         return code
 
