@@ -1,6 +1,11 @@
 #include "broker/storage/log.h"
 
+#include <algorithm>
 #include <fstream>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
