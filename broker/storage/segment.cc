@@ -103,6 +103,37 @@ Result<RecordBatchHeader> Segment::header_at(uint64_t position) const {
   return RecordBatchHeader::parse(BytesView(buffer, sizeof buffer));
 }
 
+Result<RecordBatchHeader> Segment::checked_header_at(uint64_t position,
+                                                     int64_t expected_base) const {
+  RUNNEL_ASSIGN_OR_RETURN(RecordBatchHeader header, header_at(position));
+  const bool valid = header.magic == 2 && header.batch_length >= 49 &&
+                     header.total_size() <= size_ - position && header.last_offset_delta >= 0 &&
+                     header.base_offset >= base_offset_ && header.base_offset >= expected_base;
+  if (!valid) {
+    return corruption_error(fmt::format("{}: no valid batch header at byte {}",
+                                        log_path(dir_, base_offset_).string(), position));
+  }
+  return header;
+}
+
+Result<uint64_t> Segment::scan_start(uint32_t relative_offset) const {
+  const SegmentIndex::OffsetEntry entry = index_.entry_at_or_before(relative_offset);
+  if (entry.position == 0) return uint64_t{0};
+  // An index file is only trusted at open when it looks well-formed; a damaged entry can
+  // still be increasing and inside the log. Check that the entry points at the start of the
+  // batch it names; if not, walk from the start of the segment (slow but right) instead of
+  // returning other offsets' batches.
+  auto header = header_at(entry.position);
+  if (header.ok() && header->magic == 2 &&
+      header->base_offset == base_offset_ + static_cast<int64_t>(entry.relative_offset) &&
+      header->total_size() <= size_ - entry.position) {
+    return uint64_t{entry.position};
+  }
+  log::warn("{}: offset index entry ({}, {}) does not point at a batch; scanning the segment",
+            log_path(dir_, base_offset_).string(), entry.relative_offset, entry.position);
+  return uint64_t{0};
+}
+
 Status Segment::index_batch(const RecordBatchHeader& header, uint64_t position) {
   const bool first = position == 0;
   bytes_since_index_ += header.total_size();
@@ -205,13 +236,15 @@ Result<Bytes> Segment::read(int64_t offset, int32_t max_bytes) const {
   if (offset >= next_offset_ || size_ == 0) return out;
   const auto path = log_path(dir_, base_offset_);
   const uint32_t relative = static_cast<uint32_t>(std::max<int64_t>(offset - base_offset_, 0));
-  uint64_t position = index_.position_at_or_before(relative);
+  RUNNEL_ASSIGN_OR_RETURN(uint64_t position, scan_start(relative));
   // Find the batch containing `offset` by walking headers from the indexed position.
   RecordBatchHeader header;
+  int64_t expected_base = -1;
   while (true) {
     if (position >= size_) return out;
-    RUNNEL_ASSIGN_OR_RETURN(header, header_at(position));
+    RUNNEL_ASSIGN_OR_RETURN(header, checked_header_at(position, expected_base));
     if (header.last_offset() >= offset) break;
+    expected_base = header.last_offset() + 1;
     position += header.total_size();
   }
   // Read up to max_bytes (at least the first batch) in one go, then cut to whole batches.
@@ -236,13 +269,16 @@ Result<std::optional<std::pair<int64_t, int64_t>>> Segment::find_timestamp(
     int64_t timestamp) const {
   std::optional<std::pair<int64_t, int64_t>> found;
   if (max_timestamp_ < timestamp) return found;
-  uint64_t position = index_.position_at_or_before(index_.scan_start_for_timestamp(timestamp));
+  RUNNEL_ASSIGN_OR_RETURN(uint64_t position,
+                          scan_start(index_.scan_start_for_timestamp(timestamp)));
+  int64_t expected_base = -1;
   while (position < size_) {
-    RUNNEL_ASSIGN_OR_RETURN(RecordBatchHeader header, header_at(position));
+    RUNNEL_ASSIGN_OR_RETURN(RecordBatchHeader header, checked_header_at(position, expected_base));
     if (header.max_timestamp >= timestamp) {
       found.emplace(header.base_offset, header.max_timestamp);
       return found;
     }
+    expected_base = header.last_offset() + 1;
     position += header.total_size();
   }
   return found;

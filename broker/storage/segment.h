@@ -71,6 +71,12 @@ class Segment {
   // file at the first bad batch when `verify`; rebuilds the indexes when `rebuild_index`.
   Status scan(bool verify, bool rebuild_index, uint64_t& truncated_bytes);
   Result<RecordBatchHeader> header_at(uint64_t position) const;
+  // header_at, refusing anything that is not a plausible stored batch header of this
+  // segment, or one starting below `expected_base` (the end of the previous batch).
+  Result<RecordBatchHeader> checked_header_at(uint64_t position, int64_t expected_base) const;
+  // A verified byte position from which to walk headers towards `relative_offset`: the
+  // offset index's floor entry when it points at the batch it names, else 0.
+  Result<uint64_t> scan_start(uint32_t relative_offset) const;
   Status index_batch(const RecordBatchHeader& header, uint64_t position);
 
   std::filesystem::path dir_;

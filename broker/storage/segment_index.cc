@@ -102,7 +102,9 @@ Result<SegmentIndex> SegmentIndex::open(const std::filesystem::path& offset_inde
     for (size_t at = 0; valid && at < times.size(); at += 12) {
       TimeEntry entry{load_big_endian<int64_t>(times.data() + at),
                       load_big_endian<uint32_t>(times.data() + at + 8)};
-      valid = index.time_entries_.empty() || entry.timestamp > index.time_entries_.back().timestamp;
+      valid = index.time_entries_.empty() ||
+              (entry.timestamp > index.time_entries_.back().timestamp &&
+               entry.relative_offset >= index.time_entries_.back().relative_offset);
       index.time_entries_.push_back(entry);
     }
     loaded = valid && !(log_size > 0 && index.offset_entries_.empty());
@@ -135,6 +137,14 @@ uint32_t SegmentIndex::position_at_or_before(uint32_t relative_offset) const {
       [](uint32_t target, const OffsetEntry& entry) { return target < entry.relative_offset; });
   if (it == offset_entries_.begin()) return 0;
   return std::prev(it)->position;
+}
+
+SegmentIndex::OffsetEntry SegmentIndex::entry_at_or_before(uint32_t relative_offset) const {
+  auto it = std::upper_bound(
+      offset_entries_.begin(), offset_entries_.end(), relative_offset,
+      [](uint32_t target, const OffsetEntry& entry) { return target < entry.relative_offset; });
+  if (it == offset_entries_.begin()) return OffsetEntry{0, 0};
+  return *std::prev(it);
 }
 
 uint32_t SegmentIndex::scan_start_for_timestamp(int64_t timestamp) const {

@@ -47,6 +47,8 @@ class SegmentIndex {
 
   // Position of the last indexed batch at or before `relative_offset` (0 if none).
   uint32_t position_at_or_before(uint32_t relative_offset) const;
+  // The last entry at or before `relative_offset` ({0, 0} if none).
+  OffsetEntry entry_at_or_before(uint32_t relative_offset) const;
   // Relative offset from which to scan for the first batch with a timestamp >= `timestamp`:
   // the batch that last raised the maximum below `timestamp` (0 if none).
   uint32_t scan_start_for_timestamp(int64_t timestamp) const;
