@@ -457,11 +457,14 @@ TEST(LogTest, ReadsStayCorrectWhenAnOlderSegmentsIndexFilesAreTruncatedMidEntry)
   });
 }
 
-// BUG (broker/storage/segment_index.cc, SegmentIndex::open; segment.cc, Segment::read): a
-// segment's offset index is trusted at open when its entries are increasing and inside the
-// log, and Segment::read walks headers from the indexed position without checking that it
-// is a batch boundary (magic 2, base offset within the segment). One corrupted position that
-// stays increasing makes reads of the offsets it covers return other offsets' batches.
+// BUG, documented here and reported: reading offset 2 returns the batch at offset 18.
+// - SegmentIndex::open (segment_index.cc) trusts an older segment's .index when its entries
+//   increase and lie inside the log; it does not check that they land on batch boundaries.
+// - Segment::read (segment.cc) walks headers from the indexed position without checking what
+//   it reads there (magic 2, a base offset inside the segment); from a misaligned position it
+//   finds a nonsense length, keeps no whole batch, and returns an empty result, not an error.
+// - Log::read (log.cc) takes an empty result from a segment to mean "past its end" and moves
+//   on to the next segment, so the fetch silently skips offsets 2..17.
 TEST(LogTest, ReadsStayCorrectWhenOneOffsetIndexPositionIsOffByOne) {
   expect_reads_survive_index_damage([](const std::filesystem::path& path) {
     if (path.extension() != ".index") return;
