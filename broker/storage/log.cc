@@ -36,14 +36,38 @@ Result<std::unique_ptr<Log>> Log::open(std::filesystem::path dir, TopicConfig co
   for (size_t i = 0; i < bases.size(); ++i) {
     const bool last = i + 1 == bases.size();
     uint64_t truncated = 0;
-    RUNNEL_ASSIGN_OR_RETURN(
-        auto segment,
-        Segment::open(dir, bases[i], log->config_.index_interval_bytes, last, now_ms, truncated));
+    const int32_t interval = log->config_.index_interval_bytes;
+    // Older segments were fsynced when they rolled, so only their headers are walked (no
+    // CRC pass over every byte at each start). If one is damaged anyway (its roll's fsync
+    // never completed before a power loss), recover it like the last one: keep its valid
+    // batches and drop every later segment, since offsets must stay contiguous (as Kafka
+    // does).
+    auto segment = Segment::open(dir, bases[i], interval, last, now_ms, truncated);
+    bool drop_later = false;
+    if (!segment.ok() && !last && segment.status().code() == StatusCode::kCorruption) {
+      log::warn("{}: {}; recovering that segment and deleting the {} after it", dir.string(),
+                segment.status().to_string(), bases.size() - i - 1);
+      segment = Segment::open(dir, bases[i], interval, true, now_ms, truncated);
+      drop_later = true;
+    }
+    if (!segment.ok()) return segment.status();
     if (truncated > 0) {
       log::warn("recovered {}: cut {} byte(s) of torn or corrupt tail; log ends at offset {}",
-                dir.string(), truncated, segment->next_offset());
+                dir.string(), truncated, (*segment)->next_offset());
     }
-    log->segments_.emplace(bases[i], std::move(segment));
+    log->segments_.emplace(bases[i], std::move(*segment));
+    if (drop_later) {
+      for (size_t j = i + 1; j < bases.size(); ++j) {
+        const std::string stem = fmt::format("{:020}", bases[j]);
+        for (const char* suffix : {".log", ".index", ".timeindex"}) {
+          std::filesystem::remove(dir / (stem + suffix), error);
+          if (error) {
+            return io_error(fmt::format("deleting {}{}: {}", stem, suffix, error.message()));
+          }
+        }
+      }
+      break;
+    }
   }
   if (log->segments_.empty()) {
     RUNNEL_ASSIGN_OR_RETURN(auto segment,
