@@ -457,14 +457,10 @@ TEST(LogTest, ReadsStayCorrectWhenAnOlderSegmentsIndexFilesAreTruncatedMidEntry)
   });
 }
 
-// BUG, documented here and reported: reading offset 2 returns the batch at offset 18.
-// - SegmentIndex::open (segment_index.cc) trusts an older segment's .index when its entries
-//   increase and lie inside the log; it does not check that they land on batch boundaries.
-// - Segment::read (segment.cc) walks headers from the indexed position without checking what
-//   it reads there (magic 2, a base offset inside the segment); from a misaligned position it
-//   finds a nonsense length, keeps no whole batch, and returns an empty result, not an error.
-// - Log::read (log.cc) takes an empty result from a segment to mean "past its end" and moves
-//   on to the next segment, so the fetch silently skips offsets 2..17.
+// An offset index entry that is well-formed but points one byte past its batch. Before
+// e7e6fb9 the index was trusted, Segment::read found no whole batch at the misaligned
+// position and returned nothing, and Log::read moved on to the next segment: reading offset
+// 2 returned the batch at offset 18, silently skipping 2..17.
 TEST(LogTest, ReadsStayCorrectWhenOneOffsetIndexPositionIsOffByOne) {
   expect_reads_survive_index_damage([](const std::filesystem::path& path) {
     if (path.extension() != ".index") return;
