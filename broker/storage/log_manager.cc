@@ -29,6 +29,27 @@ Status fsync_path(const std::filesystem::path& path, int flags) {
   return ok_status();
 }
 
+// `<topic>-<partition>` holding nothing but segment files: what a create or delete that a
+// crash interrupted leaves behind, and the only kind of directory load() may delete.
+bool looks_like_partition_dir(const std::filesystem::path& dir) {
+  const std::string name = dir.filename().string();
+  const size_t dash = name.rfind('-');
+  if (dash == std::string::npos || dash + 1 == name.size()) return false;
+  if (!validate_topic_name(std::string_view(name).substr(0, dash)).ok()) return false;
+  for (size_t i = dash + 1; i < name.size(); ++i) {
+    if (name[i] < '0' || name[i] > '9') return false;
+  }
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    const std::string extension = entry.path().extension().string();
+    if (!entry.is_regular_file() || (extension != ".log" && extension != ".index" &&
+                                     extension != ".timeindex" && extension != ".tmp")) {
+      return false;
+    }
+  }
+  return !error;
+}
+
 }  // namespace
 
 LogManager::LogManager(std::filesystem::path data_dir, TopicConfig defaults, Clock& clock)
@@ -86,6 +107,13 @@ Status LogManager::load() {
     if (!entry.is_directory()) continue;
     const std::string name = entry.path().filename().string();
     if (known_dirs.contains(name)) continue;
+    if (!looks_like_partition_dir(entry.path())) {
+      // Never delete what Runnel did not write: a data dir pointed at a shared directory
+      // must not lose its neighbours.
+      log::warn("leaving {} alone: not a partition directory of this broker",
+                entry.path().string());
+      continue;
+    }
     log::warn("removing {}: no topic in {} owns it (an interrupted create or delete)",
               entry.path().string(), kMetadataFile);
     std::filesystem::remove_all(entry.path(), error);
