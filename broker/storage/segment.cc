@@ -77,6 +77,13 @@ Result<std::unique_ptr<Segment>> Segment::create(const std::filesystem::path& di
   bool loaded = false;
   RUNNEL_RETURN_IF_ERROR(segment->open_files(false, loaded));
   segment->created_ms_ = now_ms;
+  // Make the new files' directory entries durable, so that a later fsync of their data
+  // (flush.messages, flush.ms, flush()) is enough for them to survive a power loss.
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return errno_error("open", dir);
+  const int synced = ::fsync(dir_fd);
+  ::close(dir_fd);
+  if (synced != 0) return errno_error("fsync", dir);
   return segment;
 }
 
