@@ -1,10 +1,12 @@
 #include "broker/storage/log.h"
 
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -200,6 +202,68 @@ TEST(LogTest, AnEmptyActiveSegmentIsNotRolledHoweverOld) {
   auto log = open_log(dir.path(), with({{"segment.ms", "1000"}}), kNow);
   ASSERT_EQ(log->append(make_batch(1), kNow + 1'000'000).error, AppendError::kNone);
   EXPECT_EQ(log->segment_count(), 1u);
+}
+
+TEST(LogTest, AReopenedSegmentsAgeCountsFromTheReopen) {
+  TempDir dir;
+  const TopicConfig config = with({{"segment.ms", "1000"}});
+  {
+    auto log = open_log(dir.path(), config, kNow);
+    ASSERT_EQ(log->append(make_batch(1), kNow).error, AppendError::kNone);
+  }
+  // A restart long after the segment was created does not roll it at the first append...
+  auto log = open_log(dir.path(), config, kNow + 1'000'000);
+  ASSERT_EQ(log->append(make_batch(1), kNow + 1'000'000).error, AppendError::kNone);
+  EXPECT_EQ(log->segment_count(), 1u);
+  // ...but segment.ms after the reopen does.
+  ASSERT_EQ(log->append(make_batch(1), kNow + 1'001'000).error, AppendError::kNone);
+  EXPECT_EQ(log->segment_count(), 2u);
+  EXPECT_EQ(offsets_in(*log), range(0, 3));
+}
+
+TEST(LogTest, ConcurrentReadersSeeOnlyWholeBatchesAndContiguousOffsets) {
+  TempDir dir;
+  auto log = open_log(dir.path(), with({{"segment.bytes", "4000"}}));
+  constexpr int kAppends = 400;
+  std::atomic<bool> done{false};
+  std::atomic<int> bad_reads{0};
+  std::atomic<int64_t> records_seen{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 2; ++r) {
+    readers.emplace_back([&] {
+      int64_t offset = 0;
+      while (!done.load() || offset < log->log_end_offset()) {
+        auto read = log->read(offset, 3000);
+        if (!read.ok()) {
+          ++bad_reads;
+          return;
+        }
+        size_t position = 0;
+        for (const RecordBatchHeader& header : batches_in(read->records)) {
+          const BytesView batch = read->records.view().subview(position, header.total_size());
+          if (!check_stored_batch(batch).ok() || header.base_offset > offset ||
+              header.last_offset() < offset) {
+            ++bad_reads;
+            return;
+          }
+          records_seen += header.last_offset() + 1 - offset;
+          offset = header.last_offset() + 1;
+          position += header.total_size();
+        }
+        if (position != read->records.size()) {
+          ++bad_reads;
+          return;
+        }
+      }
+    });
+  }
+  for (int i = 0; i < kAppends; ++i) {
+    ASSERT_EQ(log->append(make_batch(1 + i % 3, 30), kNow).error, AppendError::kNone);
+  }
+  done = true;
+  for (auto& reader : readers) reader.join();
+  EXPECT_EQ(bad_reads.load(), 0);
+  EXPECT_EQ(records_seen.load(), 2 * log->log_end_offset());
 }
 
 TEST(LogTest, ReadsEveryOffsetAcrossManySegments) {
