@@ -255,6 +255,8 @@ Result<Bytes> Segment::read(int64_t offset, int32_t max_bytes) const {
     position += header.total_size();
   }
   // Read up to max_bytes (at least the first batch) in one go, then cut to whole batches.
+  // This copies through user space; the zero-copy path would return (fd, position, length)
+  // here and let the connection sendfile() it after the response header, as Kafka does.
   const uint64_t first_size = header.total_size();
   uint64_t want = std::max<uint64_t>(first_size, static_cast<uint64_t>(std::max(max_bytes, 0)));
   want = std::min<uint64_t>(want, size_ - position);
