@@ -1,6 +1,7 @@
 #include "broker/storage/log.h"
 
 #include <algorithm>
+#include <charconv>
 #include <mutex>
 #include <vector>
 
@@ -25,8 +26,10 @@ Result<std::unique_ptr<Log>> Log::open(std::filesystem::path dir, TopicConfig co
   std::vector<int64_t> bases;
   for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
     const std::string name = entry.path().filename().string();
-    if (name.size() == 24 && name.ends_with(".log")) {
-      bases.push_back(std::stoll(name.substr(0, 20)));
+    int64_t base = -1;
+    if (name.size() == 24 && name.ends_with(".log") &&
+        std::from_chars(name.data(), name.data() + 20, base).ptr == name.data() + 20 && base >= 0) {
+      bases.push_back(base);
     } else if (name.ends_with(".tmp")) {
       std::filesystem::remove(entry.path(), error);
     }

@@ -121,5 +121,15 @@ TEST(SegmentTest, ATornOlderSegmentIsRecoveredAndTheSegmentsAfterItDropped) {
   EXPECT_EQ(segment_files(dir.path()).size(), 1u);
 }
 
+TEST(SegmentTest, AFileThatOnlyLooksLikeASegmentIsIgnoredAtOpen) {
+  TempDir dir;
+  fill(dir.path(), 1 << 30, 3, 2);
+  std::ofstream(dir.path() / "notanumber-not-one!!.log") << "x";
+  std::ofstream(dir.path() / "-0000000000000000001.log") << "x";
+  auto log = Log::open(dir.path(), TopicConfig{}, 0);
+  ASSERT_TRUE(log.ok()) << log.status().to_string();
+  EXPECT_EQ(offsets_in(**log), range(0, 6));
+}
+
 }  // namespace
 }  // namespace runnel::broker
