@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <mutex>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -114,16 +116,32 @@ Status Log::roll(int64_t now_ms) {
   const int64_t base = active().next_offset();
   RUNNEL_ASSIGN_OR_RETURN(auto segment,
                           Segment::create(dir_, base, config_.index_interval_bytes, now_ms));
-  // The finished segment will not change again: make it durable before moving on, as Kafka
-  // does, so that a power loss can only affect the active segment.
-  if (Status flushed = active().flush(); !flushed.ok()) {
-    log::warn("{}: flushing a rolled segment: {}", dir_.string(), flushed.to_string());
-  }
+  // The finished segment will not change again: append() makes it durable (after letting
+  // readers back in) so that a power loss can only affect the active segment.
+  rolled_unflushed_ = active().base_offset();
   segments_.emplace(base, std::move(segment));
   return ok_status();
 }
 
 AppendResult Log::append(BytesView records, int64_t now_ms) {
+  std::optional<int64_t> rolled;
+  AppendResult result = append_locked(records, now_ms, rolled);
+  if (rolled) {
+    // fsync of a rolled segment, which can hold up to segment.bytes of dirty pages and take
+    // seconds: under the shared lock, so fetches go on meanwhile, and retention (exclusive)
+    // cannot delete the segment under us. Done before the ack, as the roll was part of it.
+    std::shared_lock lock(mutex_);
+    auto it = segments_.find(*rolled);
+    if (it != segments_.end()) {
+      if (Status flushed = it->second->flush(); !flushed.ok()) {
+        log::warn("{}: flushing a rolled segment: {}", dir_.string(), flushed.to_string());
+      }
+    }
+  }
+  return result;
+}
+
+AppendResult Log::append_locked(BytesView records, int64_t now_ms, std::optional<int64_t>& rolled) {
   std::unique_lock lock(mutex_);
   AppendResult result;
   if (segments_.empty()) {
@@ -175,11 +193,12 @@ AppendResult Log::append(BytesView records, int64_t now_ms) {
   const bool index_full =
       next - current.base_offset() > INT32_MAX || current.size() + stored.size() > UINT32_MAX;
   if (!current.empty() && (too_big || too_old || index_full)) {
-    if (Status rolled = roll(now_ms); !rolled.ok()) {
+    if (Status roll_status = roll(now_ms); !roll_status.ok()) {
       result.error = AppendError::kKafkaStorageError;
-      result.message = rolled.to_string();
+      result.message = roll_status.to_string();
       return result;
     }
+    rolled = std::exchange(rolled_unflushed_, std::nullopt);
   }
   if (Status written = active().append(stored.view(), headers); !written.ok()) {
     log::error("{}: append failed: {}", dir_.string(), written.to_string());

@@ -77,6 +77,7 @@ class Log {
  private:
   Log(std::filesystem::path dir, TopicConfig config);
   Status roll(int64_t now_ms);
+  AppendResult append_locked(BytesView records, int64_t now_ms, std::optional<int64_t>& rolled);
   Status flush_locked();
   Segment& active() const { return *segments_.rbegin()->second; }
 
@@ -85,6 +86,7 @@ class Log {
   TopicConfig config_;
   std::map<int64_t, std::unique_ptr<Segment>> segments_;  // by base offset; never empty
   int64_t unflushed_messages_ = 0;
+  std::optional<int64_t> rolled_unflushed_;  // base of the segment roll() just finished
   int64_t last_flush_ms_ = 0;
 };
 
