@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -50,6 +51,16 @@ class WireReader {
   // An array's element count; -1 for a null array. Fails when the count exceeds the bytes
   // remaining (every element takes at least one byte). `field` names it in the error.
   Status read_array_length(int32_t& count, bool compact, std::string_view field);
+
+  // Reserves room for up to `count` elements of `elements`, but never more memory than the
+  // bytes still unread: a claimed count is untrusted, and an element may be far larger in
+  // memory than the one byte it can take on the wire. Elements beyond the reservation are
+  // paid for by the bytes that actually decode.
+  template <typename Vector>
+  void reserve_for(Vector& elements, int32_t count) const {
+    const size_t affordable = remaining() / sizeof(typename Vector::value_type);
+    elements.reserve(std::min(static_cast<size_t>(count), affordable));
+  }
 
   Status skip(size_t count);
   // A reader over the next `count` bytes, which this reader then skips.

@@ -288,7 +288,7 @@ def decode_field(out, field, pad, nullable_cond):
             out(f"{pad}  {{")
             target = m
         out(f"{pad}    {target}.clear();")
-        out(f"{pad}    {target}.reserve(static_cast<size_t>(count));")
+        out(f"{pad}    reader.reserve_for({target}, count);")
         out(f"{pad}    for (int32_t i = 0; i < count; ++i) {{")
         out(f"{pad}      {target}.emplace_back();")
         read_element(out, field, f"{target}.back()", pad + "      ", compact)

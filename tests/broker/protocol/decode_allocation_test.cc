@@ -78,12 +78,11 @@ TEST(DecodeAllocation, RefusesAnAbsurdCountInASmallRequestWithoutAllocating) {
   EXPECT_LT(largest, 1024u);
 }
 
-// Documents a bug (see the report of 2026-11-23): the generated decode does
-// `reserve(count)` with the count checked only against the bytes remaining, so each claimed
-// element costs sizeof(element) bytes (88 for CreatableTopic) where the wire spends one.
-// A 1 MiB request reserves 88 MiB before its first element is read; at runneld's
-// socket_request_max_bytes (100 MiB) one request reserves about 9 GB, which throws
-// std::bad_alloc on a host with less memory.
+// Regression test: the generated decode once did `reserve(count)` with the count checked only
+// against the bytes remaining, so each claimed element cost sizeof(element) bytes (88 for
+// CreatableTopic) where the wire spends one: a 1 MiB request reserved 88 MiB before its first
+// element was read, and one request at socket_request_max_bytes (100 MiB) about 9 GB.
+// WireReader::reserve_for now caps a reservation at the bytes still unread.
 TEST(DecodeAllocation, RefusesARequestWhoseFirstElementIsMalformedWithoutReservingItsClaimedCount) {
   const size_t request_size = 1 << 20;
   const std::vector<uint8_t> body = body_claiming_every_byte(request_size);
