@@ -68,9 +68,17 @@ ReadOutcome read_partitions(BrokerContext& context, const FetchRequest& request)
       }
       Result<ReadResult> read = partition_log->read(partition.fetch_offset, limit);
       if (!read.ok()) {
-        part.error_code = read.status().code() == StatusCode::kOutOfRange
-                              ? code(ErrorCode::kOffsetOutOfRange)
-                              : code(ErrorCode::kKafkaStorageError);
+        switch (read.status().code()) {
+          case StatusCode::kOutOfRange:
+            part.error_code = code(ErrorCode::kOffsetOutOfRange);
+            break;
+          case StatusCode::kNotFound:  // Deleted while this fetch was waiting.
+            part.error_code = code(ErrorCode::kUnknownTopicOrPartition);
+            break;
+          default:
+            part.error_code = code(ErrorCode::kKafkaStorageError);
+            break;
+        }
         outcome.any_error = true;
         topic_response.partitions.push_back(std::move(part));
         continue;
