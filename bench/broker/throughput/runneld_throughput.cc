@@ -1,0 +1,253 @@
+// End-to-end throughput of runneld through librdkafka, with the broker in-process and the
+// client on the same machine, next to the same run's raw baselines (sequential disk writes,
+// loopback TCP). A macro benchmark: docs/BENCHMARKS.md gives the commands and the figures.
+//
+//   build/bin/runneld_throughput --message-bytes 100 --count 2000000 --acks 1
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <librdkafka/rdkafkacpp.h>
+
+#include "broker/broker.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+struct Options {
+  int64_t count = 2'000'000;
+  int message_bytes = 100;
+  std::string acks = "1";
+  int partitions = 1;
+  bool baselines = true;
+};
+
+// Sequential write of `bytes` in 1 MiB writes; with `sync`, fdatasync at the end. MB/s.
+double disk_write_rate(const std::filesystem::path& dir, int64_t bytes, bool sync) {
+  const auto path = dir / "baseline.bin";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return 0;
+  std::vector<char> block(1 << 20, 'x');
+  const auto start = Clock::now();
+  for (int64_t done = 0; done < bytes; done += static_cast<int64_t>(block.size())) {
+    if (::write(fd, block.data(), block.size()) < 0) break;
+  }
+  if (sync) ::fdatasync(fd);
+  const double elapsed = seconds_since(start);
+  ::close(fd);
+  std::filesystem::remove(path);
+  return static_cast<double>(bytes) / 1e6 / elapsed;
+}
+
+// One sender and one receiver thread over a 127.0.0.1 socket, 1 MiB writes. MB/s.
+double loopback_tcp_rate(int64_t bytes) {
+  namespace asio = boost::asio;
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+  const uint16_t port = acceptor.local_endpoint().port();
+  std::thread receiver([&] {
+    asio::ip::tcp::socket socket(io);
+    acceptor.accept(socket);
+    std::vector<char> buffer(1 << 20);
+    int64_t received = 0;
+    boost::system::error_code error;
+    while (received < bytes && !error) {
+      received += static_cast<int64_t>(socket.read_some(asio::buffer(buffer), error));
+    }
+  });
+  asio::ip::tcp::socket socket(io);
+  socket.connect({asio::ip::make_address("127.0.0.1"), port});
+  std::vector<char> block(1 << 20, 'y');
+  const auto start = Clock::now();
+  for (int64_t sent = 0; sent < bytes; sent += static_cast<int64_t>(block.size())) {
+    asio::write(socket, asio::buffer(block));
+  }
+  receiver.join();
+  return static_cast<double>(bytes) / 1e6 / seconds_since(start);
+}
+
+class DeliveryCounter : public RdKafka::DeliveryReportCb {
+ public:
+  void dr_cb(RdKafka::Message& message) override {
+    if (message.err() == RdKafka::ERR_NO_ERROR) {
+      ++delivered;
+    } else {
+      ++failed;
+      if (failed == 1) std::fprintf(stderr, "delivery failed: %s\n", message.errstr().c_str());
+    }
+  }
+  int64_t delivered = 0;
+  int64_t failed = 0;
+};
+
+class ConsumeCounter : public RdKafka::ConsumeCb {
+ public:
+  void consume_cb(RdKafka::Message& message, void*) override {
+    if (message.err() == RdKafka::ERR_NO_ERROR) {
+      ++consumed;
+      bytes += static_cast<int64_t>(message.len());
+    } else if (message.err() == RdKafka::ERR__PARTITION_EOF) {
+      ++at_end;
+    }
+  }
+  int64_t consumed = 0;
+  int64_t bytes = 0;
+  int at_end = 0;
+};
+
+void set(RdKafka::Conf& conf, const std::string& name, const std::string& value) {
+  std::string error;
+  if (conf.set(name, value, error) != RdKafka::Conf::CONF_OK) {
+    std::fprintf(stderr, "config %s=%s: %s\n", name.c_str(), value.c_str(), error.c_str());
+    std::exit(2);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  CLI::App app{"runneld produce/consume throughput through librdkafka, with raw baselines"};
+  app.add_option("--count", options.count, "Messages to produce and consume")
+      ->capture_default_str();
+  app.add_option("--message-bytes", options.message_bytes, "Value size")->capture_default_str();
+  app.add_option("--acks", options.acks, "Producer acks: 1 or all")->capture_default_str();
+  app.add_option("--partitions", options.partitions, "Partitions of the topic")
+      ->capture_default_str();
+  app.add_flag("!--no-baselines", options.baselines, "Skip the disk and loopback baselines");
+  CLI11_PARSE(app, argc, argv);
+
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("runneld-throughput-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  runnel::broker::BrokerConfig config;
+  config.data_dir = dir / "data";
+  config.server.port = 0;
+  config.num_partitions = options.partitions;
+  auto broker = runnel::broker::Broker::start(config);
+  if (!broker.ok()) {
+    std::fprintf(stderr, "broker: %s\n", broker.status().to_string().c_str());
+    return 1;
+  }
+  const std::string bootstrap = (*broker)->bootstrap_servers();
+  const std::string topic = "throughput";
+
+  // Produce.
+  DeliveryCounter deliveries;
+  std::unique_ptr<RdKafka::Conf> producer_conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  set(*producer_conf, "bootstrap.servers", bootstrap);
+  set(*producer_conf, "acks", options.acks);
+  set(*producer_conf, "linger.ms", "5");
+  set(*producer_conf, "batch.size", "1000000");
+  set(*producer_conf, "queue.buffering.max.messages", "2000000");
+  set(*producer_conf, "queue.buffering.max.kbytes", "2097151");
+  set(*producer_conf, "enable.idempotence", "false");
+  std::string error;
+  producer_conf->set("dr_cb", &deliveries, error);
+  std::unique_ptr<RdKafka::Producer> producer(
+      RdKafka::Producer::create(producer_conf.get(), error));
+  if (!producer) {
+    std::fprintf(stderr, "producer: %s\n", error.c_str());
+    return 1;
+  }
+  // Warm up: create the topic and learn its leader before the clock starts.
+  const std::string payload(static_cast<size_t>(options.message_bytes), 'm');
+  producer->produce(topic, 0, RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(payload.data()),
+                    payload.size(), nullptr, 0, 0, nullptr);
+  producer->flush(10000);
+  deliveries.delivered = 0;
+
+  const auto produce_start = Clock::now();
+  for (int64_t i = 0; i < options.count; ++i) {
+    const int32_t partition = static_cast<int32_t>(i % options.partitions);
+    while (producer->produce(topic, partition, RdKafka::Producer::RK_MSG_COPY,
+                             const_cast<char*>(payload.data()), payload.size(), nullptr, 0, 0,
+                             nullptr) == RdKafka::ERR__QUEUE_FULL) {
+      producer->poll(1);
+    }
+    if ((i & 0x3fff) == 0) producer->poll(0);
+  }
+  producer->flush(120000);
+  const double produce_seconds = seconds_since(produce_start);
+
+  // Consume everything back (the warm-up message included).
+  const int64_t expected = options.count + 1;
+  ConsumeCounter counter;
+  std::unique_ptr<RdKafka::Conf> consumer_conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  set(*consumer_conf, "bootstrap.servers", bootstrap);
+  set(*consumer_conf, "fetch.message.max.bytes", "8388608");
+  set(*consumer_conf, "fetch.max.bytes", "52428800");
+  set(*consumer_conf, "queued.max.messages.kbytes", "1048576");
+  set(*consumer_conf, "enable.partition.eof", "true");
+  std::unique_ptr<RdKafka::Consumer> consumer(
+      RdKafka::Consumer::create(consumer_conf.get(), error));
+  std::unique_ptr<RdKafka::Topic> handle(
+      RdKafka::Topic::create(consumer.get(), topic, nullptr, error));
+  std::unique_ptr<RdKafka::Queue> queue(RdKafka::Queue::create(consumer.get()));
+  const auto consume_start = Clock::now();
+  for (int p = 0; p < options.partitions; ++p) {
+    consumer->start(handle.get(), p, RdKafka::Topic::OFFSET_BEGINNING, queue.get());
+  }
+  while (counter.consumed < expected && seconds_since(consume_start) < 300) {
+    consumer->consume_callback(queue.get(), 100, &counter, nullptr);
+  }
+  const double consume_seconds = seconds_since(consume_start);
+  for (int p = 0; p < options.partitions; ++p) consumer->stop(handle.get(), p);
+
+  const double mb = static_cast<double>(options.count) * options.message_bytes / 1e6;
+  std::printf("runneld throughput: %lld messages of %d bytes, acks=%s, %d partition(s)\n",
+              static_cast<long long>(options.count), options.message_bytes, options.acks.c_str(),
+              options.partitions);
+  std::printf("  %-34s %12s %10s\n", "scenario", "msgs/s", "MB/s");
+  std::printf("  %-34s %12.0f %10.1f   (%lld delivered, %lld failed)\n",
+              "produce (librdkafka -> runneld)", options.count / produce_seconds,
+              mb / produce_seconds, static_cast<long long>(deliveries.delivered),
+              static_cast<long long>(deliveries.failed));
+  std::printf("  %-34s %12.0f %10.1f   (%lld of %lld consumed)\n",
+              "consume (runneld -> librdkafka)", counter.consumed / consume_seconds,
+              counter.bytes / 1e6 / consume_seconds, static_cast<long long>(counter.consumed),
+              static_cast<long long>(expected));
+  const bool complete = deliveries.failed == 0 && counter.consumed == expected;
+
+  std::fflush(stdout);
+  // librdkafka's destroy waits for every handle that holds a reference to the client: the
+  // queue and the topic go first.
+  queue.reset();
+  handle.reset();
+  consumer.reset();
+  producer.reset();
+  (*broker)->stop();
+
+  if (options.baselines) {
+    const double disk_sync = disk_write_rate(dir, 1LL << 30, true);
+    const double disk_cache = disk_write_rate(dir, 1LL << 30, false);
+    const double tcp = loopback_tcp_rate(2LL << 30);
+    std::printf("  %-34s %12s %10.1f\n", "baseline: disk write + fdatasync", "", disk_sync);
+    std::printf("  %-34s %12s %10.1f\n", "baseline: disk write (page cache)", "", disk_cache);
+    std::printf("  %-34s %12s %10.1f\n", "baseline: loopback TCP", "", tcp);
+    std::printf(
+        "  produce MB/s / disk+fdatasync: %.2f   / page cache: %.2f   consume MB/s / loopback: "
+        "%.2f\n",
+        mb / produce_seconds / disk_sync, mb / produce_seconds / disk_cache,
+        counter.bytes / 1e6 / consume_seconds / tcp);
+  }
+  std::filesystem::remove_all(dir);
+  return complete ? 0 : 1;
+}
