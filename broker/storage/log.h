@@ -61,7 +61,8 @@ class Log {
   uint64_t size_bytes() const;
   size_t segment_count() const;
 
-  // The first batch with max timestamp >= `timestamp`: (its base offset, its max timestamp).
+  // The first record with timestamp >= `timestamp`: (its offset, its timestamp); for a
+  // compressed batch, which is not decompressed, the batch's (base offset, max timestamp).
   Result<std::optional<std::pair<int64_t, int64_t>>> offset_for_timestamp(int64_t timestamp) const;
 
   void set_config(TopicConfig config);

@@ -26,6 +26,54 @@ RecordBatchHeader RecordBatchHeader::parse(BytesView bytes) {
   return h;
 }
 
+namespace {
+
+// A zigzag varint (Kafka's varint and varlong) at `*at` within [`*at`, `end`); advances.
+std::optional<int64_t> read_zigzag(const uint8_t*& at, const uint8_t* end) {
+  uint64_t raw = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (at == end) return std::nullopt;
+    const uint8_t byte = *at++;
+    raw |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) {
+      return static_cast<int64_t>(raw >> 1) ^ -static_cast<int64_t>(raw & 1);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::pair<int64_t, int64_t>> first_record_at_or_after(BytesView batch,
+                                                                    int64_t timestamp) {
+  if (batch.size() < RecordBatchHeader::kSize) return std::nullopt;
+  const RecordBatchHeader header = RecordBatchHeader::parse(batch);
+  if ((header.attributes & RecordBatchHeader::kCompressionMask) != 0) return std::nullopt;
+  if (header.total_size() > batch.size()) return std::nullopt;
+  if ((header.attributes & RecordBatchHeader::kLogAppendTimeFlag) != 0) {
+    // Every record carries the batch's append time.
+    if (header.max_timestamp < timestamp) return std::nullopt;
+    return std::make_pair(header.base_offset, header.max_timestamp);
+  }
+  const uint8_t* at = batch.data() + RecordBatchHeader::kSize;
+  const uint8_t* const end = batch.data() + header.total_size();
+  for (int32_t i = 0; i < header.record_count && at < end; ++i) {
+    const std::optional<int64_t> length = read_zigzag(at, end);
+    if (!length || *length < 1 || *length > end - at) return std::nullopt;
+    const uint8_t* const next = at + *length;
+    ++at;  // attributes
+    const std::optional<int64_t> timestamp_delta = read_zigzag(at, next);
+    const std::optional<int64_t> offset_delta = read_zigzag(at, next);
+    if (!timestamp_delta || !offset_delta) return std::nullopt;
+    const int64_t record_timestamp = header.base_timestamp + *timestamp_delta;
+    if (record_timestamp >= timestamp) {
+      return std::make_pair(header.base_offset + *offset_delta, record_timestamp);
+    }
+    at = next;
+  }
+  return std::nullopt;
+}
+
 uint32_t record_batch_crc(BytesView batch) {
   return crc32c(batch.subview(RecordBatchHeader::kAttributesAt));
 }

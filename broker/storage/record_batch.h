@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "broker/storage/append_error.h"
@@ -74,6 +76,15 @@ BatchValidation validate_produced_batches(BytesView records, int32_t max_message
 // Checks the stored batch at the start of `bytes` (log recovery): complete, magic 2, CRC.
 // Returns its header, or a corruption_error saying what is wrong.
 Result<RecordBatchHeader> check_stored_batch(BytesView bytes);
+
+// The first record of the stored batch `batch` (whole, header included) whose timestamp is
+// >= `timestamp`: (its offset, its timestamp). What ListOffsets by timestamp answers, as
+// Kafka does, to the record rather than the batch. nullopt when the batch is compressed
+// (the broker does not decompress; the caller answers with the batch's base offset) or
+// when no record qualifies. Walks the records' framing with bounds checks: a malformed
+// batch gives nullopt, never a read out of bounds.
+std::optional<std::pair<int64_t, int64_t>> first_record_at_or_after(BytesView batch,
+                                                                    int64_t timestamp);
 
 // CRC32C of a batch's covered bytes, [kAttributesAt, end).
 uint32_t record_batch_crc(BytesView batch);

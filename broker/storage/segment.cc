@@ -284,7 +284,14 @@ Result<std::optional<std::pair<int64_t, int64_t>>> Segment::find_timestamp(
   while (position < size_) {
     RUNNEL_ASSIGN_OR_RETURN(RecordBatchHeader header, checked_header_at(position, expected_base));
     if (header.max_timestamp >= timestamp) {
-      found.emplace(header.base_offset, header.max_timestamp);
+      // The record, not just the batch, as Kafka answers; a compressed batch (which the
+      // broker does not decompress) answers with its base offset.
+      Bytes batch;
+      batch.resize(header.total_size());
+      RUNNEL_RETURN_IF_ERROR(
+          pread_exact(fd_, batch.data(), batch.size(), position, log_path(dir_, base_offset_)));
+      found = first_record_at_or_after(batch.view(), timestamp);
+      if (!found) found.emplace(header.base_offset, header.max_timestamp);
       return found;
     }
     expected_base = header.last_offset() + 1;

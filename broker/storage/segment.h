@@ -56,8 +56,9 @@ class Segment {
   // first batch is returned whole whatever its size. Empty when `offset` is past the end.
   Result<Bytes> read(int64_t offset, int32_t max_bytes) const;
 
-  // The first batch whose max timestamp is >= `timestamp`: (its base offset, its max
-  // timestamp), or nullopt if none here.
+  // The first record whose timestamp is >= `timestamp`: (its offset, its timestamp), or
+  // nullopt if none here. In a compressed batch, which is not decompressed, the batch's
+  // (base offset, max timestamp) stands for its records.
   Result<std::optional<std::pair<int64_t, int64_t>>> find_timestamp(int64_t timestamp) const;
 
   Status flush();

@@ -401,6 +401,30 @@ TEST(LogTest, OffsetForTimestampFindsTheFirstBatchReachingIt) {
   EXPECT_FALSE(beyond->has_value());
 }
 
+TEST(LogTest, OffsetForTimestampAnswersWithTheRecordInsideABatch) {
+  TempDir dir;
+  auto log = open_log(dir.path(), TopicConfig());
+  // One batch, records at 1000, 3000, 2000, 4000 (a producer's clock may step back).
+  RecordBatchBuilder builder(1000);
+  for (int64_t ts : {1000, 3000, 2000, 4000}) {
+    builder.add(Bytes::from_string("k"), Bytes::from_string("v"), ts, Headers());
+  }
+  ASSERT_EQ(log->append(make_batch(1, 10, 500), kNow).error, AppendError::kNone);
+  ASSERT_EQ(log->append(builder.build(), kNow).error, AppendError::kNone);
+  struct Case {
+    int64_t timestamp, offset, record_timestamp;
+  };
+  // Offsets 1..4 hold the batch; the first record at or after the time wins, as in Kafka.
+  for (const Case& c : {Case{500, 0, 500}, Case{501, 1, 1000}, Case{1500, 2, 3000},
+                        Case{3000, 2, 3000}, Case{3001, 4, 4000}}) {
+    auto found = log->offset_for_timestamp(c.timestamp);
+    ASSERT_TRUE(found.ok()) << found.status().to_string();
+    ASSERT_TRUE(found->has_value()) << c.timestamp;
+    EXPECT_EQ((*found)->first, c.offset) << c.timestamp;
+    EXPECT_EQ((*found)->second, c.record_timestamp) << c.timestamp;
+  }
+}
+
 TEST(LogTest, ARefusedAppendChangesNothing) {
   TempDir dir;
   auto log = open_log(dir.path(), with({{"max.message.bytes", "500"}}));
