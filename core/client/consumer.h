@@ -1,0 +1,102 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/client/client_config.h"
+#include "core/client/consumer_record.h"
+#include "core/client/internal/rdkafka_handle.h"
+#include "core/client/topic_partition.h"
+#include "core/result.h"
+#include "core/status.h"
+#include "core/timestamp.h"
+
+namespace runnel::client {
+
+// Hears partitions come and go when a subscribed consumer's group rebalances. Called on the
+// thread inside Consumer::poll(), before the consumer starts reading newly assigned
+// partitions and before it gives up revoked ones, so a revoke handler may still commit.
+class RebalanceListener {
+ public:
+  virtual ~RebalanceListener() = default;
+  virtual void on_partitions_assigned(const std::vector<TopicPartition>& partitions) = 0;
+  virtual void on_partitions_revoked(const std::vector<TopicPartition>& partitions) = 0;
+  // Partitions taken away without a chance to commit (the session timed out): their
+  // positions may already belong to another member. Defaults to a revoke.
+  virtual void on_partitions_lost(const std::vector<TopicPartition>& partitions) {
+    on_partitions_revoked(partitions);
+  }
+};
+
+// A Kafka consumer: librdkafka's high-level consumer. Reads partitions it is assigned by
+// its group (subscribe, needs "group.id") or that the caller names (assign). Offsets are
+// committed only when the caller says so unless "enable.auto.commit" is set.
+//
+// Thread safety: one thread uses a Consumer (Kafka's rule for KafkaConsumer).
+class Consumer {
+ public:
+  // A consumer with `config` (librdkafka property names). `listener`, when given, must
+  // outlive the consumer. Does not contact the brokers.
+  [[nodiscard]] static Result<std::unique_ptr<Consumer>> create(
+      const ClientConfig& config, RebalanceListener* listener = nullptr);
+
+  // Leaves the group (as close()) if still in it.
+  ~Consumer();
+
+  Consumer(const Consumer&) = delete;
+  Consumer& operator=(const Consumer&) = delete;
+
+  // Joins the group and follows its assignment of `topics`' partitions.
+  [[nodiscard]] Status subscribe(const std::vector<std::string>& topics);
+  // Reads exactly these partitions from these offsets (or kOffsetBeginning, kOffsetEnd,
+  // kOffsetStored), with no group management. Replaces any earlier assignment.
+  [[nodiscard]] Status assign(const std::vector<TopicPartitionOffset>& partitions);
+  // The partitions currently assigned, by the group or by assign().
+  [[nodiscard]] Result<std::vector<TopicPartition>> assignment() const;
+
+  // Up to `max_records` records, waiting up to `timeout` for the first; an empty batch when
+  // none came. Rebalance callbacks run inside. Reaching the end of a partition is not an
+  // error. A consumer error (an unknown topic, a fatal client error) is returned once, after
+  // the records read before it.
+  [[nodiscard]] Result<std::vector<ConsumerRecord>> poll(std::chrono::milliseconds timeout,
+                                                         std::size_t max_records = 500);
+
+  // Commits `offsets` (each the next offset to read) for the group, waiting for the answer.
+  [[nodiscard]] Status commit(const std::vector<TopicPartitionOffset>& offsets);
+  // The group's committed offsets for `partitions` (-1001 when none), waiting up to `timeout`.
+  [[nodiscard]] Result<std::vector<TopicPartitionOffset>> committed(
+      const std::vector<TopicPartition>& partitions, std::chrono::milliseconds timeout) const;
+
+  // Moves the read position of an assigned partition.
+  [[nodiscard]] Status seek(const TopicPartition& partition, std::int64_t offset,
+                            std::chrono::milliseconds timeout);
+  [[nodiscard]] Status pause(const std::vector<TopicPartition>& partitions);
+  [[nodiscard]] Status resume(const std::vector<TopicPartition>& partitions);
+
+  // The log start offset and the high watermark of `partition`, asked of the broker.
+  [[nodiscard]] Result<std::pair<std::int64_t, std::int64_t>> watermark_offsets(
+      const TopicPartition& partition, std::chrono::milliseconds timeout) const;
+  // The first offset whose timestamp is at or after `timestamp`; the high watermark if none.
+  [[nodiscard]] Result<std::int64_t> offset_for_time(const TopicPartition& partition,
+                                                     Timestamp timestamp,
+                                                     std::chrono::milliseconds timeout) const;
+
+  // Leaves the group (revoking through the listener) and stops fetching. Idempotent.
+  [[nodiscard]] Status close();
+
+ private:
+  explicit Consumer(internal::RdKafkaHandle handle) : handle_(std::move(handle)) {}
+  static void on_rebalance(rd_kafka_t* handle, rd_kafka_resp_err_t error,
+                           rd_kafka_topic_partition_list_t* partitions, void* opaque);
+
+  internal::RdKafkaHandle handle_;
+  // An error met while a batch was being filled, returned by the next poll().
+  Status deferred_error_;
+  bool closed_ = false;
+};
+
+}  // namespace runnel::client

@@ -1,0 +1,115 @@
+#include "core/client/producer.h"
+
+#include <string>
+#include <utility>
+
+namespace runnel::client {
+
+using internal::status_from;
+
+Result<std::unique_ptr<Producer>> Producer::create(const ClientConfig& config) {
+  RUNNEL_ASSIGN_OR_RETURN(internal::RdKafkaConf conf, internal::make_conf(config));
+  auto failures = std::make_unique<FailureLog>();
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), &Producer::on_delivery_report);
+  rd_kafka_conf_set_opaque(conf.get(), failures.get());
+  RUNNEL_ASSIGN_OR_RETURN(internal::RdKafkaHandle handle,
+                          internal::make_handle(RD_KAFKA_PRODUCER, std::move(conf)));
+  return std::unique_ptr<Producer>(new Producer(std::move(failures), std::move(handle)));
+}
+
+Producer::~Producer() {
+  // Without a purge, rd_kafka_destroy waits for outstanding sends; the contract is to drop.
+  rd_kafka_purge(handle_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  rd_kafka_poll(handle_.get(), 0);
+}
+
+void Producer::on_delivery_report(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+  auto* failures = static_cast<FailureLog*>(opaque);
+  std::unique_ptr<DeliveryCallback> callback(static_cast<DeliveryCallback*>(message->_private));
+  const char* topic = rd_kafka_topic_name(message->rkt);
+  Status status;
+  if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    status = status_from(message->err, std::string("delivery to ") + topic + "[" +
+                                           std::to_string(message->partition) + "]");
+    std::lock_guard lock(failures->mutex);
+    if (failures->first.ok()) failures->first = status;
+  }
+  if (callback != nullptr && *callback) {
+    DeliveryReport report{status, topic, message->partition, status.ok() ? message->offset : -1};
+    (*callback)(report);
+  }
+}
+
+namespace {
+
+// librdkafka reads a null pointer as a null key, value or header value whatever the length:
+// an empty one must point somewhere.
+uint8_t kEmpty[1] = {0};
+
+void* pointer_to(const NullableBytesView& bytes) {
+  if (!bytes) return nullptr;
+  return bytes->data() != nullptr ? const_cast<uint8_t*>(bytes->data()) : kEmpty;
+}
+
+}  // namespace
+
+Status Producer::send(const OutgoingRecord& record, DeliveryCallback on_delivery) {
+  rd_kafka_headers_t* headers = nullptr;
+  if (record.headers != nullptr && !record.headers->empty()) {
+    headers = rd_kafka_headers_new(record.headers->size());
+    for (const Header& header : *record.headers) {
+      const NullableBytesView value =
+          header.value ? NullableBytesView(header.value->view()) : std::nullopt;
+      rd_kafka_header_add(headers, header.key.data(), static_cast<ssize_t>(header.key.size()),
+                          pointer_to(value), value ? static_cast<ssize_t>(value->size()) : 0);
+    }
+  }
+  auto callback =
+      on_delivery ? std::make_unique<DeliveryCallback>(std::move(on_delivery)) : nullptr;
+  const std::string topic(record.topic);
+  // librdkafka's macros cast their arguments unparenthesised: plain locals only.
+  void* key = pointer_to(record.key);
+  const size_t key_size = record.key ? record.key->size() : 0;
+  void* value = pointer_to(record.value);
+  const size_t value_size = record.value ? record.value->size() : 0;
+  // librdkafka reads a zero timestamp as "now".
+  const int64_t timestamp = record.timestamp == kNoTimestamp ? 0 : record.timestamp;
+  for (;;) {
+    const rd_kafka_resp_err_t error = rd_kafka_producev(
+        handle_.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(record.partition),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_size),
+        RD_KAFKA_V_VALUE(value, value_size), RD_KAFKA_V_TIMESTAMP(timestamp),
+        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(callback.get()), RD_KAFKA_V_END);
+    if (error == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      callback.release();  // Owned by the delivery report now.
+      return Status();
+    }
+    if (error != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      if (headers != nullptr) rd_kafka_headers_destroy(headers);
+      return status_from(error, "send to " + topic);
+    }
+    rd_kafka_poll(handle_.get(), 10);
+  }
+}
+
+void Producer::poll(std::chrono::milliseconds timeout) {
+  rd_kafka_poll(handle_.get(), static_cast<int>(timeout.count()));
+}
+
+Status Producer::flush(std::chrono::milliseconds timeout) {
+  const rd_kafka_resp_err_t error =
+      rd_kafka_flush(handle_.get(), static_cast<int>(timeout.count()));
+  std::lock_guard lock(failures_->mutex);
+  Status result = std::exchange(failures_->first, Status());
+  if (!result.ok()) return result;
+  if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return timeout_error("flush: " + std::to_string(rd_kafka_outq_len(handle_.get())) +
+                         " record(s) still in flight after " + std::to_string(timeout.count()) +
+                         " ms");
+  }
+  return Status();
+}
+
+std::int64_t Producer::in_flight() const { return rd_kafka_outq_len(handle_.get()); }
+
+}  // namespace runnel::client

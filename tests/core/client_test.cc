@@ -1,0 +1,252 @@
+// The librdkafka client layer against an in-process runneld on an ephemeral loopback port.
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "broker/broker.h"
+#include "core/client/admin.h"
+#include "core/client/consumer.h"
+#include "core/client/producer.h"
+
+namespace runnel::client {
+namespace {
+
+using namespace std::chrono_literals;
+
+class ClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("runnel-client-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    broker::BrokerConfig config;
+    config.data_dir = dir_;
+    config.server.host = "127.0.0.1";
+    config.server.port = 0;
+    auto started = broker::Broker::start(config);
+    ASSERT_TRUE(started.ok()) << started.status().to_string();
+    broker_ = std::move(*started);
+    bootstrap_ = broker_->bootstrap_servers();
+  }
+  void TearDown() override {
+    if (broker_) broker_->stop();
+    std::filesystem::remove_all(dir_);
+  }
+
+  ClientConfig config(ClientConfig extra = {}) const {
+    extra["bootstrap.servers"] = bootstrap_;
+    return extra;
+  }
+
+  void create_topic(const std::string& name, int partitions) {
+    auto admin = Admin::create(config());
+    ASSERT_TRUE(admin.ok());
+    auto results = (*admin)->create_topics({{name, partitions, 1, {}}}, 10s);
+    ASSERT_TRUE(results.ok()) << results.status().to_string();
+    ASSERT_TRUE((*results)[0].ok()) << (*results)[0].to_string();
+  }
+
+  // Every record of `partitions` of `topic`, from the beginning to the high watermark.
+  std::vector<ConsumerRecord> read_all(const std::string& topic, int partitions, size_t expected) {
+    auto consumer =
+        Consumer::create(config({{"group.id", "reader"}, {"enable.auto.commit", "false"}}));
+    EXPECT_TRUE(consumer.ok()) << consumer.status().to_string();
+    if (!consumer.ok()) return {};
+    // Records must not outlive their consumer: the fixture keeps it.
+    reader_ = std::move(*consumer);
+    std::vector<TopicPartitionOffset> assignment;
+    for (int p = 0; p < partitions; ++p) assignment.push_back({{topic, p}, kOffsetBeginning, {}});
+    EXPECT_TRUE(reader_->assign(assignment).ok());
+    std::vector<ConsumerRecord> records;
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (records.size() < expected && std::chrono::steady_clock::now() < deadline) {
+      auto batch = reader_->poll(200ms);
+      EXPECT_TRUE(batch.ok()) << batch.status().to_string();
+      if (!batch.ok()) break;
+      for (auto& record : *batch) records.push_back(std::move(record));
+    }
+    return records;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<broker::Broker> broker_;
+  std::string bootstrap_;
+  std::unique_ptr<Consumer> reader_;
+};
+
+TEST_F(ClientTest, AProducedRecordIsConsumedWithItsKeyValueHeadersAndTimestamp) {
+  create_topic("records", 1);
+  auto producer = Producer::create(config({{"acks", "all"}}));
+  ASSERT_TRUE(producer.ok()) << producer.status().to_string();
+  Headers headers{{"trace", Bytes::from_string("abc")}, {"empty", Bytes()}, {"null", std::nullopt}};
+  std::vector<DeliveryReport> reports;
+  auto remember = [&](const DeliveryReport& report) { reports.push_back(report); };
+  const Bytes key = Bytes::from_string("card-1");
+  const Bytes value = Bytes::from_string("42.00");
+  ASSERT_TRUE((*producer)
+                  ->send({.topic = "records",
+                          .partition = 0,
+                          .key = key.view(),
+                          .value = value.view(),
+                          .timestamp = 1'700'000'000'000,
+                          .headers = &headers},
+                         remember)
+                  .ok());
+  // Null key and null value, then empty key and empty value: four distinct things.
+  ASSERT_TRUE((*producer)->send({.topic = "records", .partition = 0}, remember).ok());
+  ASSERT_TRUE(
+      (*producer)
+          ->send({.topic = "records", .partition = 0, .key = BytesView(), .value = BytesView()},
+                 remember)
+          .ok());
+  ASSERT_TRUE((*producer)->flush(10s).ok());
+  ASSERT_EQ(reports.size(), 3u);
+  for (size_t i = 0; i < reports.size(); ++i) {
+    EXPECT_TRUE(reports[i].status.ok());
+    EXPECT_EQ(reports[i].offset, static_cast<int64_t>(i));
+  }
+
+  std::vector<ConsumerRecord> records = read_all("records", 1, 3);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].topic(), "records");
+  EXPECT_EQ(records[0].offset(), 0);
+  EXPECT_EQ(records[0].timestamp(), 1'700'000'000'000);
+  EXPECT_EQ(*records[0].key(), key.view());
+  EXPECT_EQ(*records[0].value(), value.view());
+  EXPECT_EQ(records[0].headers(), headers);
+  EXPECT_FALSE(records[1].key().has_value());
+  EXPECT_FALSE(records[1].value().has_value());
+  ASSERT_TRUE(records[2].key().has_value());
+  ASSERT_TRUE(records[2].value().has_value());
+  EXPECT_TRUE(records[2].key()->empty());
+  EXPECT_TRUE(records[2].value()->empty());
+}
+
+TEST_F(ClientTest, FlushReportsTheFirstDeliveryFailure) {
+  create_topic("doomed", 1);
+  auto producer = Producer::create(config({{"message.timeout.ms", "1000"}}));
+  ASSERT_TRUE(producer.ok());
+  ASSERT_TRUE(
+      (*producer)->send({.topic = "doomed", .value = BytesView(std::string_view("x"))}).ok());
+  ASSERT_TRUE((*producer)->flush(10s).ok());
+  broker_->stop();
+  bool failed = false;
+  ASSERT_TRUE((*producer)
+                  ->send({.topic = "doomed", .value = BytesView(std::string_view("y"))},
+                         [&](const DeliveryReport& report) { failed = !report.status.ok(); })
+                  .ok());
+  const Status flushed = (*producer)->flush(10s);
+  EXPECT_FALSE(flushed.ok());
+  EXPECT_NE(flushed.to_string().find("doomed"), std::string::npos) << flushed.to_string();
+  EXPECT_TRUE(failed);
+  EXPECT_EQ((*producer)->in_flight(), 0);
+  // The failure is reported once: the next flush starts clean.
+  EXPECT_TRUE((*producer)->flush(1s).ok());
+}
+
+TEST_F(ClientTest, AnUnknownConfigPropertyIsRefusedByName) {
+  auto producer = Producer::create(config({{"acks.typo", "1"}}));
+  ASSERT_FALSE(producer.ok());
+  EXPECT_EQ(producer.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(producer.status().to_string().find("acks.typo"), std::string::npos);
+}
+
+TEST_F(ClientTest, AdminCreatesDescribesAndDeletesTopics) {
+  auto admin = Admin::create(config());
+  ASSERT_TRUE(admin.ok());
+  auto created = (*admin)->create_topics(
+      {{"orders", 3, 1, {{"cleanup.policy", "compact"}}}, {"payments", 2, 1, {}}}, 10s);
+  ASSERT_TRUE(created.ok()) << created.status().to_string();
+  ASSERT_EQ(created->size(), 2u);
+  EXPECT_TRUE((*created)[0].ok()) << (*created)[0].to_string();
+  EXPECT_TRUE((*created)[1].ok()) << (*created)[1].to_string();
+
+  auto again = (*admin)->create_topics({{"orders", 3, 1, {}}}, 10s);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)[0].code(), StatusCode::kAlreadyExists) << (*again)[0].to_string();
+
+  auto validated = (*admin)->create_topics({{"dry-run", 4, 1, {}}}, 10s, /*validate_only=*/true);
+  ASSERT_TRUE(validated.ok());
+  EXPECT_TRUE((*validated)[0].ok());
+
+  auto orders = (*admin)->describe_topic("orders", 10s);
+  ASSERT_TRUE(orders.ok()) << orders.status().to_string();
+  EXPECT_EQ(orders->partitions, 3);
+  EXPECT_EQ((*admin)->describe_topic("dry-run", 10s).status().code(), StatusCode::kNotFound);
+
+  auto deleted = (*admin)->delete_topics({"orders", "no-such-topic"}, 10s);
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_TRUE((*deleted)[0].ok()) << (*deleted)[0].to_string();
+  EXPECT_EQ((*deleted)[1].code(), StatusCode::kNotFound) << (*deleted)[1].to_string();
+  EXPECT_EQ((*admin)->describe_topic("orders", 10s).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(ClientTest, WatermarksAndOffsetsForTimesComeFromTheBroker) {
+  create_topic("timed", 1);
+  auto producer = Producer::create(config());
+  ASSERT_TRUE(producer.ok());
+  for (Timestamp ts : {1000, 2000, 3000}) {
+    ASSERT_TRUE((*producer)
+                    ->send({.topic = "timed",
+                            .partition = 0,
+                            .value = BytesView(std::string_view("v")),
+                            .timestamp = ts})
+                    .ok());
+  }
+  ASSERT_TRUE((*producer)->flush(10s).ok());
+  auto consumer =
+      Consumer::create(config({{"group.id", "timer"}, {"enable.auto.commit", "false"}}));
+  ASSERT_TRUE(consumer.ok());
+  auto marks = (*consumer)->watermark_offsets({"timed", 0}, 10s);
+  ASSERT_TRUE(marks.ok()) << marks.status().to_string();
+  EXPECT_EQ(marks->first, 0);
+  EXPECT_EQ(marks->second, 3);
+  auto at = (*consumer)->offset_for_time({"timed", 0}, 2500, 10s);
+  ASSERT_TRUE(at.ok()) << at.status().to_string();
+  EXPECT_EQ(*at, 2);
+  auto after_all = (*consumer)->offset_for_time({"timed", 0}, 9999, 10s);
+  ASSERT_TRUE(after_all.ok());
+  EXPECT_EQ(*after_all, 3);
+}
+
+TEST_F(ClientTest, SeekMovesTheReadPositionOfAnAssignedPartition) {
+  create_topic("seekable", 1);
+  auto producer = Producer::create(config());
+  ASSERT_TRUE(producer.ok());
+  for (int i = 0; i < 5; ++i) {
+    const std::string value = std::to_string(i);
+    ASSERT_TRUE(
+        (*producer)->send({.topic = "seekable", .partition = 0, .value = BytesView(value)}).ok());
+  }
+  ASSERT_TRUE((*producer)->flush(10s).ok());
+  auto consumer =
+      Consumer::create(config({{"group.id", "seeker"}, {"enable.auto.commit", "false"}}));
+  ASSERT_TRUE(consumer.ok());
+  ASSERT_TRUE((*consumer)->assign({{{"seekable", 0}, 3, {}}}).ok());
+  std::vector<int64_t> offsets;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (offsets.size() < 2 && std::chrono::steady_clock::now() < deadline) {
+    auto batch = (*consumer)->poll(200ms);
+    ASSERT_TRUE(batch.ok());
+    for (const auto& record : *batch) offsets.push_back(record.offset());
+  }
+  EXPECT_EQ(offsets, (std::vector<int64_t>{3, 4}));
+  ASSERT_TRUE((*consumer)->seek({"seekable", 0}, 1, 5s).ok());
+  offsets.clear();
+  while (offsets.size() < 4 && std::chrono::steady_clock::now() < deadline) {
+    auto batch = (*consumer)->poll(200ms);
+    ASSERT_TRUE(batch.ok());
+    for (const auto& record : *batch) offsets.push_back(record.offset());
+  }
+  EXPECT_EQ(offsets, (std::vector<int64_t>{1, 2, 3, 4}));
+  auto assigned = (*consumer)->assignment();
+  ASSERT_TRUE(assigned.ok());
+  EXPECT_EQ(*assigned, (std::vector<TopicPartition>{{"seekable", 0}}));
+}
+
+}  // namespace
+}  // namespace runnel::client
