@@ -42,8 +42,9 @@ std::ostream& operator<<(std::ostream& os, const TopologyDescription& descriptio
 
 // The processing graph a StreamsBuilder built: source, processor and sink nodes, cut into
 // sub-topologies at repartition topics (and, later, joined by shared state stores). A runtime
-// makes one task per partition of each sub-topology from it. Immutable once built; may be
-// shared by the tasks of many threads (they only read it and call its node factories).
+// makes one task per partition of each sub-topology from it. Immutable once built and safe to
+// read from many threads; but making a task calls the node factories, which call user
+// processor suppliers, so tasks are to be made by one thread at a time.
 class Topology {
  public:
   struct Subtopology {

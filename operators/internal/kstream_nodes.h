@@ -128,10 +128,10 @@ class KStreamFlatMap final : public ProcessorNode, public Receiver<K, V>, public
     auto results = Call::call(mapper_, record);
     for (auto& element : results) {
       using Parts = key_value_parts_t<decltype(element)>;
+      // No position: these records are made by the operator, not read (core/record.h).
       KeyValue<K2, V2> kv = Parts::to_key_value(std::move(element));
-      RUNNEL_RETURN_IF_ERROR(
-          this->forward(Record<K2, V2>{std::move(kv.key), std::move(kv.value), record.timestamp,
-                                       record.headers, record.position}));
+      RUNNEL_RETURN_IF_ERROR(this->forward(Record<K2, V2>{
+          std::move(kv.key), std::move(kv.value), record.timestamp, record.headers, std::nullopt}));
     }
     return ok_status();
   }
@@ -160,7 +160,7 @@ class KStreamFlatMapValues final : public ProcessorNode,
     for (auto& element : results) {
       RUNNEL_RETURN_IF_ERROR(
           this->forward(Record<K, V2>{record.key, to_optional(std::move(element)), record.timestamp,
-                                      record.headers, record.position}));
+                                      record.headers, std::nullopt}));
     }
     return ok_status();
   }

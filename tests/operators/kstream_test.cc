@@ -152,6 +152,33 @@ TEST(KStreamTest, FlatMapEmitsZeroOrMoreRecordsInOrder) {
   EXPECT_EQ((*records)[1].timestamp, 5);
 }
 
+// Sees whether records arrive with the position of an input record.
+class PositionProbe final : public Processor<S, S, S, S> {
+ public:
+  explicit PositionProbe(std::vector<bool>* seen) : seen_(seen) {}
+  void process(Record<S, S> record) override { seen_->push_back(record.position.has_value()); }
+
+ private:
+  std::vector<bool>* seen_;
+};
+
+TEST(KStreamTest, MappedRecordsKeepTheInputPositionAndFlatMappedOnesHaveNone) {
+  StreamsBuilder builder;
+  std::vector<bool> mapped, flat_mapped;
+  auto s = builder.stream<S, S>("in");
+  s.map_values([](const S& v) { return v; }).process([&mapped] {
+    return std::make_unique<PositionProbe>(&mapped);
+  });
+  s.flat_map_values([](const S& v) { return std::vector<S>{v}; }).process([&flat_mapped] {
+    return std::make_unique<PositionProbe>(&flat_mapped);
+  });
+  auto driver = driver_for(builder);
+  auto in = driver->create_input_topic<S, S>("in");
+  ASSERT_TRUE(in.pipe_input("k", "v", 1).ok());
+  EXPECT_EQ(mapped, std::vector<bool>{true});
+  EXPECT_EQ(flat_mapped, std::vector<bool>{false});
+}
+
 TEST(KStreamTest, FlatMapValuesSplitsEachValueAndKeepsTheKey) {
   StreamsBuilder builder;
   builder.stream<S, S>("in")
@@ -380,6 +407,23 @@ TEST(KStreamTest, DuplicateProcessorNamesAreRefused) {
   s.filter([](const S&) { return true; }, Named::as("f"));
   s.filter([](const S&) { return true; }, Named::as("f"));
   EXPECT_EQ(builder.build().status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(KStreamTest, TheReadmeExampleRunsAsWritten) {
+  StreamsBuilder builder;
+  builder.stream<std::string, std::string>("words")
+      .filter([](const std::string&, const std::string& w) { return !w.empty(); })
+      .map_values([](const std::string& w) { return static_cast<std::int64_t>(w.size()); })
+      .to("lengths");
+  auto driver = *TopologyTestDriver::create(builder.build());
+  auto in = driver->create_input_topic<std::string, std::string>("words");
+  auto out = driver->create_output_topic<std::string, std::int64_t>("lengths");
+  ASSERT_TRUE(in.pipe_input("k", "stream", 1).ok());
+  ASSERT_TRUE(in.pipe_input("k", "", 2).ok());
+  auto kv = out.read_key_value();
+  ASSERT_TRUE(kv.ok());
+  EXPECT_EQ(*kv, (KeyValue<std::string, std::int64_t>("k", 6)));
+  EXPECT_TRUE(out.is_empty());
 }
 
 }  // namespace
