@@ -58,10 +58,15 @@ Status StreamTask::process(const internal::RawRecordView& record) {
     return invalid_argument_error("task " + id_.to_string() + " does not read topic " +
                                   std::string(record.topic));
   }
-  position_.emplace(RecordPosition{std::string(record.topic), record.partition, record.offset});
+  // Assigned in place, so that the topic's string keeps its buffer from record to record.
+  if (!position_) position_.emplace();
+  position_->topic.assign(record.topic);
+  position_->partition = record.partition;
+  position_->offset = record.offset;
+  in_record_ = true;
   Status deserialization_error;
   Status s = it->second->process_raw(record, deserialization_error);
-  position_.reset();
+  in_record_ = false;
   if (!deserialization_error.ok()) {
     DeserializationErrorContext context{id_, std::string(record.topic), record.partition,
                                         record.offset, deserialization_error};

@@ -89,7 +89,9 @@ class StreamTask final : private internal::TaskContext {
     if (timestamp > stream_time_) stream_time_ = timestamp;
   }
   std::int64_t wall_clock_ms() const override { return options_.clock->now_ms(); }
-  const std::optional<RecordPosition>& current_position() const override { return position_; }
+  const std::optional<RecordPosition>& current_position() const override {
+    return in_record_ ? position_ : no_position_;
+  }
   Cancellable schedule(std::chrono::milliseconds interval, PunctuationType type,
                        internal::TaskPunctuator punctuator) override;
   internal::RecordCollector& collector() override { return *options_.collector; }
@@ -101,7 +103,9 @@ class StreamTask final : private internal::TaskContext {
   std::map<std::string, internal::SourceNodeBase*, std::less<>> sources_by_topic_;
   std::vector<std::string> source_topics_;
   Timestamp stream_time_ = kNoTimestamp;
-  std::optional<RecordPosition> position_;  // Of the record being processed.
+  std::optional<RecordPosition> position_;  // Of the last record processed.
+  bool in_record_ = false;                  // Whether a record (not a punctuator) is running.
+  const std::optional<RecordPosition> no_position_;
   std::vector<Schedule> schedules_;
   Metrics metrics_;
   bool closed_ = false;
