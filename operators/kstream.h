@@ -210,7 +210,8 @@ class KStream {
     return add_action(std::move(action), state_->name_or_new(named.name, "KSTREAM-PEEK-"));
   }
 
-  // Calls action(key, value) for each record; a terminal operation. Stateless.
+  // Calls action(key, value) for each record; a terminal operation. Stateless; no
+  // repartition.
   template <typename F>
   void foreach (F action, const Named& named = {}) const {
     static_assert(internal::is_key_value_callable_v<F, K, V>,
@@ -239,8 +240,10 @@ class KStream {
                          value_serde_ == other.value_serde_ ? value_serde_ : nullptr);
   }
 
-  // Writes every record to `topic`. Serdes: Produced's, else the stream's, else the types'
-  // defaults. A terminal operation; name prefix KSTREAM-SINK-.
+  // Writes every record to `topic`, in the partition Produced's partitioner picks (else by
+  // murmur2 of the serialized key, as Kafka's producer). Serdes: Produced's, else the
+  // stream's, else the types' defaults. A terminal operation; stateless; no repartition. Name
+  // prefix KSTREAM-SINK-.
   void to(const std::string& topic, Produced<K, V> produced = {}) const {
     add_sink(topic, {}, std::move(produced));
   }

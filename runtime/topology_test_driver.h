@@ -209,13 +209,13 @@ class TestOutputTopic {
  public:
   // NotFound when the topic has nothing unread; the serde's error when it does not decode.
   [[nodiscard]] Result<Record<K, V>> read_record() {
+    if (!key_serde_ || !value_serde_) {
+      return invalid_argument_error("output topic " + topic_ + ": no serde for its types");
+    }
     auto& queue = driver_->output_queue(topic_);
     if (queue.empty()) return not_found_error("no record to read in topic " + topic_);
     TopologyTestDriver::ProducedRecord produced = std::move(queue.front());
     queue.pop_front();
-    if (!key_serde_ || !value_serde_) {
-      return invalid_argument_error("output topic " + topic_ + ": no serde for its types");
-    }
     RUNNEL_ASSIGN_OR_RETURN(std::optional<K> key,
                             key_serde_->deserialize_nullable(view_of(produced.key)));
     RUNNEL_ASSIGN_OR_RETURN(std::optional<V> value,
