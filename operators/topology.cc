@@ -81,6 +81,14 @@ const NodeDef* Topology::node(const std::string& name) const {
   return it == index_.end() ? nullptr : &nodes_[it->second];
 }
 
+std::map<std::string, std::vector<std::string>> Topology::store_users() const {
+  std::map<std::string, std::vector<std::string>> users;
+  for (const NodeDef& node : nodes_) {
+    for (const std::string& store : node.stores) users[store].push_back(node.name);
+  }
+  return users;
+}
+
 bool Topology::is_internal_topic(const std::string& topic) const {
   return std::any_of(internal_topics_.begin(), internal_topics_.end(),
                      [&](const internal::InternalTopicDef& t) { return t.name == topic; });

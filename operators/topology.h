@@ -64,6 +64,9 @@ class Topology {
   const std::vector<Subtopology>& subtopologies() const { return subtopologies_; }
   // The node named `name`, or nullptr.
   const internal::NodeDef* node(const std::string& name) const;
+  // Each state store a processor declared, with the processors that use it (in creation
+  // order). Processors sharing a store are in one sub-topology.
+  std::map<std::string, std::vector<std::string>> store_users() const;
   // Every repartition topic, named without the application id.
   const std::vector<internal::InternalTopicDef>& internal_topics() const {
     return internal_topics_;

@@ -1,6 +1,7 @@
 #include "runtime/stream_task.h"
 
 #include <algorithm>
+#include <string>
 #include <utility>
 
 #include "core/log.h"
@@ -134,7 +135,16 @@ Cancellable StreamTask::schedule(std::chrono::milliseconds interval, Punctuation
 
 void StreamTask::record_dropped(std::string_view node, std::string_view reason) {
   ++metrics_.dropped;
-  log::debug("task {}: {} dropped a record: {}", id_.to_string(), node, reason);
+  // Once per node at warning level: a drop is usually a callable that takes a plain key or
+  // value where the stream has nulls, which the user wants to hear about, but not per record.
+  if (warned_nodes_.emplace(node).second) {
+    log::warn(
+        "task {}: {} dropped a record: {} (further drops by this node are logged at debug "
+        "level and counted)",
+        id_.to_string(), node, reason);
+  } else {
+    log::debug("task {}: {} dropped a record: {}", id_.to_string(), node, reason);
+  }
 }
 
 void StreamTask::close() {

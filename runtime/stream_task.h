@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -108,6 +109,7 @@ class StreamTask final : private internal::TaskContext {
   const std::optional<RecordPosition> no_position_;
   std::vector<Schedule> schedules_;
   Metrics metrics_;
+  std::set<std::string, std::less<>> warned_nodes_;  // Nodes whose first drop was logged.
   bool closed_ = false;
 };
 

@@ -426,5 +426,26 @@ TEST(KStreamTest, TheReadmeExampleRunsAsWritten) {
   EXPECT_TRUE(out.is_empty());
 }
 
+TEST(KStreamTest, StreamOfSeveralTopicsReadsThemAllThroughOneSource) {
+  StreamsBuilder builder;
+  builder.stream<S, S>(std::vector<S>{"a", "b"}).to("out");
+  Topology topology = builder.build();
+  ASSERT_EQ(topology.subtopologies().size(), 1u);
+  auto driver = driver_for(builder);
+  auto a = driver->create_input_topic<S, S>("a");
+  auto b = driver->create_input_topic<S, S>("b");
+  auto out = driver->create_output_topic<S, S>("out");
+  ASSERT_TRUE(a.pipe_input("k", "1", 1).ok());
+  ASSERT_TRUE(b.pipe_input("k", "2", 2).ok());
+  EXPECT_EQ(drain(out), (std::vector<KV>{{"k", "1"}, {"k", "2"}}));
+}
+
+TEST(KStreamTest, ATopicReadByTwoSourcesIsRefused) {
+  StreamsBuilder builder;
+  builder.stream<S, S>("in").to("x");
+  builder.stream<S, S>("in").to("y");
+  EXPECT_EQ(builder.build().status().code(), StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace runnel

@@ -1,12 +1,15 @@
 // Topology::describe() prints what Kafka Streams' TopologyDescription.toString() prints for the
 // same topology, so existing visualisers and habits carry over.
 
+#include "operators/topology.h"
+
+#include <map>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "operators/streams_builder.h"
-#include "operators/topology.h"
 
 namespace runnel {
 namespace {
@@ -132,6 +135,9 @@ TEST(TopologyDescribeTest, ProcessorsShowTheStoresTheyDeclareAndShareASubtopolog
   Topology topology = builder.build();
   EXPECT_EQ(topology.describe().to_string(), expected);
   ASSERT_EQ(topology.subtopologies().size(), 1u);
+  const std::map<std::string, std::vector<std::string>> users = {{"audit", {"pb"}},
+                                                                 {"counts", {"pa", "pb"}}};
+  EXPECT_EQ(topology.store_users(), users);
 }
 
 TEST(TopologyDescribeTest, SinkWithATopicNameExtractorShowsTheExtractor) {
