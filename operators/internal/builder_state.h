@@ -1,0 +1,75 @@
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "core/serde.h"
+#include "core/serdes.h"
+#include "operators/internal/node_def.h"
+#include "operators/topology.h"
+
+namespace runnel::internal {
+
+// What a StreamsBuilder and the KStreams it hands out share while a topology is described:
+// the topology being built and the counter behind generated names. Owned by the
+// StreamsBuilder; KStreams borrow it and must not outlive it.
+class BuilderState {
+ public:
+  // Kafka Streams' generated names: <prefix><10-digit index>, one index for the whole builder
+  // (KSTREAM-FILTER-0000000001). Every call takes an index, used or not, as Kafka's does, so
+  // that names match what a Kafka Streams application of the same shape would get.
+  std::string new_name(const std::string& prefix) {
+    char digits[16];
+    std::snprintf(digits, sizeof digits, "%010d", index_++);
+    return prefix + digits;
+  }
+  std::string name_or_new(const std::string& given, const std::string& prefix) {
+    return given.empty() ? new_name(prefix) : given;
+  }
+
+  void add_node(NodeDef node) { topology_.add_node(std::move(node)); }
+  void add_internal_topic(InternalTopicDef topic) {
+    topology_.add_internal_topic(std::move(topic));
+  }
+  void set_error(Status status) { topology_.set_error(std::move(status)); }
+
+  Topology build() {
+    Topology out = topology_;
+    out.finish();
+    return out;
+  }
+
+ private:
+  Topology topology_;
+  int index_ = 0;
+};
+
+// The serde a type gets when the user gives none, or null when it has no DefaultSerde.
+template <typename T>
+std::shared_ptr<const Serde<T>> default_serde() {
+  if constexpr (HasDefaultSerde<T>) {
+    return std::make_shared<typename DefaultSerde<T>::type>();
+  } else {
+    return nullptr;
+  }
+}
+
+// The first non-null of an explicit serde, the stream's and the type's default; records an
+// error naming `what` when there is none.
+template <typename T>
+std::shared_ptr<const Serde<T>> resolve_serde(BuilderState& state,
+                                              std::shared_ptr<const Serde<T>> given,
+                                              const std::shared_ptr<const Serde<T>>& known,
+                                              const std::string& what) {
+  if (given) return given;
+  if (known) return known;
+  auto fallback = default_serde<T>();
+  if (!fallback) {
+    state.set_error(invalid_argument_error(what + ": the type has no default serde; give one"));
+  }
+  return fallback;
+}
+
+}  // namespace runnel::internal

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "operators/internal/processor_node.h"
+
+namespace runnel::internal {
+
+enum class NodeKind { kSource, kProcessor, kSink };
+
+// One node of a Topology as the DSL recorded it: what describe() prints and what a task
+// needs to make its own instance of the node.
+struct NodeDef {
+  std::string name;
+  NodeKind kind = NodeKind::kProcessor;
+  std::vector<std::string> predecessors;  // In the order they were connected.
+  // Sources: the topics read. Internal (repartition) topics are stored without the
+  // application id, which is only known when the topology runs.
+  std::vector<std::string> topics;
+  bool internal_topics = false;
+  // Sinks: the fixed topic, or empty with a topic extractor; internal as for sources.
+  std::string sink_topic;
+  bool sink_internal = false;
+  std::string extractor_description;  // Non-empty for a sink with a TopicNameExtractor.
+  // State stores this processor uses (empty until stateful operators arrive).
+  std::vector<std::string> stores;
+  // Makes the node for one task.
+  std::function<std::unique_ptr<ProcessorNode>()> factory;
+  // Connects a predecessor's instance to this node's instance in one task.
+  void (*attach)(ProcessorNode& parent, ProcessorNode& self) = nullptr;
+};
+
+// An internal topic the topology writes and reads back.
+struct InternalTopicDef {
+  std::string name;  // Without the application id: <name>-repartition.
+  std::optional<std::int32_t> partitions;
+};
+
+}  // namespace runnel::internal

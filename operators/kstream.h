@@ -1,0 +1,540 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "core/record.h"
+#include "core/serde.h"
+#include "operators/branched.h"
+#include "operators/internal/builder_state.h"
+#include "operators/internal/callable_traits.h"
+#include "operators/internal/kstream_nodes.h"
+#include "operators/internal/processor_adapter.h"
+#include "operators/internal/sink_node.h"
+#include "operators/internal/source_node.h"
+#include "operators/key_value.h"
+#include "operators/named.h"
+#include "operators/processor.h"
+#include "operators/produced.h"
+#include "operators/repartitioned.h"
+
+namespace runnel {
+
+template <typename K, typename V>
+class BranchedKStream;
+
+// A record stream of Record<K, V>, as described by a StreamsBuilder: every method adds a
+// processor to the topology being built and returns the stream it produces. Nothing runs until
+// the built Topology is given to a runtime (KafkaStreams, TopologyTestDriver).
+//
+// Callables. Each callable is copied into every task, so it must be copyable; a task calls
+// its copy from one thread. A callable takes the value alone (where the method says so) or the
+// key and the value; each of those parameters either as the plain type (const K&, auto) or as
+// std::optional<K> to see nulls. Output types are deduced from what the callable returns; a
+// returned std::optional<T> means T, with std::nullopt giving a null. A wrong signature is a
+// compile error naming the method.
+//
+// Nulls. A null key or value (std::nullopt) stays distinct from an empty one through every
+// operator. A callable parameter of plain type is never given a null: for such a record a
+// predicate counts as false, an action is skipped, and a mapper's record is dropped (counted
+// by the task as dropped).
+//
+// A KStream is a cheap handle; it borrows its StreamsBuilder, which must outlive it.
+template <typename K, typename V>
+class KStream {
+ public:
+  using Key = K;
+  using Value = V;
+
+  // Keeps the records for which predicate(key, value) (or predicate(value)) is true.
+  // Stateless; no repartition. Name prefix KSTREAM-FILTER-.
+  template <typename F>
+  KStream<K, V> filter(F predicate, const Named& named = {}) const {
+    return add_filter(std::move(predicate), named, true, "filter");
+  }
+
+  // Keeps the records for which the predicate is false (null the predicate cannot take
+  // counts as false, so such records are kept). Stateless; no repartition.
+  template <typename F>
+  KStream<K, V> filter_not(F predicate, const Named& named = {}) const {
+    return add_filter(std::move(predicate), named, false, "filter_not");
+  }
+
+  // A new value per record: mapper(value) or mapper(key, value) -> V2 (or std::optional<V2>).
+  // Key, timestamp and headers are kept. Stateless; no repartition (the key is unchanged).
+  template <typename F>
+  auto map_values(F mapper, const Named& named = {}) const {
+    constexpr bool kValue = internal::is_value_callable_v<F, K, V>;
+    constexpr bool kKeyValue = internal::is_key_value_callable_v<F, K, V>;
+    if constexpr (!kValue && !kKeyValue) {
+      static_assert(internal::dependent_false_v<F>,
+                    "map_values: the mapper must be callable as V2(const V&) or "
+                    "V2(const K&, const V&)");
+      return *this;
+    } else {
+      using Call = internal::ValueOrKeyValueCall<F, K, V>;
+      using R = decltype(Call::call(std::declval<F&>(), std::declval<const Record<K, V>&>()));
+      static_assert(!std::is_void_v<R>, "map_values: the mapper must return the new value");
+      using V2 = internal::unwrap_optional_t<R>;
+      const std::string name = state_->name_or_new(named.name, "KSTREAM-MAPVALUES-");
+      return add_processor<K, V2>(
+          name,
+          [name, mapper]() -> std::unique_ptr<internal::ProcessorNode> {
+            return std::make_unique<internal::KStreamMapValues<K, V, V2, F>>(name, mapper);
+          },
+          key_serde_, same_type_serde<V2>(value_serde_));
+    }
+  }
+
+  // A new key and value per record: mapper(key, value) -> KeyValue<K2, V2> or
+  // std::pair<K2, V2> (either part may be std::optional). Stateless; changes the key, so a
+  // stateful operator after it will need a repartition (explicit, with repartition(), until
+  // stateful operators insert it themselves).
+  template <typename F>
+  auto map(F mapper, const Named& named = {}) const {
+    if constexpr (!internal::is_key_value_callable_v<F, K, V>) {
+      static_assert(internal::dependent_false_v<F>,
+                    "map: the mapper must be callable as KeyValue<K2, V2>(const K&, const V&)");
+      return *this;
+    } else {
+      using R = internal::key_value_result_t<F, K, V>;
+      using Parts = internal::key_value_parts_t<R>;
+      static_assert(Parts::ok, "map: the mapper must return KeyValue<K2, V2> or std::pair<K2, V2>");
+      using K2 = typename Parts::key;
+      using V2 = typename Parts::value;
+      const std::string name = state_->name_or_new(named.name, "KSTREAM-MAP-");
+      return add_processor<K2, V2>(
+          name,
+          [name, mapper]() -> std::unique_ptr<internal::ProcessorNode> {
+            return std::make_unique<internal::KStreamMap<K, V, K2, V2, F>>(name, mapper);
+          },
+          nullptr, nullptr);
+    }
+  }
+
+  // A new key per record: selector(key, value) -> K2 (or std::optional<K2>); the value is
+  // kept. Stateless; changes the key (see map). Name prefix KSTREAM-KEY-SELECT-.
+  template <typename F>
+  auto select_key(F selector, const Named& named = {}) const {
+    if constexpr (!internal::is_key_value_callable_v<F, K, V>) {
+      static_assert(internal::dependent_false_v<F>,
+                    "select_key: the selector must be callable as K2(const K&, const V&)");
+      return *this;
+    } else {
+      using R = internal::key_value_result_t<F, K, V>;
+      static_assert(!std::is_void_v<R>, "select_key: the selector must return the new key");
+      using K2 = internal::unwrap_optional_t<R>;
+      const std::string name = state_->name_or_new(named.name, "KSTREAM-KEY-SELECT-");
+      return add_processor<K2, V>(
+          name,
+          [name, selector]() -> std::unique_ptr<internal::ProcessorNode> {
+            return std::make_unique<internal::KStreamSelectKey<K, V, K2, F>>(name, selector);
+          },
+          nullptr, value_serde_);
+    }
+  }
+
+  // Zero or more records per record: mapper(key, value) -> a range of KeyValue<K2, V2> or
+  // std::pair<K2, V2>, forwarded in order with the input's timestamp and headers. Stateless;
+  // changes the key (see map).
+  template <typename F>
+  auto flat_map(F mapper, const Named& named = {}) const {
+    if constexpr (!internal::is_key_value_callable_v<F, K, V>) {
+      static_assert(internal::dependent_false_v<F>,
+                    "flat_map: the mapper must be callable as "
+                    "std::vector<KeyValue<K2, V2>>(const K&, const V&)");
+      return *this;
+    } else if constexpr (!internal::Iterable<internal::key_value_result_t<F, K, V>>) {
+      static_assert(internal::dependent_false_v<F>,
+                    "flat_map: the mapper must return a range (e.g. std::vector) of "
+                    "KeyValue<K2, V2> or std::pair<K2, V2>");
+      return *this;
+    } else {
+      using E = internal::range_element_t<internal::key_value_result_t<F, K, V>>;
+      using Parts = internal::key_value_parts_t<E>;
+      static_assert(Parts::ok, "flat_map: the range's elements must be KeyValue or std::pair");
+      using K2 = typename Parts::key;
+      using V2 = typename Parts::value;
+      const std::string name = state_->name_or_new(named.name, "KSTREAM-FLATMAP-");
+      return add_processor<K2, V2>(
+          name,
+          [name, mapper]() -> std::unique_ptr<internal::ProcessorNode> {
+            return std::make_unique<internal::KStreamFlatMap<K, V, K2, V2, F>>(name, mapper);
+          },
+          nullptr, nullptr);
+    }
+  }
+
+  // Zero or more values per record: mapper(value) or mapper(key, value) -> a range of V2 (or
+  // std::optional<V2>), each forwarded with the input's key. Stateless; no repartition.
+  template <typename F>
+  auto flat_map_values(F mapper, const Named& named = {}) const {
+    constexpr bool kValue = internal::is_value_callable_v<F, K, V>;
+    constexpr bool kKeyValue = internal::is_key_value_callable_v<F, K, V>;
+    if constexpr (!kValue && !kKeyValue) {
+      static_assert(internal::dependent_false_v<F>,
+                    "flat_map_values: the mapper must be callable as std::vector<V2>(const V&) "
+                    "or std::vector<V2>(const K&, const V&)");
+      return *this;
+    } else {
+      using Call = internal::ValueOrKeyValueCall<F, K, V>;
+      using R = decltype(Call::call(std::declval<F&>(), std::declval<const Record<K, V>&>()));
+      if constexpr (!internal::Iterable<R>) {
+        static_assert(internal::dependent_false_v<F>,
+                      "flat_map_values: the mapper must return a range (e.g. std::vector) of "
+                      "values");
+        return *this;
+      } else {
+        using V2 = internal::unwrap_optional_t<internal::range_element_t<R>>;
+        const std::string name = state_->name_or_new(named.name, "KSTREAM-FLATMAPVALUES-");
+        return add_processor<K, V2>(
+            name,
+            [name, mapper]() -> std::unique_ptr<internal::ProcessorNode> {
+              return std::make_unique<internal::KStreamFlatMapValues<K, V, V2, F>>(name, mapper);
+            },
+            key_serde_, same_type_serde<V2>(value_serde_));
+      }
+    }
+  }
+
+  // Calls action(key, value) for each record and forwards it unchanged. Stateless; no
+  // repartition.
+  template <typename F>
+  KStream<K, V> peek(F action, const Named& named = {}) const {
+    static_assert(internal::is_key_value_callable_v<F, K, V>,
+                  "peek: the action must be callable as void(const K&, const V&)");
+    return add_action(std::move(action), state_->name_or_new(named.name, "KSTREAM-PEEK-"));
+  }
+
+  // Calls action(key, value) for each record; a terminal operation. Stateless; no
+  // repartition.
+  template <typename F>
+  void foreach (F action, const Named& named = {}) const {
+    static_assert(internal::is_key_value_callable_v<F, K, V>,
+                  "foreach: the action must be callable as void(const K&, const V&)");
+    add_action(std::move(action), state_->name_or_new(named.name, "KSTREAM-FOREACH-"));
+  }
+
+  // Splits the stream into named branches: each record goes to the first branch whose
+  // predicate holds (see BranchedKStream). Stateless; no repartition. The splitter is named
+  // KSTREAM-BRANCH-<n> or by `named`, which also prefixes the branch names.
+  BranchedKStream<K, V> split(const Named& named = {}) const;
+
+  // The records of this stream and `other`, interleaved in processing order. Stateless; no
+  // repartition. Name prefix KSTREAM-MERGE-.
+  KStream<K, V> merge(const KStream<K, V>& other, const Named& named = {}) const {
+    const std::string name = state_->name_or_new(named.name, "KSTREAM-MERGE-");
+    internal::NodeDef def;
+    def.name = name;
+    def.predecessors = {node_, other.node_};
+    def.factory = [name]() -> std::unique_ptr<internal::ProcessorNode> {
+      return std::make_unique<internal::KStreamPassThrough<K, V>>(name);
+    };
+    def.attach = &internal::attach<K, V>;
+    state_->add_node(std::move(def));
+    return KStream<K, V>(state_, name, key_serde_ == other.key_serde_ ? key_serde_ : nullptr,
+                         value_serde_ == other.value_serde_ ? value_serde_ : nullptr);
+  }
+
+  // Writes every record to `topic`, in the partition Produced's partitioner picks (else by
+  // murmur2 of the serialized key, as Kafka's producer). Serdes: Produced's, else the
+  // stream's, else the types' defaults. A terminal operation; stateless; no repartition. Name
+  // prefix KSTREAM-SINK-.
+  void to(const std::string& topic, Produced<K, V> produced = {}) const {
+    add_sink(topic, {}, std::move(produced));
+  }
+  // Writes each record to the topic `extractor` returns for it.
+  void to(TopicNameExtractor<K, V> extractor, Produced<K, V> produced = {}) const {
+    add_sink({}, std::move(extractor), std::move(produced));
+  }
+
+  // Writes the stream to the internal topic <application.id>-<name>-repartition and reads it
+  // back, so that records are partitioned by their current key (or by the partitioner) for what
+  // follows. Stateless, and this is the repartition: it ends a sub-topology and starts another.
+  KStream<K, V> repartition(Repartitioned<K, V> repartitioned = {}) const {
+    const bool generated = repartitioned.name.empty();
+    const std::string base = state_->name_or_new(repartitioned.name, "KSTREAM-REPARTITION-");
+    const std::string topic = base + "-repartition";
+    // Kafka Streams takes three indexes here whether or not it uses them; so does Runnel.
+    const std::string gen_sink = state_->new_name("KSTREAM-SINK-");
+    state_->new_name("KSTREAM-FILTER-");
+    const std::string gen_source = state_->new_name("KSTREAM-SOURCE-");
+    const std::string sink_name = generated ? gen_sink : topic + "-sink";
+    const std::string source_name = generated ? gen_source : topic + "-source";
+
+    auto key_serde = internal::resolve_serde<K>(*state_, repartitioned.key_serde, key_serde_,
+                                                "repartition " + base + ": key");
+    auto value_serde = internal::resolve_serde<V>(*state_, repartitioned.value_serde, value_serde_,
+                                                  "repartition " + base + ": value");
+    state_->add_internal_topic({topic, repartitioned.partitions});
+
+    internal::NodeDef sink;
+    sink.name = sink_name;
+    sink.kind = internal::NodeKind::kSink;
+    sink.predecessors = {node_};
+    sink.sink_topic = topic;
+    sink.sink_internal = true;
+    sink.factory = [sink_name, topic, key_serde, value_serde,
+                    partitioner =
+                        repartitioned.partitioner]() -> std::unique_ptr<internal::ProcessorNode> {
+      return std::make_unique<internal::SinkNode<K, V>>(sink_name, topic, true, nullptr, key_serde,
+                                                        value_serde, partitioner);
+    };
+    sink.attach = &internal::attach<K, V>;
+    state_->add_node(std::move(sink));
+
+    internal::NodeDef source;
+    source.name = source_name;
+    source.kind = internal::NodeKind::kSource;
+    source.topics = {topic};
+    source.internal_topics = true;
+    source.factory = [source_name, key_serde,
+                      value_serde]() -> std::unique_ptr<internal::ProcessorNode> {
+      return std::make_unique<internal::SourceNode<K, V>>(source_name, key_serde, value_serde,
+                                                          nullptr);
+    };
+    state_->add_node(std::move(source));
+    return KStream<K, V>(state_, source_name, key_serde, value_serde);
+  }
+
+  // Runs a hand-written Processor<K, V, KOut, VOut> on each record; `supplier` makes one
+  // instance per task and must return std::unique_ptr to it. `stores` names the state stores
+  // the processor uses (recorded in the topology; reachable once stores exist). Stateless
+  // unless it uses stores; no repartition. Name prefix KSTREAM-PROCESSOR-.
+  template <typename Supplier>
+  auto process(Supplier supplier, const Named& named = {},
+               std::vector<std::string> stores = {}) const {
+    if constexpr (!std::is_invocable_v<Supplier&>) {
+      static_assert(internal::dependent_false_v<Supplier>,
+                    "process: the supplier must be callable with no arguments and return "
+                    "std::unique_ptr<P> for a Processor<K, V, KOut, VOut> P");
+      return *this;
+    } else {
+      using Ptr = std::invoke_result_t<Supplier&>;
+      using P = typename Ptr::element_type;
+      using KOut = typename P::KeyOut;
+      using VOut = typename P::ValueOut;
+      static_assert(std::is_base_of_v<Processor<K, V, KOut, VOut>, P>,
+                    "process: the processor's input types must be the stream's K and V");
+      const std::string name = state_->name_or_new(named.name, "KSTREAM-PROCESSOR-");
+      internal::NodeDef def;
+      def.name = name;
+      def.predecessors = {node_};
+      def.stores = std::move(stores);
+      def.factory = [name, supplier]() mutable -> std::unique_ptr<internal::ProcessorNode> {
+        std::unique_ptr<Processor<K, V, KOut, VOut>> processor = supplier();
+        return std::make_unique<internal::ProcessorAdapter<K, V, KOut, VOut>>(name,
+                                                                              std::move(processor));
+      };
+      def.attach = &internal::attach<K, V>;
+      state_->add_node(std::move(def));
+      return KStream<KOut, VOut>(state_, name, nullptr, nullptr);
+    }
+  }
+
+  // The name of the processor that produces this stream.
+  const std::string& node_name() const { return node_; }
+
+ private:
+  friend class StreamsBuilder;
+  template <typename, typename>
+  friend class KStream;
+  friend class BranchedKStream<K, V>;
+
+  KStream(internal::BuilderState* state, std::string node,
+          std::shared_ptr<const Serde<K>> key_serde, std::shared_ptr<const Serde<V>> value_serde)
+      : state_(state),
+        node_(std::move(node)),
+        key_serde_(std::move(key_serde)),
+        value_serde_(std::move(value_serde)) {}
+
+  // The stream's value serde if V2 is V (a mapper that keeps the type keeps its encoding).
+  template <typename V2>
+  static std::shared_ptr<const Serde<V2>> same_type_serde(
+      const std::shared_ptr<const Serde<V>>& s) {
+    if constexpr (std::is_same_v<V, V2>) {
+      return s;
+    } else {
+      return nullptr;
+    }
+  }
+
+  template <typename K2, typename V2, typename Factory>
+  KStream<K2, V2> add_processor(const std::string& name, Factory factory,
+                                std::shared_ptr<const Serde<K2>> key_serde,
+                                std::shared_ptr<const Serde<V2>> value_serde) const {
+    internal::NodeDef def;
+    def.name = name;
+    def.predecessors = {node_};
+    def.factory = std::move(factory);
+    def.attach = &internal::attach<K, V>;
+    state_->add_node(std::move(def));
+    return KStream<K2, V2>(state_, name, std::move(key_serde), std::move(value_serde));
+  }
+
+  template <typename F>
+  KStream<K, V> add_filter(F predicate, const Named& named, bool keep_when,
+                           const char* method) const {
+    constexpr bool kValue = internal::is_value_callable_v<F, K, V>;
+    constexpr bool kKeyValue = internal::is_key_value_callable_v<F, K, V>;
+    if constexpr (!kValue && !kKeyValue) {
+      static_assert(internal::dependent_false_v<F>,
+                    "filter/filter_not: the predicate must be callable as "
+                    "bool(const K&, const V&) or bool(const V&)");
+      (void)method;
+      return *this;
+    } else {
+      using Call = internal::ValueOrKeyValueCall<F, K, V>;
+      using R = decltype(Call::call(std::declval<F&>(), std::declval<const Record<K, V>&>()));
+      static_assert(std::is_convertible_v<R, bool>,
+                    "filter/filter_not: the predicate must return bool");
+      (void)method;
+      const std::string name = state_->name_or_new(named.name, "KSTREAM-FILTER-");
+      return add_processor<K, V>(
+          name,
+          [name, predicate, keep_when]() -> std::unique_ptr<internal::ProcessorNode> {
+            return std::make_unique<internal::KStreamFilter<K, V, F>>(name, predicate, keep_when);
+          },
+          key_serde_, value_serde_);
+    }
+  }
+
+  template <typename F>
+  KStream<K, V> add_action(F action, const std::string& name) const {
+    return add_processor<K, V>(
+        name,
+        [name, action]() -> std::unique_ptr<internal::ProcessorNode> {
+          return std::make_unique<internal::KStreamPeek<K, V, F>>(name, action);
+        },
+        key_serde_, value_serde_);
+  }
+
+  void add_sink(const std::string& topic, TopicNameExtractor<K, V> extractor,
+                Produced<K, V> produced) const {
+    const std::string name = state_->name_or_new(produced.name, "KSTREAM-SINK-");
+    const std::string what = "to(" + (extractor ? std::string("extractor") : topic) + ")";
+    auto key_serde =
+        internal::resolve_serde<K>(*state_, produced.key_serde, key_serde_, what + ": key");
+    auto value_serde =
+        internal::resolve_serde<V>(*state_, produced.value_serde, value_serde_, what + ": value");
+    internal::NodeDef def;
+    def.name = name;
+    def.kind = internal::NodeKind::kSink;
+    def.predecessors = {node_};
+    def.sink_topic = topic;
+    if (extractor) def.extractor_description = "TopicNameExtractor";
+    def.factory = [name, topic, extractor, key_serde, value_serde,
+                   partitioner =
+                       produced.partitioner]() -> std::unique_ptr<internal::ProcessorNode> {
+      return std::make_unique<internal::SinkNode<K, V>>(name, topic, false, extractor, key_serde,
+                                                        value_serde, partitioner);
+    };
+    def.attach = &internal::attach<K, V>;
+    state_->add_node(std::move(def));
+  }
+
+  internal::BuilderState* state_;  // Borrowed from the StreamsBuilder.
+  std::string node_;
+  std::shared_ptr<const Serde<K>> key_serde_;  // Null when unknown (the type changed).
+  std::shared_ptr<const Serde<V>> value_serde_;
+};
+
+// The branches of KStream::split under construction:
+//
+//   auto branches = stream.split(Named::as("by-size-"))
+//       .branch([](const auto&, const std::string& v) { return v.size() > 100; },
+//               Branched::as("large"))
+//       .default_branch(Branched::as("small"));
+//   branches.at("by-size-large").to("large");
+//
+// Each record goes to the first branch whose predicate holds, else to the default branch,
+// else nowhere. Stateless; no repartition.
+template <typename K, typename V>
+class BranchedKStream {
+ public:
+  // Adds a branch; predicate as for KStream::filter. Its stream is named <split name><branch
+  // name>, or <split name><position> (1-based) without a name.
+  template <typename F>
+  BranchedKStream& branch(F predicate, const Branched& branched = {}) {
+    constexpr bool kValue = internal::is_value_callable_v<F, K, V>;
+    constexpr bool kKeyValue = internal::is_key_value_callable_v<F, K, V>;
+    if constexpr (!kValue && !kKeyValue) {
+      static_assert(internal::dependent_false_v<F>,
+                    "branch: the predicate must be callable as bool(const K&, const V&) or "
+                    "bool(const V&)");
+    } else {
+      using Call = internal::ValueOrKeyValueCall<F, K, V>;
+      add_branch(
+          [predicate](const Record<K, V>& r) mutable {
+            return Call::can_call(r) && static_cast<bool>(Call::call(predicate, r));
+          },
+          branched);
+    }
+    return *this;
+  }
+
+  // Adds a branch taking every record no other branch took, and returns all branches.
+  std::map<std::string, KStream<K, V>> default_branch(const Branched& branched = {}) {
+    add_branch(nullptr, branched);
+    return std::move(result_);
+  }
+  // Returns all branches; records no branch takes are dropped.
+  std::map<std::string, KStream<K, V>> no_default_branch() { return std::move(result_); }
+
+ private:
+  friend class KStream<K, V>;
+  using Branches = std::vector<typename internal::KStreamSplit<K, V>::Branch>;
+
+  BranchedKStream(KStream<K, V> source, std::string splitter, std::shared_ptr<Branches> branches)
+      : source_(std::move(source)),
+        splitter_(std::move(splitter)),
+        branches_(std::move(branches)) {}
+
+  void add_branch(std::function<bool(const Record<K, V>&)> predicate, const Branched& branched) {
+    const std::string child =
+        splitter_ + (branched.name.empty() ? std::to_string(++index_) : branched.name);
+    if (!branched.name.empty()) ++index_;
+    source_.state_->new_name("KSTREAM-BRANCHCHILD-");  // Kafka takes an index here too.
+    branches_->push_back({std::move(predicate), child});
+    internal::NodeDef def;
+    def.name = child;
+    def.predecessors = {splitter_};
+    def.factory = [child]() -> std::unique_ptr<internal::ProcessorNode> {
+      return std::make_unique<internal::KStreamPassThrough<K, V>>(child);
+    };
+    def.attach = &internal::attach<K, V>;
+    source_.state_->add_node(std::move(def));
+    result_.emplace(child,
+                    KStream<K, V>(source_.state_, child, source_.key_serde_, source_.value_serde_));
+  }
+
+  KStream<K, V> source_;
+  std::string splitter_;
+  // Shared with the splitter's node factory, which reads it when tasks are made (after the
+  // builder is done adding branches).
+  std::shared_ptr<Branches> branches_;
+  int index_ = 0;
+  std::map<std::string, KStream<K, V>> result_;
+};
+
+template <typename K, typename V>
+BranchedKStream<K, V> KStream<K, V>::split(const Named& named) const {
+  const std::string name = state_->name_or_new(named.name, "KSTREAM-BRANCH-");
+  auto branches = std::make_shared<typename BranchedKStream<K, V>::Branches>();
+  internal::NodeDef def;
+  def.name = name;
+  def.predecessors = {node_};
+  def.factory = [name, branches]() -> std::unique_ptr<internal::ProcessorNode> {
+    return std::make_unique<internal::KStreamSplit<K, V>>(name, *branches);
+  };
+  def.attach = &internal::attach<K, V>;
+  state_->add_node(std::move(def));
+  return BranchedKStream<K, V>(*this, name, std::move(branches));
+}
+
+}  // namespace runnel

@@ -1,0 +1,70 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "operators/consumed.h"
+#include "operators/internal/builder_state.h"
+#include "operators/kstream.h"
+#include "operators/topology.h"
+
+namespace runnel {
+
+// Where an application describes its processing: streams read from topics, the operators
+// applied to them, where results go. build() turns the description into a Topology.
+//
+//   StreamsBuilder builder;
+//   builder.stream<std::string, std::string>("input")
+//       .filter([](const std::string&, const std::string& v) { return !v.empty(); })
+//       .map_values([](const std::string& v) { return v.size(); })
+//       .to("lengths", Produced<std::string, std::size_t>{...});
+//   Topology topology = builder.build();
+//
+// Not thread-safe; describe a topology from one thread. The KStreams it returns borrow it.
+class StreamsBuilder {
+ public:
+  StreamsBuilder() : state_(std::make_unique<internal::BuilderState>()) {}
+
+  // The records of `topic` as Record<K, V>, deserialized with Consumed's serdes (or the types'
+  // DefaultSerde). Source name prefix KSTREAM-SOURCE-.
+  template <typename K, typename V>
+  KStream<K, V> stream(const std::string& topic, Consumed<K, V> consumed = {}) {
+    return stream<K, V>(std::vector<std::string>{topic}, std::move(consumed));
+  }
+  // The records of several topics, read by one source node.
+  template <typename K, typename V>
+  KStream<K, V> stream(const std::vector<std::string>& topics, Consumed<K, V> consumed = {}) {
+    const std::string name = state_->name_or_new(consumed.name, "KSTREAM-SOURCE-");
+    std::string what = "stream(";
+    for (std::size_t i = 0; i < topics.size(); ++i) what += (i ? ", " : "") + topics[i];
+    what += ")";
+    auto key_serde =
+        internal::resolve_serde<K>(*state_, consumed.key_serde, nullptr, what + ": key");
+    auto value_serde =
+        internal::resolve_serde<V>(*state_, consumed.value_serde, nullptr, what + ": value");
+    if (topics.empty()) state_->set_error(invalid_argument_error("stream() needs a topic"));
+    internal::NodeDef def;
+    def.name = name;
+    def.kind = internal::NodeKind::kSource;
+    def.topics = topics;
+    def.factory = [name, key_serde, value_serde,
+                   extractor =
+                       consumed.timestamp_extractor]() -> std::unique_ptr<internal::ProcessorNode> {
+      return std::make_unique<internal::SourceNode<K, V>>(name, key_serde, value_serde, extractor);
+    };
+    state_->add_node(std::move(def));
+    return KStream<K, V>(state_.get(), name, key_serde, value_serde);
+  }
+
+  // The topology described so far; check Topology::status() (runtimes do) for errors such
+  // as a duplicate name or a missing serde. The builder stays usable.
+  Topology build() { return state_->build(); }
+
+ private:
+  // Behind a pointer so that KStreams keep a stable address when the builder moves.
+  std::unique_ptr<internal::BuilderState> state_;
+};
+
+}  // namespace runnel

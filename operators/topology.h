@@ -1,0 +1,103 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "operators/internal/node_def.h"
+
+namespace runnel {
+namespace internal {
+class BuilderState;
+}  // namespace internal
+
+// What Topology::describe() returns: the sub-topologies with their sources, processors and
+// sinks. to_string() prints the layout of Kafka Streams' TopologyDescription, so tools that
+// read that text (topology visualisers) read this too.
+struct TopologyDescription {
+  struct Node {
+    internal::NodeKind kind;
+    std::string name;
+    std::vector<std::string> topics;  // Source.
+    std::vector<std::string> stores;  // Processor.
+    std::string topic;                // Sink with a fixed topic.
+    std::string extractor;            // Sink with a TopicNameExtractor.
+    std::vector<std::string> predecessors;
+    std::vector<std::string> successors;
+  };
+  struct Subtopology {
+    std::int32_t id = 0;
+    std::vector<Node> nodes;  // In Kafka's order: larger downstream sub-graph first, then name.
+  };
+  std::vector<Subtopology> subtopologies;
+
+  std::string to_string() const;
+};
+
+std::ostream& operator<<(std::ostream& os, const TopologyDescription& description);
+
+// The processing graph a StreamsBuilder built: source, processor and sink nodes, cut into
+// sub-topologies at repartition topics (and, later, joined by shared state stores). A runtime
+// makes one task per partition of each sub-topology from it. Immutable once built and safe to
+// read from many threads; but making a task calls the node factories, which call user
+// processor suppliers, so tasks are to be made by one thread at a time.
+class Topology {
+ public:
+  struct Subtopology {
+    std::int32_t id = 0;
+    std::vector<std::string> nodes;          // In creation order (parents before children).
+    std::vector<std::string> source_topics;  // As recorded: internal ones without app id.
+  };
+
+  Topology() = default;
+
+  // OK, or the first error the builder ran into (a duplicate processor name, a missing
+  // serde). A topology with an error cannot be run; the runtime refuses it with this status.
+  const Status& status() const { return status_; }
+
+  TopologyDescription describe() const;
+
+  const std::vector<Subtopology>& subtopologies() const { return subtopologies_; }
+  // The node named `name`, or nullptr.
+  const internal::NodeDef* node(const std::string& name) const;
+  // Each state store a processor declared, with the processors that use it (in creation
+  // order). Processors sharing a store are in one sub-topology.
+  std::map<std::string, std::vector<std::string>> store_users() const;
+  // Every repartition topic, named without the application id.
+  const std::vector<internal::InternalTopicDef>& internal_topics() const {
+    return internal_topics_;
+  }
+  // Whether `topic` (as recorded in a NodeDef) is internal.
+  bool is_internal_topic(const std::string& topic) const;
+  // An internal topic's name once the application id is known: <application.id>-<topic>.
+  static std::string internal_topic_name(const std::string& application_id,
+                                         const std::string& topic) {
+    return application_id + "-" + topic;
+  }
+
+ private:
+  friend class internal::BuilderState;
+
+  // Builder side.
+  void add_node(internal::NodeDef node);
+  void add_internal_topic(internal::InternalTopicDef topic) {
+    internal_topics_.push_back(std::move(topic));
+  }
+  void set_error(Status status) {
+    if (status_.ok()) status_ = std::move(status);
+  }
+  // Cuts the graph into sub-topologies; called by StreamsBuilder::build().
+  void finish();
+
+  std::vector<internal::NodeDef> nodes_;  // In creation order.
+  std::map<std::string, std::size_t> index_;
+  std::vector<internal::InternalTopicDef> internal_topics_;
+  std::vector<Subtopology> subtopologies_;
+  Status status_;
+};
+
+}  // namespace runnel

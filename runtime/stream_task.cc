@@ -1,0 +1,156 @@
+#include "runtime/stream_task.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "core/log.h"
+
+namespace runnel {
+
+StreamTask::StreamTask(TaskId id, Options options) : id_(id), options_(std::move(options)) {}
+
+StreamTask::~StreamTask() { close(); }
+
+Result<std::unique_ptr<StreamTask>> StreamTask::create(const Topology& topology, TaskId id,
+                                                       Options options) {
+  if (!topology.status().ok()) return topology.status().with_context("invalid topology");
+  if (options.collector == nullptr || options.clock == nullptr ||
+      options.deserialization_handler == nullptr) {
+    return invalid_argument_error("StreamTask needs a collector, a clock and a handler");
+  }
+  const auto& subs = topology.subtopologies();
+  if (id.subtopology < 0 || static_cast<std::size_t>(id.subtopology) >= subs.size()) {
+    return invalid_argument_error("no sub-topology " + std::to_string(id.subtopology));
+  }
+  std::unique_ptr<StreamTask> task(new StreamTask(id, std::move(options)));
+  std::map<std::string, internal::ProcessorNode*> by_name;
+  for (const std::string& name : subs[id.subtopology].nodes) {
+    const internal::NodeDef& def = *topology.node(name);
+    std::unique_ptr<internal::ProcessorNode> node = def.factory();
+    for (const std::string& parent : def.predecessors) def.attach(*by_name.at(parent), *node);
+    by_name.emplace(name, node.get());
+    if (def.kind == internal::NodeKind::kSource) {
+      auto* source = static_cast<internal::SourceNodeBase*>(node.get());
+      for (const std::string& topic : def.topics) {
+        std::string full = def.internal_topics
+                               ? Topology::internal_topic_name(task->options_.application_id, topic)
+                               : topic;
+        task->sources_by_topic_.emplace(full, source);
+        task->source_topics_.push_back(std::move(full));
+      }
+    }
+    task->nodes_.push_back(std::move(node));
+  }
+  // Children before parents, so that a processor may forward from its init.
+  for (auto it = task->nodes_.rbegin(); it != task->nodes_.rend(); ++it) {
+    Status s = (*it)->init(*task);
+    if (!s.ok()) {
+      task->closed_ = true;  // Processors that never initialised are not closed either.
+    }
+    if (!s.ok()) return s.with_context("init of " + (*it)->name() + " in task " + id.to_string());
+  }
+  return task;
+}
+
+Status StreamTask::process(const internal::RawRecordView& record) {
+  auto it = sources_by_topic_.find(record.topic);
+  if (it == sources_by_topic_.end()) {
+    return invalid_argument_error("task " + id_.to_string() + " does not read topic " +
+                                  std::string(record.topic));
+  }
+  // Assigned in place, so that the topic's string keeps its buffer from record to record.
+  if (!position_) position_.emplace();
+  position_->topic.assign(record.topic);
+  position_->partition = record.partition;
+  position_->offset = record.offset;
+  in_record_ = true;
+  Status deserialization_error;
+  Status s = it->second->process_raw(record, deserialization_error);
+  in_record_ = false;
+  if (!deserialization_error.ok()) {
+    DeserializationErrorContext context{id_, std::string(record.topic), record.partition,
+                                        record.offset, deserialization_error};
+    if (options_.deserialization_handler->handle(context) ==
+        DeserializationHandlerResponse::kContinue) {
+      ++metrics_.skipped_deserialization;
+      return ok_status();
+    }
+    return corruption_error(
+        "deserialization failed for record from topic " + std::string(record.topic) +
+        " partition " + std::to_string(record.partition) + " offset " +
+        std::to_string(record.offset) + ": " + deserialization_error.to_string());
+  }
+  RUNNEL_RETURN_IF_ERROR(s);
+  ++metrics_.processed;
+  if (schedules_.empty()) return ok_status();
+  return punctuate(PunctuationType::kStreamTime, stream_time_);
+}
+
+Status StreamTask::punctuate_wall_clock() {
+  return punctuate(PunctuationType::kWallClockTime, options_.clock->now_ms());
+}
+
+Status StreamTask::punctuate(PunctuationType type, Timestamp now) {
+  // Stream time is unknown until the first record; nothing is due before that.
+  if (now < 0) return ok_status();
+  std::erase_if(schedules_, [](const Schedule& s) { return s.handle.cancelled(); });
+  // Due schedules run in order of their due time, then of scheduling. A punctuator may
+  // schedule or cancel others, so the vector is re-read on every round.
+  while (true) {
+    Schedule* due = nullptr;
+    for (Schedule& s : schedules_) {
+      if (s.type != type || s.handle.cancelled() || s.next > now) continue;
+      if (due == nullptr || s.next < due->next) due = &s;
+    }
+    if (due == nullptr) return ok_status();
+    // Kafka's PunctuationSchedule.next: the next multiple of the interval past `now`, so
+    // that punctuations skipped by a jump in time are not replayed one by one.
+    const std::int64_t interval = due->interval.count();
+    Timestamp next = due->next + interval;
+    if (now >= next) next = due->next + ((now - due->next) / interval + 1) * interval;
+    due->next = next;
+    internal::TaskPunctuator punctuator = due->punctuator;  // `due` may move if one is added.
+    Status s = punctuator(now);
+    if (!s.ok()) return s.with_context("punctuator in task " + id_.to_string());
+  }
+}
+
+Cancellable StreamTask::schedule(std::chrono::milliseconds interval, PunctuationType type,
+                                 internal::TaskPunctuator punctuator) {
+  Cancellable handle;
+  if (interval.count() <= 0) {
+    log::error("task {}: punctuation interval must be positive, got {} ms; not scheduled",
+               id_.to_string(), interval.count());
+    handle.cancel();
+    return handle;
+  }
+  // As Kafka Streams: stream-time schedules are aligned to 0 and fire with the first record;
+  // wall-clock schedules fire one interval from now.
+  const Timestamp first =
+      type == PunctuationType::kStreamTime ? 0 : options_.clock->now_ms() + interval.count();
+  schedules_.push_back(Schedule{interval, type, first, std::move(punctuator), handle});
+  return handle;
+}
+
+void StreamTask::record_dropped(std::string_view node, std::string_view reason) {
+  ++metrics_.dropped;
+  // Once per node at warning level: a drop is usually a callable that takes a plain key or
+  // value where the stream has nulls, which the user wants to hear about, but not per record.
+  if (warned_nodes_.emplace(node).second) {
+    log::warn(
+        "task {}: {} dropped a record: {} (further drops by this node are logged at debug "
+        "level and counted)",
+        id_.to_string(), node, reason);
+  } else {
+    log::debug("task {}: {} dropped a record: {}", id_.to_string(), node, reason);
+  }
+}
+
+void StreamTask::close() {
+  if (closed_) return;
+  closed_ = true;
+  for (auto& node : nodes_) node->close();
+}
+
+}  // namespace runnel

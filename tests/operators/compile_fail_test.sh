@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# A DSL callable with the wrong signature must fail to compile with a message that names the
+# method and the expected signature (the static_asserts in operators/kstream.h), and a right
+# one must compile. Usage: compile_fail_test.sh CXX REPOSITORY_ROOT
+set -euo pipefail
+cxx=${1:?usage: compile_fail_test.sh CXX REPOSITORY_ROOT}
+root=${2:?usage: compile_fail_test.sh CXX REPOSITORY_ROOT}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+prelude='#include <memory>
+#include <string>
+#include "operators/streams_builder.h"
+using namespace runnel;
+using S = std::string;
+void f() {
+  StreamsBuilder builder;
+  auto s = builder.stream<S, S>("in");'
+
+failures=0
+# check NAME EXPECTATION BODY: EXPECTATION is "ok" or a message the compiler must print.
+check() {
+  local name=$1 expected=$2 body=$3
+  printf '%s\n%s\n}\n' "$prelude" "$body" >"$work/$name.cc"
+  if "$cxx" -std=c++20 -fsyntax-only -I"$root" "$work/$name.cc" >"$work/$name.log" 2>&1; then
+    if [ "$expected" != ok ]; then
+      echo "FAIL $name: compiled, expected an error containing: $expected"
+      failures=$((failures + 1))
+    fi
+  elif [ "$expected" = ok ]; then
+    echo "FAIL $name: did not compile:"; head -20 "$work/$name.log"
+    failures=$((failures + 1))
+  elif ! grep -qF "$expected" "$work/$name.log"; then
+    echo "FAIL $name: error does not say: $expected"; head -20 "$work/$name.log"
+    failures=$((failures + 1))
+  fi
+}
+
+check right_signatures ok '
+  s.filter([](const S&, const S& v) { return v.empty(); })
+      .map_values([](const S& v) { return v.size(); })
+      .flat_map_values([](std::size_t n) { return std::vector<std::size_t>(n, n); })
+      .map([](const S& k, std::size_t n) { return std::make_pair(n, k); })
+      .select_key([](std::size_t, const S& v) { return v; });'
+check map_values_arity "map_values: the mapper must be callable as V2(const V&) or V2(const K&, const V&)" '
+  s.map_values([](int, int, int) { return 1; });'
+check map_values_void "map_values: the mapper must return the new value" '
+  s.map_values([](const S&) {});'
+check filter_result "filter/filter_not: the predicate must return bool" '
+  s.filter([](const S&, const S& v) { return v; });'
+check filter_argument_type "filter/filter_not: the predicate must be callable" '
+  s.filter([](const S&, const std::vector<int>&) { return true; });'
+check map_result "map: the mapper must return KeyValue<K2, V2> or std::pair<K2, V2>" '
+  s.map([](const S& k, const S&) { return k; });'
+check flat_map_values_result "flat_map_values: the mapper must return a range" '
+  s.flat_map_values([](const S&) { return 1; });'
+check process_input_types "process: the processor" '
+  struct P : Processor<int, int, int, int> { void process(Record<int, int>) override {} };
+  s.process([] { return std::make_unique<P>(); });'
+check peek_signature "peek: the action must be callable as void(const K&, const V&)" '
+  s.peek([](int) {});'
+
+if [ "$failures" -gt 0 ]; then
+  echo "$failures compile check(s) failed"
+  exit 1
+fi
+echo "compile checks: wrong DSL signatures are refused with their messages"
