@@ -12,7 +12,10 @@
 
 #include <gtest/gtest.h>
 
+#include "state/caching_key_value_store.h"
+#include "state/change_logging_key_value_store.h"
 #include "state/in_memory_key_value_store.h"
+#include "state/metered_key_value_store.h"
 #include "state/rocksdb_key_value_store.h"
 #include "state/rocksdb_memory_budget.h"
 #include "tests/state/store_test_util.h"
@@ -40,6 +43,30 @@ struct RocksDb {
   }
 };
 
+// Decorators must keep the contract too. The cache is small so that the randomised test
+// evicts often; the changelog goes nowhere.
+class DiscardingCollector final : public ChangelogCollector {
+ public:
+  Status send(const ChangelogRecord&) override { return Status(); }
+};
+
+struct CachedInMemory {
+  static std::unique_ptr<KeyValueStore> make(const TempDir&) {
+    return std::make_unique<CachingKeyValueStore>(std::make_unique<InMemoryKeyValueStore>("kv"),
+                                                  /*max_bytes=*/400);
+  }
+};
+
+struct MeteredCachedLoggedRocksDb {
+  static std::unique_ptr<KeyValueStore> make(const TempDir& dir) {
+    static DiscardingCollector collector;
+    auto logged = std::make_unique<ChangeLoggingKeyValueStore>(
+        RocksDb::make(dir), TopicPartition{"app-kv-changelog", 0}, collector, TimestampSupplier());
+    auto cached = std::make_unique<CachingKeyValueStore>(std::move(logged), /*max_bytes=*/1000);
+    return std::make_unique<MeteredKeyValueStore>(std::move(cached));
+  }
+};
+
 template <typename Factory>
 class KeyValueStoreTest : public ::testing::Test {
  protected:
@@ -62,7 +89,8 @@ class KeyValueStoreTest : public ::testing::Test {
   std::unique_ptr<KeyValueStore> store_;
 };
 
-using Implementations = ::testing::Types<InMemory, RocksDb>;
+using Implementations =
+    ::testing::Types<InMemory, RocksDb, CachedInMemory, MeteredCachedLoggedRocksDb>;
 TYPED_TEST_SUITE(KeyValueStoreTest, Implementations);
 
 TYPED_TEST(KeyValueStoreTest, GetOfAbsentKeyIsNullopt) {
