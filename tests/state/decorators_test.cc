@@ -9,6 +9,7 @@
 
 #include "state/caching_key_value_store.h"
 #include "state/change_logging_key_value_store.h"
+#include "state/change_logging_session_store.h"
 #include "state/change_logging_window_store.h"
 #include "state/in_memory_key_value_store.h"
 #include "state/metered_key_value_store.h"
