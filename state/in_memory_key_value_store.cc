@@ -18,11 +18,14 @@ Result<std::optional<Bytes>> InMemoryKeyValueStore::get(BytesView key) {
 }
 
 void InMemoryKeyValueStore::put_unchecked(BytesView key, BytesView value) {
-  auto it = map_.find(key);
-  if (it == map_.end()) {
-    map_.emplace(Bytes(key), Bytes(value));
+  auto it = map_.lower_bound(key);
+  if (it != map_.end() && it->first.view() == key) {
+    // Reuse the old value's buffer: an overwrite then costs no allocation when the new value
+    // is no longer than the old one (counters, aggregates).
+    it->second.clear();
+    it->second.append(value);
   } else {
-    it->second = Bytes(value);
+    map_.emplace_hint(it, Bytes(key), Bytes(value));
   }
 }
 
