@@ -69,7 +69,8 @@ class SessionStore {
   // end, then start.
   [[nodiscard]] virtual Result<std::unique_ptr<SessionStoreIterator>> find_sessions(
       BytesView key, Timestamp earliest_session_end, Timestamp latest_session_start) = 0;
-  // The same for keys in [key_from, key_to]; ordered by segment, key bytes, end, start.
+  // The same for keys in [key_from, key_to]; ordered by segment, then by store key bytes
+  // (key, end, start; keys that are prefixes of others may interleave with them).
   [[nodiscard]] virtual Result<std::unique_ptr<SessionStoreIterator>> find_sessions(
       BytesView key_from, BytesView key_to, Timestamp earliest_session_end,
       Timestamp latest_session_start) = 0;

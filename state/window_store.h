@@ -81,7 +81,9 @@ class WindowStore {
                                                                            Timestamp time_from,
                                                                            Timestamp time_to) = 0;
   // The windows of keys in [key_from, key_to] whose start lies in [time_from, time_to],
-  // ordered by segment, then key bytes, then window start (so not globally by time).
+  // ordered by segment, then by store key bytes: key, then window start, except that a key
+  // that is a prefix of another may interleave with it (window_key_schema.h). Not globally by
+  // time.
   [[nodiscard]] virtual Result<std::unique_ptr<WindowStoreIterator>> fetch(BytesView key_from,
                                                                            BytesView key_to,
                                                                            Timestamp time_from,

@@ -103,13 +103,14 @@ Result<std::optional<Bytes>> SegmentedSessionStore::fetch_session(BytesView key,
 }
 
 Result<std::unique_ptr<SessionStoreIterator>> SegmentedSessionStore::scan(
-    BytesView from, BytesView to, Timestamp earliest_end, Timestamp latest_start,
-    std::function<bool(BytesView)> key_filter) {
+    BytesView from, const std::function<Bytes(Timestamp)>& to, Timestamp earliest_end,
+    Timestamp latest_start, std::function<bool(BytesView)> key_filter) {
   if (!open_) return store_closed_error(name_);
   earliest_end = std::max(earliest_end, segments_.min_live_time(stream_time_));
   std::vector<std::unique_ptr<KeyValueIterator>> parts;
-  for (KeyValueStore* segment : segments_.overlapping(earliest_end, kMaxTime)) {
-    RUNNEL_ASSIGN_OR_RETURN(auto part, segment->range(from, to));
+  for (const Segments::Segment& segment : segments_.overlapping(earliest_end, kMaxTime)) {
+    RUNNEL_ASSIGN_OR_RETURN(auto part,
+                            segment.store->range(from, to(segments_.last_time_of(segment.id))));
     parts.push_back(std::move(part));
   }
   auto keep = [earliest_end, latest_start, key_filter = std::move(key_filter)](BytesView k) {
@@ -126,15 +127,20 @@ Result<std::unique_ptr<SessionStoreIterator>> SegmentedSessionStore::find_sessio
   Bytes from = session_key::to_store_key(key, 0, std::max<Timestamp>(earliest_session_end, 0));
   Bytes to = session_key::to_store_key(key, kMaxTime, kMaxTime);
   Bytes wanted(key);
-  return scan(from, to, earliest_session_end, latest_session_start,
-              [wanted = std::move(wanted)](BytesView k) { return k == wanted.view(); });
+  return scan(
+      from, [&to](Timestamp) { return to; }, earliest_session_end, latest_session_start,
+      [wanted = std::move(wanted)](BytesView k) { return k == wanted.view(); });
 }
 
 Result<std::unique_ptr<SessionStoreIterator>> SegmentedSessionStore::find_sessions(
     BytesView key_from, BytesView key_to, Timestamp earliest_session_end,
     Timestamp latest_session_start) {
-  Bytes to(key_to);
-  for (std::size_t i = 0; i < session_key::kSuffixSize; ++i) to.push_back(0xff);
+  // In a segment, suffixes are at most (its last end time) | any start; a start of -1 writes
+  // the all-ones bytes that bound any start.
+  auto to = [key_to](Timestamp segment_last_time) {
+    return internal::key_range_upper_bound(
+        key_to, session_key::to_store_key(BytesView(), /*session_start=*/-1, segment_last_time));
+  };
   Bytes low(key_from), high(key_to);
   return scan(key_from, to, earliest_session_end, latest_session_start,
               [low = std::move(low), high = std::move(high)](BytesView k) {

@@ -44,7 +44,10 @@ class SegmentedSessionStore final : public SessionStore {
   [[nodiscard]] Status observe(Timestamp end);
   bool expired(Timestamp end) const { return end < segments_.min_live_time(stream_time_); }
   Status check_window(Window session) const;
-  Result<std::unique_ptr<SessionStoreIterator>> scan(BytesView from, BytesView to,
+  // Reads [from, to(segment's last end time)] of every live segment, keeping what the filters
+  // accept.
+  Result<std::unique_ptr<SessionStoreIterator>> scan(BytesView from,
+                                                     const std::function<Bytes(Timestamp)>& to,
                                                      Timestamp earliest_end, Timestamp latest_start,
                                                      std::function<bool(BytesView)> key_filter);
 

@@ -110,13 +110,16 @@ Result<std::optional<Bytes>> SegmentedWindowStore::fetch(BytesView key, Timestam
 }
 
 Result<std::unique_ptr<WindowStoreIterator>> SegmentedWindowStore::scan(
-    BytesView from, BytesView to, bool whole, Timestamp time_from, Timestamp time_to,
+    const ScanRange& range, Timestamp time_from, Timestamp time_to,
     std::function<bool(BytesView)> key_filter) {
   if (!open_) return store_closed_error(name_);
   time_from = std::max(time_from, segments_.min_live_time(stream_time_));
   std::vector<std::unique_ptr<KeyValueIterator>> parts;
-  for (KeyValueStore* segment : segments_.overlapping(time_from, time_to)) {
-    RUNNEL_ASSIGN_OR_RETURN(auto part, whole ? segment->all() : segment->range(from, to));
+  for (const Segments::Segment& segment : segments_.overlapping(time_from, time_to)) {
+    RUNNEL_ASSIGN_OR_RETURN(
+        auto part, range.whole ? segment.store->all()
+                               : segment.store->range(
+                                     range.from, range.to(segments_.last_time_of(segment.id))));
     parts.push_back(std::move(part));
   }
   auto keep = [time_from, time_to, key_filter = std::move(key_filter)](BytesView store_key) {
@@ -131,10 +134,14 @@ Result<std::unique_ptr<WindowStoreIterator>> SegmentedWindowStore::scan(
 Result<std::unique_ptr<WindowStoreIterator>> SegmentedWindowStore::fetch(BytesView key,
                                                                          Timestamp time_from,
                                                                          Timestamp time_to) {
-  Bytes from = window_key::to_store_key(key, std::max<Timestamp>(time_from, 0), 0);
-  Bytes to = window_key::to_store_key(key, std::max<Timestamp>(time_to, 0), kMaxSeqnum);
+  // Entries of one key are contiguous between these bounds (other keys may interleave, and
+  // are filtered out).
+  ScanRange range;
+  range.from = window_key::to_store_key(key, std::max<Timestamp>(time_from, 0), 0);
+  range.to = [to = window_key::to_store_key(key, std::max<Timestamp>(time_to, 0), kMaxSeqnum)](
+                 Timestamp) { return to; };
   Bytes wanted(key);
-  return scan(from, to, false, time_from, time_to,
+  return scan(range, time_from, time_to,
               [wanted = std::move(wanted)](BytesView k) { return k == wanted.view(); });
 }
 
@@ -143,11 +150,17 @@ Result<std::unique_ptr<WindowStoreIterator>> SegmentedWindowStore::fetch(BytesVi
                                                                          Timestamp time_from,
                                                                          Timestamp time_to) {
   if (key_from > key_to) time_to = time_from - 1;  // nothing
+  ScanRange range;
   // Every store key whose key part is >= key_from sorts at or after key_from itself.
-  Bytes to(key_to);
-  for (std::size_t i = 0; i < window_key::kSuffixSize; ++i) to.push_back(0xff);
+  range.from = Bytes(key_from);
+  // In a segment, suffixes are at most (its last time, or time_to) | max seqnum.
+  range.to = [key_to = Bytes(key_to), time_to](Timestamp segment_last_time) {
+    Bytes max_suffix = window_key::to_store_key(
+        BytesView(), std::max<Timestamp>(std::min(time_to, segment_last_time), 0), kMaxSeqnum);
+    return internal::key_range_upper_bound(key_to, max_suffix);
+  };
   Bytes low(key_from), high(key_to);
-  return scan(key_from, to, false, time_from, time_to,
+  return scan(range, time_from, time_to,
               [low = std::move(low), high = std::move(high)](BytesView k) {
                 return k >= low.view() && k <= high.view();
               });
@@ -155,7 +168,9 @@ Result<std::unique_ptr<WindowStoreIterator>> SegmentedWindowStore::fetch(BytesVi
 
 Result<std::unique_ptr<WindowStoreIterator>> SegmentedWindowStore::fetch_all(Timestamp time_from,
                                                                              Timestamp time_to) {
-  return scan(BytesView(), BytesView(), true, time_from, time_to, [](BytesView) { return true; });
+  ScanRange range;
+  range.whole = true;
+  return scan(range, time_from, time_to, [](BytesView) { return true; });
 }
 
 Status SegmentedWindowStore::flush() {

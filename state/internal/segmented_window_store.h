@@ -45,8 +45,14 @@ class SegmentedWindowStore final : public WindowStore {
   // Advances stream time to `t` if later, dropping segments that expire as a result.
   [[nodiscard]] Status observe(Timestamp t);
   bool expired(Timestamp t) const { return t < segments_.min_live_time(stream_time_); }
-  Result<std::unique_ptr<WindowStoreIterator>> scan(BytesView from, BytesView to, bool whole,
-                                                    Timestamp time_from, Timestamp time_to,
+  // Which part of a segment a scan reads: everything, or [from, to(segment's last time)].
+  struct ScanRange {
+    bool whole = false;
+    Bytes from;
+    std::function<Bytes(Timestamp segment_last_time)> to;
+  };
+  Result<std::unique_ptr<WindowStoreIterator>> scan(const ScanRange& range, Timestamp time_from,
+                                                    Timestamp time_to,
                                                     std::function<bool(BytesView)> key_filter);
 
   const std::string name_;

@@ -93,6 +93,18 @@ std::unique_ptr<SegmentFactory> make_rocksdb_segment_factory(std::string store_n
                                                  interval_ms, options);
 }
 
+Bytes key_range_upper_bound(BytesView key_to, BytesView max_suffix) {
+  Bytes best;
+  Bytes candidate;
+  for (std::size_t j = 0; j <= key_to.size(); ++j) {
+    candidate.clear();
+    candidate.append(key_to.subview(0, j));
+    candidate.append(max_suffix);
+    if (j == 0 || candidate.view() > best.view()) best = candidate;
+  }
+  return best;
+}
+
 Timestamp default_segment_interval(Timestamp retention_ms) {
   return std::max<Timestamp>(retention_ms / 2, 60'000);
 }
@@ -130,12 +142,12 @@ KeyValueStore* Segments::get(Timestamp t) const {
   return it == segments_.end() ? nullptr : it->second.get();
 }
 
-std::vector<KeyValueStore*> Segments::overlapping(Timestamp from, Timestamp to) const {
-  std::vector<KeyValueStore*> out;
+std::vector<Segments::Segment> Segments::overlapping(Timestamp from, Timestamp to) const {
+  std::vector<Segment> out;
   if (from > to) return out;
   for (auto it = segments_.lower_bound(segment_id(std::max<Timestamp>(from, 0)));
        it != segments_.end() && it->first <= segment_id(to); ++it) {
-    out.push_back(it->second.get());
+    out.push_back(Segment{it->first, it->second.get()});
   }
   return out;
 }

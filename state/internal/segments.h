@@ -56,8 +56,14 @@ class Segments {
   [[nodiscard]] Result<KeyValueStore*> get_or_create(Timestamp t, Timestamp stream_time);
   // The segment for time `t` if it exists, or null.
   KeyValueStore* get(Timestamp t) const;
+  struct Segment {
+    std::int64_t id;
+    KeyValueStore* store;
+  };
   // The existing segments that may hold times in [from, to], oldest first.
-  std::vector<KeyValueStore*> overlapping(Timestamp from, Timestamp to) const;
+  std::vector<Segment> overlapping(Timestamp from, Timestamp to) const;
+  // The last time segment `id` covers.
+  Timestamp last_time_of(std::int64_t id) const { return (id + 1) * interval_ms_ - 1; }
   // The newest segment, or null.
   KeyValueStore* newest() const;
   // Closes and deletes every segment that holds only times before min_live_time(stream_time).
@@ -74,6 +80,14 @@ class Segments {
   std::unique_ptr<SegmentFactory> factory_;
   std::map<std::int64_t, std::unique_ptr<KeyValueStore>> segments_;
 };
+
+// The least upper bound, in byte order, of the composite keys key | suffix for every key k
+// with k <= key_to and every suffix s <= max_suffix (all suffixes of one length). Not simply
+// key_to | max_suffix: a proper prefix p of key_to sorts p | s after it when s's bytes exceed
+// the bytes that continue p in key_to ("a" | 00 00 01 8b ... > "a" 00 00 00 | ...), so every
+// prefix of key_to is a candidate. A key-range scan from key_from to this bound, filtered on
+// the decoded key, sees every entry of the range.
+Bytes key_range_upper_bound(BytesView key_to, BytesView max_suffix);
 
 // Kafka Streams' default segment interval: max(retention / 2, 60 s).
 Timestamp default_segment_interval(Timestamp retention_ms);

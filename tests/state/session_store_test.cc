@@ -150,7 +150,8 @@ TYPED_TEST(SessionStoreTest, RandomisedOperationsMatchAModel) {
   std::mt19937 rng(11);
   std::map<std::tuple<std::string, Timestamp, Timestamp>, std::string> model;
   Timestamp stream_time = -1;
-  const std::vector<std::string> keys = {"a", "ab", std::string("a\0", 2), "b"};
+  const std::vector<std::string> keys = {"a", "ab", std::string("a\0", 2),
+                                         std::string("a\0\0\0\0\0\0\0\0", 9), "b"};
   auto live = [&](Timestamp end) { return end >= stream_time - 30'000 + 1; };
   for (int step = 0; step < 1500; ++step) {
     const std::string& key = keys[rng() % keys.size()];
@@ -158,7 +159,7 @@ TYPED_TEST(SessionStoreTest, RandomisedOperationsMatchAModel) {
         0, stream_time + std::uniform_int_distribution<Timestamp>(-35'000, 2'000)(rng));
     start -= start % 500;
     Timestamp end = start + 500 * std::uniform_int_distribution<Timestamp>(0, 6)(rng);
-    switch (rng() % 4) {
+    switch (rng() % 5) {
       case 0:
       case 1:
         this->put(key, start, end, std::to_string(step));
@@ -180,6 +181,19 @@ TYPED_TEST(SessionStoreTest, RandomisedOperationsMatchAModel) {
                  std::tie(std::get<2>(y), std::get<1>(y));
         });
         ASSERT_EQ(drain(this->store_->find_sessions(b(key), start, end)), expected) << step;
+        break;
+      }
+      case 4: {
+        const std::string& key_to = keys[rng() % keys.size()];
+        Sessions expected;
+        for (const auto& [kse, v] : model) {
+          const auto& [k, s, e] = kse;
+          if (k >= key && k <= key_to && e >= start && s <= end && live(e))
+            expected.emplace_back(k, s, e, v);
+        }
+        Sessions actual = drain(this->store_->find_sessions(b(key), b(key_to), start, end));
+        std::sort(actual.begin(), actual.end());
+        ASSERT_EQ(actual, expected) << step << " [" << key << ", " << key_to << "]";
         break;
       }
     }
