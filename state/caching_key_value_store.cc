@@ -1,0 +1,263 @@
+#include "state/caching_key_value_store.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+namespace runnel::state {
+
+namespace {
+
+// Merges a snapshot of cache entries with an underlying store iterator, in one direction;
+// the cache wins on equal keys, and a cached delete hides the key.
+class MergedIterator final : public KeyValueIterator {
+ public:
+  MergedIterator(std::vector<std::pair<Bytes, NullableBytes>> cached,
+                 std::unique_ptr<KeyValueIterator> store, bool reverse)
+      : cached_(std::move(cached)), store_(std::move(store)), reverse_(reverse) {
+    if (reverse_) std::reverse(cached_.begin(), cached_.end());
+    settle();
+  }
+
+  bool valid() const override { return current_ != kNone; }
+  BytesView key() const override {
+    return current_ == kCache ? cached_[next_cached_].first.view() : store_->key();
+  }
+  BytesView value() const override {
+    return current_ == kCache ? cached_[next_cached_].second->view() : store_->value();
+  }
+  void next() override {
+    if (current_ == kCache) {
+      ++next_cached_;
+    } else {
+      store_->next();
+    }
+    settle();
+  }
+  Status status() const override { return store_->status(); }
+
+ private:
+  enum Source { kNone, kCache, kStore };
+
+  void settle() {
+    while (true) {
+      const bool cache_left = next_cached_ < cached_.size();
+      const bool store_left = store_->valid();
+      if (!store_left && !store_->status().ok()) {
+        current_ = kNone;  // stop at the error, which status() reports
+        return;
+      }
+      if (!cache_left && !store_left) {
+        current_ = kNone;
+        return;
+      }
+      if (cache_left && store_left) {
+        auto order = cached_[next_cached_].first.view() <=> store_->key();
+        if (reverse_) order = 0 <=> order;
+        if (order > 0) {
+          current_ = kStore;
+          return;
+        }
+        if (order == 0) store_->next();  // shadowed by the cache
+      } else if (!cache_left) {
+        current_ = kStore;
+        return;
+      }
+      if (!cached_[next_cached_].second) {
+        ++next_cached_;  // a cached delete
+        continue;
+      }
+      current_ = kCache;
+      return;
+    }
+  }
+
+  std::vector<std::pair<Bytes, NullableBytes>> cached_;
+  std::size_t next_cached_ = 0;
+  std::unique_ptr<KeyValueIterator> store_;
+  const bool reverse_;
+  Source current_ = kNone;
+};
+
+}  // namespace
+
+CachingKeyValueStore::CachingKeyValueStore(std::unique_ptr<KeyValueStore> inner,
+                                           std::size_t max_bytes, TimestampSupplier timestamp)
+    : inner_(std::move(inner)), max_bytes_(max_bytes), timestamp_(std::move(timestamp)) {}
+
+void CachingKeyValueStore::set_flush_listener(CacheFlushListener* listener, bool send_old_values) {
+  listener_ = listener;
+  send_old_values_ = send_old_values;
+}
+
+Result<std::optional<Bytes>> CachingKeyValueStore::get(BytesView key) {
+  if (!inner_->is_open()) return store_closed_error(name());
+  auto it = entries_.find(key);
+  if (it != entries_.end()) return std::optional<Bytes>(it->second.value);
+  return inner_->get(key);
+}
+
+Status CachingKeyValueStore::write(BytesView key, NullableBytesView value) {
+  if (!inner_->is_open()) return store_closed_error(name());
+  const Timestamp timestamp = timestamp_ ? timestamp_() : kNoTimestamp;
+  NullableBytes owned = value ? NullableBytes(Bytes(*value)) : std::nullopt;
+  auto it = entries_.find(key);
+  if (it != entries_.end()) {
+    cached_bytes_ -= entry_bytes(key, it->second.value);
+    it->second.value = std::move(owned);
+    it->second.timestamp = timestamp;
+    cached_bytes_ += entry_bytes(key, it->second.value);
+  } else {
+    auto [inserted, ok] = entries_.emplace(Bytes(key), Entry{std::move(owned), timestamp, {}});
+    inserted->second.order = order_.insert(order_.end(), &inserted->first);
+    cached_bytes_ += entry_bytes(key, inserted->second.value);
+  }
+  return evict_while_full();
+}
+
+Status CachingKeyValueStore::evict_while_full() {
+  if (cached_bytes_ <= max_bytes_) return Status();
+  // Evict in one batch: the oldest entries until the cache fits again.
+  std::size_t count = 0;
+  std::size_t bytes = cached_bytes_;
+  for (auto it = order_.begin(); it != order_.end() && bytes > max_bytes_; ++it, ++count)
+    bytes -= entry_bytes(**it, entries_.find(**it)->second.value);
+  evictions_ += count;
+  return write_down(take_oldest(count));
+}
+
+std::vector<CachingKeyValueStore::Dirty> CachingKeyValueStore::take_oldest(std::size_t count) {
+  std::vector<Dirty> out;
+  out.reserve(count);
+  while (count-- > 0 && !order_.empty()) {
+    auto node = entries_.extract(*order_.front());
+    order_.pop_front();
+    cached_bytes_ -= entry_bytes(node.key(), node.mapped().value);
+    out.push_back(
+        Dirty{std::move(node.key()), std::move(node.mapped().value), node.mapped().timestamp});
+  }
+  return out;
+}
+
+Status CachingKeyValueStore::write_down(std::vector<Dirty> dirty) {
+  if (dirty.empty()) return Status();
+  const bool want_old = listener_ != nullptr && send_old_values_;
+  std::vector<NullableBytes> old_values(dirty.size());
+  for (std::size_t i = 0; i < dirty.size(); ++i) {
+    const Dirty& entry = dirty[i];
+    if (want_old) {
+      RUNNEL_ASSIGN_OR_RETURN(old_values[i], inner_->get(entry.key));
+    }
+    if (entry.value) {
+      RUNNEL_RETURN_IF_ERROR(inner_->put(entry.key, *entry.value));
+    } else {
+      RUNNEL_RETURN_IF_ERROR(inner_->delete_key(entry.key).status());
+    }
+  }
+  if (listener_ == nullptr) return Status();
+  for (std::size_t i = 0; i < dirty.size(); ++i) {
+    RUNNEL_RETURN_IF_ERROR(listener_->apply(dirty[i].key, view_of(dirty[i].value),
+                                            view_of(old_values[i]), dirty[i].timestamp));
+  }
+  return Status();
+}
+
+Status CachingKeyValueStore::put(BytesView key, BytesView value) { return write(key, value); }
+
+Status CachingKeyValueStore::put_all(std::span<const KeyValue> entries) {
+  for (const KeyValue& entry : entries)
+    RUNNEL_RETURN_IF_ERROR(write(entry.key, entry.value.view()));
+  return Status();
+}
+
+Result<std::optional<Bytes>> CachingKeyValueStore::put_if_absent(BytesView key, BytesView value) {
+  RUNNEL_ASSIGN_OR_RETURN(std::optional<Bytes> existing, get(key));
+  if (existing) return existing;
+  RUNNEL_RETURN_IF_ERROR(write(key, value));
+  return std::optional<Bytes>();
+}
+
+Result<std::optional<Bytes>> CachingKeyValueStore::delete_key(BytesView key) {
+  RUNNEL_ASSIGN_OR_RETURN(std::optional<Bytes> old, get(key));
+  RUNNEL_RETURN_IF_ERROR(write(key, std::nullopt));
+  return old;
+}
+
+std::vector<std::pair<Bytes, NullableBytes>> CachingKeyValueStore::cached_between(
+    BytesView from, BytesView to, bool prefix, bool everything) const {
+  std::vector<std::pair<Bytes, NullableBytes>> out;
+  auto it = everything ? entries_.begin() : entries_.lower_bound(from);
+  for (; it != entries_.end(); ++it) {
+    if (!everything) {
+      if (prefix && !internal::has_prefix(it->first, from)) break;
+      if (!prefix && it->first.view() > to) break;
+    }
+    out.emplace_back(it->first, it->second.value);
+  }
+  return out;
+}
+
+Result<std::unique_ptr<KeyValueIterator>> CachingKeyValueStore::range(BytesView from,
+                                                                      BytesView to) {
+  RUNNEL_ASSIGN_OR_RETURN(auto store, inner_->range(from, to));
+  auto cached = from <= to ? cached_between(from, to, false, false)
+                           : std::vector<std::pair<Bytes, NullableBytes>>();
+  return std::unique_ptr<KeyValueIterator>(
+      std::make_unique<MergedIterator>(std::move(cached), std::move(store), false));
+}
+
+Result<std::unique_ptr<KeyValueIterator>> CachingKeyValueStore::reverse_range(BytesView from,
+                                                                              BytesView to) {
+  RUNNEL_ASSIGN_OR_RETURN(auto store, inner_->reverse_range(from, to));
+  auto cached = from <= to ? cached_between(from, to, false, false)
+                           : std::vector<std::pair<Bytes, NullableBytes>>();
+  return std::unique_ptr<KeyValueIterator>(
+      std::make_unique<MergedIterator>(std::move(cached), std::move(store), true));
+}
+
+Result<std::unique_ptr<KeyValueIterator>> CachingKeyValueStore::prefix_scan(BytesView prefix) {
+  RUNNEL_ASSIGN_OR_RETURN(auto store, inner_->prefix_scan(prefix));
+  return std::unique_ptr<KeyValueIterator>(std::make_unique<MergedIterator>(
+      cached_between(prefix, BytesView(), true, false), std::move(store), false));
+}
+
+Result<std::unique_ptr<KeyValueIterator>> CachingKeyValueStore::all() {
+  RUNNEL_ASSIGN_OR_RETURN(auto store, inner_->all());
+  return std::unique_ptr<KeyValueIterator>(std::make_unique<MergedIterator>(
+      cached_between(BytesView(), BytesView(), false, true), std::move(store), false));
+}
+
+Result<std::uint64_t> CachingKeyValueStore::approximate_num_entries() {
+  RUNNEL_ASSIGN_OR_RETURN(std::uint64_t count, inner_->approximate_num_entries());
+  return count + entries_.size();
+}
+
+Status CachingKeyValueStore::flush() {
+  if (!inner_->is_open()) return store_closed_error(name());
+  RUNNEL_RETURN_IF_ERROR(write_down(take_oldest(entries_.size())));
+  return inner_->flush();
+}
+
+Status CachingKeyValueStore::close() {
+  if (!inner_->is_open()) return Status();
+  Status flushed = flush();
+  Status closed = inner_->close();
+  entries_.clear();
+  order_.clear();
+  cached_bytes_ = 0;
+  RUNNEL_RETURN_IF_ERROR(flushed);
+  return closed;
+}
+
+Status CachingKeyValueStore::restore_batch(std::span<const RestoreRecord> records) {
+  for (const RestoreRecord& record : records) {
+    auto it = entries_.find(record.key);
+    if (it == entries_.end()) continue;
+    cached_bytes_ -= entry_bytes(it->first, it->second.value);
+    order_.erase(it->second.order);
+    entries_.erase(it);
+  }
+  return inner_->restore_batch(records);
+}
+
+}  // namespace runnel::state

@@ -1,0 +1,127 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "state/changelog_collector.h"
+#include "state/internal/bytes_less.h"
+#include "state/key_value_store.h"
+
+namespace runnel::state {
+
+// Told about each entry a CachingKeyValueStore writes down to its underlying store. The DSL
+// implements it to forward a KTable's latest value per key downstream once per commit instead
+// of once per update.
+class CacheFlushListener {
+ public:
+  virtual ~CacheFlushListener() = default;
+  // `new_value` null: the key was deleted. `old_value`: the underlying store's value before
+  // this write (null if absent, or if old values were not requested). `timestamp`: that of the
+  // record of the entry's last write. An error stops the flush; it is returned by the store
+  // operation that flushed (flush(), or a put that evicted).
+  [[nodiscard]] virtual Status apply(BytesView key, NullableBytesView new_value,
+                                     NullableBytesView old_value, Timestamp timestamp) = 0;
+};
+
+// A KeyValueStore decorator that holds writes in memory and writes them down to the
+// underlying store at flush() (each commit), so that a key updated many times between commits
+// costs one underlying write, one changelog record and one downstream update (Kafka Streams'
+// record cache, per store).
+//
+// - Writes (put, delete) go to the cache only; a key written again keeps its place.
+// - Reads see the cache first (a cached delete hides the underlying value); scans merge the
+//   cache with the underlying store, with the same snapshot semantics as any store iterator.
+// - flush() writes the dirty entries to the underlying store in order of their first write
+//   since the last flush, all of them before telling the listener about any, so a listener
+//   that reads this store sees every flushed entry. Then it flushes the underlying store.
+// - The cache is bounded by `max_bytes` (key + value bytes + kEntryOverhead per entry): a
+//   write that passes the bound evicts the oldest dirty entries, which are written down and
+//   reported exactly as by flush(). max_bytes 0 writes through.
+// - restore_batch() bypasses the cache (dropping cached entries of the keys it restores).
+// - close() flushes, then closes the underlying store.
+//
+// Not thread-safe: owned by one task.
+class CachingKeyValueStore final : public KeyValueStore {
+ public:
+  // Bytes counted per cached entry besides its key and value: the map node, the order list
+  // node and the bookkeeping, roughly.
+  static constexpr std::size_t kEntryOverhead = 96;
+
+  // `timestamp` gives the timestamp recorded with each write (may be empty: kNoTimestamp).
+  CachingKeyValueStore(std::unique_ptr<KeyValueStore> inner, std::size_t max_bytes,
+                       TimestampSupplier timestamp = {});
+
+  // Sets (or clears, with null) the borrowed listener told about flushed entries; it must
+  // outlive the store or be cleared. With `send_old_values`, each write down first reads the
+  // underlying store's current value to report it (one more read per entry).
+  void set_flush_listener(CacheFlushListener* listener, bool send_old_values = false);
+
+  std::size_t max_bytes() const { return max_bytes_; }
+  // Bytes the cache holds now, as counted against max_bytes.
+  std::size_t cached_bytes() const { return cached_bytes_; }
+  std::size_t dirty_entries() const { return entries_.size(); }
+  // Entries written down early because the cache was full.
+  std::uint64_t evictions() const { return evictions_; }
+
+  const std::string& name() const override { return inner_->name(); }
+  bool is_open() const override { return inner_->is_open(); }
+  Result<std::optional<Bytes>> get(BytesView key) override;
+  Status put(BytesView key, BytesView value) override;
+  Status put_all(std::span<const KeyValue> entries) override;
+  Result<std::optional<Bytes>> put_if_absent(BytesView key, BytesView value) override;
+  Result<std::optional<Bytes>> delete_key(BytesView key) override;
+  Result<std::unique_ptr<KeyValueIterator>> range(BytesView from, BytesView to) override;
+  Result<std::unique_ptr<KeyValueIterator>> reverse_range(BytesView from, BytesView to) override;
+  Result<std::unique_ptr<KeyValueIterator>> prefix_scan(BytesView prefix) override;
+  Result<std::unique_ptr<KeyValueIterator>> all() override;
+  // The underlying store's estimate plus the number of dirty entries.
+  Result<std::uint64_t> approximate_num_entries() override;
+  Status flush() override;
+  Status close() override;
+  Status restore_batch(std::span<const RestoreRecord> records) override;
+
+ private:
+  struct Entry {
+    NullableBytes value;  // Null: a cached delete.
+    Timestamp timestamp;
+    std::list<const Bytes*>::iterator order;  // Its place in order_.
+  };
+  using Map = std::map<Bytes, Entry, internal::BytesLess>;
+
+  // A dirty entry taken out of the cache to be written down.
+  struct Dirty {
+    Bytes key;
+    NullableBytes value;
+    Timestamp timestamp;
+  };
+
+  static std::size_t entry_bytes(BytesView key, const NullableBytes& value) {
+    return key.size() + (value ? value->size() : 0) + kEntryOverhead;
+  }
+  Status write(BytesView key, NullableBytesView value);
+  // Takes the `count` oldest dirty entries out of the cache.
+  std::vector<Dirty> take_oldest(std::size_t count);
+  // Writes entries to the underlying store, then tells the listener.
+  Status write_down(std::vector<Dirty> dirty);
+  Status evict_while_full();
+  // The cached entries of a key range, a prefix or everything, in key order.
+  std::vector<std::pair<Bytes, NullableBytes>> cached_between(BytesView from, BytesView to,
+                                                              bool prefix, bool everything) const;
+
+  std::unique_ptr<KeyValueStore> inner_;
+  const std::size_t max_bytes_;
+  TimestampSupplier timestamp_;
+  CacheFlushListener* listener_ = nullptr;
+  bool send_old_values_ = false;
+
+  Map entries_;
+  std::list<const Bytes*> order_;  // Keys of entries_, oldest first write first.
+  std::size_t cached_bytes_ = 0;
+  std::uint64_t evictions_ = 0;
+};
+
+}  // namespace runnel::state

@@ -1,0 +1,215 @@
+#include "state/internal/segments.h"
+
+#include <algorithm>
+#include <charconv>
+#include <system_error>
+#include <utility>
+
+#include "state/in_memory_key_value_store.h"
+
+namespace runnel::state::internal {
+
+namespace {
+
+class InMemorySegmentFactory final : public SegmentFactory {
+ public:
+  explicit InMemorySegmentFactory(std::string store_name) : store_name_(std::move(store_name)) {}
+
+  Result<std::unique_ptr<KeyValueStore>> open(std::int64_t segment_id) override {
+    return std::unique_ptr<KeyValueStore>(
+        std::make_unique<InMemoryKeyValueStore>(store_name_ + "." + std::to_string(segment_id)));
+  }
+  Status destroy(std::int64_t) override { return Status(); }
+  Result<std::vector<std::int64_t>> list_existing() override { return std::vector<std::int64_t>(); }
+
+ private:
+  const std::string store_name_;
+};
+
+class RocksDbSegmentFactory final : public SegmentFactory {
+ public:
+  RocksDbSegmentFactory(std::string store_name, std::filesystem::path directory,
+                        Timestamp interval_ms, RocksDbStoreOptions options)
+      : store_name_(std::move(store_name)),
+        directory_(std::move(directory)),
+        interval_ms_(interval_ms),
+        options_(options) {}
+
+  Result<std::unique_ptr<KeyValueStore>> open(std::int64_t segment_id) override {
+    RUNNEL_ASSIGN_OR_RETURN(
+        auto store, RocksDbKeyValueStore::open(segment_name(segment_id),
+                                               directory_ / segment_name(segment_id), options_));
+    return std::unique_ptr<KeyValueStore>(std::move(store));
+  }
+
+  Status destroy(std::int64_t segment_id) override {
+    return RocksDbKeyValueStore::destroy(directory_ / segment_name(segment_id));
+  }
+
+  Result<std::vector<std::int64_t>> list_existing() override {
+    std::vector<std::int64_t> ids;
+    std::error_code ec;
+    if (!std::filesystem::exists(directory_, ec)) return ids;
+    const std::string prefix = store_name_ + ".";
+    for (const auto& entry : std::filesystem::directory_iterator(directory_, ec)) {
+      std::string file = entry.path().filename().string();
+      if (!entry.is_directory() || !file.starts_with(prefix)) continue;
+      std::int64_t start = 0;
+      const char* first = file.data() + prefix.size();
+      const char* last = file.data() + file.size();
+      auto [end, error] = std::from_chars(first, last, start);
+      if (error != std::errc() || end != last || start < 0 || start % interval_ms_ != 0) continue;
+      ids.push_back(start / interval_ms_);
+    }
+    if (ec) {
+      return io_error("window/session store '" + store_name_ + "' at " + directory_.string() +
+                      ": listing segments: " + ec.message());
+    }
+    return ids;
+  }
+
+ private:
+  std::string segment_name(std::int64_t segment_id) const {
+    return store_name_ + "." + std::to_string(segment_id * interval_ms_);
+  }
+
+  const std::string store_name_;
+  const std::filesystem::path directory_;
+  const Timestamp interval_ms_;
+  const RocksDbStoreOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<SegmentFactory> make_in_memory_segment_factory(std::string store_name) {
+  return std::make_unique<InMemorySegmentFactory>(std::move(store_name));
+}
+
+std::unique_ptr<SegmentFactory> make_rocksdb_segment_factory(std::string store_name,
+                                                             std::filesystem::path directory,
+                                                             Timestamp interval_ms,
+                                                             RocksDbStoreOptions options) {
+  return std::make_unique<RocksDbSegmentFactory>(std::move(store_name), std::move(directory),
+                                                 interval_ms, options);
+}
+
+Bytes key_range_upper_bound(BytesView key_to, BytesView max_suffix) {
+  Bytes best;
+  Bytes candidate;
+  for (std::size_t j = 0; j <= key_to.size(); ++j) {
+    candidate.clear();
+    candidate.append(key_to.subview(0, j));
+    candidate.append(max_suffix);
+    if (j == 0 || candidate.view() > best.view()) best = candidate;
+  }
+  return best;
+}
+
+Timestamp default_segment_interval(Timestamp retention_ms) {
+  return std::max<Timestamp>(retention_ms / 2, 60'000);
+}
+
+Segments::Segments(std::string store_name, Timestamp retention_ms, Timestamp interval_ms,
+                   std::unique_ptr<SegmentFactory> factory)
+    : store_name_(std::move(store_name)),
+      retention_ms_(retention_ms),
+      interval_ms_(interval_ms),
+      factory_(std::move(factory)) {}
+
+Status Segments::open_existing() {
+  RUNNEL_ASSIGN_OR_RETURN(std::vector<std::int64_t> ids, factory_->list_existing());
+  for (std::int64_t id : ids) {
+    RUNNEL_ASSIGN_OR_RETURN(auto segment, factory_->open(id));
+    segments_.emplace(id, std::move(segment));
+  }
+  return Status();
+}
+
+Result<KeyValueStore*> Segments::get_or_create(Timestamp t, Timestamp stream_time) {
+  const Timestamp min_live = min_live_time(stream_time);
+  if (min_live > 0 && segment_id(t) < segment_id(min_live))
+    return static_cast<KeyValueStore*>(nullptr);
+  auto it = segments_.find(segment_id(t));
+  if (it != segments_.end()) return it->second.get();
+  RUNNEL_ASSIGN_OR_RETURN(auto segment, factory_->open(segment_id(t)));
+  KeyValueStore* raw = segment.get();
+  segments_.emplace(segment_id(t), std::move(segment));
+  return raw;
+}
+
+KeyValueStore* Segments::get(Timestamp t) const {
+  auto it = segments_.find(segment_id(t));
+  return it == segments_.end() ? nullptr : it->second.get();
+}
+
+std::vector<Segments::Segment> Segments::overlapping(Timestamp from, Timestamp to) const {
+  std::vector<Segment> out;
+  if (from > to) return out;
+  for (auto it = segments_.lower_bound(segment_id(std::max<Timestamp>(from, 0)));
+       it != segments_.end() && it->first <= segment_id(to); ++it) {
+    out.push_back(Segment{it->first, it->second.get()});
+  }
+  return out;
+}
+
+KeyValueStore* Segments::newest() const {
+  return segments_.empty() ? nullptr : segments_.rbegin()->second.get();
+}
+
+Status Segments::drop_expired(Timestamp stream_time) {
+  const Timestamp min_live = min_live_time(stream_time);
+  if (min_live <= 0) return Status();
+  const std::int64_t min_live_segment = segment_id(min_live);
+  while (!segments_.empty() && segments_.begin()->first < min_live_segment) {
+    auto node = segments_.extract(segments_.begin());
+    RUNNEL_RETURN_IF_ERROR(node.mapped()->close());
+    node.mapped().reset();
+    RUNNEL_RETURN_IF_ERROR(factory_->destroy(node.key()));
+  }
+  return Status();
+}
+
+Status Segments::flush() {
+  for (auto& [id, segment] : segments_) RUNNEL_RETURN_IF_ERROR(segment->flush());
+  return Status();
+}
+
+Status Segments::close() {
+  Status first_error;
+  for (auto& [id, segment] : segments_) {
+    Status s = segment->close();
+    if (first_error.ok() && !s.ok()) first_error = s;
+  }
+  segments_.clear();
+  return first_error;
+}
+
+FilteredSegmentsIterator::FilteredSegmentsIterator(
+    std::vector<std::unique_ptr<KeyValueIterator>> parts,
+    std::function<bool(BytesView store_key)> keep)
+    : parts_(std::move(parts)), keep_(std::move(keep)) {
+  settle();
+}
+
+void FilteredSegmentsIterator::next() {
+  parts_[part_]->next();
+  settle();
+}
+
+void FilteredSegmentsIterator::settle() {
+  while (part_ < parts_.size()) {
+    KeyValueIterator& it = *parts_[part_];
+    if (!it.valid()) {
+      if (!it.status().ok()) {
+        status_ = it.status();
+        return;
+      }
+      ++part_;
+      continue;
+    }
+    if (keep_(it.key())) return;
+    it.next();
+  }
+}
+
+}  // namespace runnel::state::internal

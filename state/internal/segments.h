@@ -1,0 +1,123 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "core/timestamp.h"
+#include "state/key_value_store.h"
+#include "state/rocksdb_key_value_store.h"
+
+namespace runnel::state::internal {
+
+// Makes, finds and deletes the key-value stores that hold one time segment each.
+class SegmentFactory {
+ public:
+  virtual ~SegmentFactory() = default;
+  // Opens (creating if missing) the segment `segment_id`.
+  [[nodiscard]] virtual Result<std::unique_ptr<KeyValueStore>> open(std::int64_t segment_id) = 0;
+  // Deletes the data of a segment that has been closed.
+  [[nodiscard]] virtual Status destroy(std::int64_t segment_id) = 0;
+  // The segments left by an earlier run, to reopen at start.
+  [[nodiscard]] virtual Result<std::vector<std::int64_t>> list_existing() = 0;
+};
+
+// Segments are InMemoryKeyValueStores; nothing persists.
+std::unique_ptr<SegmentFactory> make_in_memory_segment_factory(std::string store_name);
+
+// Segment s is a RocksDbKeyValueStore at <directory>/<store_name>.<s * interval_ms>, the
+// naming of Kafka Streams' segmented stores.
+std::unique_ptr<SegmentFactory> make_rocksdb_segment_factory(std::string store_name,
+                                                             std::filesystem::path directory,
+                                                             Timestamp interval_ms,
+                                                             RocksDbStoreOptions options);
+
+// The live segments of a window or session store: segment s holds the entries whose segment
+// time (window start, or session end) t has t / interval == s. A segment is live while it
+// may hold unexpired entries, i.e. s >= (stream_time - retention + 1) / interval.
+// Not thread-safe.
+class Segments {
+ public:
+  Segments(std::string store_name, Timestamp retention_ms, Timestamp interval_ms,
+           std::unique_ptr<SegmentFactory> factory);
+
+  Timestamp interval_ms() const { return interval_ms_; }
+  // The earliest unexpired time given `stream_time` (may be negative: nothing expired).
+  Timestamp min_live_time(Timestamp stream_time) const { return stream_time - retention_ms_ + 1; }
+
+  // Reopens the segments a previous run left behind.
+  [[nodiscard]] Status open_existing();
+  // The segment for time `t`, created if needed; null if that segment has expired.
+  [[nodiscard]] Result<KeyValueStore*> get_or_create(Timestamp t, Timestamp stream_time);
+  // The segment for time `t` if it exists, or null.
+  KeyValueStore* get(Timestamp t) const;
+  struct Segment {
+    std::int64_t id;
+    KeyValueStore* store;
+  };
+  // The existing segments that may hold times in [from, to], oldest first.
+  std::vector<Segment> overlapping(Timestamp from, Timestamp to) const;
+  // The last time segment `id` covers.
+  Timestamp last_time_of(std::int64_t id) const { return (id + 1) * interval_ms_ - 1; }
+  // The newest segment, or null.
+  KeyValueStore* newest() const;
+  // Closes and deletes every segment that holds only times before min_live_time(stream_time).
+  [[nodiscard]] Status drop_expired(Timestamp stream_time);
+  [[nodiscard]] Status flush();
+  [[nodiscard]] Status close();
+
+ private:
+  std::int64_t segment_id(Timestamp t) const { return t / interval_ms_; }
+
+  const std::string store_name_;
+  const Timestamp retention_ms_;
+  const Timestamp interval_ms_;
+  std::unique_ptr<SegmentFactory> factory_;
+  std::map<std::int64_t, std::unique_ptr<KeyValueStore>> segments_;
+};
+
+// The least upper bound, in byte order, of the composite keys key | suffix for every key k
+// with k <= key_to and every suffix s <= max_suffix (all suffixes of one length). Not simply
+// key_to | max_suffix: a proper prefix p of key_to sorts p | s after it when s's bytes exceed
+// the bytes that continue p in key_to ("a" | 00 00 01 8b ... > "a" 00 00 00 | ...), so every
+// prefix of key_to is a candidate. A key-range scan from key_from to this bound, filtered on
+// the decoded key, sees every entry of the range.
+Bytes key_range_upper_bound(BytesView key_to, BytesView max_suffix);
+
+// Kafka Streams' default segment interval: max(retention / 2, 60 s).
+Timestamp default_segment_interval(Timestamp retention_ms);
+
+// Iterates the entries of several segment iterators in turn, skipping those `keep` rejects.
+// The segment iterators are opened by the caller when the scan starts, which gives the scan
+// snapshot semantics.
+class FilteredSegmentsIterator {
+ public:
+  FilteredSegmentsIterator(std::vector<std::unique_ptr<KeyValueIterator>> parts,
+                           std::function<bool(BytesView store_key)> keep);
+
+  // Checks the current part too: a part whose store was closed under it turns invalid.
+  bool valid() const { return part_ < parts_.size() && status_.ok() && parts_[part_]->valid(); }
+  BytesView store_key() const { return parts_[part_]->key(); }
+  BytesView value() const { return parts_[part_]->value(); }
+  void next();
+  Status status() const {
+    if (!status_.ok() || part_ >= parts_.size()) return status_;
+    return parts_[part_]->status();
+  }
+
+ private:
+  // Moves forward to the first kept entry at or after the current position.
+  void settle();
+
+  std::vector<std::unique_ptr<KeyValueIterator>> parts_;
+  std::function<bool(BytesView)> keep_;
+  std::size_t part_ = 0;
+  Status status_;
+};
+
+}  // namespace runnel::state::internal

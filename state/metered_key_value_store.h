@@ -1,0 +1,89 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "state/key_value_store.h"
+
+namespace runnel::state {
+
+// Calls and time spent in one kind of store operation.
+struct OperationStats {
+  std::uint64_t count = 0;
+  std::uint64_t errors = 0;
+  std::uint64_t total_ns = 0;
+  std::uint64_t max_ns = 0;
+
+  double mean_ns() const { return count == 0 ? 0.0 : static_cast<double>(total_ns) / count; }
+};
+
+// A snapshot of a MeteredKeyValueStore's counters. Scans (range, reverse_range, prefix_scan,
+// all) time the creation of the iterator, not its consumption.
+struct KeyValueStoreMetrics {
+  OperationStats get;
+  OperationStats put;
+  OperationStats put_all;
+  OperationStats put_if_absent;
+  OperationStats delete_key;
+  OperationStats range;  // range and reverse_range
+  OperationStats prefix_scan;
+  OperationStats all;
+  OperationStats flush;
+  OperationStats restore;
+  std::uint64_t restored_records = 0;
+};
+
+// A KeyValueStore decorator that counts calls, errors and latency (steady clock) per
+// operation, the outermost layer of a store (Kafka Streams' MeteredKeyValueStore).
+//
+// Thread safety: the store operations belong to the owning task's thread like any store's;
+// metrics() may be called from any thread (a metrics reporter) at any time, because the
+// counters are atomics. A snapshot is not atomic across counters.
+class MeteredKeyValueStore final : public KeyValueStore {
+ public:
+  explicit MeteredKeyValueStore(std::unique_ptr<KeyValueStore> inner);
+
+  KeyValueStoreMetrics metrics() const;
+
+  const std::string& name() const override { return inner_->name(); }
+  bool is_open() const override { return inner_->is_open(); }
+  Result<std::optional<Bytes>> get(BytesView key) override;
+  Status put(BytesView key, BytesView value) override;
+  Status put_all(std::span<const KeyValue> entries) override;
+  Result<std::optional<Bytes>> put_if_absent(BytesView key, BytesView value) override;
+  Result<std::optional<Bytes>> delete_key(BytesView key) override;
+  Result<std::unique_ptr<KeyValueIterator>> range(BytesView from, BytesView to) override;
+  Result<std::unique_ptr<KeyValueIterator>> reverse_range(BytesView from, BytesView to) override;
+  Result<std::unique_ptr<KeyValueIterator>> prefix_scan(BytesView prefix) override;
+  Result<std::unique_ptr<KeyValueIterator>> all() override;
+  Result<std::uint64_t> approximate_num_entries() override {
+    return inner_->approximate_num_entries();
+  }
+  Status flush() override;
+  Status close() override { return inner_->close(); }
+  Status restore_batch(std::span<const RestoreRecord> records) override;
+
+ private:
+  struct Counters {
+    std::atomic<std::uint64_t> count{0};
+    std::atomic<std::uint64_t> errors{0};
+    std::atomic<std::uint64_t> total_ns{0};
+    std::atomic<std::uint64_t> max_ns{0};
+
+    void record(std::uint64_t ns, bool ok);
+    OperationStats snapshot() const;
+  };
+
+  // Runs `op`, recording its latency and outcome in `counters`.
+  template <typename Op>
+  auto timed(Counters& counters, Op&& op);
+
+  std::unique_ptr<KeyValueStore> inner_;
+  Counters get_, put_, put_all_, put_if_absent_, delete_, range_, prefix_scan_, all_, flush_,
+      restore_;
+  std::atomic<std::uint64_t> restored_records_{0};
+};
+
+}  // namespace runnel::state

@@ -1,0 +1,95 @@
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "state/key_value_store.h"
+#include "state/rocksdb_memory_budget.h"
+
+namespace rocksdb {
+class DB;
+}  // namespace rocksdb
+
+namespace runnel::state {
+
+struct RocksDbStoreOptions {
+  // The process-wide memory bound (rocksdb_memory_budget.h). Null gives the store a private
+  // block cache of `private_block_cache_bytes` and unbounded memtables: for tests and tools.
+  // The budget's cache and manager are shared with the store, so the budget object need not
+  // outlive the store.
+  const RocksDbMemoryBudget* memory_budget = nullptr;
+  std::size_t private_block_cache_bytes = 16 << 20;
+  // Memtable size before it is flushed to an SST file.
+  std::size_t write_buffer_size = 16 << 20;
+  // Off by default, as in Kafka Streams: the changelog topic is the store's durability, and
+  // flush() (at every commit, before the checkpoint is written) writes memtables to disk. A
+  // crash loses the writes since the last flush, which restoration replays from the
+  // changelog starting at the checkpointed offset.
+  bool use_write_ahead_log = false;
+};
+
+// A KeyValueStore in its own RocksDB instance at a directory the caller chooses (the runtime
+// uses <state.dir>/<application.id>/<subtopology>_<partition>/<store>). Keys are ordered by
+// RocksDB's bytewise comparator. Data written before a successful close() (or flush()) is
+// there when the same directory is opened again.
+//
+// Iterators read a consistent RocksDB snapshot taken when they are created. close() (and the
+// destructor) invalidates iterators still open, so no RocksDB iterator outlives its DB.
+//
+// Errors name the store and its directory ("rocksdb store 'counts' at /var/runnel/...: IO
+// error: ..."); RocksDB's "no space" maps to NoSpace, corruption to Corruption, other I/O
+// failures to IoError.
+//
+// Not thread-safe: owned by one task's thread.
+class RocksDbKeyValueStore final : public KeyValueStore {
+ public:
+  // Opens (creating if missing) the store `name` in `directory`, creating the directory and
+  // its parents. Fails with IoError if the directory cannot be created or RocksDB's lock is
+  // held by another open instance.
+  [[nodiscard]] static Result<std::unique_ptr<RocksDbKeyValueStore>> open(
+      std::string name, std::filesystem::path directory, const RocksDbStoreOptions& options = {});
+
+  // Deletes the store's files and directory. The store must not be open.
+  [[nodiscard]] static Status destroy(const std::filesystem::path& directory);
+
+  ~RocksDbKeyValueStore() override;
+  RocksDbKeyValueStore(const RocksDbKeyValueStore&) = delete;
+  RocksDbKeyValueStore& operator=(const RocksDbKeyValueStore&) = delete;
+
+  const std::filesystem::path& directory() const { return directory_; }
+
+  const std::string& name() const override { return name_; }
+  bool is_open() const override { return db_ != nullptr; }
+  Result<std::optional<Bytes>> get(BytesView key) override;
+  Status put(BytesView key, BytesView value) override;
+  Status put_all(std::span<const KeyValue> entries) override;
+  Result<std::optional<Bytes>> put_if_absent(BytesView key, BytesView value) override;
+  Result<std::optional<Bytes>> delete_key(BytesView key) override;
+  Result<std::unique_ptr<KeyValueIterator>> range(BytesView from, BytesView to) override;
+  Result<std::unique_ptr<KeyValueIterator>> reverse_range(BytesView from, BytesView to) override;
+  Result<std::unique_ptr<KeyValueIterator>> prefix_scan(BytesView prefix) override;
+  Result<std::unique_ptr<KeyValueIterator>> all() override;
+  Result<std::uint64_t> approximate_num_entries() override;
+  Status flush() override;
+  Status close() override;
+  Status restore_batch(std::span<const RestoreRecord> records) override;
+
+ private:
+  class Iterator;
+  friend class Iterator;
+
+  RocksDbKeyValueStore(std::string name, std::filesystem::path directory, bool use_wal);
+  Result<std::unique_ptr<KeyValueIterator>> make_iterator(int mode, BytesView from, BytesView to);
+
+  const std::string name_;
+  const std::filesystem::path directory_;
+  const bool use_wal_;
+  std::unique_ptr<rocksdb::DB> db_;  // Null once closed.
+  // Iterators not yet destroyed; close() invalidates them before the DB goes away.
+  std::set<Iterator*> open_iterators_;
+};
+
+}  // namespace runnel::state
