@@ -13,6 +13,8 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
+#include "broker/coordinator/group_coordinator.h"
+#include "broker/coordinator/offset_store.h"
 #include "broker/handlers/supported_apis.h"
 #include "broker/protocol/api_key.h"
 #include "broker/protocol/error_code.h"
@@ -77,9 +79,13 @@ class RequestDispatcherTest : public ::testing::Test {
     config_.data_dir = data_dir_;
     config_.num_partitions = 2;
     logs_ = std::move(LogManager::open(data_dir_, TopicConfig{}, clock_).value());
+    offsets_ = std::move(OffsetStore::open(*logs_, clock_).value());
+    groups_ = std::make_unique<GroupCoordinator>(*offsets_, clock_);
     context_ = std::make_unique<BrokerContext>(BrokerContext{
         .logs = *logs_,
         .appends = appends_,
+        .groups = *groups_,
+        .offsets = *offsets_,
         .clock = clock_,
         .config = config_,
         .identity =
@@ -95,6 +101,8 @@ class RequestDispatcherTest : public ::testing::Test {
     io_thread_.join();
     dispatcher_.reset();
     context_.reset();
+    groups_.reset();
+    offsets_.reset();
     logs_.reset();
     std::filesystem::remove_all(data_dir_);
   }
@@ -174,6 +182,8 @@ class RequestDispatcherTest : public ::testing::Test {
   ManualClock clock_;
   BrokerConfig config_;
   std::unique_ptr<LogManager> logs_;
+  std::unique_ptr<OffsetStore> offsets_;
+  std::unique_ptr<GroupCoordinator> groups_;
   AppendNotifier appends_;
   std::unique_ptr<BrokerContext> context_;
   std::unique_ptr<RequestDispatcher> dispatcher_;
@@ -378,7 +388,18 @@ TEST_F(RequestDispatcherTest, MetadataWithANullTopicListDescribesEveryTopicAndEm
   create_topic("b", 3);
   MetadataRequest all;
   all.topics = std::nullopt;
-  EXPECT_EQ(roundtrip<MetadataResponse>(all, 1).topics.size(), 2u);
+  // The user's two topics and the broker's internal __consumer_offsets, flagged internal (as
+  // Kafka lists it; clients filter internal topics themselves).
+  const MetadataResponse every = roundtrip<MetadataResponse>(all, 1);
+  ASSERT_EQ(every.topics.size(), 3u);
+  int internal = 0;
+  for (const auto& topic : every.topics) {
+    if (topic.is_internal) {
+      ++internal;
+      EXPECT_EQ(topic.name.value_or(""), "__consumer_offsets");
+    }
+  }
+  EXPECT_EQ(internal, 1);
   MetadataRequest none;
   none.topics = std::vector<MetadataRequest::MetadataRequestTopic>{};
   EXPECT_EQ(roundtrip<MetadataResponse>(none, 1).topics.size(), 0u);
