@@ -791,6 +791,13 @@ void GroupCoordinator::tick() {
         }
       }
     }
+    // A group with nobody in it is forgotten, so that groups that come and go do not
+    // accumulate; its committed offsets (if any) keep it listed, as Empty.
+    std::erase_if(groups_, [](const auto& entry) {
+      const Group& group = entry.second;
+      return group.state == GroupState::kEmpty && group.members.empty() &&
+             group.pending_members.empty();
+    });
   }
   run(out);
 }

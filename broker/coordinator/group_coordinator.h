@@ -168,9 +168,9 @@ class GroupCoordinator {
   const GroupCoordinatorOptions options_;
 
   mutable std::mutex mutex_;
-  // Every group with members or a past generation, by id; GUARDED_BY(mutex_). Groups that
-  // only have committed offsets (after a restart, or simple commits) are not here: they are
-  // Empty, and the OffsetStore knows them.
+  // Every group with members (or members-to-be), by id; GUARDED_BY(mutex_). tick() forgets
+  // groups that became Empty. Groups that only have committed offsets (after a restart, or
+  // simple commits) are not here: they are Empty, and the OffsetStore knows them.
   std::map<std::string, Group> groups_;
   std::mt19937_64 random_;  // GUARDED_BY(mutex_): member ids
   bool stopping_ = false;   // GUARDED_BY(mutex_)

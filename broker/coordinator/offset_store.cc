@@ -86,14 +86,24 @@ Status OffsetStore::load_partition(int32_t partition) {
       const RecordBatchHeader header = RecordBatchHeader::parse(rest);
       const size_t size = header.total_size();
       if (size > rest.size()) break;
-      RUNNEL_ASSIGN_OR_RETURN(std::vector<DecodedRecord> records,
-                              decode_uncompressed_batch(rest.subview(0, size)));
+      Result<std::vector<DecodedRecord>> decoded = decode_uncompressed_batch(rest.subview(0, size));
+      if (!decoded.ok()) {
+        log::warn("{}-{} offset {}: undecodable batch skipped: {}", kTopic, partition,
+                  header.base_offset, decoded.status().to_string());
+        next = std::max(next, header.last_offset() + 1);
+        rest = rest.subview(size);
+        continue;
+      }
+      const std::vector<DecodedRecord>& records = *decoded;
       for (const DecodedRecord& record : records) {
         if (record.offset < next || !record.key.has_value()) continue;
         coordinator::CommittedOffsetKey key;
         if (!key.ParseFromArray(record.key->data(), static_cast<int>(record.key->size()))) {
-          return corruption_error(
-              fmt::format("{}-{} offset {}: undecodable key", kTopic, partition, record.offset));
+          // Only the broker writes here (produce to the topic is refused), but a broker that
+          // cannot start over one bad record is worse than a lost offset: skip it, loudly.
+          log::warn("{}-{} offset {}: undecodable key; record skipped", kTopic, partition,
+                    record.offset);
+          continue;
         }
         const TopicPartition tp{key.topic(), key.partition()};
         if (!record.value.has_value()) {
@@ -106,8 +116,9 @@ Status OffsetStore::load_partition(int32_t partition) {
         }
         coordinator::CommittedOffsetValue value;
         if (!value.ParseFromArray(record.value->data(), static_cast<int>(record.value->size()))) {
-          return corruption_error(
-              fmt::format("{}-{} offset {}: undecodable value", kTopic, partition, record.offset));
+          log::warn("{}-{} offset {}: undecodable value; record skipped", kTopic, partition,
+                    record.offset);
+          continue;
         }
         offsets_[key.group()][tp] =
             CommittedOffset{.offset = value.offset(),

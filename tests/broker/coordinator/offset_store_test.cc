@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "broker/storage/record_batch_builder.h"
 #include "tests/broker/coordinator/coordinator_test_support.h"
 
 namespace runnel::broker {
@@ -59,6 +60,21 @@ TEST_F(OffsetStoreTest, AGroupsRecordsAllGoToOnePartitionOfTheTopic) {
   EXPECT_EQ(logs_->log(OffsetStore::kTopic, partition)->log_end_offset(), 3);
   // Stable across processes: it names where the group's records are on disk.
   EXPECT_EQ(OffsetStore::partition_for("g"), partition);
+}
+
+TEST_F(OffsetStoreTest, AnUndecodableRecordIsSkippedAtStartNotFatal) {
+  ASSERT_TRUE(offsets_->commit("g", {{{"t", 0}, at(5)}}).ok());
+  RecordBatchBuilder garbage(1000);
+  garbage.add(Bytes::from_string("\xff\xff not a key"), Bytes::from_string("x"), 1000, {});
+  const Bytes batch = garbage.build();
+  ASSERT_EQ(logs_->log(OffsetStore::kTopic, OffsetStore::partition_for("g"))
+                ->append(batch.view(), 1000)
+                .error,
+            AppendError::kNone);
+  ASSERT_TRUE(offsets_->commit("g", {{{"t", 1}, at(6)}}).ok());
+  open();
+  EXPECT_EQ(offsets_->fetch("g", {"t", 0})->offset, 5);
+  EXPECT_EQ(offsets_->fetch("g", {"t", 1})->offset, 6);
 }
 
 }  // namespace

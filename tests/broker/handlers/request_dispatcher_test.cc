@@ -568,6 +568,13 @@ TEST_F(RequestDispatcherTest, GroupApisAreServedFromVersionZeroAsLibrdkafkaRequi
   }
 }
 
+TEST_F(RequestDispatcherTest, ClientsCannotProduceToTheCommittedOffsetsTopic) {
+  auto response = produce("__consumer_offsets", 0, batch_of({"forged commit"}));
+  EXPECT_EQ(response.responses.at(0).partition_responses.at(0).error_code,
+            code(ErrorCode::kInvalidTopicException));
+  EXPECT_EQ(logs_->log("__consumer_offsets", 0)->log_end_offset(), 0);
+}
+
 TEST_F(RequestDispatcherTest, FindCoordinatorNamesThisBroker) {
   FindCoordinatorRequest request;
   request.key = "any-group";
