@@ -147,9 +147,11 @@ void produce_one(const std::string& bootstrap) {
   producer->flush(10000);
 }
 
-double median(std::vector<double> values) {
+// "median (min–max)" of a few runs.
+std::string summary(std::vector<double> values) {
   std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
+  return fmt::format("{:.3f} ({:.3f}–{:.3f})", values[values.size() / 2], values.front(),
+                     values.back());
 }
 
 int run() {
@@ -165,9 +167,10 @@ int run() {
   const std::string bootstrap = broker->bootstrap_servers();
   produce_one(bootstrap);
 
-  constexpr int kRepetitions = 3;
-  std::printf("| members | form a group (s, median of %d) | one more joins: rebalance (s) |\n",
-              kRepetitions);
+  constexpr int kRepetitions = 5;
+  std::printf(
+      "| members | form a group: s, median (min–max) of %d | one more joins: rebalance, s |\n",
+      kRepetitions);
   std::printf("| --- | --- | --- |\n");
   for (int n : {1, 4, 16}) {
     std::vector<double> form, join;
@@ -188,7 +191,7 @@ int run() {
       join.push_back(wait_assigned(members, before, start));
       for (auto& member : members) member->stop();
     }
-    std::printf("| %d | %.3f | %.3f |\n", n, median(form), median(join));
+    std::printf("| %d | %s | %s |\n", n, summary(form).c_str(), summary(join).c_str());
     std::fflush(stdout);
   }
 
