@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "broker/coordinator/group_coordinator.h"
+#include "broker/coordinator/offset_store.h"
 #include "broker/handlers/append_notifier.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/handlers/request_dispatcher.h"
@@ -41,9 +43,21 @@ Result<std::unique_ptr<Broker>> Broker::start(BrokerConfig config) {
   RUNNEL_ASSIGN_OR_RETURN(TopicConfig defaults, topic_defaults(cfg).with_overrides({}));
   RUNNEL_ASSIGN_OR_RETURN(broker->logs_, LogManager::open(cfg.data_dir, defaults, system_clock()));
   broker->appends_ = std::make_unique<AppendNotifier>();
+  // Committed offsets are back (replayed from __consumer_offsets) before any client connects.
+  RUNNEL_ASSIGN_OR_RETURN(broker->offsets_, OffsetStore::open(*broker->logs_, system_clock()));
+  broker->groups_ = std::make_unique<GroupCoordinator>(
+      *broker->offsets_, system_clock(),
+      GroupCoordinatorOptions{
+          .min_session_timeout_ms = cfg.group_min_session_timeout_ms,
+          .max_session_timeout_ms = cfg.group_max_session_timeout_ms,
+          .initial_rebalance_delay_ms = cfg.group_initial_rebalance_delay_ms,
+          .max_metadata_bytes = 4096,
+      });
   broker->context_.reset(new BrokerContext{
       .logs = *broker->logs_,
       .appends = *broker->appends_,
+      .groups = *broker->groups_,
+      .offsets = *broker->offsets_,
       .clock = system_clock(),
       .config = cfg,
       .identity =
@@ -62,6 +76,9 @@ Result<std::unique_ptr<Broker>> Broker::start(BrokerConfig config) {
   broker->retention_ = std::make_unique<PeriodicTask>(
       broker->server_->executor(), std::chrono::milliseconds(cfg.retention_check_interval_ms),
       [logs = broker->logs_.get()] { logs->run_retention(); });
+  broker->group_timeouts_ = std::make_unique<PeriodicTask>(
+      broker->server_->executor(), std::chrono::milliseconds(cfg.group_timeout_check_interval_ms),
+      [groups = broker->groups_.get()] { groups->tick(); });
   log::info("runneld broker {} serving {} topic(s) from {} on {}:{}", cfg.node_id,
             broker->logs_->list_topics().size(), cfg.data_dir.string(), broker->host_,
             broker->port_);
@@ -79,6 +96,10 @@ void Broker::stop() {
   if (stopped_) return;
   stopped_ = true;
   if (retention_) retention_->stop();
+  if (group_timeouts_) group_timeouts_->stop();
+  // Waiting JoinGroup and SyncGroup requests answer now (the clients look for the coordinator
+  // again), so that the server's drain does not wait for rebalances.
+  if (groups_) groups_->shut_down();
   // Waiting fetches answer now, so that the server's drain does not wait out their max_wait.
   if (appends_) appends_->shut_down();
   if (server_) server_->stop();

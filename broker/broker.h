@@ -13,6 +13,8 @@ namespace runnel::broker {
 
 class LogManager;
 class AppendNotifier;
+class GroupCoordinator;
+class OffsetStore;
 struct BrokerContext;
 class RequestDispatcher;
 class Server;
@@ -59,10 +61,13 @@ class Broker {
   // then what handlers use.
   std::unique_ptr<LogManager> logs_;
   std::unique_ptr<AppendNotifier> appends_;
+  std::unique_ptr<OffsetStore> offsets_;
+  std::unique_ptr<GroupCoordinator> groups_;
   std::unique_ptr<BrokerContext> context_;
   std::unique_ptr<RequestDispatcher> dispatcher_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<PeriodicTask> retention_;
+  std::unique_ptr<PeriodicTask> group_timeouts_;
   std::mutex stop_mutex_;
   bool stopped_ = false;
 };

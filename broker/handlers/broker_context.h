@@ -10,6 +10,9 @@
 
 namespace runnel::broker {
 
+class GroupCoordinator;
+class OffsetStore;
+
 // How this broker names itself to clients in Metadata responses.
 struct BrokerIdentity {
   int32_t node_id = 0;
@@ -23,6 +26,8 @@ struct BrokerIdentity {
 struct BrokerContext {
   LogManager& logs;
   AppendNotifier& appends;
+  GroupCoordinator& groups;  // consumer groups; thread-safe
+  OffsetStore& offsets;      // committed offsets (reads); thread-safe
   Clock& clock;
   const BrokerConfig& config;
   BrokerIdentity identity;

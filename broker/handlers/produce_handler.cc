@@ -1,5 +1,6 @@
 #include "broker/handlers/produce_handler.h"
 
+#include "broker/coordinator/offset_store.h"
 #include "broker/protocol/error_code.h"
 #include "broker/storage/append_error.h"
 #include "core/log.h"
@@ -20,6 +21,12 @@ PartitionResponse append_partition(BrokerContext& context, const std::string& to
   response.base_offset = -1;
   if (!acks_valid) {
     response.error_code = code(ErrorCode::kInvalidRequiredAcks);
+    return response;
+  }
+  if (topic == OffsetStore::kTopic) {
+    // Only the coordinator writes committed offsets; a client's records there would be
+    // replayed as commits at the next start. Kafka refuses these writes too.
+    response.error_code = code(ErrorCode::kInvalidTopicException);
     return response;
   }
   std::shared_ptr<Log> partition_log = context.logs.log(topic, partition);

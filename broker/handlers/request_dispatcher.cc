@@ -6,13 +6,24 @@
 #include "broker/handlers/api_versions_handler.h"
 #include "broker/handlers/create_partitions_handler.h"
 #include "broker/handlers/create_topics_handler.h"
+#include "broker/handlers/delete_groups_handler.h"
 #include "broker/handlers/delete_topics_handler.h"
 #include "broker/handlers/describe_configs_handler.h"
+#include "broker/handlers/describe_groups_handler.h"
 #include "broker/handlers/fetch_handler.h"
+#include "broker/handlers/find_coordinator_handler.h"
+#include "broker/handlers/heartbeat_handler.h"
+#include "broker/handlers/join_group_handler.h"
+#include "broker/handlers/leave_group_handler.h"
+#include "broker/handlers/list_groups_handler.h"
 #include "broker/handlers/list_offsets_handler.h"
 #include "broker/handlers/metadata_handler.h"
+#include "broker/handlers/offset_commit_handler.h"
+#include "broker/handlers/offset_delete_handler.h"
+#include "broker/handlers/offset_fetch_handler.h"
 #include "broker/handlers/produce_handler.h"
 #include "broker/handlers/supported_apis.h"
+#include "broker/handlers/sync_group_handler.h"
 #include "broker/protocol/api_key.h"
 #include "broker/protocol/generated/api_versions_request.h"
 #include "broker/protocol/request_header.h"
@@ -63,6 +74,24 @@ HandlerOutcome answer_api_versions(const RequestHeader& header, WireReader& read
   }
   if (!decode_body<ApiVersionsRequest>(reader, header, request_context)) return close_connection();
   return respond(header, response, header.api_version);
+}
+
+// Kafka reports a member's host as "/" + its address, without the port.
+std::string client_host(const std::string& peer) {
+  const size_t colon = peer.rfind(':');
+  return "/" + (colon == std::string::npos ? peer : peer.substr(0, colon));
+}
+
+// Decodes and answers an API whose handler answers at once: Response handler(context,
+// request, version).
+template <typename Request, typename Handler>
+bool answer_now(BrokerContext& context, const RequestHeader& header, WireReader& reader,
+                const RequestContext& request_context, const ResponseCallback& done,
+                Handler handler) {
+  auto request = decode_body<Request>(reader, header, request_context);
+  if (!request) return false;
+  done(respond(header, handler(context, *request, header.api_version), header.api_version));
+  return true;
 }
 
 }  // namespace
@@ -142,6 +171,72 @@ void RequestDispatcher::handle(const RequestContext& request_context, BytesView 
       done(respond(header, handle_create_partitions(context_, *request, version), version));
       return;
     }
+    case ApiKey::kFindCoordinator:
+      if (!answer_now<FindCoordinatorRequest>(context_, header, reader, request_context, done,
+                                              handle_find_coordinator))
+        break;
+      return;
+    case ApiKey::kJoinGroup: {
+      auto request = decode_body<JoinGroupRequest>(reader, header, request_context);
+      if (!request) break;
+      // Answered when the rebalance's join phase ends, from whichever thread ends it.
+      handle_join_group(context_, std::move(*request), version, header.client_id.value_or(""),
+                        client_host(request_context.peer),
+                        [header, done](JoinGroupResponse response) {
+                          done(respond(header, response, header.api_version));
+                        });
+      return;
+    }
+    case ApiKey::kSyncGroup: {
+      auto request = decode_body<SyncGroupRequest>(reader, header, request_context);
+      if (!request) break;
+      // A follower's answer waits for the leader's assignment.
+      handle_sync_group(context_, std::move(*request), version,
+                        [header, done](SyncGroupResponse response) {
+                          done(respond(header, response, header.api_version));
+                        });
+      return;
+    }
+    case ApiKey::kHeartbeat:
+      if (!answer_now<HeartbeatRequest>(context_, header, reader, request_context, done,
+                                        handle_heartbeat))
+        break;
+      return;
+    case ApiKey::kLeaveGroup:
+      if (!answer_now<LeaveGroupRequest>(context_, header, reader, request_context, done,
+                                         handle_leave_group))
+        break;
+      return;
+    case ApiKey::kListGroups:
+      if (!answer_now<ListGroupsRequest>(context_, header, reader, request_context, done,
+                                         handle_list_groups))
+        break;
+      return;
+    case ApiKey::kDescribeGroups:
+      if (!answer_now<DescribeGroupsRequest>(context_, header, reader, request_context, done,
+                                             handle_describe_groups))
+        break;
+      return;
+    case ApiKey::kDeleteGroups:
+      if (!answer_now<DeleteGroupsRequest>(context_, header, reader, request_context, done,
+                                           handle_delete_groups))
+        break;
+      return;
+    case ApiKey::kOffsetCommit:
+      if (!answer_now<OffsetCommitRequest>(context_, header, reader, request_context, done,
+                                           handle_offset_commit))
+        break;
+      return;
+    case ApiKey::kOffsetFetch:
+      if (!answer_now<OffsetFetchRequest>(context_, header, reader, request_context, done,
+                                          handle_offset_fetch))
+        break;
+      return;
+    case ApiKey::kOffsetDelete:
+      if (!answer_now<OffsetDeleteRequest>(context_, header, reader, request_context, done,
+                                           handle_offset_delete))
+        break;
+      return;
     default:
       log::error("closing connection from {}: {} is listed as served but has no handler",
                  request_context.peer, api_name(header.api_key));

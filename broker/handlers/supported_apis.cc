@@ -16,6 +16,11 @@ constexpr int16_t key(ApiKey api) { return static_cast<int16_t>(api); }
 // - ListOffsets 1 enables offsets-by-timestamp in librdkafka; v2 adds isolation level.
 // - Metadata 4 adds allow_auto_topic_creation; higher versions add nothing clients need here.
 // - ApiVersions 3 is what librdkafka asks for first (flexible body, header v2).
+// - Group APIs start at 0: librdkafka enables its group consumer only when FindCoordinator 0,
+//   JoinGroup/SyncGroup/Heartbeat/LeaveGroup 0, OffsetCommit 1-2 and OffsetFetch 1 are in the
+//   advertised ranges. JoinGroup 4 is where member ids are required (KIP-394) and 5 adds
+//   group.instance.id (librdkafka hangs without it when static membership is configured);
+//   LeaveGroup 3 leaves by instance id. The maxima are the last non-flexible versions.
 constexpr std::array kSupportedApis = {
     ApiVersionRange{key(ApiKey::kProduce), 3, 7},
     ApiVersionRange{key(ApiKey::kFetch), 4, 11},
@@ -26,6 +31,17 @@ constexpr std::array kSupportedApis = {
     ApiVersionRange{key(ApiKey::kDeleteTopics), 0, 3},
     ApiVersionRange{key(ApiKey::kDescribeConfigs), 0, 2},
     ApiVersionRange{key(ApiKey::kCreatePartitions), 0, 0},
+    ApiVersionRange{key(ApiKey::kOffsetCommit), 0, 7},
+    ApiVersionRange{key(ApiKey::kOffsetFetch), 0, 5},
+    ApiVersionRange{key(ApiKey::kFindCoordinator), 0, 2},
+    ApiVersionRange{key(ApiKey::kJoinGroup), 0, 5},
+    ApiVersionRange{key(ApiKey::kHeartbeat), 0, 3},
+    ApiVersionRange{key(ApiKey::kLeaveGroup), 0, 3},
+    ApiVersionRange{key(ApiKey::kSyncGroup), 0, 3},
+    ApiVersionRange{key(ApiKey::kDescribeGroups), 0, 4},
+    ApiVersionRange{key(ApiKey::kListGroups), 0, 2},
+    ApiVersionRange{key(ApiKey::kDeleteGroups), 0, 1},
+    ApiVersionRange{key(ApiKey::kOffsetDelete), 0, 0},
 };
 
 }  // namespace

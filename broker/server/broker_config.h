@@ -21,6 +21,13 @@ struct BrokerConfig {
   int32_t num_partitions = 1;                    // num.partitions, for auto-created topics
   int64_t retention_check_interval_ms = 300000;  // log.retention.check.interval.ms
 
+  // Consumer groups (Kafka's group.* settings).
+  int32_t group_min_session_timeout_ms = 6000;      // group.min.session.timeout.ms
+  int32_t group_max_session_timeout_ms = 1800000;   // group.max.session.timeout.ms
+  int32_t group_initial_rebalance_delay_ms = 3000;  // group.initial.rebalance.delay.ms
+  // How often session and rebalance timeouts are checked: they fire up to this much late.
+  int64_t group_timeout_check_interval_ms = 100;
+
   // Topic defaults (each topic may override them with its own config).
   int64_t log_segment_bytes = 1073741824;                 // log.segment.bytes -> segment.bytes
   int64_t log_segment_ms = 604800000;                     // log.roll.ms -> segment.ms

@@ -94,6 +94,15 @@ int main(int argc, char** argv) {
                  "Default message.timestamp.type")
       ->check(CLI::IsMember({"CreateTime", "LogAppendTime"}))
       ->capture_default_str();
+  app.add_option("--group-min-session-timeout-ms", config.group_min_session_timeout_ms,
+                 "Shortest session.timeout.ms a group member may ask for")
+      ->capture_default_str();
+  app.add_option("--group-max-session-timeout-ms", config.group_max_session_timeout_ms,
+                 "Longest session.timeout.ms a group member may ask for")
+      ->capture_default_str();
+  app.add_option("--group-initial-rebalance-delay-ms", config.group_initial_rebalance_delay_ms,
+                 "How long a new group waits for more members before its first generation")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   config.data_dir = data_dir;

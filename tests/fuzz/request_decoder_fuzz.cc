@@ -13,12 +13,23 @@
 #include "broker/protocol/generated/api_versions_request.h"
 #include "broker/protocol/generated/create_partitions_request.h"
 #include "broker/protocol/generated/create_topics_request.h"
+#include "broker/protocol/generated/delete_groups_request.h"
 #include "broker/protocol/generated/delete_topics_request.h"
 #include "broker/protocol/generated/describe_configs_request.h"
+#include "broker/protocol/generated/describe_groups_request.h"
 #include "broker/protocol/generated/fetch_request.h"
+#include "broker/protocol/generated/find_coordinator_request.h"
+#include "broker/protocol/generated/heartbeat_request.h"
+#include "broker/protocol/generated/join_group_request.h"
+#include "broker/protocol/generated/leave_group_request.h"
+#include "broker/protocol/generated/list_groups_request.h"
 #include "broker/protocol/generated/list_offsets_request.h"
 #include "broker/protocol/generated/metadata_request.h"
+#include "broker/protocol/generated/offset_commit_request.h"
+#include "broker/protocol/generated/offset_delete_request.h"
+#include "broker/protocol/generated/offset_fetch_request.h"
 #include "broker/protocol/generated/produce_request.h"
+#include "broker/protocol/generated/sync_group_request.h"
 #include "broker/protocol/request_header.h"
 #include "broker/protocol/wire_reader.h"
 #include "broker/protocol/wire_writer.h"
@@ -92,6 +103,39 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case CreatePartitionsRequest::kApiKey:
       decode_body<CreatePartitionsRequest>(body.view(), version);
+      break;
+    case FindCoordinatorRequest::kApiKey:
+      decode_body<FindCoordinatorRequest>(body.view(), version);
+      break;
+    case JoinGroupRequest::kApiKey:
+      decode_body<JoinGroupRequest>(body.view(), version);
+      break;
+    case SyncGroupRequest::kApiKey:
+      decode_body<SyncGroupRequest>(body.view(), version);
+      break;
+    case HeartbeatRequest::kApiKey:
+      decode_body<HeartbeatRequest>(body.view(), version);
+      break;
+    case LeaveGroupRequest::kApiKey:
+      decode_body<LeaveGroupRequest>(body.view(), version);
+      break;
+    case ListGroupsRequest::kApiKey:
+      decode_body<ListGroupsRequest>(body.view(), version);
+      break;
+    case DescribeGroupsRequest::kApiKey:
+      decode_body<DescribeGroupsRequest>(body.view(), version);
+      break;
+    case DeleteGroupsRequest::kApiKey:
+      decode_body<DeleteGroupsRequest>(body.view(), version);
+      break;
+    case OffsetCommitRequest::kApiKey:
+      decode_body<OffsetCommitRequest>(body.view(), version);
+      break;
+    case OffsetFetchRequest::kApiKey:
+      decode_body<OffsetFetchRequest>(body.view(), version);
+      break;
+    case OffsetDeleteRequest::kApiKey:
+      decode_body<OffsetDeleteRequest>(body.view(), version);
       break;
     default:
       break;

@@ -16,6 +16,7 @@ RUNNELD = os.environ.get("RUNNELD", "build/bin/runneld")
 
 class Runneld:
     def __init__(self, data_dir=None, extra_args=()):
+        self.listen = "127.0.0.1:0"
         self.owns_data_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="runneld-test-")
         self.extra_args = list(extra_args)
@@ -28,7 +29,7 @@ class Runneld:
 
     def start(self, timeout=30.0):
         self.process = subprocess.Popen(
-            [RUNNELD, "--data-dir", self.data_dir, "--listen", "127.0.0.1:0", *self.extra_args],
+            [RUNNELD, "--data-dir", self.data_dir, "--listen", self.listen, *self.extra_args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         deadline = time.monotonic() + timeout
         self.output = []
@@ -70,6 +71,15 @@ class Runneld:
         return code
 
     def restart(self):
+        self.stop()
+        return self.start()
+
+    def restart_on_same_port(self, crash=False):
+        """Stop (or, with crash, kill -9) and start again on the port clients already know,
+        so that connected clients reconnect to the restarted broker."""
+        self.listen = self.address
+        if crash:
+            self.kill9()
         self.stop()
         return self.start()
 

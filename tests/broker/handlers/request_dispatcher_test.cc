@@ -7,12 +7,15 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
+#include "broker/coordinator/group_coordinator.h"
+#include "broker/coordinator/offset_store.h"
 #include "broker/handlers/supported_apis.h"
 #include "broker/protocol/api_key.h"
 #include "broker/protocol/error_code.h"
@@ -20,16 +23,38 @@
 #include "broker/protocol/generated/api_versions_response.h"
 #include "broker/protocol/generated/create_topics_request.h"
 #include "broker/protocol/generated/create_topics_response.h"
+#include "broker/protocol/generated/delete_groups_request.h"
+#include "broker/protocol/generated/delete_groups_response.h"
 #include "broker/protocol/generated/describe_configs_request.h"
 #include "broker/protocol/generated/describe_configs_response.h"
+#include "broker/protocol/generated/describe_groups_request.h"
+#include "broker/protocol/generated/describe_groups_response.h"
 #include "broker/protocol/generated/fetch_request.h"
 #include "broker/protocol/generated/fetch_response.h"
+#include "broker/protocol/generated/find_coordinator_request.h"
+#include "broker/protocol/generated/find_coordinator_response.h"
+#include "broker/protocol/generated/heartbeat_request.h"
+#include "broker/protocol/generated/heartbeat_response.h"
+#include "broker/protocol/generated/join_group_request.h"
+#include "broker/protocol/generated/join_group_response.h"
+#include "broker/protocol/generated/leave_group_request.h"
+#include "broker/protocol/generated/leave_group_response.h"
+#include "broker/protocol/generated/list_groups_request.h"
+#include "broker/protocol/generated/list_groups_response.h"
 #include "broker/protocol/generated/list_offsets_request.h"
 #include "broker/protocol/generated/list_offsets_response.h"
 #include "broker/protocol/generated/metadata_request.h"
 #include "broker/protocol/generated/metadata_response.h"
+#include "broker/protocol/generated/offset_commit_request.h"
+#include "broker/protocol/generated/offset_commit_response.h"
+#include "broker/protocol/generated/offset_delete_request.h"
+#include "broker/protocol/generated/offset_delete_response.h"
+#include "broker/protocol/generated/offset_fetch_request.h"
+#include "broker/protocol/generated/offset_fetch_response.h"
 #include "broker/protocol/generated/produce_request.h"
 #include "broker/protocol/generated/produce_response.h"
+#include "broker/protocol/generated/sync_group_request.h"
+#include "broker/protocol/generated/sync_group_response.h"
 #include "broker/protocol/request_header.h"
 #include "broker/protocol/wire_reader.h"
 #include "broker/protocol/wire_writer.h"
@@ -77,9 +102,13 @@ class RequestDispatcherTest : public ::testing::Test {
     config_.data_dir = data_dir_;
     config_.num_partitions = 2;
     logs_ = std::move(LogManager::open(data_dir_, TopicConfig{}, clock_).value());
+    offsets_ = std::move(OffsetStore::open(*logs_, clock_).value());
+    groups_ = std::make_unique<GroupCoordinator>(*offsets_, clock_);
     context_ = std::make_unique<BrokerContext>(BrokerContext{
         .logs = *logs_,
         .appends = appends_,
+        .groups = *groups_,
+        .offsets = *offsets_,
         .clock = clock_,
         .config = config_,
         .identity =
@@ -95,6 +124,8 @@ class RequestDispatcherTest : public ::testing::Test {
     io_thread_.join();
     dispatcher_.reset();
     context_.reset();
+    groups_.reset();
+    offsets_.reset();
     logs_.reset();
     std::filesystem::remove_all(data_dir_);
   }
@@ -108,6 +139,39 @@ class RequestDispatcherTest : public ::testing::Test {
       outcome.set_value(std::move(result));
     });
     return outcome.get_future().get();
+  }
+
+  // Hands `frame` to the dispatcher without waiting: for responses that come later (JoinGroup
+  // waiting for the rebalance, SyncGroup waiting for the leader).
+  std::future<HandlerOutcome> start_call(const Bytes& frame) {
+    auto outcome = std::make_shared<std::promise<HandlerOutcome>>();
+    RequestContext request_context{
+        .connection_id = 1, .peer = "127.0.0.1:1", .executor = io_.get_executor()};
+    dispatcher_->handle(request_context, frame.view(), [outcome](HandlerOutcome result) {
+      outcome->set_value(std::move(result));
+    });
+    return outcome->get_future();
+  }
+
+  template <typename Response>
+  Response decode_outcome(const HandlerOutcome& outcome, int16_t api_key, int16_t version) {
+    EXPECT_FALSE(outcome.close_connection);
+    Response response;
+    if (!outcome.response) {
+      ADD_FAILURE() << "no response";
+      return response;
+    }
+    WireReader reader(outcome.response->view());
+    int32_t correlation_id = 0;
+    EXPECT_TRUE(reader.read_int32(correlation_id).ok());
+    if (response_header_version(api_key, version) >= 1) {
+      uint32_t tagged_fields = 0;
+      EXPECT_TRUE(reader.read_uvarint(tagged_fields).ok());
+    }
+    const Status decoded = response.decode(reader, version);
+    EXPECT_TRUE(decoded.ok()) << decoded.to_string();
+    EXPECT_EQ(reader.remaining(), 0u);
+    return response;
   }
 
   // Sends `request` and decodes the response body at `response_version`.
@@ -174,6 +238,8 @@ class RequestDispatcherTest : public ::testing::Test {
   ManualClock clock_;
   BrokerConfig config_;
   std::unique_ptr<LogManager> logs_;
+  std::unique_ptr<OffsetStore> offsets_;
+  std::unique_ptr<GroupCoordinator> groups_;
   AppendNotifier appends_;
   std::unique_ptr<BrokerContext> context_;
   std::unique_ptr<RequestDispatcher> dispatcher_;
@@ -378,7 +444,18 @@ TEST_F(RequestDispatcherTest, MetadataWithANullTopicListDescribesEveryTopicAndEm
   create_topic("b", 3);
   MetadataRequest all;
   all.topics = std::nullopt;
-  EXPECT_EQ(roundtrip<MetadataResponse>(all, 1).topics.size(), 2u);
+  // The user's two topics and the broker's internal __consumer_offsets, flagged internal (as
+  // Kafka lists it; clients filter internal topics themselves).
+  const MetadataResponse every = roundtrip<MetadataResponse>(all, 1);
+  ASSERT_EQ(every.topics.size(), 3u);
+  int internal = 0;
+  for (const auto& topic : every.topics) {
+    if (topic.is_internal) {
+      ++internal;
+      EXPECT_EQ(topic.name.value_or(""), "__consumer_offsets");
+    }
+  }
+  EXPECT_EQ(internal, 1);
   MetadataRequest none;
   none.topics = std::vector<MetadataRequest::MetadataRequestTopic>{};
   EXPECT_EQ(roundtrip<MetadataResponse>(none, 1).topics.size(), 0u);
@@ -475,6 +552,185 @@ TEST_F(RequestDispatcherTest, DescribeConfigsTellsTopicOverridesFromDefaults) {
       EXPECT_EQ(config.config_source, 5);  // DEFAULT_CONFIG
     }
   }
+}
+
+TEST_F(RequestDispatcherTest, GroupApisAreServedFromVersionZeroAsLibrdkafkaRequires) {
+  // librdkafka 2.0.2 enables its group consumer only when these ranges overlap its own.
+  for (auto [api, low, high] :
+       {std::tuple{ApiKey::kFindCoordinator, 0, 0}, std::tuple{ApiKey::kJoinGroup, 0, 5},
+        std::tuple{ApiKey::kSyncGroup, 0, 0}, std::tuple{ApiKey::kHeartbeat, 0, 0},
+        std::tuple{ApiKey::kLeaveGroup, 0, 0}, std::tuple{ApiKey::kOffsetCommit, 1, 2},
+        std::tuple{ApiKey::kOffsetFetch, 1, 1}}) {
+    auto range = supported_range(static_cast<int16_t>(api));
+    ASSERT_TRUE(range.has_value()) << api_name(static_cast<int16_t>(api));
+    EXPECT_LE(range->min_version, low);
+    EXPECT_GE(range->max_version, high);
+  }
+}
+
+TEST_F(RequestDispatcherTest, ClientsCannotProduceToTheCommittedOffsetsTopic) {
+  auto response = produce("__consumer_offsets", 0, batch_of({"forged commit"}));
+  EXPECT_EQ(response.responses.at(0).partition_responses.at(0).error_code,
+            code(ErrorCode::kInvalidTopicException));
+  EXPECT_EQ(logs_->log("__consumer_offsets", 0)->log_end_offset(), 0);
+}
+
+TEST_F(RequestDispatcherTest, FindCoordinatorNamesThisBroker) {
+  FindCoordinatorRequest request;
+  request.key = "any-group";
+  for (int16_t version : {0, 2}) {
+    auto response = roundtrip<FindCoordinatorResponse>(request, version);
+    EXPECT_EQ(response.error_code, code(ErrorCode::kNone));
+    EXPECT_EQ(response.node_id, 0);
+    EXPECT_EQ(response.host, "127.0.0.1");
+    EXPECT_EQ(response.port, 9092);
+  }
+}
+
+JoinGroupRequest join_request(std::string member_id) {
+  JoinGroupRequest request;
+  request.group_id = "g";
+  request.session_timeout_ms = 10000;
+  request.rebalance_timeout_ms = 30000;
+  request.member_id = std::move(member_id);
+  request.protocol_type = "consumer";
+  JoinGroupRequest::JoinGroupRequestProtocol protocol;
+  protocol.name = "range";
+  protocol.metadata = Bytes::from_string("subscription");
+  request.protocols.push_back(protocol);
+  return request;
+}
+
+TEST_F(RequestDispatcherTest, AJoinGroupIsAnsweredWhenTheRebalanceCompletesWithoutHoldingAThread) {
+  auto first = roundtrip<JoinGroupResponse>(join_request(""), 5);
+  EXPECT_EQ(first.error_code, code(ErrorCode::kMemberIdRequired));
+  ASSERT_FALSE(first.member_id.empty());
+
+  // The join waits for the new group's initial delay; handle() has returned meanwhile.
+  std::future<HandlerOutcome> join = start_call(frame_of(join_request(first.member_id), 5, 7));
+  EXPECT_EQ(join.wait_for(0s), std::future_status::timeout);
+  clock_.advance_ms(groups_->options().initial_rebalance_delay_ms);
+  groups_->tick();
+  ASSERT_EQ(join.wait_for(10s), std::future_status::ready);
+  auto joined = decode_outcome<JoinGroupResponse>(join.get(), JoinGroupRequest::kApiKey, 5);
+  EXPECT_EQ(joined.error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(joined.generation_id, 1);
+  EXPECT_EQ(joined.leader, first.member_id);
+  EXPECT_EQ(joined.protocol_name, "range");
+  ASSERT_EQ(joined.members.size(), 1u);
+  EXPECT_EQ(joined.members[0].metadata, Bytes::from_string("subscription"));
+
+  SyncGroupRequest sync;
+  sync.group_id = "g";
+  sync.generation_id = 1;
+  sync.member_id = first.member_id;
+  SyncGroupRequest::SyncGroupRequestAssignment assignment;
+  assignment.member_id = first.member_id;
+  assignment.assignment = Bytes::from_string("partitions");
+  sync.assignments.push_back(assignment);
+  auto synced = roundtrip<SyncGroupResponse>(sync, 3);
+  EXPECT_EQ(synced.error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(synced.assignment, Bytes::from_string("partitions"));
+
+  HeartbeatRequest heartbeat;
+  heartbeat.group_id = "g";
+  heartbeat.generation_id = 1;
+  heartbeat.member_id = first.member_id;
+  EXPECT_EQ(roundtrip<HeartbeatResponse>(heartbeat, 1).error_code, code(ErrorCode::kNone));
+  heartbeat.generation_id = 0;
+  EXPECT_EQ(roundtrip<HeartbeatResponse>(heartbeat, 1).error_code,
+            code(ErrorCode::kIllegalGeneration));
+
+  DescribeGroupsRequest describe;
+  describe.groups = {"g", "unknown"};
+  auto described = roundtrip<DescribeGroupsResponse>(describe, 4);
+  ASSERT_EQ(described.groups.size(), 2u);
+  EXPECT_EQ(described.groups[0].group_state, "Stable");
+  EXPECT_EQ(described.groups[0].protocol_data, "range");
+  ASSERT_EQ(described.groups[0].members.size(), 1u);
+  EXPECT_EQ(described.groups[0].members[0].client_id, "dispatcher-test");
+  EXPECT_EQ(described.groups[0].members[0].client_host, "/127.0.0.1");
+  EXPECT_EQ(described.groups[0].members[0].member_assignment, Bytes::from_string("partitions"));
+  EXPECT_EQ(described.groups[1].group_state, "Dead");
+
+  auto listed = roundtrip<ListGroupsResponse>(ListGroupsRequest{}, 2);
+  ASSERT_EQ(listed.groups.size(), 1u);
+  EXPECT_EQ(listed.groups[0].group_id, "g");
+  EXPECT_EQ(listed.groups[0].protocol_type, "consumer");
+
+  DeleteGroupsRequest remove;
+  remove.groups_names = {"g"};
+  EXPECT_EQ(roundtrip<DeleteGroupsResponse>(remove, 1).results.at(0).error_code,
+            code(ErrorCode::kNonEmptyGroup));
+  LeaveGroupRequest leave;
+  leave.group_id = "g";
+  leave.member_id = first.member_id;
+  EXPECT_EQ(roundtrip<LeaveGroupResponse>(leave, 1).error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(roundtrip<DeleteGroupsResponse>(remove, 1).results.at(0).error_code,
+            code(ErrorCode::kNone));
+}
+
+OffsetCommitRequest commit_request(int32_t generation, std::string member, int64_t offset) {
+  OffsetCommitRequest request;
+  request.group_id = "offsets";
+  request.generation_id_or_member_epoch = generation;
+  request.member_id = std::move(member);
+  OffsetCommitRequest::OffsetCommitRequestTopic topic;
+  topic.name = "t";
+  OffsetCommitRequest::OffsetCommitRequestTopic::OffsetCommitRequestPartition partition;
+  partition.partition_index = 1;
+  partition.committed_offset = offset;
+  partition.committed_metadata = "checkpoint";
+  topic.partitions.push_back(partition);
+  request.topics.push_back(topic);
+  return request;
+}
+
+TEST_F(RequestDispatcherTest, CommittedOffsetsAndMetadataAreFetchedBack) {
+  // kafka-python commits at v2 and fetches at v1; librdkafka goes up to v7 and v5.
+  for (int16_t version : {0, 2, 7}) {
+    auto committed = roundtrip<OffsetCommitResponse>(commit_request(-1, "", 40 + version), version);
+    ASSERT_EQ(committed.topics.size(), 1u);
+    EXPECT_EQ(committed.topics[0].partitions.at(0).error_code, code(ErrorCode::kNone));
+  }
+  OffsetFetchRequest fetch;
+  fetch.group_id = "offsets";
+  OffsetFetchRequest::OffsetFetchRequestTopic topic;
+  topic.name = "t";
+  topic.partition_indexes = {0, 1};
+  fetch.topics = std::vector{topic};
+  for (int16_t version : {1, 5}) {
+    auto fetched = roundtrip<OffsetFetchResponse>(fetch, version);
+    ASSERT_EQ(fetched.topics.size(), 1u);
+    ASSERT_EQ(fetched.topics[0].partitions.size(), 2u);
+    // Nothing committed: -1 and no error.
+    EXPECT_EQ(fetched.topics[0].partitions[0].committed_offset, -1);
+    EXPECT_EQ(fetched.topics[0].partitions[0].error_code, code(ErrorCode::kNone));
+    EXPECT_EQ(fetched.topics[0].partitions[1].committed_offset, 47);
+    EXPECT_EQ(fetched.topics[0].partitions[1].metadata, "checkpoint");
+  }
+  // v2+: a null topic list asks for everything the group committed.
+  fetch.topics = std::nullopt;
+  auto every = roundtrip<OffsetFetchResponse>(fetch, 5);
+  ASSERT_EQ(every.topics.size(), 1u);
+  ASSERT_EQ(every.topics[0].partitions.size(), 1u);
+  EXPECT_EQ(every.topics[0].partitions[0].partition_index, 1);
+
+  // A member's commit for a group the coordinator has no generation of.
+  auto stale = roundtrip<OffsetCommitResponse>(commit_request(3, "member", 50), 2);
+  EXPECT_EQ(stale.topics[0].partitions[0].error_code, code(ErrorCode::kIllegalGeneration));
+
+  OffsetDeleteRequest remove;
+  remove.group_id = "offsets";
+  OffsetDeleteRequest::OffsetDeleteRequestTopic remove_topic;
+  remove_topic.name = "t";
+  remove_topic.partitions.push_back({.partition_index = 1});
+  remove.topics.push_back(remove_topic);
+  auto removed = roundtrip<OffsetDeleteResponse>(remove, 0);
+  EXPECT_EQ(removed.error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(removed.topics.at(0).partitions.at(0).error_code, code(ErrorCode::kNone));
+  fetch.topics = std::vector{topic};
+  EXPECT_EQ(roundtrip<OffsetFetchResponse>(fetch, 1).topics[0].partitions[1].committed_offset, -1);
 }
 
 }  // namespace

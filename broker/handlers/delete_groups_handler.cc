@@ -1,0 +1,20 @@
+#include "broker/handlers/delete_groups_handler.h"
+
+#include "broker/coordinator/group_coordinator.h"
+
+namespace runnel::broker {
+
+DeleteGroupsResponse handle_delete_groups(BrokerContext& context,
+                                          const DeleteGroupsRequest& request, int16_t version) {
+  (void)version;  // v0-1 have the same fields.
+  DeleteGroupsResponse response;
+  for (const std::string& group_id : request.groups_names) {
+    DeleteGroupsResponse::DeletableGroupResult result;
+    result.group_id = group_id;
+    result.error_code = static_cast<int16_t>(context.groups.delete_group(group_id));
+    response.results.push_back(std::move(result));
+  }
+  return response;
+}
+
+}  // namespace runnel::broker

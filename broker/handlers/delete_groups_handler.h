@@ -1,0 +1,17 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "broker/handlers/broker_context.h"
+#include "broker/protocol/generated/delete_groups_request.h"
+#include "broker/protocol/generated/delete_groups_response.h"
+
+namespace runnel::broker {
+
+// DeleteGroups (v0-1): deletes Empty groups and their committed offsets.
+DeleteGroupsResponse handle_delete_groups(BrokerContext& context,
+                                          const DeleteGroupsRequest& request, int16_t version);
+
+}  // namespace runnel::broker

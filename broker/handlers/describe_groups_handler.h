@@ -1,0 +1,19 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "broker/handlers/broker_context.h"
+#include "broker/protocol/generated/describe_groups_request.h"
+#include "broker/protocol/generated/describe_groups_response.h"
+
+namespace runnel::broker {
+
+// DescribeGroups (v0-4): state, protocol and members; member metadata and assignments only
+// while the group is Stable (as Kafka). An unknown group is reported Dead, without error.
+DescribeGroupsResponse handle_describe_groups(BrokerContext& context,
+                                              const DescribeGroupsRequest& request,
+                                              int16_t version);
+
+}  // namespace runnel::broker

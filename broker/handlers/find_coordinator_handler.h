@@ -1,0 +1,19 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "broker/handlers/broker_context.h"
+#include "broker/protocol/generated/find_coordinator_request.h"
+#include "broker/protocol/generated/find_coordinator_response.h"
+
+namespace runnel::broker {
+
+// FindCoordinator (v0-2): runneld is a single node, so the coordinator of every group (and,
+// later, every transactional id) is this broker.
+FindCoordinatorResponse handle_find_coordinator(BrokerContext& context,
+                                                const FindCoordinatorRequest& request,
+                                                int16_t version);
+
+}  // namespace runnel::broker

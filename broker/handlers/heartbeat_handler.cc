@@ -1,0 +1,16 @@
+#include "broker/handlers/heartbeat_handler.h"
+
+#include "broker/coordinator/group_coordinator.h"
+
+namespace runnel::broker {
+
+HeartbeatResponse handle_heartbeat(BrokerContext& context, const HeartbeatRequest& request,
+                                   int16_t version) {
+  (void)version;  // v0-3 differ only in fields the codec handles.
+  HeartbeatResponse response;
+  response.error_code = static_cast<int16_t>(context.groups.heartbeat(
+      request.group_id, request.generation_id, request.member_id, request.group_instance_id));
+  return response;
+}
+
+}  // namespace runnel::broker

@@ -1,0 +1,17 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "broker/handlers/broker_context.h"
+#include "broker/protocol/generated/heartbeat_request.h"
+#include "broker/protocol/generated/heartbeat_response.h"
+
+namespace runnel::broker {
+
+// Heartbeat (v0-3): keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
+HeartbeatResponse handle_heartbeat(BrokerContext& context, const HeartbeatRequest& request,
+                                   int16_t version);
+
+}  // namespace runnel::broker

@@ -1,0 +1,45 @@
+#include "broker/handlers/join_group_handler.h"
+
+#include <utility>
+
+#include "broker/coordinator/group_coordinator.h"
+
+namespace runnel::broker {
+
+void handle_join_group(BrokerContext& context, JoinGroupRequest request, int16_t version,
+                       std::string client_id, std::string client_host,
+                       std::function<void(JoinGroupResponse)> done) {
+  JoinGroupParams params;
+  params.group_id = std::move(request.group_id);
+  params.member_id = std::move(request.member_id);
+  params.group_instance_id = std::move(request.group_instance_id);
+  params.client_id = std::move(client_id);
+  params.client_host = std::move(client_host);
+  params.session_timeout_ms = request.session_timeout_ms;
+  // v0 has no rebalance timeout: the session timeout bounds the join phase.
+  params.rebalance_timeout_ms = version >= 1 ? request.rebalance_timeout_ms : -1;
+  params.protocol_type = std::move(request.protocol_type);
+  for (auto& protocol : request.protocols) {
+    params.protocols.emplace_back(std::move(protocol.name), std::move(protocol.metadata));
+  }
+  params.require_known_member_id = version >= 4;
+  context.groups.join_group(std::move(params), [done = std::move(done)](JoinGroupResult result) {
+    JoinGroupResponse response;
+    response.error_code = static_cast<int16_t>(result.error);
+    response.generation_id = result.generation_id;
+    response.protocol_type = result.protocol_type;
+    response.protocol_name = result.protocol_name;
+    response.leader = std::move(result.leader_id);
+    response.member_id = std::move(result.member_id);
+    for (auto& member : result.members) {
+      JoinGroupResponse::JoinGroupResponseMember described;
+      described.member_id = std::move(member.member_id);
+      described.group_instance_id = std::move(member.group_instance_id);
+      described.metadata = std::move(member.metadata);
+      response.members.push_back(std::move(described));
+    }
+    done(std::move(response));
+  });
+}
+
+}  // namespace runnel::broker

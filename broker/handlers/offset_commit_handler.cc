@@ -1,0 +1,47 @@
+#include "broker/handlers/offset_commit_handler.h"
+
+#include <vector>
+
+#include "broker/coordinator/group_coordinator.h"
+
+namespace runnel::broker {
+
+OffsetCommitResponse handle_offset_commit(BrokerContext& context,
+                                          const OffsetCommitRequest& request, int16_t version) {
+  OffsetCommitParams params;
+  params.group_id = request.group_id;
+  // v0 commits are always from outside group management.
+  params.generation_id = version >= 1 ? request.generation_id_or_member_epoch : -1;
+  params.member_id = version >= 1 ? request.member_id : std::string();
+  params.group_instance_id = request.group_instance_id;
+  const int64_t now = context.clock.now_ms();
+  for (const auto& topic : request.topics) {
+    for (const auto& partition : topic.partitions) {
+      CommittedOffset offset;
+      offset.offset = partition.committed_offset;
+      offset.leader_epoch = partition.committed_leader_epoch;
+      offset.metadata = partition.committed_metadata.value_or("");
+      // v1 lets the client set the commit time; -1 (and every other version) means now.
+      offset.commit_timestamp_ms =
+          partition.commit_timestamp >= 0 ? partition.commit_timestamp : now;
+      params.offsets.emplace_back(TopicPartition{topic.name, partition.partition_index}, offset);
+    }
+  }
+  const std::vector<ErrorCode> errors = context.groups.commit_offsets(params);
+  OffsetCommitResponse response;
+  size_t next = 0;
+  for (const auto& topic : request.topics) {
+    OffsetCommitResponse::OffsetCommitResponseTopic topic_response;
+    topic_response.name = topic.name;
+    for (const auto& partition : topic.partitions) {
+      OffsetCommitResponse::OffsetCommitResponseTopic::OffsetCommitResponsePartition result;
+      result.partition_index = partition.partition_index;
+      result.error_code = static_cast<int16_t>(errors[next++]);
+      topic_response.partitions.push_back(result);
+    }
+    response.topics.push_back(std::move(topic_response));
+  }
+  return response;
+}
+
+}  // namespace runnel::broker

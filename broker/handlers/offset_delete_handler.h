@@ -1,0 +1,17 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "broker/handlers/broker_context.h"
+#include "broker/protocol/generated/offset_delete_request.h"
+#include "broker/protocol/generated/offset_delete_response.h"
+
+namespace runnel::broker {
+
+// OffsetDelete (v0): deletes committed offsets of topics no live member subscribes to.
+OffsetDeleteResponse handle_offset_delete(BrokerContext& context,
+                                          const OffsetDeleteRequest& request, int16_t version);
+
+}  // namespace runnel::broker

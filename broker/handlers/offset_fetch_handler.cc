@@ -1,0 +1,57 @@
+#include "broker/handlers/offset_fetch_handler.h"
+
+#include <map>
+
+#include "broker/coordinator/group_coordinator.h"
+
+namespace runnel::broker {
+namespace {
+
+using TopicResponse = OffsetFetchResponse::OffsetFetchResponseTopic;
+using PartitionResponse = TopicResponse::OffsetFetchResponsePartition;
+
+PartitionResponse partition_response(int32_t partition, const CommittedOffset* offset) {
+  PartitionResponse response;
+  response.partition_index = partition;
+  response.error_code = static_cast<int16_t>(ErrorCode::kNone);
+  response.committed_offset = offset != nullptr ? offset->offset : -1;
+  response.committed_leader_epoch = offset != nullptr ? offset->leader_epoch : -1;
+  response.metadata = offset != nullptr ? offset->metadata : std::string();
+  return response;
+}
+
+}  // namespace
+
+OffsetFetchResponse handle_offset_fetch(BrokerContext& context, const OffsetFetchRequest& request,
+                                        int16_t version) {
+  (void)version;  // v0-5 differ only in fields the codec handles.
+  OffsetFetchResponse response;
+  response.error_code = static_cast<int16_t>(ErrorCode::kNone);
+  const std::map<TopicPartition, CommittedOffset> committed =
+      context.offsets.fetch_all(request.group_id);
+  if (!request.topics.has_value()) {
+    // Every offset of the group, grouped by topic.
+    for (const auto& [partition, offset] : committed) {
+      if (response.topics.empty() || response.topics.back().name != partition.topic) {
+        TopicResponse topic;
+        topic.name = partition.topic;
+        response.topics.push_back(std::move(topic));
+      }
+      response.topics.back().partitions.push_back(partition_response(partition.partition, &offset));
+    }
+    return response;
+  }
+  for (const auto& topic : *request.topics) {
+    TopicResponse topic_response;
+    topic_response.name = topic.name;
+    for (int32_t partition : topic.partition_indexes) {
+      auto found = committed.find(TopicPartition{topic.name, partition});
+      topic_response.partitions.push_back(
+          partition_response(partition, found != committed.end() ? &found->second : nullptr));
+    }
+    response.topics.push_back(std::move(topic_response));
+  }
+  return response;
+}
+
+}  // namespace runnel::broker
