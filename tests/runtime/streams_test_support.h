@@ -60,6 +60,8 @@ class BrokerFixture : public ::testing::Test {
     config.data_dir = dir_ / "broker";
     config.server.host = "127.0.0.1";
     config.server.port = 0;
+    // A new group forms at once instead of after Kafka's default 3 s.
+    config.group_initial_rebalance_delay_ms = 0;
     auto started = broker::Broker::start(config);
     ASSERT_TRUE(started.ok()) << started.status().to_string();
     broker_ = std::move(*started);
