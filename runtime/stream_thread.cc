@@ -12,6 +12,8 @@ namespace {
 
 // How long a commit waits for the producer's outstanding sends before failing the thread.
 constexpr std::chrono::milliseconds kFlushTimeout = 60s;
+// How often metrics are published between commits.
+constexpr std::chrono::milliseconds kMetricsInterval = 100ms;
 
 std::uint64_t micros_since(std::chrono::steady_clock::time_point start) {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -137,6 +139,7 @@ void StreamThread::run() {
 Status StreamThread::run_loop() {
   RUNNEL_RETURN_IF_ERROR(consumer_->subscribe(options_.source_topics));
   auto last_commit = std::chrono::steady_clock::now();
+  auto last_publish = last_commit;
   const StreamsConfig& config = *options_.config;
   while (!stop_requested_.load()) {
     Result<std::vector<client::ConsumerRecord>> batch = consumer_->poll(config.poll);
@@ -157,7 +160,10 @@ Status StreamThread::run_loop() {
     RUNNEL_RETURN_IF_ERROR(tasks_->punctuate_wall_clock());
     if (std::chrono::steady_clock::now() - last_commit >= config.commit_interval) {
       RUNNEL_RETURN_IF_ERROR(commit());
-      last_commit = std::chrono::steady_clock::now();
+      last_commit = last_publish = std::chrono::steady_clock::now();
+    } else if (std::chrono::steady_clock::now() - last_publish >= kMetricsInterval) {
+      publish_metrics();
+      last_publish = std::chrono::steady_clock::now();
     }
   }
   return ok_status();

@@ -22,7 +22,8 @@
 
 namespace runnel {
 
-// What one StreamThread has done, as of its last commit (or rebalance, or exit).
+// What one StreamThread has done, as published at most 100 ms ago (and at each commit,
+// rebalance and exit).
 struct StreamThreadMetrics {
   std::string name;
   std::vector<TaskManager::TaskMetrics> tasks;  // The tasks it owns now.

@@ -29,20 +29,28 @@ Result<std::int32_t> TopicPartitionCounts::get(const std::string& topic) {
   return description.partitions;
 }
 
+Result<std::int32_t> ProducerCollector::count_of(const std::string& topic) {
+  auto it = local_counts_.find(topic);
+  if (it != local_counts_.end()) return it->second;
+  RUNNEL_ASSIGN_OR_RETURN(std::int32_t count, counts_.get(topic));
+  local_counts_.emplace(topic, count);
+  return count;
+}
+
 Status ProducerCollector::send(const std::string& topic, NullableBytesView key,
                                NullableBytesView value, Timestamp timestamp, const Headers& headers,
                                std::optional<std::int32_t> partition) {
   if (!deferred_.ok()) return std::exchange(deferred_, Status());
   std::int32_t p = client::kAnyPartition;
   if (partition) {
-    RUNNEL_ASSIGN_OR_RETURN(std::int32_t count, counts_.get(topic));
+    RUNNEL_ASSIGN_OR_RETURN(std::int32_t count, count_of(topic));
     if (*partition < 0 || *partition >= count) {
       return invalid_argument_error("partitioner chose partition " + std::to_string(*partition) +
                                     " of topic " + topic + ", which has " + std::to_string(count));
     }
     p = *partition;
   } else if (key) {
-    RUNNEL_ASSIGN_OR_RETURN(std::int32_t count, counts_.get(topic));
+    RUNNEL_ASSIGN_OR_RETURN(std::int32_t count, count_of(topic));
     p = default_partition(*key, count);
   }
   Status s = producer_.send({.topic = topic,
@@ -56,7 +64,7 @@ Status ProducerCollector::send(const std::string& topic, NullableBytesView key,
 }
 
 std::int32_t ProducerCollector::partition_count(const std::string& topic) {
-  Result<std::int32_t> count = counts_.get(topic);
+  Result<std::int32_t> count = count_of(topic);
   if (count.ok()) return *count;
   if (deferred_.ok()) deferred_ = count.status().with_context("partition count of " + topic);
   return 1;
