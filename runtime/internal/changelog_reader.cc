@@ -1,0 +1,136 @@
+#include "runtime/internal/changelog_reader.h"
+
+#include <chrono>
+#include <utility>
+
+#include "core/log.h"
+
+namespace runnel::internal {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::chrono::milliseconds kMetadataTimeout = 30s;
+constexpr std::chrono::milliseconds kPoll = 100ms;
+constexpr std::chrono::milliseconds kProgressInterval = 10s;
+
+}  // namespace
+
+Result<std::unique_ptr<ChangelogReader>> ChangelogReader::create(client::ClientConfig config,
+                                                                 std::string name) {
+  // Assigned partitions only: never subscribes, never commits.
+  config["enable.auto.commit"] = "false";
+  config["enable.auto.offset.store"] = "false";
+  config.try_emplace("client.id", name + "-restore-consumer");
+  config.erase("group.id");
+  config["group.id"] = name + "-restore";
+  RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<client::Consumer> consumer,
+                          client::Consumer::create(config));
+  return std::unique_ptr<ChangelogReader>(
+      new ChangelogReader(std::move(consumer), std::move(name)));
+}
+
+Result<RestoreOutcome> ChangelogReader::restore(const std::vector<ChangelogToRestore>& changelogs,
+                                                const Apply& apply, const std::atomic<bool>& stop) {
+  RestoreOutcome outcome;
+  struct Pending {
+    const ChangelogToRestore* what;
+    std::int64_t end;
+    std::int64_t next;  // The next offset expected.
+  };
+  std::map<client::TopicPartition, Pending> pending;
+  std::vector<client::TopicPartitionOffset> assignment;
+  std::int64_t to_read = 0;
+  for (const ChangelogToRestore& c : changelogs) {
+    RUNNEL_ASSIGN_OR_RETURN(auto marks,
+                            consumer_->watermark_offsets(c.changelog, kMetadataTimeout));
+    const auto [low, high] = marks;
+    outcome.end_offsets[c.changelog] = high;
+    std::int64_t start = low;
+    if (c.checkpoint) {
+      if (*c.checkpoint < low || *c.checkpoint > high) {
+        log::warn("{}: checkpoint {} of {}[{}] is outside the log [{}, {}]; store {} is stale",
+                  name_, *c.checkpoint, c.changelog.topic, c.changelog.partition, low, high,
+                  c.store);
+        outcome.stale.push_back(c.changelog);
+        outcome.end_offsets.erase(c.changelog);
+        continue;
+      }
+      start = *c.checkpoint;
+    }
+    if (start >= high) continue;  // Nothing to replay.
+    pending[c.changelog] = Pending{&c, high, start};
+    assignment.push_back({c.changelog, start, {}});
+    to_read += high - start;
+  }
+  if (!outcome.stale.empty() || pending.empty()) return outcome;
+
+  log::info("{}: restoring {} changelog partition(s), up to {} record(s)", name_, pending.size(),
+            to_read);
+  RUNNEL_RETURN_IF_ERROR(consumer_->assign(assignment));
+  const auto start_time = std::chrono::steady_clock::now();
+  auto last_progress = start_time;
+  std::vector<state::RestoreRecord> batch;
+  Status failure;
+  while (!pending.empty()) {
+    if (stop.load()) {
+      failure = aborted_error("restoration stopped by shutdown");
+      break;
+    }
+    Result<std::vector<client::ConsumerRecord>> records = consumer_->poll(kPoll);
+    if (!records.ok()) {
+      const StatusCode code = records.status().code();
+      if (code == StatusCode::kUnavailable || code == StatusCode::kTimeout) continue;
+      failure = records.status().with_context("reading changelogs");
+      break;
+    }
+    // Records come grouped by partition in runs; apply each run as one batch.
+    std::size_t i = 0;
+    const std::vector<client::ConsumerRecord>& rs = *records;
+    while (i < rs.size() && failure.ok()) {
+      client::TopicPartition tp{std::string(rs[i].topic()), rs[i].partition()};
+      auto it = pending.find(tp);
+      std::size_t j = i;
+      batch.clear();
+      for (; j < rs.size() && rs[j].partition() == tp.partition && rs[j].topic() == tp.topic; ++j) {
+        if (it == pending.end() || rs[j].offset() >= it->second.end) continue;
+        if (!rs[j].key()) continue;  // A changelog record always has a key; skip anything else.
+        batch.push_back({*rs[j].key(), rs[j].value()});
+        outcome.bytes += rs[j].key()->size() + (rs[j].value() ? rs[j].value()->size() : 0);
+      }
+      if (it != pending.end()) {
+        if (!batch.empty()) {
+          Status s = apply(it->second.what->store, batch);
+          if (!s.ok()) {
+            failure = s.with_context("restoring store " + it->second.what->store);
+            break;
+          }
+          outcome.records += batch.size();
+        }
+        it->second.next = rs[j - 1].offset() + 1;
+        if (it->second.next >= it->second.end) {
+          RUNNEL_RETURN_IF_ERROR(consumer_->pause({tp}));
+          pending.erase(it);
+        }
+      }
+      i = j;
+    }
+    if (!failure.ok()) break;
+    if (std::chrono::steady_clock::now() - last_progress >= kProgressInterval) {
+      last_progress = std::chrono::steady_clock::now();
+      log::info("{}: restored {} of {} record(s) so far", name_, outcome.records, to_read);
+    }
+  }
+  // Drop the assignment whatever happened, so the next restoration starts clean.
+  Status unassigned = consumer_->assign({});
+  RUNNEL_RETURN_IF_ERROR(failure);
+  RUNNEL_RETURN_IF_ERROR(unassigned);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
+  log::info("{}: restored {} record(s) ({} bytes) in {:.3f} s", name_, outcome.records,
+            outcome.bytes, seconds);
+  return outcome;
+}
+
+}  // namespace runnel::internal
