@@ -1,0 +1,158 @@
+"""The runnel command-line tool against a started runneld, checked with kcat as the
+independent client: topics create/list/describe/delete, produce from stdin, consume from the
+beginning, an offset or a time, and clear errors for unknown topics and unreachable brokers."""
+
+import os
+import socket
+import subprocess
+import unittest
+
+from runneld_fixture import Runneld
+
+RUNNEL = os.environ.get("RUNNEL", "build/bin/runnel")
+
+
+def run(*args, input_text=None, timeout=60, check=True):
+    result = subprocess.run([RUNNEL, *args], input=input_text, capture_output=True, text=True,
+                            timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(f"runnel {' '.join(args)} failed ({result.returncode}):\n"
+                             f"{result.stderr}")
+    return result
+
+
+def kcat(*args, input_text=None):
+    result = subprocess.run(["kcat", *args], input=input_text, capture_output=True, text=True,
+                            timeout=60)
+    if result.returncode != 0:
+        raise AssertionError(f"kcat failed: {result.stderr}")
+    return result.stdout
+
+
+class RunnelCliTest(unittest.TestCase):
+    def setUp(self):
+        self.broker = Runneld().start()
+        self.addCleanup(self.broker.cleanup)
+
+    def runnel(self, *args, **kwargs):
+        return run("--bootstrap-server", self.broker.address, *args, **kwargs)
+
+    def user_topics(self):
+        """`topics list` without the broker's internal topics (__consumer_offsets)."""
+        return [t for t in self.runnel("topics", "list").stdout.split() if not t.startswith("__")]
+
+    def test_topics_create_list_describe_delete(self):
+        out = self.runnel("topics", "create", "orders", "--partitions", "3",
+                          "--config", "cleanup.policy=compact").stdout
+        self.assertIn("created topic orders with 3 partition(s)", out)
+        self.runnel("topics", "create", "payments")
+        self.assertEqual(self.user_topics(), ["orders", "payments"])
+
+        again = self.runnel("topics", "create", "orders", check=False)
+        self.assertEqual(again.returncode, 1)
+        self.assertIn("orders", again.stderr)
+        self.assertIn("TOPIC_ALREADY_EXISTS", again.stderr)
+        self.runnel("topics", "create", "orders", "--if-not-exists")
+
+        kcat("-P", "-b", self.broker.address, "-t", "orders", "-p", "1",
+             input_text="a\nb\nc\n")
+        lines = self.runnel("topics", "describe", "orders").stdout.splitlines()
+        self.assertIn("topic orders: 3 partition(s)", lines[0])
+        rows = [line.split() for line in lines[2:]]
+        self.assertEqual(rows, [["0", "0", "0", "0"], ["1", "0", "3", "3"],
+                                ["2", "0", "0", "0"]])
+
+        self.assertIn("deleted topic payments", self.runnel("topics", "delete", "payments").stdout)
+        self.assertEqual(self.user_topics(), ["orders"])
+        missing = self.runnel("topics", "delete", "payments", check=False)
+        self.assertEqual(missing.returncode, 1)
+        self.assertIn("payments", missing.stderr)
+
+    def test_produced_lines_are_what_kcat_reads_and_consume_prints_them(self):
+        self.runnel("topics", "create", "lines")
+        produced = self.runnel("produce", "lines", "--partition", "0", "-H", "origin=cli",
+                               input_text="k1\tv1\nonly-a-value\nk3\t\n")
+        self.assertIn("produced 3 record(s) to lines", produced.stderr)
+        out = kcat("-C", "-b", self.broker.address, "-t", "lines", "-o", "beginning", "-e",
+                   "-f", r"%k|%s|%S|%K|%h\n")
+        self.assertEqual(out.splitlines(), [
+            "k1|v1|2|2|origin=cli",
+            "|only-a-value|12|-1|origin=cli",  # no separator: a null key (length -1)
+            "k3||0|2|origin=cli",              # an empty value, not a null one
+        ])
+        printed = self.runnel("consume", "lines", "--from-beginning", "--exit-at-end",
+                              "--print-headers").stdout.splitlines()
+        fields = [line.split("\t") for line in printed]
+        self.assertEqual([(f[0], f[1], f[3], f[4], f[5]) for f in fields], [
+            ("0", "0", "k1", "v1", "origin=cli"),
+            ("0", "1", "(null)", "only-a-value", "origin=cli"),
+            ("0", "2", "k3", "", "origin=cli"),
+        ])
+
+    def test_consume_from_an_offset_a_time_and_with_max(self):
+        self.runnel("topics", "create", "timed")
+        lines = "".join(f"k{i}\tv{i}\n" for i in range(10))
+        self.runnel("produce", "timed", "--partition", "0", input_text=lines)
+        rows = [line.split("\t") for line in self.runnel(
+            "consume", "timed", "--partition", "0", "--offset", "7", "--exit-at-end"
+        ).stdout.splitlines()]
+        self.assertEqual([r[1] for r in rows], ["7", "8", "9"])
+        rows = [line.split("\t") for line in self.runnel(
+            "consume", "timed", "--from-beginning", "--max", "4").stdout.splitlines()]
+        self.assertEqual([r[4] for r in rows], ["v0", "v1", "v2", "v3"])
+        # The time of record 5 starts a read at record 5 (or earlier records that share
+        # its millisecond, which the broker must include as Kafka does).
+        all_rows = [line.split("\t") for line in self.runnel(
+            "consume", "timed", "--from-beginning", "--exit-at-end").stdout.splitlines()]
+        ts5 = all_rows[5][2]
+        from_time = [line.split("\t") for line in self.runnel(
+            "consume", "timed", "--from-time", ts5, "--exit-at-end").stdout.splitlines()]
+        first = next(i for i, r in enumerate(all_rows) if r[2] == ts5)
+        self.assertEqual([r[1] for r in from_time], [r[1] for r in all_rows[first:]])
+
+    def test_a_group_resumes_after_the_last_record_it_printed(self):
+        self.runnel("topics", "create", "shared", "--partitions", "2")
+        self.runnel("produce", "shared", input_text="".join(f"k{i}\tv{i}\n" for i in range(20)))
+        seen = []
+        for _ in range(4):
+            out = self.runnel("consume", "shared", "--group", "readers", "--from-beginning",
+                              "--max", "5", "--idle-timeout-ms", "5000").stdout
+            seen += [tuple(line.split("\t")[:2]) for line in out.splitlines()]
+        # Every record exactly once across the four runs: each run committed what it printed.
+        self.assertEqual(len(seen), 20)
+        self.assertEqual(len(set(seen)), 20)
+        rest = self.runnel("consume", "shared", "--group", "readers", "--idle-timeout-ms",
+                           "2000").stdout
+        self.assertEqual(rest, "")
+
+    def test_unknown_topics_and_bad_arguments_are_clear_errors(self):
+        produce = self.runnel("produce", "nope", input_text="x\n", check=False)
+        self.assertEqual(produce.returncode, 1)
+        self.assertIn("topic nope does not exist", produce.stderr)
+        consume = self.runnel("consume", "nope", "--exit-at-end", check=False)
+        self.assertEqual(consume.returncode, 1)
+        self.assertIn("nope", consume.stderr)
+        # Neither command created the topic.
+        self.assertEqual(self.user_topics(), [])
+        bad_time = self.runnel("consume", "x", "--from-time", "yesterday", check=False)
+        self.assertEqual(bad_time.returncode, 1)
+        self.assertIn("'yesterday' is not a time", bad_time.stderr)
+
+    def test_an_unreachable_broker_is_named_in_the_error(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]  # Bound, never listening: connections are refused.
+            result = run("--bootstrap-server", f"127.0.0.1:{port}", "--timeout-ms", "1500",
+                         "topics", "list", check=False)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(f"no Kafka broker answered at 127.0.0.1:{port}", result.stderr)
+
+    def test_help_lists_every_command(self):
+        out = run("--help").stdout
+        for command in ("topics", "produce", "consume"):
+            self.assertIn(command, out)
+        self.assertIn("--from-time", run("consume", "--help").stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
