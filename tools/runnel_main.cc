@@ -5,6 +5,7 @@
 
 #include "tools/cluster_connection.h"
 #include "tools/consume_command.h"
+#include "tools/groups_command.h"
 #include "tools/produce_command.h"
 #include "tools/topics_command.h"
 
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   runnel::tools::add_topics_command(app, cluster, run);
   runnel::tools::add_produce_command(app, cluster, run);
   runnel::tools::add_consume_command(app, cluster, run);
+  runnel::tools::add_groups_command(app, cluster, run);
 
   CLI11_PARSE(app, argc, argv);
   return run ? run() : 1;

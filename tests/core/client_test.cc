@@ -12,6 +12,7 @@
 #include "core/client/admin.h"
 #include "core/client/consumer.h"
 #include "core/client/producer.h"
+#include "runtime/internal/default_partitioner.h"
 
 namespace runnel::client {
 namespace {
@@ -248,6 +249,30 @@ TEST_F(ClientTest, SeekMovesTheReadPositionOfAnAssignedPartition) {
   auto assigned = (*consumer)->assignment();
   ASSERT_TRUE(assigned.ok());
   EXPECT_EQ(*assigned, (std::vector<TopicPartition>{{"seekable", 0}}));
+}
+
+TEST_F(ClientTest, KeyedRecordsLandWhereJavasPartitionerPutsThem) {
+  create_topic("spread", 6);
+  auto producer = Producer::create(config());
+  ASSERT_TRUE(producer.ok());
+  std::map<std::string, int32_t> landed;
+  for (int i = 0; i < 60; ++i) {
+    const std::string key = "card-" + std::to_string(i);
+    ASSERT_TRUE(
+        (*producer)
+            ->send({.topic = "spread",
+                    .key = BytesView(key),
+                    .value = BytesView(std::string_view("v"))},
+                   [&landed, key](const DeliveryReport& report) { landed[key] = report.partition; })
+            .ok());
+  }
+  ASSERT_TRUE((*producer)->flush(10s).ok());
+  ASSERT_EQ(landed.size(), 60u);
+  for (const auto& [key, partition] : landed) {
+    // Kafka's DefaultPartitioner: murmur2(key) with the sign bit cleared, modulo partitions;
+    // the DSL's repartitioning uses the same function.
+    EXPECT_EQ(partition, runnel::internal::default_partition(BytesView(key), 6)) << key;
+  }
 }
 
 class RecordingListener : public RebalanceListener {

@@ -125,6 +125,31 @@ class RunnelCliTest(unittest.TestCase):
                            "2000").stdout
         self.assertEqual(rest, "")
 
+    def test_groups_list_and_describe_show_members_offsets_and_lag(self):
+        self.runnel("topics", "create", "work", "--partitions", "2")
+        self.runnel("produce", "work", "--partition", "0", input_text="a\nb\nc\nd\n")
+        self.runnel("produce", "work", "--partition", "1", input_text="e\nf\n")
+        self.runnel("consume", "work", "--group", "workers", "--from-beginning", "--max", "3",
+                    "--idle-timeout-ms", "5000")
+        listed = self.runnel("groups", "list").stdout.splitlines()
+        self.assertEqual(listed[0].split(), ["GROUP", "STATE", "MEMBERS"])
+        self.assertEqual(listed[1].split(), ["workers", "Empty", "0"])
+        described = self.runnel("groups", "describe", "workers").stdout.splitlines()
+        self.assertTrue(described[0].startswith("group workers: Empty, 0 member(s)"), described[0])
+        rows = {int(r.split()[1]): r.split() for r in described[3:]}
+        # Three records printed: which partitions they came from decides the commits; the
+        # lag of each partition is its end offset minus its committed offset.
+        committed = sum(int(rows[p][2]) for p in rows if rows[p][2] != "-")
+        self.assertEqual(committed, 3)
+        for p, end in ((0, 4), (1, 2)):
+            self.assertEqual(rows[p][0], "work")
+            self.assertEqual(int(rows[p][3]), end)
+            done = 0 if rows[p][2] == "-" else int(rows[p][2])
+            self.assertEqual(int(rows[p][4]), end - done)
+        missing = self.runnel("groups", "describe", "nobody", check=False)
+        self.assertEqual(missing.returncode, 1)
+        self.assertIn("consumer group nobody does not exist", missing.stderr)
+
     def test_unknown_topics_and_bad_arguments_are_clear_errors(self):
         produce = self.runnel("produce", "nope", input_text="x\n", check=False)
         self.assertEqual(produce.returncode, 1)
@@ -149,7 +174,7 @@ class RunnelCliTest(unittest.TestCase):
 
     def test_help_lists_every_command(self):
         out = run("--help").stdout
-        for command in ("topics", "produce", "consume"):
+        for command in ("topics", "produce", "consume", "groups"):
             self.assertIn(command, out)
         self.assertIn("--from-time", run("consume", "--help").stdout)
 
