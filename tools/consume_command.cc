@@ -167,6 +167,11 @@ int consume(const ClusterConnection& cluster, const ConsumeOptions& options) {
     auto batch = (*consumer)->poll(std::chrono::milliseconds(200));
     if (!batch.ok()) return fail(batch.status());
     if (!batch->empty()) last_record = std::chrono::steady_clock::now();
+    if (!options.group.empty() && printed == 0) {
+      // Idle time counts from the group's assignment, not from the join, which takes seconds.
+      auto assigned = (*consumer)->assignment();
+      if (assigned.ok() && assigned->empty()) last_record = std::chrono::steady_clock::now();
+    }
     for (const auto& record : *batch) {
       if (options.max >= 0 && printed >= options.max) break;
       print_record(record, options.print_headers);

@@ -1,8 +1,10 @@
-// runnel: the command-line tool for Runnel and any Kafka cluster — topics, produce, consume.
+// runnel: the command-line tool for Runnel and any Kafka cluster: topics, produce, consume,
+// consumer groups and application reset.
 #include <functional>
 
 #include <CLI/CLI.hpp>
 
+#include "tools/app_reset_command.h"
 #include "tools/cluster_connection.h"
 #include "tools/consume_command.h"
 #include "tools/groups_command.h"
@@ -30,6 +32,7 @@ int main(int argc, char** argv) {
   runnel::tools::add_produce_command(app, cluster, run);
   runnel::tools::add_consume_command(app, cluster, run);
   runnel::tools::add_groups_command(app, cluster, run);
+  runnel::tools::add_app_reset_command(app, cluster, run);
 
   CLI11_PARSE(app, argc, argv);
   return run ? run() : 1;

@@ -3,8 +3,11 @@ independent client: topics create/list/describe/delete, produce from stdin, cons
 beginning, an offset or a time, and clear errors for unknown topics and unreachable brokers."""
 
 import os
+import shutil
 import socket
 import subprocess
+import tempfile
+import time
 import unittest
 
 from runneld_fixture import Runneld
@@ -150,6 +153,76 @@ class RunnelCliTest(unittest.TestCase):
         self.assertEqual(missing.returncode, 1)
         self.assertIn("consumer group nobody does not exist", missing.stderr)
 
+    def committed(self, group):
+        """{(topic, partition): committed offset} from `groups describe`."""
+        lines = self.runnel("groups", "describe", group).stdout.splitlines()[3:]
+        return {(r.split()[0], int(r.split()[1])): r.split()[2] for r in lines}
+
+    def test_app_reset_rewinds_inputs_deletes_internal_topics_and_state(self):
+        self.runnel("topics", "create", "clicks", "--partitions", "2")
+        for name in ("shop-counts-changelog", "shop-KSTREAM-0000000002-repartition",
+                     "shop-other", "shopping-counts-changelog"):
+            self.runnel("topics", "create", name)
+        self.runnel("produce", "clicks", input_text="".join(f"k{i}\tv{i}\n" for i in range(8)))
+        self.runnel("consume", "clicks", "--group", "shop", "--from-beginning", "--max", "8",
+                    "--idle-timeout-ms", "5000")
+        before = self.committed("shop")
+        self.assertEqual(sum(int(v) for v in before.values()), 8)
+        state_dir = tempfile.mkdtemp(prefix="runnel-state-")
+        self.addCleanup(shutil.rmtree, state_dir, True)
+        os.makedirs(os.path.join(state_dir, "shop", "0_1", "counts"))
+        os.makedirs(os.path.join(state_dir, "shopping", "0_0"))
+
+        args = ["app", "reset", "--application-id", "shop", "--input-topics", "clicks",
+                "--to-earliest", "--state-dir", state_dir]
+        dry = self.runnel(*args, "--dry-run").stdout
+        self.assertIn("would reset clicks[0] to offset 0", dry)
+        self.assertIn("would delete internal topic shop-counts-changelog", dry)
+        self.assertIn("would delete internal topic shop-KSTREAM-0000000002-repartition", dry)
+        self.assertNotIn("shop-other", dry)
+        self.assertNotIn("shopping-counts-changelog", dry)
+        self.assertEqual(self.committed("shop"), before)  # A dry run changes nothing.
+        self.assertTrue(os.path.isdir(os.path.join(state_dir, "shop")))
+
+        self.runnel(*args)
+        self.assertEqual(set(self.committed("shop").values()), {"0"})
+        self.assertEqual(self.user_topics(), ["clicks", "shop-other", "shopping-counts-changelog"])
+        self.assertFalse(os.path.exists(os.path.join(state_dir, "shop")))
+        self.assertTrue(os.path.isdir(os.path.join(state_dir, "shopping")))
+        # The group reads everything again.
+        again = self.runnel("consume", "clicks", "--group", "shop", "--idle-timeout-ms",
+                            "3000").stdout
+        self.assertEqual(len(again.splitlines()), 8)
+
+    def test_app_reset_to_a_time_and_refused_while_the_application_runs(self):
+        self.runnel("topics", "create", "events")
+        self.runnel("produce", "events", "--partition", "0",
+                    input_text="".join(f"v{i}\n" for i in range(5)))
+        rows = [line.split("\t") for line in self.runnel(
+            "consume", "events", "--from-beginning", "--exit-at-end").stdout.splitlines()]
+        member = subprocess.Popen(
+            [RUNNEL, "-b", self.broker.address, "consume", "events", "--group", "live",
+             "--from-beginning"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                out = self.runnel("groups", "list").stdout
+                if any(line.split()[:2] == ["live", "Stable"] for line in out.splitlines()):
+                    break
+                time.sleep(0.2)
+            refused = self.runnel("app", "reset", "--application-id", "live", "--input-topics",
+                                  "events", check=False)
+            self.assertEqual(refused.returncode, 1)
+            self.assertIn("application live still has 1 active member(s)", refused.stderr)
+        finally:
+            member.terminate()
+            member.wait(timeout=20)
+        out = self.runnel("app", "reset", "--application-id", "live", "--input-topics",
+                          "events", "--to-datetime", rows[3][2]).stdout
+        first = next(int(r[1]) for r in rows if r[2] == rows[3][2])
+        self.assertIn(f"reset events[0] to offset {first}", out)
+        self.assertEqual(self.committed("live")[("events", 0)], str(first))
+
     def test_unknown_topics_and_bad_arguments_are_clear_errors(self):
         produce = self.runnel("produce", "nope", input_text="x\n", check=False)
         self.assertEqual(produce.returncode, 1)
@@ -174,7 +247,7 @@ class RunnelCliTest(unittest.TestCase):
 
     def test_help_lists_every_command(self):
         out = run("--help").stdout
-        for command in ("topics", "produce", "consume", "groups"):
+        for command in ("topics", "produce", "consume", "groups", "app"):
             self.assertIn(command, out)
         self.assertIn("--from-time", run("consume", "--help").stdout)
 
