@@ -304,8 +304,9 @@ class KStream {
 
   // Runs a hand-written Processor<K, V, KOut, VOut> on each record; `supplier` makes one
   // instance per task and must return std::unique_ptr to it. `stores` names the state stores
-  // the processor uses (recorded in the topology; reachable once stores exist). Stateless
-  // unless it uses stores; no repartition. Name prefix KSTREAM-PROCESSOR-.
+  // the processor uses (defined by StreamsBuilder::add_state_store; reached through
+  // ProcessorContext::get_state_store). Stateful when it uses stores, stateless otherwise;
+  // no repartition. Name prefix KSTREAM-PROCESSOR-.
   template <typename Supplier>
   auto process(Supplier supplier, const Named& named = {},
                std::vector<std::string> stores = {}) const {

@@ -8,6 +8,7 @@
 #include "operators/consumed.h"
 #include "operators/internal/builder_state.h"
 #include "operators/kstream.h"
+#include "operators/store_builder.h"
 #include "operators/topology.h"
 
 namespace runnel {
@@ -56,6 +57,13 @@ class StreamsBuilder {
     };
     state_->add_node(std::move(def));
     return KStream<K, V>(state_.get(), name, key_serde, value_serde);
+  }
+
+  // Defines a state store for hand-written processors (KStream::process names the stores
+  // each processor uses). A name defined twice is a build error (Topology::status()).
+  StreamsBuilder& add_state_store(const StoreBuilder& store) {
+    state_->add_store(store.definition());
+    return *this;
   }
 
   // The topology described so far; check Topology::status() (runtimes do) for errors such

@@ -94,6 +94,26 @@ bool Topology::is_internal_topic(const std::string& topic) const {
                      [&](const internal::InternalTopicDef& t) { return t.name == topic; });
 }
 
+const internal::StoreDef* Topology::store(const std::string& name) const {
+  auto it = stores_.find(name);
+  return it == stores_.end() ? nullptr : &it->second;
+}
+
+void Topology::add_store(internal::StoreDef store) {
+  if (store.name.empty()) {
+    set_error(invalid_argument_error("a state store needs a name"));
+    return;
+  }
+  if (store.kind != StoreKind::kKeyValue && store.retention_ms <= 0) {
+    set_error(invalid_argument_error("store '" + store.name + "': retention must be positive"));
+    return;
+  }
+  const std::string name = store.name;
+  if (!stores_.emplace(name, std::move(store)).second) {
+    set_error(invalid_argument_error("state store '" + name + "' is defined twice"));
+  }
+}
+
 void Topology::add_node(NodeDef node) {
   if (index_.count(node.name) != 0) {
     set_error(
@@ -150,6 +170,24 @@ void Topology::finish() {
     if (nodes_[i].kind == NodeKind::kSource) {
       for (const std::string& t : nodes_[i].topics) sub.source_topics.push_back(t);
     }
+  }
+  // Every store a processor uses must be defined; a logged store gets its changelog topic.
+  for (const NodeDef& n : nodes_) {
+    for (const std::string& s : n.stores) {
+      if (stores_.count(s) == 0) {
+        set_error(invalid_argument_error("processor " + n.name + " uses state store '" + s +
+                                         "', which is not defined (StreamsBuilder::"
+                                         "add_state_store)"));
+      }
+    }
+  }
+  for (const auto& [name, def] : stores_) {
+    if (!def.logging) continue;
+    internal::InternalTopicDef topic;
+    topic.name = name + "-changelog";
+    topic.changelog = true;
+    topic.store = name;
+    internal_topics_.push_back(std::move(topic));
   }
   std::map<std::string, std::size_t> readers;
   for (const NodeDef& n : nodes_) {

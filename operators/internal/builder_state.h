@@ -34,6 +34,12 @@ class BuilderState {
     topology_.add_internal_topic(std::move(topic));
   }
   void set_error(Status status) { topology_.set_error(std::move(status)); }
+  void add_store(StoreDef store) { topology_.add_store(std::move(store)); }
+  bool has_store(const std::string& name) const { return topology_.has_store(name); }
+  // Kafka Streams' generated store names: <prefix>STATE-STORE-<10-digit index>.
+  std::string new_store_name(const std::string& prefix) {
+    return new_name(prefix + "STATE-STORE-");
+  }
 
   Topology build() {
     Topology out = topology_;
