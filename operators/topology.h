@@ -78,6 +78,12 @@ class Topology {
   const std::vector<internal::InternalTopicDef>& internal_topics() const {
     return internal_topics_;
   }
+  // Groups of source topics (as recorded in NodeDefs) that must be co-partitioned because a
+  // join reads them: same partition count, same partitioner. finish() refuses a group whose
+  // internal topics' counts differ; a runtime checks user topics against broker metadata.
+  const std::vector<std::vector<std::string>>& copartition_groups() const {
+    return copartition_topics_;
+  }
   // Whether `topic` (as recorded in a NodeDef) is internal.
   bool is_internal_topic(const std::string& topic) const;
   // An internal topic's name once the application id is known: <application.id>-<topic>.
@@ -95,17 +101,23 @@ class Topology {
     internal_topics_.push_back(std::move(topic));
   }
   void add_store(internal::StoreDef store);
+  void add_copartition_group(std::vector<std::string> nodes) {
+    copartition_nodes_.push_back(std::move(nodes));
+  }
   bool has_store(const std::string& name) const { return stores_.count(name) != 0; }
   void set_error(Status status) {
     if (status_.ok()) status_ = std::move(status);
   }
   // Cuts the graph into sub-topologies; called by StreamsBuilder::build().
   void finish();
+  void check_copartitioning();
 
   std::vector<internal::NodeDef> nodes_;  // In creation order.
   std::map<std::string, std::size_t> index_;
   std::vector<internal::InternalTopicDef> internal_topics_;
   std::map<std::string, internal::StoreDef> stores_;
+  std::vector<std::vector<std::string>> copartition_nodes_;   // Builder side: node names.
+  std::vector<std::vector<std::string>> copartition_topics_;  // Set by finish().
   std::vector<Subtopology> subtopologies_;
   Status status_;
 };
