@@ -18,6 +18,7 @@
 #include "operators/internal/sink_node.h"
 #include "operators/internal/source_node.h"
 #include "operators/key_value.h"
+#include "operators/materialized.h"
 #include "operators/named.h"
 #include "operators/processor.h"
 #include "operators/produced.h"
@@ -27,6 +28,10 @@ namespace runnel {
 
 template <typename K, typename V>
 class BranchedKStream;
+template <typename K, typename V>
+class KGroupedStream;
+template <typename K, typename V>
+class KTable;
 
 // A record stream of Record<K, V>, as described by a StreamsBuilder: every method adds a
 // processor to the topology being built and returns the stream it produces. Nothing runs until
@@ -92,9 +97,9 @@ class KStream {
   }
 
   // A new key and value per record: mapper(key, value) -> KeyValue<K2, V2> or
-  // std::pair<K2, V2> (either part may be std::optional). Stateless; changes the key, so a
-  // stateful operator after it will need a repartition (explicit, with repartition(), until
-  // stateful operators insert it themselves).
+  // std::pair<K2, V2> (either part may be std::optional). Stateless; changes the key, so the
+  // stream is marked for repartitioning: a grouping or a join after it first writes it to a
+  // repartition topic.
   template <typename F>
   auto map(F mapper, const Named& named = {}) const {
     if constexpr (!internal::is_key_value_callable_v<F, K, V>) {
@@ -113,7 +118,7 @@ class KStream {
           [name, mapper]() -> std::unique_ptr<internal::ProcessorNode> {
             return std::make_unique<internal::KStreamMap<K, V, K2, V2, F>>(name, mapper);
           },
-          nullptr, nullptr);
+          nullptr, nullptr, true);
     }
   }
 
@@ -135,7 +140,7 @@ class KStream {
           [name, selector]() -> std::unique_ptr<internal::ProcessorNode> {
             return std::make_unique<internal::KStreamSelectKey<K, V, K2, F>>(name, selector);
           },
-          nullptr, value_serde_);
+          nullptr, value_serde_, true);
     }
   }
 
@@ -166,7 +171,7 @@ class KStream {
           [name, mapper]() -> std::unique_ptr<internal::ProcessorNode> {
             return std::make_unique<internal::KStreamFlatMap<K, V, K2, V2, F>>(name, mapper);
           },
-          nullptr, nullptr);
+          nullptr, nullptr, true);
     }
   }
 
@@ -238,7 +243,8 @@ class KStream {
     def.attach = &internal::attach<K, V>;
     state_->add_node(std::move(def));
     return KStream<K, V>(state_, name, key_serde_ == other.key_serde_ ? key_serde_ : nullptr,
-                         value_serde_ == other.value_serde_ ? value_serde_ : nullptr);
+                         value_serde_ == other.value_serde_ ? value_serde_ : nullptr,
+                         repartition_required_ || other.repartition_required_);
   }
 
   // Writes every record to `topic`, in the partition Produced's partitioner picks (else by
@@ -304,8 +310,9 @@ class KStream {
 
   // Runs a hand-written Processor<K, V, KOut, VOut> on each record; `supplier` makes one
   // instance per task and must return std::unique_ptr to it. `stores` names the state stores
-  // the processor uses (recorded in the topology; reachable once stores exist). Stateless
-  // unless it uses stores; no repartition. Name prefix KSTREAM-PROCESSOR-.
+  // the processor uses (defined by StreamsBuilder::add_state_store; reached through
+  // ProcessorContext::get_state_store). Stateful when it uses stores, stateless otherwise;
+  // no repartition. Name prefix KSTREAM-PROCESSOR-.
   template <typename Supplier>
   auto process(Supplier supplier, const Named& named = {},
                std::vector<std::string> stores = {}) const {
@@ -333,9 +340,37 @@ class KStream {
       };
       def.attach = &internal::attach<K, V>;
       state_->add_node(std::move(def));
-      return KStream<KOut, VOut>(state_, name, nullptr, nullptr);
+      // The processor may change keys: a grouping or join after it repartitions (as Kafka).
+      return KStream<KOut, VOut>(state_, name, nullptr, nullptr, true);
     }
   }
+
+  // Groups the records by their current key for an aggregation (KGroupedStream). Stateless
+  // itself; the aggregation repartitions first if the key may have changed upstream (map,
+  // select_key, flat_map, process), through <name>-repartition (Grouped's name, else the
+  // aggregation's store name).
+  KGroupedStream<K, V> group_by_key(Grouped<K, V> grouped = {}) const;
+
+  // Groups the records by a new key, selector(key, value) -> K2: a select_key (name prefix
+  // KSTREAM-KEY-SELECT-) followed by a grouping that always repartitions.
+  template <typename F>
+  auto group_by(F selector,
+                Grouped<internal::unwrap_optional_t<internal::key_value_result_t<F, K, V>>, V>
+                    grouped = {}) const;
+
+  // KStream-KTable join: each record is joined with the table's current value of its key,
+  // joiner(value, table value) -> VR; records without a table value are dropped (join) or
+  // joined with std::nullopt (left_join: joiner(const V&, const std::optional<VT>&)). Table
+  // updates produce no output. Records with a null key or value are dropped. Stateful (reads
+  // the table's store); repartitions the stream first if its key may have changed; the stream
+  // and the table must be co-partitioned. Name prefixes KSTREAM-JOIN- / KSTREAM-LEFTJOIN-.
+  template <typename VT, typename F>
+  auto join(const KTable<K, VT>& table, F joiner, const Named& named = {}) const;
+  template <typename VT, typename F>
+  auto left_join(const KTable<K, VT>& table, F joiner, const Named& named = {}) const;
+
+  // Whether a grouping or join after this stream repartitions it first.
+  bool repartition_required() const { return repartition_required_; }
 
   // The name of the processor that produces this stream.
   const std::string& node_name() const { return node_; }
@@ -345,13 +380,33 @@ class KStream {
   template <typename, typename>
   friend class KStream;
   friend class BranchedKStream<K, V>;
+  template <typename, typename>
+  friend class KGroupedStream;
+  template <typename, typename>
+  friend class KTable;
+  template <typename, typename>
+  friend class TimeWindowedKStream;
+  template <typename, typename>
+  friend class SessionWindowedKStream;
+
+  template <typename VT, typename VR>
+  KStream<K, VR> stream_table_join(const KTable<K, VT>& table,
+                                   std::function<VR(const V&, const std::optional<VT>&)> joiner,
+                                   bool left, const Named& named) const;
 
   KStream(internal::BuilderState* state, std::string node,
-          std::shared_ptr<const Serde<K>> key_serde, std::shared_ptr<const Serde<V>> value_serde)
+          std::shared_ptr<const Serde<K>> key_serde, std::shared_ptr<const Serde<V>> value_serde,
+          bool repartition_required = false)
       : state_(state),
         node_(std::move(node)),
         key_serde_(std::move(key_serde)),
-        value_serde_(std::move(value_serde)) {}
+        value_serde_(std::move(value_serde)),
+        repartition_required_(repartition_required) {}
+
+  // Writes the stream to <prefix>-repartition through a sink, after a filter that drops
+  // records with a null key, and reads it back (the repartition a grouping or join inserts).
+  KStream<K, V> repartition_for(const std::string& prefix, std::shared_ptr<const Serde<K>> ks,
+                                std::shared_ptr<const Serde<V>> vs) const;
 
   // The stream's value serde if V2 is V (a mapper that keeps the type keeps its encoding).
   template <typename V2>
@@ -367,14 +422,16 @@ class KStream {
   template <typename K2, typename V2, typename Factory>
   KStream<K2, V2> add_processor(const std::string& name, Factory factory,
                                 std::shared_ptr<const Serde<K2>> key_serde,
-                                std::shared_ptr<const Serde<V2>> value_serde) const {
+                                std::shared_ptr<const Serde<V2>> value_serde,
+                                bool key_changed = false) const {
     internal::NodeDef def;
     def.name = name;
     def.predecessors = {node_};
     def.factory = std::move(factory);
     def.attach = &internal::attach<K, V>;
     state_->add_node(std::move(def));
-    return KStream<K2, V2>(state_, name, std::move(key_serde), std::move(value_serde));
+    return KStream<K2, V2>(state_, name, std::move(key_serde), std::move(value_serde),
+                           key_changed || repartition_required_);
   }
 
   template <typename F>
@@ -442,6 +499,9 @@ class KStream {
   std::string node_;
   std::shared_ptr<const Serde<K>> key_serde_;  // Null when unknown (the type changed).
   std::shared_ptr<const Serde<V>> value_serde_;
+  // Whether the key may have changed since the last repartition (map, select_key, flat_map,
+  // process upstream): a grouping or join must repartition first.
+  bool repartition_required_ = false;
 };
 
 // The branches of KStream::split under construction:
@@ -509,8 +569,8 @@ class BranchedKStream {
     };
     def.attach = &internal::attach<K, V>;
     source_.state_->add_node(std::move(def));
-    result_.emplace(child,
-                    KStream<K, V>(source_.state_, child, source_.key_serde_, source_.value_serde_));
+    result_.emplace(child, KStream<K, V>(source_.state_, child, source_.key_serde_,
+                                         source_.value_serde_, source_.repartition_required_));
   }
 
   KStream<K, V> source_;
@@ -535,6 +595,131 @@ BranchedKStream<K, V> KStream<K, V>::split(const Named& named) const {
   def.attach = &internal::attach<K, V>;
   state_->add_node(std::move(def));
   return BranchedKStream<K, V>(*this, name, std::move(branches));
+}
+
+}  // namespace runnel
+
+#include "operators/kgrouped_stream.h"
+#include "operators/ktable.h"
+
+namespace runnel {
+
+template <typename K, typename V>
+KStream<K, V> KStream<K, V>::repartition_for(const std::string& prefix,
+                                             std::shared_ptr<const Serde<K>> ks,
+                                             std::shared_ptr<const Serde<V>> vs) const {
+  const std::string topic = prefix + "-repartition";
+  const std::string sink_name = state_->new_name("KSTREAM-SINK-");
+  const std::string filter_name = state_->new_name("KSTREAM-FILTER-");
+  const std::string source_name = state_->new_name("KSTREAM-SOURCE-");
+  auto key_serde =
+      internal::resolve_serde<K>(*state_, ks, key_serde_, "repartition " + topic + ": key");
+  auto value_serde =
+      internal::resolve_serde<V>(*state_, vs, value_serde_, "repartition " + topic + ": value");
+  internal::InternalTopicDef internal_topic;
+  internal_topic.name = topic;
+  state_->add_internal_topic(std::move(internal_topic));
+
+  auto has_key = [](const std::optional<K>& key, const std::optional<V>&) {
+    return key.has_value();
+  };
+  internal::NodeDef filter;
+  filter.name = filter_name;
+  filter.predecessors = {node_};
+  filter.factory = [filter_name, has_key]() -> std::unique_ptr<internal::ProcessorNode> {
+    return std::make_unique<internal::KStreamFilter<K, V, decltype(has_key)>>(filter_name, has_key,
+                                                                              true);
+  };
+  filter.attach = &internal::attach<K, V>;
+  state_->add_node(std::move(filter));
+
+  internal::NodeDef sink;
+  sink.name = sink_name;
+  sink.kind = internal::NodeKind::kSink;
+  sink.predecessors = {filter_name};
+  sink.sink_topic = topic;
+  sink.sink_internal = true;
+  sink.factory = [sink_name, topic, key_serde,
+                  value_serde]() -> std::unique_ptr<internal::ProcessorNode> {
+    return std::make_unique<internal::SinkNode<K, V>>(sink_name, topic, true, nullptr, key_serde,
+                                                      value_serde, nullptr);
+  };
+  sink.attach = &internal::attach<K, V>;
+  state_->add_node(std::move(sink));
+
+  internal::NodeDef source;
+  source.name = source_name;
+  source.kind = internal::NodeKind::kSource;
+  source.topics = {topic};
+  source.internal_topics = true;
+  source.factory = [source_name, key_serde,
+                    value_serde]() -> std::unique_ptr<internal::ProcessorNode> {
+    return std::make_unique<internal::SourceNode<K, V>>(source_name, key_serde, value_serde,
+                                                        nullptr);
+  };
+  state_->add_node(std::move(source));
+  return KStream<K, V>(state_, source_name, key_serde, value_serde);
+}
+
+template <typename K, typename V>
+KGroupedStream<K, V> KStream<K, V>::group_by_key(Grouped<K, V> grouped) const {
+  return KGroupedStream<K, V>(state_, node_, key_serde_, value_serde_, repartition_required_,
+                              std::move(grouped));
+}
+
+template <typename K, typename V>
+template <typename F>
+auto KStream<K, V>::group_by(
+    F selector,
+    Grouped<internal::unwrap_optional_t<internal::key_value_result_t<F, K, V>>, V> grouped) const {
+  using K2 = internal::unwrap_optional_t<internal::key_value_result_t<F, K, V>>;
+  KStream<K2, V> keyed = select_key(std::move(selector));
+  return KGroupedStream<K2, V>(state_, keyed.node_, nullptr, value_serde_, true,
+                               std::move(grouped));
+}
+
+template <typename K, typename V>
+template <typename VT, typename VR>
+KStream<K, VR> KStream<K, V>::stream_table_join(
+    const KTable<K, VT>& table, std::function<VR(const V&, const std::optional<VT>&)> joiner,
+    bool left, const Named& named) const {
+  KStream<K, V> input = *this;
+  if (repartition_required_) input = repartition_for(node_, nullptr, nullptr);
+  const std::string name =
+      state_->name_or_new(named.name, left ? "KSTREAM-LEFTJOIN-" : "KSTREAM-JOIN-");
+  state_->add_copartition_group({input.node_, table.node_});
+  internal::NodeDef def;
+  def.name = name;
+  def.predecessors = {input.node_};
+  def.stores = table.getter_stores_;
+  def.factory = [name, getter = table.getter_, joiner,
+                 left]() -> std::unique_ptr<internal::ProcessorNode> {
+    return std::make_unique<internal::KStreamKTableJoin<K, V, VT, VR>>(name, getter, joiner, left);
+  };
+  def.attach = &internal::attach<K, V>;
+  state_->add_node(std::move(def));
+  return KStream<K, VR>(state_, name, input.key_serde_, nullptr);
+}
+
+template <typename K, typename V>
+template <typename VT, typename F>
+auto KStream<K, V>::join(const KTable<K, VT>& table, F joiner, const Named& named) const {
+  static_assert(std::is_invocable_v<F&, const V&, const VT&>,
+                "join: the joiner must be callable as VR(const V&, const VT&)");
+  using VR = std::remove_cvref_t<std::invoke_result_t<F&, const V&, const VT&>>;
+  std::function<VR(const V&, const std::optional<VT>&)> fn =
+      [joiner](const V& v, const std::optional<VT>& t) mutable { return joiner(v, *t); };
+  return stream_table_join<VT, VR>(table, std::move(fn), false, named);
+}
+
+template <typename K, typename V>
+template <typename VT, typename F>
+auto KStream<K, V>::left_join(const KTable<K, VT>& table, F joiner, const Named& named) const {
+  static_assert(std::is_invocable_v<F&, const V&, const std::optional<VT>&>,
+                "left_join: the joiner must be callable as VR(const V&, const std::optional<VT>&)");
+  using VR = std::remove_cvref_t<std::invoke_result_t<F&, const V&, const std::optional<VT>&>>;
+  std::function<VR(const V&, const std::optional<VT>&)> fn = joiner;
+  return stream_table_join<VT, VR>(table, std::move(fn), true, named);
 }
 
 }  // namespace runnel

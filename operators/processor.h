@@ -9,7 +9,9 @@
 #include <string_view>
 
 #include "core/record.h"
+#include "core/result.h"
 #include "core/timestamp.h"
+#include "operators/state_store.h"
 #include "operators/task_id.h"
 
 // The Processor API: hand-written processors plugged into a DSL topology with
@@ -40,8 +42,6 @@ class Cancellable {
 
 // A processor's view of its task. Valid from Processor::init until Processor::close returns;
 // used from the task's thread only. KOut/VOut are the types the processor forwards.
-//
-// Future: stateful processors will reach their declared stores through get_state_store(name).
 template <typename KOut, typename VOut>
 class ProcessorContext {
  public:
@@ -71,6 +71,12 @@ class ProcessorContext {
   virtual const std::optional<RecordPosition>& record_metadata() const = 0;
   virtual const std::string& application_id() const = 0;
   virtual TaskId task_id() const = 0;
+
+  // The task's instance of the state store `name`, which must be one of the stores given to
+  // KStream::process for this processor (InvalidArgument otherwise). Stores are made before
+  // init and closed after close. Typed access: state::TypedKeyValueStore<K, V>(
+  // *store.key_value, key_serde, value_serde), and likewise for window and session stores.
+  [[nodiscard]] virtual Result<StateStore> get_state_store(std::string_view name) = 0;
 };
 
 // A hand-written processor: receives Record<KIn, VIn>, forwards Record<KOut, VOut>. One

@@ -8,6 +8,7 @@
 #include "operators/consumed.h"
 #include "operators/internal/builder_state.h"
 #include "operators/kstream.h"
+#include "operators/store_builder.h"
 #include "operators/topology.h"
 
 namespace runnel {
@@ -56,6 +57,42 @@ class StreamsBuilder {
     };
     state_->add_node(std::move(def));
     return KStream<K, V>(state_.get(), name, key_serde, value_serde);
+  }
+
+  // The topic read as a table (KTable): per key the latest value, a null value deleting the
+  // key. Materialized in a key-value store named by Materialized, else
+  // <topic>-STATE-STORE-<n>. Stateful; no repartition. Source name prefix KSTREAM-SOURCE-,
+  // table processor KTABLE-SOURCE-.
+  template <typename K, typename V>
+  KTable<K, V> table(const std::string& topic, Consumed<K, V> consumed = {},
+                     Materialized<K, V> materialized = {}) {
+    const std::string store = materialized.store_name.empty() ? state_->new_store_name(topic + "-")
+                                                              : materialized.store_name;
+    KStream<K, V> source = stream<K, V>(topic, consumed);
+    const std::string name = state_->new_name("KTABLE-SOURCE-");
+    auto key_serde = materialized.key_serde ? materialized.key_serde : source.key_serde_;
+    auto value_serde = materialized.value_serde ? materialized.value_serde : source.value_serde_;
+    state_->add_store(
+        internal::key_value_store_def<K, V>(store, materialized, key_serde, value_serde));
+    internal::NodeDef def;
+    def.name = name;
+    def.predecessors = {source.node_name()};
+    def.stores = {store};
+    def.factory = [name, store, key_serde,
+                   value_serde]() -> std::unique_ptr<internal::ProcessorNode> {
+      return std::make_unique<internal::KTableSource<K, V>>(name, store, key_serde, value_serde);
+    };
+    def.attach = &internal::attach<K, V>;
+    state_->add_node(std::move(def));
+    return KTable<K, V>(state_.get(), name, key_serde, value_serde, store,
+                        internal::store_getter<K, V>(store, key_serde, value_serde), {store});
+  }
+
+  // Defines a state store for hand-written processors (KStream::process names the stores
+  // each processor uses). A name defined twice is a build error (Topology::status()).
+  StreamsBuilder& add_state_store(const StoreBuilder& store) {
+    state_->add_store(store.definition());
+    return *this;
   }
 
   // The topology described so far; check Topology::status() (runtimes do) for errors such

@@ -94,6 +94,26 @@ bool Topology::is_internal_topic(const std::string& topic) const {
                      [&](const internal::InternalTopicDef& t) { return t.name == topic; });
 }
 
+const internal::StoreDef* Topology::store(const std::string& name) const {
+  auto it = stores_.find(name);
+  return it == stores_.end() ? nullptr : &it->second;
+}
+
+void Topology::add_store(internal::StoreDef store) {
+  if (store.name.empty()) {
+    set_error(invalid_argument_error("a state store needs a name"));
+    return;
+  }
+  if (store.kind != StoreKind::kKeyValue && store.retention_ms <= 0) {
+    set_error(invalid_argument_error("store '" + store.name + "': retention must be positive"));
+    return;
+  }
+  const std::string name = store.name;
+  if (!stores_.emplace(name, std::move(store)).second) {
+    set_error(invalid_argument_error("state store '" + name + "' is defined twice"));
+  }
+}
+
 void Topology::add_node(NodeDef node) {
   if (index_.count(node.name) != 0) {
     set_error(
@@ -151,12 +171,66 @@ void Topology::finish() {
       for (const std::string& t : nodes_[i].topics) sub.source_topics.push_back(t);
     }
   }
+  // Every store a processor uses must be defined; a logged store gets its changelog topic.
+  for (const NodeDef& n : nodes_) {
+    for (const std::string& s : n.stores) {
+      if (stores_.count(s) == 0) {
+        set_error(invalid_argument_error("processor " + n.name + " uses state store '" + s +
+                                         "', which is not defined (StreamsBuilder::"
+                                         "add_state_store)"));
+      }
+    }
+  }
+  for (const auto& [name, def] : stores_) {
+    if (!def.logging) continue;
+    internal::InternalTopicDef topic;
+    topic.name = name + "-changelog";
+    topic.changelog = true;
+    topic.store = name;
+    internal_topics_.push_back(std::move(topic));
+  }
+  check_copartitioning();
   std::map<std::string, std::size_t> readers;
   for (const NodeDef& n : nodes_) {
     if (n.kind != NodeKind::kSource) continue;
     for (const std::string& t : n.topics) {
       if (++readers[t] > 1) {
         set_error(invalid_argument_error("topic " + t + " is read by more than one source"));
+      }
+    }
+  }
+}
+
+void Topology::check_copartitioning() {
+  // The source topics upstream of a node.
+  std::function<void(const std::string&, std::set<std::string>&)> sources =
+      [&](const std::string& name, std::set<std::string>& out) {
+        const NodeDef* n = node(name);
+        if (n == nullptr) return;
+        if (n->kind == NodeKind::kSource) out.insert(n->topics.begin(), n->topics.end());
+        for (const std::string& p : n->predecessors) sources(p, out);
+      };
+  copartition_topics_.clear();
+  for (const std::vector<std::string>& group : copartition_nodes_) {
+    std::set<std::string> topics;
+    for (const std::string& name : group) sources(name, topics);
+    copartition_topics_.emplace_back(topics.begin(), topics.end());
+    // Internal topics with a fixed partition count must agree.
+    std::string first;
+    std::int32_t count = 0;
+    for (const std::string& t : topics) {
+      for (const internal::InternalTopicDef& def : internal_topics_) {
+        if (def.name != t || !def.partitions) continue;
+        if (first.empty()) {
+          first = t;
+          count = *def.partitions;
+        } else if (*def.partitions != count) {
+          set_error(invalid_argument_error(
+              "join of " + group.front() + " and " + group.back() +
+              ": its inputs are not co-partitioned: topic " + first + " has " +
+              std::to_string(count) + " partitions and topic " + t + " has " +
+              std::to_string(*def.partitions) + "; repartition one side to the other's count"));
+        }
       }
     }
   }

@@ -9,6 +9,7 @@
 
 #include "core/status.h"
 #include "operators/internal/node_def.h"
+#include "operators/internal/store_def.h"
 
 namespace runnel {
 namespace internal {
@@ -41,7 +42,8 @@ struct TopologyDescription {
 std::ostream& operator<<(std::ostream& os, const TopologyDescription& description);
 
 // The processing graph a StreamsBuilder built: source, processor and sink nodes, cut into
-// sub-topologies at repartition topics (and, later, joined by shared state stores). A runtime
+// sub-topologies at repartition topics and joined by shared state stores, with the state
+// stores the processors use. A runtime
 // makes one task per partition of each sub-topology from it. Immutable once built and safe to
 // read from many threads; but making a task calls the node factories, which call user
 // processor suppliers, so tasks are to be made by one thread at a time.
@@ -67,9 +69,20 @@ class Topology {
   // Each state store a processor declared, with the processors that use it (in creation
   // order). Processors sharing a store are in one sub-topology.
   std::map<std::string, std::vector<std::string>> store_users() const;
-  // Every repartition topic, named without the application id.
+  // Every state store the topology defines, by name.
+  const std::map<std::string, internal::StoreDef>& stores() const { return stores_; }
+  // The store named `name`, or nullptr.
+  const internal::StoreDef* store(const std::string& name) const;
+  // Every repartition topic and every logged store's changelog topic
+  // (<store>-changelog), named without the application id.
   const std::vector<internal::InternalTopicDef>& internal_topics() const {
     return internal_topics_;
+  }
+  // Groups of source topics (as recorded in NodeDefs) that must be co-partitioned because a
+  // join reads them: same partition count, same partitioner. finish() refuses a group whose
+  // internal topics' counts differ; a runtime checks user topics against broker metadata.
+  const std::vector<std::vector<std::string>>& copartition_groups() const {
+    return copartition_topics_;
   }
   // Whether `topic` (as recorded in a NodeDef) is internal.
   bool is_internal_topic(const std::string& topic) const;
@@ -87,15 +100,24 @@ class Topology {
   void add_internal_topic(internal::InternalTopicDef topic) {
     internal_topics_.push_back(std::move(topic));
   }
+  void add_store(internal::StoreDef store);
+  void add_copartition_group(std::vector<std::string> nodes) {
+    copartition_nodes_.push_back(std::move(nodes));
+  }
+  bool has_store(const std::string& name) const { return stores_.count(name) != 0; }
   void set_error(Status status) {
     if (status_.ok()) status_ = std::move(status);
   }
   // Cuts the graph into sub-topologies; called by StreamsBuilder::build().
   void finish();
+  void check_copartitioning();
 
   std::vector<internal::NodeDef> nodes_;  // In creation order.
   std::map<std::string, std::size_t> index_;
   std::vector<internal::InternalTopicDef> internal_topics_;
+  std::map<std::string, internal::StoreDef> stores_;
+  std::vector<std::vector<std::string>> copartition_nodes_;   // Builder side: node names.
+  std::vector<std::vector<std::string>> copartition_topics_;  // Set by finish().
   std::vector<Subtopology> subtopologies_;
   Status status_;
 };

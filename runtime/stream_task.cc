@@ -5,10 +5,90 @@
 #include <utility>
 
 #include "core/log.h"
+#include "state/caching_key_value_store.h"
+#include "state/change_logging_key_value_store.h"
+#include "state/change_logging_session_store.h"
+#include "state/change_logging_window_store.h"
 
 namespace runnel {
 
-StreamTask::StreamTask(TaskId id, Options options) : id_(id), options_(std::move(options)) {}
+// Sends the writes of the task's logged stores to its record collector.
+class StreamTask::ChangelogSender final : public state::ChangelogCollector {
+ public:
+  explicit ChangelogSender(internal::RecordCollector& collector) : collector_(collector) {}
+  Status send(const state::ChangelogRecord& record) override {
+    topic_.assign(record.topic);
+    return collector_.send(topic_, record.key, record.value, record.timestamp, headers_,
+                           record.partition);
+  }
+
+ private:
+  internal::RecordCollector& collector_;
+  std::string topic_;  // Reused: the collector takes a std::string.
+  const Headers headers_;
+};
+
+StreamTask::StreamTask(TaskId id, Options options) : id_(id), options_(std::move(options)) {
+  if (options_.store_supplier == nullptr) {
+    own_supplier_ = std::make_unique<InMemoryStoreSupplier>();
+    options_.store_supplier = own_supplier_.get();
+  }
+  changelog_sender_ = std::make_unique<ChangelogSender>(*options_.collector);
+}
+
+Status StreamTask::make_store(const internal::StoreDef& def) {
+  TaskStore ts;
+  ts.def = &def;
+  if (def.logging) {
+    ts.changelog = state::TopicPartition{
+        state::changelog_topic_name(options_.application_id, def.name), id_.partition};
+  }
+  state::TimestampSupplier timestamp = [this] { return current_timestamp_; };
+  StoreSupplier& supplier = *options_.store_supplier;
+  switch (def.kind) {
+    case StoreKind::kKeyValue: {
+      RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<state::KeyValueStore> store,
+                              supplier.make_key_value_store(def, id_));
+      if (ts.changelog) {
+        store = std::make_unique<state::ChangeLoggingKeyValueStore>(std::move(store), *ts.changelog,
+                                                                    *changelog_sender_, timestamp);
+      }
+      if (def.caching) {
+        store = std::make_unique<state::CachingKeyValueStore>(std::move(store), def.cache_max_bytes,
+                                                              timestamp);
+      }
+      ts.key_value = std::move(store);
+      ts.handle.key_value = ts.key_value.get();
+      break;
+    }
+    case StoreKind::kWindow: {
+      RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<state::WindowStore> store,
+                              supplier.make_window_store(def, id_));
+      if (ts.changelog) {
+        store = std::make_unique<state::ChangeLoggingWindowStore>(std::move(store), *ts.changelog,
+                                                                  *changelog_sender_, timestamp);
+      }
+      ts.window = std::move(store);
+      ts.handle.window = ts.window.get();
+      break;
+    }
+    case StoreKind::kSession: {
+      RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<state::SessionStore> store,
+                              supplier.make_session_store(def, id_));
+      if (ts.changelog) {
+        store = std::make_unique<state::ChangeLoggingSessionStore>(std::move(store), *ts.changelog,
+                                                                   *changelog_sender_, timestamp);
+      }
+      ts.session = std::move(store);
+      ts.handle.session = ts.session.get();
+      break;
+    }
+  }
+  ts.handle.name = def.name;
+  ts.handle.kind = def.kind;
+  stores_.emplace(def.name, std::move(ts));
+  return ok_status();
+}
 
 StreamTask::~StreamTask() { close(); }
 
@@ -30,6 +110,18 @@ Result<std::unique_ptr<StreamTask>> StreamTask::create(const Topology& topology,
     std::unique_ptr<internal::ProcessorNode> node = def.factory();
     for (const std::string& parent : def.predecessors) def.attach(*by_name.at(parent), *node);
     by_name.emplace(name, node.get());
+    task->node_stores_.emplace(name, def.stores);
+    for (const std::string& store : def.stores) {
+      if (task->stores_.count(store) != 0) continue;
+      const internal::StoreDef* store_def = topology.store(store);
+      if (store_def == nullptr) return internal_error("undefined store " + store);
+      Status s = task->make_store(*store_def);
+      if (!s.ok()) {
+        task->closed_ = true;  // Nothing was initialised; the destructor closes no processor.
+        for (auto& [n, made] : task->stores_) (void)task->close_store(made);
+        return s.with_context("store '" + store + "' of task " + id.to_string());
+      }
+    }
     if (def.kind == internal::NodeKind::kSource) {
       auto* source = static_cast<internal::SourceNodeBase*>(node.get());
       for (const std::string& topic : def.topics) {
@@ -147,10 +239,89 @@ void StreamTask::record_dropped(std::string_view node, std::string_view reason) 
   }
 }
 
+void StreamTask::record_late_dropped(std::string_view node) {
+  ++metrics_.dropped_late;
+  record_dropped(node, "late: its window had closed (stream time past window end + grace)");
+}
+
+Result<StateStore> StreamTask::get_state_store(std::string_view node, std::string_view store) {
+  auto declared = node_stores_.find(node);
+  if (declared == node_stores_.end() || std::find(declared->second.begin(), declared->second.end(),
+                                                  store) == declared->second.end()) {
+    return invalid_argument_error("processor " + std::string(node) + " did not declare store '" +
+                                  std::string(store) + "'");
+  }
+  StateStore* found = this->store(store);
+  if (found == nullptr) return not_found_error("no store '" + std::string(store) + "'");
+  return *found;
+}
+
+std::vector<StreamTask::Store> StreamTask::stores() const {
+  std::vector<Store> out;
+  for (const auto& [name, ts] : stores_) out.push_back(Store{name, ts.def->kind, ts.changelog});
+  return out;
+}
+
+std::vector<state::TopicPartition> StreamTask::changelog_partitions() const {
+  std::vector<state::TopicPartition> out;
+  for (const auto& [name, ts] : stores_) {
+    if (ts.changelog) out.push_back(*ts.changelog);
+  }
+  return out;
+}
+
+StateStore* StreamTask::store(std::string_view name) {
+  auto it = stores_.find(name);
+  return it == stores_.end() ? nullptr : &it->second.handle;
+}
+
+Status StreamTask::restore(std::string_view name, std::span<const state::RestoreRecord> batch) {
+  auto it = stores_.find(name);
+  if (it == stores_.end()) {
+    return not_found_error("task " + id_.to_string() + " has no store '" + std::string(name) + "'");
+  }
+  TaskStore& ts = it->second;
+  Status s = ts.key_value ? ts.key_value->restore_batch(batch)
+             : ts.window  ? ts.window->restore_batch(batch)
+                          : ts.session->restore_batch(batch);
+  if (!s.ok()) return s.with_context("restoring store '" + it->first + "'");
+  return s;
+}
+
+Status StreamTask::flush() {
+  // Caches first: what they forward may write other stores of this task, flushed after.
+  for (auto& [name, ts] : stores_) {
+    if (ts.def->caching && ts.key_value) {
+      Status s = ts.key_value->flush();
+      if (!s.ok()) return s.with_context("flushing store '" + name + "'");
+    }
+  }
+  for (auto& [name, ts] : stores_) {
+    Status s = ts.key_value ? ts.key_value->flush()
+               : ts.window  ? ts.window->flush()
+                            : ts.session->flush();
+    if (!s.ok()) return s.with_context("flushing store '" + name + "'");
+  }
+  return ok_status();
+}
+
+Status StreamTask::close_store(TaskStore& ts) {
+  if (ts.key_value) return ts.key_value->close();
+  if (ts.window) return ts.window->close();
+  if (ts.session) return ts.session->close();
+  return ok_status();
+}
+
 void StreamTask::close() {
-  if (closed_) return;
-  closed_ = true;
-  for (auto& node : nodes_) node->close();
+  if (!closed_) {
+    closed_ = true;
+    for (auto& node : nodes_) node->close();
+  }
+  for (auto& [name, ts] : stores_) {
+    Status s = close_store(ts);
+    if (!s.ok())
+      log::error("task {}: closing store '{}': {}", id_.to_string(), name, s.to_string());
+  }
 }
 
 }  // namespace runnel

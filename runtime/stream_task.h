@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,15 +16,31 @@
 #include "core/status.h"
 #include "operators/internal/processor_node.h"
 #include "operators/internal/task_context.h"
+#include "operators/state_store.h"
 #include "operators/task_id.h"
 #include "operators/topology.h"
 #include "runtime/deserialization_exception_handler.h"
+#include "runtime/store_supplier.h"
+#include "state/changelog_collector.h"
 
 namespace runnel {
 
-// One partition's instance of one sub-topology: its own processor nodes, its stream time and
-// punctuation schedules. Records come in serialized (process), pass through the typed node
-// graph without serialization, and leave serialized through the RecordCollector.
+// One partition's instance of one sub-topology: its own processor nodes, state stores, stream
+// time and punctuation schedules. Records come in serialized (process), pass through the
+// typed node graph without serialization, and leave serialized through the RecordCollector.
+//
+// What a runtime does with a task's state (the seam StreamThread/TaskManager code against):
+//   1. create(): the task makes each store its processors use through Options::
+//      store_supplier, wraps it (change-logging when the store is logged, then caching when
+//      asked), then inits the processors, which may read the stores.
+//   2. Before processing: for each store in stores() with a changelog, read the changelog
+//      partition from the checkpointed offset to its end and hand the records to
+//      restore(store, batch) (batches of any size, in offset order). Restoring bypasses
+//      change-logging and caching.
+//   3. At commit: flush() (caches forward their entries downstream, which may produce
+//      records, then every store is made durable), flush the producer, then write the
+//      checkpoint (changelog offsets) and commit input offsets.
+//   4. close(): closes processors, then stores. A clean close flushes first.
 //
 // Thread-compatible: a task is driven by one thread at a time (a StreamThread, or the
 // TopologyTestDriver).
@@ -35,17 +52,30 @@ class StreamTask final : private internal::TaskContext {
     internal::RecordCollector* collector = nullptr;
     const Clock* clock = nullptr;
     DeserializationExceptionHandler* deserialization_handler = nullptr;
+    // Makes the byte stores; borrowed, must outlive the task. Null: in memory.
+    StoreSupplier* store_supplier = nullptr;
+  };
+
+  // A state store of the task, as the runtime sees it.
+  struct Store {
+    std::string name;
+    StoreKind kind = StoreKind::kKeyValue;
+    // Where its writes are logged: <application.id>-<store>-changelog, partition = the
+    // task's partition; nullopt for a store with logging disabled (nothing to restore).
+    std::optional<state::TopicPartition> changelog;
   };
 
   struct Metrics {
     std::uint64_t processed = 0;                // Records that reached a source and were processed.
     std::uint64_t skipped_deserialization = 0;  // Skipped by the deserialization handler.
     std::uint64_t dropped = 0;                  // Dropped by operators (invalid timestamp, nulls).
+    std::uint64_t dropped_late = 0;             // Of `dropped`: records for windows already closed.
   };
 
-  // Makes the nodes of sub-topology `id.subtopology` of `topology`, connects them and inits
-  // them (user processors' init runs here). Fails when the topology carries an error or a
-  // node fails to init.
+  // Makes the nodes of sub-topology `id.subtopology` of `topology`, connects them, makes the
+  // state stores they use and inits the nodes (user processors' init runs here). Fails when
+  // the topology carries an error, a store cannot be made (the supplier's error) or a node
+  // fails to init. The topology must outlive the task.
   [[nodiscard]] static Result<std::unique_ptr<StreamTask>> create(const Topology& topology,
                                                                   TaskId id, Options options);
   ~StreamTask() override;
@@ -68,7 +98,21 @@ class StreamTask final : private internal::TaskContext {
   TaskId id() const { return id_; }
   const Metrics& metrics() const { return metrics_; }
 
-  // Closes every processor (user processors' close runs here); idempotent.
+  // The task's state stores, in name order.
+  std::vector<Store> stores() const;
+  // The changelog partitions of the task's logged stores.
+  std::vector<state::TopicPartition> changelog_partitions() const;
+  // The outermost store (with its decorators) named `name`, or null; for tests and tools.
+  StateStore* store(std::string_view name);
+  // Applies changelog records (in offset order) to store `name`, through the store's restore
+  // API: no change-logging, no caching. NotFound for a store the task does not have.
+  [[nodiscard]] Status restore(std::string_view name, std::span<const state::RestoreRecord> batch);
+  // Flushes every store: caches first (their entries are written down and forwarded, which
+  // may send records to the collector), then the stores themselves. Errors name the store.
+  [[nodiscard]] Status flush();
+
+  // Closes every processor (user processors' close runs here), then every store (store
+  // errors are logged; flush() first for a clean close); idempotent.
   void close();
 
  private:
@@ -87,6 +131,7 @@ class StreamTask final : private internal::TaskContext {
   const std::string& application_id() const override { return options_.application_id; }
   TaskId task_id() const override { return id_; }
   void observe_timestamp(Timestamp timestamp) override {
+    current_timestamp_ = timestamp;
     if (timestamp > stream_time_) stream_time_ = timestamp;
   }
   std::int64_t wall_clock_ms() const override { return options_.clock->now_ms(); }
@@ -97,9 +142,30 @@ class StreamTask final : private internal::TaskContext {
                        internal::TaskPunctuator punctuator) override;
   internal::RecordCollector& collector() override { return *options_.collector; }
   void record_dropped(std::string_view node, std::string_view reason) override;
+  void record_late_dropped(std::string_view node) override;
+  Result<StateStore> get_state_store(std::string_view node, std::string_view store) override;
+
+  class ChangelogSender;
+  struct TaskStore {
+    const internal::StoreDef* def = nullptr;
+    std::unique_ptr<state::KeyValueStore> key_value;  // Outermost decorator.
+    std::unique_ptr<state::WindowStore> window;
+    std::unique_ptr<state::SessionStore> session;
+    std::optional<state::TopicPartition> changelog;
+    StateStore handle;
+  };
+  Status make_store(const internal::StoreDef& def);
+  static Status close_store(TaskStore& ts);
 
   TaskId id_;
   Options options_;
+  std::unique_ptr<StoreSupplier> own_supplier_;  // When Options gives none.
+  std::unique_ptr<ChangelogSender> changelog_sender_;
+  // Stores before nodes: nodes are destroyed first, and may hold pointers to stores.
+  std::map<std::string, TaskStore, std::less<>> stores_;
+  // Per node, the stores it declared.
+  std::map<std::string, std::vector<std::string>, std::less<>> node_stores_;
+  Timestamp current_timestamp_ = kNoTimestamp;  // Of the last record that reached a source.
   std::vector<std::unique_ptr<internal::ProcessorNode>> nodes_;  // Creation order.
   std::map<std::string, internal::SourceNodeBase*, std::less<>> sources_by_topic_;
   std::vector<std::string> source_topics_;

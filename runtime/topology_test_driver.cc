@@ -106,7 +106,7 @@ Result<StreamTask*> TopologyTestDriver::task_for(std::int32_t subtopology, std::
   auto it = tasks_.find(key);
   if (it != tasks_.end()) return it->second.get();
   StreamTask::Options options{config_.application_id, collector_.get(), &clock_,
-                              config_.deserialization_handler.get()};
+                              config_.deserialization_handler.get(), config_.store_supplier.get()};
   RUNNEL_ASSIGN_OR_RETURN(
       std::unique_ptr<StreamTask> task,
       StreamTask::create(topology_, TaskId{subtopology, partition}, std::move(options)));
@@ -162,7 +162,41 @@ Status TopologyTestDriver::pipe_raw(const std::string& topic, NullableBytes key,
     pending_.clear();
     return s;
   }
-  return drain();
+  RUNNEL_RETURN_IF_ERROR(drain());
+  return commit_all();
+}
+
+Status TopologyTestDriver::commit_all() {
+  // A flush may forward records that reach another task's cache; flush until quiet.
+  do {
+    for (auto& [id, task] : tasks_) {
+      Status s = task->flush();
+      if (!s.ok()) {
+        pending_.clear();
+        return s;
+      }
+    }
+    RUNNEL_RETURN_IF_ERROR(drain());
+  } while (!pending_.empty());
+  return ok_status();
+}
+
+StreamTask* TopologyTestDriver::task(std::int32_t subtopology, std::int32_t partition) {
+  auto it = tasks_.find({subtopology, partition});
+  return it == tasks_.end() ? nullptr : it->second.get();
+}
+
+Result<StateStore*> TopologyTestDriver::find_store(const std::string& name, StoreKind kind,
+                                                   std::int32_t partition) {
+  const internal::StoreDef* def = topology_.store(name);
+  if (def == nullptr) return not_found_error("the topology has no store '" + name + "'");
+  if (def->kind != kind) return invalid_argument_error("store '" + name + "' is of another kind");
+  for (auto& [id, task] : tasks_) {
+    if (id.second != partition) continue;
+    if (StateStore* store = task->store(name)) return store;
+  }
+  return not_found_error("no task of partition " + std::to_string(partition) + " has store '" +
+                         name + "'");
 }
 
 Status TopologyTestDriver::advance_wall_clock_time(std::chrono::milliseconds duration) {
@@ -175,7 +209,7 @@ Status TopologyTestDriver::advance_wall_clock_time(std::chrono::milliseconds dur
     }
     RUNNEL_RETURN_IF_ERROR(drain());
   }
-  return ok_status();
+  return commit_all();
 }
 
 std::vector<std::string> TopologyTestDriver::produced_topic_names() const {
@@ -190,6 +224,7 @@ StreamTask::Metrics TopologyTestDriver::metrics() const {
     sum.processed += task->metrics().processed;
     sum.skipped_deserialization += task->metrics().skipped_deserialization;
     sum.dropped += task->metrics().dropped;
+    sum.dropped_late += task->metrics().dropped_late;
   }
   return sum;
 }

@@ -22,7 +22,11 @@
 #include "operators/key_value.h"
 #include "operators/topology.h"
 #include "runtime/deserialization_exception_handler.h"
+#include "runtime/store_supplier.h"
 #include "runtime/stream_task.h"
+#include "state/typed_key_value_store.h"
+#include "state/typed_session_store.h"
+#include "state/typed_window_store.h"
 
 namespace runnel {
 
@@ -51,6 +55,8 @@ class TopologyTestDriver {
     // Null: LogAndFailExceptionHandler, Kafka Streams' default. Shared so that a test can
     // keep a handle on the handler to inspect it.
     std::shared_ptr<DeserializationExceptionHandler> deserialization_handler;
+    // Makes the tasks' byte stores. Null: in memory (InMemoryStoreSupplier).
+    std::shared_ptr<StoreSupplier> store_supplier;
   };
 
   // A record as a sink produced it.
@@ -111,6 +117,47 @@ class TopologyTestDriver {
 
   // Sums over all tasks.
   StreamTask::Metrics metrics() const;
+
+  // Typed views of the state store `name` of the task of `partition` (0: the one the test's
+  // records go to), read with the serdes the store was defined with (Materialized's, or
+  // add_state_store's), or with the given ones. NotFound for an unknown store or a task that
+  // does not exist; InvalidArgument for a store of another kind or types that are not the
+  // store's. The view borrows the driver.
+  template <typename K, typename V>
+  [[nodiscard]] Result<state::TypedKeyValueStore<K, V>> get_key_value_store(
+      const std::string& name, std::int32_t partition = 0,
+      std::shared_ptr<const Serde<K>> key_serde = nullptr,
+      std::shared_ptr<const Serde<V>> value_serde = nullptr) {
+    RUNNEL_ASSIGN_OR_RETURN(StateStore * store, find_store(name, StoreKind::kKeyValue, partition));
+    auto serdes_or = store_serdes<K, V>(name, key_serde, value_serde);
+    if (!serdes_or.ok()) return serdes_or.status();
+    auto serdes = std::move(serdes_or).value();
+    return state::TypedKeyValueStore<K, V>(*store->key_value, *serdes.first, *serdes.second);
+  }
+  template <typename K, typename V>
+  [[nodiscard]] Result<state::TypedWindowStore<K, V>> get_window_store(
+      const std::string& name, std::int32_t partition = 0,
+      std::shared_ptr<const Serde<K>> key_serde = nullptr,
+      std::shared_ptr<const Serde<V>> value_serde = nullptr) {
+    RUNNEL_ASSIGN_OR_RETURN(StateStore * store, find_store(name, StoreKind::kWindow, partition));
+    auto serdes_or = store_serdes<K, V>(name, key_serde, value_serde);
+    if (!serdes_or.ok()) return serdes_or.status();
+    auto serdes = std::move(serdes_or).value();
+    return state::TypedWindowStore<K, V>(*store->window, *serdes.first, *serdes.second);
+  }
+  template <typename K, typename V>
+  [[nodiscard]] Result<state::TypedSessionStore<K, V>> get_session_store(
+      const std::string& name, std::int32_t partition = 0,
+      std::shared_ptr<const Serde<K>> key_serde = nullptr,
+      std::shared_ptr<const Serde<V>> value_serde = nullptr) {
+    RUNNEL_ASSIGN_OR_RETURN(StateStore * store, find_store(name, StoreKind::kSession, partition));
+    auto serdes_or = store_serdes<K, V>(name, key_serde, value_serde);
+    if (!serdes_or.ok()) return serdes_or.status();
+    auto serdes = std::move(serdes_or).value();
+    return state::TypedSessionStore<K, V>(*store->session, *serdes.first, *serdes.second);
+  }
+  // The task of (sub-topology, partition), or null if it was not made yet.
+  StreamTask* task(std::int32_t subtopology, std::int32_t partition);
   const Topology& topology() const { return topology_; }
 
  private:
@@ -122,6 +169,26 @@ class TopologyTestDriver {
   };
 
   TopologyTestDriver(Topology topology, Config config);
+  Result<StateStore*> find_store(const std::string& name, StoreKind kind, std::int32_t partition);
+  template <typename K, typename V>
+  Result<std::pair<std::shared_ptr<const Serde<K>>, std::shared_ptr<const Serde<V>>>> store_serdes(
+      const std::string& name, std::shared_ptr<const Serde<K>> key_serde,
+      std::shared_ptr<const Serde<V>> value_serde) {
+    const internal::StoreDef* def = topology_.store(name);
+    if (!key_serde) key_serde = internal::store_serde<K>(def->key_serde);
+    if (!value_serde) value_serde = internal::store_serde<V>(def->value_serde);
+    if (!key_serde || !value_serde) {
+      return invalid_argument_error("store '" + name +
+                                    "': its serdes are not of the types asked for; give serdes");
+    }
+    // Kept so that the typed view's serde references stay valid.
+    held_serdes_.push_back(key_serde);
+    held_serdes_.push_back(value_serde);
+    return std::make_pair(key_serde, value_serde);
+  }
+  // Commits every task as Kafka's driver does after each input: flushes their stores (caches
+  // forward what they hold) and processes what that produced.
+  Status commit_all();
   Result<StreamTask*> task_for(std::int32_t subtopology, std::int32_t partition);
   Status process_one(const std::string& topic, std::int32_t partition, std::int64_t offset,
                      const ProducedRecord& record);
@@ -141,6 +208,7 @@ class TopologyTestDriver {
   // from outputs_ so that a test reading an output queue does not take records from the
   // topology.
   std::deque<std::pair<Pending, ProducedRecord>> pending_;
+  std::vector<std::shared_ptr<const void>> held_serdes_;
 
   friend class Collector;
 };

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "core/serde.h"
 #include "core/serdes.h"
@@ -34,6 +35,16 @@ class BuilderState {
     topology_.add_internal_topic(std::move(topic));
   }
   void set_error(Status status) { topology_.set_error(std::move(status)); }
+  // Nodes whose inputs must be co-partitioned (the two sides of a join).
+  void add_copartition_group(std::vector<std::string> nodes) {
+    topology_.add_copartition_group(std::move(nodes));
+  }
+  void add_store(StoreDef store) { topology_.add_store(std::move(store)); }
+  bool has_store(const std::string& name) const { return topology_.has_store(name); }
+  // Kafka Streams' generated store names: <prefix>STATE-STORE-<10-digit index>.
+  std::string new_store_name(const std::string& prefix) {
+    return new_name(prefix + "STATE-STORE-");
+  }
 
   Topology build() {
     Topology out = topology_;

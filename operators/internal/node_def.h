@@ -27,7 +27,7 @@ struct NodeDef {
   std::string sink_topic;
   bool sink_internal = false;
   std::string extractor_description;  // Non-empty for a sink with a TopicNameExtractor.
-  // State stores this processor uses (empty until stateful operators arrive).
+  // State stores this processor uses (defined in Topology::stores()).
   std::vector<std::string> stores;
   // Makes the node for one task.
   std::function<std::unique_ptr<ProcessorNode>()> factory;
@@ -35,10 +35,14 @@ struct NodeDef {
   void (*attach)(ProcessorNode& parent, ProcessorNode& self) = nullptr;
 };
 
-// An internal topic the topology writes and reads back.
+// An internal topic: a repartition topic the topology writes and reads back, or a store's
+// changelog (written by the store, read only to restore it; compacted).
 struct InternalTopicDef {
-  std::string name;  // Without the application id: <name>-repartition.
+  // Without the application id: <name>-repartition, <store>-changelog.
+  std::string name;
   std::optional<std::int32_t> partitions;
+  bool changelog = false;
+  std::string store;  // The store of a changelog topic.
 };
 
 }  // namespace runnel::internal

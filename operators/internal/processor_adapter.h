@@ -67,6 +67,9 @@ class ProcessorAdapter final : public ProcessorNode,
   }
   const std::string& application_id() const override { return context_->application_id(); }
   TaskId task_id() const override { return context_->task_id(); }
+  Result<StateStore> get_state_store(std::string_view store) override {
+    return context_->get_state_store(name(), store);
+  }
 
   std::unique_ptr<Processor<KIn, VIn, KOut, VOut>> processor_;
   Status error_;  // The first downstream failure since the last take_error().

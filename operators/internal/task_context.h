@@ -10,9 +10,11 @@
 #include "core/bytes.h"
 #include "core/headers.h"
 #include "core/record.h"
+#include "core/result.h"
 #include "core/status.h"
 #include "core/timestamp.h"
 #include "operators/processor.h"
+#include "operators/state_store.h"
 #include "operators/task_id.h"
 
 namespace runnel::internal {
@@ -47,7 +49,7 @@ class RecordCollector {
 using TaskPunctuator = std::function<Status(Timestamp)>;
 
 // What a processor node may ask of the task that runs it. The runtime's StreamTask
-// implements it. Stateful operators will add get_state_store(name) here. Task-thread only.
+// implements it. Task-thread only.
 class TaskContext {
  public:
   virtual ~TaskContext() = default;
@@ -64,6 +66,12 @@ class TaskContext {
   virtual RecordCollector& collector() = 0;
   // Counts a record an operator dropped (invalid timestamp, a null a callable cannot take).
   virtual void record_dropped(std::string_view node, std::string_view reason) = 0;
+  // Counts a record a windowed operator dropped because its window had closed (stream time
+  // past window end + grace); also counted as dropped.
+  virtual void record_late_dropped(std::string_view node) = 0;
+  // The task's instance of state store `store`, which processor `node` declared (NodeDef
+  // stores). InvalidArgument when the processor did not declare it or it does not exist.
+  virtual Result<StateStore> get_state_store(std::string_view node, std::string_view store) = 0;
 };
 
 }  // namespace runnel::internal

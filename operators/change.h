@@ -1,0 +1,18 @@
+#pragma once
+
+#include <optional>
+
+namespace runnel {
+
+// The value a KTable's processors pass downstream: the key's new value and the value it
+// replaces. A null new_value is a tombstone (the key was deleted); a null old_value means
+// the key had no value before (or the old value is not known).
+template <typename V>
+struct Change {
+  std::optional<V> new_value;
+  std::optional<V> old_value;
+
+  friend bool operator==(const Change&, const Change&) = default;
+};
+
+}  // namespace runnel

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <any>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "core/serde.h"
+#include "core/timestamp.h"
+#include "operators/state_store.h"
+
+namespace runnel::internal {
+
+// A state store as a topology declares it: what a task needs to make its own instance
+// (through the runtime's store supplier) and what describe() and the runtime report.
+struct StoreDef {
+  std::string name;
+  StoreKind kind = StoreKind::kKeyValue;
+  // Change-logging: every write also goes to <application.id>-<name>-changelog, partition =
+  // the task's partition, from which the store is restored.
+  bool logging = true;
+  // Caching (key-value stores only): writes are coalesced per key between commits.
+  bool caching = false;
+  std::size_t cache_max_bytes = 10 << 20;
+  // Window and session stores: how long windows (sessions) are kept by stream time.
+  Timestamp retention_ms = 0;
+  // Window stores: the windows' size; whether every put of a key and window is kept.
+  Timestamp window_size_ms = 0;
+  bool retain_duplicates = false;
+  // std::shared_ptr<const Serde<K>> / <V> (any_cast to check the type): for typed access by
+  // tests (TopologyTestDriver::get_key_value_store) and tools. May be empty (unknown).
+  std::any key_serde;
+  std::any value_serde;
+};
+
+template <typename K, typename V>
+void set_store_serdes(StoreDef& def, std::shared_ptr<const Serde<K>> key_serde,
+                      std::shared_ptr<const Serde<V>> value_serde) {
+  if (key_serde) def.key_serde = std::move(key_serde);
+  if (value_serde) def.value_serde = std::move(value_serde);
+}
+
+// The typed serde recorded in a StoreDef, or null when absent or of another type.
+template <typename T>
+std::shared_ptr<const Serde<T>> store_serde(const std::any& serde) {
+  const auto* p = std::any_cast<std::shared_ptr<const Serde<T>>>(&serde);
+  return p != nullptr ? *p : nullptr;
+}
+
+}  // namespace runnel::internal

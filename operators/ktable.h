@@ -1,0 +1,288 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "core/serde.h"
+#include "operators/change.h"
+#include "operators/internal/builder_state.h"
+#include "operators/internal/callable_traits.h"
+#include "operators/internal/ktable_nodes.h"
+#include "operators/named.h"
+
+namespace runnel {
+
+template <typename K, typename V>
+class KStream;
+
+namespace internal {
+
+// A table callable taking (key, value) or (value), as (key, value).
+template <typename K, typename V, typename F>
+auto key_value_adaptor(F f) {
+  if constexpr (std::is_invocable_v<F&, const K&, const V&>) {
+    return [f](const K& k, const V& v) mutable { return f(k, v); };
+  } else {
+    static_assert(std::is_invocable_v<F&, const V&>,
+                  "KTable: the callable must take (const K&, const V&) or (const V&)");
+    return [f](const K&, const V& v) mutable { return f(v); };
+  }
+}
+
+}  // namespace internal
+
+// A changelog stream read as a table: per key, the latest value; an update replaces it and a
+// null value (tombstone) deletes it. Produced by StreamsBuilder::table and by aggregations;
+// its processors pass each key's change (new and old value) downstream. Every KTable can be
+// read by key from processors of its task (its value getter), which is what joins use.
+//
+// A cheap handle; it borrows its StreamsBuilder, which must outlive it.
+template <typename K, typename V>
+class KTable {
+ public:
+  using Key = K;
+  using Value = V;
+
+  // Keeps the keys whose value satisfies predicate(key, value) (or predicate(value)): a key
+  // whose new value fails is deleted downstream (a tombstone is forwarded when its old value
+  // passed). Stateless (reads through to the parent table); no repartition. Name prefix
+  // KTABLE-FILTER-.
+  template <typename F>
+  KTable<K, V> filter(F predicate, const Named& named = {}) const {
+    return add_filter(internal::key_value_adaptor<K, V>(std::move(predicate)), true, named);
+  }
+  // Keeps the keys whose value does not satisfy the predicate. Stateless; no repartition.
+  template <typename F>
+  KTable<K, V> filter_not(F predicate, const Named& named = {}) const {
+    return add_filter(internal::key_value_adaptor<K, V>(std::move(predicate)), false, named);
+  }
+
+  // A new value per key: mapper(value) or mapper(key, value) -> V2, applied to new and old
+  // values alike. Stateless; no repartition. Name prefix KTABLE-MAPVALUES-.
+  template <typename F>
+  auto map_values(F mapper, const Named& named = {}) const {
+    auto adapted = internal::key_value_adaptor<K, V>(std::move(mapper));
+    using V2 = std::remove_cvref_t<std::invoke_result_t<decltype(adapted)&, const K&, const V&>>;
+    static_assert(!std::is_void_v<V2>, "KTable::map_values: the mapper must return a value");
+    const std::string name = state_->name_or_new(named.name, "KTABLE-MAPVALUES-");
+    std::function<V2(const K&, const V&)> fn = adapted;
+    add_node(name, [name, fn]() -> std::unique_ptr<internal::ProcessorNode> {
+      return std::make_unique<internal::KTableMapValues<K, V, V2>>(name, fn);
+    });
+    internal::ValueGetterSupplier<K, V2> getter =
+        [parent = getter_, fn](internal::TaskContext& context,
+                               const std::string& node) -> Result<internal::ValueGetter<K, V2>> {
+      RUNNEL_ASSIGN_OR_RETURN(auto get, parent(context, node));
+      return internal::ValueGetter<K, V2>([get, fn](const K& key) -> Result<std::optional<V2>> {
+        RUNNEL_ASSIGN_OR_RETURN(std::optional<V> v, get(key));
+        if (!v) return std::optional<V2>();
+        return std::optional<V2>(fn(key, *v));
+      });
+    };
+    std::shared_ptr<const Serde<V2>> value_serde;
+    if constexpr (std::is_same_v<V, V2>) value_serde = value_serde_;
+    return KTable<K, V2>(state_, name, key_serde_, value_serde, "", std::move(getter),
+                         getter_stores_);
+  }
+
+  // The table's changes as a stream: each update as (key, new value), each deletion as (key,
+  // null). Stateless; no repartition. Name prefix KTABLE-TOSTREAM-.
+  KStream<K, V> to_stream(const Named& named = {}) const;
+
+  // KTable-KTable joins: the result table has, per key, joiner(left, right) of both tables'
+  // current values, and is updated whenever either side changes (old and new results are
+  // forwarded). join: both sides must have a value, joiner(const V&, const VO&); left_join:
+  // the left side must, joiner(const V&, const std::optional<VO>&); outer_join: either,
+  // joiner(const std::optional<V>&, const std::optional<VO>&). A key that loses its result
+  // gets a tombstone. Stateful (reads both tables' stores); the tables must be
+  // co-partitioned (Topology::status() reports when they are not). Name prefixes
+  // KTABLE-JOINTHIS-/-JOINOTHER- (LEFTTHIS/LEFTOTHER, OUTERTHIS/OUTEROTHER) and KTABLE-MERGE-.
+  template <typename VO, typename F>
+  auto join(const KTable<K, VO>& other, F joiner, const Named& named = {}) const {
+    using VR = std::remove_cvref_t<std::invoke_result_t<F&, const V&, const VO&>>;
+    std::function<VR(const std::optional<V>&, const std::optional<VO>&)> fn =
+        [joiner](const std::optional<V>& l, const std::optional<VO>& r) mutable {
+          return joiner(*l, *r);
+        };
+    return table_join<VO, VR>(other, std::move(fn), internal::JoinKind::kInner, named);
+  }
+  template <typename VO, typename F>
+  auto left_join(const KTable<K, VO>& other, F joiner, const Named& named = {}) const {
+    using VR = std::remove_cvref_t<std::invoke_result_t<F&, const V&, const std::optional<VO>&>>;
+    std::function<VR(const std::optional<V>&, const std::optional<VO>&)> fn =
+        [joiner](const std::optional<V>& l, const std::optional<VO>& r) mutable {
+          return joiner(*l, r);
+        };
+    return table_join<VO, VR>(other, std::move(fn), internal::JoinKind::kLeft, named);
+  }
+  template <typename VO, typename F>
+  auto outer_join(const KTable<K, VO>& other, F joiner, const Named& named = {}) const {
+    using VR = std::remove_cvref_t<
+        std::invoke_result_t<F&, const std::optional<V>&, const std::optional<VO>&>>;
+    std::function<VR(const std::optional<V>&, const std::optional<VO>&)> fn = joiner;
+    return table_join<VO, VR>(other, std::move(fn), internal::JoinKind::kOuter, named);
+  }
+
+  // The name of the store the table is materialized in; empty for a table derived without
+  // one (a filter or map_values of another table reads through to its parent's store).
+  const std::string& queryable_store_name() const { return store_name_; }
+  const std::string& node_name() const { return node_; }
+
+ private:
+  template <typename, typename>
+  friend class KTable;
+  template <typename, typename>
+  friend class KStream;
+  template <typename, typename>
+  friend class KGroupedStream;
+  template <typename, typename>
+  friend class TimeWindowedKStream;
+  template <typename, typename>
+  friend class SessionWindowedKStream;
+  friend class StreamsBuilder;
+
+  KTable(internal::BuilderState* state, std::string node, std::shared_ptr<const Serde<K>> key_serde,
+         std::shared_ptr<const Serde<V>> value_serde, std::string store_name,
+         internal::ValueGetterSupplier<K, V> getter, std::vector<std::string> getter_stores)
+      : state_(state),
+        node_(std::move(node)),
+        key_serde_(std::move(key_serde)),
+        value_serde_(std::move(value_serde)),
+        store_name_(std::move(store_name)),
+        getter_(std::move(getter)),
+        getter_stores_(std::move(getter_stores)) {}
+
+  template <typename Factory>
+  void add_node(const std::string& name, Factory factory,
+                std::vector<std::string> stores = {}) const {
+    internal::NodeDef def;
+    def.name = name;
+    def.predecessors = {node_};
+    def.stores = std::move(stores);
+    def.factory = std::move(factory);
+    def.attach = &internal::attach<K, Change<V>>;
+    state_->add_node(std::move(def));
+  }
+
+  template <typename P>
+  KTable<K, V> add_filter(P predicate, bool keep_when, const Named& named) const {
+    const std::string name = state_->name_or_new(named.name, "KTABLE-FILTER-");
+    std::function<bool(const K&, const V&)> fn = [predicate, keep_when](const K& k,
+                                                                        const V& v) mutable {
+      return static_cast<bool>(predicate(k, v)) == keep_when;
+    };
+    add_node(name, [name, fn]() -> std::unique_ptr<internal::ProcessorNode> {
+      return std::make_unique<internal::KTableFilter<K, V>>(name, fn);
+    });
+    internal::ValueGetterSupplier<K, V> getter =
+        [parent = getter_, fn](internal::TaskContext& context,
+                               const std::string& node) -> Result<internal::ValueGetter<K, V>> {
+      RUNNEL_ASSIGN_OR_RETURN(auto get, parent(context, node));
+      return internal::ValueGetter<K, V>([get, fn](const K& key) -> Result<std::optional<V>> {
+        RUNNEL_ASSIGN_OR_RETURN(std::optional<V> v, get(key));
+        if (v && !fn(key, *v)) v.reset();
+        return v;
+      });
+    };
+    return KTable<K, V>(state_, name, key_serde_, value_serde_, "", std::move(getter),
+                        getter_stores_);
+  }
+
+  template <typename VO, typename VR>
+  KTable<K, VR> table_join(const KTable<K, VO>& other,
+                           std::function<VR(const std::optional<V>&, const std::optional<VO>&)> fn,
+                           internal::JoinKind kind, const Named& named) const {
+    const char* this_prefix = kind == internal::JoinKind::kInner  ? "KTABLE-JOINTHIS-"
+                              : kind == internal::JoinKind::kLeft ? "KTABLE-LEFTTHIS-"
+                                                                  : "KTABLE-OUTERTHIS-";
+    const char* other_prefix = kind == internal::JoinKind::kInner  ? "KTABLE-JOINOTHER-"
+                               : kind == internal::JoinKind::kLeft ? "KTABLE-LEFTOTHER-"
+                                                                   : "KTABLE-OUTEROTHER-";
+    const std::string merge_name = state_->name_or_new(named.name, "KTABLE-MERGE-");
+    const std::string this_name =
+        named.name.empty() ? state_->new_name(this_prefix) : named.name + "-join-this";
+    const std::string other_name =
+        named.name.empty() ? state_->new_name(other_prefix) : named.name + "-join-other";
+    state_->add_copartition_group({node_, other.node_});
+
+    // Left side's node reads the right table, and the other way round.
+    std::function<VR(const std::optional<V>&, const std::optional<VO>&)> left_fn = fn;
+    std::function<VR(const std::optional<VO>&, const std::optional<V>&)> right_fn =
+        [fn](const std::optional<VO>& r, const std::optional<V>& l) { return fn(l, r); };
+    add_node(
+        this_name,
+        [this_name, getter = other.getter_, left_fn,
+         kind]() -> std::unique_ptr<internal::ProcessorNode> {
+          return std::make_unique<internal::KTableKTableJoinSide<K, V, VO, VR>>(
+              this_name, getter, left_fn, true, kind);
+        },
+        other.getter_stores_);
+    other.add_node(
+        other_name,
+        [other_name, getter = getter_, right_fn,
+         kind]() -> std::unique_ptr<internal::ProcessorNode> {
+          return std::make_unique<internal::KTableKTableJoinSide<K, VO, V, VR>>(
+              other_name, getter, right_fn, false, kind);
+        },
+        getter_stores_);
+    internal::NodeDef merge;
+    merge.name = merge_name;
+    merge.predecessors = {this_name, other_name};
+    merge.factory = [merge_name]() -> std::unique_ptr<internal::ProcessorNode> {
+      return std::make_unique<internal::KStreamPassThrough<K, Change<VR>>>(merge_name);
+    };
+    merge.attach = &internal::attach<K, Change<VR>>;
+    state_->add_node(std::move(merge));
+
+    internal::ValueGetterSupplier<K, VR> getter =
+        [l = getter_, r = other.getter_, fn, kind](
+            internal::TaskContext& context,
+            const std::string& node) -> Result<internal::ValueGetter<K, VR>> {
+      RUNNEL_ASSIGN_OR_RETURN(auto get_l, l(context, node));
+      RUNNEL_ASSIGN_OR_RETURN(auto get_r, r(context, node));
+      return internal::ValueGetter<K, VR>(
+          [get_l, get_r, fn, kind](const K& key) -> Result<std::optional<VR>> {
+            RUNNEL_ASSIGN_OR_RETURN(std::optional<V> lv, get_l(key));
+            RUNNEL_ASSIGN_OR_RETURN(std::optional<VO> rv, get_r(key));
+            if (!internal::join_emits(kind, lv.has_value(), rv.has_value())) {
+              return std::optional<VR>();
+            }
+            return std::optional<VR>(fn(lv, rv));
+          });
+    };
+    std::vector<std::string> stores = getter_stores_;
+    stores.insert(stores.end(), other.getter_stores_.begin(), other.getter_stores_.end());
+    return KTable<K, VR>(state_, merge_name, key_serde_, nullptr, "", std::move(getter),
+                         std::move(stores));
+  }
+
+  internal::BuilderState* state_;  // Borrowed from the StreamsBuilder.
+  std::string node_;
+  std::shared_ptr<const Serde<K>> key_serde_;
+  std::shared_ptr<const Serde<V>> value_serde_;  // Null when unknown.
+  std::string store_name_;
+  internal::ValueGetterSupplier<K, V> getter_;
+  std::vector<std::string> getter_stores_;  // The stores the getter reads.
+};
+
+}  // namespace runnel
+
+#include "operators/kstream.h"
+
+namespace runnel {
+
+template <typename K, typename V>
+KStream<K, V> KTable<K, V>::to_stream(const Named& named) const {
+  const std::string name = state_->name_or_new(named.name, "KTABLE-TOSTREAM-");
+  add_node(name, [name]() -> std::unique_ptr<internal::ProcessorNode> {
+    return std::make_unique<internal::KTableToStream<K, V>>(name);
+  });
+  return KStream<K, V>(state_, name, key_serde_, value_serde_);
+}
+
+}  // namespace runnel

@@ -1,0 +1,94 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "core/serde.h"
+
+namespace runnel {
+
+// How a stateful operator keeps its state store: its name (generated, e.g.
+// KSTREAM-AGGREGATE-STATE-STORE-0000000001, when empty; a given name also names the
+// changelog topic <application.id>-<name>-changelog and, for an aggregation after a
+// key change, the repartition topic <name>-repartition), serdes (null: the stream's, else
+// the types' DefaultSerde), change-logging (on by default) and caching (off by default:
+// each update is forwarded downstream at once; with caching, updates to a key are
+// coalesced and forwarded at commit). Window and session stores keep windows for
+// `retention` (at least window size + grace; that minimum when not given).
+template <typename K, typename V>
+struct Materialized {
+  std::string store_name;
+  std::shared_ptr<const Serde<K>> key_serde;
+  std::shared_ptr<const Serde<V>> value_serde;
+  bool logging = true;
+  bool caching = false;
+  std::size_t cache_max_bytes = 10 << 20;
+  std::optional<std::chrono::milliseconds> retention;
+
+  static Materialized as(std::string name) {
+    Materialized m;
+    m.store_name = std::move(name);
+    return m;
+  }
+  static Materialized with(std::shared_ptr<const Serde<K>> key_serde,
+                           std::shared_ptr<const Serde<V>> value_serde) {
+    Materialized m;
+    m.key_serde = std::move(key_serde);
+    m.value_serde = std::move(value_serde);
+    return m;
+  }
+  Materialized& with_key_serde(std::shared_ptr<const Serde<K>> serde) {
+    key_serde = std::move(serde);
+    return *this;
+  }
+  Materialized& with_value_serde(std::shared_ptr<const Serde<V>> serde) {
+    value_serde = std::move(serde);
+    return *this;
+  }
+  Materialized& with_logging_disabled() {
+    logging = false;
+    return *this;
+  }
+  Materialized& with_caching_enabled(std::size_t max_bytes = 10 << 20) {
+    caching = true;
+    cache_max_bytes = max_bytes;
+    return *this;
+  }
+  Materialized& with_caching_disabled() {
+    caching = false;
+    return *this;
+  }
+  Materialized& with_retention(std::chrono::milliseconds r) {
+    retention = r;
+    return *this;
+  }
+};
+
+// How group_by / group_by_key repartition when they must: the name of the repartition topic
+// (<name>-repartition; the store's name when empty) and its serdes (null: the stream's, else
+// the types' DefaultSerde).
+template <typename K, typename V>
+struct Grouped {
+  std::string name;
+  std::shared_ptr<const Serde<K>> key_serde;
+  std::shared_ptr<const Serde<V>> value_serde;
+
+  static Grouped as(std::string name) {
+    Grouped g;
+    g.name = std::move(name);
+    return g;
+  }
+  static Grouped with(std::shared_ptr<const Serde<K>> key_serde,
+                      std::shared_ptr<const Serde<V>> value_serde) {
+    Grouped g;
+    g.key_serde = std::move(key_serde);
+    g.value_serde = std::move(value_serde);
+    return g;
+  }
+};
+
+}  // namespace runnel

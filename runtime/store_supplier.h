@@ -1,0 +1,72 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+#include "operators/internal/store_def.h"
+#include "operators/task_id.h"
+#include "state/key_value_store.h"
+#include "state/rocksdb_key_value_store.h"
+#include "state/session_store.h"
+#include "state/window_store.h"
+
+namespace runnel {
+
+// Makes the plain byte store (no decorators) of one store definition for one task; the task
+// wraps it with change-logging and caching as the definition asks. The seam through which a
+// runtime chooses where state lives. Called from the thread making the task.
+class StoreSupplier {
+ public:
+  virtual ~StoreSupplier() = default;
+  [[nodiscard]] virtual Result<std::unique_ptr<state::KeyValueStore>> make_key_value_store(
+      const internal::StoreDef& def, TaskId task) = 0;
+  [[nodiscard]] virtual Result<std::unique_ptr<state::WindowStore>> make_window_store(
+      const internal::StoreDef& def, TaskId task) = 0;
+  [[nodiscard]] virtual Result<std::unique_ptr<state::SessionStore>> make_session_store(
+      const internal::StoreDef& def, TaskId task) = 0;
+};
+
+// Stores in memory: the TopologyTestDriver's default. Nothing survives the task.
+class InMemoryStoreSupplier final : public StoreSupplier {
+ public:
+  Result<std::unique_ptr<state::KeyValueStore>> make_key_value_store(const internal::StoreDef& def,
+                                                                     TaskId task) override;
+  Result<std::unique_ptr<state::WindowStore>> make_window_store(const internal::StoreDef& def,
+                                                                TaskId task) override;
+  Result<std::unique_ptr<state::SessionStore>> make_session_store(const internal::StoreDef& def,
+                                                                  TaskId task) override;
+};
+
+// Stores in RocksDB, one instance (or one per segment, for window and session stores) per
+// store per task, under <state_dir>/<application_id>/<subtopology>_<partition>/<store>.
+// Reopens what a previous run left there.
+class RocksDbStoreSupplier final : public StoreSupplier {
+ public:
+  RocksDbStoreSupplier(std::filesystem::path state_dir, std::string application_id,
+                       state::RocksDbStoreOptions options = {})
+      : state_dir_(std::move(state_dir)),
+        application_id_(std::move(application_id)),
+        options_(options) {}
+
+  // <state_dir>/<application_id>/<subtopology>_<partition>: where a task's stores (and its
+  // checkpoint file) live.
+  std::filesystem::path task_directory(TaskId task) const {
+    return state_dir_ / application_id_ / task.to_string();
+  }
+
+  Result<std::unique_ptr<state::KeyValueStore>> make_key_value_store(const internal::StoreDef& def,
+                                                                     TaskId task) override;
+  Result<std::unique_ptr<state::WindowStore>> make_window_store(const internal::StoreDef& def,
+                                                                TaskId task) override;
+  Result<std::unique_ptr<state::SessionStore>> make_session_store(const internal::StoreDef& def,
+                                                                  TaskId task) override;
+
+ private:
+  std::filesystem::path state_dir_;
+  std::string application_id_;
+  state::RocksDbStoreOptions options_;
+};
+
+}  // namespace runnel
