@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <system_error>
 #include <utility>
@@ -168,6 +169,31 @@ Status KafkaStreams::create_internal_topics() {
       counts[t.name] = *t.partitions;
     }
   }
+  // Co-partitioned user topics (read by one join) must agree.
+  for (const std::vector<std::string>& group : topology_.copartition_groups()) {
+    std::optional<std::pair<std::string, std::int32_t>> first;
+    for (const std::string& topic : group) {
+      auto c = counts.find(topic);
+      if (c == counts.end()) continue;
+      if (!first) {
+        first.emplace(topic, c->second);
+      } else if (first->second != c->second) {
+        return invalid_argument_error(
+            "topics " + first->first + " (" + std::to_string(first->second) + " partitions) and " +
+            topic + " (" + std::to_string(c->second) +
+            " partitions) are joined, so they must have the same partition count");
+      }
+    }
+  }
+  // A changelog topic has as many partitions as the sub-topology using its store has tasks.
+  std::map<std::string, const Topology::Subtopology*> store_subtopology;
+  for (const Topology::Subtopology& sub : topology_.subtopologies()) {
+    for (const std::string& name : sub.nodes) {
+      const internal::NodeDef* def = topology_.node(name);
+      if (def == nullptr) continue;
+      for (const std::string& store : def->stores) store_subtopology[store] = &sub;
+    }
+  }
   // Sub-topology writing each internal topic.
   std::map<std::string, const Topology::Subtopology*> writer;
   for (const Topology::Subtopology& sub : topology_.subtopologies()) {
@@ -182,11 +208,18 @@ Status KafkaStreams::create_internal_topics() {
     progress = false;
     for (const internal::InternalTopicDef& t : internals) {
       if (counts.count(t.name) != 0) continue;
-      auto w = writer.find(t.name);
-      if (w == writer.end()) continue;
+      const Topology::Subtopology* from = nullptr;
+      if (t.changelog) {
+        auto s = store_subtopology.find(t.store);
+        if (s != store_subtopology.end()) from = s->second;
+      } else {
+        auto w = writer.find(t.name);
+        if (w != writer.end()) from = w->second;
+      }
+      if (from == nullptr) continue;
       std::int32_t max = 0;
       bool known = true;
-      for (const std::string& input : w->second->source_topics) {
+      for (const std::string& input : from->source_topics) {
         auto c = counts.find(input);
         if (c == counts.end()) {
           known = false;
@@ -291,6 +324,8 @@ KafkaStreams::Metrics KafkaStreams::metrics() const {
     m.processed += t.processed;
     m.skipped_deserialization += t.skipped_deserialization;
     m.dropped += t.dropped;
+    m.restored_records += t.restored_records;
+    m.restored_bytes += t.restored_bytes;
     for (const auto& [tp, lag] : t.consumer_lag) m.consumer_lag += lag;
     m.threads.push_back(std::move(t));
   }

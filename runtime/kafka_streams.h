@@ -29,7 +29,9 @@ namespace runnel {
 //
 // start() checks the configuration (see StreamsConfig), checks that the source topics exist,
 // creates the internal topics (repartition topics <application.id>-<name>-repartition with
-// the topology's partition count, or that of the sub-topology writing them), and starts
+// the topology's partition count, or that of the sub-topology writing them; changelog topics
+// <application.id>-<store>-changelog, compacted, with as many partitions as the sub-topology
+// using the store has tasks), checks that joined topics are co-partitioned, and starts
 // num.stream.threads StreamThreads. Every instance started with the same application.id
 // shares the work through the consumer group application.id: each input partition's tasks run
 // in exactly one thread of one instance, and move when instances come and go.
@@ -56,6 +58,8 @@ class KafkaStreams {
     std::uint64_t skipped_deserialization = 0;
     std::uint64_t dropped = 0;
     std::int64_t consumer_lag = 0;
+    std::uint64_t restored_records = 0;
+    std::uint64_t restored_bytes = 0;
   };
 
   // Takes the topology and the properties; nothing is checked or contacted before start().

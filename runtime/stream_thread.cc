@@ -1,5 +1,6 @@
 #include "runtime/stream_thread.h"
 
+#include <set>
 #include <utility>
 
 #include "core/log.h"
@@ -48,11 +49,29 @@ Result<std::unique_ptr<StreamThread>> StreamThread::create(Options options) {
   RUNNEL_ASSIGN_OR_RETURN(thread->consumer_,
                           client::Consumer::create(consumer_config, thread.get()));
 
+  std::set<std::string, std::less<>> changelog_topics;
+  for (const internal::InternalTopicDef& t : thread->options_.topology->internal_topics()) {
+    if (t.changelog) {
+      changelog_topics.insert(Topology::internal_topic_name(config.application_id, t.name));
+    }
+  }
+  if (!changelog_topics.empty()) {
+    RUNNEL_ASSIGN_OR_RETURN(thread->changelog_reader_,
+                            internal::ChangelogReader::create(config.consumer, name));
+  }
   thread->collector_ = std::make_unique<internal::ProducerCollector>(
-      *thread->producer_, *thread->options_.partition_counts);
-  thread->tasks_ = std::make_unique<TaskManager>(TaskManager::Options{
-      thread->options_.topology, config.application_id, thread->collector_.get(), &system_clock(),
-      config.deserialization_handler.get(), name});
+      *thread->producer_, *thread->options_.partition_counts, std::move(changelog_topics));
+  TaskManager::Options task_options;
+  task_options.topology = thread->options_.topology;
+  task_options.application_id = config.application_id;
+  task_options.collector = thread->collector_.get();
+  task_options.clock = &system_clock();
+  task_options.deserialization_handler = config.deserialization_handler.get();
+  task_options.name = name;
+  task_options.state_dir = config.state_dir;
+  task_options.changelog_reader = thread->changelog_reader_.get();
+  task_options.stop = &thread->stop_requested_;
+  thread->tasks_ = std::make_unique<TaskManager>(std::move(task_options));
   return thread;
 }
 
@@ -97,6 +116,10 @@ void StreamThread::publish_metrics() {
   const TaskManager::ProcessLatency& latency = tasks_->process_latency();
   if (latency.records > 0) m.process_latency_avg_ns = latency.total_ns / latency.records;
   m.process_latency_max_ns = latency.max_ns;
+  const TaskManager::RestoreMetrics& restored = tasks_->restore_metrics();
+  m.restored_records = restored.records;
+  m.restored_bytes = restored.bytes;
+  m.restore_seconds = restored.seconds;
   m.commits = commits_;
   if (commits_ > 0) m.commit_latency_avg_us = commit_total_us_ / commits_;
   m.commit_latency_max_us = commit_max_us_;
@@ -154,7 +177,13 @@ Status StreamThread::run_loop() {
       log::warn("{}: poll: {}", name_, batch.status().to_string());
       continue;
     }
-    if (state_.load() == State::kPartitionsAssigned) set_state(State::kRunning);
+    if (state_.load() == State::kPartitionsAssigned) {
+      Status restored = tasks_->restore_new_tasks();
+      if (restored.code() == StatusCode::kAborted && stop_requested_.load()) break;
+      RUNNEL_RETURN_IF_ERROR(restored);
+      publish_metrics();
+      set_state(State::kRunning);
+    }
     tasks_->add_records(*batch);
     RUNNEL_RETURN_IF_ERROR(tasks_->process().status());
     RUNNEL_RETURN_IF_ERROR(tasks_->punctuate_wall_clock());
@@ -171,10 +200,12 @@ Status StreamThread::run_loop() {
 
 Status StreamThread::commit() {
   const auto start = std::chrono::steady_clock::now();
-  // At least once: every record the processed input produced is acknowledged before the
-  // input offsets move past it.
+  // At least once: every record the processed input produced (caches included) is
+  // acknowledged before the checkpoint and the input offsets move past it.
+  RUNNEL_RETURN_IF_ERROR(tasks_->flush_stores());
   Status flushed = producer_->flush(kFlushTimeout);
   if (!flushed.ok()) return flushed.with_context("producer flush before commit");
+  RUNNEL_RETURN_IF_ERROR(tasks_->write_checkpoints(collector_->acknowledged_changelog_offsets()));
   std::vector<client::TopicPartitionOffset> offsets = tasks_->uncommitted_offsets();
   if (!offsets.empty()) {
     Status committed = consumer_->commit(offsets);

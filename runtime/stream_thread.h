@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "core/status.h"
 #include "operators/topology.h"
+#include "runtime/internal/changelog_reader.h"
 #include "runtime/internal/producer_collector.h"
 #include "runtime/streams_config.h"
 #include "runtime/task_manager.h"
@@ -38,6 +39,10 @@ struct StreamThreadMetrics {
   std::uint64_t commits = 0;
   std::uint64_t commit_latency_avg_us = 0;
   std::uint64_t commit_latency_max_us = 0;
+  // Restoration of stores from their changelogs.
+  std::uint64_t restored_records = 0;
+  std::uint64_t restored_bytes = 0;
+  double restore_seconds = 0;
   // Per owned input partition: the high watermark last fetched minus the next offset to
   // process (absent until both are known).
   std::map<client::TopicPartition, std::int64_t> consumer_lag;
@@ -45,9 +50,11 @@ struct StreamThreadMetrics {
 
 // One processing thread of a KafkaStreams instance: a consumer in the application's group,
 // a producer for every sink, and the TaskManager of the tasks the group gave it. The loop:
-// poll (rebalances happen inside) → queue → process in timestamp order → wall-clock
-// punctuators → commit every commit.interval.ms. Errors end the thread (it does not commit
-// then, so the records since the last commit are processed again by whoever owns their
+// poll (rebalances happen inside) → restore new tasks' stores from their changelogs (with a
+// separate restore consumer) → queue → process in timestamp order → wall-clock punctuators →
+// commit every commit.interval.ms (flush stores → flush the producer until every send is
+// acknowledged → write checkpoints → commit input offsets). Errors end the thread (it does not
+// commit then, so the records since the last commit are processed again by whoever owns their
 // partitions next) and are reported through Options::on_error; nothing is thrown.
 //
 // Thread safety: start(), request_stop(), join() and metrics() may be called from any thread;
@@ -117,6 +124,7 @@ class StreamThread final : private client::RebalanceListener {
   // ConsumerRecords and the collector borrows the producer, so they go before the clients.
   std::unique_ptr<client::Producer> producer_;
   std::unique_ptr<client::Consumer> consumer_;
+  std::unique_ptr<internal::ChangelogReader> changelog_reader_;  // Null without logged stores.
   std::unique_ptr<internal::ProducerCollector> collector_;
   std::unique_ptr<TaskManager> tasks_;
   // An error met inside a rebalance callback, which cannot return one.

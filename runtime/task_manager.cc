@@ -1,13 +1,18 @@
 #include "runtime/task_manager.h"
 
 #include <chrono>
+#include <system_error>
 #include <utility>
 
 #include "core/log.h"
+#include "state/checkpoint_file.h"
 
 namespace runnel {
 
-TaskManager::TaskManager(Options options) : options_(std::move(options)) {
+TaskManager::TaskManager(Options options)
+    : options_(std::move(options)),
+      store_supplier_(
+          std::make_unique<RocksDbStoreSupplier>(options_.state_dir, options_.application_id)) {
   const Topology& topology = *options_.topology;
   for (const Topology::Subtopology& sub : topology.subtopologies()) {
     for (const std::string& topic : sub.source_topics) {
@@ -31,19 +36,131 @@ Status TaskManager::assign(const std::vector<client::TopicPartition>& partitions
     const TaskId id{sub->second, tp.partition};
     auto it = tasks_.find(id);
     if (it == tasks_.end()) {
-      StreamTask::Options options{options_.application_id, options_.collector, options_.clock,
-                                  options_.deserialization_handler};
-      RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<StreamTask> task,
-                              StreamTask::create(*options_.topology, id, std::move(options)));
+      RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<StreamTask> task, make_task(id));
       log::info("{}: created task {}", options_.name, id.to_string());
-      it = tasks_.emplace(id, Task{std::move(task), {}}).first;
+      Task t;
+      t.task = std::move(task);
+      it = tasks_.emplace(id, std::move(t)).first;
     }
     it->second.inputs.try_emplace(tp);
   }
   return ok_status();
 }
 
+Result<std::unique_ptr<StreamTask>> TaskManager::make_task(TaskId id) {
+  StreamTask::Options options{options_.application_id, options_.collector, options_.clock,
+                              options_.deserialization_handler, store_supplier_.get()};
+  return StreamTask::create(*options_.topology, id, std::move(options));
+}
+
+std::filesystem::path TaskManager::checkpoint_path(TaskId id) const {
+  return store_supplier_->task_directory(id) / state::CheckpointFile::kFileName;
+}
+
+Status TaskManager::restore_new_tasks() {
+  for (auto& [id, task] : tasks_) {
+    if (task.restored) continue;
+    RUNNEL_RETURN_IF_ERROR(restore(id, task));
+    task.restored = true;
+    ++restore_metrics_.tasks;
+  }
+  return ok_status();
+}
+
+Status TaskManager::restore(TaskId id, Task& task) {
+  const std::vector<StreamTask::Store> stores = task.task->stores();
+  bool logged = false;
+  for (const StreamTask::Store& store : stores) logged = logged || store.changelog.has_value();
+  if (!logged) return ok_status();
+  if (options_.changelog_reader == nullptr) {
+    return invalid_argument_error("task " + id.to_string() +
+                                  " has logged stores but no restore consumer");
+  }
+  const state::CheckpointFile checkpoint(checkpoint_path(id));
+  for (int attempt = 0;; ++attempt) {
+    RUNNEL_ASSIGN_OR_RETURN(std::optional<state::CheckpointOffsets> offsets, checkpoint.read());
+    std::vector<internal::ChangelogToRestore> changelogs;
+    for (const StreamTask::Store& store : task.task->stores()) {
+      if (!store.changelog) continue;
+      internal::ChangelogToRestore c{
+          store.name, {store.changelog->topic, store.changelog->partition}, std::nullopt};
+      if (offsets) {
+        auto it = offsets->find(*store.changelog);
+        if (it != offsets->end()) c.checkpoint = it->second;
+      }
+      changelogs.push_back(std::move(c));
+    }
+    StreamTask* raw = task.task.get();
+    const auto start = std::chrono::steady_clock::now();
+    RUNNEL_ASSIGN_OR_RETURN(
+        internal::RestoreOutcome outcome,
+        options_.changelog_reader->restore(
+            changelogs,
+            [raw](const std::string& store, std::span<const state::RestoreRecord> batch) {
+              return raw->restore(store, batch);
+            },
+            *options_.stop));
+    restore_metrics_.records += outcome.records;
+    restore_metrics_.bytes += outcome.bytes;
+    restore_metrics_.seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (outcome.stale.empty()) {
+      task.changelog_offsets = std::move(outcome.end_offsets);
+      if (outcome.records > 0) {
+        log::info("{}: task {} restored {} record(s)", options_.name, id.to_string(),
+                  outcome.records);
+      }
+      return ok_status();
+    }
+    if (attempt > 0) {
+      return internal_error("task " + id.to_string() + ": changelog still stale after wiping");
+    }
+    // The local state is ahead of, or unrelated to, the changelog: Kafka Streams' "task
+    // corrupted". Wipe it and restore everything from the changelog.
+    log::warn("{}: task {} has a stale checkpoint; wiping its local state", options_.name,
+              id.to_string());
+    task.task->close();
+    task.task.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(store_supplier_->task_directory(id), ec);
+    if (ec) {
+      return io_error("cannot wipe " + store_supplier_->task_directory(id).string() + ": " +
+                      ec.message());
+    }
+    RUNNEL_ASSIGN_OR_RETURN(task.task, make_task(id));
+  }
+}
+
+Status TaskManager::flush_stores() {
+  for (auto& [id, task] : tasks_) {
+    if (!task.restored) continue;
+    Status s = task.task->flush();
+    if (!s.ok()) return s.with_context("flushing the stores of task " + id.to_string());
+  }
+  return ok_status();
+}
+
+Status TaskManager::write_checkpoints(
+    const std::map<client::TopicPartition, std::int64_t>& acknowledged) {
+  for (auto& [id, task] : tasks_) {
+    if (!task.restored || task.changelog_offsets.empty()) continue;
+    state::CheckpointOffsets offsets;
+    for (auto& [tp, offset] : task.changelog_offsets) {
+      auto acked = acknowledged.find(tp);
+      if (acked != acknowledged.end() && acked->second + 1 > offset) offset = acked->second + 1;
+      offsets[state::TopicPartition{tp.topic, tp.partition}] = offset;
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(store_supplier_->task_directory(id), ec);
+    const state::CheckpointFile checkpoint(checkpoint_path(id));
+    Status s = checkpoint.write(offsets);
+    if (!s.ok()) return s.with_context("checkpoint of task " + id.to_string());
+  }
+  return ok_status();
+}
+
 void TaskManager::close_task(Task& task) {
+  if (task.task == nullptr) return;
   task.task->close();
   const StreamTask::Metrics& m = task.task->metrics();
   closed_counts_.processed += m.processed;
@@ -93,6 +210,7 @@ void TaskManager::add_records(std::vector<client::ConsumerRecord>& records) {
 Result<std::size_t> TaskManager::process() {
   std::size_t processed = 0;
   for (auto& [id, task] : tasks_) {
+    if (!task.restored) continue;
     while (true) {
       // The queue whose head has the smallest timestamp; ties go to the first partition.
       Input* next = nullptr;
@@ -135,6 +253,7 @@ Result<std::size_t> TaskManager::process() {
 
 Status TaskManager::punctuate_wall_clock() {
   for (auto& [id, task] : tasks_) {
+    if (!task.restored) continue;
     Status s = task.task->punctuate_wall_clock();
     if (!s.ok()) return s.with_context("task " + id.to_string());
   }
@@ -175,7 +294,9 @@ std::map<client::TopicPartition, std::int64_t> TaskManager::positions() const {
 
 std::vector<TaskManager::TaskMetrics> TaskManager::task_metrics() const {
   std::vector<TaskMetrics> out;
-  for (const auto& [id, task] : tasks_) out.push_back({id, task.task->metrics()});
+  for (const auto& [id, task] : tasks_) {
+    if (task.task != nullptr) out.push_back({id, task.task->metrics()});
+  }
   return out;
 }
 

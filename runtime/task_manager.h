@@ -1,7 +1,9 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -16,6 +18,8 @@
 #include "operators/task_id.h"
 #include "operators/topology.h"
 #include "runtime/deserialization_exception_handler.h"
+#include "runtime/internal/changelog_reader.h"
+#include "runtime/store_supplier.h"
 #include "runtime/stream_task.h"
 
 namespace runnel {
@@ -24,6 +28,11 @@ namespace runnel {
 // when it takes them back, fed with the records the thread polls. One task per
 // (sub-topology, partition); a sub-topology reading several co-partitioned topics has one task
 // per partition number reading all of them, in timestamp order.
+//
+// A task with logged stores is restored before it processes anything: each store replays its
+// changelog partition from the offset in the task's checkpoint file (<state.dir>/<app>/
+// <task>/.checkpoint), or from the start when there is none; a checkpoint outside the log
+// wipes the task's local state first. Each commit writes the checkpoint again.
 //
 // Thread-compatible: owned and used by one StreamThread. It holds ConsumerRecords, so it must
 // be emptied (close_all) or destroyed before the Consumer that returned them.
@@ -36,6 +45,19 @@ class TaskManager {
     const Clock* clock = nullptr;                                        // Borrowed.
     DeserializationExceptionHandler* deserialization_handler = nullptr;  // Borrowed.
     std::string name;  // Of the owning thread, for logs.
+    // Where stores and checkpoints live: <state_dir>/<application_id>/<task>.
+    std::filesystem::path state_dir;
+    internal::ChangelogReader* changelog_reader = nullptr;  // Borrowed.
+    // Set when the owning thread is asked to stop: restoration gives up (Aborted).
+    const std::atomic<bool>* stop = nullptr;
+  };
+
+  // Restoration, accumulated since the manager was made.
+  struct RestoreMetrics {
+    std::uint64_t records = 0;
+    std::uint64_t bytes = 0;
+    std::uint64_t tasks = 0;  // Tasks whose stores were restored (or found up to date).
+    double seconds = 0;
   };
 
   struct TaskMetrics {
@@ -66,6 +88,19 @@ class TaskManager {
   // Closes every task.
   void close_all();
 
+  // Restores the stores of every task made since the last call. Fails with the first error
+  // (a changelog that cannot be read, a store that refuses a record).
+  [[nodiscard]] Status restore_new_tasks();
+
+  // The first half of a commit: flushes every task's stores (caches forward what they hold,
+  // which may send records).
+  [[nodiscard]] Status flush_stores();
+  // Writes each task's checkpoint once its changelog writes are acknowledged: per changelog
+  // partition, one past the last acknowledged offset in `acknowledged` (the producer's
+  // delivery reports), or where restoration ended when the task has written nothing.
+  [[nodiscard]] Status write_checkpoints(
+      const std::map<client::TopicPartition, std::int64_t>& acknowledged);
+
   // Queues polled records behind their partitions' earlier ones. A record of a partition
   // no task reads (revoked while it was being fetched) is dropped.
   void add_records(std::vector<client::ConsumerRecord>& records);
@@ -89,6 +124,7 @@ class TaskManager {
   // Counts of the tasks closed so far, so that totals survive rebalances.
   const StreamTask::Metrics& closed_task_counts() const { return closed_counts_; }
   const ProcessLatency& process_latency() const { return latency_; }
+  const RestoreMetrics& restore_metrics() const { return restore_metrics_; }
   std::size_t task_count() const { return tasks_.size(); }
   std::vector<TaskId> task_ids() const;
 
@@ -105,15 +141,24 @@ class TaskManager {
   struct Task {
     std::unique_ptr<StreamTask> task;
     std::map<client::TopicPartition, Input> inputs;
+    bool restored = false;
+    // Per changelog partition of its stores: the offset after the last record the stores
+    // reflect, as of restoration or the last checkpoint.
+    std::map<client::TopicPartition, std::int64_t> changelog_offsets;
   };
 
   void close_task(Task& task);
+  Result<std::unique_ptr<StreamTask>> make_task(TaskId id);
+  Status restore(TaskId id, Task& task);
+  std::filesystem::path checkpoint_path(TaskId id) const;
 
   Options options_;
+  std::unique_ptr<RocksDbStoreSupplier> store_supplier_;
   std::map<std::string, std::int32_t> subtopology_by_topic_;  // Full topic names.
   std::map<TaskId, Task> tasks_;
   StreamTask::Metrics closed_counts_;
   ProcessLatency latency_;
+  RestoreMetrics restore_metrics_;
 };
 
 }  // namespace runnel

@@ -53,12 +53,21 @@ Status ProducerCollector::send(const std::string& topic, NullableBytesView key,
     RUNNEL_ASSIGN_OR_RETURN(std::int32_t count, count_of(topic));
     p = default_partition(*key, count);
   }
+  client::DeliveryCallback on_delivery;
+  if (changelog_topics_.count(topic) != 0) {
+    on_delivery = [acknowledged = acknowledged_](const client::DeliveryReport& report) {
+      if (!report.status.ok() || report.offset < 0) return;  // flush() reports the failure.
+      std::int64_t& last = (*acknowledged)[{report.topic, report.partition}];
+      if (report.offset > last) last = report.offset;
+    };
+  }
   Status s = producer_.send({.topic = topic,
                              .partition = p,
                              .key = key,
                              .value = value,
                              .timestamp = timestamp,
-                             .headers = headers.empty() ? nullptr : &headers});
+                             .headers = headers.empty() ? nullptr : &headers},
+                            std::move(on_delivery));
   if (!s.ok()) return s.with_context("send to " + topic);
   return s;
 }

@@ -3,12 +3,15 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "core/client/admin.h"
 #include "core/client/producer.h"
+#include "core/client/topic_partition.h"
 #include "core/result.h"
 #include "operators/internal/task_context.h"
 
@@ -36,17 +39,29 @@ class TopicPartitionCounts {
 // a keyed record otherwise goes where Kafka's default partitioner (murmur2 of the key) puts
 // it, so that a Java or Runnel consumer of the same key agrees; a keyless record goes to the
 // producer's choice. Broker-side failures surface in Producer::flush(), which the committing
-// thread calls. Owned by a StreamThread and used by its thread only.
+// thread calls. For changelog topics it keeps the last acknowledged offset per partition, which
+// checkpoints record. Owned by a StreamThread and used by its thread only (delivery reports
+// run inside the producer's flush, on that thread).
 class ProducerCollector final : public RecordCollector {
  public:
   // Both borrowed; must outlive the collector.
-  ProducerCollector(client::Producer& producer, TopicPartitionCounts& counts)
-      : producer_(producer), counts_(counts) {}
+  // `changelog_topics`: full names of the application's changelog topics.
+  ProducerCollector(client::Producer& producer, TopicPartitionCounts& counts,
+                    std::set<std::string, std::less<>> changelog_topics)
+      : producer_(producer),
+        counts_(counts),
+        changelog_topics_(std::move(changelog_topics)),
+        acknowledged_(std::make_shared<std::map<client::TopicPartition, std::int64_t>>()) {}
 
   [[nodiscard]] Status send(const std::string& topic, NullableBytesView key,
                             NullableBytesView value, Timestamp timestamp, const Headers& headers,
                             std::optional<std::int32_t> partition) override;
   std::int32_t partition_count(const std::string& topic) override;
+
+  // Per changelog partition, the largest offset the brokers acknowledged so far.
+  const std::map<client::TopicPartition, std::int64_t>& acknowledged_changelog_offsets() const {
+    return *acknowledged_;
+  }
 
  private:
   // The shared counts behind a thread-local copy, so that a send takes no lock.
@@ -55,6 +70,9 @@ class ProducerCollector final : public RecordCollector {
   client::Producer& producer_;
   TopicPartitionCounts& counts_;
   std::map<std::string, std::int32_t, std::less<>> local_counts_;
+  const std::set<std::string, std::less<>> changelog_topics_;
+  // Shared with the delivery callbacks, which may outlive the collector inside the producer.
+  std::shared_ptr<std::map<client::TopicPartition, std::int64_t>> acknowledged_;
   // A failure of partition_count() (whose signature has no Status), returned by the next send.
   Status deferred_;
 };
