@@ -324,6 +324,7 @@ KafkaStreams::Metrics KafkaStreams::metrics() const {
     m.processed += t.processed;
     m.skipped_deserialization += t.skipped_deserialization;
     m.dropped += t.dropped;
+    m.dropped_late += t.dropped_late;
     m.restored_records += t.restored_records;
     m.restored_bytes += t.restored_bytes;
     for (const auto& [tp, lag] : t.consumer_lag) m.consumer_lag += lag;

@@ -57,6 +57,7 @@ class KafkaStreams {
     std::uint64_t processed = 0;
     std::uint64_t skipped_deserialization = 0;
     std::uint64_t dropped = 0;
+    std::uint64_t dropped_late = 0;
     std::int64_t consumer_lag = 0;
     std::uint64_t restored_records = 0;
     std::uint64_t restored_bytes = 0;

@@ -108,14 +108,15 @@ void StreamThread::publish_metrics() {
   m.processed = tasks_->closed_task_counts().processed;
   m.skipped_deserialization = tasks_->closed_task_counts().skipped_deserialization;
   m.dropped = tasks_->closed_task_counts().dropped;
+  m.dropped_late = tasks_->closed_task_counts().dropped_late;
   for (const TaskManager::TaskMetrics& t : m.tasks) {
     m.processed += t.counts.processed;
     m.skipped_deserialization += t.counts.skipped_deserialization;
     m.dropped += t.counts.dropped;
+    m.dropped_late += t.counts.dropped_late;
   }
   const TaskManager::ProcessLatency& latency = tasks_->process_latency();
   if (latency.records > 0) m.process_latency_avg_ns = latency.total_ns / latency.records;
-  m.process_latency_max_ns = latency.max_ns;
   const TaskManager::RestoreMetrics& restored = tasks_->restore_metrics();
   m.restored_records = restored.records;
   m.restored_bytes = restored.bytes;

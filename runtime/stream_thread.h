@@ -32,9 +32,9 @@ struct StreamThreadMetrics {
   std::uint64_t processed = 0;
   std::uint64_t skipped_deserialization = 0;
   std::uint64_t dropped = 0;
-  // Per-record processing time.
+  std::uint64_t dropped_late = 0;  // Of `dropped`: records for windows already closed.
+  // Average processing time of a record, from its source through the sinks' send().
   std::uint64_t process_latency_avg_ns = 0;
-  std::uint64_t process_latency_max_ns = 0;
   // Commits: producer flush, stores, checkpoints and offsets.
   std::uint64_t commits = 0;
   std::uint64_t commit_latency_avg_us = 0;

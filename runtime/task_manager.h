@@ -65,11 +65,11 @@ class TaskManager {
     StreamTask::Metrics counts;
   };
 
-  // Per-record processing time, accumulated since the manager was made.
+  // Processing time (StreamTask::process, timed per batch of a task's queued records),
+  // accumulated since the manager was made.
   struct ProcessLatency {
     std::uint64_t records = 0;
     std::uint64_t total_ns = 0;
-    std::uint64_t max_ns = 0;
   };
 
   explicit TaskManager(Options options);

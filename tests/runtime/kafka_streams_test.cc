@@ -86,6 +86,37 @@ TEST_F(KafkaStreamsTest, AStatelessAppTurnsKnownInputIntoExactOutput) {
   EXPECT_GE(metrics.threads[0].commits, 1u);
 }
 
+TEST_F(KafkaStreamsTest, MetricsGivePerTaskCountsLagDropsAndLatencies) {
+  create_topic("metered", 2);
+  create_topic("metered-out", 2);
+  std::vector<Message> input;
+  for (int i = 0; i < 20; ++i) input.push_back({"k", "v", i % 2, 0, i});
+  input.push_back({"k", std::nullopt, 1, 0, 99});  // A null value map_values cannot take.
+  produce("metered", input);
+  StreamsBuilder builder;
+  builder.stream<S, S>("metered").map_values([](const S& v) { return upper(v); }).to("metered-out");
+  KafkaStreams app(builder.build(), properties("metered"));
+  ASSERT_TRUE(app.start().ok());
+  auto caught_up = [&] {
+    KafkaStreams::Metrics m = app.metrics();
+    if (m.threads.size() != 1 || m.threads[0].consumer_lag.size() != 2) return false;
+    return m.processed == 21 && m.consumer_lag == 0 && m.threads[0].commits > 0;
+  };
+  ASSERT_TRUE(wait_for(caught_up));
+  KafkaStreams::Metrics m = app.metrics();
+  EXPECT_EQ(m.dropped, 1u);
+  ASSERT_EQ(m.threads[0].tasks.size(), 2u);
+  EXPECT_EQ(m.threads[0].tasks[0].id, (TaskId{0, 0}));
+  EXPECT_EQ(m.threads[0].tasks[0].counts.processed, 10u);
+  EXPECT_EQ(m.threads[0].tasks[1].counts.processed, 11u);
+  EXPECT_GT(m.threads[0].process_latency_avg_ns, 0u);
+  EXPECT_GT(m.threads[0].commit_latency_avg_us, 0u);
+  EXPECT_EQ(m.threads[0].consumer_lag.at({"metered", 0}), 0);
+  app.close();
+  // Totals survive the tasks' closing.
+  EXPECT_EQ(app.metrics().processed, 21u);
+}
+
 TEST_F(KafkaStreamsTest, TheStateListenerSeesTheLifecycle) {
   create_topic("in", 2);
   StreamsBuilder builder;
