@@ -58,76 +58,84 @@ std::filesystem::path TaskManager::checkpoint_path(TaskId id) const {
 }
 
 Status TaskManager::restore_new_tasks() {
-  for (auto& [id, task] : tasks_) {
-    if (task.restored) continue;
-    RUNNEL_RETURN_IF_ERROR(restore(id, task));
-    task.restored = true;
-    ++restore_metrics_.tasks;
-  }
-  return ok_status();
-}
-
-Status TaskManager::restore(TaskId id, Task& task) {
-  const std::vector<StreamTask::Store> stores = task.task->stores();
-  bool logged = false;
-  for (const StreamTask::Store& store : stores) logged = logged || store.changelog.has_value();
-  if (!logged) return ok_status();
-  if (options_.changelog_reader == nullptr) {
-    return invalid_argument_error("task " + id.to_string() +
-                                  " has logged stores but no restore consumer");
-  }
-  const state::CheckpointFile checkpoint(checkpoint_path(id));
+  // Every new task's changelogs are read together, so that partitions are fetched in parallel.
   for (int attempt = 0;; ++attempt) {
-    RUNNEL_ASSIGN_OR_RETURN(std::optional<state::CheckpointOffsets> offsets, checkpoint.read());
     std::vector<internal::ChangelogToRestore> changelogs;
-    for (const StreamTask::Store& store : task.task->stores()) {
-      if (!store.changelog) continue;
-      internal::ChangelogToRestore c{
-          store.name, {store.changelog->topic, store.changelog->partition}, std::nullopt};
-      if (offsets) {
-        auto it = offsets->find(*store.changelog);
-        if (it != offsets->end()) c.checkpoint = it->second;
+    std::map<client::TopicPartition, Task*> owner;
+    std::map<TaskId, std::vector<client::TopicPartition>> changelogs_of;
+    for (auto& [id, task] : tasks_) {
+      if (task.restored) continue;
+      std::vector<StreamTask::Store> stores = task.task->stores();
+      RUNNEL_ASSIGN_OR_RETURN(std::optional<state::CheckpointOffsets> offsets,
+                              state::CheckpointFile(checkpoint_path(id)).read());
+      for (const StreamTask::Store& store : stores) {
+        if (!store.changelog) continue;
+        internal::ChangelogToRestore c{
+            store.name, {store.changelog->topic, store.changelog->partition}, std::nullopt};
+        if (offsets) {
+          auto it = offsets->find(*store.changelog);
+          if (it != offsets->end()) c.checkpoint = it->second;
+        }
+        owner[c.changelog] = &task;
+        changelogs_of[id].push_back(c.changelog);
+        changelogs.push_back(std::move(c));
       }
-      changelogs.push_back(std::move(c));
+      if (changelogs_of.count(id) == 0) {  // No logged store: nothing to restore.
+        task.restored = true;
+        ++restore_metrics_.tasks;
+      }
     }
-    StreamTask* raw = task.task.get();
+    if (changelogs.empty()) return ok_status();
+    if (options_.changelog_reader == nullptr) {
+      return invalid_argument_error("tasks have logged stores but no restore consumer");
+    }
     const auto start = std::chrono::steady_clock::now();
-    RUNNEL_ASSIGN_OR_RETURN(
-        internal::RestoreOutcome outcome,
-        options_.changelog_reader->restore(
-            changelogs,
-            [raw](const std::string& store, std::span<const state::RestoreRecord> batch) {
-              return raw->restore(store, batch);
-            },
-            *options_.stop));
+    RUNNEL_ASSIGN_OR_RETURN(internal::RestoreOutcome outcome,
+                            options_.changelog_reader->restore(
+                                changelogs,
+                                [&owner](const internal::ChangelogToRestore& c,
+                                         std::span<const state::RestoreRecord> batch) {
+                                  return owner.at(c.changelog)->task->restore(c.store, batch);
+                                },
+                                *options_.stop));
     restore_metrics_.records += outcome.records;
     restore_metrics_.bytes += outcome.bytes;
     restore_metrics_.seconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (outcome.stale.empty()) {
-      task.changelog_offsets = std::move(outcome.end_offsets);
+      for (auto& [id, tps] : changelogs_of) {
+        Task& task = tasks_.at(id);
+        for (const client::TopicPartition& tp : tps) {
+          task.changelog_offsets[tp] = outcome.end_offsets.at(tp);
+        }
+        task.restored = true;
+        ++restore_metrics_.tasks;
+      }
       if (outcome.records > 0) {
-        log::info("{}: task {} restored {} record(s)", options_.name, id.to_string(),
-                  outcome.records);
+        log::info("{}: restored {} record(s) into {} task(s)", options_.name, outcome.records,
+                  changelogs_of.size());
       }
       return ok_status();
     }
-    if (attempt > 0) {
-      return internal_error("task " + id.to_string() + ": changelog still stale after wiping");
-    }
+    if (attempt > 0) return internal_error("changelogs still stale after wiping local state");
     // The local state is ahead of, or unrelated to, the changelog: Kafka Streams' "task
     // corrupted". Wipe it and restore everything from the changelog.
-    log::warn("{}: task {} has a stale checkpoint; wiping its local state", options_.name,
-              id.to_string());
-    task.task->close();
-    task.task.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(store_supplier_->task_directory(id), ec);
-    if (ec) {
-      return io_error("cannot wipe " + store_supplier_->task_directory(id).string() + ": " +
-                      ec.message());
+    for (const client::TopicPartition& tp : outcome.stale) {
+      for (auto& [id, task] : tasks_) {
+        if (&task != owner.at(tp) || task.task == nullptr) continue;
+        log::warn("{}: task {} has a stale checkpoint; wiping its local state", options_.name,
+                  id.to_string());
+        task.task->close();
+        task.task.reset();
+        std::error_code ec;
+        std::filesystem::remove_all(store_supplier_->task_directory(id), ec);
+        if (ec) {
+          return io_error("cannot wipe " + store_supplier_->task_directory(id).string() + ": " +
+                          ec.message());
+        }
+        RUNNEL_ASSIGN_OR_RETURN(task.task, make_task(id));
+      }
     }
-    RUNNEL_ASSIGN_OR_RETURN(task.task, make_task(id));
   }
 }
 

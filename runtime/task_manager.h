@@ -149,7 +149,6 @@ class TaskManager {
 
   void close_task(Task& task);
   Result<std::unique_ptr<StreamTask>> make_task(TaskId id);
-  Status restore(TaskId id, Task& task);
   std::filesystem::path checkpoint_path(TaskId id) const;
 
   Options options_;

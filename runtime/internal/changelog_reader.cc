@@ -13,6 +13,9 @@ namespace {
 
 constexpr std::chrono::milliseconds kMetadataTimeout = 30s;
 constexpr std::chrono::milliseconds kPoll = 100ms;
+// Records per poll, and so at most per restore batch: large batches amortise a store's
+// write-batch cost.
+constexpr std::size_t kMaxBatch = 10000;
 constexpr std::chrono::milliseconds kProgressInterval = 10s;
 
 }  // namespace
@@ -78,7 +81,7 @@ Result<RestoreOutcome> ChangelogReader::restore(const std::vector<ChangelogToRes
       failure = aborted_error("restoration stopped by shutdown");
       break;
     }
-    Result<std::vector<client::ConsumerRecord>> records = consumer_->poll(kPoll);
+    Result<std::vector<client::ConsumerRecord>> records = consumer_->poll(kPoll, kMaxBatch);
     if (!records.ok()) {
       const StatusCode code = records.status().code();
       if (code == StatusCode::kUnavailable || code == StatusCode::kTimeout) continue;
@@ -101,7 +104,7 @@ Result<RestoreOutcome> ChangelogReader::restore(const std::vector<ChangelogToRes
       }
       if (it != pending.end()) {
         if (!batch.empty()) {
-          Status s = apply(it->second.what->store, batch);
+          Status s = apply(*it->second.what, batch);
           if (!s.ok()) {
             failure = s.with_context("restoring store " + it->second.what->store);
             break;

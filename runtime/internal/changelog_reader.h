@@ -43,8 +43,9 @@ struct RestoreOutcome {
 // StreamThread.
 class ChangelogReader {
  public:
-  using Apply =
-      std::function<Status(const std::string& store, std::span<const state::RestoreRecord>)>;
+  // Applies a batch of `changelog`'s records to its store.
+  using Apply = std::function<Status(const ChangelogToRestore& changelog,
+                                     std::span<const state::RestoreRecord>)>;
 
   // `config`: the consumer properties (bootstrap.servers at least); `name` for logs.
   [[nodiscard]] static Result<std::unique_ptr<ChangelogReader>> create(client::ClientConfig config,

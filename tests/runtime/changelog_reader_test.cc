@@ -25,7 +25,8 @@ class ChangelogReaderTest : public testing::BrokerFixture {
 
   // Applies batches to per-store maps, as a key-value store's restore would.
   ChangelogReader::Apply into(std::map<std::string, std::map<std::string, std::string>>& stores) {
-    return [&stores](const std::string& store, std::span<const state::RestoreRecord> batch) {
+    return [&stores](const ChangelogToRestore& c, std::span<const state::RestoreRecord> batch) {
+      const std::string& store = c.store;
       for (const state::RestoreRecord& r : batch) {
         std::string key(r.key.as_string_view());
         if (r.value) {
