@@ -179,7 +179,13 @@ Status StreamThread::run_loop() {
       continue;
     }
     if (state_.load() == State::kPartitionsAssigned) {
+      // As Kafka Streams does: the input is not fetched while stores restore, so that the
+      // restore consumer has the brokers and the CPU to itself.
+      Result<std::vector<client::TopicPartition>> assigned = consumer_->assignment();
+      RUNNEL_RETURN_IF_ERROR(assigned.status());
+      if (!assigned->empty()) RUNNEL_RETURN_IF_ERROR(consumer_->pause(*assigned));
       Status restored = tasks_->restore_new_tasks();
+      if (!assigned->empty()) RUNNEL_RETURN_IF_ERROR(consumer_->resume(*assigned));
       if (restored.code() == StatusCode::kAborted && stop_requested_.load()) break;
       RUNNEL_RETURN_IF_ERROR(restored);
       publish_metrics();
