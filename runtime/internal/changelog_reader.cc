@@ -26,6 +26,11 @@ Result<std::unique_ptr<ChangelogReader>> ChangelogReader::create(client::ClientC
   config["enable.auto.commit"] = "false";
   config["enable.auto.offset.store"] = "false";
   config.try_emplace("client.id", name + "-restore-consumer");
+  // Restoration reads as fast as it can apply: librdkafka's default local queue (100,000
+  // records) is reached by one fetch of a few partitions of small records, after which the
+  // fetcher backs off for up to a second with the queue already drained.
+  config.try_emplace("queued.min.messages", "2000000");
+  config.try_emplace("fetch.error.backoff.ms", "20");
   config.erase("group.id");
   config["group.id"] = name + "-restore";
   RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<client::Consumer> consumer,
