@@ -1,5 +1,6 @@
 #include "runtime/stream_thread.h"
 
+#include <exception>
 #include <set>
 #include <utility>
 
@@ -134,7 +135,16 @@ void StreamThread::publish_metrics() {
 
 void StreamThread::run() {
   set_state(State::kStarting);
-  Status error = run_loop();
+  // A user callback (processor, punctuator, serde) that throws must not take the process
+  // down through std::thread: the exception stops here and fails this thread as a Status.
+  Status error;
+  try {
+    error = run_loop();
+  } catch (const std::exception& e) {
+    error = internal_error(std::string("uncaught exception in a stream task: ") + e.what());
+  } catch (...) {
+    error = internal_error("uncaught non-standard exception in a stream task");
+  }
   if (error.ok() && !failed_) {
     set_state(State::kPendingShutdown);
     // A clean stop keeps everything processed: commit, then leave the group.
@@ -231,7 +241,15 @@ void StreamThread::on_partitions_assigned(const std::vector<client::TopicPartiti
   set_state(State::kPartitionsAssigned);
   log::info("{}: assigned {} partition(s)", name_, partitions.size());
   if (failed_ || !rebalance_error_.ok()) return;
-  Status s = tasks_->assign(partitions);
+  // Inside librdkafka's callback: a throwing processor init must not unwind through C frames.
+  Status s;
+  try {
+    s = tasks_->assign(partitions);
+  } catch (const std::exception& e) {
+    s = internal_error(std::string("uncaught exception creating tasks: ") + e.what());
+  } catch (...) {
+    s = internal_error("uncaught non-standard exception creating tasks");
+  }
   if (!s.ok()) rebalance_error_ = s.with_context("creating tasks");
   publish_metrics();
 }
@@ -239,8 +257,18 @@ void StreamThread::on_partitions_assigned(const std::vector<client::TopicPartiti
 void StreamThread::on_partitions_revoked(const std::vector<client::TopicPartition>& partitions) {
   if (state_.load() != State::kPendingShutdown) set_state(State::kPartitionsRevoked);
   if (!failed_ && rebalance_error_.ok() && tasks_->task_count() > 0) {
-    Status s = commit();
-    if (!s.ok()) rebalance_error_ = s.with_context("commit on revoke");
+    Status s;
+    try {  // Flushing caches runs user code; see on_partitions_assigned.
+      s = commit();
+    } catch (const std::exception& e) {
+      s = internal_error(std::string("uncaught exception in commit: ") + e.what());
+    } catch (...) {
+      s = internal_error("uncaught non-standard exception in commit");
+    }
+    if (!s.ok()) {
+      rebalance_error_ = s.with_context("commit on revoke");
+      failed_ = true;  // Nothing more is committed; the tasks close dirty.
+    }
   }
   tasks_->revoke(partitions);
   publish_metrics();

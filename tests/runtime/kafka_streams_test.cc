@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -327,6 +328,24 @@ TEST_F(KafkaStreamsTest, LogAndFailStopsTheAppWithTheRecordsPosition) {
   EXPECT_NE(errors[0].second.message().find("topic numbers partition 0 offset 1"),
             std::string::npos)
       << errors[0].second;
+}
+
+TEST_F(KafkaStreamsTest, AnExceptionFromUserCodeFailsTheAppInsteadOfTheProcess) {
+  create_topic("in", 1);
+  create_topic("out", 1);
+  produce("in", {{"k", "boom", 0, 0, 1}});
+  StreamsBuilder builder;
+  builder.stream<S, S>("in")
+      .map_values([](const S& v) -> S { throw std::runtime_error("user bug on " + v); })
+      .to("out");
+  KafkaStreams app(builder.build(), properties("throws"));
+  Status error;
+  ASSERT_TRUE(app.set_uncaught_error_handler([&](const S&, const Status& e) { error = e; }).ok());
+  ASSERT_TRUE(app.start().ok());
+  ASSERT_TRUE(wait_for([&] { return in_state(app, State::kError); }));
+  app.close();
+  EXPECT_EQ(error.code(), StatusCode::kInternal) << error;
+  EXPECT_NE(error.message().find("user bug on boom"), std::string::npos) << error;
 }
 
 TEST_F(KafkaStreamsTest, AnOutputTopicThatDoesNotExistFailsTheAppClearly) {
