@@ -601,6 +601,7 @@ BranchedKStream<K, V> KStream<K, V>::split(const Named& named) const {
 
 #include "operators/kgrouped_stream.h"
 #include "operators/ktable.h"
+#include "operators/kwindowed_stream.h"
 
 namespace runnel {
 
