@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include "state/change_logging_window_store.h"
+#include "state/metered_window_store.h"
 #include "state/stores.h"
 #include "state/window_key_schema.h"
 #include "tests/state/store_test_util.h"
@@ -54,6 +56,21 @@ struct RocksDb {
   }
 };
 
+class DiscardingCollector final : public ChangelogCollector {
+ public:
+  Status send(const ChangelogRecord&) override { return Status(); }
+};
+
+// The decorators must keep the contract.
+struct MeteredLoggedRocksDb {
+  static std::unique_ptr<WindowStore> make(const TempDir& dir, WindowStoreOptions options) {
+    static DiscardingCollector collector;
+    return std::make_unique<MeteredWindowStore>(std::make_unique<ChangeLoggingWindowStore>(
+        RocksDb::make(dir, options), TopicPartition{"app-w-changelog", 0}, collector,
+        TimestampSupplier()));
+  }
+};
+
 template <typename Factory>
 class WindowStoreTest : public ::testing::Test {
  protected:
@@ -78,7 +95,7 @@ class WindowStoreTest : public ::testing::Test {
   std::unique_ptr<WindowStore> store_;
 };
 
-using Implementations = ::testing::Types<InMemory, RocksDb>;
+using Implementations = ::testing::Types<InMemory, RocksDb, MeteredLoggedRocksDb>;
 TYPED_TEST_SUITE(WindowStoreTest, Implementations);
 
 TYPED_TEST(WindowStoreTest, FetchReturnsTheKeysWindowsInTimeOrder) {
