@@ -224,6 +224,17 @@ Result<std::pair<std::int64_t, std::int64_t>> Consumer::watermark_offsets(
   return std::make_pair(low, high);
 }
 
+Result<std::int64_t> Consumer::cached_high_watermark(const TopicPartition& partition) const {
+  int64_t low = -1;
+  int64_t high = -1;
+  RUNNEL_RETURN_IF_ERROR(
+      status_from(rd_kafka_get_watermark_offsets(handle_.get(), partition.topic.c_str(),
+                                                 partition.partition, &low, &high),
+                  "cached watermark offsets of " + partition.topic + "[" +
+                      std::to_string(partition.partition) + "]"));
+  return high;
+}
+
 Result<std::int64_t> Consumer::offset_for_time(const TopicPartition& partition, Timestamp timestamp,
                                                std::chrono::milliseconds timeout) const {
   RdKafkaPartitionList list =

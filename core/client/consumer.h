@@ -80,6 +80,9 @@ class Consumer {
   // The log start offset and the high watermark of `partition`, asked of the broker.
   [[nodiscard]] Result<std::pair<std::int64_t, std::int64_t>> watermark_offsets(
       const TopicPartition& partition, std::chrono::milliseconds timeout) const;
+  // The high watermark of `partition` as the last fetch response reported it, without asking
+  // the broker; -1 when no fetch has answered yet. For lag metrics on the polling thread.
+  [[nodiscard]] Result<std::int64_t> cached_high_watermark(const TopicPartition& partition) const;
   // The first offset whose timestamp is at or after `timestamp`; the high watermark if none.
   [[nodiscard]] Result<std::int64_t> offset_for_time(const TopicPartition& partition,
                                                      Timestamp timestamp,

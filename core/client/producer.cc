@@ -8,7 +8,12 @@ namespace runnel::client {
 using internal::status_from;
 
 Result<std::unique_ptr<Producer>> Producer::create(const ClientConfig& config) {
-  RUNNEL_ASSIGN_OR_RETURN(internal::RdKafkaConf conf, internal::make_conf(config));
+  ClientConfig with_defaults = config;
+  // Java's partitioner (murmur2 of the key, random for null keys) unless told otherwise, so
+  // that a key lands where Kafka Streams and Java producers put it: co-partitioning with
+  // topics they write depends on it. librdkafka's own default hashes with CRC32.
+  with_defaults.try_emplace("partitioner", "murmur2_random");
+  RUNNEL_ASSIGN_OR_RETURN(internal::RdKafkaConf conf, internal::make_conf(with_defaults));
   auto failures = std::make_unique<FailureLog>();
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &Producer::on_delivery_report);
   rd_kafka_conf_set_opaque(conf.get(), failures.get());

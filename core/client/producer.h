@@ -48,7 +48,9 @@ using DeliveryCallback = std::function<void(const DeliveryReport&)>;
 class Producer {
  public:
   // A producer with `config` (librdkafka property names; "bootstrap.servers" at least).
-  // Fails on a property librdkafka refuses; does not contact the brokers.
+  // "partitioner" defaults to "murmur2_random", Java's partitioner, not librdkafka's CRC32:
+  // keyed records land on the partitions Kafka Streams and Java producers choose. Fails on a
+  // property librdkafka refuses; does not contact the brokers.
   [[nodiscard]] static Result<std::unique_ptr<Producer>> create(const ClientConfig& config);
 
   // Drops whatever was not yet delivered, without waiting: call flush() first to keep it.

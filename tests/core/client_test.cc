@@ -1,6 +1,8 @@
 // The librdkafka client layer against an in-process runneld on an ephemeral loopback port.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -10,6 +12,7 @@
 #include "core/client/admin.h"
 #include "core/client/consumer.h"
 #include "core/client/producer.h"
+#include "runtime/internal/default_partitioner.h"
 
 namespace runnel::client {
 namespace {
@@ -246,6 +249,119 @@ TEST_F(ClientTest, SeekMovesTheReadPositionOfAnAssignedPartition) {
   auto assigned = (*consumer)->assignment();
   ASSERT_TRUE(assigned.ok());
   EXPECT_EQ(*assigned, (std::vector<TopicPartition>{{"seekable", 0}}));
+}
+
+TEST_F(ClientTest, KeyedRecordsLandWhereJavasPartitionerPutsThem) {
+  create_topic("spread", 6);
+  auto producer = Producer::create(config());
+  ASSERT_TRUE(producer.ok());
+  std::map<std::string, int32_t> landed;
+  for (int i = 0; i < 60; ++i) {
+    const std::string key = "card-" + std::to_string(i);
+    ASSERT_TRUE(
+        (*producer)
+            ->send({.topic = "spread",
+                    .key = BytesView(key),
+                    .value = BytesView(std::string_view("v"))},
+                   [&landed, key](const DeliveryReport& report) { landed[key] = report.partition; })
+            .ok());
+  }
+  ASSERT_TRUE((*producer)->flush(10s).ok());
+  ASSERT_EQ(landed.size(), 60u);
+  for (const auto& [key, partition] : landed) {
+    // Kafka's DefaultPartitioner: murmur2(key) with the sign bit cleared, modulo partitions;
+    // the DSL's repartitioning uses the same function.
+    EXPECT_EQ(partition, runnel::internal::default_partition(BytesView(key), 6)) << key;
+  }
+}
+
+class RecordingListener : public RebalanceListener {
+ public:
+  void on_partitions_assigned(const std::vector<TopicPartition>& partitions) override {
+    assigned.insert(assigned.end(), partitions.begin(), partitions.end());
+  }
+  void on_partitions_revoked(const std::vector<TopicPartition>& partitions) override {
+    revoked.insert(revoked.end(), partitions.begin(), partitions.end());
+  }
+  std::vector<TopicPartition> assigned;
+  std::vector<TopicPartition> revoked;
+};
+
+TEST_F(ClientTest, AGroupMemberIsAssignedCommitsAndIsSeenByTheAdmin) {
+  create_topic("grouped", 2);
+  auto producer = Producer::create(config());
+  ASSERT_TRUE(producer.ok());
+  for (int i = 0; i < 6; ++i) {
+    const std::string value = std::to_string(i);
+    ASSERT_TRUE((*producer)
+                    ->send({.topic = "grouped", .partition = i % 2, .value = BytesView(value)})
+                    .ok());
+  }
+  ASSERT_TRUE((*producer)->flush(10s).ok());
+
+  RecordingListener listener;
+  auto consumer = Consumer::create(config({{"group.id", "billing"},
+                                           {"enable.auto.commit", "false"},
+                                           {"auto.offset.reset", "earliest"},
+                                           {"client.id", "billing-1"}}),
+                                   &listener);
+  ASSERT_TRUE(consumer.ok());
+  ASSERT_TRUE((*consumer)->subscribe({"grouped"}).ok());
+  std::map<int32_t, int64_t> next;
+  size_t read = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (read < 6 && std::chrono::steady_clock::now() < deadline) {
+    auto batch = (*consumer)->poll(200ms);
+    ASSERT_TRUE(batch.ok()) << batch.status().to_string();
+    for (const auto& record : *batch) next[record.partition()] = record.offset() + 1;
+    read += batch->size();
+  }
+  ASSERT_EQ(read, 6u);
+  std::sort(listener.assigned.begin(), listener.assigned.end());
+  EXPECT_EQ(listener.assigned, (std::vector<TopicPartition>{{"grouped", 0}, {"grouped", 1}}));
+  ASSERT_TRUE(
+      (*consumer)
+          ->commit({{{"grouped", 0}, next[0], "checkpoint-a"}, {{"grouped", 1}, next[1], {}}})
+          .ok());
+  auto committed = (*consumer)->committed({{"grouped", 0}, {"grouped", 1}}, 10s);
+  ASSERT_TRUE(committed.ok()) << committed.status().to_string();
+  EXPECT_EQ((*committed)[0].offset, 3);
+  EXPECT_EQ((*committed)[0].metadata, "checkpoint-a");
+  EXPECT_EQ((*committed)[1].offset, 3);
+
+  auto admin = Admin::create(config());
+  ASSERT_TRUE(admin.ok());
+  auto groups = (*admin)->list_groups(10s);
+  ASSERT_TRUE(groups.ok()) << groups.status().to_string();
+  ASSERT_EQ(groups->size(), 1u);
+  EXPECT_EQ((*groups)[0].group_id, "billing");
+  auto described = (*admin)->describe_group("billing", 10s);
+  ASSERT_TRUE(described.ok()) << described.status().to_string();
+  EXPECT_EQ(described->state, "Stable");
+  EXPECT_EQ(described->assignor, "range");
+  ASSERT_EQ(described->members.size(), 1u);
+  EXPECT_EQ(described->members[0].client_id, "billing-1");
+  auto assignment = described->members[0].assignment;
+  std::sort(assignment.begin(), assignment.end());
+  EXPECT_EQ(assignment, (std::vector<TopicPartition>{{"grouped", 0}, {"grouped", 1}}));
+  auto offsets = (*admin)->list_group_offsets("billing", 10s);
+  ASSERT_TRUE(offsets.ok()) << offsets.status().to_string();
+  std::sort(offsets->begin(), offsets->end(),
+            [](const auto& a, const auto& b) { return a.topic_partition < b.topic_partition; });
+  EXPECT_EQ(*offsets, (std::vector<TopicPartitionOffset>{{{"grouped", 0}, 3, "checkpoint-a"},
+                                                         {{"grouped", 1}, 3, ""}}));
+
+  // A group with a member cannot be deleted; once the member left, it can.
+  const Status refused = (*admin)->delete_group("billing", 10s);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_NE(refused.to_string().find("billing"), std::string::npos);
+  ASSERT_TRUE((*consumer)->close().ok());
+  std::sort(listener.revoked.begin(), listener.revoked.end());
+  EXPECT_EQ(listener.revoked, (std::vector<TopicPartition>{{"grouped", 0}, {"grouped", 1}}));
+  EXPECT_TRUE((*admin)->delete_group("billing", 10s).ok());
+  auto after = (*admin)->list_group_offsets("billing", 10s);
+  ASSERT_TRUE(after.ok());
+  EXPECT_TRUE(after->empty());
 }
 
 }  // namespace

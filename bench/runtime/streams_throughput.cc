@@ -1,0 +1,184 @@
+// End-to-end records/s of a stateless KafkaStreams topology through an in-process runneld,
+// next to the same run's raw librdkafka consume→produce pipe over the same input (the
+// ceiling: no deserialization, no tasks, no commits). A macro benchmark: docs/BENCHMARKS.md
+// gives the command and the figures.
+//
+//   build/bin/streams_throughput [count] [value-bytes] [partitions]
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "broker/broker.h"
+#include "core/client/admin.h"
+#include "core/client/consumer.h"
+#include "core/client/producer.h"
+#include "operators/streams_builder.h"
+#include "runtime/kafka_streams.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using runnel::client::ClientConfig;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+void check(const runnel::Status& s, const char* what) {
+  if (!s.ok()) {
+    std::fprintf(stderr, "%s: %s\n", what, s.to_string().c_str());
+    std::exit(1);
+  }
+}
+
+std::int64_t record_count(const std::string& bootstrap, const std::string& topic, int partitions) {
+  auto consumer = runnel::client::Consumer::create({{"bootstrap.servers", bootstrap}});
+  check(consumer.status(), "consumer");
+  std::int64_t total = 0;
+  for (int p = 0; p < partitions; ++p) {
+    auto marks = (*consumer)->watermark_offsets({topic, p}, 10s);
+    check(marks.status(), "watermarks");
+    total += marks->second;
+  }
+  return total;
+}
+
+// Consumes every record of `in` (assigned, from the start) and produces it unchanged to
+// `out`, then flushes: the most a consume→produce application could do.
+double raw_pipe(const std::string& bootstrap, const std::string& in, const std::string& out,
+                int partitions, std::int64_t count) {
+  auto consumer = runnel::client::Consumer::create({{"bootstrap.servers", bootstrap},
+                                                    {"group.id", "raw-pipe"},
+                                                    {"enable.auto.commit", "false"}});
+  check(consumer.status(), "consumer");
+  auto producer = runnel::client::Producer::create({{"bootstrap.servers", bootstrap}});
+  check(producer.status(), "producer");
+  std::vector<runnel::client::TopicPartitionOffset> assignment;
+  for (int p = 0; p < partitions; ++p) {
+    assignment.push_back({{in, p}, runnel::client::kOffsetBeginning, {}});
+  }
+  check((*consumer)->assign(assignment), "assign");
+  const auto start = Clock::now();
+  std::int64_t done = 0;
+  while (done < count) {
+    auto batch = (*consumer)->poll(100ms);
+    check(batch.status(), "poll");
+    for (const runnel::client::ConsumerRecord& r : *batch) {
+      check((*producer)->send({.topic = out,
+                               .partition = r.partition(),
+                               .key = r.key(),
+                               .value = r.value(),
+                               .timestamp = r.timestamp()}),
+            "send");
+    }
+    done += static_cast<std::int64_t>(batch->size());
+  }
+  check((*producer)->flush(60s), "flush");
+  return seconds_since(start);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::int64_t count = argc > 1 ? std::atoll(argv[1]) : 1'000'000;
+  const int value_bytes = argc > 2 ? std::atoi(argv[2]) : 100;
+  const int partitions = argc > 3 ? std::atoi(argv[3]) : 4;
+
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("runnel-streams-bench-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  runnel::broker::BrokerConfig config;
+  config.data_dir = dir / "broker";
+  config.server.host = "127.0.0.1";
+  config.server.port = 0;
+  config.group_initial_rebalance_delay_ms = 0;
+  auto broker = runnel::broker::Broker::start(config);
+  check(broker.status(), "broker");
+  const std::string bootstrap = (*broker)->bootstrap_servers();
+
+  auto admin = runnel::client::Admin::create({{"bootstrap.servers", bootstrap}});
+  check(admin.status(), "admin");
+  for (const char* topic : {"bench-in", "raw-out", "streams-out"}) {
+    auto created = (*admin)->create_topics({{topic, partitions, 1, {}}}, 10s);
+    check(created.status(), "create");
+    check((*created)[0], topic);
+  }
+
+  // The input: `count` records with 8-byte keys and `value_bytes` values.
+  {
+    auto producer = runnel::client::Producer::create(
+        {{"bootstrap.servers", bootstrap}, {"linger.ms", "5"}, {"batch.size", "1000000"}});
+    check(producer.status(), "producer");
+    const std::string value(static_cast<std::size_t>(value_bytes), 'v');
+    char key[16];
+    const auto start = Clock::now();
+    for (std::int64_t i = 0; i < count; ++i) {
+      std::snprintf(key, sizeof key, "%08lld", static_cast<long long>(i % 100000));
+      check((*producer)->send({.topic = "bench-in",
+                               .partition = static_cast<std::int32_t>(i % partitions),
+                               .key = runnel::BytesView(std::string_view(key, 8)),
+                               .value = runnel::BytesView(std::string_view(value)),
+                               .timestamp = 1'700'000'000'000 + i}),
+            "send");
+    }
+    check((*producer)->flush(120s), "flush");
+    std::printf("input: %lld records of %d+8 bytes in %d partitions, produced in %.2f s\n",
+                static_cast<long long>(count), value_bytes, partitions, seconds_since(start));
+  }
+
+  const double raw = raw_pipe(bootstrap, "bench-in", "raw-out", partitions, count);
+  std::printf("raw librdkafka consume->produce pipe: %.2f s, %.0f records/s\n", raw,
+              static_cast<double>(count) / raw);
+
+  // The same pipe as a topology: bytes in, a map_values (value copied, uppercased first
+  // byte), bytes out, through a task per partition, commits every 100 ms... as configured.
+  for (const char* threads : {"1", "2"}) {
+    const std::string out = std::string("streams-out");
+    const std::string app_id = std::string("bench-") + threads;
+    runnel::StreamsBuilder builder;
+    builder.stream<std::string, std::string>("bench-in")
+        .map_values([](const std::string& v) {
+          std::string copy = v;
+          if (!copy.empty()) copy[0] = 'V';
+          return copy;
+        })
+        .to(out);
+    const std::int64_t before = record_count(bootstrap, out, partitions);
+    runnel::KafkaStreams app(builder.build(), {{"application.id", app_id},
+                                               {"bootstrap.servers", bootstrap},
+                                               {"state.dir", (dir / "state").string()},
+                                               {"num.stream.threads", threads},
+                                               {"commit.interval.ms", "1000"}});
+    const auto start = Clock::now();
+    check(app.start(), "start");
+    while (static_cast<std::int64_t>(app.metrics().processed) < count) {
+      std::this_thread::sleep_for(5ms);
+    }
+    // close() commits: the producer is flushed, every output record acknowledged.
+    app.close();
+    const double elapsed = seconds_since(start);
+    if (record_count(bootstrap, out, partitions) - before != count) {
+      std::fprintf(stderr, "output is missing records\n");
+      return 1;
+    }
+    const auto m = app.metrics();
+    std::uint64_t latency = 0;
+    for (const auto& t : m.threads) latency = std::max(latency, t.process_latency_avg_ns);
+    std::printf(
+        "KafkaStreams stateless, %s thread(s): %.2f s, %.0f records/s (%.0f%% of the raw pipe); "
+        "process latency avg %llu ns/record\n",
+        threads, elapsed, static_cast<double>(count) / elapsed, 100.0 * raw / elapsed,
+        static_cast<unsigned long long>(latency));
+  }
+  (*broker)->stop();
+  std::filesystem::remove_all(dir);
+  return 0;
+}

@@ -1,0 +1,50 @@
+#include "examples/fraud_detection/evaluation.h"
+
+#include <set>
+
+#include "examples/fraud_detection/fraud_rules.h"
+
+namespace runnel::examples::fraud {
+namespace {
+
+std::int64_t slack(Rule rule) {
+  switch (rule) {
+    case VELOCITY:
+      return kVelocityWindowMs;
+    case IMPOSSIBLE_TRAVEL:
+      return kTravelWindowMs;
+    default:
+      return 0;
+  }
+}
+
+}  // namespace
+
+std::map<Rule, RuleScore> evaluate(const std::vector<Incident>& incidents,
+                                   const std::vector<Alert>& alerts) {
+  std::map<Rule, RuleScore> scores;
+  for (Rule rule : {VELOCITY, AMOUNT_SPIKE, IMPOSSIBLE_TRAVEL}) scores[rule];
+  std::multimap<std::string, const Incident*> by_card;
+  for (const Incident& incident : incidents) {
+    ++scores[incident.rule].incidents;
+    by_card.emplace(incident.card_id, &incident);
+  }
+  std::set<const Incident*> detected;
+  for (const Alert& alert : alerts) {
+    RuleScore& score = scores[alert.rule()];
+    ++score.alerts;
+    auto [begin, end] = by_card.equal_range(alert.card_id());
+    for (auto it = begin; it != end; ++it) {
+      const Incident& incident = *it->second;
+      if (incident.rule == alert.rule() && alert.timestamp_ms() >= incident.start_ms &&
+          alert.timestamp_ms() <= incident.end_ms + slack(incident.rule)) {
+        ++score.matched;
+        if (detected.insert(&incident).second) ++score.detected;
+        break;
+      }
+    }
+  }
+  return scores;
+}
+
+}  // namespace runnel::examples::fraud

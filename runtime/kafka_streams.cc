@@ -1,0 +1,300 @@
+#include "runtime/kafka_streams.h"
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <system_error>
+#include <utility>
+
+#include "core/log.h"
+
+namespace runnel {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::chrono::milliseconds kAdminTimeout = 30s;
+
+bool is_shutting_down(KafkaStreams::State state) {
+  return state == KafkaStreams::State::kPendingShutdown ||
+         state == KafkaStreams::State::kNotRunning || state == KafkaStreams::State::kError;
+}
+
+}  // namespace
+
+const char* KafkaStreams::to_string(State state) {
+  switch (state) {
+    case State::kCreated:
+      return "CREATED";
+    case State::kRebalancing:
+      return "REBALANCING";
+    case State::kRunning:
+      return "RUNNING";
+    case State::kPendingShutdown:
+      return "PENDING_SHUTDOWN";
+    case State::kNotRunning:
+      return "NOT_RUNNING";
+    case State::kError:
+      return "ERROR";
+  }
+  return "UNKNOWN";
+}
+
+KafkaStreams::KafkaStreams(Topology topology, StreamsProperties properties)
+    : topology_(std::move(topology)), properties_(std::move(properties)) {}
+
+KafkaStreams::~KafkaStreams() { close(); }
+
+Status KafkaStreams::set_state_listener(StateListener listener) {
+  std::lock_guard lock(mutex_);
+  if (state_.load() != State::kCreated) {
+    return invalid_argument_error("the state listener can only be set before start()");
+  }
+  state_listener_ = std::move(listener);
+  return ok_status();
+}
+
+Status KafkaStreams::set_uncaught_error_handler(UncaughtErrorHandler handler) {
+  std::lock_guard lock(mutex_);
+  if (state_.load() != State::kCreated) {
+    return invalid_argument_error("the uncaught-error handler can only be set before start()");
+  }
+  error_handler_ = std::move(handler);
+  return ok_status();
+}
+
+void KafkaStreams::transition_locked(State to) {
+  const State from = state_.load();
+  if (from == to) return;
+  state_.store(to);
+  log::info("stream-client [{}]: state {} -> {}", config_.application_id, to_string(from),
+            to_string(to));
+  if (state_listener_) state_listener_(to, from);
+}
+
+Status KafkaStreams::start() {
+  std::lock_guard threads_lock(threads_mutex_);
+  {
+    std::lock_guard lock(mutex_);
+    if (state_.load() != State::kCreated) {
+      return invalid_argument_error(std::string("start() called in state ") +
+                                    to_string(state_.load()) + "; an application starts once");
+    }
+  }
+  Status prepared = prepare();
+  std::lock_guard lock(mutex_);
+  if (!prepared.ok()) {
+    log::error("stream-client [{}]: cannot start: {}", config_.application_id,
+               prepared.to_string());
+    threads_.clear();
+    transition_locked(State::kError);
+    return prepared;
+  }
+  thread_states_.assign(threads_.size(), StreamThread::State::kCreated);
+  transition_locked(State::kRebalancing);
+  for (auto& thread : threads_) thread->start();
+  return ok_status();
+}
+
+Status KafkaStreams::prepare() {
+  if (!topology_.status().ok()) return topology_.status().with_context("invalid topology");
+  RUNNEL_ASSIGN_OR_RETURN(config_, StreamsConfig::parse(properties_));
+  if (topology_.subtopologies().empty()) {
+    return invalid_argument_error("the topology has no source: nothing to run");
+  }
+  // The state directory of this application; tasks' stores live under it.
+  std::error_code ec;
+  const std::filesystem::path app_dir = config_.state_dir / config_.application_id;
+  std::filesystem::create_directories(app_dir, ec);
+  if (ec)
+    return io_error("cannot create state directory " + app_dir.string() + ": " + ec.message());
+
+  RUNNEL_ASSIGN_OR_RETURN(admin_, client::Admin::create(config_.admin));
+  partition_counts_ = std::make_unique<internal::TopicPartitionCounts>(*admin_);
+  RUNNEL_RETURN_IF_ERROR(create_internal_topics());
+
+  std::set<std::string> sources;
+  for (const Topology::Subtopology& sub : topology_.subtopologies()) {
+    for (const std::string& topic : sub.source_topics) {
+      sources.insert(topology_.is_internal_topic(topic)
+                         ? Topology::internal_topic_name(config_.application_id, topic)
+                         : topic);
+    }
+  }
+  source_topics_.assign(sources.begin(), sources.end());
+
+  for (int i = 0; i < config_.num_stream_threads; ++i) {
+    StreamThread::Options options;
+    options.index = i;
+    options.topology = &topology_;
+    options.config = &config_;
+    options.partition_counts = partition_counts_.get();
+    options.source_topics = source_topics_;
+    options.on_state = [this](int index, StreamThread::State state) {
+      on_thread_state(index, state);
+    };
+    options.on_error = [this](int index, const Status& error) { on_thread_error(index, error); };
+    RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<StreamThread> thread,
+                            StreamThread::create(std::move(options)));
+    threads_.push_back(std::move(thread));
+  }
+  return ok_status();
+}
+
+Status KafkaStreams::create_internal_topics() {
+  // Partition counts: external sources as the cluster has them; a repartition topic as the
+  // topology says, or else as the largest input of the sub-topology that writes it.
+  std::map<std::string, std::int32_t> counts;  // Topic names as the topology records them.
+  for (const Topology::Subtopology& sub : topology_.subtopologies()) {
+    for (const std::string& topic : sub.source_topics) {
+      if (topology_.is_internal_topic(topic)) continue;
+      Result<std::int32_t> count = partition_counts_->get(topic);
+      if (count.status().code() == StatusCode::kNotFound) {
+        return not_found_error("source topic " + topic +
+                               " does not exist; create it before starting the application");
+      }
+      RUNNEL_RETURN_IF_ERROR(count.status().with_context("describing source topic " + topic));
+      counts[topic] = *count;
+    }
+  }
+  const auto& internals = topology_.internal_topics();
+  for (const internal::InternalTopicDef& t : internals) {
+    if (t.partitions) {
+      if (*t.partitions <= 0) {
+        return invalid_argument_error("repartition topic " + t.name +
+                                      " needs a positive partition count");
+      }
+      counts[t.name] = *t.partitions;
+    }
+  }
+  // Sub-topology writing each internal topic.
+  std::map<std::string, const Topology::Subtopology*> writer;
+  for (const Topology::Subtopology& sub : topology_.subtopologies()) {
+    for (const std::string& name : sub.nodes) {
+      const internal::NodeDef* def = topology_.node(name);
+      if (def != nullptr && def->kind == internal::NodeKind::kSink && def->sink_internal) {
+        writer[def->sink_topic] = &sub;
+      }
+    }
+  }
+  for (bool progress = true; progress;) {
+    progress = false;
+    for (const internal::InternalTopicDef& t : internals) {
+      if (counts.count(t.name) != 0) continue;
+      auto w = writer.find(t.name);
+      if (w == writer.end()) continue;
+      std::int32_t max = 0;
+      bool known = true;
+      for (const std::string& input : w->second->source_topics) {
+        auto c = counts.find(input);
+        if (c == counts.end()) {
+          known = false;
+          break;
+        }
+        max = std::max(max, c->second);
+      }
+      if (known && max > 0) {
+        counts[t.name] = max;
+        progress = true;
+      }
+    }
+  }
+
+  std::vector<client::NewTopic> wanted;
+  for (const internal::InternalTopicDef& t : internals) {
+    auto c = counts.find(t.name);
+    if (c == counts.end()) {
+      return invalid_argument_error("cannot tell the partition count of repartition topic " +
+                                    t.name + "; give it with Repartitioned");
+    }
+    wanted.push_back({Topology::internal_topic_name(config_.application_id, t.name),
+                      c->second,
+                      config_.replication_factor,
+                      {}});
+  }
+  if (wanted.empty()) return ok_status();
+  RUNNEL_ASSIGN_OR_RETURN(std::vector<Status> created,
+                          admin_->create_topics(wanted, kAdminTimeout));
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    const client::NewTopic& t = wanted[i];
+    if (created[i].ok()) {
+      log::info("stream-client [{}]: created internal topic {} with {} partition(s)",
+                config_.application_id, t.name, t.partitions);
+    } else if (created[i].code() == StatusCode::kAlreadyExists) {
+      RUNNEL_ASSIGN_OR_RETURN(client::TopicDescription existing,
+                              admin_->describe_topic(t.name, kAdminTimeout));
+      if (existing.partitions != t.partitions) {
+        return invalid_argument_error(
+            "internal topic " + t.name + " exists with " + std::to_string(existing.partitions) +
+            " partition(s) but the topology needs " + std::to_string(t.partitions) +
+            "; delete it (reset the application) or change the topology");
+      }
+    } else {
+      return created[i].with_context("creating internal topic " + t.name);
+    }
+    partition_counts_->put(t.name, t.partitions);
+  }
+  return ok_status();
+}
+
+void KafkaStreams::on_thread_state(int index, StreamThread::State state) {
+  std::lock_guard lock(mutex_);
+  thread_states_[static_cast<std::size_t>(index)] = state;
+  if (is_shutting_down(state_.load())) return;
+  bool all_running = true;
+  bool any_rebalancing = false;
+  for (StreamThread::State s : thread_states_) {
+    if (s != StreamThread::State::kRunning) all_running = false;
+    if (s == StreamThread::State::kStarting || s == StreamThread::State::kPartitionsRevoked ||
+        s == StreamThread::State::kPartitionsAssigned || s == StreamThread::State::kCreated) {
+      any_rebalancing = true;
+    }
+  }
+  if (all_running) {
+    transition_locked(State::kRunning);
+  } else if (any_rebalancing) {
+    transition_locked(State::kRebalancing);
+  }
+}
+
+void KafkaStreams::on_thread_error(int index, const Status& error) {
+  std::lock_guard lock(mutex_);
+  const std::string& name = threads_[static_cast<std::size_t>(index)]->name();
+  if (error_handler_) error_handler_(name, error);
+  if (state_.load() != State::kNotRunning) transition_locked(State::kError);
+  // The client shuts down as a whole (Kafka's SHUTDOWN_CLIENT): the other threads commit what
+  // they processed and leave the group.
+  for (auto& thread : threads_) thread->request_stop();
+}
+
+void KafkaStreams::close() {
+  std::lock_guard threads_lock(threads_mutex_);
+  {
+    std::lock_guard lock(mutex_);
+    const State s = state_.load();
+    if (s == State::kNotRunning) return;
+    if (s != State::kError) transition_locked(State::kPendingShutdown);
+  }
+  for (auto& thread : threads_) thread->request_stop();
+  for (auto& thread : threads_) thread->join();
+  // The threads stay (stopped, their clients closed) so that metrics() still reads them.
+  std::lock_guard lock(mutex_);
+  if (state_.load() == State::kPendingShutdown) transition_locked(State::kNotRunning);
+}
+
+KafkaStreams::Metrics KafkaStreams::metrics() const {
+  std::lock_guard threads_lock(threads_mutex_);
+  Metrics m;
+  for (const auto& thread : threads_) {
+    StreamThreadMetrics t = thread->metrics();
+    m.processed += t.processed;
+    m.skipped_deserialization += t.skipped_deserialization;
+    m.dropped += t.dropped;
+    for (const auto& [tp, lag] : t.consumer_lag) m.consumer_lag += lag;
+    m.threads.push_back(std::move(t));
+  }
+  return m;
+}
+
+}  // namespace runnel

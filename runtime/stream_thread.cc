@@ -1,0 +1,218 @@
+#include "runtime/stream_thread.h"
+
+#include <utility>
+
+#include "core/log.h"
+
+namespace runnel {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+// How long a commit waits for the producer's outstanding sends before failing the thread.
+constexpr std::chrono::milliseconds kFlushTimeout = 60s;
+// How often metrics are published between commits.
+constexpr std::chrono::milliseconds kMetricsInterval = 100ms;
+
+std::uint64_t micros_since(std::chrono::steady_clock::time_point start) {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::steady_clock::now() - start)
+                                        .count());
+}
+
+}  // namespace
+
+StreamThread::StreamThread(Options options, std::string name)
+    : options_(std::move(options)), name_(std::move(name)) {
+  metrics_.name = name_;
+}
+
+Result<std::unique_ptr<StreamThread>> StreamThread::create(Options options) {
+  const StreamsConfig& config = *options.config;
+  std::string name = config.application_id + "-StreamThread-" + std::to_string(options.index + 1);
+  std::unique_ptr<StreamThread> thread(new StreamThread(std::move(options), name));
+
+  client::ClientConfig producer_config = config.producer;
+  producer_config.try_emplace("client.id", name + "-producer");
+  RUNNEL_ASSIGN_OR_RETURN(thread->producer_, client::Producer::create(producer_config));
+
+  client::ClientConfig consumer_config = config.consumer;
+  consumer_config["group.id"] = config.application_id;
+  consumer_config["enable.auto.commit"] = "false";
+  consumer_config.try_emplace("auto.offset.reset", "earliest");
+  // Range gives a member the same partition numbers of topics with equal partition counts,
+  // which keeps a task's co-partitioned inputs together.
+  consumer_config.try_emplace("partition.assignment.strategy", "range");
+  consumer_config.try_emplace("client.id", name + "-consumer");
+  RUNNEL_ASSIGN_OR_RETURN(thread->consumer_,
+                          client::Consumer::create(consumer_config, thread.get()));
+
+  thread->collector_ = std::make_unique<internal::ProducerCollector>(
+      *thread->producer_, *thread->options_.partition_counts);
+  thread->tasks_ = std::make_unique<TaskManager>(TaskManager::Options{
+      thread->options_.topology, config.application_id, thread->collector_.get(), &system_clock(),
+      config.deserialization_handler.get(), name});
+  return thread;
+}
+
+StreamThread::~StreamThread() {
+  request_stop();
+  join();
+  // If the thread never ran, its clients go here, the task manager (which may hold records)
+  // before the consumer.
+  tasks_.reset();
+}
+
+void StreamThread::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void StreamThread::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void StreamThread::set_state(State state) {
+  if (state_.exchange(state) == state) return;
+  if (options_.on_state) options_.on_state(options_.index, state);
+}
+
+StreamThreadMetrics StreamThread::metrics() const {
+  std::lock_guard lock(metrics_mutex_);
+  return metrics_;
+}
+
+void StreamThread::publish_metrics() {
+  StreamThreadMetrics m;
+  m.name = name_;
+  m.tasks = tasks_->task_metrics();
+  m.processed = tasks_->closed_task_counts().processed;
+  m.skipped_deserialization = tasks_->closed_task_counts().skipped_deserialization;
+  m.dropped = tasks_->closed_task_counts().dropped;
+  for (const TaskManager::TaskMetrics& t : m.tasks) {
+    m.processed += t.counts.processed;
+    m.skipped_deserialization += t.counts.skipped_deserialization;
+    m.dropped += t.counts.dropped;
+  }
+  const TaskManager::ProcessLatency& latency = tasks_->process_latency();
+  if (latency.records > 0) m.process_latency_avg_ns = latency.total_ns / latency.records;
+  m.process_latency_max_ns = latency.max_ns;
+  m.commits = commits_;
+  if (commits_ > 0) m.commit_latency_avg_us = commit_total_us_ / commits_;
+  m.commit_latency_max_us = commit_max_us_;
+  for (const auto& [tp, position] : tasks_->positions()) {
+    Result<std::int64_t> high = consumer_->cached_high_watermark(tp);
+    if (high.ok() && *high >= 0) m.consumer_lag[tp] = std::max<std::int64_t>(0, *high - position);
+  }
+  std::lock_guard lock(metrics_mutex_);
+  metrics_ = std::move(m);
+}
+
+void StreamThread::run() {
+  set_state(State::kStarting);
+  Status error = run_loop();
+  if (error.ok() && !failed_) {
+    set_state(State::kPendingShutdown);
+    // A clean stop keeps everything processed: commit, then leave the group.
+    error = commit();
+    if (!error.ok()) error = error.with_context("commit on shutdown");
+  }
+  if (!error.ok()) {
+    failed_ = true;
+    log::error("{}: stopping on error: {}", name_, error.to_string());
+    if (options_.on_error) options_.on_error(options_.index, error);
+    set_state(State::kPendingShutdown);
+  }
+  tasks_->close_all();
+  publish_metrics();
+  // Leaving the group revokes through on_partitions_revoked, which commits nothing now.
+  Status closed = consumer_->close();
+  if (!closed.ok()) log::warn("{}: leaving the group: {}", name_, closed.to_string());
+  if (!failed_) {
+    Status flushed = producer_->flush(kFlushTimeout);
+    if (!flushed.ok()) log::error("{}: final producer flush: {}", name_, flushed.to_string());
+  }
+  log::info("{}: stopped", name_);
+  set_state(State::kDead);
+}
+
+Status StreamThread::run_loop() {
+  RUNNEL_RETURN_IF_ERROR(consumer_->subscribe(options_.source_topics));
+  auto last_commit = std::chrono::steady_clock::now();
+  auto last_publish = last_commit;
+  const StreamsConfig& config = *options_.config;
+  while (!stop_requested_.load()) {
+    Result<std::vector<client::ConsumerRecord>> batch = consumer_->poll(config.poll);
+    if (!rebalance_error_.ok()) return rebalance_error_;
+    if (!batch.ok()) {
+      // The brokers coming and going is librdkafka's to retry; anything else ends the thread.
+      const StatusCode code = batch.status().code();
+      if (code != StatusCode::kUnavailable && code != StatusCode::kTimeout &&
+          code != StatusCode::kAborted) {
+        return batch.status().with_context("poll");
+      }
+      log::warn("{}: poll: {}", name_, batch.status().to_string());
+      continue;
+    }
+    if (state_.load() == State::kPartitionsAssigned) set_state(State::kRunning);
+    tasks_->add_records(*batch);
+    RUNNEL_RETURN_IF_ERROR(tasks_->process().status());
+    RUNNEL_RETURN_IF_ERROR(tasks_->punctuate_wall_clock());
+    if (std::chrono::steady_clock::now() - last_commit >= config.commit_interval) {
+      RUNNEL_RETURN_IF_ERROR(commit());
+      last_commit = last_publish = std::chrono::steady_clock::now();
+    } else if (std::chrono::steady_clock::now() - last_publish >= kMetricsInterval) {
+      publish_metrics();
+      last_publish = std::chrono::steady_clock::now();
+    }
+  }
+  return ok_status();
+}
+
+Status StreamThread::commit() {
+  const auto start = std::chrono::steady_clock::now();
+  // At least once: every record the processed input produced is acknowledged before the
+  // input offsets move past it.
+  Status flushed = producer_->flush(kFlushTimeout);
+  if (!flushed.ok()) return flushed.with_context("producer flush before commit");
+  std::vector<client::TopicPartitionOffset> offsets = tasks_->uncommitted_offsets();
+  if (!offsets.empty()) {
+    Status committed = consumer_->commit(offsets);
+    if (!committed.ok()) return committed.with_context("commit of input offsets");
+    tasks_->mark_committed();
+  }
+  const std::uint64_t us = micros_since(start);
+  ++commits_;
+  commit_total_us_ += us;
+  if (us > commit_max_us_) commit_max_us_ = us;
+  publish_metrics();
+  return ok_status();
+}
+
+void StreamThread::on_partitions_assigned(const std::vector<client::TopicPartition>& partitions) {
+  set_state(State::kPartitionsAssigned);
+  log::info("{}: assigned {} partition(s)", name_, partitions.size());
+  if (failed_ || !rebalance_error_.ok()) return;
+  Status s = tasks_->assign(partitions);
+  if (!s.ok()) rebalance_error_ = s.with_context("creating tasks");
+  publish_metrics();
+}
+
+void StreamThread::on_partitions_revoked(const std::vector<client::TopicPartition>& partitions) {
+  if (state_.load() != State::kPendingShutdown) set_state(State::kPartitionsRevoked);
+  if (!failed_ && rebalance_error_.ok() && tasks_->task_count() > 0) {
+    Status s = commit();
+    if (!s.ok()) rebalance_error_ = s.with_context("commit on revoke");
+  }
+  tasks_->revoke(partitions);
+  publish_metrics();
+}
+
+void StreamThread::on_partitions_lost(const std::vector<client::TopicPartition>& partitions) {
+  log::warn("{}: lost {} partition(s) without a chance to commit", name_, partitions.size());
+  if (state_.load() != State::kPendingShutdown) set_state(State::kPartitionsRevoked);
+  tasks_->revoke(partitions);
+  publish_metrics();
+}
+
+}  // namespace runnel

@@ -1,0 +1,134 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/client/consumer.h"
+#include "core/client/producer.h"
+#include "core/clock.h"
+#include "core/status.h"
+#include "operators/topology.h"
+#include "runtime/internal/producer_collector.h"
+#include "runtime/streams_config.h"
+#include "runtime/task_manager.h"
+
+namespace runnel {
+
+// What one StreamThread has done, as published at most 100 ms ago (and at each commit,
+// rebalance and exit).
+struct StreamThreadMetrics {
+  std::string name;
+  std::vector<TaskManager::TaskMetrics> tasks;  // The tasks it owns now.
+  // Over the thread's life, closed tasks included.
+  std::uint64_t processed = 0;
+  std::uint64_t skipped_deserialization = 0;
+  std::uint64_t dropped = 0;
+  // Per-record processing time.
+  std::uint64_t process_latency_avg_ns = 0;
+  std::uint64_t process_latency_max_ns = 0;
+  // Commits: producer flush, stores, checkpoints and offsets.
+  std::uint64_t commits = 0;
+  std::uint64_t commit_latency_avg_us = 0;
+  std::uint64_t commit_latency_max_us = 0;
+  // Per owned input partition: the high watermark last fetched minus the next offset to
+  // process (absent until both are known).
+  std::map<client::TopicPartition, std::int64_t> consumer_lag;
+};
+
+// One processing thread of a KafkaStreams instance: a consumer in the application's group,
+// a producer for every sink, and the TaskManager of the tasks the group gave it. The loop:
+// poll (rebalances happen inside) → queue → process in timestamp order → wall-clock
+// punctuators → commit every commit.interval.ms. Errors end the thread (it does not commit
+// then, so the records since the last commit are processed again by whoever owns their
+// partitions next) and are reported through Options::on_error; nothing is thrown.
+//
+// Thread safety: start(), request_stop(), join() and metrics() may be called from any thread;
+// everything else (consumer, producer, tasks) is owned by the thread start() runs.
+class StreamThread final : private client::RebalanceListener {
+ public:
+  enum class State {
+    kCreated,
+    kStarting,
+    kPartitionsRevoked,
+    kPartitionsAssigned,
+    kRunning,
+    kPendingShutdown,
+    kDead
+  };
+
+  struct Options {
+    int index = 0;
+    const Topology* topology = nullptr;                          // Borrowed; outlives the thread.
+    const StreamsConfig* config = nullptr;                       // Borrowed.
+    internal::TopicPartitionCounts* partition_counts = nullptr;  // Borrowed.
+    std::vector<std::string> source_topics;  // Full names, internal ones included.
+    // Called on this thread at each change of state.
+    std::function<void(int index, State state)> on_state;
+    // Called on this thread once, when an error ends it (before its kDead state).
+    std::function<void(int index, const Status& error)> on_error;
+  };
+
+  // Makes the thread's consumer and producer (no broker is contacted yet). InvalidArgument when
+  // librdkafka refuses a passed-through property.
+  [[nodiscard]] static Result<std::unique_ptr<StreamThread>> create(Options options);
+  // Stops and joins the thread if it still runs.
+  ~StreamThread() override;
+  StreamThread(const StreamThread&) = delete;
+  StreamThread& operator=(const StreamThread&) = delete;
+
+  void start();
+  // Asks the loop to end: it commits, closes its tasks, leaves the group and flushes.
+  void request_stop() { stop_requested_.store(true); }
+  void join();
+
+  const std::string& name() const { return name_; }
+  State state() const { return state_.load(); }
+  StreamThreadMetrics metrics() const;
+
+ private:
+  StreamThread(Options options, std::string name);
+
+  void run();
+  Status run_loop();
+  Status commit();
+  void set_state(State state);
+  void publish_metrics();
+
+  // RebalanceListener: runs inside consumer_->poll() on this thread.
+  void on_partitions_assigned(const std::vector<client::TopicPartition>& partitions) override;
+  void on_partitions_revoked(const std::vector<client::TopicPartition>& partitions) override;
+  void on_partitions_lost(const std::vector<client::TopicPartition>& partitions) override;
+
+  Options options_;
+  const std::string name_;
+  std::atomic<State> state_{State::kCreated};
+  std::atomic<bool> stop_requested_{false};
+  std::thread thread_;
+
+  // Owned by the thread (after start()). Declaration order matters: the task manager holds
+  // ConsumerRecords and the collector borrows the producer, so they go before the clients.
+  std::unique_ptr<client::Producer> producer_;
+  std::unique_ptr<client::Consumer> consumer_;
+  std::unique_ptr<internal::ProducerCollector> collector_;
+  std::unique_ptr<TaskManager> tasks_;
+  // An error met inside a rebalance callback, which cannot return one.
+  Status rebalance_error_;
+  // Set once the thread failed: revokes then close tasks without committing.
+  bool failed_ = false;
+  std::uint64_t commits_ = 0;
+  std::uint64_t commit_total_us_ = 0;
+  std::uint64_t commit_max_us_ = 0;
+
+  mutable std::mutex metrics_mutex_;
+  StreamThreadMetrics metrics_;  // Guarded by metrics_mutex_; a snapshot the thread publishes.
+};
+
+}  // namespace runnel

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/client/client_config.h"
+#include "core/result.h"
+#include "runtime/deserialization_exception_handler.h"
+
+namespace runnel {
+
+// An application's configuration as the user writes it: property names as in Kafka Streams
+// ("application.id", "bootstrap.servers", ...), values as strings.
+using StreamsProperties = std::map<std::string, std::string>;
+
+enum class ProcessingGuarantee { kAtLeastOnce, kExactlyOnceV2 };
+
+// The parsed and checked form of StreamsProperties. Kafka Streams' keys:
+//
+//   application.id      (required) group id, prefix of internal topics and of the state dir
+//   bootstrap.servers   (required) the brokers (runneld or Kafka)
+//   num.stream.threads  default 1
+//   state.dir           default <system temp dir>/runnel-streams
+//   commit.interval.ms  default 30000
+//   poll.ms             default 100: how long a thread waits for records in one poll
+//   replication.factor  default 1: of the internal topics the application creates
+//   processing.guarantee  at_least_once (default); exactly_once_v2 is refused for now
+//   default.deserialization.exception.handler  log-and-fail (default) or log-and-continue
+//                       (Kafka's class names LogAndFailExceptionHandler and
+//                       LogAndContinueExceptionHandler are accepted too)
+//
+// Every other property is a librdkafka property passed to the application's clients:
+// "consumer.<name>", "producer.<name>" and "admin.<name>" to one kind of client only, an
+// unprefixed name to all of them. "group.id" and "enable.auto.commit" belong to the runtime
+// and are refused.
+struct StreamsConfig {
+  static constexpr const char* kApplicationId = "application.id";
+  static constexpr const char* kBootstrapServers = "bootstrap.servers";
+  static constexpr const char* kNumStreamThreads = "num.stream.threads";
+  static constexpr const char* kStateDir = "state.dir";
+  static constexpr const char* kCommitIntervalMs = "commit.interval.ms";
+  static constexpr const char* kPollMs = "poll.ms";
+  static constexpr const char* kProcessingGuarantee = "processing.guarantee";
+  static constexpr const char* kReplicationFactor = "replication.factor";
+  static constexpr const char* kDeserializationExceptionHandler =
+      "default.deserialization.exception.handler";
+
+  std::string application_id;
+  std::string bootstrap_servers;
+  std::int32_t num_stream_threads = 1;
+  std::filesystem::path state_dir;
+  std::chrono::milliseconds commit_interval{30'000};
+  std::chrono::milliseconds poll{100};
+  std::int16_t replication_factor = 1;  // Of the internal topics the application creates.
+  ProcessingGuarantee processing_guarantee = ProcessingGuarantee::kAtLeastOnce;
+  // Shared by every task of the application; thread-safe.
+  std::shared_ptr<DeserializationExceptionHandler> deserialization_handler;
+  // librdkafka properties given by the user, per kind of client, bootstrap.servers included.
+  client::ClientConfig consumer;
+  client::ClientConfig producer;
+  client::ClientConfig admin;
+
+  // Parses `properties`. InvalidArgument naming the property for a missing required one, a
+  // value that does not parse or is out of range, or a property the runtime owns;
+  // Unsupported for exactly_once_v2.
+  [[nodiscard]] static Result<StreamsConfig> parse(const StreamsProperties& properties);
+};
+
+}  // namespace runnel

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "core/client/admin.h"
+#include "core/client/client_config.h"
+#include "core/result.h"
+
+namespace runnel::tools {
+
+// What every runnel subcommand needs to reach a cluster: the bootstrap address, the
+// request timeout, and clients configured alike.
+struct ClusterConnection {
+  std::string bootstrap_server = "127.0.0.1:9092";
+  std::chrono::milliseconds timeout{10'000};
+
+  // librdkafka properties for a client of this cluster. librdkafka's own log lines are off:
+  // runnel reports failures itself, once, in words that name the broker.
+  client::ClientConfig client_config(client::ClientConfig extra = {}) const;
+
+  // An admin client that has shown the cluster answers: an unavailable_error naming the
+  // address when no broker answers within the timeout.
+  Result<std::unique_ptr<client::Admin>> connect() const;
+};
+
+}  // namespace runnel::tools
