@@ -6,6 +6,7 @@
 
 #include "broker/coordinator/group_coordinator.h"
 #include "broker/coordinator/offset_store.h"
+#include "broker/coordinator/producer_id_manager.h"
 #include "broker/handlers/append_notifier.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/handlers/request_dispatcher.h"
@@ -53,11 +54,13 @@ Result<std::unique_ptr<Broker>> Broker::start(BrokerConfig config) {
           .initial_rebalance_delay_ms = cfg.group_initial_rebalance_delay_ms,
           .max_metadata_bytes = 4096,
       });
+  RUNNEL_ASSIGN_OR_RETURN(broker->producer_ids_, ProducerIdManager::open(cfg.data_dir));
   broker->context_.reset(new BrokerContext{
       .logs = *broker->logs_,
       .appends = *broker->appends_,
       .groups = *broker->groups_,
       .offsets = *broker->offsets_,
+      .producer_ids = *broker->producer_ids_,
       .clock = system_clock(),
       .config = cfg,
       .identity =

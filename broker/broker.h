@@ -15,6 +15,7 @@ class LogManager;
 class AppendNotifier;
 class GroupCoordinator;
 class OffsetStore;
+class ProducerIdManager;
 struct BrokerContext;
 class RequestDispatcher;
 class Server;
@@ -63,6 +64,7 @@ class Broker {
   std::unique_ptr<AppendNotifier> appends_;
   std::unique_ptr<OffsetStore> offsets_;
   std::unique_ptr<GroupCoordinator> groups_;
+  std::unique_ptr<ProducerIdManager> producer_ids_;
   std::unique_ptr<BrokerContext> context_;
   std::unique_ptr<RequestDispatcher> dispatcher_;
   std::unique_ptr<Server> server_;

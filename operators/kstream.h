@@ -17,6 +17,8 @@
 #include "operators/internal/processor_adapter.h"
 #include "operators/internal/sink_node.h"
 #include "operators/internal/source_node.h"
+#include "operators/internal/stream_join_nodes.h"
+#include "operators/join_windows.h"
 #include "operators/key_value.h"
 #include "operators/materialized.h"
 #include "operators/named.h"
@@ -369,6 +371,55 @@ class KStream {
   template <typename VT, typename F>
   auto left_join(const KTable<K, VT>& table, F joiner, const Named& named = {}) const;
 
+  // KStream-KStream joins within a time window: a record of this stream at t joins each
+  // record of `other` with the same key and a timestamp in [t - before, t + after]
+  // (JoinWindows), and the other way round; results carry the larger timestamp. join:
+  // joiner(const V&, const VO&); left_join: joiner(const V&, const std::optional<VO>&), a
+  // record of this stream that found no partner is joined with std::nullopt once its window
+  // has closed (stream time past t + after + grace); outer_join: joiner(const
+  // std::optional<V>&, const std::optional<VO>&), likewise for both sides. Records arriving
+  // after their window closed are dropped as late. Stateful: each side's records in a window
+  // store (KSTREAM-JOINTHIS-<n>-store, KSTREAM-JOINOTHER-<n>-store; retention before + after
+  // + grace), unmatched ones in KSTREAM-...-shared-join-store; repartitions a side whose key
+  // may have changed; both sides must be co-partitioned. Name prefixes KSTREAM-WINDOWED-,
+  // KSTREAM-JOINTHIS-/-JOINOTHER- (OUTERTHIS/OUTEROTHER), KSTREAM-MERGE-.
+  template <typename VO, typename F>
+  auto join(const KStream<K, VO>& other, F joiner, const JoinWindows& windows,
+            const Named& named = {}) const {
+    static_assert(std::is_invocable_v<F&, const V&, const VO&>,
+                  "join: the joiner must be callable as VR(const V&, const VO&)");
+    using VR = std::remove_cvref_t<std::invoke_result_t<F&, const V&, const VO&>>;
+    std::function<VR(const std::optional<V>&, const std::optional<VO>&)> fn =
+        [joiner](const std::optional<V>& l, const std::optional<VO>& r) mutable {
+          return joiner(*l, *r);
+        };
+    return stream_stream_join<VO, VR>(other, std::move(fn), windows, internal::JoinKind::kInner,
+                                      named);
+  }
+  template <typename VO, typename F>
+  auto left_join(const KStream<K, VO>& other, F joiner, const JoinWindows& windows,
+                 const Named& named = {}) const {
+    static_assert(std::is_invocable_v<F&, const V&, const std::optional<VO>&>,
+                  "left_join: the joiner must be callable as VR(const V&, const "
+                  "std::optional<VO>&)");
+    using VR = std::remove_cvref_t<std::invoke_result_t<F&, const V&, const std::optional<VO>&>>;
+    std::function<VR(const std::optional<V>&, const std::optional<VO>&)> fn =
+        [joiner](const std::optional<V>& l, const std::optional<VO>& r) mutable {
+          return joiner(*l, r);
+        };
+    return stream_stream_join<VO, VR>(other, std::move(fn), windows, internal::JoinKind::kLeft,
+                                      named);
+  }
+  template <typename VO, typename F>
+  auto outer_join(const KStream<K, VO>& other, F joiner, const JoinWindows& windows,
+                  const Named& named = {}) const {
+    using VR = std::remove_cvref_t<
+        std::invoke_result_t<F&, const std::optional<V>&, const std::optional<VO>&>>;
+    std::function<VR(const std::optional<V>&, const std::optional<VO>&)> fn = joiner;
+    return stream_stream_join<VO, VR>(other, std::move(fn), windows, internal::JoinKind::kOuter,
+                                      named);
+  }
+
   // Whether a grouping or join after this stream repartitions it first.
   bool repartition_required() const { return repartition_required_; }
 
@@ -388,6 +439,12 @@ class KStream {
   friend class TimeWindowedKStream;
   template <typename, typename>
   friend class SessionWindowedKStream;
+
+  template <typename VO, typename VR>
+  KStream<K, VR> stream_stream_join(
+      const KStream<K, VO>& other,
+      std::function<VR(const std::optional<V>&, const std::optional<VO>&)> joiner,
+      const JoinWindows& windows, internal::JoinKind kind, const Named& named) const;
 
   template <typename VT, typename VR>
   KStream<K, VR> stream_table_join(const KTable<K, VT>& table,
@@ -601,6 +658,7 @@ BranchedKStream<K, V> KStream<K, V>::split(const Named& named) const {
 
 #include "operators/kgrouped_stream.h"
 #include "operators/ktable.h"
+#include "operators/kwindowed_stream.h"
 
 namespace runnel {
 
@@ -699,6 +757,127 @@ KStream<K, VR> KStream<K, V>::stream_table_join(
   def.attach = &internal::attach<K, V>;
   state_->add_node(std::move(def));
   return KStream<K, VR>(state_, name, input.key_serde_, nullptr);
+}
+
+template <typename K, typename V>
+template <typename VO, typename VR>
+KStream<K, VR> KStream<K, V>::stream_stream_join(
+    const KStream<K, VO>& other,
+    std::function<VR(const std::optional<V>&, const std::optional<VO>&)> joiner,
+    const JoinWindows& windows, internal::JoinKind kind, const Named& named) const {
+  if (Status s = windows.validate(); !s.ok()) state_->set_error(std::move(s));
+  KStream<K, V> left = *this;
+  if (repartition_required_) left = repartition_for(node_, nullptr, nullptr);
+  KStream<K, VO> right = other;
+  if (other.repartition_required_) right = other.repartition_for(other.node_, nullptr, nullptr);
+  const bool given = !named.name.empty();
+  const std::string this_windowed =
+      given ? named.name + "-this-windowed" : state_->new_name("KSTREAM-WINDOWED-");
+  const std::string other_windowed =
+      given ? named.name + "-other-windowed" : state_->new_name("KSTREAM-WINDOWED-");
+  const bool outer = kind == internal::JoinKind::kOuter;
+  const std::string join_this =
+      given ? named.name + "-this-join"
+            : state_->new_name(outer ? "KSTREAM-OUTERTHIS-" : "KSTREAM-JOINTHIS-");
+  const std::string join_other =
+      given ? named.name + (outer ? "-outer-other-join" : "-other-join")
+            : state_->new_name(kind != internal::JoinKind::kInner ? "KSTREAM-OUTEROTHER-"
+                                                                  : "KSTREAM-JOINOTHER-");
+  const std::string merge_name = given ? named.name + "-merge" : state_->new_name("KSTREAM-MERGE-");
+  const std::string this_store = join_this + "-store";
+  const std::string other_store = join_other + "-store";
+  const std::string outer_store =
+      kind == internal::JoinKind::kInner ? "" : join_this + "-shared-join-store";
+
+  const std::string what = "join " + merge_name;
+  auto key_serde =
+      internal::resolve_serde<K>(*state_, left.key_serde_, right.key_serde_, what + ": key");
+  auto left_serde =
+      internal::resolve_serde<V>(*state_, nullptr, left.value_serde_, what + ": left value");
+  auto right_serde =
+      internal::resolve_serde<VO>(*state_, nullptr, right.value_serde_, what + ": right value");
+  auto window_store = [&](const std::string& name) {
+    internal::StoreDef def;
+    def.name = name;
+    def.kind = StoreKind::kWindow;
+    // One more than before + after + grace: a record on the boundary is still found.
+    def.retention_ms = windows.before_ms + windows.after_ms + windows.grace_ms + 1;
+    def.window_size_ms = windows.before_ms + windows.after_ms;
+    def.retain_duplicates = true;
+    return def;
+  };
+  internal::StoreDef this_def = window_store(this_store);
+  internal::set_store_serdes<K, V>(this_def, key_serde, left_serde);
+  state_->add_store(std::move(this_def));
+  internal::StoreDef other_def = window_store(other_store);
+  internal::set_store_serdes<K, VO>(other_def, key_serde, right_serde);
+  state_->add_store(std::move(other_def));
+  if (!outer_store.empty()) {
+    internal::StoreDef def;
+    def.name = outer_store;
+    state_->add_store(std::move(def));
+  }
+  state_->add_copartition_group({left.node_, right.node_});
+
+  auto add = [&](internal::NodeDef def) { state_->add_node(std::move(def)); };
+  internal::NodeDef tw;
+  tw.name = this_windowed;
+  tw.predecessors = {left.node_};
+  tw.stores = {this_store};
+  tw.factory = [this_windowed, this_store, key_serde,
+                left_serde]() -> std::unique_ptr<internal::ProcessorNode> {
+    return std::make_unique<internal::KStreamJoinWindow<K, V>>(this_windowed, this_store, key_serde,
+                                                               left_serde);
+  };
+  tw.attach = &internal::attach<K, V>;
+  add(std::move(tw));
+  internal::NodeDef ow;
+  ow.name = other_windowed;
+  ow.predecessors = {right.node_};
+  ow.stores = {other_store};
+  ow.factory = [other_windowed, other_store, key_serde,
+                right_serde]() -> std::unique_ptr<internal::ProcessorNode> {
+    return std::make_unique<internal::KStreamJoinWindow<K, VO>>(other_windowed, other_store,
+                                                                key_serde, right_serde);
+  };
+  ow.attach = &internal::attach<K, VO>;
+  add(std::move(ow));
+
+  using LeftJoin = internal::KStreamKStreamJoin<K, V, VO, VR, true>;
+  using RightJoin = internal::KStreamKStreamJoin<K, V, VO, VR, false>;
+  typename LeftJoin::Config left_config{other_store, outer_store, windows,    kind,
+                                        key_serde,   left_serde,  right_serde};
+  typename RightJoin::Config right_config{this_store, outer_store, windows,    kind,
+                                          key_serde,  left_serde,  right_serde};
+  internal::NodeDef jt;
+  jt.name = join_this;
+  jt.predecessors = {this_windowed};
+  jt.stores = {other_store};
+  if (!outer_store.empty()) jt.stores.push_back(outer_store);
+  jt.factory = [join_this, left_config, joiner]() -> std::unique_ptr<internal::ProcessorNode> {
+    return std::make_unique<LeftJoin>(join_this, left_config, joiner);
+  };
+  jt.attach = &internal::attach<K, V>;
+  add(std::move(jt));
+  internal::NodeDef jo;
+  jo.name = join_other;
+  jo.predecessors = {other_windowed};
+  jo.stores = {this_store};
+  if (!outer_store.empty()) jo.stores.push_back(outer_store);
+  jo.factory = [join_other, right_config, joiner]() -> std::unique_ptr<internal::ProcessorNode> {
+    return std::make_unique<RightJoin>(join_other, right_config, joiner);
+  };
+  jo.attach = &internal::attach<K, VO>;
+  add(std::move(jo));
+  internal::NodeDef merge;
+  merge.name = merge_name;
+  merge.predecessors = {join_this, join_other};
+  merge.factory = [merge_name]() -> std::unique_ptr<internal::ProcessorNode> {
+    return std::make_unique<internal::KStreamPassThrough<K, VR>>(merge_name);
+  };
+  merge.attach = &internal::attach<K, VR>;
+  add(std::move(merge));
+  return KStream<K, VR>(state_, merge_name, key_serde, nullptr);
 }
 
 template <typename K, typename V>

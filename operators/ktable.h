@@ -12,8 +12,11 @@
 #include "operators/change.h"
 #include "operators/internal/builder_state.h"
 #include "operators/internal/callable_traits.h"
+#include "operators/internal/kstream_nodes.h"
 #include "operators/internal/ktable_nodes.h"
+#include "operators/internal/window_nodes.h"
 #include "operators/named.h"
+#include "operators/windows.h"
 
 namespace runnel {
 
@@ -21,6 +24,11 @@ template <typename K, typename V>
 class KStream;
 
 namespace internal {
+
+template <typename K>
+inline constexpr bool is_windowed_v = false;
+template <typename K>
+inline constexpr bool is_windowed_v<state::Windowed<K>> = true;
 
 // A table callable taking (key, value) or (value), as (key, value).
 template <typename K, typename V, typename F>
@@ -126,6 +134,35 @@ class KTable {
         std::invoke_result_t<F&, const std::optional<V>&, const std::optional<VO>&>>;
     std::function<VR(const std::optional<V>&, const std::optional<VO>&)> fn = joiner;
     return table_join<VO, VR>(other, std::move(fn), internal::JoinKind::kOuter, named);
+  }
+
+  // For a windowed table (K = Windowed<K0>): forwards only each window's final result, once
+  // the window has closed (stream time - grace >= window end), from a change-logged buffer
+  // store (KTABLE-SUPPRESS-STATE-STORE-<n>). Stateful; no repartition. Name prefix
+  // KTABLE-SUPPRESS-.
+  KTable<K, V> suppress(const Suppressed& suppressed,
+                        const Named& named = {}) const requires internal::is_windowed_v<K> {
+    (void)suppressed;
+    using K0 = decltype(std::declval<K>().key);
+    const std::string name = state_->name_or_new(named.name, "KTABLE-SUPPRESS-");
+    const std::string store = state_->new_store_name("KTABLE-SUPPRESS-");
+    if (!key_serde_ || !value_serde_ || window_grace_ms_ < 0) {
+      state_->set_error(invalid_argument_error(
+          "suppress " + name + ": needs a windowed aggregation's table with known serdes"));
+    }
+    internal::StoreDef def;
+    def.name = store;
+    def.kind = StoreKind::kKeyValue;
+    state_->add_store(std::move(def));
+    add_node(name,
+             [name, store, grace = window_grace_ms_, ks = key_serde_,
+              vs = value_serde_]() -> std::unique_ptr<internal::ProcessorNode> {
+               return std::make_unique<internal::KTableSuppress<K0, V>>(name, store, grace, ks, vs);
+             },
+             {store});
+    KTable<K, V> out(state_, name, key_serde_, value_serde_, "", getter_, getter_stores_);
+    out.window_grace_ms_ = window_grace_ms_;
+    return out;
   }
 
   // The name of the store the table is materialized in; empty for a table derived without
@@ -268,6 +305,7 @@ class KTable {
   std::string store_name_;
   internal::ValueGetterSupplier<K, V> getter_;
   std::vector<std::string> getter_stores_;  // The stores the getter reads.
+  std::int64_t window_grace_ms_ = -1;       // A windowed aggregation's grace; -1 otherwise.
 };
 
 }  // namespace runnel

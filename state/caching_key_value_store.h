@@ -43,6 +43,10 @@ class CacheFlushListener {
 //   reported exactly as by flush(). max_bytes 0 writes through.
 // - restore_batch() bypasses the cache (dropping cached entries of the keys it restores).
 // - close() flushes, then closes the underlying store.
+// - An error while writing down (underlying store, changelog collector or listener) leaves
+//   the entries being written down out of the cache, some written and some not: the task must
+//   then be closed without a checkpoint and its state restored from the changelog, as after a
+//   crash.
 //
 // Not thread-safe: owned by one task.
 class CachingKeyValueStore final : public KeyValueStore {

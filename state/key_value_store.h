@@ -29,8 +29,9 @@ struct RestoreRecord {
 //
 // Snapshot semantics: an iterator sees the store as it was when the iterator was created.
 // Writes made afterwards (typically by the same thread, e.g. a processor that updates the
-// keys it is scanning) neither appear in it nor invalidate it. If the store is closed while an
-// iterator is open, the iterator becomes invalid and status() reports Aborted.
+// keys it is scanning) neither appear in it nor invalidate it. Closing the store ends its
+// iterators safely: a RocksDB store's become invalid with status() Aborted, an in-memory
+// store's read on from their copy; an iterator may outlive its store object.
 //
 // key() and value() may be called only while valid(); the views they return stay valid until
 // the next call to next() or the iterator's destruction. Not thread-safe; an iterator

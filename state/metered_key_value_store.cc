@@ -1,44 +1,10 @@
 #include "state/metered_key_value_store.h"
 
-#include <chrono>
 #include <utility>
 
 namespace runnel::state {
 
-namespace {
-
-bool succeeded(const Status& status) { return status.ok(); }
-template <typename T>
-bool succeeded(const Result<T>& result) {
-  return result.ok();
-}
-
-}  // namespace
-
-void MeteredKeyValueStore::Counters::record(std::uint64_t ns, bool ok) {
-  // Only the owning thread writes, so load-then-store cannot lose an update.
-  count.store(count.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  if (!ok) errors.store(errors.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  total_ns.store(total_ns.load(std::memory_order_relaxed) + ns, std::memory_order_relaxed);
-  if (ns > max_ns.load(std::memory_order_relaxed)) max_ns.store(ns, std::memory_order_relaxed);
-}
-
-OperationStats MeteredKeyValueStore::Counters::snapshot() const {
-  return OperationStats{
-      count.load(std::memory_order_relaxed), errors.load(std::memory_order_relaxed),
-      total_ns.load(std::memory_order_relaxed), max_ns.load(std::memory_order_relaxed)};
-}
-
-template <typename Op>
-auto MeteredKeyValueStore::timed(Counters& counters, Op&& op) {
-  const auto start = std::chrono::steady_clock::now();
-  auto result = op();
-  const auto ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-          .count();
-  counters.record(static_cast<std::uint64_t>(ns), succeeded(result));
-  return result;
-}
+using internal::timed;
 
 MeteredKeyValueStore::MeteredKeyValueStore(std::unique_ptr<KeyValueStore> inner)
     : inner_(std::move(inner)) {}
@@ -102,8 +68,7 @@ Status MeteredKeyValueStore::flush() {
 Status MeteredKeyValueStore::restore_batch(std::span<const RestoreRecord> records) {
   Status status = timed(restore_, [&] { return inner_->restore_batch(records); });
   if (status.ok()) {
-    restored_records_.store(restored_records_.load(std::memory_order_relaxed) + records.size(),
-                            std::memory_order_relaxed);
+    internal::add(restored_records_, records.size());
   }
   return status;
 }

@@ -5,19 +5,11 @@
 #include <memory>
 #include <string>
 
+#include "state/internal/operation_counters.h"
 #include "state/key_value_store.h"
+#include "state/operation_stats.h"
 
 namespace runnel::state {
-
-// Calls and time spent in one kind of store operation.
-struct OperationStats {
-  std::uint64_t count = 0;
-  std::uint64_t errors = 0;
-  std::uint64_t total_ns = 0;
-  std::uint64_t max_ns = 0;
-
-  double mean_ns() const { return count == 0 ? 0.0 : static_cast<double>(total_ns) / count; }
-};
 
 // A snapshot of a MeteredKeyValueStore's counters. Scans (range, reverse_range, prefix_scan,
 // all) time the creation of the iterator, not its consumption.
@@ -66,23 +58,9 @@ class MeteredKeyValueStore final : public KeyValueStore {
   Status restore_batch(std::span<const RestoreRecord> records) override;
 
  private:
-  struct Counters {
-    std::atomic<std::uint64_t> count{0};
-    std::atomic<std::uint64_t> errors{0};
-    std::atomic<std::uint64_t> total_ns{0};
-    std::atomic<std::uint64_t> max_ns{0};
-
-    void record(std::uint64_t ns, bool ok);
-    OperationStats snapshot() const;
-  };
-
-  // Runs `op`, recording its latency and outcome in `counters`.
-  template <typename Op>
-  auto timed(Counters& counters, Op&& op);
-
   std::unique_ptr<KeyValueStore> inner_;
-  Counters get_, put_, put_all_, put_if_absent_, delete_, range_, prefix_scan_, all_, flush_,
-      restore_;
+  internal::OperationCounters get_, put_, put_all_, put_if_absent_, delete_, range_, prefix_scan_,
+      all_, flush_, restore_;
   std::atomic<std::uint64_t> restored_records_{0};
 };
 

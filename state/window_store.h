@@ -31,10 +31,9 @@ struct WindowStoreOptions {
 };
 
 // A cursor over window store entries. Snapshot semantics as KeyValueIterator's: it reads the
-// segments as they were when it was created, and later writes do not disturb it. A segment
-// dropped by retention while the iterator is open ends the iteration: RocksDB-backed
-// segments report Aborted from status(); in-memory ones were copied and read on. Views stay
-// valid until next(). Not thread-safe.
+// segments as they were when it was created; later writes do not disturb it, and segments
+// that expire meanwhile are kept (not deleted) until it is destroyed. Views stay valid until
+// next(). Not thread-safe.
 class WindowStoreIterator {
  public:
   virtual ~WindowStoreIterator() = default;

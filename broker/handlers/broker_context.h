@@ -12,6 +12,7 @@ namespace runnel::broker {
 
 class GroupCoordinator;
 class OffsetStore;
+class ProducerIdManager;
 
 // How this broker names itself to clients in Metadata responses.
 struct BrokerIdentity {
@@ -26,8 +27,9 @@ struct BrokerIdentity {
 struct BrokerContext {
   LogManager& logs;
   AppendNotifier& appends;
-  GroupCoordinator& groups;  // consumer groups; thread-safe
-  OffsetStore& offsets;      // committed offsets (reads); thread-safe
+  GroupCoordinator& groups;         // consumer groups; thread-safe
+  OffsetStore& offsets;             // committed offsets (reads); thread-safe
+  ProducerIdManager& producer_ids;  // idempotent producers' ids; thread-safe
   Clock& clock;
   const BrokerConfig& config;
   BrokerIdentity identity;

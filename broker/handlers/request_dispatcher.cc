@@ -13,6 +13,7 @@
 #include "broker/handlers/fetch_handler.h"
 #include "broker/handlers/find_coordinator_handler.h"
 #include "broker/handlers/heartbeat_handler.h"
+#include "broker/handlers/init_producer_id_handler.h"
 #include "broker/handlers/join_group_handler.h"
 #include "broker/handlers/leave_group_handler.h"
 #include "broker/handlers/list_groups_handler.h"
@@ -200,6 +201,11 @@ void RequestDispatcher::handle(const RequestContext& request_context, BytesView 
     case ApiKey::kHeartbeat:
       if (!answer_now<HeartbeatRequest>(context_, header, reader, request_context, done,
                                         handle_heartbeat))
+        break;
+      return;
+    case ApiKey::kInitProducerId:
+      if (!answer_now<InitProducerIdRequest>(context_, header, reader, request_context, done,
+                                             handle_init_producer_id))
         break;
       return;
     case ApiKey::kLeaveGroup:

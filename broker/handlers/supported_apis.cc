@@ -21,6 +21,8 @@ constexpr int16_t key(ApiKey api) { return static_cast<int16_t>(api); }
 //   advertised ranges. JoinGroup 4 is where member ids are required (KIP-394) and 5 adds
 //   group.instance.id (librdkafka hangs without it when static membership is configured);
 //   LeaveGroup 3 leaves by instance id. The maxima are the last non-flexible versions.
+// - InitProducerId 0 enables librdkafka's idempotent producer; 1 is the last non-flexible
+//   version. (Transactions will need 3+.)
 constexpr std::array kSupportedApis = {
     ApiVersionRange{key(ApiKey::kProduce), 3, 7},
     ApiVersionRange{key(ApiKey::kFetch), 4, 11},
@@ -42,6 +44,7 @@ constexpr std::array kSupportedApis = {
     ApiVersionRange{key(ApiKey::kListGroups), 0, 2},
     ApiVersionRange{key(ApiKey::kDeleteGroups), 0, 1},
     ApiVersionRange{key(ApiKey::kOffsetDelete), 0, 0},
+    ApiVersionRange{key(ApiKey::kInitProducerId), 0, 1},
 };
 
 }  // namespace

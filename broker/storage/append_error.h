@@ -13,6 +13,8 @@ enum class AppendError : int16_t {
   kRecordListTooLarge = 18,
   kInvalidTimestamp = 32,
   kUnsupportedForMessageFormat = 43,  // magic 0 or 1: only record batches (v2) are stored
+  kOutOfOrderSequenceNumber = 45,     // an idempotent producer's batch after a gap
+  kInvalidProducerEpoch = 47,         // an idempotent producer's batch from an older epoch
   kKafkaStorageError = 56,            // the disk refused the write (full, I/O error)
   kInvalidRecord = 87,                // a control batch from a client, inconsistent counts
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -80,7 +81,30 @@ Result<std::unique_ptr<Log>> Log::open(std::filesystem::path dir, TopicConfig co
     log->segments_.emplace(0, std::move(segment));
   }
   log->last_flush_ms_ = now_ms;
+  RUNNEL_RETURN_IF_ERROR(log->load_producer_state());
   return log;
+}
+
+Status Log::load_producer_state() {
+  if (segments_.empty()) return ok_status();
+  int64_t offset = std::prev(segments_.end())->first;
+  if (segments_.size() >= 2) offset = std::prev(segments_.end(), 2)->first;
+  const int64_t end = log_end_offset();
+  while (offset < end) {
+    RUNNEL_ASSIGN_OR_RETURN(ReadResult read, this->read(offset, 1 << 20));
+    BytesView rest = read.records.view();
+    if (rest.size() < RecordBatchHeader::kSize) break;
+    while (rest.size() >= RecordBatchHeader::kSize) {
+      const RecordBatchHeader header = RecordBatchHeader::parse(rest);
+      if (header.total_size() > rest.size()) break;
+      if (header.base_offset >= offset || header.last_offset() >= offset) {
+        producers_.record(header);
+        offset = std::max(offset, header.last_offset() + 1);
+      }
+      rest = rest.subview(header.total_size());
+    }
+  }
+  return ok_status();
 }
 
 int64_t Log::log_start_offset() const {
@@ -157,6 +181,24 @@ AppendResult Log::append_locked(BytesView records, int64_t now_ms, std::optional
     return result;
   }
 
+  std::vector<RecordBatchHeader> produced;
+  produced.reserve(validation.batches.size());
+  for (const BatchInBlob& batch : validation.batches) produced.push_back(batch.header);
+  const ProducerStateTable::Verdict verdict = producers_.check(produced);
+  if (verdict.error != AppendError::kNone) {
+    result.error = verdict.error;
+    result.message = verdict.error == AppendError::kInvalidProducerEpoch
+                         ? "producer epoch is older than the partition's"
+                         : "producer sequence does not follow the last batch appended";
+    return result;
+  }
+  if (verdict.duplicate) {
+    // A retry whose first attempt was written (its response lost): acknowledge it again.
+    result.base_offset = verdict.duplicate_base_offset;
+    result.last_offset = verdict.duplicate_last_offset;
+    return result;
+  }
+
   // Assign offsets by rewriting each batch's baseOffset, which the CRC does not cover. With
   // LogAppendTime, also stamp maxTimestamp and the timestamp-type bit and recompute the CRC.
   Bytes stored(records);
@@ -207,6 +249,7 @@ AppendResult Log::append_locked(BytesView records, int64_t now_ms, std::optional
     result.base_offset = result.last_offset = -1;
     return result;
   }
+  for (const RecordBatchHeader& header : headers) producers_.record(header);
   unflushed_messages_ += next - result.base_offset;
   if (unflushed_messages_ >= config_.flush_messages ||
       (config_.flush_ms != TopicConfig::kNever && now_ms - last_flush_ms_ >= config_.flush_ms)) {

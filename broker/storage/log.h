@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "broker/storage/append_error.h"
+#include "broker/storage/producer_state.h"
 #include "broker/storage/segment.h"
 #include "broker/storage/topic_config.h"
 #include "core/bytes.h"
@@ -48,7 +49,10 @@ class Log {
   ~Log();
 
   // Validates `records` (a producer's batches), assigns offsets, and writes them. On any
-  // error nothing is written and the offsets do not move.
+  // error nothing is written and the offsets do not move. Idempotent producers' batches are
+  // checked against the partition's producer state (ProducerStateTable): a retry of a batch
+  // already written is answered with its original offsets and not written again; a gap in
+  // the sequence is refused with OUT_OF_ORDER_SEQUENCE_NUMBER.
   AppendResult append(BytesView records, int64_t now_ms);
 
   // Whole batches from the one containing `offset`, at most `max_bytes` except that at least
@@ -80,6 +84,11 @@ class Log {
   Status roll(int64_t now_ms);
   AppendResult append_locked(BytesView records, int64_t now_ms, std::optional<int64_t>& rolled);
   Status flush_locked();
+  // Rebuilds producer state from the batches of the last two segments (open()). Producers
+  // whose last batches are older count as unknown, whose next batch is accepted at any
+  // sequence: a bounded start-up cost instead of a scan of the whole log (Kafka keeps
+  // snapshots for that; runneld does not yet).
+  Status load_producer_state();
   Segment& active() const { return *segments_.rbegin()->second; }
 
   const std::filesystem::path dir_;
@@ -89,6 +98,7 @@ class Log {
   int64_t unflushed_messages_ = 0;
   std::optional<int64_t> rolled_unflushed_;  // base of the segment roll() just finished
   int64_t last_flush_ms_ = 0;
+  ProducerStateTable producers_;  // GUARDED_BY(mutex_)
 };
 
 }  // namespace runnel::broker

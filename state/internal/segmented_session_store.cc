@@ -107,11 +107,13 @@ Result<std::unique_ptr<SessionStoreIterator>> SegmentedSessionStore::scan(
     Timestamp latest_start, std::function<bool(BytesView)> key_filter) {
   if (!open_) return store_closed_error(name_);
   earliest_end = std::max(earliest_end, segments_.min_live_time(stream_time_));
+  std::vector<std::shared_ptr<KeyValueStore>> stores;
   std::vector<std::unique_ptr<KeyValueIterator>> parts;
   for (const Segments::Segment& segment : segments_.overlapping(earliest_end, kMaxTime)) {
     RUNNEL_ASSIGN_OR_RETURN(auto part,
                             segment.store->range(from, to(segments_.last_time_of(segment.id))));
     parts.push_back(std::move(part));
+    stores.push_back(segment.store);
   }
   auto keep = [earliest_end, latest_start, key_filter = std::move(key_filter)](BytesView k) {
     if (!session_key::is_valid(k)) return false;
@@ -119,7 +121,7 @@ Result<std::unique_ptr<SessionStoreIterator>> SegmentedSessionStore::scan(
            session_key::extract_start(k) <= latest_start && key_filter(session_key::extract_key(k));
   };
   return std::unique_ptr<SessionStoreIterator>(std::make_unique<SegmentedSessionIterator>(
-      FilteredSegmentsIterator(std::move(parts), std::move(keep))));
+      FilteredSegmentsIterator(std::move(stores), std::move(parts), std::move(keep))));
 }
 
 Result<std::unique_ptr<SessionStoreIterator>> SegmentedSessionStore::find_sessions(

@@ -114,6 +114,7 @@ Result<std::unique_ptr<WindowStoreIterator>> SegmentedWindowStore::scan(
     std::function<bool(BytesView)> key_filter) {
   if (!open_) return store_closed_error(name_);
   time_from = std::max(time_from, segments_.min_live_time(stream_time_));
+  std::vector<std::shared_ptr<KeyValueStore>> stores;
   std::vector<std::unique_ptr<KeyValueIterator>> parts;
   for (const Segments::Segment& segment : segments_.overlapping(time_from, time_to)) {
     RUNNEL_ASSIGN_OR_RETURN(
@@ -121,6 +122,7 @@ Result<std::unique_ptr<WindowStoreIterator>> SegmentedWindowStore::scan(
                                : segment.store->range(
                                      range.from, range.to(segments_.last_time_of(segment.id))));
     parts.push_back(std::move(part));
+    stores.push_back(segment.store);
   }
   auto keep = [time_from, time_to, key_filter = std::move(key_filter)](BytesView store_key) {
     if (!window_key::is_valid(store_key)) return false;
@@ -128,7 +130,7 @@ Result<std::unique_ptr<WindowStoreIterator>> SegmentedWindowStore::scan(
     return t >= time_from && t <= time_to && key_filter(window_key::extract_key(store_key));
   };
   return std::unique_ptr<WindowStoreIterator>(std::make_unique<SegmentedWindowIterator>(
-      FilteredSegmentsIterator(std::move(parts), std::move(keep))));
+      FilteredSegmentsIterator(std::move(stores), std::move(parts), std::move(keep))));
 }
 
 Result<std::unique_ptr<WindowStoreIterator>> SegmentedWindowStore::fetch(BytesView key,

@@ -131,7 +131,7 @@ Result<KeyValueStore*> Segments::get_or_create(Timestamp t, Timestamp stream_tim
     return static_cast<KeyValueStore*>(nullptr);
   auto it = segments_.find(segment_id(t));
   if (it != segments_.end()) return it->second.get();
-  RUNNEL_ASSIGN_OR_RETURN(auto segment, factory_->open(segment_id(t)));
+  RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<KeyValueStore> segment, factory_->open(segment_id(t)));
   KeyValueStore* raw = segment.get();
   segments_.emplace(segment_id(t), std::move(segment));
   return raw;
@@ -147,7 +147,7 @@ std::vector<Segments::Segment> Segments::overlapping(Timestamp from, Timestamp t
   if (from > to) return out;
   for (auto it = segments_.lower_bound(segment_id(std::max<Timestamp>(from, 0)));
        it != segments_.end() && it->first <= segment_id(to); ++it) {
-    out.push_back(Segment{it->first, it->second.get()});
+    out.push_back(Segment{it->first, it->second});
   }
   return out;
 }
@@ -158,20 +158,35 @@ KeyValueStore* Segments::newest() const {
 
 Status Segments::drop_expired(Timestamp stream_time) {
   const Timestamp min_live = min_live_time(stream_time);
-  if (min_live <= 0) return Status();
-  const std::int64_t min_live_segment = segment_id(min_live);
-  while (!segments_.empty() && segments_.begin()->first < min_live_segment) {
-    auto node = segments_.extract(segments_.begin());
-    RUNNEL_RETURN_IF_ERROR(node.mapped()->close());
-    node.mapped().reset();
-    RUNNEL_RETURN_IF_ERROR(factory_->destroy(node.key()));
+  if (min_live > 0) {
+    const std::int64_t min_live_segment = segment_id(min_live);
+    while (!segments_.empty() && segments_.begin()->first < min_live_segment) {
+      auto node = segments_.extract(segments_.begin());
+      retired_.emplace_back(node.key(), std::move(node.mapped()));
+    }
   }
-  return Status();
+  return reap_retired();
+}
+
+Status Segments::reap_retired() {
+  Status first_error;
+  for (auto it = retired_.begin(); it != retired_.end();) {
+    if (it->second.use_count() > 1) {  // a scan still reads it
+      ++it;
+      continue;
+    }
+    Status status = it->second->close();
+    it->second.reset();
+    if (status.ok()) status = factory_->destroy(it->first);
+    if (first_error.ok() && !status.ok()) first_error = status;
+    it = retired_.erase(it);
+  }
+  return first_error;
 }
 
 Status Segments::flush() {
   for (auto& [id, segment] : segments_) RUNNEL_RETURN_IF_ERROR(segment->flush());
-  return Status();
+  return reap_retired();
 }
 
 Status Segments::close() {
@@ -181,13 +196,23 @@ Status Segments::close() {
     if (first_error.ok() && !s.ok()) first_error = s;
   }
   segments_.clear();
+  // Retired segments were expired: delete them even if a scan still holds one (its
+  // iterators were just invalidated by close()).
+  for (auto& [id, segment] : retired_) {
+    Status s = segment->close();
+    segment.reset();
+    if (s.ok()) s = factory_->destroy(id);
+    if (first_error.ok() && !s.ok()) first_error = s;
+  }
+  retired_.clear();
   return first_error;
 }
 
 FilteredSegmentsIterator::FilteredSegmentsIterator(
+    std::vector<std::shared_ptr<KeyValueStore>> segments,
     std::vector<std::unique_ptr<KeyValueIterator>> parts,
     std::function<bool(BytesView store_key)> keep)
-    : parts_(std::move(parts)), keep_(std::move(keep)) {
+    : segments_(std::move(segments)), parts_(std::move(parts)), keep_(std::move(keep)) {
   settle();
 }
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -58,7 +59,8 @@ class Segments {
   KeyValueStore* get(Timestamp t) const;
   struct Segment {
     std::int64_t id;
-    KeyValueStore* store;
+    // Shared so that a scan keeps the segments it reads alive past their expiry.
+    std::shared_ptr<KeyValueStore> store;
   };
   // The existing segments that may hold times in [from, to], oldest first.
   std::vector<Segment> overlapping(Timestamp from, Timestamp to) const;
@@ -66,19 +68,30 @@ class Segments {
   Timestamp last_time_of(std::int64_t id) const { return (id + 1) * interval_ms_ - 1; }
   // The newest segment, or null.
   KeyValueStore* newest() const;
-  // Closes and deletes every segment that holds only times before min_live_time(stream_time).
+  // Retires every segment that holds only times before min_live_time(stream_time): it leaves
+  // the live set at once, and is closed and deleted as soon as no scan holds it (at this or a
+  // later call, or at close()).
   [[nodiscard]] Status drop_expired(Timestamp stream_time);
+  // Live segments plus retired ones not yet deleted.
+  std::size_t open_segment_count() const { return segments_.size() + retired_.size(); }
   [[nodiscard]] Status flush();
+  // Closes every segment, retired ones included (scans still holding them end with Aborted
+  // for RocksDB segments).
   [[nodiscard]] Status close();
 
  private:
+  // Closes and deletes the retired segments that no scan holds any more.
+  [[nodiscard]] Status reap_retired();
+
   std::int64_t segment_id(Timestamp t) const { return t / interval_ms_; }
 
   const std::string store_name_;
   const Timestamp retention_ms_;
   const Timestamp interval_ms_;
   std::unique_ptr<SegmentFactory> factory_;
-  std::map<std::int64_t, std::unique_ptr<KeyValueStore>> segments_;
+  std::map<std::int64_t, std::shared_ptr<KeyValueStore>> segments_;
+  // Expired segments that a scan may still be reading.
+  std::vector<std::pair<std::int64_t, std::shared_ptr<KeyValueStore>>> retired_;
 };
 
 // The least upper bound, in byte order, of the composite keys key | suffix for every key k
@@ -97,7 +110,9 @@ Timestamp default_segment_interval(Timestamp retention_ms);
 // snapshot semantics.
 class FilteredSegmentsIterator {
  public:
-  FilteredSegmentsIterator(std::vector<std::unique_ptr<KeyValueIterator>> parts,
+  // `segments` are the stores `parts` read, kept alive for as long as the iterator.
+  FilteredSegmentsIterator(std::vector<std::shared_ptr<KeyValueStore>> segments,
+                           std::vector<std::unique_ptr<KeyValueIterator>> parts,
                            std::function<bool(BytesView store_key)> keep);
 
   // Checks the current part too: a part whose store was closed under it turns invalid.
@@ -114,6 +129,8 @@ class FilteredSegmentsIterator {
   // Moves forward to the first kept entry at or after the current position.
   void settle();
 
+  // Declared before parts_ so that the iterators are destroyed before their stores.
+  std::vector<std::shared_ptr<KeyValueStore>> segments_;
   std::vector<std::unique_ptr<KeyValueIterator>> parts_;
   std::function<bool(BytesView)> keep_;
   std::size_t part_ = 0;

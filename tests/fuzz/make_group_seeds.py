@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the fuzzer's seed requests for the group and offset APIs into tests/fuzz/corpus/:
+"""Writes the fuzzer's seed requests for the group, offset and producer-id APIs into tests/fuzz/corpus/:
 one whole, valid request frame (header v1, correlation id 42, client id "fuzz", then the body)
 per API at its lowest and highest served version. All are non-flexible versions, so the
 encoding is the classic one: big-endian integers, int16-length strings, int32-count arrays.
@@ -58,6 +58,8 @@ SEEDS = {
     "offset_fetch_v1": frame(9, 1, s("group") + array([s("t") + array([i32(0), i32(1)])])),
     "offset_fetch_v5": frame(9, 5, s("group") + i32(-1)),  # null topics: every offset
     "offset_delete_v0": frame(47, 0, s("group") + array([s("t") + array([i32(0)])])),
+    "init_producer_id_v0": frame(22, 0, s(None) + i32(60000)),
+    "init_producer_id_v1": frame(22, 1, s("txn") + i32(60000)),
 }
 
 if __name__ == "__main__":

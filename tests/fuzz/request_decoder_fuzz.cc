@@ -20,6 +20,7 @@
 #include "broker/protocol/generated/fetch_request.h"
 #include "broker/protocol/generated/find_coordinator_request.h"
 #include "broker/protocol/generated/heartbeat_request.h"
+#include "broker/protocol/generated/init_producer_id_request.h"
 #include "broker/protocol/generated/join_group_request.h"
 #include "broker/protocol/generated/leave_group_request.h"
 #include "broker/protocol/generated/list_groups_request.h"
@@ -136,6 +137,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case OffsetDeleteRequest::kApiKey:
       decode_body<OffsetDeleteRequest>(body.view(), version);
+      break;
+    case InitProducerIdRequest::kApiKey:
+      decode_body<InitProducerIdRequest>(body.view(), version);
       break;
     default:
       break;

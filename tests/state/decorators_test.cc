@@ -13,6 +13,8 @@
 #include "state/change_logging_window_store.h"
 #include "state/in_memory_key_value_store.h"
 #include "state/metered_key_value_store.h"
+#include "state/metered_session_store.h"
+#include "state/metered_window_store.h"
 #include "state/stores.h"
 #include "state/window_key_schema.h"
 #include "tests/state/store_test_util.h"
@@ -342,6 +344,38 @@ TEST(MeteredKeyValueStoreTest, CountsCallsErrorsAndLatencyPerOperation) {
   EXPECT_EQ(m.restored_records, 2u);
   EXPECT_GE(m.put.total_ns, m.put.max_ns);
   EXPECT_GT(m.put.max_ns, 0u);
+}
+
+TEST(MeteredWindowStoreTest, CountsPerOperationAndExpiredPuts) {
+  MeteredWindowStore store(
+      *make_in_memory_window_store("w", {.retention_ms = 10'000, .segment_interval_ms = 5'000}));
+  ASSERT_TRUE(store.put(b("k"), b("v"), 20'000).ok());
+  ASSERT_TRUE(store.put(b("k"), b("late"), 1'000).ok());  // expired: dropped
+  ASSERT_TRUE(store.fetch(b("k"), 0, 30'000).ok());
+  ASSERT_TRUE(store.fetch(b("a"), b("z"), 0, 30'000).ok());
+  EXPECT_EQ(store.put(b("k"), b("v"), -5).code(), StatusCode::kInvalidArgument);
+  WindowStoreMetrics m = store.metrics();
+  EXPECT_EQ(m.put.count, 3u);
+  EXPECT_EQ(m.put.errors, 1u);
+  EXPECT_EQ(m.fetch.count, 1u);
+  EXPECT_EQ(m.fetch_range.count, 1u);
+  EXPECT_EQ(m.expired_puts_dropped, 1u);
+}
+
+TEST(MeteredSessionStoreTest, CountsPerOperation) {
+  MeteredSessionStore store(*make_in_memory_session_store("s", {.retention_ms = 10'000}));
+  ASSERT_TRUE(store.put(b("k"), Window{0, 10}, b("v")).ok());
+  ASSERT_TRUE(store.find_sessions(b("k"), 0, 100).ok());
+  ASSERT_TRUE(store.fetch(b("k")).ok());
+  ASSERT_TRUE(store.remove(b("k"), Window{0, 10}).ok());
+  Bytes key = session_key::to_store_key(b("k"), 0, 10);
+  std::vector<RestoreRecord> records = {{key, std::nullopt}};
+  ASSERT_TRUE(store.restore_batch(records).ok());
+  SessionStoreMetrics m = store.metrics();
+  EXPECT_EQ(m.put.count, 1u);
+  EXPECT_EQ(m.find_sessions.count, 2u);
+  EXPECT_EQ(m.remove.count, 1u);
+  EXPECT_EQ(m.restored_records, 1u);
 }
 
 }  // namespace

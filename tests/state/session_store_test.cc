@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include "state/change_logging_session_store.h"
+#include "state/metered_session_store.h"
 #include "state/stores.h"
 #include "state/window_key_schema.h"
 #include "tests/state/store_test_util.h"
@@ -55,6 +57,20 @@ struct RocksDb {
   }
 };
 
+class DiscardingCollector final : public ChangelogCollector {
+ public:
+  Status send(const ChangelogRecord&) override { return Status(); }
+};
+
+// The decorators must keep the contract.
+struct MeteredLoggedInMemory {
+  static std::unique_ptr<SessionStore> make(const TempDir& dir) {
+    static DiscardingCollector collector;
+    return std::make_unique<MeteredSessionStore>(std::make_unique<ChangeLoggingSessionStore>(
+        InMemory::make(dir), TopicPartition{"app-s-changelog", 0}, collector, TimestampSupplier()));
+  }
+};
+
 template <typename Factory>
 class SessionStoreTest : public ::testing::Test {
  protected:
@@ -72,7 +88,7 @@ class SessionStoreTest : public ::testing::Test {
   std::unique_ptr<SessionStore> store_;
 };
 
-using Implementations = ::testing::Types<InMemory, RocksDb>;
+using Implementations = ::testing::Types<InMemory, RocksDb, MeteredLoggedInMemory>;
 TYPED_TEST_SUITE(SessionStoreTest, Implementations);
 
 TYPED_TEST(SessionStoreTest, FindSessionsReturnsThoseOverlappingTheInterval) {

@@ -1,8 +1,13 @@
 #include "broker/coordinator/group_coordinator.h"
 
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -63,6 +68,13 @@ struct Pending {
     };
   }
 };
+// An answer awaited from another thread.
+template <typename Result>
+struct Answer {
+  std::promise<Result> promise;
+  std::atomic<bool> answered{false};
+};
+
 using PendingJoin = Pending<JoinGroupResult>;
 using PendingSync = Pending<SyncGroupResult>;
 
@@ -447,6 +459,102 @@ TEST_F(GroupCoordinatorTest, ShuttingDownAnswersWaitingJoinsAndLaterRequests) {
   groups_->join_group(join_params(), later.callback());
   ASSERT_TRUE(later.result.has_value());
   EXPECT_EQ(later.result->error, ErrorCode::kCoordinatorNotAvailable);
+}
+
+// Members on their own threads join, sync, heartbeat, commit and leave while another thread
+// moves the clock and ticks (so sessions expire and rebalances time out at random points).
+// Every request must be answered exactly once and the group must end Empty; run under
+// -DRUNNEL_SANITIZE=address,undefined this also checks the locking for memory errors.
+TEST_F(GroupCoordinatorTest, ConcurrentMembersAreEachAnsweredExactlyOnce) {
+  constexpr int kMembers = 6;
+  constexpr int kRounds = 30;
+  std::atomic<bool> stop{false};
+  std::atomic<int> answered_twice{0};
+  std::atomic<int> stable_syncs{0};
+  std::atomic<int> accepted_commits{0};
+  std::thread ticker([&] {
+    while (!stop) {
+      advance(500);
+      std::this_thread::yield();
+    }
+  });
+  // Waits for an answer that may come from any thread. The bound only turns a lost answer
+  // into a failure instead of a hang.
+  auto await = [&](auto& promise_state) {
+    auto future = promise_state->promise.get_future();
+    if (future.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+      ADD_FAILURE() << "a request was never answered";
+      stop = true;
+      return decltype(future.get()){};
+    }
+    return future.get();
+  };
+  auto run_member = [&](int index) {
+    std::string member_id;
+    for (int round = 0; round < kRounds && !stop; ++round) {
+      auto params = join_params(member_id);
+      params.client_id = "member-" + std::to_string(index);
+      auto join = std::make_shared<Answer<JoinGroupResult>>();
+      groups_->join_group(params, [join, &answered_twice](JoinGroupResult result) {
+        if (join->answered.exchange(true)) ++answered_twice;
+        join->promise.set_value(std::move(result));
+      });
+      JoinGroupResult joined = await(join);
+      if (joined.error == ErrorCode::kMemberIdRequired) {
+        member_id = joined.member_id;
+        continue;
+      }
+      if (joined.error != ErrorCode::kNone) {
+        member_id.clear();
+        continue;
+      }
+      member_id = joined.member_id;
+      SyncGroupParams sync = sync_params(joined);
+      if (joined.leader_id == joined.member_id) {
+        for (const auto& member : joined.members) {
+          sync.assignments.emplace_back(member.member_id, Bytes::from_string(member.member_id));
+        }
+      }
+      auto synced = std::make_shared<Answer<SyncGroupResult>>();
+      groups_->sync_group(sync, [synced, &answered_twice](SyncGroupResult result) {
+        if (synced->answered.exchange(true)) ++answered_twice;
+        synced->promise.set_value(std::move(result));
+      });
+      SyncGroupResult assignment = await(synced);
+      if (assignment.error == ErrorCode::kNone) {
+        EXPECT_EQ(assignment.assignment, Bytes::from_string(member_id));
+        ++stable_syncs;
+      }
+      OffsetCommitParams commit;
+      commit.group_id = "g";
+      commit.generation_id = joined.generation_id;
+      commit.member_id = member_id;
+      commit.offsets.push_back({TopicPartition{"t", index}, CommittedOffset{.offset = round}});
+      if (groups_->commit_offsets(commit).at(0) == ErrorCode::kNone) ++accepted_commits;
+      const ErrorCode beat = groups_->heartbeat("g", joined.generation_id, member_id, std::nullopt);
+      if (beat == ErrorCode::kUnknownMemberId) member_id.clear();
+      if (round % 7 == index % 7) {
+        groups_->leave_group("g", {{member_id, std::nullopt}});
+        member_id.clear();
+      }
+    }
+    if (!member_id.empty()) groups_->leave_group("g", {{member_id, std::nullopt}});
+  };
+  std::vector<std::thread> members;
+  for (int i = 0; i < kMembers; ++i) members.emplace_back(run_member, i);
+  for (auto& member : members) member.join();
+  stop = true;
+  ticker.join();
+  EXPECT_EQ(answered_twice.load(), 0);
+  // The run went through whole rebalances, not only refusals.
+  EXPECT_GT(stable_syncs.load(), 0);
+  EXPECT_GT(accepted_commits.load(), 0);
+  std::printf("%d syncs answered with an assignment, %d commits accepted\n", stable_syncs.load(),
+              accepted_commits.load());
+  advance(kSession);  // ids handed out with MEMBER_ID_REQUIRED and never used expire
+  const GroupDescription described = groups_->describe_group("g");
+  EXPECT_TRUE(described.members.empty());
+  EXPECT_NE(described.state, GroupState::kStable);
 }
 
 }  // namespace

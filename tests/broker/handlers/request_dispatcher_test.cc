@@ -16,6 +16,7 @@
 
 #include "broker/coordinator/group_coordinator.h"
 #include "broker/coordinator/offset_store.h"
+#include "broker/coordinator/producer_id_manager.h"
 #include "broker/handlers/supported_apis.h"
 #include "broker/protocol/api_key.h"
 #include "broker/protocol/error_code.h"
@@ -35,6 +36,8 @@
 #include "broker/protocol/generated/find_coordinator_response.h"
 #include "broker/protocol/generated/heartbeat_request.h"
 #include "broker/protocol/generated/heartbeat_response.h"
+#include "broker/protocol/generated/init_producer_id_request.h"
+#include "broker/protocol/generated/init_producer_id_response.h"
 #include "broker/protocol/generated/join_group_request.h"
 #include "broker/protocol/generated/join_group_response.h"
 #include "broker/protocol/generated/leave_group_request.h"
@@ -104,11 +107,13 @@ class RequestDispatcherTest : public ::testing::Test {
     logs_ = std::move(LogManager::open(data_dir_, TopicConfig{}, clock_).value());
     offsets_ = std::move(OffsetStore::open(*logs_, clock_).value());
     groups_ = std::make_unique<GroupCoordinator>(*offsets_, clock_);
+    producer_ids_ = std::move(ProducerIdManager::open(data_dir_).value());
     context_ = std::make_unique<BrokerContext>(BrokerContext{
         .logs = *logs_,
         .appends = appends_,
         .groups = *groups_,
         .offsets = *offsets_,
+        .producer_ids = *producer_ids_,
         .clock = clock_,
         .config = config_,
         .identity =
@@ -240,6 +245,7 @@ class RequestDispatcherTest : public ::testing::Test {
   std::unique_ptr<LogManager> logs_;
   std::unique_ptr<OffsetStore> offsets_;
   std::unique_ptr<GroupCoordinator> groups_;
+  std::unique_ptr<ProducerIdManager> producer_ids_;
   AppendNotifier appends_;
   std::unique_ptr<BrokerContext> context_;
   std::unique_ptr<RequestDispatcher> dispatcher_;
@@ -573,6 +579,22 @@ TEST_F(RequestDispatcherTest, ClientsCannotProduceToTheCommittedOffsetsTopic) {
   EXPECT_EQ(response.responses.at(0).partition_responses.at(0).error_code,
             code(ErrorCode::kInvalidTopicException));
   EXPECT_EQ(logs_->log("__consumer_offsets", 0)->log_end_offset(), 0);
+}
+
+TEST_F(RequestDispatcherTest, InitProducerIdGivesEachIdempotentProducerANewId) {
+  InitProducerIdRequest request;
+  request.transaction_timeout_ms = 60000;
+  auto first = roundtrip<InitProducerIdResponse>(request, 0);
+  auto second = roundtrip<InitProducerIdResponse>(request, 1);
+  EXPECT_EQ(first.error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(second.error_code, code(ErrorCode::kNone));
+  EXPECT_GE(first.producer_id, 0);
+  EXPECT_NE(first.producer_id, second.producer_id);
+  EXPECT_EQ(first.producer_epoch, 0);
+  // Transactions are not served yet.
+  request.transactional_id = "txn";
+  EXPECT_EQ(roundtrip<InitProducerIdResponse>(request, 1).error_code,
+            code(ErrorCode::kInvalidRequest));
 }
 
 TEST_F(RequestDispatcherTest, FindCoordinatorNamesThisBroker) {

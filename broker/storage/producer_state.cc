@@ -1,0 +1,99 @@
+#include "broker/storage/producer_state.h"
+
+#include <map>
+
+namespace runnel::broker {
+namespace {
+
+int32_t last_sequence_of(const RecordBatchHeader& batch) {
+  const int64_t last = static_cast<int64_t>(batch.base_sequence) + batch.last_offset_delta;
+  return static_cast<int32_t>(last > INT32_MAX ? last - INT32_MAX - 1 : last);
+}
+
+int32_t next_sequence(int32_t sequence) { return sequence == INT32_MAX ? 0 : sequence + 1; }
+
+}  // namespace
+
+ProducerStateTable::Verdict ProducerStateTable::check(
+    const std::vector<RecordBatchHeader>& batches) const {
+  Verdict verdict;
+  // What the request's own earlier batches would make the state, per producer: a later batch
+  // of the same request must follow them.
+  std::map<int64_t, std::pair<int16_t, int32_t>> pending;  // id -> (epoch, last sequence)
+  size_t duplicates = 0;
+  for (const RecordBatchHeader& batch : batches) {
+    if (batch.producer_id < 0) continue;
+    const int32_t last = last_sequence_of(batch);
+    if (auto staged = pending.find(batch.producer_id); staged != pending.end()) {
+      if (batch.producer_epoch != staged->second.first ||
+          batch.base_sequence != next_sequence(staged->second.second)) {
+        verdict.error = AppendError::kOutOfOrderSequenceNumber;
+        return verdict;
+      }
+      staged->second.second = last;
+      continue;
+    }
+    auto found = producers_.find(batch.producer_id);
+    if (found == producers_.end()) {
+      pending[batch.producer_id] = {batch.producer_epoch, last};
+      continue;
+    }
+    const Producer& producer = found->second;
+    if (batch.producer_epoch < producer.epoch) {
+      verdict.error = AppendError::kInvalidProducerEpoch;
+      return verdict;
+    }
+    if (batch.producer_epoch > producer.epoch) {
+      // A new epoch starts its sequences again.
+      if (batch.base_sequence != 0) {
+        verdict.error = AppendError::kOutOfOrderSequenceNumber;
+        return verdict;
+      }
+      pending[batch.producer_id] = {batch.producer_epoch, last};
+      continue;
+    }
+    bool duplicate = false;
+    for (const BatchRange& range : producer.batches) {
+      if (range.first_sequence == batch.base_sequence && range.last_sequence == last) {
+        duplicate = true;
+        if (duplicates == 0) verdict.duplicate_base_offset = range.first_offset;
+        verdict.duplicate_last_offset = range.last_offset;
+        break;
+      }
+    }
+    if (duplicate) {
+      ++duplicates;
+      continue;
+    }
+    if (producer.batches.empty() ||
+        batch.base_sequence != next_sequence(producer.batches.back().last_sequence)) {
+      verdict.error = AppendError::kOutOfOrderSequenceNumber;
+      return verdict;
+    }
+    pending[batch.producer_id] = {batch.producer_epoch, last};
+  }
+  if (duplicates > 0) {
+    if (duplicates != batches.size()) {
+      verdict.error = AppendError::kOutOfOrderSequenceNumber;
+      return verdict;
+    }
+    verdict.duplicate = true;
+  }
+  return verdict;
+}
+
+void ProducerStateTable::record(const RecordBatchHeader& batch) {
+  if (batch.producer_id < 0) return;
+  Producer& producer = producers_[batch.producer_id];
+  if (batch.producer_epoch != producer.epoch) {
+    producer.epoch = batch.producer_epoch;
+    producer.batches.clear();
+  }
+  producer.batches.push_back(BatchRange{.first_sequence = batch.base_sequence,
+                                        .last_sequence = last_sequence_of(batch),
+                                        .first_offset = batch.base_offset,
+                                        .last_offset = batch.last_offset()});
+  while (producer.batches.size() > kCachedBatches) producer.batches.pop_front();
+}
+
+}  // namespace runnel::broker

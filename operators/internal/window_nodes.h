@@ -1,0 +1,239 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/record.h"
+#include "core/serde.h"
+#include "operators/change.h"
+#include "operators/internal/processor_node.h"
+#include "operators/windows.h"
+#include "state/typed_key_value_store.h"
+#include "state/typed_session_store.h"
+#include "state/typed_window_store.h"
+
+// The processor nodes of windowed aggregations and of suppress. Windows close by the task's
+// stream time: a window [start, end) is closed once stream time - grace >= end (a session
+// once stream time - grace > its end); a record for a closed window is dropped and counted
+// as late (StreamTask::Metrics::dropped_late), as in Kafka Streams.
+
+namespace runnel::internal {
+
+// count / reduce / aggregate over TimeWindows: for each window the record falls in, the
+// window's aggregate is updated in the window store and forwarded with the old one.
+template <typename K, typename V, typename VA, typename Step>
+class KStreamWindowAggregate final : public ProcessorNode,
+                                     public Receiver<K, V>,
+                                     public Forwarder<Windowed<K>, Change<VA>> {
+ public:
+  KStreamWindowAggregate(std::string name, std::string store, TimeWindows windows,
+                         std::shared_ptr<const Serde<K>> key_serde,
+                         std::shared_ptr<const Serde<VA>> value_serde, Step step)
+      : ProcessorNode(std::move(name)),
+        store_name_(std::move(store)),
+        windows_(windows),
+        key_serde_(std::move(key_serde)),
+        value_serde_(std::move(value_serde)),
+        step_(std::move(step)) {}
+
+  Status init(TaskContext& context) override {
+    RUNNEL_RETURN_IF_ERROR(ProcessorNode::init(context));
+    RUNNEL_ASSIGN_OR_RETURN(StateStore s, context.get_state_store(name(), store_name_));
+    store_.emplace(*s.window, *key_serde_, *value_serde_);
+    return ok_status();
+  }
+
+  Status process(Record<K, V>&& record) override {
+    if (!record.key || !record.value) {
+      context_->record_dropped(name(), "null key or value for a windowed aggregation");
+      return ok_status();
+    }
+    const Timestamp close_time = context_->stream_time() - windows_.grace_ms;
+    for (const Window& window : windows_.windows_for(record.timestamp)) {
+      if (window.end_ms <= close_time) {
+        context_->record_late_dropped(name());
+        continue;
+      }
+      RUNNEL_ASSIGN_OR_RETURN(std::optional<VA> old, store_->fetch(*record.key, window.start_ms));
+      VA aggregate = step_(*record.key, *record.value, old);
+      RUNNEL_RETURN_IF_ERROR(store_->put(*record.key, aggregate, window.start_ms));
+      RUNNEL_RETURN_IF_ERROR(this->forward(Record<Windowed<K>, Change<VA>>{
+          Windowed<K>{*record.key, window}, Change<VA>{std::move(aggregate), std::move(old)},
+          record.timestamp, record.headers, record.position}));
+    }
+    return ok_status();
+  }
+
+ private:
+  std::string store_name_;
+  TimeWindows windows_;
+  std::shared_ptr<const Serde<K>> key_serde_;
+  std::shared_ptr<const Serde<VA>> value_serde_;
+  std::optional<state::TypedWindowStore<K, VA>> store_;
+  Step step_;
+};
+
+// count / reduce / aggregate over SessionWindows: the record's session is merged with every
+// session of its key within the gap; merged-away sessions are removed and forwarded as
+// tombstones (new value null), then the merged session's aggregate is stored and forwarded.
+// step(key, value, aggregate-so-far) adds the record; merge(key, a, b) combines two
+// sessions' aggregates.
+template <typename K, typename V, typename VA, typename Step, typename Merge>
+class KStreamSessionAggregate final : public ProcessorNode,
+                                      public Receiver<K, V>,
+                                      public Forwarder<Windowed<K>, Change<VA>> {
+ public:
+  KStreamSessionAggregate(std::string name, std::string store, SessionWindows windows,
+                          std::shared_ptr<const Serde<K>> key_serde,
+                          std::shared_ptr<const Serde<VA>> value_serde, Step step, Merge merge)
+      : ProcessorNode(std::move(name)),
+        store_name_(std::move(store)),
+        windows_(windows),
+        key_serde_(std::move(key_serde)),
+        value_serde_(std::move(value_serde)),
+        step_(std::move(step)),
+        merge_(std::move(merge)) {}
+
+  Status init(TaskContext& context) override {
+    RUNNEL_RETURN_IF_ERROR(ProcessorNode::init(context));
+    RUNNEL_ASSIGN_OR_RETURN(StateStore s, context.get_state_store(name(), store_name_));
+    store_.emplace(*s.session, *key_serde_, *value_serde_);
+    return ok_status();
+  }
+
+  Status process(Record<K, V>&& record) override {
+    if (!record.key || !record.value) {
+      context_->record_dropped(name(), "null key or value for a session aggregation");
+      return ok_status();
+    }
+    const K& key = *record.key;
+    const Timestamp t = record.timestamp;
+    const Timestamp close_time = context_->stream_time() - windows_.grace_ms;
+    RUNNEL_ASSIGN_OR_RETURN(auto sessions,
+                            store_->find_sessions(key, t - windows_.gap_ms, t + windows_.gap_ms));
+    Window merged{t, t};
+    std::optional<VA> aggregate;
+    std::optional<VA> same_window_old;  // The old value when no session is merged away.
+    for (const auto& [session, value] : sessions) {
+      aggregate = aggregate ? merge_(key, *aggregate, value) : value;
+      merged.start_ms = std::min(merged.start_ms, session.window.start_ms);
+      merged.end_ms = std::max(merged.end_ms, session.window.end_ms);
+    }
+    if (merged.end_ms < close_time) {
+      context_->record_late_dropped(name());
+      return ok_status();
+    }
+    for (const auto& [session, value] : sessions) {
+      if (session.window == merged) {
+        same_window_old = value;
+        continue;
+      }
+      RUNNEL_RETURN_IF_ERROR(store_->remove(session));
+      RUNNEL_RETURN_IF_ERROR(this->forward(Record<Windowed<K>, Change<VA>>{
+          session, Change<VA>{std::nullopt, value}, t, record.headers, record.position}));
+    }
+    VA result = step_(key, *record.value, aggregate);
+    Windowed<K> windowed{key, merged};
+    RUNNEL_RETURN_IF_ERROR(store_->put(windowed, result));
+    return this->forward(Record<Windowed<K>, Change<VA>>{
+        std::move(windowed), Change<VA>{std::move(result), std::move(same_window_old)}, t,
+        std::move(record.headers), std::move(record.position)});
+  }
+
+ private:
+  std::string store_name_;
+  SessionWindows windows_;
+  std::shared_ptr<const Serde<K>> key_serde_;
+  std::shared_ptr<const Serde<VA>> value_serde_;
+  std::optional<state::TypedSessionStore<K, VA>> store_;
+  Step step_;
+  Merge merge_;
+};
+
+// suppress(until_window_closes) of a windowed KTable: each window's latest change is kept in
+// a key-value buffer store keyed by (window end, windowed key bytes), so that a scan in key
+// order visits windows in order of their end; once stream time - grace reaches a window's
+// end, its final value is forwarded and its entry removed. A deleted (merged-away) session
+// is dropped from the buffer without output: it never had a final result.
+template <typename K, typename V>
+class KTableSuppress final : public ProcessorNode,
+                             public Receiver<Windowed<K>, Change<V>>,
+                             public Forwarder<Windowed<K>, Change<V>> {
+ public:
+  KTableSuppress(std::string name, std::string store, std::int64_t grace_ms,
+                 std::shared_ptr<const Serde<Windowed<K>>> key_serde,
+                 std::shared_ptr<const Serde<V>> value_serde)
+      : ProcessorNode(std::move(name)),
+        store_name_(std::move(store)),
+        grace_ms_(grace_ms),
+        key_serde_(std::move(key_serde)),
+        value_serde_(std::move(value_serde)) {}
+
+  Status init(TaskContext& context) override {
+    RUNNEL_RETURN_IF_ERROR(ProcessorNode::init(context));
+    RUNNEL_ASSIGN_OR_RETURN(StateStore s, context.get_state_store(name(), store_name_));
+    buffer_ = s.key_value;
+    return ok_status();
+  }
+
+  Status process(Record<Windowed<K>, Change<V>>&& record) override {
+    if (record.key && record.value) {
+      key_buffer_.clear();
+      append_big_endian(key_buffer_, record.key->window.end_ms);
+      RUNNEL_RETURN_IF_ERROR(key_serde_->serialize_to(*record.key, key_buffer_));
+      if (record.value->new_value) {
+        // Value: the record's timestamp (8 bytes), then the serialized value.
+        value_buffer_.clear();
+        append_big_endian(value_buffer_, record.timestamp);
+        RUNNEL_RETURN_IF_ERROR(value_serde_->serialize_to(*record.value->new_value, value_buffer_));
+        RUNNEL_RETURN_IF_ERROR(buffer_->put(key_buffer_.view(), value_buffer_.view()));
+      } else {
+        RUNNEL_RETURN_IF_ERROR(buffer_->delete_key(key_buffer_.view()).status());
+      }
+    }
+    return emit_closed();
+  }
+
+ private:
+  Status emit_closed() {
+    const Timestamp close_time = context_->stream_time() - grace_ms_;
+    if (close_time < 0) return ok_status();
+    // Every key with window end <= close_time sorts at or below the 8 bytes of close_time + 1.
+    Bytes from;
+    append_big_endian(from, 0);
+    Bytes to;
+    append_big_endian(to, close_time + 1);
+    RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<state::KeyValueIterator> it,
+                            buffer_->range(from.view(), to.view()));
+    std::vector<Bytes> emitted;
+    for (; it->valid(); it->next()) {
+      BytesView k = it->key();
+      BytesView v = it->value();
+      if (k.size() < 8 || v.size() < 8) return corruption_error("suppress buffer entry too short");
+      RUNNEL_ASSIGN_OR_RETURN(Windowed<K> key,
+                              key_serde_->deserialize(BytesView(k.data() + 8, k.size() - 8)));
+      RUNNEL_ASSIGN_OR_RETURN(V value,
+                              value_serde_->deserialize(BytesView(v.data() + 8, v.size() - 8)));
+      const Timestamp timestamp = read_big_endian(v, 0);
+      emitted.emplace_back(k);
+      RUNNEL_RETURN_IF_ERROR(this->forward(Record<Windowed<K>, Change<V>>{
+          std::move(key), Change<V>{std::move(value), std::nullopt}, timestamp}));
+    }
+    RUNNEL_RETURN_IF_ERROR(it->status());
+    for (const Bytes& k : emitted) RUNNEL_RETURN_IF_ERROR(buffer_->delete_key(k.view()).status());
+    return ok_status();
+  }
+
+  std::string store_name_;
+  std::int64_t grace_ms_;
+  std::shared_ptr<const Serde<Windowed<K>>> key_serde_;
+  std::shared_ptr<const Serde<V>> value_serde_;
+  state::KeyValueStore* buffer_ = nullptr;  // The task's; valid from init to close.
+  Bytes key_buffer_;
+  Bytes value_buffer_;
+};
+
+}  // namespace runnel::internal

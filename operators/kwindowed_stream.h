@@ -1,0 +1,266 @@
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "core/serde.h"
+#include "core/serdes.h"
+#include "operators/internal/builder_state.h"
+#include "operators/internal/store_def.h"
+#include "operators/internal/window_nodes.h"
+#include "operators/kgrouped_stream.h"
+#include "operators/ktable.h"
+#include "operators/materialized.h"
+#include "operators/named.h"
+#include "operators/windows.h"
+
+namespace runnel {
+
+namespace internal {
+
+template <typename K, typename V>
+StoreDef windowed_store_def(const std::string& name, StoreKind kind,
+                            const Materialized<K, V>& materialized, std::int64_t min_retention_ms,
+                            std::int64_t window_size_ms, std::shared_ptr<const Serde<K>> key_serde,
+                            std::shared_ptr<const Serde<V>> value_serde) {
+  StoreDef def;
+  def.name = name;
+  def.kind = kind;
+  def.logging = materialized.logging;
+  // Retention: at least window size + grace (Kafka Streams refuses less; Runnel raises it).
+  def.retention_ms = std::max<std::int64_t>(
+      min_retention_ms, materialized.retention ? materialized.retention->count() : 0);
+  def.window_size_ms = window_size_ms;
+  set_store_serdes<K, V>(def, std::move(key_serde), std::move(value_serde));
+  return def;
+}
+
+}  // namespace internal
+
+// A grouped stream cut into time windows (KGroupedStream::windowed_by(TimeWindows)). Its
+// aggregations are stateful: per key and window, in a window store (retention window size +
+// grace unless Materialized asks for more), producing KTable<Windowed<K>, VA> whose key serde
+// is TimeWindowedSerde. Records for windows already closed (stream time - grace >= window
+// end) are dropped and counted as late. Repartitions first as KGroupedStream does.
+template <typename K, typename V>
+class TimeWindowedKStream {
+ public:
+  KTable<Windowed<K>, std::int64_t> count(Materialized<K, std::int64_t> materialized = {},
+                                          const Named& named = {}) const {
+    auto step = [](const K&, const V&, const std::optional<std::int64_t>& old) {
+      return old.value_or(0) + 1;
+    };
+    auto value_serde =
+        materialized.value_serde ? materialized.value_serde : std::make_shared<Int64Serde>();
+    return aggregate_with<std::int64_t>(std::move(step), std::move(materialized), value_serde,
+                                        named);
+  }
+
+  template <typename F>
+  KTable<Windowed<K>, V> reduce(F reducer, Materialized<K, V> materialized = {},
+                                const Named& named = {}) const {
+    auto step = [reducer](const K&, const V& value, const std::optional<V>& old) mutable -> V {
+      return old ? reducer(*old, value) : value;
+    };
+    auto value_serde = internal::resolve_serde<V>(*grouped_.state_, materialized.value_serde,
+                                                  grouped_.value_serde_, "reduce: value");
+    return aggregate_with<V>(std::move(step), std::move(materialized), value_serde, named);
+  }
+
+  template <typename I, typename A, typename VA = std::remove_cvref_t<std::invoke_result_t<I&>>>
+  KTable<Windowed<K>, VA> aggregate(I initializer, A aggregator,
+                                    std::type_identity_t<Materialized<K, VA>> materialized = {},
+                                    const Named& named = {}) const {
+    auto step = [initializer, aggregator](const K& key, const V& value,
+                                          const std::optional<VA>& old) mutable -> VA {
+      return old ? aggregator(key, value, *old) : aggregator(key, value, initializer());
+    };
+    auto value_serde = internal::resolve_serde<VA>(*grouped_.state_, materialized.value_serde,
+                                                   nullptr, "aggregate: value");
+    return aggregate_with<VA>(std::move(step), std::move(materialized), value_serde, named);
+  }
+
+ private:
+  friend class KGroupedStream<K, V>;
+  TimeWindowedKStream(KGroupedStream<K, V> grouped, TimeWindows windows)
+      : grouped_(std::move(grouped)), windows_(windows) {}
+
+  template <typename VA, typename Step>
+  KTable<Windowed<K>, VA> aggregate_with(Step step, Materialized<K, VA> materialized,
+                                         std::shared_ptr<const Serde<VA>> value_serde,
+                                         const Named& named) const {
+    internal::BuilderState& state = *grouped_.state_;
+    if (Status s = windows_.validate(); !s.ok()) state.set_error(std::move(s));
+    const std::string store = materialized.store_name.empty()
+                                  ? state.new_store_name("KSTREAM-AGGREGATE-")
+                                  : materialized.store_name;
+    const std::string name = state.name_or_new(named.name, "KSTREAM-AGGREGATE-");
+    auto key_serde = internal::resolve_serde<K>(
+        state, materialized.key_serde,
+        grouped_.grouped_.key_serde ? grouped_.grouped_.key_serde : grouped_.key_serde_,
+        "windowed aggregation " + name + ": key");
+    const std::string parent = grouped_.source_for(store);
+    state.add_store(internal::windowed_store_def<K, VA>(store, StoreKind::kWindow, materialized,
+                                                        windows_.size_ms + windows_.grace_ms,
+                                                        windows_.size_ms, key_serde, value_serde));
+    internal::NodeDef def;
+    def.name = name;
+    def.predecessors = {parent};
+    def.stores = {store};
+    def.factory = [name, store, windows = windows_, key_serde, value_serde,
+                   step]() -> std::unique_ptr<internal::ProcessorNode> {
+      return std::make_unique<internal::KStreamWindowAggregate<K, V, VA, Step>>(
+          name, store, windows, key_serde, value_serde, step);
+    };
+    def.attach = &internal::attach<K, V>;
+    state.add_node(std::move(def));
+    // The table's getter reads a window's value from the window store.
+    internal::ValueGetterSupplier<Windowed<K>, VA> getter =
+        [store, key_serde, value_serde](
+            internal::TaskContext& context,
+            const std::string& node) -> Result<internal::ValueGetter<Windowed<K>, VA>> {
+      RUNNEL_ASSIGN_OR_RETURN(StateStore s, context.get_state_store(node, store));
+      auto typed =
+          std::make_shared<state::TypedWindowStore<K, VA>>(*s.window, *key_serde, *value_serde);
+      return internal::ValueGetter<Windowed<K>, VA>(
+          [typed, key_serde, value_serde](const Windowed<K>& key) {
+            return typed->fetch(key.key, key.window.start_ms);
+          });
+    };
+    KTable<Windowed<K>, VA> table(
+        &state, name, std::make_shared<TimeWindowedSerde<K>>(key_serde, windows_.size_ms),
+        value_serde, store, std::move(getter), {store});
+    table.window_grace_ms_ = windows_.grace_ms;
+    return table;
+  }
+
+  KGroupedStream<K, V> grouped_;
+  TimeWindows windows_;
+};
+
+// A grouped stream cut into sessions (KGroupedStream::windowed_by(SessionWindows)). Its
+// aggregations are stateful: per key and session, in a session store (retention gap + grace
+// unless Materialized asks for more), producing KTable<Windowed<K>, VA> whose key serde is
+// SessionWindowedSerde. When a record merges sessions, the merged-away sessions are
+// forwarded as tombstones before the merged session's new aggregate. A record whose merged
+// session ends before stream time - grace is dropped and counted as late.
+template <typename K, typename V>
+class SessionWindowedKStream {
+ public:
+  KTable<Windowed<K>, std::int64_t> count(Materialized<K, std::int64_t> materialized = {},
+                                          const Named& named = {}) const {
+    auto step = [](const K&, const V&, const std::optional<std::int64_t>& old) {
+      return old.value_or(0) + 1;
+    };
+    auto merge = [](const K&, std::int64_t a, std::int64_t b) { return a + b; };
+    auto value_serde =
+        materialized.value_serde ? materialized.value_serde : std::make_shared<Int64Serde>();
+    return aggregate_with<std::int64_t>(std::move(step), std::move(merge), std::move(materialized),
+                                        value_serde, named);
+  }
+
+  template <typename F>
+  KTable<Windowed<K>, V> reduce(F reducer, Materialized<K, V> materialized = {},
+                                const Named& named = {}) const {
+    auto step = [reducer](const K&, const V& value, const std::optional<V>& old) mutable -> V {
+      return old ? reducer(*old, value) : value;
+    };
+    auto merge = [reducer](const K&, const V& a, const V& b) mutable -> V { return reducer(a, b); };
+    auto value_serde = internal::resolve_serde<V>(*grouped_.state_, materialized.value_serde,
+                                                  grouped_.value_serde_, "reduce: value");
+    return aggregate_with<V>(std::move(step), std::move(merge), std::move(materialized),
+                             value_serde, named);
+  }
+
+  // merger(key, aggregate1, aggregate2) combines the aggregates of two sessions a record
+  // merges.
+  template <typename I, typename A, typename M,
+            typename VA = std::remove_cvref_t<std::invoke_result_t<I&>>>
+  KTable<Windowed<K>, VA> aggregate(I initializer, A aggregator, M merger,
+                                    std::type_identity_t<Materialized<K, VA>> materialized = {},
+                                    const Named& named = {}) const {
+    auto step = [initializer, aggregator](const K& key, const V& value,
+                                          const std::optional<VA>& old) mutable -> VA {
+      return old ? aggregator(key, value, *old) : aggregator(key, value, initializer());
+    };
+    auto value_serde = internal::resolve_serde<VA>(*grouped_.state_, materialized.value_serde,
+                                                   nullptr, "aggregate: value");
+    return aggregate_with<VA>(std::move(step), std::move(merger), std::move(materialized),
+                              value_serde, named);
+  }
+
+ private:
+  friend class KGroupedStream<K, V>;
+  SessionWindowedKStream(KGroupedStream<K, V> grouped, SessionWindows windows)
+      : grouped_(std::move(grouped)), windows_(windows) {}
+
+  template <typename VA, typename Step, typename Merge>
+  KTable<Windowed<K>, VA> aggregate_with(Step step, Merge merge, Materialized<K, VA> materialized,
+                                         std::shared_ptr<const Serde<VA>> value_serde,
+                                         const Named& named) const {
+    internal::BuilderState& state = *grouped_.state_;
+    if (Status s = windows_.validate(); !s.ok()) state.set_error(std::move(s));
+    const std::string store = materialized.store_name.empty()
+                                  ? state.new_store_name("KSTREAM-AGGREGATE-")
+                                  : materialized.store_name;
+    const std::string name = state.name_or_new(named.name, "KSTREAM-AGGREGATE-");
+    auto key_serde = internal::resolve_serde<K>(
+        state, materialized.key_serde,
+        grouped_.grouped_.key_serde ? grouped_.grouped_.key_serde : grouped_.key_serde_,
+        "session aggregation " + name + ": key");
+    const std::string parent = grouped_.source_for(store);
+    state.add_store(internal::windowed_store_def<K, VA>(store, StoreKind::kSession, materialized,
+                                                        windows_.gap_ms + windows_.grace_ms, 0,
+                                                        key_serde, value_serde));
+    internal::NodeDef def;
+    def.name = name;
+    def.predecessors = {parent};
+    def.stores = {store};
+    def.factory = [name, store, windows = windows_, key_serde, value_serde, step,
+                   merge]() -> std::unique_ptr<internal::ProcessorNode> {
+      return std::make_unique<internal::KStreamSessionAggregate<K, V, VA, Step, Merge>>(
+          name, store, windows, key_serde, value_serde, step, merge);
+    };
+    def.attach = &internal::attach<K, V>;
+    state.add_node(std::move(def));
+    internal::ValueGetterSupplier<Windowed<K>, VA> getter =
+        [store, key_serde, value_serde](
+            internal::TaskContext& context,
+            const std::string& node) -> Result<internal::ValueGetter<Windowed<K>, VA>> {
+      RUNNEL_ASSIGN_OR_RETURN(StateStore s, context.get_state_store(node, store));
+      auto typed =
+          std::make_shared<state::TypedSessionStore<K, VA>>(*s.session, *key_serde, *value_serde);
+      return internal::ValueGetter<Windowed<K>, VA>(
+          [typed, key_serde, value_serde](const Windowed<K>& key) {
+            return typed->fetch_session(key.key, key.window);
+          });
+    };
+    KTable<Windowed<K>, VA> table(&state, name,
+                                  std::make_shared<SessionWindowedSerde<K>>(key_serde), value_serde,
+                                  store, std::move(getter), {store});
+    table.window_grace_ms_ = windows_.grace_ms;
+    return table;
+  }
+
+  KGroupedStream<K, V> grouped_;
+  SessionWindows windows_;
+};
+
+template <typename K, typename V>
+template <typename W>
+auto KGroupedStream<K, V>::windowed_by(const W& windows) const {
+  if constexpr (std::is_same_v<W, TimeWindows>) {
+    return TimeWindowedKStream<K, V>(*this, windows);
+  } else {
+    static_assert(std::is_same_v<W, SessionWindows>,
+                  "windowed_by: takes TimeWindows or SessionWindows");
+    return SessionWindowedKStream<K, V>(*this, windows);
+  }
+}
+
+}  // namespace runnel
