@@ -1,0 +1,318 @@
+// The fraud-detection demo, end to end on a Kafka broker (runneld or any Kafka cluster):
+//
+//  1. generates a seeded scenario: card traffic with fraud incidents injected (ground truth);
+//  2. writes the card holders to `card-holders` (a compacted table topic);
+//  3. starts the detector (build_fraud_detector) as a KafkaStreams application;
+//  4. writes the transactions to `transactions`, keyed by card, stamped with event time,
+//     while a progress line shows records produced and processed per second and alerts;
+//  5. waits until the detector has caught up, stops it, reads `alerts` and prints a summary:
+//     alerts by rule, precision and recall against the injected incidents, and whether the
+//     alerts equal the plain reference model's.
+//
+// Exits non-zero unless every injected incident was found and the alerts equal the model's.
+//
+//   build/bin/fraud_demo --bootstrap-server 127.0.0.1:9092 [--transactions 200000] [--seed 42]
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "core/client/admin.h"
+#include "core/client/consumer.h"
+#include "core/client/producer.h"
+#include "core/log.h"
+#include "examples/fraud_detection/evaluation.h"
+#include "examples/fraud_detection/fraud_detector.h"
+#include "examples/fraud_detection/fraud_scenario.h"
+#include "examples/fraud_detection/reference_detector.h"
+#include "runtime/kafka_streams.h"
+
+namespace {
+
+using namespace runnel;
+using namespace runnel::examples;
+using namespace runnel::examples::fraud;
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+struct Options {
+  std::string bootstrap = "127.0.0.1:9092";
+  FraudScenario::Options scenario;
+  int partitions = 4;
+  int threads = 2;
+  std::string state_dir;
+  std::string application_id = "fraud-detector";
+};
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+int fail(const Status& status) {
+  std::fprintf(stderr, "\nfraud_demo: %s\n", status.to_string().c_str());
+  return 1;
+}
+
+// Reads `alerts` as they arrive: the live count, and all of them at the end.
+class AlertReader {
+ public:
+  static Result<AlertReader> open(const std::string& bootstrap, const std::string& topic,
+                                  int partitions) {
+    RUNNEL_ASSIGN_OR_RETURN(auto consumer, client::Consumer::create({
+                                               {"bootstrap.servers", bootstrap},
+                                               {"group.id", "fraud-demo-alert-reader"},
+                                               {"enable.auto.commit", "false"},
+                                           }));
+    std::vector<client::TopicPartitionOffset> assignment;
+    for (int p = 0; p < partitions; ++p) {
+      assignment.push_back({{topic, p}, client::kOffsetBeginning, {}});
+    }
+    RUNNEL_RETURN_IF_ERROR(consumer->assign(assignment));
+    return AlertReader(std::move(consumer));
+  }
+
+  // Reads what has arrived; returns whether anything did.
+  Result<bool> poll(std::chrono::milliseconds wait) {
+    RUNNEL_ASSIGN_OR_RETURN(auto records, consumer_->poll(wait, 10'000));
+    for (const auto& record : records) {
+      Alert alert;
+      if (!record.value() ||
+          !alert.ParseFromArray(record.value()->data(), static_cast<int>(record.value()->size()))) {
+        return corruption_error("an alert at offset " + std::to_string(record.offset()) +
+                                " does not decode");
+      }
+      alerts_.push_back(std::move(alert));
+    }
+    return !records.empty();
+  }
+
+  const std::vector<Alert>& alerts() const { return alerts_; }
+
+ private:
+  explicit AlertReader(std::unique_ptr<client::Consumer> consumer)
+      : consumer_(std::move(consumer)) {}
+  std::unique_ptr<client::Consumer> consumer_;
+  std::vector<Alert> alerts_;
+};
+
+void print_progress(const char* phase, std::int64_t produced, std::int64_t total,
+                    double produce_rate, std::uint64_t processed, double process_rate,
+                    size_t alerts) {
+  std::fprintf(stderr,
+               "\r  %-10s produced %8lld/%lld (%7.0f/s)   processed %9llu (%7.0f/s)   "
+               "alerts %5zu ",
+               phase, static_cast<long long>(produced), static_cast<long long>(total), produce_rate,
+               static_cast<unsigned long long>(processed), process_rate, alerts);
+}
+
+using AlertKey = std::tuple<int, std::string, std::int64_t>;
+std::vector<AlertKey> keys_of(const std::vector<Alert>& alerts) {
+  std::vector<AlertKey> keys;
+  for (const Alert& a : alerts) keys.emplace_back(a.rule(), a.card_id(), a.timestamp_ms());
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+int run(const Options& options) {
+  const FraudTopics topics;
+  std::printf("== generating %lld card transactions on %d cards (seed %llu)\n",
+              static_cast<long long>(options.scenario.transactions), options.scenario.cards,
+              static_cast<unsigned long long>(options.scenario.seed));
+  const FraudScenario scenario = FraudScenario::generate(options.scenario);
+  std::map<Rule, int> injected;
+  for (const Incident& incident : scenario.incidents) ++injected[incident.rule];
+  std::printf(
+      "   %zu transactions in all, with %zu injected incidents: %d velocity, %d amount "
+      "spike, %d impossible travel\n",
+      scenario.transactions.size(), scenario.incidents.size(), injected[VELOCITY],
+      injected[AMOUNT_SPIKE], injected[IMPOSSIBLE_TRAVEL]);
+
+  const client::ClientConfig client_config{{"bootstrap.servers", options.bootstrap}};
+  auto admin_result = client::Admin::create(client_config);
+  if (!admin_result.ok()) return fail(admin_result.status());
+  auto admin = std::move(*admin_result);
+  auto created = admin->create_topics(
+      {{topics.transactions, options.partitions, 1, {}},
+       {topics.card_holders, options.partitions, 1, {{"cleanup.policy", "compact"}}},
+       {topics.alerts, options.partitions, 1, {}}},
+      10s);
+  if (!created.ok()) return fail(created.status());
+  for (const Status& status : *created) {
+    if (!status.ok() && status.code() != StatusCode::kAlreadyExists) return fail(status);
+  }
+  std::printf("== topics %s, %s (compacted) and %s, %d partitions each\n",
+              topics.transactions.c_str(), topics.card_holders.c_str(), topics.alerts.c_str(),
+              options.partitions);
+
+  client::ClientConfig producer_config = client_config;
+  producer_config["acks"] = "all";
+  producer_config["linger.ms"] = "5";
+  auto producer_result = client::Producer::create(producer_config);
+  if (!producer_result.ok()) return fail(producer_result.status());
+  auto producer = std::move(*producer_result);
+  for (const CardHolder& holder : scenario.holders) {
+    const std::string value = holder.SerializeAsString();
+    const Status sent = producer->send({.topic = topics.card_holders,
+                                        .key = BytesView(holder.card_id()),
+                                        .value = BytesView(value),
+                                        .timestamp = options.scenario.start_time_ms});
+    if (!sent.ok()) return fail(sent);
+  }
+  if (Status s = producer->flush(60s); !s.ok()) return fail(s);
+  std::printf("== %zu card holders -> %s\n", scenario.holders.size(), topics.card_holders.c_str());
+
+  KafkaStreams app(build_fraud_detector(topics),
+                   {{"application.id", options.application_id},
+                    {"bootstrap.servers", options.bootstrap},
+                    {"num.stream.threads", std::to_string(options.threads)},
+                    {"state.dir", options.state_dir},
+                    {"commit.interval.ms", "1000"}});
+  std::atomic<bool> failed{false};
+  (void)app.set_uncaught_error_handler([&](const std::string& thread, const Status& error) {
+    std::fprintf(stderr, "\nfraud_demo: stream thread %s failed: %s\n", thread.c_str(),
+                 error.to_string().c_str());
+    failed = true;
+  });
+  if (Status s = app.start(); !s.ok()) return fail(s);
+  std::printf("== detector started: application.id %s, %d stream threads, state in %s\n",
+              options.application_id.c_str(), options.threads, options.state_dir.c_str());
+
+  auto reader_result = AlertReader::open(options.bootstrap, topics.alerts, options.partitions);
+  if (!reader_result.ok()) return fail(reader_result.status());
+  auto reader = std::move(*reader_result);
+  std::printf("== %zu transactions -> %s, acks=all; the detector reads them as they land\n",
+              scenario.transactions.size(), topics.transactions.c_str());
+  const auto start = Clock::now();
+  auto last_print = start;
+  std::uint64_t last_processed = 0;
+  double process_rate = 0;
+  auto show = [&](const char* phase, std::int64_t produced) {
+    const double since = seconds_since(last_print);
+    if (since < 0.5) return;
+    const std::uint64_t processed = app.metrics().processed;
+    process_rate = static_cast<double>(processed - last_processed) / since;
+    last_processed = processed;
+    last_print = Clock::now();
+    print_progress(phase, produced, static_cast<std::int64_t>(scenario.transactions.size()),
+                   static_cast<double>(produced) / seconds_since(start), processed, process_rate,
+                   reader.alerts().size());
+  };
+  std::int64_t produced = 0;
+  for (const Transaction& t : scenario.transactions) {
+    const std::string value = t.SerializeAsString();
+    const Status sent = producer->send({.topic = topics.transactions,
+                                        .key = BytesView(t.card_id()),
+                                        .value = BytesView(value),
+                                        .timestamp = t.timestamp_ms()});
+    if (!sent.ok()) return fail(sent);
+    if ((++produced & 0x3ff) == 0) {
+      producer->poll();
+      if (auto polled = reader.poll(0ms); !polled.ok()) return fail(polled.status());
+      show("producing", produced);
+      if (failed) break;
+    }
+  }
+  if (Status s = producer->flush(120s); !s.ok()) return fail(s);
+  const double produce_seconds = seconds_since(start);
+
+  // Caught up: everything was processed, no partition lags and no alert came for 2 s.
+  auto quiet_since = Clock::now();
+  while (!failed && seconds_since(start) < 600) {
+    auto polled = reader.poll(200ms);
+    if (!polled.ok()) return fail(polled.status());
+    const KafkaStreams::Metrics metrics = app.metrics();
+    // Every transaction and holder reached a source (repartitioned alerts come on top), and
+    // no owned partition lags.
+    bool caught_up = metrics.processed >= scenario.transactions.size() + scenario.holders.size();
+    for (const auto& thread : metrics.threads) {
+      for (const auto& [partition, lag] : thread.consumer_lag) caught_up &= lag == 0;
+    }
+    if (*polled || !caught_up) quiet_since = Clock::now();
+    show("detecting", produced);
+    if (seconds_since(quiet_since) > 2.0) break;
+  }
+  const double total_seconds = seconds_since(start);
+  const KafkaStreams::Metrics metrics = app.metrics();
+  app.close();
+  std::fprintf(stderr, "\n");
+  if (failed) return fail(aborted_error("the detector stopped with an error"));
+
+  const std::vector<Alert>& alerts = reader.alerts();
+  const auto scores = evaluate(scenario.incidents, alerts);
+  const bool same_as_model = keys_of(alerts) == keys_of(reference_alerts(scenario.transactions));
+  std::printf("\n== summary\n");
+  std::printf(
+      "   transactions   %zu produced in %.1f s (%.0f/s); all processed after %.1f s "
+      "(%.0f/s end to end)\n",
+      scenario.transactions.size(), produce_seconds,
+      static_cast<double>(scenario.transactions.size()) / produce_seconds, total_seconds,
+      static_cast<double>(scenario.transactions.size()) / total_seconds);
+  std::printf(
+      "   records processed by the detector's tasks: %llu (sources and repartition "
+      "topics), %llu dropped, %llu skipped\n",
+      static_cast<unsigned long long>(metrics.processed),
+      static_cast<unsigned long long>(metrics.dropped),
+      static_cast<unsigned long long>(metrics.skipped_deserialization));
+  std::printf("   %-18s %9s %9s %9s %9s %10s %8s\n", "rule", "injected", "found", "alerts",
+              "matched", "precision", "recall");
+  bool all_found = true;
+  for (const auto& [rule, score] : scores) {
+    std::printf("   %-18s %9lld %9lld %9lld %9lld %9.1f%% %7.1f%%\n", Rule_Name(rule).c_str(),
+                static_cast<long long>(score.incidents), static_cast<long long>(score.detected),
+                static_cast<long long>(score.alerts), static_cast<long long>(score.matched),
+                100 * score.precision(), 100 * score.recall());
+    all_found &= score.detected == score.incidents;
+  }
+  if (!alerts.empty()) {
+    const Alert& example = alerts.front();
+    std::printf("   first alert: %s on %s (%s, %s): %s\n", Rule_Name(example.rule()).c_str(),
+                example.card_id().c_str(), example.holder_name().c_str(),
+                example.holder_city().c_str(), example.evidence().c_str());
+  }
+  std::printf("   alerts equal the reference model's: %s\n", same_as_model ? "yes" : "NO");
+  if (!all_found || !same_as_model) {
+    std::printf("== FAILED: %s\n",
+                !all_found ? "an injected incident was missed" : "alerts differ from the model");
+    return 1;
+  }
+  std::printf("== every injected incident was found\n");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  options.state_dir =
+      (std::filesystem::temp_directory_path() / ("runnel-fraud-demo-" + std::to_string(::getpid())))
+          .string();
+  CLI::App cli{
+      "Runnel's fraud-detection demo: seeded card traffic with injected fraud, detected "
+      "by a Runnel streams application"};
+  cli.add_option("--bootstrap-server", options.bootstrap, "A broker (runneld or Kafka)")
+      ->capture_default_str();
+  cli.add_option("--transactions", options.scenario.transactions, "Normal transactions")
+      ->capture_default_str();
+  cli.add_option("--cards", options.scenario.cards, "Cards")->capture_default_str();
+  cli.add_option("--seed", options.scenario.seed, "Scenario seed")->capture_default_str();
+  cli.add_option("--fraud-per-10k", options.scenario.incidents_per_10k,
+                 "Injected incidents per 10,000 transactions, per rule")
+      ->capture_default_str();
+  cli.add_option("--partitions", options.partitions, "Partitions per topic")->capture_default_str();
+  cli.add_option("--threads", options.threads, "Stream threads")->capture_default_str();
+  cli.add_option("--state-dir", options.state_dir, "The detector's state.dir")
+      ->capture_default_str();
+  CLI11_PARSE(cli, argc, argv);
+  const int code = run(options);
+  std::filesystem::remove_all(options.state_dir);
+  return code;
+}
