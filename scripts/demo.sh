@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README command (1): builds Runnel, starts the bundled broker runneld on a fresh data
-# directory and an ephemeral loopback port, and runs the demo against it. Stops everything it
-# started, whatever happens. See docs/DEMO.md for what it shows.
+# directory and an ephemeral loopback port, and runs the fraud-detection demo against it.
+# Stops everything it started, whatever happens. See docs/DEMO.md for what it shows.
 #
 #   scripts/demo.sh [--count N]    (default 200000 transactions)
 set -euo pipefail
@@ -17,7 +17,7 @@ esac
 scripts/install-deps.sh
 echo "== building (first build takes a few minutes; later ones are incremental)"
 cmake -S . -B build -G Ninja >/dev/null
-cmake --build build --target runneld transactions_demo | tail -n 1
+cmake --build build --target runneld fraud_demo | tail -n 1
 
 data_dir=$(mktemp -d "${TMPDIR:-/tmp}/runnel-demo.XXXXXX")
 broker_log="$data_dir.runneld.log"
@@ -31,7 +31,7 @@ stop_broker() {
 }
 cleanup() {
   stop_broker
-  rm -rf "$data_dir" "$broker_log"
+  rm -rf "$data_dir" "$data_dir.state" "$broker_log"
 }
 trap cleanup EXIT
 
@@ -54,24 +54,11 @@ start_broker() {
   exit 1
 }
 
-demo=(build/bin/transactions_demo --count "$count" --partitions 4 --seed 42)
-
 start_broker
 echo
 echo "== runneld (pid $broker_pid) listening on $address, data in $data_dir"
 echo
-echo "== 1. $count card transactions -> topic 'transactions' (4 partitions), acks=all, then read back"
-"${demo[@]}" --bootstrap-server "$address" --produce --verify
-
+RUNNEL_LOG_LEVEL=warn build/bin/fraud_demo --bootstrap-server "$address" --transactions "$count" --seed 42 \
+  --state-dir "$data_dir.state"
 echo
-echo "== 2. kill -9 the broker, restart it on the same data directory, read everything again"
-kill -KILL "$broker_pid"
-wait "$broker_pid" 2>/dev/null || true
-broker_pid=""
-start_broker
-echo "runneld restarted (pid $broker_pid) on $address after recovering its logs"
-"${demo[@]}" --bootstrap-server "$address" --verify
-
-echo
-echo "== done: every acknowledged transaction survived a kill -9 of the broker."
-echo "   runneld stopped and its data directory removed."
+echo "== runneld stopped; its data directory and the detector's state removed."
