@@ -7,31 +7,11 @@
 #include <map>
 #include <random>
 
+#include "examples/common/cities.h"
 #include "examples/fraud_detection/fraud_rules.h"
 
 namespace runnel::examples::fraud {
 namespace {
-
-struct City {
-  const char* name;
-  double latitude;
-  double longitude;
-};
-
-// Every pair is more than 500 km apart except neighbours a traveller could reach; the
-// travel incidents pick a city at least kTravelMinKm * 1.5 away from home.
-constexpr std::array<City, 10> kCities = {{
-    {"Berlin", 52.52, 13.40},
-    {"Paris", 48.86, 2.35},
-    {"Madrid", 40.42, -3.70},
-    {"Rome", 41.90, 12.50},
-    {"Warsaw", 52.23, 21.01},
-    {"Lisbon", 38.72, -9.14},
-    {"Vienna", 48.21, 16.37},
-    {"Amsterdam", 52.37, 4.90},
-    {"Stockholm", 59.33, 18.07},
-    {"Athens", 37.98, 23.73},
-}};
 
 constexpr std::array<const char*, 8> kFirstNames = {"Ada",  "Boris", "Chloe", "Dario",
                                                     "Elif", "Femi",  "Greta", "Hugo"};

@@ -4,25 +4,10 @@
 #include <cmath>
 #include <cstdio>
 
+#include "examples/common/cities.h"
+
 namespace runnel::examples {
 namespace {
-
-struct City {
-  const char* name;
-  double latitude;
-  double longitude;
-};
-
-constexpr std::array<City, 8> kCities = {{
-    {"Berlin", 52.52, 13.40},
-    {"Paris", 48.86, 2.35},
-    {"Madrid", 40.42, -3.70},
-    {"Rome", 41.90, 12.50},
-    {"Warsaw", 52.23, 21.01},
-    {"Lisbon", 38.72, -9.14},
-    {"Vienna", 48.21, 16.37},
-    {"Amsterdam", 52.37, 4.90},
-}};
 
 std::string numbered(const char* prefix, std::int64_t n, int width) {
   char buffer[48];
