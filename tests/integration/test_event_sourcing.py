@@ -1,0 +1,36 @@
+"""The event-sourcing demo against a started runneld with a fixed seed: balances rebuilt from
+offset 0, and as of a past time, equal a plain fold of the log and keep the invariants."""
+
+import os
+import subprocess
+import unittest
+
+from runneld_fixture import Runneld
+
+DEMO = os.environ.get("EVENT_SOURCING_DEMO", "build/bin/event_sourcing_demo")
+
+
+class EventSourcingDemoTest(unittest.TestCase):
+    def setUp(self):
+        self.broker = Runneld(extra_args=["--group-initial-rebalance-delay-ms", "0"]).start()
+        self.addCleanup(self.broker.cleanup)
+
+    def test_replayed_balances_equal_the_model_now_and_in_the_past(self):
+        result = subprocess.run(
+            [DEMO, "--bootstrap-server", self.broker.address, "--accounts", "50", "--events",
+             "5000", "--seed", "3"],
+            capture_output=True, text=True, timeout=300,
+            env={**os.environ, "RUNNEL_LOG_LEVEL": "warn"})
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        out = result.stdout
+        self.assertIn("5050 account events for 50 accounts (seed 3)", out)
+        self.assertIn("rebuilt from offset 0", out)
+        self.assertIn("equal to a plain fold of the log", out)
+        self.assertIn("= deposits - withdrawals", out)
+        self.assertIn("accounts below their overdraft limit: 0", out)
+        self.assertIn("equal to a fold of the log up to then", out)
+        self.assertIn("== every check passed", out)
+
+
+if __name__ == "__main__":
+    unittest.main()
