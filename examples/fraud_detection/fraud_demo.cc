@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -49,6 +50,7 @@ struct Options {
   FraudScenario::Options scenario;
   int partitions = 4;
   int threads = 2;
+  double rate = 0;  // Transactions produced per second; 0: as fast as the broker takes them.
   std::string state_dir;
   std::string application_id = "fraud-detector";
 };
@@ -208,6 +210,15 @@ int run(const Options& options) {
   };
   std::int64_t produced = 0;
   for (const Transaction& t : scenario.transactions) {
+    if (options.rate > 0) {
+      // Hold the configured rate: the n-th record leaves no earlier than n / rate seconds in.
+      const auto due = start + std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::duration<double>(produced / options.rate));
+      if (Clock::now() < due) {
+        producer->poll(std::chrono::duration_cast<std::chrono::milliseconds>(due - Clock::now()));
+        std::this_thread::sleep_until(due);
+      }
+    }
     const std::string value = t.SerializeAsString();
     const Status sent = producer->send({.topic = topics.transactions,
                                         .key = BytesView(t.card_id()),
@@ -309,6 +320,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   cli.add_option("--partitions", options.partitions, "Partitions per topic")->capture_default_str();
   cli.add_option("--threads", options.threads, "Stream threads")->capture_default_str();
+  cli.add_option("--rate", options.rate,
+                 "Transactions produced per second (0: as fast as the broker takes them)")
+      ->capture_default_str();
   cli.add_option("--state-dir", options.state_dir, "The detector's state.dir")
       ->capture_default_str();
   CLI11_PARSE(cli, argc, argv);
