@@ -420,6 +420,12 @@ class KStream {
                                       named);
   }
 
+  // The stream read as a table: per key the latest value, a null value deleting the key
+  // (as StreamsBuilder::table does for a topic). Stateful: materialized in a key-value store
+  // (Materialized's name, else KSTREAM-TOTABLE-STATE-STORE-<n>); repartitions first if the key
+  // may have changed. Name prefix KSTREAM-TOTABLE-.
+  KTable<K, V> to_table(Materialized<K, V> materialized = {}, const Named& named = {}) const;
+
   // Whether a grouping or join after this stream repartitions it first.
   bool repartition_required() const { return repartition_required_; }
 
@@ -717,6 +723,34 @@ KStream<K, V> KStream<K, V>::repartition_for(const std::string& prefix,
   };
   state_->add_node(std::move(source));
   return KStream<K, V>(state_, source_name, key_serde, value_serde);
+}
+
+template <typename K, typename V>
+KTable<K, V> KStream<K, V>::to_table(Materialized<K, V> materialized, const Named& named) const {
+  const std::string name = state_->name_or_new(named.name, "KSTREAM-TOTABLE-");
+  const std::string store = materialized.store_name.empty()
+                                ? state_->new_store_name("KSTREAM-TOTABLE-")
+                                : materialized.store_name;
+  KStream<K, V> input = *this;
+  if (repartition_required_) input = repartition_for(node_, nullptr, nullptr);
+  auto key_serde = internal::resolve_serde<K>(*state_, materialized.key_serde, input.key_serde_,
+                                              "to_table " + name + ": key");
+  auto value_serde = internal::resolve_serde<V>(*state_, materialized.value_serde,
+                                                input.value_serde_, "to_table " + name + ": value");
+  state_->add_store(
+      internal::key_value_store_def<K, V>(store, materialized, key_serde, value_serde));
+  internal::NodeDef def;
+  def.name = name;
+  def.predecessors = {input.node_};
+  def.stores = {store};
+  def.factory = [name, store, key_serde,
+                 value_serde]() -> std::unique_ptr<internal::ProcessorNode> {
+    return std::make_unique<internal::KTableSource<K, V>>(name, store, key_serde, value_serde);
+  };
+  def.attach = &internal::attach<K, V>;
+  state_->add_node(std::move(def));
+  return KTable<K, V>(state_, name, key_serde, value_serde, store,
+                      internal::store_getter<K, V>(store, key_serde, value_serde), {store});
 }
 
 template <typename K, typename V>

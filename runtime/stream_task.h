@@ -31,8 +31,10 @@ namespace runnel {
 //
 // What a runtime does with a task's state (the seam StreamThread/TaskManager code against):
 //   1. create(): the task makes each store its processors use through Options::
-//      store_supplier, wraps it (change-logging when the store is logged, then caching when
-//      asked), then inits the processors, which may read the stores.
+//      store_supplier (RocksDbStoreSupplier for <state.dir>/<application.id>/<task>/<store>),
+//      wraps it (change-logging when the store is logged, then caching when asked), then
+//      inits the processors. Processors run init before restoration, so an init must not rely
+//      on store contents (the DSL's processors only look their stores up there).
 //   2. Before processing: for each store in stores() with a changelog, read the changelog
 //      partition from the checkpointed offset to its end and hand the records to
 //      restore(store, batch) (batches of any size, in offset order). Restoring bypasses

@@ -199,6 +199,28 @@ TEST(KTableTest, TableStoreNameIsGeneratedFromTheTopic) {
   EXPECT_NE(topology.node("KTABLE-SOURCE-0000000002"), nullptr);
 }
 
+TEST(KTableTest, ToTableKeepsTheLatestValuePerKeyAndJoinsLikeATable) {
+  StreamsBuilder builder;
+  KTable<S, S> table = builder.stream<S, S>("profiles").to_table(Materialized<S, S>::as("latest"));
+  table.to_stream().to("changes");
+  builder.stream<S, S>("visits")
+      .join(table, [](const S& visit, const S& profile) { return visit + ":" + profile; })
+      .to("enriched");
+  auto driver = driver_for(builder);
+  auto profiles = driver->create_input_topic<S, S>("profiles");
+  auto visits = driver->create_input_topic<S, S>("visits");
+  auto enriched = driver->create_output_topic<S, S>("enriched");
+  ASSERT_TRUE(profiles.pipe_input("u", "p1", 1).ok());
+  ASSERT_TRUE(profiles.pipe_input("u", "p2", 2).ok());
+  ASSERT_TRUE(visits.pipe_input("u", "home", 3).ok());
+  ASSERT_TRUE(profiles.pipe_input("u", std::nullopt, 4).ok());
+  ASSERT_TRUE(visits.pipe_input("u", "away", 5).ok());
+  EXPECT_EQ(read_all(enriched), (std::vector<KeyValue<S, S>>{{"u", "home:p2"}}));
+  auto store = driver->get_key_value_store<S, S>("latest");
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ(*store->get("u"), std::nullopt);
+}
+
 // Random keys and values against a plain model: count and sum per key, and the last value.
 TEST(AggregationTest, RandomisedCountsAndSumsMatchAReferenceModel) {
   StreamsBuilder builder;
