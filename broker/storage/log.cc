@@ -15,6 +15,19 @@
 
 namespace runnel::broker {
 
+namespace {
+
+bool only_empty_batches(BytesView blob) {
+  while (blob.size() >= RecordBatchHeader::kSize) {
+    const RecordBatchHeader header = RecordBatchHeader::parse(blob);
+    if (header.record_count != 0 || header.total_size() > blob.size()) return false;
+    blob = blob.subview(header.total_size());
+  }
+  return true;
+}
+
+}  // namespace
+
 Log::Log(std::filesystem::path dir, TopicConfig config)
     : dir_(std::move(dir)), config_(std::move(config)) {}
 
@@ -282,8 +295,14 @@ Result<ReadResult> Log::read(int64_t offset, int32_t max_bytes) const {
   auto it = segments_.upper_bound(offset);
   --it;  // The segment whose base is <= offset: exists since offset >= the first base.
   for (; it != segments_.end(); ++it) {
-    RUNNEL_ASSIGN_OR_RETURN(result.records, it->second->read(offset, max_bytes));
-    if (!result.records.empty()) break;
+    const auto room = static_cast<int32_t>(
+        std::max<int64_t>(0, int64_t{max_bytes} - static_cast<int64_t>(result.records.size())));
+    RUNNEL_ASSIGN_OR_RETURN(Bytes records, it->second->read(offset, room));
+    result.records.append(records.view());
+    // The log cleaner leaves an emptied last batch at the end of a segment to keep its
+    // offsets; some clients (librdkafka 2.0) take a response holding only empty batches for
+    // a message too large to fetch, so the next segment's batches follow it.
+    if (!result.records.empty() && !only_empty_batches(result.records.view())) break;
   }
   return result;
 }

@@ -2,6 +2,7 @@
 
 #include "broker/storage/log_cleaner.h"
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <optional>
@@ -319,6 +320,9 @@ TEST(LogCleanerTest, EachSegmentStillEndsAtItsOffsetAndProducerStateSurvives) {
     const auto headers = batches_in(read->records.view());
     ASSERT_FALSE(headers.empty());
     EXPECT_GE(headers.front().last_offset(), offset);
+    // An emptied batch at a segment's end never comes alone: records follow it.
+    EXPECT_TRUE(std::any_of(headers.begin(), headers.end(),
+                            [](const RecordBatchHeader& h) { return h.record_count > 0; }));
     for (const auto& header : headers) EXPECT_EQ(header.last_offset_delta, 1);
   }
   EXPECT_EQ(log->log_end_offset(), end);
