@@ -412,7 +412,9 @@ Result<CleaningStats> Log::clean(int64_t now_ms, bool force) {
     const std::filesystem::path cleaning = dir_ / kCleaningDir;
     std::error_code error;
     std::filesystem::remove_all(cleaning, error);
-    std::filesystem::create_directories(cleaning, error);
+    // create_directory, not create_directories: if the topic was deleted meanwhile, fail
+    // rather than bring its directory back.
+    std::filesystem::create_directory(cleaning, error);
     if (error) return io_error(fmt::format("creating {}: {}", cleaning.string(), error.message()));
     RUNNEL_ASSIGN_OR_RETURN(
         std::unique_ptr<Segment> built,
@@ -425,7 +427,12 @@ Result<CleaningStats> Log::clean(int64_t now_ms, bool force) {
     RUNNEL_RETURN_IF_ERROR(fsync_dir(cleaning));
     RUNNEL_RETURN_IF_ERROR(cleaner_step(CleanerStep::kCleanedWritten));
     const uint64_t size_after = built->size();
-    RUNNEL_RETURN_IF_ERROR(swap_in(old, std::shared_ptr<Segment>(std::move(built))));
+    Status swapped = swap_in(old, std::shared_ptr<Segment>(std::move(built)));
+    if (swapped.code() == StatusCode::kAborted) {
+      stats.bytes_after += old->size();  // retention took it: nothing to swap, go on
+      continue;
+    }
+    RUNNEL_RETURN_IF_ERROR(swapped);
     stats.bytes_after += size_after;
     stats.records_removed += removed;
     stats.tombstones_removed += tombstones;

@@ -399,6 +399,34 @@ TEST(LogCleanerTest, ReadersAndWritersDuringCleaningSeeAValidLog) {
   EXPECT_EQ(failure, "");
 }
 
+TEST(LogCleanerTest, ASegmentRetentionDeletesWhileItIsBeingCleanedIsNotBroughtBack) {
+  TempDir dir;
+  TopicConfig config = compacted_config();
+  config.cleanup_policy = "compact,delete";
+  config.retention_bytes = 1;  // retention deletes every segment but the active one
+  auto log = open_log(dir.path(), config);
+  Workload workload(37);
+  workload.append(*log, 400);
+  Log* raw = log.get();
+  int deleted = 0;
+  log->TEST_set_cleaner_hook([&](CleanerStep step) {
+    if (step == CleanerStep::kCleanedWritten && deleted == 0) {
+      auto result = raw->enforce_retention(kNow);
+      if (!result.ok()) return result.status();
+      deleted = *result;
+    }
+    return ok_status();
+  });
+  auto stats = log->clean(kNow, true);
+  ASSERT_TRUE(stats.ok()) << stats.status().to_string();
+  EXPECT_GT(deleted, 0);
+  EXPECT_EQ(log->segment_count(), 1u);
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "cleaning"));
+  const std::vector<Stored> records = decode_all(read_all(*log).view());
+  expect_increasing_offsets(records);
+  for (const Stored& record : records) EXPECT_GE(record.offset, log->log_start_offset());
+}
+
 class LogCleanerCrashTest : public ::testing::TestWithParam<CleanerStep> {};
 
 TEST_P(LogCleanerCrashTest, ACrashDuringTheSwapLeavesTheOldOrTheNewSegment) {
