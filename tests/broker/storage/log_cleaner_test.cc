@@ -15,7 +15,9 @@
 
 #include "broker/storage/compression.h"
 #include "broker/storage/log.h"
+#include "broker/storage/log_manager.h"
 #include "broker/storage/record_batch_builder.h"
+#include "core/clock.h"
 #include "storage_test_support.h"
 
 namespace runnel::broker {
@@ -586,6 +588,33 @@ TEST(LogCleanerTest, MetricsAddUpTheCleanings) {
   EXPECT_EQ(metrics.bytes_after, stats->bytes_after);
   EXPECT_EQ(metrics.records_removed, static_cast<uint64_t>(stats->records_removed));
   EXPECT_GT(metrics.bytes_before, metrics.bytes_after);
+}
+
+TEST(LogCleanerTest, LogManagerCleansOnlyCompactedTopicsAndSumsTheirMetrics) {
+  TempDir dir;
+  ManualClock clock(kNow);
+  auto manager = LogManager::open(dir.path() / "data", TopicConfig(), clock);
+  ASSERT_TRUE(manager.ok()) << manager.status().to_string();
+  const std::map<std::string, std::string> small = {{"segment.bytes", "2048"}};
+  auto compacted = small;
+  compacted["cleanup.policy"] = "compact";
+  ASSERT_TRUE((*manager)->create_topic("changelog", 2, compacted, false).ok());
+  ASSERT_TRUE((*manager)->create_topic("events", 1, small, false).ok());
+  for (const auto& [topic, partition] :
+       {std::pair{"changelog", 0}, std::pair{"changelog", 1}, std::pair{"events", 0}}) {
+    Workload workload(41);
+    workload.append(*(*manager)->log(topic, partition), 300);
+  }
+  const Bytes events_before = read_all(*(*manager)->log("events", 0));
+  (*manager)->run_cleaner();
+  const CleanerMetrics metrics = (*manager)->cleaner_metrics();
+  EXPECT_EQ(metrics.cleanings, 2u);  // both changelog partitions, not events
+  EXPECT_EQ(metrics.errors, 0u);
+  EXPECT_GT(metrics.records_removed, 0u);
+  EXPECT_EQ(read_all(*(*manager)->log("events", 0)), events_before);
+  // The background thread starts and stops cleanly (stop wakes it up at once).
+  (*manager)->start_cleaner(std::chrono::hours(1));
+  (*manager)->stop_cleaner();
 }
 
 }  // namespace
