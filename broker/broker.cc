@@ -82,6 +82,7 @@ Result<std::unique_ptr<Broker>> Broker::start(BrokerConfig config) {
   broker->group_timeouts_ = std::make_unique<PeriodicTask>(
       broker->server_->executor(), std::chrono::milliseconds(cfg.group_timeout_check_interval_ms),
       [groups = broker->groups_.get()] { groups->tick(); });
+  broker->logs_->start_cleaner(std::chrono::milliseconds(cfg.log_cleaner_backoff_ms));
   log::info("runneld broker {} serving {} topic(s) from {} on {}:{}", cfg.node_id,
             broker->logs_->list_topics().size(), cfg.data_dir.string(), broker->host_,
             broker->port_);
@@ -94,11 +95,14 @@ std::string Broker::bootstrap_servers() const {
   return fmt::format("{}:{}", context_->identity.host, context_->identity.port);
 }
 
+CleanerMetrics Broker::cleaner_metrics() const { return logs_->cleaner_metrics(); }
+
 void Broker::stop() {
   std::lock_guard lock(stop_mutex_);
   if (stopped_) return;
   stopped_ = true;
   if (retention_) retention_->stop();
+  if (logs_) logs_->stop_cleaner();
   if (group_timeouts_) group_timeouts_->stop();
   // Waiting JoinGroup and SyncGroup requests answer now (the clients look for the coordinator
   // again), so that the server's drain does not wait for rebalances.

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "broker/server/broker_config.h"
+#include "broker/storage/log_cleaner.h"
 #include "core/result.h"
 
 namespace runnel::broker {
@@ -48,6 +49,9 @@ class Broker {
   uint16_t port() const { return port_; }
   // "host:port" as clients should be told: the advertised listener.
   std::string bootstrap_servers() const;
+
+  // The log cleaner's totals (compacted topics), for metrics and tests.
+  CleanerMetrics cleaner_metrics() const;
 
   // Idempotent and thread-safe; returns once everything is flushed and closed.
   void stop();

@@ -72,6 +72,7 @@ std::vector<ConfigEntry> broker_configs(const BrokerContext& context) {
       entry("log.retention.ms", config.log_retention_ms),
       entry("log.retention.bytes", config.log_retention_bytes),
       entry("log.retention.check.interval.ms", config.retention_check_interval_ms),
+      entry("log.cleaner.backoff.ms", config.log_cleaner_backoff_ms),
       entry("log.flush.interval.messages", config.log_flush_messages),
       entry("log.flush.interval.ms", config.log_flush_ms),
       entry("message.max.bytes", config.message_max_bytes),

@@ -20,6 +20,7 @@ struct BrokerConfig {
   bool auto_create_topics = true;                // auto.create.topics.enable
   int32_t num_partitions = 1;                    // num.partitions, for auto-created topics
   int64_t retention_check_interval_ms = 300000;  // log.retention.check.interval.ms
+  int64_t log_cleaner_backoff_ms = 15000;        // log.cleaner.backoff.ms: between passes
 
   // Consumer groups (Kafka's group.* settings).
   int32_t group_min_session_timeout_ms = 6000;      // group.min.session.timeout.ms

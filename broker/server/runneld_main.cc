@@ -80,6 +80,9 @@ int main(int argc, char** argv) {
   app.add_option("--log-retention-check-interval-ms", config.retention_check_interval_ms,
                  "How often retention is enforced")
       ->capture_default_str();
+  app.add_option("--log-cleaner-backoff-ms", config.log_cleaner_backoff_ms,
+                 "How long the log cleaner sleeps between passes over compacted topics")
+      ->capture_default_str();
   app.add_option("--log-flush-interval-messages", config.log_flush_messages,
                  "Default flush.messages: fsync after this many records (default: never, "
                  "the page cache decides; see docs/DURABILITY.md)")

@@ -15,6 +15,19 @@
 
 namespace runnel::broker {
 
+namespace {
+
+bool only_empty_batches(BytesView blob) {
+  while (blob.size() >= RecordBatchHeader::kSize) {
+    const RecordBatchHeader header = RecordBatchHeader::parse(blob);
+    if (header.record_count != 0 || header.total_size() > blob.size()) return false;
+    blob = blob.subview(header.total_size());
+  }
+  return true;
+}
+
+}  // namespace
+
 Log::Log(std::filesystem::path dir, TopicConfig config)
     : dir_(std::move(dir)), config_(std::move(config)) {}
 
@@ -26,6 +39,8 @@ Result<std::unique_ptr<Log>> Log::open(std::filesystem::path dir, TopicConfig co
   std::filesystem::create_directories(dir, error);
   if (error) return io_error(fmt::format("creating {}: {}", dir.string(), error.message()));
   std::unique_ptr<Log> log(new Log(dir, std::move(config)));
+  // Before listing segments: a cleaner swap cut by a crash is finished or forgotten.
+  RUNNEL_RETURN_IF_ERROR(recover_cleaner_swap(dir));
   std::vector<int64_t> bases;
   for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
     const std::string name = entry.path().filename().string();
@@ -61,7 +76,7 @@ Result<std::unique_ptr<Log>> Log::open(std::filesystem::path dir, TopicConfig co
       log::warn("recovered {}: cut {} byte(s) of torn or corrupt tail; log ends at offset {}",
                 dir.string(), truncated, (*segment)->next_offset());
     }
-    log->segments_.emplace(bases[i], std::move(*segment));
+    log->segments_.emplace(bases[i], std::shared_ptr<Segment>(std::move(*segment)));
     if (drop_later) {
       for (size_t j = i + 1; j < bases.size(); ++j) {
         const std::string stem = fmt::format("{:020}", bases[j]);
@@ -78,8 +93,9 @@ Result<std::unique_ptr<Log>> Log::open(std::filesystem::path dir, TopicConfig co
   if (log->segments_.empty()) {
     RUNNEL_ASSIGN_OR_RETURN(auto segment,
                             Segment::create(dir, 0, log->config_.index_interval_bytes, now_ms));
-    log->segments_.emplace(0, std::move(segment));
+    log->segments_.emplace(0, std::shared_ptr<Segment>(std::move(segment)));
   }
+  log->cleaned_up_to_ = log->segments_.begin()->first;
   log->last_flush_ms_ = now_ms;
   RUNNEL_RETURN_IF_ERROR(log->load_producer_state());
   return log;
@@ -143,7 +159,7 @@ Status Log::roll(int64_t now_ms) {
   // The finished segment will not change again: append() makes it durable (after letting
   // readers back in) so that a power loss can only affect the active segment.
   rolled_unflushed_ = active().base_offset();
-  segments_.emplace(base, std::move(segment));
+  segments_.emplace(base, std::shared_ptr<Segment>(std::move(segment)));
   return ok_status();
 }
 
@@ -250,6 +266,7 @@ AppendResult Log::append_locked(BytesView records, int64_t now_ms, std::optional
     return result;
   }
   for (const RecordBatchHeader& header : headers) producers_.record(header);
+  active().set_last_modified_ms(now_ms);
   unflushed_messages_ += next - result.base_offset;
   if (unflushed_messages_ >= config_.flush_messages ||
       (config_.flush_ms != TopicConfig::kNever && now_ms - last_flush_ms_ >= config_.flush_ms)) {
@@ -278,8 +295,14 @@ Result<ReadResult> Log::read(int64_t offset, int32_t max_bytes) const {
   auto it = segments_.upper_bound(offset);
   --it;  // The segment whose base is <= offset: exists since offset >= the first base.
   for (; it != segments_.end(); ++it) {
-    RUNNEL_ASSIGN_OR_RETURN(result.records, it->second->read(offset, max_bytes));
-    if (!result.records.empty()) break;
+    const auto room = static_cast<int32_t>(
+        std::max<int64_t>(0, int64_t{max_bytes} - static_cast<int64_t>(result.records.size())));
+    RUNNEL_ASSIGN_OR_RETURN(Bytes records, it->second->read(offset, room));
+    result.records.append(records.view());
+    // The log cleaner leaves an emptied last batch at the end of a segment to keep its
+    // offsets; some clients (librdkafka 2.0) take a response holding only empty batches for
+    // a message too large to fetch, so the next segment's batches follow it.
+    if (!result.records.empty() && !only_empty_batches(result.records.view())) break;
   }
   return result;
 }
@@ -302,9 +325,11 @@ Result<int> Log::enforce_retention(int64_t now_ms) {
   for (const auto& [base, segment] : segments_) total += segment->size();
   while (segments_.size() > 1) {
     Segment& oldest = *segments_.begin()->second;
-    const bool expired = config_.retention_ms >= 0 && oldest.max_timestamp() >= 0 &&
+    // A compact-only topic keeps every segment: the cleaner, not retention, bounds it.
+    const bool expired = config_.deletes() && config_.retention_ms >= 0 &&
+                         oldest.max_timestamp() >= 0 &&
                          now_ms - oldest.max_timestamp() > config_.retention_ms;
-    const bool over_size = config_.retention_bytes >= 0 &&
+    const bool over_size = config_.deletes() && config_.retention_bytes >= 0 &&
                            total - oldest.size() >= static_cast<uint64_t>(config_.retention_bytes);
     const bool empty_and_old = oldest.empty();
     if (!expired && !over_size && !empty_and_old) break;
@@ -314,6 +339,7 @@ Result<int> Log::enforce_retention(int64_t now_ms) {
               oldest.max_timestamp());
     RUNNEL_RETURN_IF_ERROR(oldest.remove());
     segments_.erase(segments_.begin());
+    cleaned_up_to_ = std::max(cleaned_up_to_, segments_.begin()->first);
     ++deleted;
   }
   if (config_.flush_ms != TopicConfig::kNever && unflushed_messages_ > 0 &&

@@ -2,14 +2,17 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
 #include <utility>
 
 #include "broker/storage/append_error.h"
+#include "broker/storage/log_cleaner.h"
 #include "broker/storage/producer_state.h"
 #include "broker/storage/segment.h"
 #include "broker/storage/topic_config.h"
@@ -77,6 +80,21 @@ class Log {
   // Closes and deletes every file and the directory.
   Status remove();
 
+  // Compaction (cleanup.policy=compact; implemented in log_cleaner.cc, docs/DURABILITY.md).
+  // Cleans every segment but the active one when the dirty part (bytes after the
+  // cleaned-up-to offset) is at least min.cleanable.dirty.ratio of them, or always with
+  // `force`: each record whose key has a newer record in those segments is removed, and so
+  // is a tombstone in a segment last modified delete.retention.ms or more before `now_ms`.
+  // Records keep their offsets. Each changed segment is rewritten on the side and swapped in
+  // under the exclusive lock (a few renames); produce and fetch go on meanwhile. Returns
+  // what was done (cleaned == false when nothing was due). One cleaning at a time per log.
+  Result<CleaningStats> clean(int64_t now_ms, bool force = false);
+  // Totals of every clean() of this log since it was opened.
+  CleanerMetrics cleaner_metrics() const;
+  // Test hook: called at each step of a segment swap; an error return stops the cleaning
+  // there as a crash would (files left as they are), for crash-recovery tests.
+  void TEST_set_cleaner_hook(std::function<Status(CleanerStep)> hook);
+
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
@@ -90,15 +108,29 @@ class Log {
   // snapshots for that; runneld does not yet).
   Status load_producer_state();
   Segment& active() const { return *segments_.rbegin()->second; }
+  // Replaces segment `old` by `cleaned` (built in dir_/cleaning): see log_cleaner.cc.
+  Status swap_in(const std::shared_ptr<Segment>& old, std::shared_ptr<Segment> cleaned);
+  Status cleaner_step(CleanerStep step) const;
 
   const std::filesystem::path dir_;
   mutable std::shared_mutex mutex_;
   TopicConfig config_;
-  std::map<int64_t, std::unique_ptr<Segment>> segments_;  // by base offset; never empty
+  // By base offset; never empty (until remove()). shared_ptr so that the log cleaner can
+  // read a segment without the lock while retention may drop it from the map.
+  std::map<int64_t, std::shared_ptr<Segment>> segments_;
   int64_t unflushed_messages_ = 0;
   std::optional<int64_t> rolled_unflushed_;  // base of the segment roll() just finished
   int64_t last_flush_ms_ = 0;
   ProducerStateTable producers_;  // GUARDED_BY(mutex_)
+  // Offset below which every segment has been cleaned since open (in memory only: after a
+  // restart the first cleaning treats the whole log as dirty). GUARDED_BY(mutex_)
+  int64_t cleaned_up_to_ = 0;
+
+  // Serializes clean() calls; held for a whole cleaning, never by produce or fetch.
+  std::mutex cleaner_mutex_;
+  std::function<Status(CleanerStep)> cleaner_hook_;  // GUARDED_BY(cleaner_mutex_)
+  mutable std::mutex metrics_mutex_;
+  CleanerMetrics metrics_;  // GUARDED_BY(metrics_mutex_)
 };
 
 }  // namespace runnel::broker

@@ -55,7 +55,7 @@ bool looks_like_partition_dir(const std::filesystem::path& dir) {
 LogManager::LogManager(std::filesystem::path data_dir, TopicConfig defaults, Clock& clock)
     : data_dir_(std::move(data_dir)), defaults_(std::move(defaults)), clock_(clock) {}
 
-LogManager::~LogManager() = default;
+LogManager::~LogManager() { stop_cleaner(); }
 
 std::filesystem::path LogManager::partition_dir(const std::string& topic, int32_t partition) const {
   return data_dir_ / fmt::format("{}-{}", topic, partition);
@@ -260,6 +260,59 @@ void LogManager::run_retention() {
     if (!deleted.ok())
       log::warn("retention of {}: {}", log->dir().string(), deleted.status().to_string());
   }
+}
+
+void LogManager::run_cleaner() {
+  std::vector<std::shared_ptr<Log>> logs;
+  {
+    std::shared_lock lock(mutex_);
+    for (const auto& [name, topic] : topics_) {
+      if (!topic.info.config.compacted()) continue;
+      logs.insert(logs.end(), topic.logs.begin(), topic.logs.end());
+    }
+  }
+  for (const auto& log : logs) {
+    auto cleaned = log->clean(clock_.now_ms());
+    if (!cleaned.ok()) {
+      ++cleaner_errors_;
+      log::warn("cleaner: {}: {}", log->dir().string(), cleaned.status().to_string());
+    }
+  }
+}
+
+void LogManager::start_cleaner(std::chrono::milliseconds backoff) {
+  std::lock_guard lock(cleaner_thread_mutex_);
+  if (cleaner_thread_.joinable()) return;
+  cleaner_stopping_ = false;
+  cleaner_thread_ = std::thread([this, backoff] {
+    std::unique_lock lock(cleaner_thread_mutex_);
+    while (!cleaner_wake_.wait_for(lock, backoff, [this] { return cleaner_stopping_; })) {
+      lock.unlock();
+      run_cleaner();
+      lock.lock();
+    }
+  });
+}
+
+void LogManager::stop_cleaner() {
+  std::thread thread;
+  {
+    std::lock_guard lock(cleaner_thread_mutex_);
+    cleaner_stopping_ = true;
+    thread = std::move(cleaner_thread_);
+  }
+  cleaner_wake_.notify_all();
+  if (thread.joinable()) thread.join();
+}
+
+CleanerMetrics LogManager::cleaner_metrics() const {
+  CleanerMetrics total;
+  std::shared_lock lock(mutex_);
+  for (const auto& [name, topic] : topics_) {
+    for (const auto& log : topic.logs) total.add(log->cleaner_metrics());
+  }
+  total.errors += cleaner_errors_.load();
+  return total;
 }
 
 Status LogManager::flush_all() {

@@ -1,12 +1,17 @@
 #pragma once
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "broker/storage/log.h"
@@ -62,6 +67,17 @@ class LogManager {
   // fsyncs every partition (graceful stop).
   Status flush_all();
 
+  // One pass of the log cleaner: Log::clean() on every partition of every topic whose
+  // cleanup.policy includes compact. Errors are logged and counted in the metrics.
+  void run_cleaner();
+  // Runs run_cleaner() on a thread of its own every `backoff` (log.cleaner.backoff.ms) until
+  // stop_cleaner() or destruction: cleaning reads and writes whole segments, so it must not
+  // run on the network threads. Calling it again while running does nothing.
+  void start_cleaner(std::chrono::milliseconds backoff);
+  void stop_cleaner();
+  // The cleaner's totals over every partition of the topics that exist now, plus every error.
+  CleanerMetrics cleaner_metrics() const;
+
  private:
   struct Topic {
     TopicInfo info;
@@ -79,6 +95,13 @@ class LogManager {
   Clock& clock_;
   mutable std::shared_mutex mutex_;
   std::map<std::string, Topic> topics_;
+
+  // The cleaner thread and what wakes it up early (stop).
+  std::mutex cleaner_thread_mutex_;
+  std::condition_variable cleaner_wake_;
+  bool cleaner_stopping_ = false;  // GUARDED_BY(cleaner_thread_mutex_)
+  std::thread cleaner_thread_;     // started and joined by one caller at a time
+  std::atomic<uint64_t> cleaner_errors_{0};
 };
 
 }  // namespace runnel::broker

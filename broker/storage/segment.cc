@@ -77,6 +77,7 @@ Result<std::unique_ptr<Segment>> Segment::create(const std::filesystem::path& di
   bool loaded = false;
   RUNNEL_RETURN_IF_ERROR(segment->open_files(false, loaded));
   segment->created_ms_ = now_ms;
+  segment->last_modified_ms_ = now_ms;
   // Make the new files' directory entries durable, so that a later fsync of their data
   // (flush.messages, flush.ms, flush()) is enough for them to survive a power loss.
   const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -100,7 +101,21 @@ Result<std::unique_ptr<Segment>> Segment::open(const std::filesystem::path& dir,
   // The age of a segment counts from when this process opened it: a restart gives old
   // segments a fresh segment.ms, so that a restart never rolls every partition at once.
   segment->created_ms_ = now_ms;
+  struct stat info;
+  if (::fstat(segment->fd_, &info) != 0) return errno_error("stat", log_path(dir, base_offset));
+  segment->last_modified_ms_ =
+      static_cast<int64_t>(info.st_mtim.tv_sec) * 1000 + info.st_mtim.tv_nsec / 1000000;
   return segment;
+}
+
+Status Segment::persist_last_modified() {
+  struct timespec times[2];
+  times[0].tv_sec = 0;
+  times[0].tv_nsec = UTIME_OMIT;  // atime
+  times[1].tv_sec = last_modified_ms_ / 1000;
+  times[1].tv_nsec = (last_modified_ms_ % 1000) * 1000000;
+  if (::futimens(fd_, times) != 0) return errno_error("futimens", log_path(dir_, base_offset_));
+  return ok_status();
 }
 
 Result<RecordBatchHeader> Segment::header_at(uint64_t position) const {
@@ -307,9 +322,6 @@ Status Segment::flush() {
 
 Status Segment::remove() {
   const std::string stem = fmt::format("{:020}", base_offset_);
-  index_.close();
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
   std::error_code error;
   for (const char* suffix : {".log", ".index", ".timeindex"}) {
     std::filesystem::remove(dir_ / (stem + suffix), error);

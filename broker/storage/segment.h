@@ -47,6 +47,17 @@ class Segment {
   // history must not make the broker roll a segment per batch.
   int64_t created_ms() const { return created_ms_; }
   bool empty() const { return size_ == 0; }
+  // When the segment was last written: the file's mtime at open, then the time of each
+  // append (Log passes its clock), or for a segment the log cleaner rewrote, the time of
+  // the segment it replaced (kept as the file's mtime), as Kafka does. Tombstones expire
+  // delete.retention.ms after it.
+  int64_t last_modified_ms() const { return last_modified_ms_; }
+  void set_last_modified_ms(int64_t ms) { last_modified_ms_ = ms; }
+  // Sets the file's mtime to last_modified_ms(), so that it survives a restart.
+  Status persist_last_modified();
+  // The files were renamed into `dir` (the log cleaner's swap): open descriptors follow
+  // the files, only the names used later (messages, remove()) change.
+  void relocate(std::filesystem::path dir) { dir_ = std::move(dir); }
 
   // Appends `batches` (whole batches with offsets assigned, described by `headers` in order)
   // at the end. On failure the file is cut back to its previous size: nothing partial stays.
@@ -62,7 +73,8 @@ class Segment {
   Result<std::optional<std::pair<int64_t, int64_t>>> find_timestamp(int64_t timestamp) const;
 
   Status flush();
-  // Closes and deletes the segment's files.
+  // Deletes the segment's files. The descriptors stay open until the Segment is destroyed,
+  // so that a holder of a shared_ptr (the log cleaner) can still read it.
   Status remove();
 
  private:
@@ -88,6 +100,7 @@ class Segment {
   int64_t next_offset_;
   int64_t max_timestamp_ = -1;
   int64_t created_ms_ = 0;
+  int64_t last_modified_ms_ = 0;
   uint64_t bytes_since_index_ = 0;
   SegmentIndex index_;
 };

@@ -39,6 +39,10 @@ struct TopicConfig {
   int64_t delete_retention_ms = 86400000;  // delete.retention.ms (compaction tombstones)
 
   bool log_append_time() const { return message_timestamp_type == "LogAppendTime"; }
+  // cleanup.policy includes compact: the log cleaner keeps the newest record per key.
+  bool compacted() const { return cleanup_policy.find("compact") != std::string::npos; }
+  // cleanup.policy includes delete: retention.ms and retention.bytes delete old segments.
+  bool deletes() const { return cleanup_policy.find("delete") != std::string::npos; }
 
   // *this with Kafka-named string overrides applied ("retention.ms" -> "1000"). An unknown
   // name or a bad value gives invalid_argument_error naming the config and the value.
