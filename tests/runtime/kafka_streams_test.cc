@@ -275,6 +275,54 @@ TEST_F(KafkaStreamsTest, AProcessorApiAppSeesItsContextAndForwards) {
                                     "b=1@1:0 papi 0_1", "b=2@1:1 papi 0_1"}));
 }
 
+// Forwards one "wall" record from a wall-clock punctuator and one "stream@<t>" record per
+// stream-time punctuation, keyed by the task.
+class PunctuatingProcessor final : public Processor<S, S, S, S> {
+ public:
+  void init(ProcessorContext<S, S>& context) override {
+    context_ = &context;
+    wall_ = context.schedule(std::chrono::milliseconds(20), PunctuationType::kWallClockTime,
+                             [this](Timestamp) {
+                               emit("wall");
+                               wall_.cancel();
+                             });
+    context.schedule(std::chrono::milliseconds(10), PunctuationType::kStreamTime,
+                     [this](Timestamp t) { emit("stream@" + std::to_string(t)); });
+  }
+  void process(Record<S, S>) override {}
+
+ private:
+  void emit(const S& what) {
+    Record<S, S> r;
+    r.key = context_->task_id().to_string();
+    r.value = what;
+    r.timestamp = 1;
+    context_->forward(std::move(r));
+  }
+  ProcessorContext<S, S>* context_ = nullptr;
+  Cancellable wall_;
+};
+
+TEST_F(KafkaStreamsTest, WallClockAndStreamTimePunctuatorsFire) {
+  create_topic("ticks", 1);
+  create_topic("punctuations", 1);
+  produce("ticks", {{"k", "a", 0, 0, 5}, {"k", "b", 0, 0, 25}});
+  StreamsBuilder builder;
+  builder.stream<S, S>("ticks")
+      .process([] { return std::make_unique<PunctuatingProcessor>(); })
+      .to("punctuations");
+  KafkaStreams app(builder.build(), properties("punctuate"));
+  ASSERT_TRUE(app.start().ok());
+  ASSERT_TRUE(wait_for([&] { return record_count("punctuations") >= 3; }));
+  app.close();
+  std::vector<S> values;
+  for (const Message& m : read_to_end("punctuations")) values.push_back(*m.value);
+  std::sort(values.begin(), values.end());
+  // Stream time: aligned to 0, fired at the first record (t=5: 0) and when it passes 10 and
+  // 20 (t=25: one punctuation at 25, skipped ones not replayed); wall clock once.
+  EXPECT_EQ(values, (std::vector<S>{"stream@25", "stream@5", "wall"}));
+}
+
 TEST_F(KafkaStreamsTest, LogAndContinueSkipsAndCountsUndeserializableRecords) {
   create_topic("numbers", 1);
   create_topic("doubled", 1);
