@@ -130,16 +130,21 @@ TEST_F(ClientTest, AProducedRecordIsConsumedWithItsKeyValueHeadersAndTimestamp) 
 }
 
 TEST_F(ClientTest, FlushReportsTheFirstDeliveryFailure) {
-  create_topic("doomed", 1);
-  auto producer = Producer::create(config({{"message.timeout.ms", "1000"}}));
+  // The broker refuses batches above the topic's max.message.bytes: a delivery failure that
+  // comes back from the broker, with no timing involved.
+  auto admin = Admin::create(config());
+  ASSERT_TRUE(admin.ok());
+  auto created = (*admin)->create_topics({{"doomed", 1, 1, {{"max.message.bytes", "2000"}}}}, 10s);
+  ASSERT_TRUE(created.ok() && (*created)[0].ok());
+  auto producer = Producer::create(config({{"message.send.max.retries", "0"}}));
   ASSERT_TRUE(producer.ok());
   ASSERT_TRUE(
       (*producer)->send({.topic = "doomed", .value = BytesView(std::string_view("x"))}).ok());
   ASSERT_TRUE((*producer)->flush(10s).ok());
-  broker_->stop();
   bool failed = false;
+  const std::string too_large(5000, 'y');
   ASSERT_TRUE((*producer)
-                  ->send({.topic = "doomed", .value = BytesView(std::string_view("y"))},
+                  ->send({.topic = "doomed", .value = BytesView(too_large)},
                          [&](const DeliveryReport& report) { failed = !report.status.ok(); })
                   .ok());
   const Status flushed = (*producer)->flush(10s);
