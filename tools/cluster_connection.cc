@@ -21,4 +21,11 @@ Result<std::unique_ptr<client::Admin>> ClusterConnection::connect() const {
   return admin;
 }
 
+Status check_partition(const client::TopicDescription& topic, std::int32_t partition) {
+  if (partition >= 0 && partition < topic.partitions) return Status();
+  return invalid_argument_error("topic " + topic.name + " has " + std::to_string(topic.partitions) +
+                                " partition(s); there is no partition " +
+                                std::to_string(partition));
+}
+
 }  // namespace runnel::tools

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -24,5 +25,8 @@ struct ClusterConnection {
   // address when no broker answers within the timeout.
   Result<std::unique_ptr<client::Admin>> connect() const;
 };
+
+// OK when `partition` is one of `topic`'s; otherwise an invalid_argument naming both.
+Status check_partition(const client::TopicDescription& topic, std::int32_t partition);
 
 }  // namespace runnel::tools

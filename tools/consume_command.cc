@@ -86,10 +86,8 @@ int consume(const ClusterConnection& cluster, const ConsumeOptions& options) {
   if (!admin.ok()) return fail(admin.status());
   auto topic = (*admin)->describe_topic(options.topic, cluster.timeout);
   if (!topic.ok()) return fail(topic.status());
-  if (options.partition && (*options.partition < 0 || *options.partition >= topic->partitions)) {
-    return fail(invalid_argument_error(
-        "topic " + options.topic + " has " + std::to_string(topic->partitions) +
-        " partition(s); there is no partition " + std::to_string(*options.partition)));
+  if (options.partition) {
+    if (Status s = check_partition(*topic, *options.partition); !s.ok()) return fail(s);
   }
 
   client::ClientConfig config = cluster.client_config({

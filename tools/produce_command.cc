@@ -41,10 +41,8 @@ int produce(const ClusterConnection& cluster, const ProduceOptions& options) {
     }
     return fail(topic.status());
   }
-  if (options.partition >= topic->partitions) {
-    return fail(invalid_argument_error(
-        "topic " + options.topic + " has " + std::to_string(topic->partitions) +
-        " partition(s); there is no partition " + std::to_string(options.partition)));
+  if (options.partition != client::kAnyPartition) {
+    if (Status s = check_partition(*topic, options.partition); !s.ok()) return fail(s);
   }
   auto producer = client::Producer::create(cluster.client_config({{"acks", options.acks}}));
   if (!producer.ok()) return fail(producer.status());

@@ -1,6 +1,9 @@
 #include "examples/fraud_detection/evaluation.h"
 
+#include <algorithm>
 #include <set>
+#include <string>
+#include <tuple>
 
 #include "examples/fraud_detection/fraud_rules.h"
 
@@ -45,6 +48,19 @@ std::map<Rule, RuleScore> evaluate(const std::vector<Incident>& incidents,
     }
   }
   return scores;
+}
+
+bool same_alerts(const std::vector<Alert>& a, const std::vector<Alert>& b) {
+  using Key = std::tuple<int, std::string, std::int64_t>;
+  auto keys = [](const std::vector<Alert>& alerts) {
+    std::vector<Key> out;
+    for (const Alert& alert : alerts) {
+      out.emplace_back(alert.rule(), alert.card_id(), alert.timestamp_ms());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  return keys(a) == keys(b);
 }
 
 }  // namespace runnel::examples::fraud

@@ -26,4 +26,8 @@ struct RuleScore {
 std::map<Rule, RuleScore> evaluate(const std::vector<Incident>& incidents,
                                    const std::vector<Alert>& alerts);
 
+// Whether two detectors raised the same alerts: the same (rule, card, time) triples, in any
+// order. Evidence and holder fields are not compared.
+bool same_alerts(const std::vector<Alert>& a, const std::vector<Alert>& b);
+
 }  // namespace runnel::examples::fraud

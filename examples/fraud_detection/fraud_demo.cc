@@ -14,7 +14,6 @@
 //   build/bin/fraud_demo --bootstrap-server 127.0.0.1:9092 [--transactions 200000] [--seed 42]
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -22,7 +21,6 @@
 #include <map>
 #include <string>
 #include <thread>
-#include <tuple>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -114,14 +112,6 @@ void print_progress(const char* phase, std::int64_t produced, std::int64_t total
                "alerts %5zu ",
                phase, static_cast<long long>(produced), static_cast<long long>(total), produce_rate,
                static_cast<unsigned long long>(processed), process_rate, alerts);
-}
-
-using AlertKey = std::tuple<int, std::string, std::int64_t>;
-std::vector<AlertKey> keys_of(const std::vector<Alert>& alerts) {
-  std::vector<AlertKey> keys;
-  for (const Alert& a : alerts) keys.emplace_back(a.rule(), a.card_id(), a.timestamp_ms());
-  std::sort(keys.begin(), keys.end());
-  return keys;
 }
 
 int run(const Options& options) {
@@ -259,7 +249,7 @@ int run(const Options& options) {
 
   const std::vector<Alert>& alerts = reader.alerts();
   const auto scores = evaluate(scenario.incidents, alerts);
-  const bool same_as_model = keys_of(alerts) == keys_of(reference_alerts(scenario.transactions));
+  const bool same_as_model = same_alerts(alerts, reference_alerts(scenario.transactions));
   std::printf("\n== summary\n");
   std::printf(
       "   transactions   %zu produced in %.1f s (%.0f/s); all processed after %.1f s "
