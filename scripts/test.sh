@@ -10,12 +10,14 @@ cd "$(dirname "$0")/.."
 
 build_dir=build
 cmake_args=()
+build_args=()
 ctest_args=()
 case "${1:-}" in
   "") ;;
   --sanitize)
     build_dir=build-sanitize
     cmake_args=(-DRUNNEL_SANITIZE=address,undefined -DRUNNEL_BUILD_BENCHMARKS=OFF)
+    build_args=(--target unit_tests)
     ctest_args=(-L unit)
     ;;
   *) echo "usage: scripts/test.sh [--sanitize]" >&2; exit 2 ;;
@@ -23,5 +25,5 @@ esac
 
 scripts/install-deps.sh
 cmake -S . -B "$build_dir" -G Ninja "${cmake_args[@]}" >/dev/null
-cmake --build "$build_dir"
+cmake --build "$build_dir" "${build_args[@]}"
 ctest --test-dir "$build_dir" --output-on-failure -j "$(nproc)" "${ctest_args[@]}"
