@@ -7,19 +7,13 @@
 #include "core/record.h"
 #include "core/serde.h"
 #include "core/timestamp.h"
+#include "operators/timestamp_extractor.h"
 
 namespace runnel {
 
-// Chooses a record's timestamp from the deserialized record (whose `timestamp` is the one the
-// topic carries) and the largest timestamp seen so far on its partition (kNoTimestamp before
-// the first). A negative result makes the task drop the record and count it as skipped, as
-// Kafka Streams' LogAndSkipOnInvalidTimestamp does. Called on the task's thread only.
-template <typename K, typename V>
-using TimestampExtractor =
-    std::function<Timestamp(const Record<K, V>& record, Timestamp partition_time)>;
-
 // How StreamsBuilder::stream reads a topic: the serdes for its keys and values (null means the
-// type's DefaultSerde), an optional TimestampExtractor (null means the record's own timestamp)
+// type's DefaultSerde), an optional TimestampExtractor (null means the application's
+// default.timestamp.extractor, by default the record's own timestamp)
 // and an optional name for the source processor.
 //
 //   builder.stream<std::string, std::int64_t>("counts",

@@ -26,7 +26,6 @@ struct Materialized {
   std::shared_ptr<const Serde<V>> value_serde;
   bool logging = true;
   bool caching = false;
-  std::size_t cache_max_bytes = 10 << 20;
   std::optional<std::chrono::milliseconds> retention;
 
   static Materialized as(std::string name) {
@@ -53,9 +52,10 @@ struct Materialized {
     logging = false;
     return *this;
   }
-  Materialized& with_caching_enabled(std::size_t max_bytes = 10 << 20) {
+  // The cache's size is the application's: cache.max.bytes.buffering (TopologyTestDriver::
+  // Config::cache_max_bytes in tests).
+  Materialized& with_caching_enabled() {
     caching = true;
-    cache_max_bytes = max_bytes;
     return *this;
   }
   Materialized& with_caching_disabled() {

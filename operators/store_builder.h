@@ -28,10 +28,10 @@ class StoreBuilder {
     def_.logging = true;
     return *this;
   }
-  // Key-value stores only: coalesce writes per key between commits (at most max_bytes).
-  StoreBuilder& with_caching_enabled(std::size_t max_bytes = 10 << 20) {
+  // Key-value stores only: coalesce writes per key between commits, in the thread's cache
+  // (cache.max.bytes.buffering).
+  StoreBuilder& with_caching_enabled() {
     def_.caching = true;
-    def_.cache_max_bytes = max_bytes;
     return *this;
   }
   const std::string& name() const { return def_.name; }

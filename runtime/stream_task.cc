@@ -33,6 +33,10 @@ StreamTask::StreamTask(TaskId id, Options options) : id_(id), options_(std::move
     own_supplier_ = std::make_unique<InMemoryStoreSupplier>();
     options_.store_supplier = own_supplier_.get();
   }
+  if (options_.cache_budget == nullptr) {
+    own_budget_ = std::make_unique<state::CacheBudget>(kDefaultCacheMaxBytes);
+    options_.cache_budget = own_budget_.get();
+  }
   changelog_sender_ = std::make_unique<ChangelogSender>(*options_.collector);
 }
 
@@ -53,9 +57,9 @@ Status StreamTask::make_store(const internal::StoreDef& def) {
         store = std::make_unique<state::ChangeLoggingKeyValueStore>(std::move(store), *ts.changelog,
                                                                     *changelog_sender_, timestamp);
       }
-      if (def.caching) {
-        store = std::make_unique<state::CachingKeyValueStore>(std::move(store), def.cache_max_bytes,
-                                                              timestamp);
+      if (def.caching && options_.cache_budget->max_bytes() > 0) {
+        store = std::make_unique<state::CachingKeyValueStore>(std::move(store),
+                                                              *options_.cache_budget, timestamp);
       }
       ts.key_value = std::move(store);
       ts.handle.key_value = ts.key_value.get();

@@ -18,9 +18,11 @@
 #include "operators/internal/task_context.h"
 #include "operators/state_store.h"
 #include "operators/task_id.h"
+#include "operators/timestamp_extractor.h"
 #include "operators/topology.h"
 #include "runtime/deserialization_exception_handler.h"
 #include "runtime/store_supplier.h"
+#include "state/cache_budget.h"
 #include "state/changelog_collector.h"
 
 namespace runnel {
@@ -56,7 +58,15 @@ class StreamTask final : private internal::TaskContext {
     DeserializationExceptionHandler* deserialization_handler = nullptr;
     // Makes the byte stores; borrowed, must outlive the task. Null: in memory.
     StoreSupplier* store_supplier = nullptr;
+    // For sources without a TimestampExtractor of their own.
+    DefaultTimestampExtractor default_timestamp_extractor =
+        DefaultTimestampExtractor::kFailOnInvalidTimestamp;
+    // Shared by the caches of the task's stores with caching enabled, and of the other tasks
+    // of its thread; borrowed, must outlive the task. Null: a budget of the task's own of
+    // kDefaultCacheMaxBytes. A budget of 0 bytes turns caching off.
+    state::CacheBudget* cache_budget = nullptr;
   };
+  static constexpr std::size_t kDefaultCacheMaxBytes = 10 << 20;
 
   // A state store of the task, as the runtime sees it.
   struct Store {
@@ -137,6 +147,9 @@ class StreamTask final : private internal::TaskContext {
     if (timestamp > stream_time_) stream_time_ = timestamp;
   }
   std::int64_t wall_clock_ms() const override { return options_.clock->now_ms(); }
+  DefaultTimestampExtractor default_timestamp_extractor() const override {
+    return options_.default_timestamp_extractor;
+  }
   const std::optional<RecordPosition>& current_position() const override {
     return in_record_ ? position_ : no_position_;
   }
@@ -161,7 +174,8 @@ class StreamTask final : private internal::TaskContext {
 
   TaskId id_;
   Options options_;
-  std::unique_ptr<StoreSupplier> own_supplier_;  // When Options gives none.
+  std::unique_ptr<StoreSupplier> own_supplier_;     // When Options gives none.
+  std::unique_ptr<state::CacheBudget> own_budget_;  // When Options gives none.
   std::unique_ptr<ChangelogSender> changelog_sender_;
   // Stores before nodes: nodes are destroyed first, and may hold pointers to stores.
   std::map<std::string, TaskStore, std::less<>> stores_;

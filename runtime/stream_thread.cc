@@ -68,6 +68,17 @@ Result<std::unique_ptr<StreamThread>> StreamThread::create(Options options) {
   task_options.collector = thread->collector_.get();
   task_options.clock = &system_clock();
   task_options.deserialization_handler = config.deserialization_handler.get();
+  task_options.default_timestamp_extractor = config.default_timestamp_extractor;
+  task_options.max_task_idle = config.max_task_idle;
+  client::Consumer* consumer = thread->consumer_.get();
+  task_options.high_watermark = [consumer](const client::TopicPartition& tp) -> std::int64_t {
+    Result<std::int64_t> high = consumer->cached_high_watermark(tp);
+    return high.ok() ? *high : -1;
+  };
+  // Kafka Streams splits cache.max.bytes.buffering evenly across the threads.
+  thread->cache_budget_ = std::make_unique<state::CacheBudget>(
+      static_cast<std::size_t>(config.cache_max_bytes / config.num_stream_threads));
+  task_options.cache_budget = thread->cache_budget_.get();
   task_options.name = name;
   task_options.state_dir = config.state_dir;
   task_options.changelog_reader = thread->changelog_reader_.get();

@@ -20,6 +20,7 @@
 #include "runtime/internal/producer_collector.h"
 #include "runtime/streams_config.h"
 #include "runtime/task_manager.h"
+#include "state/cache_budget.h"
 
 namespace runnel {
 
@@ -126,6 +127,8 @@ class StreamThread final : private client::RebalanceListener {
   std::unique_ptr<client::Consumer> consumer_;
   std::unique_ptr<internal::ChangelogReader> changelog_reader_;  // Null without logged stores.
   std::unique_ptr<internal::ProducerCollector> collector_;
+  // Before tasks_: the tasks' caches give their bytes back when destroyed.
+  std::unique_ptr<state::CacheBudget> cache_budget_;
   std::unique_ptr<TaskManager> tasks_;
   // An error met inside a rebalance callback, which cannot return one.
   Status rebalance_error_;

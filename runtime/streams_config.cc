@@ -76,6 +76,22 @@ Result<StreamsConfig> StreamsConfig::parse(const StreamsProperties& properties) 
                                       ": expected log-and-fail or log-and-continue, got \"" +
                                       value + "\"");
       }
+    } else if (name == kDefaultTimestampExtractor) {
+      Result<DefaultTimestampExtractor> extractor = parse_default_timestamp_extractor(value);
+      if (!extractor.ok()) return extractor.status().with_context(name);
+      config.default_timestamp_extractor = *extractor;
+    } else if (name == kCacheMaxBytesBuffering || name == kStateStoreCacheMaxBytes) {
+      RUNNEL_ASSIGN_OR_RETURN(std::int64_t bytes, parse_int(name, value, 0));
+      config.cache_max_bytes = static_cast<std::uint64_t>(bytes);
+    } else if (name == kMaxTaskIdleMs) {
+      RUNNEL_ASSIGN_OR_RETURN(std::int64_t ms, parse_int(name, value, -1));
+      config.max_task_idle = std::chrono::milliseconds(ms);
+    } else if (name == kDefaultKeySerde || name == kDefaultValueSerde) {
+      return invalid_argument_error(
+          name +
+          ": serdes follow the C++ types: a type's default serde is its "
+          "runnel::DefaultSerde<T> specialization (specialize it for your own types), and "
+          "Consumed, Produced, Grouped and Materialized take a serde for one operator");
     } else {
       // A librdkafka property for one kind of client or for all.
       client::ClientConfig* only = nullptr;

@@ -9,6 +9,7 @@
 
 #include "core/client/client_config.h"
 #include "core/result.h"
+#include "operators/timestamp_extractor.h"
 #include "runtime/deserialization_exception_handler.h"
 
 namespace runnel {
@@ -32,6 +33,19 @@ enum class ProcessingGuarantee { kAtLeastOnce, kExactlyOnceV2 };
 //   default.deserialization.exception.handler  log-and-fail (default) or log-and-continue
 //                       (Kafka's class names LogAndFailExceptionHandler and
 //                       LogAndContinueExceptionHandler are accepted too)
+//   default.timestamp.extractor  for sources without their own (Consumed): Kafka's built-ins
+//                       FailOnInvalidTimestamp (default), LogAndSkipOnInvalidTimestamp,
+//                       UsePartitionTimeOnInvalidTimestamp, WallclockTimestampExtractor
+//   cache.max.bytes.buffering  default 10485760 (alias statestore.cache.max.bytes): the bytes
+//                       of the record caches of stores with caching enabled (Materialized::
+//                       with_caching_enabled), split evenly across the stream threads and
+//                       shared by the caching stores of each; 0 turns caching off everywhere
+//   max.task.idle.ms    default 0: how long a task with several input partitions waits for
+//                       records on an empty one (that is not known to be at its end) before
+//                       processing the others out of timestamp order; -1 never waits
+//   default.key.serde, default.value.serde  refused: in C++ the types choose the serdes
+//                       (runnel::DefaultSerde<T>, or a serde given to Consumed, Produced,
+//                       Grouped or Materialized)
 //
 // Every other property is a librdkafka property passed to the application's clients:
 // "consumer.<name>", "producer.<name>" and "admin.<name>" to one kind of client only, an
@@ -48,6 +62,12 @@ struct StreamsConfig {
   static constexpr const char* kReplicationFactor = "replication.factor";
   static constexpr const char* kDeserializationExceptionHandler =
       "default.deserialization.exception.handler";
+  static constexpr const char* kDefaultTimestampExtractor = "default.timestamp.extractor";
+  static constexpr const char* kCacheMaxBytesBuffering = "cache.max.bytes.buffering";
+  static constexpr const char* kStateStoreCacheMaxBytes = "statestore.cache.max.bytes";
+  static constexpr const char* kMaxTaskIdleMs = "max.task.idle.ms";
+  static constexpr const char* kDefaultKeySerde = "default.key.serde";
+  static constexpr const char* kDefaultValueSerde = "default.value.serde";
 
   std::string application_id;
   std::string bootstrap_servers;
@@ -59,6 +79,10 @@ struct StreamsConfig {
   ProcessingGuarantee processing_guarantee = ProcessingGuarantee::kAtLeastOnce;
   // Shared by every task of the application; thread-safe.
   std::shared_ptr<DeserializationExceptionHandler> deserialization_handler;
+  DefaultTimestampExtractor default_timestamp_extractor =
+      DefaultTimestampExtractor::kFailOnInvalidTimestamp;
+  std::uint64_t cache_max_bytes = 10 << 20;    // For the whole instance.
+  std::chrono::milliseconds max_task_idle{0};  // -1: never wait.
   // librdkafka properties given by the user, per kind of client, bootstrap.servers included.
   client::ClientConfig consumer;
   client::ClientConfig producer;

@@ -1,5 +1,6 @@
 #include "runtime/task_manager.h"
 
+#include <algorithm>
 #include <chrono>
 #include <system_error>
 #include <utility>
@@ -48,8 +49,10 @@ Status TaskManager::assign(const std::vector<client::TopicPartition>& partitions
 }
 
 Result<std::unique_ptr<StreamTask>> TaskManager::make_task(TaskId id) {
-  StreamTask::Options options{options_.application_id, options_.collector, options_.clock,
-                              options_.deserialization_handler, store_supplier_.get()};
+  StreamTask::Options options{options_.application_id, options_.collector,
+                              options_.clock,          options_.deserialization_handler,
+                              store_supplier_.get(),   options_.default_timestamp_extractor,
+                              options_.cache_budget};
   return StreamTask::create(*options_.topology, id, std::move(options));
 }
 
@@ -228,8 +231,12 @@ Result<std::size_t> TaskManager::process() {
       // The queue whose head has the smallest timestamp; ties go to the first partition.
       Input* next = nullptr;
       Timestamp best = 0;
+      bool some_empty = false;
       for (auto& [tp, input] : task.inputs) {
-        if (input.queue.empty()) continue;
+        if (input.queue.empty()) {
+          some_empty = true;
+          continue;
+        }
         const Timestamp t = input.queue.front().timestamp();
         if (next == nullptr || t < best) {
           next = &input;
@@ -237,6 +244,12 @@ Result<std::size_t> TaskManager::process() {
         }
       }
       if (next == nullptr) break;
+      if (some_empty) {
+        if (!ready_to_process(task)) break;
+      } else {
+        task.idle_since_ms.reset();
+        task.enforcing = false;
+      }
       const client::ConsumerRecord& record = next->queue.front();
       const Headers headers = record.headers();
       internal::RawRecordView view{record.topic(),
@@ -304,10 +317,35 @@ std::map<client::TopicPartition, std::int64_t> TaskManager::positions() const {
   return out;
 }
 
+bool TaskManager::ready_to_process(Task& task) {
+  if (options_.max_task_idle.count() < 0 || task.inputs.size() < 2) return true;
+  if (task.enforcing) return true;
+  // The longest any empty input asks the task to wait.
+  std::chrono::milliseconds limit{0};
+  for (const auto& [tp, input] : task.inputs) {
+    if (!input.queue.empty()) continue;
+    const std::int64_t high = options_.high_watermark ? options_.high_watermark(tp) : -1;
+    const std::int64_t position = input.next_offset >= 0   ? input.next_offset
+                                  : input.last_queued >= 0 ? input.last_queued + 1
+                                                           : -1;
+    const bool at_end = high == 0 || (high > 0 && position >= high);
+    limit = std::max(
+        limit, at_end ? options_.max_task_idle : std::max(options_.max_task_idle, kFetchWait));
+  }
+  if (limit.count() == 0) return true;
+  const std::int64_t now = options_.clock->now_ms();
+  if (!task.idle_since_ms) task.idle_since_ms = now;
+  if (now - *task.idle_since_ms < limit.count()) return false;
+  // Until every input has records again.
+  task.enforcing = true;
+  ++task.enforced_processing;
+  return true;
+}
+
 std::vector<TaskManager::TaskMetrics> TaskManager::task_metrics() const {
   std::vector<TaskMetrics> out;
   for (const auto& [id, task] : tasks_) {
-    if (task.task != nullptr) out.push_back({id, task.task->metrics()});
+    if (task.task != nullptr) out.push_back({id, task.task->metrics(), task.enforced_processing});
   }
   return out;
 }

@@ -4,8 +4,10 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +46,15 @@ class TaskManager {
     internal::RecordCollector* collector = nullptr;                      // Borrowed.
     const Clock* clock = nullptr;                                        // Borrowed.
     DeserializationExceptionHandler* deserialization_handler = nullptr;  // Borrowed.
+    DefaultTimestampExtractor default_timestamp_extractor =
+        DefaultTimestampExtractor::kFailOnInvalidTimestamp;
+    state::CacheBudget* cache_budget = nullptr;  // Borrowed; see StreamTask::Options.
+    // max.task.idle.ms: see process().
+    std::chrono::milliseconds max_task_idle{0};
+    // The high watermark of an input partition as last fetched, -1 while unknown; for
+    // process() to tell an empty partition at its end from one whose records are on the way.
+    // Null: always unknown.
+    std::function<std::int64_t(const client::TopicPartition&)> high_watermark;
     std::string name;  // Of the owning thread, for logs.
     // Where stores and checkpoints live: <state_dir>/<application_id>/<task>.
     std::filesystem::path state_dir;
@@ -63,6 +74,8 @@ class TaskManager {
   struct TaskMetrics {
     TaskId id;
     StreamTask::Metrics counts;
+    // Times the task stopped idling on an empty input and processed out of timestamp order.
+    std::uint64_t enforced_processing = 0;
   };
 
   // Processing time (StreamTask::process, timed per batch of a task's queued records),
@@ -104,10 +117,22 @@ class TaskManager {
   // Queues polled records behind their partitions' earlier ones. A record of a partition
   // no task reads (revoked while it was being fetched) is dropped.
   void add_records(std::vector<client::ConsumerRecord>& records);
-  // Processes every queued record; within a task, the queue head with the smallest timestamp
+  // Processes the queued records; within a task, the queue head with the smallest timestamp
   // goes first. Returns how many were processed; stops at the first task error, which names
   // the task.
+  //
+  // A task reading several partitions needs a record from each to know which comes first, so
+  // while one of its inputs is empty it idles (max.task.idle.ms, Kafka Streams' rule): when
+  // that partition still has records on the broker (its last fetched high watermark is past
+  // its position) or nothing is known of it yet, for at most max(max.task.idle.ms,
+  // kFetchWait), which lets the fetch that brings them arrive; when it is known to be at its
+  // end, for max.task.idle.ms (0: not at all), in case a producer is about to write to it.
+  // Past that, the task processes what it has ("enforced processing", counted in
+  // TaskMetrics). max.task.idle.ms -1 never idles.
   [[nodiscard]] Result<std::size_t> process();
+  // How long a task may wait for records that are on the broker but not yet fetched: longer
+  // than librdkafka's fetch.wait.max.ms (500 ms).
+  static constexpr std::chrono::milliseconds kFetchWait{1000};
   // Runs the wall-clock punctuators of every task.
   [[nodiscard]] Status punctuate_wall_clock();
 
@@ -142,12 +167,18 @@ class TaskManager {
     std::unique_ptr<StreamTask> task;
     std::map<client::TopicPartition, Input> inputs;
     bool restored = false;
+    // When it started idling on an empty input (max.task.idle.ms); nullopt: not idling.
+    std::optional<std::int64_t> idle_since_ms;
+    bool enforcing = false;  // Idled long enough: processes until every input has records.
+    std::uint64_t enforced_processing = 0;
     // Per changelog partition of its stores: the offset after the last record the stores
     // reflect, as of restoration or the last checkpoint.
     std::map<client::TopicPartition, std::int64_t> changelog_offsets;
   };
 
   void close_task(Task& task);
+  // Whether `task` may process now, given which inputs are empty (see process()).
+  bool ready_to_process(Task& task);
   Result<std::unique_ptr<StreamTask>> make_task(TaskId id);
   std::filesystem::path checkpoint_path(TaskId id) const;
 

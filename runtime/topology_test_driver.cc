@@ -54,6 +54,7 @@ TopologyTestDriver::TopologyTestDriver(Topology topology, Config config)
     : topology_(std::move(topology)),
       config_(std::move(config)),
       clock_(config_.initial_wall_clock_ms),
+      cache_budget_(std::make_unique<state::CacheBudget>(config_.cache_max_bytes)),
       collector_(std::make_unique<Collector>(*this)) {
   if (!config_.deserialization_handler) {
     config_.deserialization_handler = std::make_shared<LogAndFailExceptionHandler>();
@@ -105,8 +106,13 @@ Result<StreamTask*> TopologyTestDriver::task_for(std::int32_t subtopology, std::
   auto key = std::make_pair(subtopology, partition);
   auto it = tasks_.find(key);
   if (it != tasks_.end()) return it->second.get();
-  StreamTask::Options options{config_.application_id, collector_.get(), &clock_,
-                              config_.deserialization_handler.get(), config_.store_supplier.get()};
+  StreamTask::Options options{config_.application_id,
+                              collector_.get(),
+                              &clock_,
+                              config_.deserialization_handler.get(),
+                              config_.store_supplier.get(),
+                              config_.default_timestamp_extractor,
+                              cache_budget_.get()};
   RUNNEL_ASSIGN_OR_RETURN(
       std::unique_ptr<StreamTask> task,
       StreamTask::create(topology_, TaskId{subtopology, partition}, std::move(options)));

@@ -24,6 +24,7 @@
 #include "runtime/deserialization_exception_handler.h"
 #include "runtime/store_supplier.h"
 #include "runtime/stream_task.h"
+#include "state/cache_budget.h"
 #include "state/typed_key_value_store.h"
 #include "state/typed_session_store.h"
 #include "state/typed_window_store.h"
@@ -57,6 +58,13 @@ class TopologyTestDriver {
     std::shared_ptr<DeserializationExceptionHandler> deserialization_handler;
     // Makes the tasks' byte stores. Null: in memory (InMemoryStoreSupplier).
     std::shared_ptr<StoreSupplier> store_supplier;
+    // For sources without a TimestampExtractor of their own (Consumed).
+    DefaultTimestampExtractor default_timestamp_extractor =
+        DefaultTimestampExtractor::kFailOnInvalidTimestamp;
+    // The record caches' size (cache.max.bytes.buffering), shared by every store with caching
+    // enabled. The driver commits after each piped record, so caches only coalesce the
+    // updates one input record causes.
+    std::size_t cache_max_bytes = 10 << 20;
   };
 
   // A record as a sink produced it.
@@ -198,6 +206,7 @@ class TopologyTestDriver {
   Topology topology_;
   Config config_;
   ManualClock clock_;
+  std::unique_ptr<state::CacheBudget> cache_budget_;  // Before tasks_, which charge it.
   std::unique_ptr<Collector> collector_;
   std::map<std::string, std::int32_t> subtopology_by_topic_;  // Full topic names.
   std::map<std::string, std::int32_t> partitions_by_topic_;   // Internal topics with a count.

@@ -83,7 +83,16 @@ class MergedIterator final : public KeyValueIterator {
 
 CachingKeyValueStore::CachingKeyValueStore(std::unique_ptr<KeyValueStore> inner,
                                            std::size_t max_bytes, TimestampSupplier timestamp)
-    : inner_(std::move(inner)), max_bytes_(max_bytes), timestamp_(std::move(timestamp)) {}
+    : inner_(std::move(inner)),
+      own_budget_(std::make_unique<CacheBudget>(max_bytes)),
+      budget_(own_budget_.get()),
+      timestamp_(std::move(timestamp)) {}
+
+CachingKeyValueStore::CachingKeyValueStore(std::unique_ptr<KeyValueStore> inner,
+                                           CacheBudget& budget, TimestampSupplier timestamp)
+    : inner_(std::move(inner)), budget_(&budget), timestamp_(std::move(timestamp)) {}
+
+CachingKeyValueStore::~CachingKeyValueStore() { budget_->release(cached_bytes_); }
 
 void CachingKeyValueStore::set_flush_listener(CacheFlushListener* listener, bool send_old_values) {
   listener_ = listener;
@@ -103,25 +112,27 @@ Status CachingKeyValueStore::write(BytesView key, NullableBytesView value) {
   NullableBytes owned = value ? NullableBytes(Bytes(*value)) : std::nullopt;
   auto it = entries_.find(key);
   if (it != entries_.end()) {
-    cached_bytes_ -= entry_bytes(key, it->second.value);
+    remove_bytes(entry_bytes(key, it->second.value));
     it->second.value = std::move(owned);
     it->second.timestamp = timestamp;
-    cached_bytes_ += entry_bytes(key, it->second.value);
+    add_bytes(entry_bytes(key, it->second.value));
   } else {
     auto [inserted, ok] = entries_.emplace(Bytes(key), Entry{std::move(owned), timestamp, {}});
     inserted->second.order = order_.insert(order_.end(), &inserted->first);
-    cached_bytes_ += entry_bytes(key, inserted->second.value);
+    add_bytes(entry_bytes(key, inserted->second.value));
   }
   return evict_while_full();
 }
 
 Status CachingKeyValueStore::evict_while_full() {
-  if (cached_bytes_ <= max_bytes_) return Status();
-  // Evict in one batch: the oldest entries until the cache fits again.
+  std::size_t excess = budget_->excess_bytes();
+  if (excess == 0) return Status();
+  // Evict in one batch: this store's oldest entries until the budget fits again.
   std::size_t count = 0;
-  std::size_t bytes = cached_bytes_;
-  for (auto it = order_.begin(); it != order_.end() && bytes > max_bytes_; ++it, ++count)
-    bytes -= entry_bytes(**it, entries_.find(**it)->second.value);
+  for (auto it = order_.begin(); it != order_.end() && excess > 0; ++it, ++count) {
+    const std::size_t bytes = entry_bytes(**it, entries_.find(**it)->second.value);
+    excess -= std::min(excess, bytes);
+  }
   evictions_ += count;
   return write_down(take_oldest(count));
 }
@@ -132,7 +143,7 @@ std::vector<CachingKeyValueStore::Dirty> CachingKeyValueStore::take_oldest(std::
   while (count-- > 0 && !order_.empty()) {
     auto node = entries_.extract(*order_.front());
     order_.pop_front();
-    cached_bytes_ -= entry_bytes(node.key(), node.mapped().value);
+    remove_bytes(entry_bytes(node.key(), node.mapped().value));
     out.push_back(
         Dirty{std::move(node.key()), std::move(node.mapped().value), node.mapped().timestamp});
   }
@@ -244,7 +255,7 @@ Status CachingKeyValueStore::close() {
   Status closed = inner_->close();
   entries_.clear();
   order_.clear();
-  cached_bytes_ = 0;
+  remove_bytes(cached_bytes_);
   RUNNEL_RETURN_IF_ERROR(flushed);
   return closed;
 }
@@ -253,7 +264,7 @@ Status CachingKeyValueStore::restore_batch(std::span<const RestoreRecord> record
   for (const RestoreRecord& record : records) {
     auto it = entries_.find(record.key);
     if (it == entries_.end()) continue;
-    cached_bytes_ -= entry_bytes(it->first, it->second.value);
+    remove_bytes(entry_bytes(it->first, it->second.value));
     order_.erase(it->second.order);
     entries_.erase(it);
   }

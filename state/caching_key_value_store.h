@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "state/cache_budget.h"
 #include "state/changelog_collector.h"
 #include "state/internal/bytes_less.h"
 #include "state/key_value_store.h"
@@ -38,9 +39,10 @@ class CacheFlushListener {
 // - flush() writes the dirty entries to the underlying store in order of their first write
 //   since the last flush, all of them before telling the listener about any, so a listener
 //   that reads this store sees every flushed entry. Then it flushes the underlying store.
-// - The cache is bounded by `max_bytes` (key + value bytes + kEntryOverhead per entry): a
-//   write that passes the bound evicts the oldest dirty entries, which are written down and
-//   reported exactly as by flush(). max_bytes 0 writes through.
+// - The cache is bounded by `max_bytes` (key + value bytes + kEntryOverhead per entry), or
+//   shares a CacheBudget with the other caches of its thread: a write that passes the bound
+//   evicts the oldest dirty entries of this store, which are written down and reported exactly
+//   as by flush(). A bound of 0 writes through.
 // - restore_batch() bypasses the cache (dropping cached entries of the keys it restores).
 // - close() flushes, then closes the underlying store.
 // - An error while writing down (underlying store, changelog collector or listener) leaves
@@ -58,14 +60,20 @@ class CachingKeyValueStore final : public KeyValueStore {
   // `timestamp` gives the timestamp recorded with each write (may be empty: kNoTimestamp).
   CachingKeyValueStore(std::unique_ptr<KeyValueStore> inner, std::size_t max_bytes,
                        TimestampSupplier timestamp = {});
+  // Shares `budget` (borrowed; it must outlive the store) with other caches.
+  CachingKeyValueStore(std::unique_ptr<KeyValueStore> inner, CacheBudget& budget,
+                       TimestampSupplier timestamp = {});
+  // Gives its bytes back to the budget; does not flush (close() does).
+  ~CachingKeyValueStore() override;
 
   // Sets (or clears, with null) the borrowed listener told about flushed entries; it must
   // outlive the store or be cleared. With `send_old_values`, each write down first reads the
   // underlying store's current value to report it (one more read per entry).
   void set_flush_listener(CacheFlushListener* listener, bool send_old_values = false);
 
-  std::size_t max_bytes() const { return max_bytes_; }
-  // Bytes the cache holds now, as counted against max_bytes.
+  // The bound of this store's budget, which other stores may share.
+  std::size_t max_bytes() const { return budget_->max_bytes(); }
+  // Bytes this cache holds now, as counted against its budget.
   std::size_t cached_bytes() const { return cached_bytes_; }
   std::size_t dirty_entries() const { return entries_.size(); }
   // Entries written down early because the cache was full.
@@ -106,6 +114,14 @@ class CachingKeyValueStore final : public KeyValueStore {
   static std::size_t entry_bytes(BytesView key, const NullableBytes& value) {
     return key.size() + (value ? value->size() : 0) + kEntryOverhead;
   }
+  void add_bytes(std::size_t bytes) {
+    cached_bytes_ += bytes;
+    budget_->charge(bytes);
+  }
+  void remove_bytes(std::size_t bytes) {
+    cached_bytes_ -= bytes;
+    budget_->release(bytes);
+  }
   Status write(BytesView key, NullableBytesView value);
   // Takes the `count` oldest dirty entries out of the cache.
   std::vector<Dirty> take_oldest(std::size_t count);
@@ -117,7 +133,8 @@ class CachingKeyValueStore final : public KeyValueStore {
                                                               bool prefix, bool everything) const;
 
   std::unique_ptr<KeyValueStore> inner_;
-  const std::size_t max_bytes_;
+  std::unique_ptr<CacheBudget> own_budget_;  // When not given one to share.
+  CacheBudget* budget_;
   TimestampSupplier timestamp_;
   CacheFlushListener* listener_ = nullptr;
   bool send_old_values_ = false;

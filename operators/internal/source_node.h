@@ -2,12 +2,14 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "core/record.h"
 #include "core/serde.h"
 #include "operators/consumed.h"
 #include "operators/internal/processor_node.h"
+#include "operators/timestamp_extractor.h"
 
 namespace runnel::internal {
 
@@ -38,7 +40,22 @@ class SourceNode final : public SourceNodeBase, public Forwarder<K, V> {
     Record<K, V> record{std::move(*key), std::move(*value), raw.timestamp,
                         raw.headers != nullptr ? *raw.headers : Headers(),
                         RecordPosition{std::string(raw.topic), raw.partition, raw.offset}};
-    if (extractor_) record.timestamp = extractor_(record, context_->stream_time());
+    if (extractor_) {
+      record.timestamp = extractor_(record, context_->stream_time());
+    } else {
+      const DefaultTimestampExtractor kind = context_->default_timestamp_extractor();
+      Result<Timestamp> timestamp =
+          extract_timestamp(kind, raw.timestamp, context_->stream_time(),
+                            kind == DefaultTimestampExtractor::kWallclockTimestampExtractor
+                                ? context_->wall_clock_ms()
+                                : 0);
+      if (!timestamp.ok()) {
+        return timestamp.status().with_context(std::string(raw.topic) + "-" +
+                                               std::to_string(raw.partition) + " offset " +
+                                               std::to_string(raw.offset));
+      }
+      record.timestamp = *timestamp;
+    }
     if (record.timestamp < 0) {
       context_->record_dropped(name(), "invalid (negative) timestamp");
       return ok_status();

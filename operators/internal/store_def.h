@@ -21,7 +21,6 @@ struct StoreDef {
   bool logging = true;
   // Caching (key-value stores only): writes are coalesced per key between commits.
   bool caching = false;
-  std::size_t cache_max_bytes = 10 << 20;
   // Window and session stores: how long windows (sessions) are kept by stream time.
   Timestamp retention_ms = 0;
   // Window stores: the windows' size; whether every put of a key and window is kept.

@@ -16,6 +16,7 @@
 #include "operators/processor.h"
 #include "operators/state_store.h"
 #include "operators/task_id.h"
+#include "operators/timestamp_extractor.h"
 
 namespace runnel::internal {
 
@@ -60,6 +61,8 @@ class TaskContext {
   // A source node calls this with each record's (extracted) timestamp before forwarding it.
   virtual void observe_timestamp(Timestamp timestamp) = 0;
   virtual std::int64_t wall_clock_ms() const = 0;
+  // What a source without its own TimestampExtractor stamps records with.
+  virtual DefaultTimestampExtractor default_timestamp_extractor() const = 0;
   virtual const std::optional<RecordPosition>& current_position() const = 0;
   virtual Cancellable schedule(std::chrono::milliseconds interval, PunctuationType type,
                                TaskPunctuator punctuator) = 0;

@@ -87,6 +87,37 @@ TEST_F(KafkaStreamsTest, AStatelessAppTurnsKnownInputIntoExactOutput) {
   EXPECT_GE(metrics.threads[0].commits, 1u);
 }
 
+TEST_F(KafkaStreamsTest, ATaskReadingTwoTopicsProcessesTheirRecordsInTimestampOrder) {
+  // Both topics are written in full before the start, so every record is on the broker when
+  // the task begins; fetched batches of one topic arrive before the other's, and without
+  // idling (max.task.idle.ms) the task would process a whole batch of one topic first.
+  create_topic("evens", 1);
+  create_topic("odds", 1);
+  create_topic("merged", 1);
+  constexpr int kPerTopic = 3000;
+  std::vector<Message> evens;
+  std::vector<Message> odds;
+  for (int i = 0; i < kPerTopic; ++i) {
+    evens.push_back({"e", std::to_string(2 * i), 0, 0, 1'000 + 2 * i});
+    odds.push_back({"o", std::to_string(2 * i + 1), 0, 0, 1'000 + 2 * i + 1});
+  }
+  produce("evens", evens);
+  produce("odds", odds);
+
+  StreamsBuilder builder;
+  builder.stream<S, S>("evens").merge(builder.stream<S, S>("odds")).to("merged");
+  KafkaStreams app(builder.build(), properties("merge", {{"max.task.idle.ms", "2000"}}));
+  ASSERT_TRUE(app.start().ok());
+  ASSERT_TRUE(wait_for([&] { return record_count("merged") >= 2 * kPerTopic; }, 60s));
+  app.close();
+
+  std::vector<Message> out = read_to_end("merged");
+  ASSERT_EQ(out.size(), 2u * kPerTopic);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    ASSERT_EQ(out[i].timestamp, 1'000 + static_cast<std::int64_t>(i)) << "at output " << i;
+  }
+}
+
 TEST_F(KafkaStreamsTest, MetricsGivePerTaskCountsLagDropsAndLatencies) {
   create_topic("metered", 2);
   create_topic("metered-out", 2);

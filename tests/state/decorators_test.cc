@@ -302,6 +302,43 @@ TEST_F(CachingKeyValueStoreTest, ZeroMaxBytesWritesThrough) {
   EXPECT_EQ(store_->dirty_entries(), 0u);
 }
 
+TEST(CachingKeyValueStoreBudgetTest, StoresSharingABudgetEvictOnlyTheirOwnEntriesToFitIt) {
+  const std::size_t entry = 1 + 3 + CachingKeyValueStore::kEntryOverhead;
+  CacheBudget budget(3 * entry);
+  RecordingCollector first_log;
+  RecordingCollector second_log;
+  auto make = [&](RecordingCollector& log, const char* name) {
+    return std::make_unique<CachingKeyValueStore>(
+        std::make_unique<ChangeLoggingKeyValueStore>(std::make_unique<InMemoryKeyValueStore>(name),
+                                                     TopicPartition{name, 0}, log,
+                                                     TimestampSupplier()),
+        budget);
+  };
+  auto first = make(first_log, "first");
+  auto second = make(second_log, "second");
+  ASSERT_TRUE(first->put(b("a"), b("va1")).ok());
+  ASSERT_TRUE(first->put(b("b"), b("vb1")).ok());
+  ASSERT_TRUE(second->put(b("x"), b("vx1")).ok());
+  EXPECT_EQ(budget.used_bytes(), 3 * entry);
+  EXPECT_TRUE(first_log.records.empty());
+  EXPECT_TRUE(second_log.records.empty());
+
+  // The second store passes the shared bound: it writes down its own oldest entry, not the
+  // first store's older ones.
+  ASSERT_TRUE(second->put(b("y"), b("vy1")).ok());
+  EXPECT_TRUE(first_log.records.empty());
+  EXPECT_EQ(second_log.summary(), (Summary{{"x", "vx1"}}));
+  EXPECT_LE(budget.used_bytes(), budget.max_bytes());
+  EXPECT_EQ(first->cached_bytes() + second->cached_bytes(), budget.used_bytes());
+
+  // A store that goes away gives its bytes back.
+  ASSERT_TRUE(first->close().ok());
+  first.reset();
+  EXPECT_EQ(budget.used_bytes(), entry);
+  second.reset();  // Without close(): the destructor gives the bytes back too.
+  EXPECT_EQ(budget.used_bytes(), 0u);
+}
+
 TEST_F(CachingKeyValueStoreTest, CloseFlushesDirtyEntries) {
   put("a", "1");
   ASSERT_TRUE(store_->close().ok());
