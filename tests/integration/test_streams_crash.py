@@ -83,9 +83,10 @@ class CrashApp:
     thread, its stderr goes to a file that failures print."""
 
     def __init__(self, test, bootstrap, topology, state_dir, extra=()):
-        self.log_path = tempfile.mktemp(prefix="crash-app-", suffix=".log")
-        test.addCleanup(lambda: os.path.exists(self.log_path) and os.unlink(self.log_path))
-        self.log = open(self.log_path, "w")
+        self.log = tempfile.NamedTemporaryFile("w", prefix="crash-app-", suffix=".log",
+                                               delete=False)
+        self.log_path = self.log.name
+        test.addCleanup(os.unlink, self.log_path)
         self.process = subprocess.Popen(
             [CRASH_APP, "--topology", topology, "--bootstrap-server", bootstrap,
              "--application-id", f"crash-{topology}", "--state-dir", state_dir,
