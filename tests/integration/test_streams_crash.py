@@ -358,12 +358,14 @@ class StreamsCrashTest(unittest.TestCase):
         self.create_topics(6)
         records = make_input(0, 2400, 6)
         a = CrashApp(self, self.bootstrap, topology, self.state_dir(), ["--stall-after", "400"])
-        b = CrashApp(self, self.bootstrap, topology, self.state_dir())
+        # Two stream threads: the takeover also moves tasks between b's threads.
+        b = CrashApp(self, self.bootstrap, topology, self.state_dir(), ["--threads", "2"])
         all_tasks = {f"0_{p}" for p in range(6)}
 
         def split():
+            # Three consumers (a's thread, b's two) on six partitions: two tasks each.
             ta, tb = a.tasks(), b.tasks()
-            return (ta is not None and tb is not None and len(ta) == 3 and len(tb) == 3
+            return (ta is not None and tb is not None and len(ta) == 2 and len(tb) == 4
                     and ta | tb == all_tasks)
 
         deadline = time.monotonic() + TIMEOUT
@@ -372,7 +374,7 @@ class StreamsCrashTest(unittest.TestCase):
             self.assertLess(time.monotonic(), deadline, f"tasks {a.tasks()} and {b.tasks()}")
             time.sleep(0.1)
         self.produce(records)
-        # a has about 1200 records on its three partitions; it stalls after 400 of them.
+        # a has about 800 records on its two partitions; it stalls after 400 of them.
         a.wait_for_line(lambda line: line == "stalled", "stall")
         a.kill9()
         committed_at_kill = self.committed(app_id)
