@@ -70,6 +70,13 @@ TEST_F(DirectoryLockTest, AKilledHolderDoesNotKeepTheDirectoryLocked) {
     (void)!::write(ready[1], &c, 1);
     while (true) ::pause();
   }
+  // Whatever fails below, the child does not outlive the test.
+  struct Reaper {
+    pid_t pid;
+    ~Reaper() {
+      if (pid > 0 && ::kill(pid, SIGKILL) == 0) ::waitpid(pid, nullptr, 0);
+    }
+  } reaper{child};
   ::close(ready[1]);
   char c = 0;
   ASSERT_EQ(::read(ready[0], &c, 1), 1);
@@ -80,6 +87,7 @@ TEST_F(DirectoryLockTest, AKilledHolderDoesNotKeepTheDirectoryLocked) {
   ASSERT_EQ(::kill(child, SIGKILL), 0);
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
+  reaper.pid = -1;
   ASSERT_TRUE(WIFSIGNALED(status));
   // No clean-up ran in the child, yet the lock is free: the kernel dropped it.
   Result<DirectoryLock> after = DirectoryLock::try_lock(dir_);
