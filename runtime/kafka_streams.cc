@@ -89,6 +89,7 @@ Status KafkaStreams::start() {
     log::error("stream-client [{}]: cannot start: {}", config_.application_id,
                prepared.to_string());
     threads_.clear();
+    state_dir_lock_.release();
     transition_locked(State::kError);
     return prepared;
   }
@@ -110,6 +111,16 @@ Status KafkaStreams::prepare() {
   std::filesystem::create_directories(app_dir, ec);
   if (ec)
     return io_error("cannot create state directory " + app_dir.string() + ": " + ec.message());
+  if (!topology_.stores().empty()) {
+    Result<internal::DirectoryLock> lock = internal::DirectoryLock::try_lock(app_dir);
+    if (lock.status().code() == StatusCode::kUnavailable) {
+      return unavailable_error("state directory " + app_dir.string() +
+                               " is in use by another running instance of application " +
+                               config_.application_id + "; give each instance its own state.dir");
+    }
+    RUNNEL_RETURN_IF_ERROR(lock.status().with_context("locking the state directory"));
+    state_dir_lock_ = std::move(*lock);
+  }
 
   RUNNEL_ASSIGN_OR_RETURN(admin_, client::Admin::create(config_.admin));
   partition_counts_ = std::make_unique<internal::TopicPartitionCounts>(*admin_);
@@ -311,6 +322,8 @@ void KafkaStreams::close() {
   }
   for (auto& thread : threads_) thread->request_stop();
   for (auto& thread : threads_) thread->join();
+  // Every task is closed: another instance may use the state directory now.
+  state_dir_lock_.release();
   // The threads stay (stopped, their clients closed) so that metrics() still reads them.
   std::lock_guard lock(mutex_);
   if (state_.load() == State::kPendingShutdown) transition_locked(State::kNotRunning);

@@ -11,6 +11,7 @@
 #include "core/client/admin.h"
 #include "core/status.h"
 #include "operators/topology.h"
+#include "runtime/internal/directory_lock.h"
 #include "runtime/internal/producer_collector.h"
 #include "runtime/stream_thread.h"
 #include "runtime/streams_config.h"
@@ -78,7 +79,10 @@ class KafkaStreams {
   // background: the state is REBALANCING until every thread has its tasks, then RUNNING).
   // Fails, leaving the state ERROR, on an invalid topology or configuration, a missing source
   // topic, an internal topic that exists with another partition count, or an unreachable
-  // cluster. InvalidArgument when called twice.
+  // cluster. InvalidArgument when called twice. A topology with state stores locks its
+  // directory <state.dir>/<application.id> until close() (or the process's death): another
+  // instance, in this process or another, started on the same state.dir then fails start()
+  // with Unavailable, as Kafka Streams refuses two instances in one state directory.
   [[nodiscard]] Status start();
 
   // Stops every thread (each commits what it processed, closes its tasks and leaves the
@@ -104,6 +108,8 @@ class KafkaStreams {
   const StreamsProperties properties_;
   StreamsConfig config_;  // Written by start() before any thread exists; read-only afterwards.
   std::unique_ptr<client::Admin> admin_;
+  // Held from start() to close() by an application with stores (see start()).
+  internal::DirectoryLock state_dir_lock_;
   std::unique_ptr<internal::TopicPartitionCounts> partition_counts_;
   std::vector<std::string> source_topics_;  // Full names.
   // Made by start(), joined and destroyed by close(), both under threads_mutex_ (metrics() too).

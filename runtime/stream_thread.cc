@@ -1,5 +1,6 @@
 #include "runtime/stream_thread.h"
 
+#include <algorithm>
 #include <exception>
 #include <set>
 #include <utility>
@@ -206,11 +207,18 @@ Status StreamThread::run_loop() {
       RUNNEL_RETURN_IF_ERROR(assigned.status());
       if (!assigned->empty()) RUNNEL_RETURN_IF_ERROR(consumer_->pause(*assigned));
       Status restored = tasks_->restore_new_tasks();
-      if (!assigned->empty()) RUNNEL_RETURN_IF_ERROR(consumer_->resume(*assigned));
+      // A task waiting for its directory's lock keeps its input paused, and the thread stays
+      // PARTITIONS_ASSIGNED so that the next iteration tries the lock again.
+      const std::vector<client::TopicPartition> waiting = tasks_->waiting_partitions();
+      std::vector<client::TopicPartition> ready;
+      for (const client::TopicPartition& tp : *assigned) {
+        if (std::find(waiting.begin(), waiting.end(), tp) == waiting.end()) ready.push_back(tp);
+      }
+      if (!ready.empty()) RUNNEL_RETURN_IF_ERROR(consumer_->resume(ready));
       if (restored.code() == StatusCode::kAborted && stop_requested_.load()) break;
       RUNNEL_RETURN_IF_ERROR(restored);
       publish_metrics();
-      set_state(State::kRunning);
+      if (waiting.empty()) set_state(State::kRunning);
     }
     tasks_->add_records(*batch);
     RUNNEL_RETURN_IF_ERROR(tasks_->process().status());

@@ -22,6 +22,10 @@ TaskManager::TaskManager(Options options)
                                    : topic;
       subtopology_by_topic_[full] = sub.id;
     }
+    for (const std::string& name : sub.nodes) {
+      const internal::NodeDef* def = topology.node(name);
+      if (def != nullptr && !def->stores.empty()) stateful_subtopologies_.insert(sub.id);
+    }
   }
 }
 
@@ -35,17 +39,62 @@ Status TaskManager::assign(const std::vector<client::TopicPartition>& partitions
                                     "], which the topology does not read");
     }
     const TaskId id{sub->second, tp.partition};
-    auto it = tasks_.find(id);
-    if (it == tasks_.end()) {
-      RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<StreamTask> task, make_task(id));
-      log::info("{}: created task {}", options_.name, id.to_string());
-      Task t;
-      t.task = std::move(task);
-      it = tasks_.emplace(id, std::move(t)).first;
-    }
+    auto [it, added] = tasks_.try_emplace(id);
     it->second.inputs.try_emplace(tp);
+    if (added) {
+      Status made = try_make_task(id, it->second);
+      if (!made.ok()) {
+        tasks_.erase(it);
+        return made;
+      }
+    }
   }
   return ok_status();
+}
+
+Status TaskManager::try_make_task(TaskId id, Task& task) {
+  if (stateful_subtopologies_.count(id.subtopology) != 0 && !task.lock.held()) {
+    Result<internal::DirectoryLock> lock =
+        internal::DirectoryLock::try_lock(store_supplier_->task_directory(id));
+    if (lock.status().code() == StatusCode::kUnavailable) {
+      if (!task.lock_wait_logged) {
+        log::warn(
+            "{}: the directory of task {} is locked by another thread or process; "
+            "waiting for it",
+            options_.name, id.to_string());
+        task.lock_wait_logged = true;
+      }
+      return ok_status();
+    }
+    if (!lock.ok()) return lock.status().with_context("task " + id.to_string());
+    task.lock = std::move(*lock);
+  }
+  RUNNEL_ASSIGN_OR_RETURN(task.task, make_task(id));
+  log::info("{}: created task {}", options_.name, id.to_string());
+  return ok_status();
+}
+
+Status TaskManager::wipe_task_directory(TaskId id) {
+  const std::filesystem::path dir = store_supplier_->task_directory(id);
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().filename() == internal::DirectoryLock::kFileName) continue;
+    std::filesystem::remove_all(it->path(), ec);
+    if (ec) break;
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return io_error("cannot wipe " + dir.string() + ": " + ec.message());
+  }
+  return ok_status();
+}
+
+std::vector<client::TopicPartition> TaskManager::waiting_partitions() const {
+  std::vector<client::TopicPartition> out;
+  for (const auto& [id, task] : tasks_) {
+    if (task.task != nullptr) continue;
+    for (const auto& [tp, input] : task.inputs) out.push_back(tp);
+  }
+  return out;
 }
 
 Result<std::unique_ptr<StreamTask>> TaskManager::make_task(TaskId id) {
@@ -67,7 +116,10 @@ Status TaskManager::restore_new_tasks() {
     std::map<client::TopicPartition, Task*> owner;
     std::map<TaskId, std::vector<client::TopicPartition>> changelogs_of;
     for (auto& [id, task] : tasks_) {
-      if (task.restored) continue;
+      if (task.task == nullptr) RUNNEL_RETURN_IF_ERROR(try_make_task(id, task));
+    }
+    for (auto& [id, task] : tasks_) {
+      if (task.restored || task.task == nullptr) continue;
       std::vector<StreamTask::Store> stores = task.task->stores();
       RUNNEL_ASSIGN_OR_RETURN(std::optional<state::CheckpointOffsets> offsets,
                               state::CheckpointFile(checkpoint_path(id)).read());
@@ -130,12 +182,7 @@ Status TaskManager::restore_new_tasks() {
                   id.to_string());
         task.task->close();
         task.task.reset();
-        std::error_code ec;
-        std::filesystem::remove_all(store_supplier_->task_directory(id), ec);
-        if (ec) {
-          return io_error("cannot wipe " + store_supplier_->task_directory(id).string() + ": " +
-                          ec.message());
-        }
+        RUNNEL_RETURN_IF_ERROR(wipe_task_directory(id));
         RUNNEL_ASSIGN_OR_RETURN(task.task, make_task(id));
       }
     }

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include "operators/topology.h"
 #include "runtime/deserialization_exception_handler.h"
 #include "runtime/internal/changelog_reader.h"
+#include "runtime/internal/directory_lock.h"
 #include "runtime/store_supplier.h"
 #include "runtime/stream_task.h"
 
@@ -35,6 +37,13 @@ namespace runnel {
 // changelog partition from the offset in the task's checkpoint file (<state.dir>/<app>/
 // <task>/.checkpoint), or from the start when there is none; a checkpoint outside the log
 // wipes the task's local state first. Each commit writes the checkpoint again.
+//
+// A task with stores holds the lock of its directory (internal::DirectoryLock on
+// <task>/.lock) from before its stores open until it closes, so that two threads or processes
+// never open one task's stores, or wipe them, at once. A task whose directory is locked by
+// another holder (a thread of this instance that has not closed it yet, or another process
+// sharing the state.dir) is not made yet: it waits, its input paused by the thread, and each
+// restore_new_tasks() tries again, as Kafka Streams retries a task whose lock it cannot get.
 //
 // Thread-compatible: owned and used by one StreamThread. It holds ConsumerRecords, so it must
 // be emptied (close_all) or destroyed before the Consumer that returned them.
@@ -101,9 +110,13 @@ class TaskManager {
   // Closes every task.
   void close_all();
 
-  // Restores the stores of every task made since the last call. Fails with the first error
-  // (a changelog that cannot be read, a store that refuses a record).
+  // Makes the tasks that were waiting for their directory's lock where it is free now, then
+  // restores the stores of every task made since the last call. Fails with the first error
+  // (a changelog that cannot be read, a store that refuses a record, a lock file that cannot
+  // be made); a lock still held elsewhere is not an error (see waiting_partitions()).
   [[nodiscard]] Status restore_new_tasks();
+  // The input partitions of tasks still waiting for their directory's lock.
+  std::vector<client::TopicPartition> waiting_partitions() const;
 
   // The first half of a commit: flushes every task's stores (caches forward what they hold,
   // which may send records).
@@ -164,7 +177,11 @@ class TaskManager {
     std::int64_t last_queued = -1;
   };
   struct Task {
+    // Released after `task` closes (members are destroyed in reverse order).
+    internal::DirectoryLock lock;
+    // Null while the directory's lock is held elsewhere.
     std::unique_ptr<StreamTask> task;
+    bool lock_wait_logged = false;
     std::map<client::TopicPartition, Input> inputs;
     bool restored = false;
     // When it started idling on an empty input (max.task.idle.ms); nullopt: not idling.
@@ -179,12 +196,18 @@ class TaskManager {
   void close_task(Task& task);
   // Whether `task` may process now, given which inputs are empty (see process()).
   bool ready_to_process(Task& task);
+  // Locks the task's directory (when it has stores) and makes the task; leaves it unmade,
+  // and OK, while the lock is held elsewhere.
+  [[nodiscard]] Status try_make_task(TaskId id, Task& task);
   Result<std::unique_ptr<StreamTask>> make_task(TaskId id);
+  // Removes everything in the task's directory but its lock file, which this manager holds.
+  [[nodiscard]] Status wipe_task_directory(TaskId id);
   std::filesystem::path checkpoint_path(TaskId id) const;
 
   Options options_;
   std::unique_ptr<RocksDbStoreSupplier> store_supplier_;
   std::map<std::string, std::int32_t> subtopology_by_topic_;  // Full topic names.
+  std::set<std::int32_t> stateful_subtopologies_;             // Those whose tasks have stores.
   std::map<TaskId, Task> tasks_;
   StreamTask::Metrics closed_counts_;
   ProcessLatency latency_;

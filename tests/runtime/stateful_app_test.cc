@@ -1,5 +1,6 @@
 // Stateful KafkaStreams applications against an in-process runneld: word count end to end,
-// changelog topics, checkpoints on clean close, and stores rebuilt from their changelogs.
+// changelog topics, checkpoints on clean close, stores rebuilt from their changelogs, and
+// the locks that keep two instances or threads out of one state directory.
 #include <cctype>
 #include <cstdint>
 #include <filesystem>
@@ -13,6 +14,7 @@
 
 #include "core/serdes.h"
 #include "operators/streams_builder.h"
+#include "runtime/internal/directory_lock.h"
 #include "runtime/kafka_streams.h"
 #include "state/checkpoint_file.h"
 #include "tests/runtime/streams_test_support.h"
@@ -161,6 +163,62 @@ TEST_F(StatefulAppTest, AStaleCheckpointWipesTheLocalStateAndRestoresFromTheChan
   KafkaStreams::Metrics m = run_word_count("wc", 21);
   EXPECT_EQ(m.restored_records, 12u);
   EXPECT_EQ(final_counts()["the"], 5);
+}
+
+TEST_F(StatefulAppTest, TwoInstancesWithStoresCannotShareAStateDirectory) {
+  create_topic("text", 2);
+  create_topic("word-counts", 2);
+  KafkaStreams first(word_count_topology(), properties("wc"));
+  ASSERT_TRUE(first.start().ok());
+  {
+    // Same application, same state.dir: it would open the same task directories.
+    KafkaStreams second(word_count_topology(), properties("wc"));
+    Status s = second.start();
+    EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s;
+    EXPECT_NE(s.message().find((state_dir() / "wc").string()), std::string::npos) << s;
+    EXPECT_NE(s.message().find("its own state.dir"), std::string::npos) << s;
+    EXPECT_EQ(second.state(), State::kError);
+  }
+  // The first runs on unharmed.
+  produce("text", kFirstText);
+  ASSERT_TRUE(wait_for([&] { return record_count("word-counts") >= 12; }));
+  first.close();
+  EXPECT_EQ(final_counts()["the"], 3);
+  // Closing released the directory.
+  produce("text", kSecondText);
+  run_word_count("wc", 21);
+  EXPECT_EQ(final_counts()["the"], 5);
+}
+
+TEST_F(StatefulAppTest, ATaskWhoseDirectoryIsLockedWaitsForItAndThenRuns) {
+  create_topic("text", 1);
+  create_topic("word-counts", 1);
+  // Held as a thread of another instance would hold it while it still closes the task.
+  Result<internal::DirectoryLock> held =
+      internal::DirectoryLock::try_lock(state_dir() / "wc" / "1_0");
+  ASSERT_TRUE(held.ok()) << held.status();
+  produce("text", kFirstText);
+  KafkaStreams app(word_count_topology(), properties("wc"));
+  ASSERT_TRUE(app.start().ok());
+  // The stateless task 0_0 runs and fills the repartition topic; the counting task 1_0 is
+  // not made while its directory is locked, so nothing is counted and the instance is not
+  // RUNNING.
+  ASSERT_TRUE(wait_for([&] { return record_count("wc-counts-repartition") >= 12; }));
+  EXPECT_EQ(record_count("word-counts"), 0);
+  EXPECT_EQ(app.state(), State::kRebalancing);
+  held->release();
+  ASSERT_TRUE(wait_for([&] { return record_count("word-counts") >= 12; }));
+  ASSERT_TRUE(wait_for([&] { return app.state() == State::kRunning; }));
+  app.close();
+  EXPECT_EQ(final_counts(), (std::map<S, I64>{{"the", 3},
+                                              {"quick", 1},
+                                              {"brown", 1},
+                                              {"fox", 1},
+                                              {"jumps", 1},
+                                              {"over", 1},
+                                              {"lazy", 1},
+                                              {"dog", 2},
+                                              {"sleeps", 1}}));
 }
 
 }  // namespace
