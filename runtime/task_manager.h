@@ -19,6 +19,7 @@
 #include "operators/topology.h"
 #include "runtime/deserialization_exception_handler.h"
 #include "runtime/internal/changelog_reader.h"
+#include "runtime/internal/task_registry.h"
 #include "runtime/store_supplier.h"
 #include "runtime/stream_task.h"
 
@@ -33,6 +34,11 @@ namespace runnel {
 // changelog partition from the offset in the task's checkpoint file (<state.dir>/<app>/
 // <task>/.checkpoint), or from the start when there is none; a checkpoint outside the log
 // wipes the task's local state first. Each commit writes the checkpoint again.
+//
+// Interactive queries: once restored, a task is added to Options::registry, and every call
+// here that makes a task touch its stores (process, punctuate_wall_clock, flush_stores, and
+// closing) holds that task's registry lock meanwhile, so that readers on other threads see
+// its stores between records, never during one; a task leaves the registry before it closes.
 //
 // Thread-compatible: owned and used by one StreamThread. It holds ConsumerRecords, so it must
 // be emptied (close_all) or destroyed before the Consumer that returned them.
@@ -50,6 +56,8 @@ class TaskManager {
     internal::ChangelogReader* changelog_reader = nullptr;  // Borrowed.
     // Set when the owning thread is asked to stop: restoration gives up (Aborted).
     const std::atomic<bool>* stop = nullptr;
+    // Where restored tasks are offered to interactive queries; borrowed, may be null.
+    internal::TaskRegistry* registry = nullptr;
   };
 
   // Restoration, accumulated since the manager was made.
@@ -145,8 +153,14 @@ class TaskManager {
     // Per changelog partition of its stores: the offset after the last record the stores
     // reflect, as of restoration or the last checkpoint.
     std::map<client::TopicPartition, std::int64_t> changelog_offsets;
+    // Its entry in Options::registry, once restored; null otherwise or without a registry.
+    std::shared_ptr<internal::TaskSlot> slot;
   };
 
+  // The task is restored: it may process, and readers may query it.
+  void mark_restored(Task& task);
+  // Held while the task touches its stores; empty when the task is not offered to queries.
+  static std::unique_lock<std::mutex> lock_stores(Task& task);
   void close_task(Task& task);
   Result<std::unique_ptr<StreamTask>> make_task(TaskId id);
   std::filesystem::path checkpoint_path(TaskId id) const;
