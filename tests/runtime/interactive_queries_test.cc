@@ -35,7 +35,8 @@ using testing::wait_for;
 constexpr I64 kWindowMs = 10'000;
 
 // Counts per key in the key-value store "counts" (updates to counts-out) and per key and
-// 10 s window in the window store "windowed-counts".
+// 10 s window in the window store "windowed-counts" (kept an hour, so that the tests' 30 s of
+// input keep all their windows).
 Topology counting_topology(bool caching = false) {
   StreamsBuilder builder;
   auto grouped = builder.stream<S, S>("words").group_by_key();
@@ -43,7 +44,7 @@ Topology counting_topology(bool caching = false) {
   if (caching) counts.with_caching_enabled();
   grouped.count(counts).to_stream().to("counts-out");
   grouped.windowed_by(TimeWindows::of_size(std::chrono::milliseconds(kWindowMs)))
-      .count(Materialized<S, I64>::as("windowed-counts"));
+      .count(Materialized<S, I64>::as("windowed-counts").with_retention(1h));
   return builder.build();
 }
 
@@ -192,7 +193,7 @@ TEST_F(InteractiveQueriesTest, QueriesOutsideRunningOrForUnknownStoresAreClearEr
   create_topic("counts-out", 2);
   KafkaStreams app(counting_topology(), properties("errors"));
 
-  EXPECT_EQ(app.store<S, I64>("counts").status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ((app.store<S, I64>("counts").status().code()), StatusCode::kUnavailable);
   EXPECT_EQ(app.query_metadata_for_key<S>("counts", "k").status().code(), StatusCode::kUnavailable);
   auto unknown = app.store<S, I64>("no-such-store");
   EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
@@ -203,8 +204,8 @@ TEST_F(InteractiveQueriesTest, QueriesOutsideRunningOrForUnknownStoresAreClearEr
 
   ASSERT_TRUE(app.start().ok());
   ASSERT_TRUE(wait_for([&] { return app.state() == State::kRunning; }));
-  EXPECT_EQ(app.store<S, S>("counts").status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(app.store<S, I64>("no-such-store").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ((app.store<S, S>("counts").status().code()), StatusCode::kInvalidArgument);
+  EXPECT_EQ((app.store<S, I64>("no-such-store").status().code()), StatusCode::kNotFound);
   auto store = app.store<S, I64>("counts");
   ASSERT_TRUE(store.ok()) << store.status();
   ASSERT_TRUE(store->get("k").ok());
@@ -213,7 +214,7 @@ TEST_F(InteractiveQueriesTest, QueriesOutsideRunningOrForUnknownStoresAreClearEr
   // The view outlives the running application and says so.
   EXPECT_EQ(store->get("k").status().code(), StatusCode::kAborted);
   EXPECT_EQ(store->all().status().code(), StatusCode::kAborted);
-  EXPECT_EQ(app.store<S, I64>("counts").status().code(), StatusCode::kAborted);
+  EXPECT_EQ((app.store<S, I64>("counts").status().code()), StatusCode::kAborted);
 }
 
 TEST_F(InteractiveQueriesTest, AReaderThreadSeesMonotoneCountsWhileRecordsFlow) {
