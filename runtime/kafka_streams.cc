@@ -378,26 +378,26 @@ Result<KeyQueryMetadata> KafkaStreams::query_metadata_for_key_bytes(const std::s
     }
   }
   if (owner == nullptr) return not_found_error("no processor uses store '" + name + "'");
-  RUNNEL_RETURN_IF_ERROR(registry_->snapshot().status());
+  // A snapshot succeeds only once the application was RUNNING, so start() has written
+  // config_ and partition_counts_ (before any thread existed; the registry's mutex orders that
+  // write before this read), and nothing writes them again: no need for threads_mutex_, which
+  // close() holds while it joins the threads.
+  RUNNEL_ASSIGN_OR_RETURN(internal::TaskRegistry::Snapshot snapshot, registry_->snapshot());
   // The task count of a sub-topology is the partition count of its (co-partitioned) inputs.
   std::int32_t partitions = 0;
-  {
-    std::lock_guard threads_lock(threads_mutex_);
-    if (partition_counts_ == nullptr) return unavailable_error("the application is not started");
-    for (const std::string& topic : owner->source_topics) {
-      const std::string full = topology_.is_internal_topic(topic)
-                                   ? Topology::internal_topic_name(config_.application_id, topic)
-                                   : topic;
-      Result<std::int32_t> count = partition_counts_->get(full);
-      if (!count.ok()) return count.status().with_context("partitions of " + full);
-      partitions = std::max(partitions, *count);
-    }
+  for (const std::string& topic : owner->source_topics) {
+    const std::string full = topology_.is_internal_topic(topic)
+                                 ? Topology::internal_topic_name(config_.application_id, topic)
+                                 : topic;
+    Result<std::int32_t> count = partition_counts_->get(full);
+    if (!count.ok()) return count.status().with_context("partitions of " + full);
+    partitions = std::max(partitions, *count);
   }
   if (partitions <= 0) return internal_error("store '" + name + "': no input partitions");
   KeyQueryMetadata metadata;
   metadata.partition = internal::default_partition(key, partitions);
   metadata.task = TaskId{owner->id, metadata.partition};
-  RUNNEL_ASSIGN_OR_RETURN(internal::TaskRegistry::Snapshot snapshot, registry_->snapshot());
+  // A task's id is fixed before the registry shares its slot.
   for (const std::shared_ptr<internal::TaskSlot>& slot : snapshot.slots) {
     if (slot->id == metadata.task) metadata.local = true;
   }

@@ -66,7 +66,7 @@ Status query_balances(const KafkaStreams& app, const Ledger& model,
                       std::chrono::steady_clock::time_point deadline, Derived& out) {
   while (true) {
     Status s = [&]() -> Status {
-      RUNNEL_ASSIGN_OR_RETURN(auto store, app.store<std::string, Balance>("balances"));
+      RUNNEL_ASSIGN_OR_RETURN(auto store, (app.store<std::string, Balance>("balances")));
       RUNNEL_ASSIGN_OR_RETURN(auto all, store.all());
       out.queried = std::map<std::string, Balance>(all.begin(), all.end());
       out.point_reads_agree = true;
