@@ -239,8 +239,8 @@ Result<std::size_t> TaskManager::process() {
     if (!task.restored) continue;
     const auto start = std::chrono::steady_clock::now();
     const std::size_t before = processed;
-    // Per task and batch, not per record: an uncontended lock per batch costs nothing
-    // measurable, and a reader waits at most one batch.
+    // Per task and batch, not per record, so that the lock's cost is shared by the batch's
+    // records; a reader waits at most one batch.
     std::unique_lock lock = lock_stores(task);
     while (true) {
       // The queue whose head has the smallest timestamp; ties go to the first partition.

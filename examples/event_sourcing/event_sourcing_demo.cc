@@ -55,6 +55,7 @@ struct Derived {
   std::map<std::string, Balance> published;  // The latest update per account on its topic.
   std::map<std::string, Balance> queried;    // Read from its running "balances" store.
   bool point_reads_agree = false;            // get(account) gave the scanned balance, each one.
+  double lookup_micros = 0;                  // Mean time of one get(account).
   std::string sample_account;                // Where one account lives, for the printout.
   KeyQueryMetadata sample;
 };
@@ -70,6 +71,7 @@ Status query_balances(const KafkaStreams& app, const Ledger& model,
       RUNNEL_ASSIGN_OR_RETURN(auto all, store.all());
       out.queried = std::map<std::string, Balance>(all.begin(), all.end());
       out.point_reads_agree = true;
+      const auto lookups_start = std::chrono::steady_clock::now();
       for (const auto& [account, expected] : model.balances) {
         RUNNEL_ASSIGN_OR_RETURN(std::optional<Balance> one, store.get(account));
         auto scanned = out.queried.find(account);
@@ -78,6 +80,10 @@ Status query_balances(const KafkaStreams& app, const Ledger& model,
           out.point_reads_agree = false;
         }
       }
+      out.lookup_micros = std::chrono::duration<double, std::micro>(
+                              std::chrono::steady_clock::now() - lookups_start)
+                              .count() /
+                          static_cast<double>(model.balances.size());
       out.sample_account = model.balances.begin()->first;
       RUNNEL_ASSIGN_OR_RETURN(
           out.sample, app.query_metadata_for_key<std::string>("balances", out.sample_account));
@@ -193,6 +199,8 @@ int run(const std::string& bootstrap, const BankScenario::Options& options,
               static_cast<long long>(sample.events()), balances->sample.partition,
               balances->sample.task.to_string().c_str(),
               balances->sample.local ? "on this instance" : "on another instance");
+  std::printf("   %zu get()s from this thread, %.1f us each\n", now.balances.size(),
+              balances->lookup_micros);
 
   const std::int64_t as_of = scenario.events[scenario.events.size() / 2].timestamp_ms();
   const Ledger then = Ledger::replay(scenario.events, as_of);
