@@ -1,5 +1,6 @@
 #include "runtime/kafka_streams.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -8,6 +9,7 @@
 #include <utility>
 
 #include "core/log.h"
+#include "runtime/internal/default_partitioner.h"
 
 namespace runnel {
 
@@ -43,7 +45,9 @@ const char* KafkaStreams::to_string(State state) {
 }
 
 KafkaStreams::KafkaStreams(Topology topology, StreamsProperties properties)
-    : topology_(std::move(topology)), properties_(std::move(properties)) {}
+    : topology_(std::move(topology)),
+      properties_(std::move(properties)),
+      registry_(std::make_shared<internal::TaskRegistry>()) {}
 
 KafkaStreams::~KafkaStreams() { close(); }
 
@@ -69,6 +73,24 @@ void KafkaStreams::transition_locked(State to) {
   const State from = state_.load();
   if (from == to) return;
   state_.store(to);
+  // Queries follow the state: only a RUNNING application has every task in place.
+  switch (to) {
+    case State::kRunning:
+      registry_->set_availability(ok_status());
+      break;
+    case State::kCreated:
+    case State::kRebalancing:
+      registry_->set_availability(unavailable_error(
+          std::string("the application is ") + to_string(to) +
+          " (tasks are moving or restoring); its stores can be queried once it is RUNNING"));
+      break;
+    case State::kPendingShutdown:
+    case State::kNotRunning:
+    case State::kError:
+      registry_->set_availability(aborted_error(std::string("the application is ") + to_string(to) +
+                                                "; its stores can no longer be queried"));
+      break;
+  }
   log::info("stream-client [{}]: state {} -> {}", config_.application_id, to_string(from),
             to_string(to));
   if (state_listener_) state_listener_(to, from);
@@ -143,6 +165,7 @@ Status KafkaStreams::prepare() {
     options.config = &config_;
     options.partition_counts = partition_counts_.get();
     options.source_topics = source_topics_;
+    options.task_registry = registry_.get();
     options.on_state = [this](int index, StreamThread::State state) {
       on_thread_state(index, state);
     };
@@ -327,6 +350,71 @@ void KafkaStreams::close() {
   // The threads stay (stopped, their clients closed) so that metrics() still reads them.
   std::lock_guard lock(mutex_);
   if (state_.load() == State::kPendingShutdown) transition_locked(State::kNotRunning);
+}
+
+Status KafkaStreams::unknown_store_error(const std::string& name) {
+  return not_found_error("the topology has no state store named '" + name + "'");
+}
+
+Status KafkaStreams::wrong_serde_error(const std::string& name) {
+  return invalid_argument_error("store '" + name +
+                                "': its serdes are not of the types asked for; give serdes");
+}
+
+Result<std::shared_ptr<const internal::StoreReader>> KafkaStreams::store_reader(
+    const std::string& name, StoreKind kind) const {
+  const internal::StoreDef* def = topology_.store(name);
+  if (def == nullptr) return unknown_store_error(name);
+  if (def->kind != kind) {
+    static constexpr const char* kKinds[] = {"key-value", "window", "session"};
+    return invalid_argument_error("store '" + name + "' is a " +
+                                  kKinds[static_cast<int>(def->kind)] + " store, not a " +
+                                  kKinds[static_cast<int>(kind)] + " store");
+  }
+  // Fails now rather than at the first read when the application cannot be queried.
+  RUNNEL_RETURN_IF_ERROR(registry_->snapshot().status());
+  return std::shared_ptr<const internal::StoreReader>(
+      std::make_shared<internal::StoreReader>(registry_, name, kind, def->window_size_ms));
+}
+
+Result<KeyQueryMetadata> KafkaStreams::query_metadata_for_key_bytes(const std::string& name,
+                                                                    BytesView key) const {
+  if (topology_.store(name) == nullptr) return unknown_store_error(name);
+  const Topology::Subtopology* owner = nullptr;
+  for (const Topology::Subtopology& sub : topology_.subtopologies()) {
+    for (const std::string& node : sub.nodes) {
+      const internal::NodeDef* def = topology_.node(node);
+      if (def == nullptr) continue;
+      for (const std::string& store : def->stores) {
+        if (store == name) owner = &sub;
+      }
+    }
+  }
+  if (owner == nullptr) return not_found_error("no processor uses store '" + name + "'");
+  // A snapshot succeeds only once the application was RUNNING, so start() has written
+  // config_ and partition_counts_ (before any thread existed; the registry's mutex orders that
+  // write before this read), and nothing writes them again: no need for threads_mutex_, which
+  // close() holds while it joins the threads.
+  RUNNEL_ASSIGN_OR_RETURN(internal::TaskRegistry::Snapshot snapshot, registry_->snapshot());
+  // The task count of a sub-topology is the partition count of its (co-partitioned) inputs.
+  std::int32_t partitions = 0;
+  for (const std::string& topic : owner->source_topics) {
+    const std::string full = topology_.is_internal_topic(topic)
+                                 ? Topology::internal_topic_name(config_.application_id, topic)
+                                 : topic;
+    Result<std::int32_t> count = partition_counts_->get(full);
+    if (!count.ok()) return count.status().with_context("partitions of " + full);
+    partitions = std::max(partitions, *count);
+  }
+  if (partitions <= 0) return internal_error("store '" + name + "': no input partitions");
+  KeyQueryMetadata metadata;
+  metadata.partition = internal::default_partition(key, partitions);
+  metadata.task = TaskId{owner->id, metadata.partition};
+  // A task's id is fixed before the registry shares its slot.
+  for (const std::shared_ptr<internal::TaskSlot>& slot : snapshot.slots) {
+    if (slot->id == metadata.task) metadata.local = true;
+  }
+  return metadata;
 }
 
 KafkaStreams::Metrics KafkaStreams::metrics() const {

@@ -10,9 +10,13 @@
 
 #include "core/client/admin.h"
 #include "core/status.h"
+#include "operators/internal/store_def.h"
 #include "operators/topology.h"
 #include "runtime/internal/directory_lock.h"
 #include "runtime/internal/producer_collector.h"
+#include "runtime/internal/store_reader.h"
+#include "runtime/internal/task_registry.h"
+#include "runtime/queryable_store.h"
 #include "runtime/stream_thread.h"
 #include "runtime/streams_config.h"
 
@@ -27,6 +31,13 @@ namespace runnel {
 //   RUNNEL_RETURN_IF_ERROR(app.start());
 //   ...
 //   app.close();
+//
+// While it runs, its state stores can be queried from any thread (interactive queries):
+//
+//   auto counts = app.store<std::string, std::int64_t>("counts");   // Result<...>
+//   if (counts.ok()) auto n = counts->get("hello");                  // Result<optional<int64>>
+//
+// see runtime/queryable_store.h for what a view sees and when it fails.
 //
 // start() checks the configuration (see StreamsConfig), checks that the source topics exist,
 // creates the internal topics (repartition topics <application.id>-<name>-repartition with
@@ -94,9 +105,72 @@ class KafkaStreams {
   // The configuration as parsed by start(); meaningful once start() succeeded.
   const StreamsConfig& config() const { return config_; }
 
+  // Interactive queries (Kafka Streams' KafkaStreams#store): a read-only view of the
+  // key-value store `name` over every local task that has it; see ReadOnlyKeyValueStore for
+  // what it sees, its errors and thread safety. Serdes default to the ones the topology gave
+  // the store. NotFound for a name the topology has no store of; InvalidArgument for a store
+  // of another kind, or types that are not the store's (pass serdes then); Unavailable before
+  // the application is RUNNING (retry), Aborted once it stops.
+  template <typename K, typename V>
+  [[nodiscard]] Result<ReadOnlyKeyValueStore<K, V>> store(
+      const std::string& name, std::shared_ptr<const Serde<K>> key_serde = nullptr,
+      std::shared_ptr<const Serde<V>> value_serde = nullptr) const {
+    RUNNEL_ASSIGN_OR_RETURN(auto reader, store_reader(name, StoreKind::kKeyValue));
+    RUNNEL_RETURN_IF_ERROR(resolve_serdes(name, key_serde, value_serde));
+    return ReadOnlyKeyValueStore<K, V>(std::move(reader), std::move(key_serde),
+                                       std::move(value_serde));
+  }
+  // The same for a window store (a windowed aggregation's, or a Processor API one).
+  template <typename K, typename V>
+  [[nodiscard]] Result<ReadOnlyWindowStore<K, V>> window_store(
+      const std::string& name, std::shared_ptr<const Serde<K>> key_serde = nullptr,
+      std::shared_ptr<const Serde<V>> value_serde = nullptr) const {
+    RUNNEL_ASSIGN_OR_RETURN(auto reader, store_reader(name, StoreKind::kWindow));
+    RUNNEL_RETURN_IF_ERROR(resolve_serdes(name, key_serde, value_serde));
+    return ReadOnlyWindowStore<K, V>(std::move(reader), std::move(key_serde),
+                                     std::move(value_serde));
+  }
+
+  // Which partition (and task) of store `name` holds `key`, and whether this instance runs
+  // it now (Kafka Streams' queryMetadataForKey, answered for this instance only: there is no
+  // application.server, so other instances are not named). The key is serialized with the
+  // store's key serde (or `key_serde`) and partitioned with murmur2, as the producers do; a
+  // key whose input records were written with another partitioner may live elsewhere. Errors
+  // as store(), and the cluster's when a source topic cannot be described.
+  template <typename K>
+  [[nodiscard]] Result<KeyQueryMetadata> query_metadata_for_key(
+      const std::string& name, const K& key,
+      std::shared_ptr<const Serde<K>> key_serde = nullptr) const {
+    const internal::StoreDef* def = topology_.store(name);
+    if (def == nullptr) return unknown_store_error(name);
+    if (!key_serde) key_serde = internal::store_serde<K>(def->key_serde);
+    if (!key_serde) return wrong_serde_error(name);
+    Result<Bytes> bytes = key_serde->serialize(key);
+    if (!bytes.ok()) return bytes.status().with_context("store '" + name + "': key");
+    return query_metadata_for_key_bytes(name, *bytes);
+  }
+  // The same for a key already serialized.
+  [[nodiscard]] Result<KeyQueryMetadata> query_metadata_for_key_bytes(const std::string& name,
+                                                                      BytesView key) const;
+
   static const char* to_string(State state);
 
  private:
+  // The byte-level reader of store `name`, checked to exist and be of `kind`.
+  Result<std::shared_ptr<const internal::StoreReader>> store_reader(const std::string& name,
+                                                                    StoreKind kind) const;
+  template <typename K, typename V>
+  Status resolve_serdes(const std::string& name, std::shared_ptr<const Serde<K>>& key_serde,
+                        std::shared_ptr<const Serde<V>>& value_serde) const {
+    const internal::StoreDef* def = topology_.store(name);
+    if (!key_serde) key_serde = internal::store_serde<K>(def->key_serde);
+    if (!value_serde) value_serde = internal::store_serde<V>(def->value_serde);
+    if (!key_serde || !value_serde) return wrong_serde_error(name);
+    return ok_status();
+  }
+  static Status unknown_store_error(const std::string& name);
+  static Status wrong_serde_error(const std::string& name);
+
   Status prepare();
   Status create_internal_topics();
   // Both with mutex_ held.
@@ -112,6 +186,10 @@ class KafkaStreams {
   internal::DirectoryLock state_dir_lock_;
   std::unique_ptr<internal::TopicPartitionCounts> partition_counts_;
   std::vector<std::string> source_topics_;  // Full names.
+  // The tasks whose stores may be queried, and whether they may be now; shared with the
+  // stream threads and with the store views, which may outlive the application. Made by the
+  // constructor; its availability follows state_ (set under mutex_ by transition_locked).
+  const std::shared_ptr<internal::TaskRegistry> registry_;
   // Made by start(), joined and destroyed by close(), both under threads_mutex_ (metrics() too).
   // Stream threads read the vector (to stop each other) only while they run, when it is fixed.
   std::vector<std::unique_ptr<StreamThread>> threads_;

@@ -18,6 +18,7 @@
 #include "operators/topology.h"
 #include "runtime/internal/changelog_reader.h"
 #include "runtime/internal/producer_collector.h"
+#include "runtime/internal/task_registry.h"
 #include "runtime/streams_config.h"
 #include "runtime/task_manager.h"
 #include "state/cache_budget.h"
@@ -78,6 +79,9 @@ class StreamThread final : private client::RebalanceListener {
     const StreamsConfig* config = nullptr;                       // Borrowed.
     internal::TopicPartitionCounts* partition_counts = nullptr;  // Borrowed.
     std::vector<std::string> source_topics;  // Full names, internal ones included.
+    // Where the thread's running tasks are offered to interactive queries; borrowed, may be
+    // null (no queries).
+    internal::TaskRegistry* task_registry = nullptr;
     // Called on this thread at each change of state.
     std::function<void(int index, State state)> on_state;
     // Called on this thread once, when an error ends it (before its kDead state).

@@ -136,8 +136,7 @@ Status TaskManager::restore_new_tasks() {
         changelogs.push_back(std::move(c));
       }
       if (changelogs_of.count(id) == 0) {  // No logged store: nothing to restore.
-        task.restored = true;
-        ++restore_metrics_.tasks;
+        mark_restored(task);
       }
     }
     if (changelogs.empty()) return ok_status();
@@ -163,8 +162,7 @@ Status TaskManager::restore_new_tasks() {
         for (const client::TopicPartition& tp : tps) {
           task.changelog_offsets[tp] = outcome.end_offsets.at(tp);
         }
-        task.restored = true;
-        ++restore_metrics_.tasks;
+        mark_restored(task);
       }
       if (outcome.records > 0) {
         log::info("{}: restored {} record(s) into {} task(s)", options_.name, outcome.records,
@@ -189,9 +187,21 @@ Status TaskManager::restore_new_tasks() {
   }
 }
 
+void TaskManager::mark_restored(Task& task) {
+  task.restored = true;
+  ++restore_metrics_.tasks;
+  if (options_.registry != nullptr) task.slot = options_.registry->add(*task.task);
+}
+
+std::unique_lock<std::mutex> TaskManager::lock_stores(Task& task) {
+  if (task.slot == nullptr) return {};
+  return std::unique_lock(task.slot->mutex);
+}
+
 Status TaskManager::flush_stores() {
   for (auto& [id, task] : tasks_) {
     if (!task.restored) continue;
+    std::unique_lock lock = lock_stores(task);
     Status s = task.task->flush();
     if (!s.ok()) return s.with_context("flushing the stores of task " + id.to_string());
   }
@@ -218,6 +228,11 @@ Status TaskManager::write_checkpoints(
 }
 
 void TaskManager::close_task(Task& task) {
+  if (task.slot != nullptr) {
+    // Waits for the queries reading the task; none starts afterwards.
+    options_.registry->remove(task.slot);
+    task.slot.reset();
+  }
   if (task.task == nullptr) return;
   task.task->close();
   const StreamTask::Metrics& m = task.task->metrics();
@@ -274,6 +289,9 @@ Result<std::size_t> TaskManager::process() {
     if (!task.restored) continue;
     const auto start = std::chrono::steady_clock::now();
     const std::size_t before = processed;
+    // Per task and batch, not per record, so that the lock's cost is shared by the batch's
+    // records; a reader waits at most one batch.
+    std::unique_lock lock = lock_stores(task);
     while (true) {
       // The queue whose head has the smallest timestamp; ties go to the first partition.
       Input* next = nullptr;
@@ -326,6 +344,7 @@ Result<std::size_t> TaskManager::process() {
 Status TaskManager::punctuate_wall_clock() {
   for (auto& [id, task] : tasks_) {
     if (!task.restored) continue;
+    std::unique_lock lock = lock_stores(task);
     Status s = task.task->punctuate_wall_clock();
     if (!s.ok()) return s.with_context("task " + id.to_string());
   }

@@ -23,6 +23,7 @@
 #include "runtime/deserialization_exception_handler.h"
 #include "runtime/internal/changelog_reader.h"
 #include "runtime/internal/directory_lock.h"
+#include "runtime/internal/task_registry.h"
 #include "runtime/store_supplier.h"
 #include "runtime/stream_task.h"
 
@@ -44,6 +45,11 @@ namespace runnel {
 // another holder (a thread of this instance that has not closed it yet, or another process
 // sharing the state.dir) is not made yet: it waits, its input paused by the thread, and each
 // restore_new_tasks() tries again, as Kafka Streams retries a task whose lock it cannot get.
+//
+// Interactive queries: once restored, a task is added to Options::registry, and every call
+// here that makes a task touch its stores (process, punctuate_wall_clock, flush_stores, and
+// closing) holds that task's registry lock meanwhile, so that readers on other threads see
+// its stores between records, never during one; a task leaves the registry before it closes.
 //
 // Thread-compatible: owned and used by one StreamThread. It holds ConsumerRecords, so it must
 // be emptied (close_all) or destroyed before the Consumer that returned them.
@@ -70,6 +76,8 @@ class TaskManager {
     internal::ChangelogReader* changelog_reader = nullptr;  // Borrowed.
     // Set when the owning thread is asked to stop: restoration gives up (Aborted).
     const std::atomic<bool>* stop = nullptr;
+    // Where restored tasks are offered to interactive queries; borrowed, may be null.
+    internal::TaskRegistry* registry = nullptr;
   };
 
   // Restoration, accumulated since the manager was made.
@@ -191,8 +199,14 @@ class TaskManager {
     // Per changelog partition of its stores: the offset after the last record the stores
     // reflect, as of restoration or the last checkpoint.
     std::map<client::TopicPartition, std::int64_t> changelog_offsets;
+    // Its entry in Options::registry, once restored; null otherwise or without a registry.
+    std::shared_ptr<internal::TaskSlot> slot;
   };
 
+  // The task is restored: it may process, and readers may query it.
+  void mark_restored(Task& task);
+  // Held while the task touches its stores; empty when the task is not offered to queries.
+  static std::unique_lock<std::mutex> lock_stores(Task& task);
   void close_task(Task& task);
   // Whether `task` may process now, given which inputs are empty (see process()).
   bool ready_to_process(Task& task);

@@ -1,6 +1,8 @@
 // Event sourcing on a Kafka broker (runneld or any Kafka cluster): a bank's account events
 // are the log; balances are derived from it, rebuilt from offset 0, and rebuilt as of a past
-// time, and checked against a plain fold of the same events and the bank's invariants.
+// time, and checked against a plain fold of the same events and the bank's invariants, both
+// as published on the balances topic and as queried from the running application's
+// "balances" store (interactive queries).
 //
 //   build/bin/event_sourcing_demo --bootstrap-server 127.0.0.1:9092 [--events 20000]
 #include <unistd.h>
@@ -9,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -47,11 +50,58 @@ bool same(const std::map<std::string, Balance>& got, const Ledger& model) {
   return true;
 }
 
+// The balances an application derived, seen two ways.
+struct Derived {
+  std::map<std::string, Balance> published;  // The latest update per account on its topic.
+  std::map<std::string, Balance> queried;    // Read from its running "balances" store.
+  bool point_reads_agree = false;            // get(account) gave the scanned balance, each one.
+  double lookup_micros = 0;                  // Mean time of one get(account).
+  std::string sample_account;                // Where one account lives, for the printout.
+  KeyQueryMetadata sample;
+};
+
+// Interactive queries: every balance read from the running application's "balances" store,
+// by a scan (all()) and by key (get()), retried while the application is not RUNNING
+// (Unavailable) until `deadline`.
+Status query_balances(const KafkaStreams& app, const Ledger& model,
+                      std::chrono::steady_clock::time_point deadline, Derived& out) {
+  while (true) {
+    Status s = [&]() -> Status {
+      RUNNEL_ASSIGN_OR_RETURN(auto store, (app.store<std::string, Balance>("balances")));
+      RUNNEL_ASSIGN_OR_RETURN(auto all, store.all());
+      out.queried = std::map<std::string, Balance>(all.begin(), all.end());
+      out.point_reads_agree = true;
+      const auto lookups_start = std::chrono::steady_clock::now();
+      for (const auto& [account, expected] : model.balances) {
+        RUNNEL_ASSIGN_OR_RETURN(std::optional<Balance> one, store.get(account));
+        auto scanned = out.queried.find(account);
+        if (!one || scanned == out.queried.end() ||
+            one->SerializeAsString() != scanned->second.SerializeAsString()) {
+          out.point_reads_agree = false;
+        }
+      }
+      out.lookup_micros = std::chrono::duration<double, std::micro>(
+                              std::chrono::steady_clock::now() - lookups_start)
+                              .count() /
+                          static_cast<double>(model.balances.size());
+      out.sample_account = model.balances.begin()->first;
+      RUNNEL_ASSIGN_OR_RETURN(
+          out.sample, app.query_metadata_for_key<std::string>("balances", out.sample_account));
+      return ok_status();
+    }();
+    if (s.code() != StatusCode::kUnavailable || std::chrono::steady_clock::now() >= deadline) {
+      return s;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+}
+
 // Runs build_balances(as_of) as application `id` writing `topic`, reads `topic` until its
-// latest balance per account equals `model` (or 120 s pass), and stops the application.
-Result<std::map<std::string, Balance>> derive(const std::string& bootstrap, const std::string& id,
-                                              const std::string& topic, std::int64_t as_of,
-                                              const Ledger& model, const std::string& state_dir) {
+// latest balance per account equals `model` (or 120 s pass), queries the running
+// application's store, and stops the application.
+Result<Derived> derive(const std::string& bootstrap, const std::string& id,
+                       const std::string& topic, std::int64_t as_of, const Ledger& model,
+                       const std::string& state_dir) {
   KafkaStreams app(build_balances("account-events", topic, as_of),
                    {{"application.id", id},
                     {"bootstrap.servers", bootstrap},
@@ -77,8 +127,14 @@ Result<std::map<std::string, Balance>> derive(const std::string& bootstrap, cons
       latest[std::string(record.key()->as_string_view())] = std::move(balance);
     }
   }
+  Derived derived;
+  derived.published = std::move(latest);
+  // Every balance the topic shows was in the store first: the store is queried while the
+  // application still runs.
+  Status queried = query_balances(app, model, deadline, derived);
   app.close();
-  return latest;
+  RUNNEL_RETURN_IF_ERROR(queried.with_context("querying the balances store"));
+  return derived;
 }
 
 int run(const std::string& bootstrap, const BankScenario::Options& options,
@@ -118,10 +174,10 @@ int run(const std::string& bootstrap, const BankScenario::Options& options,
   if (!balances.ok()) return fail(balances.status());
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const bool current_ok = same(*balances, now);
+  const bool current_ok = same(balances->published, now);
   std::int64_t total = 0;
   int below_limit = 0;
-  for (const auto& [account, balance] : *balances) {
+  for (const auto& [account, balance] : balances->published) {
     total += balance.balance_cents();
     if (balance.balance_cents() < -balance.overdraft_limit_cents()) ++below_limit;
   }
@@ -131,21 +187,37 @@ int run(const std::string& bootstrap, const BankScenario::Options& options,
               (now.deposited_cents - now.withdrawn_cents) / 100.0,
               total == now.deposited_cents - now.withdrawn_cents ? "yes" : "NO");
   std::printf("   accounts below their overdraft limit: %d\n", below_limit);
+  const bool queried_ok = same(balances->queried, now) && balances->point_reads_agree;
+  auto sampled = balances->queried.find(balances->sample_account);
+  const Balance sample = sampled != balances->queried.end() ? sampled->second : Balance();
+  std::printf(
+      "== the same balances queried from the running application's store "
+      "(app.store(\"balances\")): %s\n",
+      queried_ok ? "equal to a plain fold of the log" : "DIFFERENT from the fold");
+  std::printf("   e.g. get(%s) = %.2f after %lld event(s); partition %d, task %s, %s\n",
+              balances->sample_account.c_str(), sample.balance_cents() / 100.0,
+              static_cast<long long>(sample.events()), balances->sample.partition,
+              balances->sample.task.to_string().c_str(),
+              balances->sample.local ? "on this instance" : "on another instance");
+  std::printf("   %zu get()s from this thread, %.1f us each\n", now.balances.size(),
+              balances->lookup_micros);
 
   const std::int64_t as_of = scenario.events[scenario.events.size() / 2].timestamp_ms();
   const Ledger then = Ledger::replay(scenario.events, as_of);
   auto past = derive(bootstrap, "bank-balances-as-of-" + std::to_string(as_of), "balances-as-of",
                      as_of, then, state_dir);
   if (!past.ok()) return fail(past.status());
-  const bool past_ok = same(*past, then);
+  const bool past_ok =
+      same(past->published, then) && same(past->queried, then) && past->point_reads_agree;
   const std::string account = now.balances.begin()->first;
   std::printf("== balances as of %lld ms (the middle of the history), rebuilt by replay: %s\n",
               static_cast<long long>(as_of),
-              past_ok ? "equal to a fold of the log up to then" : "DIFFERENT from the fold");
+              past_ok ? "equal to a fold of the log up to then (topic and store)"
+                      : "DIFFERENT from the fold");
   std::printf("   e.g. %s: %.2f then, %.2f now\n", account.c_str(),
               then.balances.at(account).balance_cents() / 100.0,
               now.balances.at(account).balance_cents() / 100.0);
-  const bool ok = current_ok && past_ok && below_limit == 0 &&
+  const bool ok = current_ok && queried_ok && past_ok && below_limit == 0 &&
                   total == now.deposited_cents - now.withdrawn_cents;
   std::printf(ok ? "== every check passed\n" : "== FAILED\n");
   return ok ? 0 : 1;

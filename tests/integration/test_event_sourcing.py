@@ -1,7 +1,9 @@
 """The event-sourcing demo against a started runneld with a fixed seed: balances rebuilt from
-offset 0, and as of a past time, equal a plain fold of the log and keep the invariants."""
+offset 0, and as of a past time, equal a plain fold of the log and keep the invariants, both
+as published on the balances topics and as queried from the running applications' stores."""
 
 import os
+import re
 import subprocess
 import unittest
 
@@ -15,7 +17,7 @@ class EventSourcingDemoTest(unittest.TestCase):
         self.broker = Runneld(extra_args=["--group-initial-rebalance-delay-ms", "0"]).start()
         self.addCleanup(self.broker.cleanup)
 
-    def test_replayed_balances_equal_the_model_now_and_in_the_past(self):
+    def test_replayed_and_queried_balances_equal_the_model_now_and_in_the_past(self):
         result = subprocess.run(
             [DEMO, "--bootstrap-server", self.broker.address, "--accounts", "50", "--events",
              "5000", "--seed", "3"],
@@ -28,7 +30,17 @@ class EventSourcingDemoTest(unittest.TestCase):
         self.assertIn("equal to a plain fold of the log", out)
         self.assertIn("= deposits - withdrawals", out)
         self.assertIn("accounts below their overdraft limit: 0", out)
-        self.assertIn("equal to a fold of the log up to then", out)
+        self.assertIn("equal to a fold of the log up to then (topic and store)", out)
+        self.assertIn("== the same balances queried from the running application's store "
+                      "(app.store(\"balances\")): equal to a plain fold of the log", out)
+        # One account looked up by key: its balance, and the partition and task holding it,
+        # on this (the only) instance. The demo's topics have 4 partitions.
+        sample = re.search(r"e\.g\. get\((\S+)\) = (-?\d+\.\d\d) after (\d+) event\(s\); "
+                           r"partition (\d), task 1_(\d), on this instance", out)
+        self.assertIsNotNone(sample, out)
+        self.assertGreater(int(sample.group(3)), 0)
+        self.assertLess(int(sample.group(4)), 4)
+        self.assertEqual(sample.group(4), sample.group(5))
         self.assertIn("== every check passed", out)
 
 

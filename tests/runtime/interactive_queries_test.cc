@@ -1,0 +1,341 @@
+// Interactive queries against an in-process runneld: a running application's stores read
+// from user threads through KafkaStreams::store / window_store, checked against the output
+// and the input, while records flow, across instances, and before and after the application
+// runs.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/serdes.h"
+#include "operators/streams_builder.h"
+#include "runtime/kafka_streams.h"
+#include "tests/runtime/streams_test_support.h"
+
+namespace runnel {
+namespace {
+
+using namespace std::chrono_literals;
+using S = std::string;
+using I64 = std::int64_t;
+using State = KafkaStreams::State;
+using testing::Message;
+using testing::wait_for;
+
+constexpr I64 kWindowMs = 10'000;
+
+// Counts per key in the key-value store "counts" (updates to counts-out) and per key and
+// 10 s window in the window store "windowed-counts" (kept an hour, so that the tests' 30 s of
+// input keep all their windows).
+Topology counting_topology(bool caching = false) {
+  StreamsBuilder builder;
+  auto grouped = builder.stream<S, S>("words").group_by_key();
+  auto counts = Materialized<S, I64>::as("counts");
+  if (caching) counts.with_caching_enabled();
+  grouped.count(counts).to_stream().to("counts-out");
+  grouped.windowed_by(TimeWindows::of_size(std::chrono::milliseconds(kWindowMs)))
+      .count(Materialized<S, I64>::as("windowed-counts").with_retention(1h));
+  return builder.build();
+}
+
+// Record i has key k<i % keys> and timestamp 1000 + 100 i; the producer picks the partition.
+std::vector<Message> words(int from, int to, int keys) {
+  std::vector<Message> out;
+  for (int i = from; i < to; ++i) {
+    out.push_back({"k" + std::to_string(i % keys), "v", -1, 0, 1000 + 100 * I64{i}});
+  }
+  return out;
+}
+
+std::map<S, I64> counts_of(const std::vector<Message>& input) {
+  std::map<S, I64> out;
+  for (const Message& m : input) ++out[*m.key];
+  return out;
+}
+
+I64 decode_int64(const std::string& bytes) {
+  std::uint64_t v = 0;
+  for (unsigned char c : bytes) v = (v << 8) | c;
+  return static_cast<I64>(v);
+}
+
+std::size_t task_count(const KafkaStreams& app) {
+  std::size_t n = 0;
+  for (const StreamThreadMetrics& t : app.metrics().threads) n += t.tasks.size();
+  return n;
+}
+
+// Every entry of the instance's "counts", or nullopt when it cannot be queried now.
+std::optional<std::map<S, I64>> local_counts(const KafkaStreams& app) {
+  auto store = app.store<S, I64>("counts");
+  if (!store.ok()) return std::nullopt;
+  auto all = store->all();
+  if (!all.ok()) return std::nullopt;
+  return std::map<S, I64>(all->begin(), all->end());
+}
+
+class InteractiveQueriesTest : public testing::BrokerFixture {
+ protected:
+  StreamsProperties properties(const std::string& application_id,
+                               StreamsProperties extra = {}) const {
+    StreamsProperties p{{"application.id", application_id},
+                        {"bootstrap.servers", bootstrap_},
+                        {"state.dir", (dir_ / "state").string()},
+                        {"commit.interval.ms", "100"},
+                        {"consumer.heartbeat.interval.ms", "200"}};
+    for (auto& [k, v] : extra) p[k] = v;
+    return p;
+  }
+};
+
+TEST_F(InteractiveQueriesTest, StoreReadsEqualTheOutputAndTheWindowsOfTheInput) {
+  create_topic("words", 3);
+  create_topic("counts-out", 3);
+  const std::vector<Message> input = words(0, 300, 10);
+  produce("words", input);
+  KafkaStreams app(counting_topology(), properties("queried"));
+  ASSERT_TRUE(app.start().ok());
+  ASSERT_TRUE(wait_for([&] { return record_count("counts-out") >= 300; }));
+  ASSERT_TRUE(wait_for([&] { return app.state() == State::kRunning; }));
+
+  std::map<S, I64> output;  // The last update of each key: its count.
+  for (const Message& m : read_to_end("counts-out")) output[*m.key] = decode_int64(*m.value);
+  ASSERT_EQ(output, counts_of(input));
+
+  auto store = app.store<S, I64>("counts");
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(store->name(), "counts");
+  auto all = store->all();
+  ASSERT_TRUE(all.ok()) << all.status();
+  // One list over the three tasks, in key order.
+  EXPECT_EQ(*all, (std::vector<std::pair<S, I64>>(output.begin(), output.end())));
+  for (const auto& [key, count] : output) {
+    auto got = store->get(key);
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(*got, std::optional<I64>(count)) << key;
+  }
+  auto absent = store->get("no-such-key");
+  ASSERT_TRUE(absent.ok());
+  EXPECT_EQ(*absent, std::nullopt);
+  auto range = store->range("k2", "k4");
+  ASSERT_TRUE(range.ok());
+  EXPECT_EQ(*range, (std::vector<std::pair<S, I64>>{{"k2", 30}, {"k3", 30}, {"k4", 30}}));
+  auto entries = store->approximate_num_entries();
+  ASSERT_TRUE(entries.ok());
+  EXPECT_GT(*entries, 0u);
+
+  // The windowed counts, against the same input windowed by hand.
+  std::map<std::pair<S, I64>, I64> windows;  // (key, window start) -> count.
+  for (const Message& m : input) ++windows[{*m.key, m.timestamp - m.timestamp % kWindowMs}];
+  auto windowed = app.window_store<S, I64>("windowed-counts");
+  ASSERT_TRUE(windowed.ok()) << windowed.status();
+  auto k0 = windowed->fetch("k0", 0, 100'000);
+  ASSERT_TRUE(k0.ok()) << k0.status();
+  std::vector<std::pair<I64, I64>> expected_k0;
+  for (const auto& [kw, n] : windows) {
+    if (kw.first == "k0") expected_k0.emplace_back(kw.second, n);
+  }
+  EXPECT_EQ(*k0, expected_k0);
+  auto one = windowed->fetch("k1", 10'000);
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(*one, std::optional<I64>(windows.at({"k1", 10'000})));
+  auto every = windowed->fetch_all(0, 100'000);
+  ASSERT_TRUE(every.ok()) << every.status();
+  ASSERT_EQ(every->size(), windows.size());
+  I64 previous_start = -1;
+  for (const auto& [w, n] : *every) {
+    EXPECT_EQ(n, windows.at({w.key, w.window.start_ms}));
+    EXPECT_EQ(w.window.end_ms, w.window.start_ms + kWindowMs);
+    EXPECT_GE(w.window.start_ms, previous_start);  // Ordered by window start across tasks.
+    previous_start = w.window.start_ms;
+  }
+  app.close();
+}
+
+TEST_F(InteractiveQueriesTest, ReadsSeeUpdatesStillInTheCacheBeforeAnyCommit) {
+  create_topic("words", 2);
+  create_topic("counts-out", 2);
+  const std::vector<Message> input = words(0, 50, 5);
+  produce("words", input);
+  // No commit for an hour: the cache keeps every update, so nothing reaches counts-out.
+  KafkaStreams app(counting_topology(/*caching=*/true),
+                   properties("cached", {{"commit.interval.ms", "3600000"}}));
+  ASSERT_TRUE(app.start().ok());
+  ASSERT_TRUE(
+      wait_for([&] { return app.state() == State::kRunning && app.metrics().processed == 50; }));
+  auto store = app.store<S, I64>("counts");
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto all = store->all();
+  ASSERT_TRUE(all.ok()) << all.status();
+  const std::map<S, I64> expected = counts_of(input);
+  EXPECT_EQ(*all, (std::vector<std::pair<S, I64>>(expected.begin(), expected.end())));
+  EXPECT_EQ(record_count("counts-out"), 0);
+
+  // Closing commits: the cache flushes exactly what the queries read.
+  app.close();
+  std::map<S, I64> output;
+  for (const Message& m : read_to_end("counts-out")) output[*m.key] = decode_int64(*m.value);
+  EXPECT_EQ(output, expected);
+}
+
+TEST_F(InteractiveQueriesTest, QueriesOutsideRunningOrForUnknownStoresAreClearErrors) {
+  create_topic("words", 2);
+  create_topic("counts-out", 2);
+  KafkaStreams app(counting_topology(), properties("errors"));
+
+  EXPECT_EQ((app.store<S, I64>("counts").status().code()), StatusCode::kUnavailable);
+  EXPECT_EQ(app.query_metadata_for_key<S>("counts", "k").status().code(), StatusCode::kUnavailable);
+  auto unknown = app.store<S, I64>("no-such-store");
+  EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(unknown.status().to_string().find("no-such-store"), std::string::npos);
+  auto wrong_kind = app.window_store<S, I64>("counts");
+  EXPECT_EQ(wrong_kind.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(wrong_kind.status().to_string().find("key-value"), std::string::npos);
+
+  ASSERT_TRUE(app.start().ok());
+  ASSERT_TRUE(wait_for([&] { return app.state() == State::kRunning; }));
+  EXPECT_EQ((app.store<S, S>("counts").status().code()), StatusCode::kInvalidArgument);
+  EXPECT_EQ((app.store<S, I64>("no-such-store").status().code()), StatusCode::kNotFound);
+  auto store = app.store<S, I64>("counts");
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE(store->get("k").ok());
+
+  app.close();
+  // The view outlives the running application and says so.
+  EXPECT_EQ(store->get("k").status().code(), StatusCode::kAborted);
+  EXPECT_EQ(store->all().status().code(), StatusCode::kAborted);
+  EXPECT_EQ((app.store<S, I64>("counts").status().code()), StatusCode::kAborted);
+}
+
+TEST_F(InteractiveQueriesTest, AReaderThreadSeesMonotoneCountsWhileRecordsFlow) {
+  create_topic("words", 4);
+  create_topic("counts-out", 4);
+  KafkaStreams app(counting_topology(/*caching=*/true),
+                   properties("concurrent", {{"num.stream.threads", "2"}}));
+  ASSERT_TRUE(app.start().ok());
+  ASSERT_TRUE(wait_for([&] { return app.state() == State::kRunning && task_count(app) == 4; }));
+  auto store = app.store<S, I64>("counts");
+  ASSERT_TRUE(store.ok()) << store.status();
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> reads{0};
+  std::string failure;  // Written by the reader only; read after join.
+  std::thread reader([&] {
+    std::map<S, I64> last;
+    I64 last_total = 0;
+    I64 last_k0 = 0;
+    while (!stop.load() && failure.empty()) {
+      auto all = store->all();
+      auto k0 = store->get("k0");
+      if (!all.ok() || !k0.ok()) {
+        const Status& s = all.ok() ? k0.status() : all.status();
+        // A rebalance may make a read retryable; nothing else is expected.
+        if (s.code() != StatusCode::kUnavailable) failure = s.to_string();
+        std::this_thread::sleep_for(1ms);
+        continue;
+      }
+      I64 total = 0;
+      for (const auto& [key, count] : *all) {
+        total += count;
+        if (count < last[key])
+          failure =
+              key + " went from " + std::to_string(last[key]) + " to " + std::to_string(count);
+        last[key] = count;
+      }
+      if (total < last_total) failure = "the total went down";
+      if (k0->value_or(0) < last_k0) failure = "k0 went down";
+      last_total = total;
+      last_k0 = k0->value_or(0);
+      reads.fetch_add(1);
+      // Leaves the two cores to the stream threads and the broker between reads.
+      std::this_thread::sleep_for(1ms);
+    }
+  });
+
+  std::vector<Message> input;
+  for (int batch = 0; batch < 8; ++batch) {
+    std::vector<Message> more = words(batch * 500, (batch + 1) * 500, 20);
+    produce("words", more);
+    input.insert(input.end(), more.begin(), more.end());
+  }
+  const std::map<S, I64> expected = counts_of(input);
+  ASSERT_TRUE(wait_for([&] { return local_counts(app) == expected; }, 60s));
+  stop.store(true);
+  reader.join();
+  EXPECT_EQ(failure, "");
+  EXPECT_GT(reads.load(), 0);
+  app.close();
+}
+
+TEST_F(InteractiveQueriesTest, QueriesSeeOnlyTheLocalTasksAsInstancesJoinAndLeave) {
+  create_topic("words", 4);
+  create_topic("counts-out", 4);
+  const std::vector<Message> input = words(0, 40, 20);
+  produce("words", input);
+  const std::map<S, I64> expected = counts_of(input);
+  std::map<S, std::int32_t> partition_of;  // Where the producer put each key.
+  for (const Message& m : read_to_end("words")) partition_of[*m.key] = m.partition;
+  ASSERT_EQ(partition_of.size(), 20u);
+
+  // Separate state directories, as on two machines: the second restores from changelogs.
+  auto first = std::make_unique<KafkaStreams>(
+      counting_topology(), properties("shared", {{"state.dir", (dir_ / "state-1").string()}}));
+  ASSERT_TRUE(first->start().ok());
+  ASSERT_TRUE(wait_for([&] { return local_counts(*first) == expected; }));
+  auto second = std::make_unique<KafkaStreams>(
+      counting_topology(), properties("shared", {{"state.dir", (dir_ / "state-2").string()}}));
+  ASSERT_TRUE(second->start().ok());
+
+  std::map<S, I64> one;
+  std::map<S, I64> two;
+  ASSERT_TRUE(wait_for([&] {
+    if (task_count(*first) != 2 || task_count(*second) != 2) return false;
+    auto a = local_counts(*first);
+    auto b = local_counts(*second);
+    if (!a || !b) return false;
+    one = *a;
+    two = *b;
+    std::map<S, I64> both = one;
+    both.insert(two.begin(), two.end());
+    return both == expected && one.size() + two.size() == expected.size();
+  }));
+  EXPECT_FALSE(one.empty());
+  EXPECT_FALSE(two.empty());
+  for (const auto& [key, count] : expected) {
+    auto in_first = first->query_metadata_for_key<S>("counts", key);
+    auto in_second = second->query_metadata_for_key<S>("counts", key);
+    ASSERT_TRUE(in_first.ok()) << in_first.status();
+    ASSERT_TRUE(in_second.ok()) << in_second.status();
+    // Both agree with the producer on the partition, and exactly one runs its task.
+    EXPECT_EQ(in_first->partition, partition_of.at(key)) << key;
+    EXPECT_EQ(in_second->partition, partition_of.at(key)) << key;
+    EXPECT_EQ(in_first->task, (TaskId{0, partition_of.at(key)}));
+    EXPECT_NE(in_first->local, in_second->local) << key;
+    EXPECT_EQ(in_first->local, one.count(key) == 1) << key;
+  }
+
+  second->close();
+  ASSERT_TRUE(wait_for([&] {
+    return first->state() == State::kRunning && task_count(*first) == 4 &&
+           local_counts(*first) == expected;
+  }));
+  for (const auto& [key, count] : expected) {
+    auto metadata = first->query_metadata_for_key<S>("counts", key);
+    ASSERT_TRUE(metadata.ok()) << metadata.status();
+    EXPECT_TRUE(metadata->local) << key;
+  }
+  first->close();
+}
+
+}  // namespace
+}  // namespace runnel
