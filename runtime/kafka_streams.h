@@ -11,6 +11,7 @@
 #include "core/client/admin.h"
 #include "core/status.h"
 #include "operators/topology.h"
+#include "runtime/global_stream_thread.h"
 #include "runtime/internal/producer_collector.h"
 #include "runtime/stream_thread.h"
 #include "runtime/streams_config.h"
@@ -31,7 +32,9 @@ namespace runnel {
 // creates the internal topics (repartition topics <application.id>-<name>-repartition with
 // the topology's partition count, or that of the sub-topology writing them; changelog topics
 // <application.id>-<store>-changelog, compacted, with as many partitions as the sub-topology
-// using the store has tasks), checks that joined topics are co-partitioned, and starts
+// using the store has tasks), checks that joined topics are co-partitioned, bootstraps the
+// global tables' stores (GlobalStreamThread: every partition of their topics up to the end,
+// before any stream thread exists) and starts their maintainer, and starts
 // num.stream.threads StreamThreads. Every instance started with the same application.id
 // shares the work through the consumer group application.id: each input partition's tasks run
 // in exactly one thread of one instance, and move when instances come and go.
@@ -61,6 +64,8 @@ class KafkaStreams {
     std::int64_t consumer_lag = 0;
     std::uint64_t restored_records = 0;
     std::uint64_t restored_bytes = 0;
+    // The global state maintainer's (GlobalKTable), when the topology has global tables.
+    GlobalStreamThreadMetrics global;
   };
 
   // Takes the topology and the properties; nothing is checked or contacted before start().
@@ -77,7 +82,8 @@ class KafkaStreams {
   // Starts the application; returns once its threads run (they join the group in the
   // background: the state is REBALANCING until every thread has its tasks, then RUNNING).
   // Fails, leaving the state ERROR, on an invalid topology or configuration, a missing source
-  // topic, an internal topic that exists with another partition count, or an unreachable
+  // or global table topic, a global table record that fails under log-and-fail, an internal
+  // topic that exists with another partition count, or an unreachable
   // cluster. InvalidArgument when called twice.
   [[nodiscard]] Status start();
 
@@ -99,6 +105,7 @@ class KafkaStreams {
   void transition_locked(State to);
   void on_thread_state(int index, StreamThread::State state);
   void on_thread_error(int index, const Status& error);
+  void on_global_error(const Status& error);
 
   const Topology topology_;
   const StreamsProperties properties_;
@@ -109,6 +116,9 @@ class KafkaStreams {
   // Made by start(), joined and destroyed by close(), both under threads_mutex_ (metrics() too).
   // Stream threads read the vector (to stop each other) only while they run, when it is fixed.
   std::vector<std::unique_ptr<StreamThread>> threads_;
+  // Keeps the global stores (null without global tables): made and bootstrapped by start()
+  // before the stream threads, stopped by close() after them, as they read its stores.
+  std::unique_ptr<GlobalStreamThread> global_thread_;
   mutable std::mutex threads_mutex_;
 
   std::atomic<State> state_{State::kCreated};

@@ -77,6 +77,9 @@ class StreamThread final : private client::RebalanceListener {
     const StreamsConfig* config = nullptr;                       // Borrowed.
     internal::TopicPartitionCounts* partition_counts = nullptr;  // Borrowed.
     std::vector<std::string> source_topics;  // Full names, internal ones included.
+    // The instance's global stores, which its tasks read; borrowed (the global state
+    // maintainer outlives the stream threads). Null: none.
+    const GlobalStores* global_stores = nullptr;
     // Called on this thread at each change of state.
     std::function<void(int index, State state)> on_state;
     // Called on this thread once, when an error ends it (before its kDead state).

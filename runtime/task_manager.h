@@ -50,6 +50,8 @@ class TaskManager {
     internal::ChangelogReader* changelog_reader = nullptr;  // Borrowed.
     // Set when the owning thread is asked to stop: restoration gives up (Aborted).
     const std::atomic<bool>* stop = nullptr;
+    // The instance's global stores, handed to every task; borrowed. Null: none.
+    const GlobalStores* global_stores = nullptr;
   };
 
   // Restoration, accumulated since the manager was made.
