@@ -129,10 +129,10 @@ Status GlobalStreamThread::bootstrap() {
 
   Result<std::optional<state::CheckpointOffsets>> read =
       state::CheckpointFile(checkpoint_path()).read();
-  std::optional<state::CheckpointOffsets> checkpoint;
+  std::optional<state::CheckpointOffsets> checkpointed;
   bool stale = false;
   if (read.ok()) {
-    checkpoint = std::move(*read);
+    checkpointed = std::move(*read);
   } else if (read.status().code() == StatusCode::kCorruption) {
     log::warn("{}: {}; rebuilding the global stores", name_, read.status().to_string());
     stale = true;
@@ -142,9 +142,9 @@ Status GlobalStreamThread::bootstrap() {
   std::map<state::TopicPartition, std::int64_t> start;
   for (const auto& [tp, b] : bounds) {
     std::int64_t from = b.low;
-    if (checkpoint && !b.in_memory) {
-      auto it = checkpoint->find(tp);
-      if (it != checkpoint->end()) {
+    if (checkpointed && !b.in_memory) {
+      auto it = checkpointed->find(tp);
+      if (it != checkpointed->end()) {
         if (it->second < b.low || it->second > b.high) {
           // The topic was deleted and made again, or compacted past the checkpoint: the
           // local state is unrelated to the log.

@@ -113,12 +113,13 @@ class KafkaStreams {
   std::unique_ptr<client::Admin> admin_;
   std::unique_ptr<internal::TopicPartitionCounts> partition_counts_;
   std::vector<std::string> source_topics_;  // Full names.
+  // Keeps the global stores (null without global tables): made and bootstrapped by start()
+  // before the stream threads, stopped by close() after them, as they read its stores;
+  // declared before them so that it is destroyed after them.
+  std::unique_ptr<GlobalStreamThread> global_thread_;
   // Made by start(), joined and destroyed by close(), both under threads_mutex_ (metrics() too).
   // Stream threads read the vector (to stop each other) only while they run, when it is fixed.
   std::vector<std::unique_ptr<StreamThread>> threads_;
-  // Keeps the global stores (null without global tables): made and bootstrapped by start()
-  // before the stream threads, stopped by close() after them, as they read its stores.
-  std::unique_ptr<GlobalStreamThread> global_thread_;
   mutable std::mutex threads_mutex_;
 
   std::atomic<State> state_{State::kCreated};
