@@ -13,6 +13,7 @@
 #include "core/serdes.h"
 #include "operators/streams_builder.h"
 #include "runtime/kafka_streams.h"
+#include "state/checkpoint_file.h"
 #include "tests/runtime/streams_test_support.h"
 
 namespace runnel {
@@ -26,9 +27,9 @@ using testing::wait_for;
 
 // Orders (key: order id, value: customer id) enriched with the customer's name from a global
 // table of customers: "<customer>@<name>", or "<customer>@?" when the customer is unknown.
-Topology enrich_topology() {
+Topology enrich_topology(Materialized<S, S> materialized = {}) {
   StreamsBuilder builder;
-  GlobalKTable<S, S> customers = builder.global_table<S, S>("customers");
+  GlobalKTable<S, S> customers = builder.global_table<S, S>("customers", {}, materialized);
   builder.stream<S, S>("orders")
       .left_join(
           customers, [](const S&, const S& customer) { return customer; },
@@ -70,8 +71,8 @@ class GlobalTableAppTest : public testing::BrokerFixture {
     return out;
   }
   // Runs the application until the output holds `outputs` records, then closes it.
-  KafkaStreams::Metrics run_until(std::int64_t outputs) {
-    KafkaStreams app(enrich_topology(), properties());
+  KafkaStreams::Metrics run_until(std::int64_t outputs, Materialized<S, S> materialized = {}) {
+    KafkaStreams app(enrich_topology(materialized), properties());
     Status started = app.start();
     EXPECT_TRUE(started.ok()) << started;
     EXPECT_TRUE(wait_for([&] { return record_count("enriched") >= outputs; }))
@@ -149,6 +150,82 @@ TEST_F(GlobalTableAppTest, AMissingGlobalTopicFailsStartNamingIt) {
             std::string::npos)
       << started;
   EXPECT_EQ(app.state(), State::kError);
+}
+
+TEST_F(GlobalTableAppTest, AnInMemoryGlobalStoreIsRebuiltFromTheWholeTopicAtEveryStart) {
+  create_topic("customers", 3);
+  create_topic("orders", 2);
+  create_topic("enriched", 2);
+  produce_customers(0, 12);
+  produce_orders({0, 1, 2});
+  auto in_memory = Materialized<S, S>::as("customers-in-memory").with_in_memory_store();
+  EXPECT_EQ(run_until(3, in_memory).global.bootstrap_records, 12u);
+  produce_customers(12, 14);
+  produce_orders({13});
+  // The checkpoint does not apply to a store that started empty: all 14 are read again.
+  EXPECT_EQ(run_until(4, in_memory).global.bootstrap_records, 14u);
+  EXPECT_EQ(enriched()["o13"], "c13@name-13");
+  EXPECT_FALSE(std::filesystem::exists(state_dir() / "enrich" / "global" / "customers-in-memory"));
+}
+
+TEST_F(GlobalTableAppTest, ACheckpointOutsideTheLogRebuildsTheGlobalStoreFromTheStart) {
+  create_topic("customers", 3);
+  create_topic("orders", 2);
+  create_topic("enriched", 2);
+  produce_customers(0, 9);
+  produce_orders({4});
+  // A checkpoint from an earlier life of the topic: partition 1 "was" at offset 500.
+  const std::filesystem::path global = state_dir() / "enrich" / "global";
+  std::filesystem::create_directories(global);
+  ASSERT_TRUE(state::CheckpointFile(global / state::CheckpointFile::kFileName)
+                  .write({{{"customers", 0}, 3}, {{"customers", 1}, 500}, {{"customers", 2}, 3}})
+                  .ok());
+  EXPECT_EQ(run_until(1).global.bootstrap_records, 9u);
+  EXPECT_EQ(enriched()["o4"], "c4@name-4");
+}
+
+// A global table whose values are 8-byte big-endian integers.
+Topology int_values_topology() {
+  StreamsBuilder builder;
+  GlobalKTable<S, std::int64_t> limits = builder.global_table<S, std::int64_t>("limits");
+  builder.stream<S, S>("orders")
+      .left_join(
+          limits, [](const S&, const S& customer) { return customer; },
+          [](const S& customer, const std::optional<std::int64_t>& limit) {
+            return customer + "@" + (limit ? std::to_string(*limit) : "?");
+          })
+      .to("enriched");
+  return builder.build();
+}
+
+TEST_F(GlobalTableAppTest, AGlobalRecordThatDoesNotDeserializeFailsStartUnderLogAndFail) {
+  create_topic("limits", 2);
+  create_topic("orders", 2);
+  create_topic("enriched", 2);
+  produce("limits", {{"c1", "abc", 1, 0, 1}});  // 3 bytes: not an int64.
+  KafkaStreams app(int_values_topology(), properties());
+  Status started = app.start();
+  EXPECT_EQ(started.code(), StatusCode::kCorruption) << started;
+  EXPECT_NE(started.to_string().find("topic limits partition 1 offset 0"), std::string::npos)
+      << started;
+  EXPECT_EQ(app.state(), State::kError);
+}
+
+TEST_F(GlobalTableAppTest, AGlobalRecordThatDoesNotDeserializeAfterStartStopsTheInstance) {
+  create_topic("limits", 2);
+  create_topic("orders", 2);
+  create_topic("enriched", 2);
+  KafkaStreams app(int_values_topology(), properties());
+  std::string failed_thread;
+  ASSERT_TRUE(app.set_uncaught_error_handler(
+                     [&](const std::string& thread, const Status&) { failed_thread = thread; })
+                  .ok());
+  ASSERT_TRUE(app.start().ok());
+  produce("limits", {{"c1", "abc", 0, 0, 1}});
+  EXPECT_TRUE(wait_for([&] { return app.state() == State::kError; }))
+      << KafkaStreams::to_string(app.state());
+  app.close();
+  EXPECT_EQ(failed_thread, "enrich-GlobalStreamThread");
 }
 
 }  // namespace
