@@ -33,6 +33,7 @@ StoreDef key_value_store_def(const std::string& name, const Materialized<K, V>& 
   def.kind = StoreKind::kKeyValue;
   def.logging = materialized.logging;
   def.caching = materialized.caching;
+  def.in_memory = materialized.in_memory;
   set_store_serdes<K, V>(def, std::move(key_serde), std::move(value_serde));
   return def;
 }

@@ -11,8 +11,10 @@
 #include "core/record.h"
 #include "core/serde.h"
 #include "operators/branched.h"
+#include "operators/global_ktable.h"
 #include "operators/internal/builder_state.h"
 #include "operators/internal/callable_traits.h"
+#include "operators/internal/global_ktable_nodes.h"
 #include "operators/internal/kstream_nodes.h"
 #include "operators/internal/processor_adapter.h"
 #include "operators/internal/sink_node.h"
@@ -371,6 +373,37 @@ class KStream {
   template <typename VT, typename F>
   auto left_join(const KTable<K, VT>& table, F joiner, const Named& named = {}) const;
 
+  // KStream-GlobalKTable join: each record looks the global table up under
+  // key_selector(key, value) -> GK (or std::optional<GK>; the selector may take the key as
+  // const std::optional<K>& to see records without one) and is joined with the value found,
+  // joiner(value, global value) -> VR; the result keeps the stream's key. join drops a record
+  // whose lookup key is null or absent from the table; left_join joins it with std::nullopt
+  // (joiner(const V&, const std::optional<GV>&)). Records with a null value are dropped;
+  // updates of the global table produce nothing. Stateful (reads the global store); needs no
+  // co-partitioning and never repartitions. Name prefixes KSTREAM-JOIN- / KSTREAM-LEFTJOIN-.
+  template <typename GK, typename GV, typename KS, typename F>
+  auto join(const GlobalKTable<GK, GV>& table, KS key_selector, F joiner,
+            const Named& named = {}) const {
+    static_assert(std::is_invocable_v<F&, const V&, const GV&>,
+                  "join: the joiner must be callable as VR(const V&, const GV&)");
+    using VR = std::remove_cvref_t<std::invoke_result_t<F&, const V&, const GV&>>;
+    std::function<VR(const V&, const std::optional<GV>&)> fn =
+        [joiner](const V& v, const std::optional<GV>& g) mutable { return joiner(v, *g); };
+    return global_table_join<GK, GV, VR>(table, std::move(key_selector), std::move(fn), false,
+                                         named);
+  }
+  template <typename GK, typename GV, typename KS, typename F>
+  auto left_join(const GlobalKTable<GK, GV>& table, KS key_selector, F joiner,
+                 const Named& named = {}) const {
+    static_assert(
+        std::is_invocable_v<F&, const V&, const std::optional<GV>&>,
+        "left_join: the joiner must be callable as VR(const V&, const std::optional<GV>&)");
+    using VR = std::remove_cvref_t<std::invoke_result_t<F&, const V&, const std::optional<GV>&>>;
+    std::function<VR(const V&, const std::optional<GV>&)> fn = joiner;
+    return global_table_join<GK, GV, VR>(table, std::move(key_selector), std::move(fn), true,
+                                         named);
+  }
+
   // KStream-KStream joins within a time window: a record of this stream at t joins each
   // record of `other` with the same key and a timestamp in [t - before, t + after]
   // (JoinWindows), and the other way round; results carry the larger timestamp. join:
@@ -456,6 +489,29 @@ class KStream {
   KStream<K, VR> stream_table_join(const KTable<K, VT>& table,
                                    std::function<VR(const V&, const std::optional<VT>&)> joiner,
                                    bool left, const Named& named) const;
+
+  template <typename GK, typename GV, typename VR, typename KS>
+  KStream<K, VR> global_table_join(const GlobalKTable<GK, GV>& table, KS key_selector,
+                                   std::function<VR(const V&, const std::optional<GV>&)> joiner,
+                                   bool left, const Named& named) const {
+    static_assert(internal::is_key_value_callable_v<KS, K, V>,
+                  "join: the key selector must be callable as GK(const K&, const V&)");
+    using R = internal::key_value_result_t<KS, K, V>;
+    static_assert(std::is_convertible_v<internal::unwrap_optional_t<R>, GK>,
+                  "join: the key selector must return the global table's key type");
+    const std::string name =
+        state_->name_or_new(named.name, left ? "KSTREAM-LEFTJOIN-" : "KSTREAM-JOIN-");
+    using Node = internal::KStreamGlobalKTableJoin<K, V, GK, GV, VR, KS>;
+    // The global store is not declared: declaring it would pull this processor into the
+    // global store's sub-topology, and processors read global stores without declaring them.
+    return add_processor<K, VR>(
+        name,
+        [name, store = table.store_name_, ks = table.key_serde_, vs = table.value_serde_,
+         key_selector, joiner, left]() -> std::unique_ptr<internal::ProcessorNode> {
+          return std::make_unique<Node>(name, store, ks, vs, key_selector, joiner, left);
+        },
+        key_serde_, std::shared_ptr<const Serde<VR>>());
+  }
 
   KStream(internal::BuilderState* state, std::string node,
           std::shared_ptr<const Serde<K>> key_serde, std::shared_ptr<const Serde<V>> value_serde,

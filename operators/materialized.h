@@ -27,6 +27,9 @@ struct Materialized {
   bool logging = true;
   bool caching = false;
   std::optional<std::chrono::milliseconds> retention;
+  // Key-value stores: kept in memory instead of RocksDB (Kafka's
+  // Stores.inMemoryKeyValueStore); restored from the changelog at every start.
+  bool in_memory = false;
 
   static Materialized as(std::string name) {
     Materialized m;
@@ -60,6 +63,10 @@ struct Materialized {
   }
   Materialized& with_caching_disabled() {
     caching = false;
+    return *this;
+  }
+  Materialized& with_in_memory_store() {
+    in_memory = true;
     return *this;
   }
   Materialized& with_retention(std::chrono::milliseconds r) {

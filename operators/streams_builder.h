@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "operators/consumed.h"
+#include "operators/global_ktable.h"
 #include "operators/internal/builder_state.h"
 #include "operators/kstream.h"
 #include "operators/store_builder.h"
@@ -86,6 +87,48 @@ class StreamsBuilder {
     state_->add_node(std::move(def));
     return KTable<K, V>(state_.get(), name, key_serde, value_serde, store,
                         internal::store_getter<K, V>(store, key_serde, value_serde), {store});
+  }
+
+  // The topic read as a GlobalKTable: like table(), per key the latest value, but every
+  // application instance holds all of the topic's partitions, kept by the runtime's global
+  // state maintainer rather than by tasks (see GlobalKTable). Materialized in a key-value
+  // store named by Materialized, else <topic>-STATE-STORE-<n>: RocksDB under
+  // <state.dir>/<application.id>/global/ by default, in memory with
+  // Materialized::with_in_memory_store(); never change-logged or cached (the topic is its
+  // changelog). Described as its own sub-topology "for global store"; source name prefix
+  // KSTREAM-SOURCE-, store processor KTABLE-SOURCE-, as in Kafka Streams. Stateful; needs no
+  // co-partitioning with the streams that join it.
+  template <typename K, typename V>
+  GlobalKTable<K, V> global_table(const std::string& topic, Consumed<K, V> consumed = {},
+                                  Materialized<K, V> materialized = {}) {
+    const std::string store = materialized.store_name.empty() ? state_->new_store_name(topic + "-")
+                                                              : materialized.store_name;
+    KStream<K, V> source = stream<K, V>(topic, consumed);
+    const std::string name = state_->new_name("KTABLE-SOURCE-");
+    auto key_serde = materialized.key_serde ? materialized.key_serde : source.key_serde_;
+    auto value_serde = materialized.value_serde ? materialized.value_serde : source.value_serde_;
+    internal::StoreDef store_def;
+    store_def.name = store;
+    store_def.kind = StoreKind::kKeyValue;
+    store_def.logging = false;
+    store_def.caching = false;
+    store_def.in_memory = materialized.in_memory;
+    store_def.global = true;
+    internal::set_store_serdes<K, V>(store_def, key_serde, value_serde);
+    state_->add_store(std::move(store_def));
+    internal::NodeDef def;
+    def.name = name;
+    def.predecessors = {source.node_name()};
+    def.stores = {store};
+    // The table's source processor: it upserts and deletes; with no successor, what it
+    // forwards goes nowhere.
+    def.factory = [name, store, key_serde,
+                   value_serde]() -> std::unique_ptr<internal::ProcessorNode> {
+      return std::make_unique<internal::KTableSource<K, V>>(name, store, key_serde, value_serde);
+    };
+    def.attach = &internal::attach<K, V>;
+    state_->add_node(std::move(def));
+    return GlobalKTable<K, V>(store, key_serde, value_serde);
   }
 
   // Defines a state store for hand-written processors (KStream::process names the stores

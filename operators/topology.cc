@@ -37,12 +37,13 @@ std::string node_names(const std::vector<std::string>& names) {
 }  // namespace
 
 std::string TopologyDescription::to_string() const {
-  // Byte for byte the format of Kafka Streams' InternalTopologyBuilder.TopologyDescription
-  // (global stores aside): a space after "Topologies:\n", two before each sub-topology, a
-  // blank line after each.
+  // Byte for byte the format of Kafka Streams' InternalTopologyBuilder.TopologyDescription:
+  // a space after "Topologies:\n", two before each sub-topology, a blank line after each
+  // but a global store's (Kafka's GlobalStore.toString ends with its processor's line).
   std::string out = "Topologies:\n ";
   for (const Subtopology& sub : subtopologies) {
-    out += "  Sub-topology: " + std::to_string(sub.id) + "\n";
+    out += "  Sub-topology: " + std::to_string(sub.id) +
+           (sub.global ? " for global store (will not generate tasks)\n" : "\n");
     for (const Node& node : sub.nodes) {
       out += "    ";
       switch (node.kind) {
@@ -67,7 +68,7 @@ std::string TopologyDescription::to_string() const {
       }
       out += "\n";
     }
-    out += "\n";
+    if (!sub.global) out += "\n";
   }
   return out;
 }
@@ -92,6 +93,14 @@ std::map<std::string, std::vector<std::string>> Topology::store_users() const {
 bool Topology::is_internal_topic(const std::string& topic) const {
   return std::any_of(internal_topics_.begin(), internal_topics_.end(),
                      [&](const internal::InternalTopicDef& t) { return t.name == topic; });
+}
+
+std::vector<std::string> Topology::global_store_names() const {
+  std::vector<std::string> out;
+  for (const auto& [name, def] : stores_) {
+    if (def.global) out.push_back(name);
+  }
+  return out;
 }
 
 const internal::StoreDef* Topology::store(const std::string& name) const {
@@ -174,11 +183,24 @@ void Topology::finish() {
   // Every store a processor uses must be defined; a logged store gets its changelog topic.
   for (const NodeDef& n : nodes_) {
     for (const std::string& s : n.stores) {
-      if (stores_.count(s) == 0) {
+      auto def = stores_.find(s);
+      if (def == stores_.end()) {
         set_error(invalid_argument_error("processor " + n.name + " uses state store '" + s +
                                          "', which is not defined (StreamsBuilder::"
                                          "add_state_store)"));
+      } else if (def->second.global) {
+        subtopologies_[group_id.at(find(index_.at(n.name)))].global = true;
       }
+    }
+  }
+  // A global sub-topology is a global table's source and store processor, nothing else:
+  // processors read a global store without declaring it, which keeps them out of it.
+  for (const Subtopology& sub : subtopologies_) {
+    if (sub.global && (sub.nodes.size() != 2 || sub.source_topics.size() != 1)) {
+      set_error(invalid_argument_error(
+          "sub-topology " + std::to_string(sub.id) +
+          " updates a global store and so may hold only the global table's source and its "
+          "store processor; processors read global stores without declaring them"));
     }
   }
   for (const auto& [name, def] : stores_) {
@@ -241,6 +263,7 @@ TopologyDescription Topology::describe() const {
   for (const Subtopology& sub : subtopologies_) {
     TopologyDescription::Subtopology out;
     out.id = sub.id;
+    out.global = sub.global;
     std::map<std::string, std::vector<std::string>> successors;
     for (const std::string& name : sub.nodes) {
       for (const std::string& p : node(name)->predecessors) successors[p].push_back(name);

@@ -33,6 +33,9 @@ struct TopologyDescription {
   struct Subtopology {
     std::int32_t id = 0;
     std::vector<Node> nodes;  // In Kafka's order: larger downstream sub-graph first, then name.
+    // A global table's source and store processor (Kafka's GlobalStore description): printed
+    // "Sub-topology: <id> for global store (will not generate tasks)".
+    bool global = false;
   };
   std::vector<Subtopology> subtopologies;
 
@@ -53,6 +56,10 @@ class Topology {
     std::int32_t id = 0;
     std::vector<std::string> nodes;          // In creation order (parents before children).
     std::vector<std::string> source_topics;  // As recorded: internal ones without app id.
+    // A global table's source and store processor: numbered among the others as Kafka numbers
+    // it, but no task is made of it per partition; the runtime's global state maintainer
+    // feeds it every partition of its topic (runtime/global_stream_thread.h).
+    bool global = false;
   };
 
   Topology() = default;
@@ -63,7 +70,11 @@ class Topology {
 
   TopologyDescription describe() const;
 
+  // Every sub-topology, global ones included (indexed by id); runtimes make tasks of the
+  // others only.
   const std::vector<Subtopology>& subtopologies() const { return subtopologies_; }
+  // The names of the global tables' stores, ascending.
+  std::vector<std::string> global_store_names() const;
   // The node named `name`, or nullptr.
   const internal::NodeDef* node(const std::string& name) const;
   // Each state store a processor declared, with the processors that use it (in creation

@@ -111,12 +111,14 @@ Status KafkaStreams::start() {
     log::error("stream-client [{}]: cannot start: {}", config_.application_id,
                prepared.to_string());
     threads_.clear();
+    global_thread_.reset();
     state_dir_lock_.release();
     transition_locked(State::kError);
     return prepared;
   }
   thread_states_.assign(threads_.size(), StreamThread::State::kCreated);
   transition_locked(State::kRebalancing);
+  if (global_thread_) global_thread_->start();
   for (auto& thread : threads_) thread->start();
   return ok_status();
 }
@@ -148,8 +150,19 @@ Status KafkaStreams::prepare() {
   partition_counts_ = std::make_unique<internal::TopicPartitionCounts>(*admin_);
   RUNNEL_RETURN_IF_ERROR(create_internal_topics());
 
+  if (!topology_.global_store_names().empty()) {
+    GlobalStreamThread::Options options;
+    options.topology = &topology_;
+    options.config = &config_;
+    options.partition_counts = partition_counts_.get();
+    options.on_error = [this](const Status& error) { on_global_error(error); };
+    RUNNEL_ASSIGN_OR_RETURN(global_thread_, GlobalStreamThread::create(std::move(options)));
+    RUNNEL_RETURN_IF_ERROR(global_thread_->bootstrap());
+  }
+
   std::set<std::string> sources;
   for (const Topology::Subtopology& sub : topology_.subtopologies()) {
+    if (sub.global) continue;  // The global state maintainer reads those.
     for (const std::string& topic : sub.source_topics) {
       sources.insert(topology_.is_internal_topic(topic)
                          ? Topology::internal_topic_name(config_.application_id, topic)
@@ -166,6 +179,7 @@ Status KafkaStreams::prepare() {
     options.partition_counts = partition_counts_.get();
     options.source_topics = source_topics_;
     options.task_registry = registry_.get();
+    if (global_thread_) options.global_stores = &global_thread_->stores();
     options.on_state = [this](int index, StreamThread::State state) {
       on_thread_state(index, state);
     };
@@ -186,7 +200,7 @@ Status KafkaStreams::create_internal_topics() {
       if (topology_.is_internal_topic(topic)) continue;
       Result<std::int32_t> count = partition_counts_->get(topic);
       if (count.status().code() == StatusCode::kNotFound) {
-        return not_found_error("source topic " + topic +
+        return not_found_error((sub.global ? "global table topic " : "source topic ") + topic +
                                " does not exist; create it before starting the application");
       }
       RUNNEL_RETURN_IF_ERROR(count.status().with_context("describing source topic " + topic));
@@ -335,6 +349,15 @@ void KafkaStreams::on_thread_error(int index, const Status& error) {
   for (auto& thread : threads_) thread->request_stop();
 }
 
+void KafkaStreams::on_global_error(const Status& error) {
+  std::lock_guard lock(mutex_);
+  if (error_handler_) error_handler_(global_thread_->name(), error);
+  if (state_.load() != State::kNotRunning) transition_locked(State::kError);
+  // Without its global stores kept up to date the instance cannot go on (Kafka Streams
+  // shuts the client down too).
+  for (auto& thread : threads_) thread->request_stop();
+}
+
 void KafkaStreams::close() {
   std::lock_guard threads_lock(threads_mutex_);
   {
@@ -345,6 +368,11 @@ void KafkaStreams::close() {
   }
   for (auto& thread : threads_) thread->request_stop();
   for (auto& thread : threads_) thread->join();
+  // After the stream threads, whose tasks read the global stores.
+  if (global_thread_) {
+    global_thread_->request_stop();
+    global_thread_->join();
+  }
   // Every task is closed: another instance may use the state directory now.
   state_dir_lock_.release();
   // The threads stay (stopped, their clients closed) so that metrics() still reads them.
@@ -431,6 +459,7 @@ KafkaStreams::Metrics KafkaStreams::metrics() const {
     for (const auto& [tp, lag] : t.consumer_lag) m.consumer_lag += lag;
     m.threads.push_back(std::move(t));
   }
+  if (global_thread_) m.global = global_thread_->metrics();
   return m;
 }
 

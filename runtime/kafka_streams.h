@@ -13,6 +13,7 @@
 #include "operators/internal/store_def.h"
 #include "operators/topology.h"
 #include "runtime/internal/directory_lock.h"
+#include "runtime/global_stream_thread.h"
 #include "runtime/internal/producer_collector.h"
 #include "runtime/internal/store_reader.h"
 #include "runtime/internal/task_registry.h"
@@ -43,7 +44,9 @@ namespace runnel {
 // creates the internal topics (repartition topics <application.id>-<name>-repartition with
 // the topology's partition count, or that of the sub-topology writing them; changelog topics
 // <application.id>-<store>-changelog, compacted, with as many partitions as the sub-topology
-// using the store has tasks), checks that joined topics are co-partitioned, and starts
+// using the store has tasks), checks that joined topics are co-partitioned, bootstraps the
+// global tables' stores (GlobalStreamThread: every partition of their topics up to the end,
+// before any stream thread exists) and starts their maintainer, and starts
 // num.stream.threads StreamThreads. Every instance started with the same application.id
 // shares the work through the consumer group application.id: each input partition's tasks run
 // in exactly one thread of one instance, and move when instances come and go.
@@ -73,6 +76,8 @@ class KafkaStreams {
     std::int64_t consumer_lag = 0;
     std::uint64_t restored_records = 0;
     std::uint64_t restored_bytes = 0;
+    // The global state maintainer's (GlobalKTable), when the topology has global tables.
+    GlobalStreamThreadMetrics global;
   };
 
   // Takes the topology and the properties; nothing is checked or contacted before start().
@@ -89,8 +94,9 @@ class KafkaStreams {
   // Starts the application; returns once its threads run (they join the group in the
   // background: the state is REBALANCING until every thread has its tasks, then RUNNING).
   // Fails, leaving the state ERROR, on an invalid topology or configuration, a missing source
-  // topic, an internal topic that exists with another partition count, or an unreachable
-  // cluster. InvalidArgument when called twice. A topology with state stores locks its
+  // or global table topic, a global table record that fails under log-and-fail, an internal
+  // topic that exists with another partition count, or an unreachable cluster.
+  // InvalidArgument when called twice. A topology with state stores locks its
   // directory <state.dir>/<application.id> until close() (or the process's death): another
   // instance, in this process or another, started on the same state.dir then fails start()
   // with Unavailable, as Kafka Streams refuses two instances in one state directory.
@@ -177,6 +183,7 @@ class KafkaStreams {
   void transition_locked(State to);
   void on_thread_state(int index, StreamThread::State state);
   void on_thread_error(int index, const Status& error);
+  void on_global_error(const Status& error);
 
   const Topology topology_;
   const StreamsProperties properties_;
@@ -190,6 +197,10 @@ class KafkaStreams {
   // stream threads and with the store views, which may outlive the application. Made by the
   // constructor; its availability follows state_ (set under mutex_ by transition_locked).
   const std::shared_ptr<internal::TaskRegistry> registry_;
+  // Keeps the global stores (null without global tables): made and bootstrapped by start()
+  // before the stream threads, stopped by close() after them, as they read its stores;
+  // declared before them so that it is destroyed after them.
+  std::unique_ptr<GlobalStreamThread> global_thread_;
   // Made by start(), joined and destroyed by close(), both under threads_mutex_ (metrics() too).
   // Stream threads read the vector (to stop each other) only while they run, when it is fixed.
   std::vector<std::unique_ptr<StreamThread>> threads_;

@@ -43,6 +43,10 @@ Result<std::unique_ptr<state::SessionStore>> InMemoryStoreSupplier::make_session
 
 Result<std::unique_ptr<state::KeyValueStore>> RocksDbStoreSupplier::make_key_value_store(
     const internal::StoreDef& def, TaskId task) {
+  if (def.in_memory) {
+    return std::unique_ptr<state::KeyValueStore>(
+        std::make_unique<state::InMemoryKeyValueStore>(def.name));
+  }
   RUNNEL_ASSIGN_OR_RETURN(
       std::unique_ptr<state::RocksDbKeyValueStore> store,
       state::RocksDbKeyValueStore::open(def.name, task_directory(task) / def.name, options_));

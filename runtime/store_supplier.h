@@ -51,10 +51,13 @@ class RocksDbStoreSupplier final : public StoreSupplier {
         options_(options) {}
 
   // <state_dir>/<application_id>/<subtopology>_<partition>: where a task's stores (and its
-  // checkpoint file) live.
+  // checkpoint file) live; <state_dir>/<application_id>/global for the global tasks (every
+  // global store of the application, and the global checkpoint file).
   std::filesystem::path task_directory(TaskId task) const {
+    if (task.partition == kGlobalTaskPartition) return global_directory();
     return state_dir_ / application_id_ / task.to_string();
   }
+  std::filesystem::path global_directory() const { return state_dir_ / application_id_ / "global"; }
 
   Result<std::unique_ptr<state::KeyValueStore>> make_key_value_store(const internal::StoreDef& def,
                                                                      TaskId task) override;

@@ -9,6 +9,7 @@
 #include "state/change_logging_key_value_store.h"
 #include "state/change_logging_session_store.h"
 #include "state/change_logging_window_store.h"
+#include "state/synchronized_key_value_store.h"
 
 namespace runnel {
 
@@ -60,6 +61,9 @@ Status StreamTask::make_store(const internal::StoreDef& def) {
       if (def.caching && options_.cache_budget->max_bytes() > 0) {
         store = std::make_unique<state::CachingKeyValueStore>(std::move(store),
                                                               *options_.cache_budget, timestamp);
+      }
+      if (def.global) {
+        store = std::make_unique<state::SynchronizedKeyValueStore>(std::move(store));
       }
       ts.key_value = std::move(store);
       ts.handle.key_value = ts.key_value.get();
@@ -249,6 +253,10 @@ void StreamTask::record_late_dropped(std::string_view node) {
 }
 
 Result<StateStore> StreamTask::get_state_store(std::string_view node, std::string_view store) {
+  if (options_.global_stores != nullptr) {
+    auto global = options_.global_stores->find(store);
+    if (global != options_.global_stores->end()) return global->second;
+  }
   auto declared = node_stores_.find(node);
   if (declared == node_stores_.end() || std::find(declared->second.begin(), declared->second.end(),
                                                   store) == declared->second.end()) {
@@ -262,7 +270,8 @@ Result<StateStore> StreamTask::get_state_store(std::string_view node, std::strin
 
 std::vector<StreamTask::Store> StreamTask::stores() const {
   std::vector<Store> out;
-  for (const auto& [name, ts] : stores_) out.push_back(Store{name, ts.def->kind, ts.changelog});
+  for (const auto& [name, ts] : stores_)
+    out.push_back(Store{name, ts.def->kind, ts.changelog, ts.def->in_memory});
   return out;
 }
 

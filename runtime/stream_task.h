@@ -27,6 +27,10 @@
 
 namespace runnel {
 
+// The global stores an application instance keeps (GlobalKTable), by name, as the global
+// state maintainer made them: thread-safe (SynchronizedKeyValueStore), shared by every task.
+using GlobalStores = std::map<std::string, StateStore, std::less<>>;
+
 // One partition's instance of one sub-topology: its own processor nodes, state stores, stream
 // time and punctuation schedules. Records come in serialized (process), pass through the
 // typed node graph without serialization, and leave serialized through the RecordCollector.
@@ -45,6 +49,10 @@ namespace runnel {
 //      records, then every store is made durable), flush the producer, then write the
 //      checkpoint (changelog offsets) and commit input offsets.
 //   4. close(): closes processors, then stores. A clean close flushes first.
+//
+// A global sub-topology (Topology::Subtopology::global) is made into one task with partition
+// kGlobalTaskPartition, fed every partition of its topic by the global state maintainer; its
+// store is made thread-safe (SynchronizedKeyValueStore) because other tasks' threads read it.
 //
 // Thread-compatible: a task is driven by one thread at a time (a StreamThread, or the
 // TopologyTestDriver).
@@ -65,6 +73,9 @@ class StreamTask final : private internal::TaskContext {
     // of its thread; borrowed, must outlive the task. Null: a budget of the task's own of
     // kDefaultCacheMaxBytes. A budget of 0 bytes turns caching off.
     state::CacheBudget* cache_budget = nullptr;
+    // The global stores, which every processor may read without declaring them (as in
+    // Kafka Streams); borrowed, must outlive the task. Null: none.
+    const GlobalStores* global_stores = nullptr;
   };
   static constexpr std::size_t kDefaultCacheMaxBytes = 10 << 20;
 
@@ -75,6 +86,9 @@ class StreamTask final : private internal::TaskContext {
     // Where its writes are logged: <application.id>-<store>-changelog, partition = the
     // task's partition; nullopt for a store with logging disabled (nothing to restore).
     std::optional<state::TopicPartition> changelog;
+    // Kept in memory (Materialized::with_in_memory_store): empty whenever the task is made,
+    // so restored from the start of its changelog whatever the checkpoint says.
+    bool in_memory = false;
   };
 
   struct Metrics {

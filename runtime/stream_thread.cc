@@ -85,6 +85,7 @@ Result<std::unique_ptr<StreamThread>> StreamThread::create(Options options) {
   task_options.changelog_reader = thread->changelog_reader_.get();
   task_options.stop = &thread->stop_requested_;
   task_options.registry = thread->options_.task_registry;
+  task_options.global_stores = thread->options_.global_stores;
   thread->tasks_ = std::make_unique<TaskManager>(std::move(task_options));
   return thread;
 }

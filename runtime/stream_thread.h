@@ -82,6 +82,9 @@ class StreamThread final : private client::RebalanceListener {
     // Where the thread's running tasks are offered to interactive queries; borrowed, may be
     // null (no queries).
     internal::TaskRegistry* task_registry = nullptr;
+    // The instance's global stores, which its tasks read; borrowed (the global state
+    // maintainer outlives the stream threads). Null: none.
+    const GlobalStores* global_stores = nullptr;
     // Called on this thread at each change of state.
     std::function<void(int index, State state)> on_state;
     // Called on this thread once, when an error ends it (before its kDead state).

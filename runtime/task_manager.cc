@@ -16,6 +16,7 @@ TaskManager::TaskManager(Options options)
           std::make_unique<RocksDbStoreSupplier>(options_.state_dir, options_.application_id)) {
   const Topology& topology = *options_.topology;
   for (const Topology::Subtopology& sub : topology.subtopologies()) {
+    if (sub.global) continue;  // Read by the global state maintainer, not by tasks.
     for (const std::string& topic : sub.source_topics) {
       const std::string full = topology.is_internal_topic(topic)
                                    ? Topology::internal_topic_name(options_.application_id, topic)
@@ -101,7 +102,7 @@ Result<std::unique_ptr<StreamTask>> TaskManager::make_task(TaskId id) {
   StreamTask::Options options{options_.application_id, options_.collector,
                               options_.clock,          options_.deserialization_handler,
                               store_supplier_.get(),   options_.default_timestamp_extractor,
-                              options_.cache_budget};
+                              options_.cache_budget, options_.global_stores};
   return StreamTask::create(*options_.topology, id, std::move(options));
 }
 
@@ -127,7 +128,7 @@ Status TaskManager::restore_new_tasks() {
         if (!store.changelog) continue;
         internal::ChangelogToRestore c{
             store.name, {store.changelog->topic, store.changelog->partition}, std::nullopt};
-        if (offsets) {
+        if (offsets && !store.in_memory) {
           auto it = offsets->find(*store.changelog);
           if (it != offsets->end()) c.checkpoint = it->second;
         }

@@ -78,6 +78,8 @@ class TaskManager {
     const std::atomic<bool>* stop = nullptr;
     // Where restored tasks are offered to interactive queries; borrowed, may be null.
     internal::TaskRegistry* registry = nullptr;
+    // The instance's global stores, handed to every task; borrowed. Null: none.
+    const GlobalStores* global_stores = nullptr;
   };
 
   // Restoration, accumulated since the manager was made.

@@ -62,6 +62,10 @@ TopologyTestDriver::TopologyTestDriver(Topology topology, Config config)
 }
 
 TopologyTestDriver::~TopologyTestDriver() {
+  // Global tasks last: the others read their stores.
+  for (auto& [id, task] : tasks_) {
+    if (id.second != kGlobalTaskPartition) task->close();
+  }
   for (auto& [id, task] : tasks_) task->close();
 }
 
@@ -82,6 +86,15 @@ Result<std::unique_ptr<TopologyTestDriver>> TopologyTestDriver::create(Topology 
       driver->partitions_by_topic_[full] = *internal.partitions;
     }
   }
+  // Global tasks first: every other task's processors may look their stores up at init.
+  for (const Topology::Subtopology& sub : t.subtopologies()) {
+    if (!sub.global) continue;
+    driver->global_subtopologies_.insert(sub.id);
+    RUNNEL_ASSIGN_OR_RETURN(StreamTask * global, driver->task_for(sub.id, kGlobalTaskPartition));
+    for (const StreamTask::Store& store : global->stores()) {
+      driver->global_stores_.emplace(store.name, *global->store(store.name));
+    }
+  }
   for (const Topology::Subtopology& sub : t.subtopologies()) {
     for (const std::string& topic : sub.source_topics) {
       const std::string full =
@@ -92,7 +105,7 @@ Result<std::unique_ptr<TopologyTestDriver>> TopologyTestDriver::create(Topology 
     }
     // Partition 0 of every sub-topology exists from the start, as in Kafka's driver, so that
     // processors are initialised (and punctuators scheduled) before the first record.
-    RUNNEL_RETURN_IF_ERROR(driver->task_for(sub.id, 0).status());
+    if (!sub.global) RUNNEL_RETURN_IF_ERROR(driver->task_for(sub.id, 0).status());
   }
   return driver;
 }
@@ -112,7 +125,8 @@ Result<StreamTask*> TopologyTestDriver::task_for(std::int32_t subtopology, std::
                               config_.deserialization_handler.get(),
                               config_.store_supplier.get(),
                               config_.default_timestamp_extractor,
-                              cache_budget_.get()};
+                              cache_budget_.get(),
+                              &global_stores_};
   RUNNEL_ASSIGN_OR_RETURN(
       std::unique_ptr<StreamTask> task,
       StreamTask::create(topology_, TaskId{subtopology, partition}, std::move(options)));
@@ -127,7 +141,10 @@ Status TopologyTestDriver::process_one(const std::string& topic, std::int32_t pa
   if (sub == subtopology_by_topic_.end()) {
     return not_found_error("topic " + topic + " is not read by the topology");
   }
-  RUNNEL_ASSIGN_OR_RETURN(StreamTask * task, task_for(sub->second, partition));
+  // A global table's one task takes every partition of its topic.
+  const bool global = global_subtopologies_.count(sub->second) != 0;
+  RUNNEL_ASSIGN_OR_RETURN(StreamTask * task,
+                          task_for(sub->second, global ? kGlobalTaskPartition : partition));
   internal::RawRecordView view{topic,
                                partition,
                                offset,
@@ -197,6 +214,10 @@ Result<StateStore*> TopologyTestDriver::find_store(const std::string& name, Stor
   const internal::StoreDef* def = topology_.store(name);
   if (def == nullptr) return not_found_error("the topology has no store '" + name + "'");
   if (def->kind != kind) return invalid_argument_error("store '" + name + "' is of another kind");
+  if (def->global) {  // One instance, whatever the partition asked for.
+    auto global = global_stores_.find(name);
+    if (global != global_stores_.end()) return &global->second;
+  }
   for (auto& [id, task] : tasks_) {
     if (id.second != partition) continue;
     if (StateStore* store = task->store(name)) return store;

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -127,10 +128,10 @@ class TopologyTestDriver {
   StreamTask::Metrics metrics() const;
 
   // Typed views of the state store `name` of the task of `partition` (0: the one the test's
-  // records go to), read with the serdes the store was defined with (Materialized's, or
-  // add_state_store's), or with the given ones. NotFound for an unknown store or a task that
-  // does not exist; InvalidArgument for a store of another kind or types that are not the
-  // store's. The view borrows the driver.
+  // records go to; any for a global table's store, of which there is one), read with the serdes the
+  // store was defined with (Materialized's, or add_state_store's), or with the given ones. NotFound
+  // for an unknown store or a task that does not exist; InvalidArgument for a store of another kind
+  // or types that are not the store's. The view borrows the driver.
   template <typename K, typename V>
   [[nodiscard]] Result<state::TypedKeyValueStore<K, V>> get_key_value_store(
       const std::string& name, std::int32_t partition = 0,
@@ -211,6 +212,10 @@ class TopologyTestDriver {
   std::map<std::string, std::int32_t> subtopology_by_topic_;  // Full topic names.
   std::map<std::string, std::int32_t> partitions_by_topic_;   // Internal topics with a count.
   std::map<std::pair<std::int32_t, std::int32_t>, std::unique_ptr<StreamTask>> tasks_;
+  // Global tables: their sub-topologies (one task each, partition kGlobalTaskPartition) and
+  // stores, which every other task reads.
+  std::set<std::int32_t> global_subtopologies_;
+  GlobalStores global_stores_;
   std::map<std::pair<std::string, std::int32_t>, std::int64_t> next_offset_;
   std::map<std::string, std::deque<ProducedRecord>> outputs_;
   // Every produced record to a topic the topology reads, waiting to be processed: kept apart

@@ -21,6 +21,15 @@ struct StoreDef {
   bool logging = true;
   // Caching (key-value stores only): writes are coalesced per key between commits.
   bool caching = false;
+  // Key-value stores only: kept in memory even where the runtime keeps stores in RocksDB
+  // (Materialized::with_in_memory_store). Rebuilt from its changelog (or, for a global
+  // store, from its topic) when the application starts.
+  bool in_memory = false;
+  // A global table's store (StreamsBuilder::global_table): one instance per application
+  // instance holding every partition of its topic, kept by the global state maintainer, read
+  // by processors of every task without declaring it. Never logged: its topic is its
+  // changelog.
+  bool global = false;
   // Window and session stores: how long windows (sessions) are kept by stream time.
   Timestamp retention_ms = 0;
   // Window stores: the windows' size; whether every put of a key and window is kept.

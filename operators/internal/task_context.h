@@ -73,7 +73,8 @@ class TaskContext {
   // past window end + grace); also counted as dropped.
   virtual void record_late_dropped(std::string_view node) = 0;
   // The task's instance of state store `store`, which processor `node` declared (NodeDef
-  // stores). InvalidArgument when the processor did not declare it or it does not exist.
+  // stores), or the global store `store` (which needs no declaration). InvalidArgument when
+  // the processor did not declare it or it does not exist.
   virtual Result<StateStore> get_state_store(std::string_view node, std::string_view store) = 0;
 };
 

@@ -18,6 +18,7 @@
 #include "state/metered_key_value_store.h"
 #include "state/rocksdb_key_value_store.h"
 #include "state/rocksdb_memory_budget.h"
+#include "state/synchronized_key_value_store.h"
 #include "tests/state/store_test_util.h"
 #include "tests/state/temp_dir.h"
 
@@ -67,6 +68,13 @@ struct MeteredCachedLoggedRocksDb {
   }
 };
 
+// A global table's store: RocksDB behind the thread-safe decorator.
+struct SynchronizedRocksDb {
+  static std::unique_ptr<KeyValueStore> make(const TempDir& dir) {
+    return std::make_unique<SynchronizedKeyValueStore>(RocksDb::make(dir));
+  }
+};
+
 template <typename Factory>
 class KeyValueStoreTest : public ::testing::Test {
  protected:
@@ -89,8 +97,8 @@ class KeyValueStoreTest : public ::testing::Test {
   std::unique_ptr<KeyValueStore> store_;
 };
 
-using Implementations =
-    ::testing::Types<InMemory, RocksDb, CachedInMemory, MeteredCachedLoggedRocksDb>;
+using Implementations = ::testing::Types<InMemory, RocksDb, CachedInMemory,
+                                         MeteredCachedLoggedRocksDb, SynchronizedRocksDb>;
 TYPED_TEST_SUITE(KeyValueStoreTest, Implementations);
 
 TYPED_TEST(KeyValueStoreTest, GetOfAbsentKeyIsNullopt) {
