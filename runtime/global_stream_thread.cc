@@ -72,12 +72,14 @@ Status GlobalStreamThread::make_tasks() {
   const Topology& topology = *options_.topology;
   for (const Topology::Subtopology& sub : topology.subtopologies()) {
     if (!sub.global) continue;
-    StreamTask::Options task_options{options_.config->application_id,
-                                     collector_.get(),
-                                     &system_clock(),
-                                     options_.config->deserialization_handler.get(),
-                                     supplier_.get(),
-                                     nullptr};
+    StreamTask::Options task_options;
+    task_options.application_id = options_.config->application_id;
+    task_options.collector = collector_.get();
+    task_options.clock = &system_clock();
+    task_options.deserialization_handler = options_.config->deserialization_handler.get();
+    task_options.store_supplier = supplier_.get();
+    // A global table's source uses the application's extractor too, as in Kafka Streams.
+    task_options.default_timestamp_extractor = options_.config->default_timestamp_extractor;
     RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<StreamTask> task,
                             StreamTask::create(topology, TaskId{sub.id, kGlobalTaskPartition},
                                                std::move(task_options)));

@@ -99,10 +99,14 @@ std::vector<client::TopicPartition> TaskManager::waiting_partitions() const {
 }
 
 Result<std::unique_ptr<StreamTask>> TaskManager::make_task(TaskId id) {
-  StreamTask::Options options{options_.application_id, options_.collector,
-                              options_.clock,          options_.deserialization_handler,
-                              store_supplier_.get(),   options_.default_timestamp_extractor,
-                              options_.cache_budget, options_.global_stores};
+  StreamTask::Options options{.application_id = options_.application_id,
+                              .collector = options_.collector,
+                              .clock = options_.clock,
+                              .deserialization_handler = options_.deserialization_handler,
+                              .store_supplier = store_supplier_.get(),
+                              .default_timestamp_extractor = options_.default_timestamp_extractor,
+                              .cache_budget = options_.cache_budget,
+                              .global_stores = options_.global_stores};
   return StreamTask::create(*options_.topology, id, std::move(options));
 }
 

@@ -119,14 +119,14 @@ Result<StreamTask*> TopologyTestDriver::task_for(std::int32_t subtopology, std::
   auto key = std::make_pair(subtopology, partition);
   auto it = tasks_.find(key);
   if (it != tasks_.end()) return it->second.get();
-  StreamTask::Options options{config_.application_id,
-                              collector_.get(),
-                              &clock_,
-                              config_.deserialization_handler.get(),
-                              config_.store_supplier.get(),
-                              config_.default_timestamp_extractor,
-                              cache_budget_.get(),
-                              &global_stores_};
+  StreamTask::Options options{.application_id = config_.application_id,
+                              .collector = collector_.get(),
+                              .clock = &clock_,
+                              .deserialization_handler = config_.deserialization_handler.get(),
+                              .store_supplier = config_.store_supplier.get(),
+                              .default_timestamp_extractor = config_.default_timestamp_extractor,
+                              .cache_budget = cache_budget_.get(),
+                              .global_stores = &global_stores_};
   RUNNEL_ASSIGN_OR_RETURN(
       std::unique_ptr<StreamTask> task,
       StreamTask::create(topology_, TaskId{subtopology, partition}, std::move(options)));

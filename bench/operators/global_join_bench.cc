@@ -131,9 +131,12 @@ void BM_StreamGlobalTableJoin(benchmark::State& state) {
   GlobalStores stores;
   for (const StreamTask::Store& s : (*global)->stores())
     stores.emplace(s.name, *(*global)->store(s.name));
-  auto task = StreamTask::create(
-      topology, TaskId{1, 0},
-      StreamTask::Options{"bench", &collector, &clock, &handler, nullptr, &stores});
+  auto task = StreamTask::create(topology, TaskId{1, 0},
+                                 StreamTask::Options{.application_id = "bench",
+                                                     .collector = &collector,
+                                                     .clock = &clock,
+                                                     .deserialization_handler = &handler,
+                                                     .global_stores = &stores});
   if (!task.ok()) {
     state.SkipWithError(task.status().to_string().c_str());
     return;
