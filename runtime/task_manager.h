@@ -148,6 +148,8 @@ class TaskManager {
   };
 
   void close_task(Task& task);
+  // The input queue of `tp`, or null when no task reads it.
+  Input* find_input(const client::TopicPartition& tp);
   Result<std::unique_ptr<StreamTask>> make_task(TaskId id);
   std::filesystem::path checkpoint_path(TaskId id) const;
 

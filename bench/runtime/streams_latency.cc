@@ -186,7 +186,8 @@ class RawPipe {
       : out_(out) {
     auto consumer = runnel::client::Consumer::create({{"bootstrap.servers", bootstrap},
                                                       {"group.id", "raw-pipe-" + in},
-                                                      {"enable.auto.commit", "false"}});
+                                                      {"enable.auto.commit", "false"},
+                                                      {"queued.min.messages", "1000000"}});
     check(consumer.status(), "pipe consumer");
     consumer_ = std::move(*consumer);
     ClientConfig producer_config{{"bootstrap.servers", bootstrap}};

@@ -3,7 +3,7 @@
 // ceiling: no deserialization, no tasks, no commits). A macro benchmark: docs/BENCHMARKS.md
 // gives the command and the figures.
 //
-//   build/bin/streams_throughput [count] [value-bytes] [partitions]
+//   build/bin/streams_throughput [count] [value-bytes] [partitions] [commit.interval.ms]
 #include <unistd.h>
 
 #include <chrono>
@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -55,9 +56,12 @@ std::int64_t record_count(const std::string& bootstrap, const std::string& topic
 // `out`, then flushes: the most a consume→produce application could do.
 double raw_pipe(const std::string& bootstrap, const std::string& in, const std::string& out,
                 int partitions, std::int64_t count) {
+  // The stream threads' consumer setting (runtime/stream_thread.cc), without which librdkafka
+  // leaves the consumer waiting on an empty queue much of the time.
   auto consumer = runnel::client::Consumer::create({{"bootstrap.servers", bootstrap},
                                                     {"group.id", "raw-pipe"},
-                                                    {"enable.auto.commit", "false"}});
+                                                    {"enable.auto.commit", "false"},
+                                                    {"queued.min.messages", "1000000"}});
   check(consumer.status(), "consumer");
   auto producer = runnel::client::Producer::create({{"bootstrap.servers", bootstrap}});
   check(producer.status(), "producer");
@@ -85,6 +89,23 @@ double raw_pipe(const std::string& bootstrap, const std::string& in, const std::
   return seconds_since(start);
 }
 
+// RUNNEL_BENCH_PROPS="name=value,...": more application properties (e.g. producer.linger.ms=100),
+// to compare settings.
+void add_extra_properties(runnel::StreamsProperties& props) {
+  const char* extra = std::getenv("RUNNEL_BENCH_PROPS");
+  if (extra == nullptr) return;
+  std::string_view rest(extra);
+  while (!rest.empty()) {
+    const std::size_t comma = rest.find(',');
+    const std::string_view item = rest.substr(0, comma);
+    const std::size_t eq = item.find('=');
+    if (eq != std::string_view::npos) {
+      props[std::string(item.substr(0, eq))] = std::string(item.substr(eq + 1));
+    }
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+}
+
 std::uint64_t commits(const runnel::KafkaStreams::Metrics& m) {
   std::uint64_t n = 0;
   for (const auto& t : m.threads) n += t.commits;
@@ -107,6 +128,7 @@ int main(int argc, char** argv) {
   const std::int64_t count = argc > 1 ? std::atoll(argv[1]) : 1'000'000;
   const int value_bytes = argc > 2 ? std::atoi(argv[2]) : 100;
   const int partitions = argc > 3 ? std::atoi(argv[3]) : 4;
+  const std::string commit_ms = argc > 4 ? argv[4] : "1000";
 
   const auto dir = std::filesystem::temp_directory_path() /
                    ("runnel-streams-bench-" + std::to_string(::getpid()));
@@ -150,13 +172,17 @@ int main(int argc, char** argv) {
                 static_cast<long long>(count), value_bytes, partitions, seconds_since(start));
   }
 
-  const double raw = raw_pipe(bootstrap, "bench-in", "raw-out", partitions, count);
+  // RUNNEL_BENCH_STATELESS_ONLY=1: only the 1-thread stateless run, to profile it alone.
+  const bool stateless_only = std::getenv("RUNNEL_BENCH_STATELESS_ONLY") != nullptr;
+  const double raw =
+      stateless_only ? 0 : raw_pipe(bootstrap, "bench-in", "raw-out", partitions, count);
   std::printf("raw librdkafka consume->produce pipe: %.2f s, %.0f records/s\n", raw,
               static_cast<double>(count) / raw);
 
   // The same pipe as a topology: bytes in, a map_values (value copied, uppercased first
   // byte), bytes out, through a task per partition, commits every 100 ms... as configured.
   for (const char* threads : {"1", "2"}) {
+    if (stateless_only && std::string(threads) != "1") break;
     const std::string out = std::string("streams-out");
     const std::string app_id = std::string("bench-") + threads;
     runnel::StreamsBuilder builder;
@@ -168,11 +194,13 @@ int main(int argc, char** argv) {
         })
         .to(out);
     const std::int64_t before = record_count(bootstrap, out, partitions);
-    runnel::KafkaStreams app(builder.build(), {{"application.id", app_id},
-                                               {"bootstrap.servers", bootstrap},
-                                               {"state.dir", (dir / "state").string()},
-                                               {"num.stream.threads", threads},
-                                               {"commit.interval.ms", "1000"}});
+    runnel::StreamsProperties props{{"application.id", app_id},
+                                    {"bootstrap.servers", bootstrap},
+                                    {"state.dir", (dir / "state").string()},
+                                    {"num.stream.threads", threads},
+                                    {"commit.interval.ms", commit_ms}};
+    add_extra_properties(props);
+    runnel::KafkaStreams app(builder.build(), props);
     const auto start = Clock::now();
     check(app.start(), "start");
     // The group join and the first fetch, which the raw pipe (assigned, no group) does not pay.
@@ -200,6 +228,11 @@ int main(int argc, char** argv) {
         static_cast<unsigned long long>(commits(m)),
         static_cast<unsigned long long>(commit_avg_us(m)));
   }
+  if (stateless_only) {
+    (*broker)->stop();
+    std::filesystem::remove_all(dir);
+    return 0;
+  }
   // A stateful topology: a count per key (100,000 keys) in RocksDB, every update logged to
   // the changelog and sent downstream.
   {
@@ -209,10 +242,11 @@ int main(int argc, char** argv) {
         .count(runnel::Materialized<std::string, std::int64_t>::as("bench-counts"))
         .to_stream()
         .to("streams-out");
-    const runnel::StreamsProperties props{{"application.id", "bench-count"},
-                                          {"bootstrap.servers", bootstrap},
-                                          {"state.dir", (dir / "state").string()},
-                                          {"commit.interval.ms", "1000"}};
+    runnel::StreamsProperties props{{"application.id", "bench-count"},
+                                    {"bootstrap.servers", bootstrap},
+                                    {"state.dir", (dir / "state").string()},
+                                    {"commit.interval.ms", commit_ms}};
+    add_extra_properties(props);
     {
       runnel::KafkaStreams app(builder.build(), props);
       const auto start = Clock::now();
