@@ -4,7 +4,8 @@
 // benchmark: docs/BENCHMARKS.md gives the command and the figures.
 //
 //   build/bin/streams_latency [--seconds S] [--partitions P] [--commit-ms C]
-//                             [--linger-ms L] [rate ...]
+//                             [--linger-ms L] [--prop name=value]... [--pipes
+//                             raw,stateless,stateful] [rate ...]
 //
 // Each rate (records/s, default 1000 and 10000) runs the three pipes one after the other,
 // each reading its own input topic and writing its own output topic. A record's value
@@ -76,6 +77,8 @@ struct Options {
   std::string commit_ms = "1000";
   std::string linger_ms;  // Empty: not set.
   std::vector<int> rates;
+  runnel::StreamsProperties extra;  // --prop name=value: more application properties.
+  std::string pipes = "raw,stateless,stateful";
 };
 
 // Reads `topic` from the start in a thread of its own and keeps the latency of every
@@ -301,13 +304,24 @@ Options parse(int argc, char** argv) {
       o.commit_ms = next();
     } else if (arg == "--linger-ms") {
       o.linger_ms = next();
+    } else if (arg == "--prop") {
+      const std::string item = next();
+      const std::size_t eq = item.find('=');
+      if (eq == std::string::npos) {
+        std::fprintf(stderr, "--prop needs name=value\n");
+        std::exit(2);
+      }
+      o.extra[item.substr(0, eq)] = item.substr(eq + 1);
+    } else if (arg == "--pipes") {
+      o.pipes = next();
     } else {
       o.rates.push_back(std::atoi(arg.c_str()));
       if (o.rates.back() <= 0) {
-        std::fprintf(stderr,
-                     "usage: %s [--seconds S] [--partitions P] [--commit-ms C] "
-                     "[--linger-ms L] [rate ...]\n",
-                     argv[0]);
+        std::fprintf(
+            stderr,
+            "usage: %s [--seconds S] [--partitions P] [--commit-ms C] "
+            "[--linger-ms L] [--prop name=value] [--pipes raw,stateless,stateful] [rate ...]\n",
+            argv[0]);
         std::exit(2);
       }
     }
@@ -352,17 +366,22 @@ int main(int argc, char** argv) {
       create(in);
       create(out);
     }
-    print("raw librdkafka consume->produce", rate,
-          measure(bootstrap, "raw-in" + suffix, "raw-out" + suffix, options, rate, [&] {
-            return std::make_shared<RawPipe>(bootstrap, "raw-in" + suffix, "raw-out" + suffix,
-                                             options.partitions, options.linger_ms);
-          }));
+    auto wanted = [&options](const char* pipe) {
+      return options.pipes.find(pipe) != std::string::npos;
+    };
+    if (wanted("raw"))
+      print("raw librdkafka consume->produce", rate,
+            measure(bootstrap, "raw-in" + suffix, "raw-out" + suffix, options, rate, [&] {
+              return std::make_shared<RawPipe>(bootstrap, "raw-in" + suffix, "raw-out" + suffix,
+                                               options.partitions, options.linger_ms);
+            }));
     auto app_props = [&](const std::string& id) {
       runnel::StreamsProperties props{{"application.id", id},
                                       {"bootstrap.servers", bootstrap},
                                       {"state.dir", (dir / "state").string()},
                                       {"commit.interval.ms", options.commit_ms}};
       if (!options.linger_ms.empty()) props["producer.linger.ms"] = options.linger_ms;
+      for (const auto& [name, value] : options.extra) props[name] = value;
       return props;
     };
     auto start_app = [&](runnel::StreamsBuilder& builder, const std::string& id) {
@@ -370,7 +389,7 @@ int main(int argc, char** argv) {
       check(app->start(), "start");
       return std::shared_ptr<void>(app, app.get());
     };
-    {
+    if (wanted("stateless")) {
       // map_values: the value copied, its last byte changed (the send time stays).
       runnel::StreamsBuilder builder;
       builder.stream<std::string, std::string>("stateless-in" + suffix)
@@ -384,7 +403,7 @@ int main(int argc, char** argv) {
             measure(bootstrap, "stateless-in" + suffix, "stateless-out" + suffix, options, rate,
                     [&] { return start_app(builder, "lat-stateless" + suffix); }));
     }
-    {
+    if (wanted("stateful")) {
       // reduce to the latest value per key: a RocksDB get and put and a changelog record per
       // input record, the update sent downstream at once (no cache).
       runnel::StreamsBuilder builder;
