@@ -48,6 +48,13 @@ Result<std::unique_ptr<StreamThread>> StreamThread::create(Options options) {
   // which keeps a task's co-partitioned inputs together.
   consumer_config.try_emplace("partition.assignment.strategy", "range");
   consumer_config.try_emplace("client.id", name + "-consumer");
+  // librdkafka (2.0) stops fetching a partition once the local queue holds
+  // queued.min.messages records (default 100,000: one or two fetches of small records) and is
+  // slow to start again after the thread drains it, so the thread waited on an empty queue for
+  // much of the time (1 M records in 4 partitions went through at 150-210 k/s, 470-490 k/s
+  // with this; docs/BENCHMARKS.md). Memory stays bounded by queued.max.messages.kbytes. Open:
+  // occasional ~1 s latency stalls at low rates with it (docs/BENCHMARKS.md, latency).
+  consumer_config.try_emplace("queued.min.messages", "1000000");
   RUNNEL_ASSIGN_OR_RETURN(thread->consumer_,
                           client::Consumer::create(consumer_config, thread.get()));
 

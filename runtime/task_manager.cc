@@ -269,21 +269,33 @@ void TaskManager::close_all() {
 }
 
 void TaskManager::add_records(std::vector<client::ConsumerRecord>& records) {
+  // A poll returns records in runs of one partition: the input is looked up once per run,
+  // not once per record (three map lookups with string compares).
   client::TopicPartition tp;
+  Input* input = nullptr;
+  bool known = false;  // Whether `input` is the lookup's answer for `tp`.
   for (client::ConsumerRecord& record : records) {
-    tp.topic.assign(record.topic());
-    tp.partition = record.partition();
-    auto sub = subtopology_by_topic_.find(tp.topic);
-    if (sub == subtopology_by_topic_.end()) continue;
-    auto task = tasks_.find(TaskId{sub->second, tp.partition});
-    if (task == tasks_.end()) continue;
-    auto input = task->second.inputs.find(tp);
-    if (input == task->second.inputs.end()) continue;
-    if (record.offset() <= input->second.last_queued) continue;
-    input->second.last_queued = record.offset();
-    input->second.queue.push_back(std::move(record));
+    if (!known || record.partition() != tp.partition || record.topic() != tp.topic) {
+      tp.topic.assign(record.topic());
+      tp.partition = record.partition();
+      input = find_input(tp);
+      known = true;
+    }
+    if (input == nullptr) continue;
+    if (record.offset() <= input->last_queued) continue;
+    input->last_queued = record.offset();
+    input->queue.push_back(std::move(record));
   }
   records.clear();
+}
+
+TaskManager::Input* TaskManager::find_input(const client::TopicPartition& tp) {
+  auto sub = subtopology_by_topic_.find(tp.topic);
+  if (sub == subtopology_by_topic_.end()) return nullptr;
+  auto task = tasks_.find(TaskId{sub->second, tp.partition});
+  if (task == tasks_.end()) return nullptr;
+  auto input = task->second.inputs.find(tp);
+  return input == task->second.inputs.end() ? nullptr : &input->second;
 }
 
 Result<std::size_t> TaskManager::process() {

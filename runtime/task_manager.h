@@ -215,6 +215,8 @@ class TaskManager {
   // Locks the task's directory (when it has stores) and makes the task; leaves it unmade,
   // and OK, while the lock is held elsewhere.
   [[nodiscard]] Status try_make_task(TaskId id, Task& task);
+  // The input queue of `tp`, or null when no task reads it.
+  Input* find_input(const client::TopicPartition& tp);
   Result<std::unique_ptr<StreamTask>> make_task(TaskId id);
   // Removes everything in the task's directory but its lock file, which this manager holds.
   [[nodiscard]] Status wipe_task_directory(TaskId id);

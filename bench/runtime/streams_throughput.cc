@@ -3,7 +3,7 @@
 // ceiling: no deserialization, no tasks, no commits). A macro benchmark: docs/BENCHMARKS.md
 // gives the command and the figures.
 //
-//   build/bin/streams_throughput [count] [value-bytes] [partitions]
+//   build/bin/streams_throughput [count] [value-bytes] [partitions] [commit.interval.ms]
 #include <unistd.h>
 
 #include <chrono>
@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -55,9 +56,12 @@ std::int64_t record_count(const std::string& bootstrap, const std::string& topic
 // `out`, then flushes: the most a consume→produce application could do.
 double raw_pipe(const std::string& bootstrap, const std::string& in, const std::string& out,
                 int partitions, std::int64_t count) {
+  // The stream threads' consumer setting (runtime/stream_thread.cc), without which librdkafka
+  // leaves the consumer waiting on an empty queue much of the time.
   auto consumer = runnel::client::Consumer::create({{"bootstrap.servers", bootstrap},
                                                     {"group.id", "raw-pipe"},
-                                                    {"enable.auto.commit", "false"}});
+                                                    {"enable.auto.commit", "false"},
+                                                    {"queued.min.messages", "1000000"}});
   check(consumer.status(), "consumer");
   auto producer = runnel::client::Producer::create({{"bootstrap.servers", bootstrap}});
   check(producer.status(), "producer");
@@ -85,12 +89,46 @@ double raw_pipe(const std::string& bootstrap, const std::string& in, const std::
   return seconds_since(start);
 }
 
+// RUNNEL_BENCH_PROPS="name=value,...": more application properties (e.g. producer.linger.ms=100),
+// to compare settings.
+void add_extra_properties(runnel::StreamsProperties& props) {
+  const char* extra = std::getenv("RUNNEL_BENCH_PROPS");
+  if (extra == nullptr) return;
+  std::string_view rest(extra);
+  while (!rest.empty()) {
+    const std::size_t comma = rest.find(',');
+    const std::string_view item = rest.substr(0, comma);
+    const std::size_t eq = item.find('=');
+    if (eq != std::string_view::npos) {
+      props[std::string(item.substr(0, eq))] = std::string(item.substr(eq + 1));
+    }
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+}
+
+std::uint64_t commits(const runnel::KafkaStreams::Metrics& m) {
+  std::uint64_t n = 0;
+  for (const auto& t : m.threads) n += t.commits;
+  return n;
+}
+
+std::uint64_t commit_avg_us(const runnel::KafkaStreams::Metrics& m) {
+  std::uint64_t n = 0;
+  std::uint64_t total = 0;
+  for (const auto& t : m.threads) {
+    n += t.commits;
+    total += t.commits * t.commit_latency_avg_us;
+  }
+  return n == 0 ? 0 : total / n;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::int64_t count = argc > 1 ? std::atoll(argv[1]) : 1'000'000;
   const int value_bytes = argc > 2 ? std::atoi(argv[2]) : 100;
   const int partitions = argc > 3 ? std::atoi(argv[3]) : 4;
+  const std::string commit_ms = argc > 4 ? argv[4] : "1000";
 
   const auto dir = std::filesystem::temp_directory_path() /
                    ("runnel-streams-bench-" + std::to_string(::getpid()));
@@ -134,13 +172,17 @@ int main(int argc, char** argv) {
                 static_cast<long long>(count), value_bytes, partitions, seconds_since(start));
   }
 
-  const double raw = raw_pipe(bootstrap, "bench-in", "raw-out", partitions, count);
+  // RUNNEL_BENCH_STATELESS_ONLY=1: only the 1-thread stateless run, to profile it alone.
+  const bool stateless_only = std::getenv("RUNNEL_BENCH_STATELESS_ONLY") != nullptr;
+  const double raw =
+      stateless_only ? 0 : raw_pipe(bootstrap, "bench-in", "raw-out", partitions, count);
   std::printf("raw librdkafka consume->produce pipe: %.2f s, %.0f records/s\n", raw,
               static_cast<double>(count) / raw);
 
   // The same pipe as a topology: bytes in, a map_values (value copied, uppercased first
   // byte), bytes out, through a task per partition, commits every 100 ms... as configured.
   for (const char* threads : {"1", "2"}) {
+    if (stateless_only && std::string(threads) != "1") break;
     const std::string out = std::string("streams-out");
     const std::string app_id = std::string("bench-") + threads;
     runnel::StreamsBuilder builder;
@@ -152,13 +194,18 @@ int main(int argc, char** argv) {
         })
         .to(out);
     const std::int64_t before = record_count(bootstrap, out, partitions);
-    runnel::KafkaStreams app(builder.build(), {{"application.id", app_id},
-                                               {"bootstrap.servers", bootstrap},
-                                               {"state.dir", (dir / "state").string()},
-                                               {"num.stream.threads", threads},
-                                               {"commit.interval.ms", "1000"}});
+    runnel::StreamsProperties props{{"application.id", app_id},
+                                    {"bootstrap.servers", bootstrap},
+                                    {"state.dir", (dir / "state").string()},
+                                    {"num.stream.threads", threads},
+                                    {"commit.interval.ms", commit_ms}};
+    add_extra_properties(props);
+    runnel::KafkaStreams app(builder.build(), props);
     const auto start = Clock::now();
     check(app.start(), "start");
+    // The group join and the first fetch, which the raw pipe (assigned, no group) does not pay.
+    while (app.metrics().processed == 0) std::this_thread::sleep_for(1ms);
+    const double startup = seconds_since(start);
     while (static_cast<std::int64_t>(app.metrics().processed) < count) {
       std::this_thread::sleep_for(5ms);
     }
@@ -174,9 +221,17 @@ int main(int argc, char** argv) {
     for (const auto& t : m.threads) latency = std::max(latency, t.process_latency_avg_ns);
     std::printf(
         "KafkaStreams stateless, %s thread(s): %.2f s, %.0f records/s (%.0f%% of the raw pipe); "
-        "process latency avg %llu ns/record\n",
+        "process latency avg %llu ns/record; %.2f s to the first record; %llu commits, avg %llu "
+        "us\n",
         threads, elapsed, static_cast<double>(count) / elapsed, 100.0 * raw / elapsed,
-        static_cast<unsigned long long>(latency));
+        static_cast<unsigned long long>(latency), startup,
+        static_cast<unsigned long long>(commits(m)),
+        static_cast<unsigned long long>(commit_avg_us(m)));
+  }
+  if (stateless_only) {
+    (*broker)->stop();
+    std::filesystem::remove_all(dir);
+    return 0;
   }
   // A stateful topology: a count per key (100,000 keys) in RocksDB, every update logged to
   // the changelog and sent downstream.
@@ -187,10 +242,11 @@ int main(int argc, char** argv) {
         .count(runnel::Materialized<std::string, std::int64_t>::as("bench-counts"))
         .to_stream()
         .to("streams-out");
-    const runnel::StreamsProperties props{{"application.id", "bench-count"},
-                                          {"bootstrap.servers", bootstrap},
-                                          {"state.dir", (dir / "state").string()},
-                                          {"commit.interval.ms", "1000"}};
+    runnel::StreamsProperties props{{"application.id", "bench-count"},
+                                    {"bootstrap.servers", bootstrap},
+                                    {"state.dir", (dir / "state").string()},
+                                    {"commit.interval.ms", commit_ms}};
+    add_extra_properties(props);
     {
       runnel::KafkaStreams app(builder.build(), props);
       const auto start = Clock::now();
@@ -228,10 +284,17 @@ int main(int argc, char** argv) {
           static_cast<double>(m.restored_bytes) / 1e6, seconds, restore_rate,
           static_cast<double>(m.restored_records) / seconds, elapsed);
     }
-    // The ceiling: a plain consumer reading the same changelog from the start.
-    {
-      auto consumer = runnel::client::Consumer::create(
-          {{"bootstrap.servers", bootstrap}, {"group.id", "raw-restore"}});
+    // The ceiling: a plain consumer reading the same changelog from the start, with
+    // librdkafka's defaults and then with the restore consumer's fetch settings (a larger
+    // local queue, a short backoff when it is full), which is the fair comparison.
+    const runnel::client::ClientConfig tuned{{"queued.min.messages", "2000000"},
+                                             {"fetch.error.backoff.ms", "20"}};
+    for (const bool with_restore_settings : {false, true}) {
+      runnel::client::ClientConfig config{
+          {"bootstrap.servers", bootstrap},
+          {"group.id", with_restore_settings ? "raw-restore-tuned" : "raw-restore"}};
+      if (with_restore_settings) config.insert(tuned.begin(), tuned.end());
+      auto consumer = runnel::client::Consumer::create(config);
       check(consumer.status(), "consumer");
       std::vector<runnel::client::TopicPartitionOffset> assignment;
       std::int64_t total = 0;
@@ -247,7 +310,7 @@ int main(int argc, char** argv) {
       std::int64_t done = 0;
       std::uint64_t bytes = 0;
       while (done < total) {
-        auto batch = (*consumer)->poll(100ms);
+        auto batch = (*consumer)->poll(100ms, 10000);
         check(batch.status(), "poll");
         for (const auto& r : *batch) {
           bytes += (r.key() ? r.key()->size() : 0) + (r.value() ? r.value()->size() : 0);
@@ -257,12 +320,13 @@ int main(int argc, char** argv) {
       const double elapsed = seconds_since(start);
       const double rate = static_cast<double>(bytes) / 1e6 / elapsed;
       std::printf(
-          "raw consume of the changelog: %lld records, %.1f MB in %.2f s: %.1f MB/s; "
+          "raw consume of the changelog (%s): %lld records, %.1f MB in %.2f s: %.1f MB/s; "
           "restoration at %.0f%% of it\n",
+          with_restore_settings ? "restore consumer's fetch settings" : "librdkafka defaults",
           static_cast<long long>(total), static_cast<double>(bytes) / 1e6, elapsed, rate,
           100.0 * restore_rate / rate);
-      (void)restored_bytes;
     }
+    (void)restored_bytes;
   }
   (*broker)->stop();
   std::filesystem::remove_all(dir);
