@@ -221,6 +221,9 @@ auto KTable<K, V>::group_by(
     const {
   using K2 = internal::table_group_key_t<F, K, V>;
   using V2 = internal::table_group_value_t<F, K, V>;
+  static_assert(!std::is_void_v<K2>,
+                "KTable::group_by: the selector must be callable as KeyValue<K2, V2>(const K&, "
+                "const V&) or std::pair<K2, V2>(const K&, const V&)");
   using Parts = internal::key_value_parts_t<std::invoke_result_t<F&, const K&, const V&>>;
   const std::string name = state_->name_or_new(grouped.name, "KTABLE-SELECT-");
   std::function<KeyValue<K2, V2>(const K&, const V&)> fn = [selector](const K& key,

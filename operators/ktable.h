@@ -45,13 +45,25 @@ auto key_value_adaptor(F f) {
   }
 }
 
-// The group key and value types of a KTable::group_by selector's KeyValue (or pair) result.
+// The group key and value types of a KTable::group_by selector's KeyValue (or pair) result;
+// void when the selector is not callable as (const K&, const V&) or returns something else,
+// so that group_by can say so in a static_assert.
+template <typename F, typename K, typename V, typename = void>
+struct table_group_types {
+  using key = void;
+  using value = void;
+};
 template <typename F, typename K, typename V>
-using table_group_parts_t = key_value_parts_t<std::invoke_result_t<F&, const K&, const V&>>;
+struct table_group_types<
+    F, K, V,
+    std::enable_if_t<key_value_parts_t<std::invoke_result_t<F&, const K&, const V&>>::ok>> {
+  using key = typename key_value_parts_t<std::invoke_result_t<F&, const K&, const V&>>::key;
+  using value = typename key_value_parts_t<std::invoke_result_t<F&, const K&, const V&>>::value;
+};
 template <typename F, typename K, typename V>
-using table_group_key_t = typename table_group_parts_t<F, K, V>::key;
+using table_group_key_t = typename table_group_types<F, K, V>::key;
 template <typename F, typename K, typename V>
-using table_group_value_t = typename table_group_parts_t<F, K, V>::value;
+using table_group_value_t = typename table_group_types<F, K, V>::value;
 
 }  // namespace internal
 
