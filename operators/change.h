@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <ostream>
 
 namespace runnel {
 
@@ -14,5 +15,20 @@ struct Change {
 
   friend bool operator==(const Change&, const Change&) = default;
 };
+
+template <typename V>
+std::ostream& operator<<(std::ostream& os, const Change<V>& change) {
+  os << "Change(new: ";
+  if (change.new_value)
+    os << *change.new_value;
+  else
+    os << "null";
+  os << ", old: ";
+  if (change.old_value)
+    os << *change.old_value;
+  else
+    os << "null";
+  return os << ")";
+}
 
 }  // namespace runnel

@@ -21,25 +21,6 @@ namespace runnel {
 template <typename K, typename V>
 class KStream;
 
-namespace internal {
-
-// The key-value store of an aggregation, as Materialized describes it.
-template <typename K, typename V>
-StoreDef key_value_store_def(const std::string& name, const Materialized<K, V>& materialized,
-                             std::shared_ptr<const Serde<K>> key_serde,
-                             std::shared_ptr<const Serde<V>> value_serde) {
-  StoreDef def;
-  def.name = name;
-  def.kind = StoreKind::kKeyValue;
-  def.logging = materialized.logging;
-  def.caching = materialized.caching;
-  def.in_memory = materialized.in_memory;
-  set_store_serdes<K, V>(def, std::move(key_serde), std::move(value_serde));
-  return def;
-}
-
-}  // namespace internal
-
 // A stream grouped by key, ready to be aggregated per key (KStream::group_by_key,
 // KStream::group_by). When the key may have changed upstream (map, select_key, flat_map,
 // process, or group_by itself), the aggregation first writes the stream to the repartition

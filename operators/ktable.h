@@ -15,6 +15,7 @@
 #include "operators/internal/kstream_nodes.h"
 #include "operators/internal/ktable_nodes.h"
 #include "operators/internal/window_nodes.h"
+#include "operators/materialized.h"
 #include "operators/named.h"
 #include "operators/windows.h"
 
@@ -22,6 +23,8 @@ namespace runnel {
 
 template <typename K, typename V>
 class KStream;
+template <typename K, typename V>
+class KGroupedTable;
 
 namespace internal {
 
@@ -41,6 +44,26 @@ auto key_value_adaptor(F f) {
     return [f](const K&, const V& v) mutable { return f(v); };
   }
 }
+
+// The group key and value types of a KTable::group_by selector's KeyValue (or pair) result;
+// void when the selector is not callable as (const K&, const V&) or returns something else,
+// so that group_by can say so in a static_assert.
+template <typename F, typename K, typename V, typename = void>
+struct table_group_types {
+  using key = void;
+  using value = void;
+};
+template <typename F, typename K, typename V>
+struct table_group_types<
+    F, K, V,
+    std::enable_if_t<key_value_parts_t<std::invoke_result_t<F&, const K&, const V&>>::ok>> {
+  using key = typename key_value_parts_t<std::invoke_result_t<F&, const K&, const V&>>::key;
+  using value = typename key_value_parts_t<std::invoke_result_t<F&, const K&, const V&>>::value;
+};
+template <typename F, typename K, typename V>
+using table_group_key_t = typename table_group_types<F, K, V>::key;
+template <typename F, typename K, typename V>
+using table_group_value_t = typename table_group_types<F, K, V>::value;
 
 }  // namespace internal
 
@@ -136,6 +159,18 @@ class KTable {
     return table_join<VO, VR>(other, std::move(fn), internal::JoinKind::kOuter, named);
   }
 
+  // Regroups the table for an aggregation with adder and subtractor (KGroupedTable):
+  // selector(key, value) -> KeyValue<K2, V2> (or std::pair; a null key or value drops the
+  // pair) gives each key's group and the value it contributes there; an update of a key
+  // subtracts its old value's pair from its group and adds its new value's pair. Stateless
+  // itself (name prefix KTABLE-SELECT-, or Grouped's name); the aggregation always
+  // repartitions, through <name>-repartition (Grouped's name, else the store's).
+  template <typename F>
+  auto group_by(
+      F selector,
+      Grouped<internal::table_group_key_t<F, K, V>, internal::table_group_value_t<F, K, V>>
+          grouped = {}) const;
+
   // For a windowed table (K = Windowed<K0>): forwards only each window's final result, once
   // the window has closed (stream time - grace >= window end), from a change-logged buffer
   // store (KTABLE-SUPPRESS-STATE-STORE-<n>). Stateful; no repartition. Name prefix
@@ -177,6 +212,8 @@ class KTable {
   friend class KStream;
   template <typename, typename>
   friend class KGroupedStream;
+  template <typename, typename>
+  friend class KGroupedTable;
   template <typename, typename>
   friend class TimeWindowedKStream;
   template <typename, typename>
@@ -324,3 +361,5 @@ KStream<K, V> KTable<K, V>::to_stream(const Named& named) const {
 }
 
 }  // namespace runnel
+
+#include "operators/kgrouped_table.h"

@@ -7,6 +7,7 @@
 
 #include "core/serde.h"
 #include "core/timestamp.h"
+#include "operators/materialized.h"
 #include "operators/state_store.h"
 
 namespace runnel::internal {
@@ -46,6 +47,21 @@ void set_store_serdes(StoreDef& def, std::shared_ptr<const Serde<K>> key_serde,
                       std::shared_ptr<const Serde<V>> value_serde) {
   if (key_serde) def.key_serde = std::move(key_serde);
   if (value_serde) def.value_serde = std::move(value_serde);
+}
+
+// The key-value store of an aggregation (or a table), as Materialized describes it.
+template <typename K, typename V>
+StoreDef key_value_store_def(const std::string& name, const Materialized<K, V>& materialized,
+                             std::shared_ptr<const Serde<K>> key_serde,
+                             std::shared_ptr<const Serde<V>> value_serde) {
+  StoreDef def;
+  def.name = name;
+  def.kind = StoreKind::kKeyValue;
+  def.logging = materialized.logging;
+  def.caching = materialized.caching;
+  def.in_memory = materialized.in_memory;
+  set_store_serdes<K, V>(def, std::move(key_serde), std::move(value_serde));
+  return def;
 }
 
 // The typed serde recorded in a StoreDef, or null when absent or of another type.

@@ -59,6 +59,16 @@ check process_input_types "process: the processor" '
   s.process([] { return std::make_unique<P>(); });'
 check peek_signature "peek: the action must be callable as void(const K&, const V&)" '
   s.peek([](int) {});'
+check table_group_by_right ok '
+  builder.table<S, S>("t")
+      .group_by([](const S& k, const S& v) { return make_key_value(v, k); })
+      .reduce([](const S& a, const S& b) { return a + b; }, [](const S& a, const S&) { return a; });'
+check table_group_by_result "KTable::group_by: the selector must be callable as KeyValue<K2, V2>" '
+  builder.table<S, S>("t").group_by([](const S& k, const S&) { return k; });'
+check table_group_by_subtractor "reduce: the adder and subtractor must be callable" '
+  builder.table<S, S>("t")
+      .group_by([](const S& k, const S& v) { return make_key_value(v, k); })
+      .reduce([](const S& a, const S& b) { return a + b; }, [](int) { return 1; });'
 
 if [ "$failures" -gt 0 ]; then
   echo "$failures compile check(s) failed"
