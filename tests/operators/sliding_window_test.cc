@@ -118,9 +118,11 @@ TEST(SlidingWindowTest, WindowsIncludeBothEndsAndAreNeverEmpty) {
   EXPECT_EQ(*store->fetch("a", 10), std::optional<I64>(2));
   EXPECT_EQ(*store->fetch("a", 11), std::optional<I64>(1));
   EXPECT_EQ(*store->fetch("a", 12), std::nullopt);  // Would be empty: never made.
+  // Retention is 2 * diff + grace + 1 = 21 ms past the latest window start (21): [0,10] has
+  // expired.
   auto all = store->fetch("a", 0, 100);
   ASSERT_TRUE(all.ok()) << all.status();
-  EXPECT_EQ(all->size(), 4u);
+  EXPECT_EQ(*all, (std::vector<std::pair<Timestamp, I64>>{{10, 2}, {11, 1}, {21, 1}}));
 }
 
 TEST(SlidingWindowTest, EarlyRecordsShareTheWindowStartingAtZero) {
@@ -371,7 +373,9 @@ TEST_P(SlidingWindowRandomisedTest, ResultsMatchABruteForceModelOfTheWindows) {
   std::vector<Sent> accepted;
   std::uint64_t late = 0;
   Timestamp stream_time = -1;
-  for (int i = 0; i < 1500; ++i) {
+  // The driver commits after every record, which flushes RocksDB: fewer records there.
+  const int records = rocksdb ? 250 : 2000;
+  for (int i = 0; i < records; ++i) {
     const S key = "k" + std::to_string(rng() % 3);
     // Mostly near the front of the stream, some up to 40 ms behind it.
     const Timestamp t = std::max<Timestamp>(0, i * 3 - static_cast<Timestamp>(rng() % 41));
@@ -389,13 +393,14 @@ TEST_P(SlidingWindowRandomisedTest, ResultsMatchABruteForceModelOfTheWindows) {
     }
   }
   ASSERT_GT(late, 0u);
-  EXPECT_EQ(driver->metrics().dropped_late, late);
+  // Each of the two aggregations drops and counts each late record.
+  EXPECT_EQ(driver->metrics().dropped_late, 2 * late);
 
   const std::map<S, ModelWindow> model = brute_force(accepted, kDiff);
   std::map<S, I64> last_count;
-  for (const auto& kv : read_all(counts_out)) last_count[kv.key] = *kv.value;
+  for (const auto& kv : read_all(counts_out)) last_count[*kv.key] = *kv.value;
   std::map<S, S> last_concat;
-  for (const auto& kv : read_all(concats_out)) last_concat[kv.key] = *kv.value;
+  for (const auto& kv : read_all(concats_out)) last_concat[*kv.key] = *kv.value;
   // Exactly the model's windows were ever emitted (none empty, none missing), each last with
   // the model's result.
   ASSERT_EQ(last_count.size(), model.size());
@@ -408,7 +413,7 @@ TEST_P(SlidingWindowRandomisedTest, ResultsMatchABruteForceModelOfTheWindows) {
   auto store = driver->get_window_store<S, S>("concat");
   ASSERT_TRUE(store.ok()) << store.status();
   std::size_t stored = 0;
-  for (const S& key : {"k0", "k1", "k2"}) {
+  for (const S key : {"k0", "k1", "k2"}) {
     auto all = store->fetch(key, 0, stream_time + 1);
     ASSERT_TRUE(all.ok()) << all.status();
     for (const auto& [start, value] : *all) {
