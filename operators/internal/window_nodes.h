@@ -161,7 +161,9 @@ class KStreamSessionAggregate final : public ProcessorNode,
 // timestamp of its records (ValueAndTimestamp). Every record is the largest of its own left
 // window, so the largest timestamps of the windows starting in [t - 2 * diff, t + 1] name
 // every record of the key in [t - diff, t + diff + 1]: all a record at t needs in order to
-// update the windows covering it and to make the ones it implies.
+// update the windows covering it and to make the ones it implies. (An early record can hide
+// in [0, diff] behind a later one; then its right window already exists, as that later
+// record made it.)
 //
 // A new window's aggregate cannot be computed from its records (they are not kept), so it
 // is copied from an existing window that holds exactly the same earlier records, then the
