@@ -97,11 +97,12 @@ struct SlidingWindows {
       std::chrono::milliseconds time_difference) {
     return SlidingWindows{time_difference.count(), 0};
   }
-  // InvalidArgument unless time difference > 0 and grace >= 0.
+  // InvalidArgument unless time difference >= 0 and grace >= 0. A difference of 0 puts
+  // records together only when their timestamps are equal, as in Kafka Streams.
   Status validate() const {
-    if (time_difference_ms <= 0 || grace_ms < 0) {
+    if (time_difference_ms < 0 || grace_ms < 0) {
       return invalid_argument_error(
-          "SlidingWindows: need time difference > 0 and grace >= 0, got time difference " +
+          "SlidingWindows: need time difference >= 0 and grace >= 0, got time difference " +
           std::to_string(time_difference_ms) + " ms, grace " + std::to_string(grace_ms) + " ms");
     }
     return ok_status();

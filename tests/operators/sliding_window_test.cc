@@ -218,6 +218,20 @@ TEST(SlidingWindowTest, KeepsTheWindowsNewWindowsAreBuiltFromForTheWholeGracePer
             (KVs{{"a@35-45", 2}, {"a@36-46", 1}, {"a@39-49", 2}, {"a@40-50", 3}, {"a@46-56", 2}}));
 }
 
+TEST(SlidingWindowTest, ZeroTimeDifferenceGroupsEqualTimestamps) {
+  StreamsBuilder builder;
+  to_labelled(builder.stream<S, S>("in")
+                  .group_by_key()
+                  .windowed_by(SlidingWindows::of_time_difference_without_grace(0ms))
+                  .count(),
+              "out");
+  auto driver = driver_for(builder);
+  auto in = driver->create_input_topic<S, S>("in");
+  auto out = driver->create_output_topic<S, I64>("out");
+  for (Timestamp t : {5, 5, 6}) ASSERT_TRUE(in.pipe_input("a", "x", t).ok());
+  EXPECT_EQ(read_all(out), (KVs{{"a@5-5", 1}, {"a@5-5", 2}, {"a@6-6", 1}}));
+}
+
 TEST(SlidingWindowTest, ReduceCombinesTheValuesOfEachWindow) {
   StreamsBuilder builder;
   to_labelled(builder.stream<S, I64>("in")
@@ -290,7 +304,7 @@ TEST(SlidingWindowTest, InvalidWindowsFailTheBuild) {
   StreamsBuilder builder;
   builder.stream<S, S>("in")
       .group_by_key()
-      .windowed_by(SlidingWindows::of_time_difference_and_grace(0ms, 1ms))
+      .windowed_by(SlidingWindows::of_time_difference_and_grace(-1ms, 1ms))
       .count();
   TopologyTestDriver::Config config;
   auto driver = TopologyTestDriver::create(builder.build(), config);
