@@ -77,7 +77,8 @@ class KGroupedStream {
     return aggregate_with<VA>(std::move(step), std::move(materialized), value_serde, named);
   }
 
-  // Windowed aggregations (operators/kwindowed_stream.h).
+  // Windowed aggregations (operators/kwindowed_stream.h): by TimeWindows, SlidingWindows or
+  // SessionWindows.
   template <typename W>
   auto windowed_by(const W& windows) const;
 
@@ -88,6 +89,8 @@ class KGroupedStream {
   friend class TimeWindowedKStream;
   template <typename, typename>
   friend class SessionWindowedKStream;
+  template <typename, typename>
+  friend class SlidingWindowedKStream;
 
   KGroupedStream(internal::BuilderState* state, std::string node,
                  std::shared_ptr<const Serde<K>> key_serde,

@@ -218,6 +218,8 @@ class KTable {
   friend class TimeWindowedKStream;
   template <typename, typename>
   friend class SessionWindowedKStream;
+  template <typename, typename>
+  friend class SlidingWindowedKStream;
   friend class StreamsBuilder;
 
   KTable(internal::BuilderState* state, std::string node, std::shared_ptr<const Serde<K>> key_serde,

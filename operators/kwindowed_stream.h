@@ -12,6 +12,7 @@
 #include "core/serdes.h"
 #include "operators/internal/builder_state.h"
 #include "operators/internal/store_def.h"
+#include "operators/internal/value_and_timestamp.h"
 #include "operators/internal/window_nodes.h"
 #include "operators/kgrouped_stream.h"
 #include "operators/ktable.h"
@@ -251,14 +252,145 @@ class SessionWindowedKStream {
   SessionWindows windows_;
 };
 
+// A grouped stream cut into sliding windows (KGroupedStream::windowed_by(SlidingWindows)).
+// Its aggregations are stateful: per key and window, in a window store whose values also
+// carry each window's largest record timestamp (retention 2 * time difference + grace + 1
+// unless Materialized asks for more: new windows copy aggregates from windows up to two time
+// differences before a record), producing KTable<Windowed<K>, VA> whose key serde is
+// TimeWindowedSerde with the time difference as size. Typed reads of the store (e.g.
+// TopologyTestDriver::get_window_store<K, VA>) see the aggregates. Late records are dropped
+// and counted as SlidingWindows says. Repartitions first as KGroupedStream does. Processor
+// and store name prefixes, as Kafka Streams: KSTREAM-AGGREGATE- for count and aggregate,
+// KSTREAM-REDUCE- for reduce.
+template <typename K, typename V>
+class SlidingWindowedKStream {
+ public:
+  // The number of records per key and window. Value serde: Materialized's, else Int64Serde.
+  KTable<Windowed<K>, std::int64_t> count(Materialized<K, std::int64_t> materialized = {},
+                                          const Named& named = {}) const {
+    auto step = [](const K&, const V&, const std::optional<std::int64_t>& old) {
+      return old.value_or(0) + 1;
+    };
+    auto value_serde =
+        materialized.value_serde ? materialized.value_serde : std::make_shared<Int64Serde>();
+    return aggregate_with<std::int64_t>(std::move(step), std::move(materialized), value_serde,
+                                        named, "KSTREAM-AGGREGATE-");
+  }
+
+  // Combines the values of each window: the first value as is, then reducer(aggregate, value).
+  template <typename F>
+  KTable<Windowed<K>, V> reduce(F reducer, Materialized<K, V> materialized = {},
+                                const Named& named = {}) const {
+    static_assert(std::is_invocable_r_v<V, F&, const V&, const V&>,
+                  "reduce: the reducer must be callable as V(const V& aggregate, const V& value)");
+    auto step = [reducer](const K&, const V& value, const std::optional<V>& old) mutable -> V {
+      return old ? reducer(*old, value) : value;
+    };
+    auto value_serde = internal::resolve_serde<V>(*grouped_.state_, materialized.value_serde,
+                                                  grouped_.value_serde_, "reduce: value");
+    return aggregate_with<V>(std::move(step), std::move(materialized), value_serde, named,
+                             "KSTREAM-REDUCE-");
+  }
+
+  // Folds the values of each window, in the order they arrived: initializer() for a new
+  // window, then aggregator(key, value, aggregate). VA is what the initializer returns.
+  template <typename I, typename A, typename VA = std::remove_cvref_t<std::invoke_result_t<I&>>>
+  KTable<Windowed<K>, VA> aggregate(I initializer, A aggregator,
+                                    std::type_identity_t<Materialized<K, VA>> materialized = {},
+                                    const Named& named = {}) const {
+    static_assert(std::is_invocable_r_v<VA, A&, const K&, const V&, const VA&>,
+                  "aggregate: the aggregator must be callable as VA(const K&, const V&, const "
+                  "VA&) with VA the initializer's type");
+    auto step = [initializer, aggregator](const K& key, const V& value,
+                                          const std::optional<VA>& old) mutable -> VA {
+      return old ? aggregator(key, value, *old) : aggregator(key, value, initializer());
+    };
+    auto value_serde = internal::resolve_serde<VA>(*grouped_.state_, materialized.value_serde,
+                                                   nullptr, "aggregate: value");
+    return aggregate_with<VA>(std::move(step), std::move(materialized), value_serde, named,
+                              "KSTREAM-AGGREGATE-");
+  }
+
+ private:
+  friend class KGroupedStream<K, V>;
+  SlidingWindowedKStream(KGroupedStream<K, V> grouped, SlidingWindows windows)
+      : grouped_(std::move(grouped)), windows_(windows) {}
+
+  template <typename VA, typename Step>
+  KTable<Windowed<K>, VA> aggregate_with(Step step, Materialized<K, VA> materialized,
+                                         std::shared_ptr<const Serde<VA>> value_serde,
+                                         const Named& named, const std::string& prefix) const {
+    internal::BuilderState& state = *grouped_.state_;
+    if (Status s = windows_.validate(); !s.ok()) state.set_error(std::move(s));
+    const std::string store =
+        materialized.store_name.empty() ? state.new_store_name(prefix) : materialized.store_name;
+    const std::string name = state.name_or_new(named.name, prefix);
+    auto key_serde = internal::resolve_serde<K>(
+        state, materialized.key_serde,
+        grouped_.grouped_.key_serde ? grouped_.grouped_.key_serde : grouped_.key_serde_,
+        "sliding-window aggregation " + name + ": key");
+    const std::string parent = grouped_.source_for(store);
+    // The store holds ValueAndTimestamp<VA>; its def records the plain view for typed reads.
+    std::shared_ptr<const Serde<VA>> stored_view =
+        value_serde ? std::make_shared<internal::ValueWithoutTimestampSerde<VA>>(value_serde)
+                    : nullptr;
+    // Kafka Streams asks for 2 * diff + grace; the window store keeps starts >= its stream
+    // time - retention + 1, and a record at close time may need the window starting at
+    // close time - 2 * diff, hence the + 1.
+    const std::int64_t min_retention = 2 * windows_.time_difference_ms + windows_.grace_ms + 1;
+    state.add_store(internal::windowed_store_def<K, VA>(store, StoreKind::kWindow, materialized,
+                                                        min_retention, windows_.time_difference_ms,
+                                                        key_serde, stored_view));
+    internal::NodeDef def;
+    def.name = name;
+    def.predecessors = {parent};
+    def.stores = {store};
+    def.factory = [name, store, windows = windows_, key_serde, value_serde,
+                   step]() -> std::unique_ptr<internal::ProcessorNode> {
+      return std::make_unique<internal::KStreamSlidingWindowAggregate<K, V, VA, Step>>(
+          name, store, windows, key_serde, value_serde, step);
+    };
+    def.attach = &internal::attach<K, V>;
+    state.add_node(std::move(def));
+    internal::ValueGetterSupplier<Windowed<K>, VA> getter =
+        [store, key_serde, value_serde](
+            internal::TaskContext& context,
+            const std::string& node) -> Result<internal::ValueGetter<Windowed<K>, VA>> {
+      RUNNEL_ASSIGN_OR_RETURN(StateStore s, context.get_state_store(node, store));
+      auto stored = std::make_shared<internal::ValueAndTimestampSerde<VA>>(value_serde);
+      auto typed = std::make_shared<state::TypedWindowStore<K, internal::ValueAndTimestamp<VA>>>(
+          *s.window, *key_serde, *stored);
+      return internal::ValueGetter<Windowed<K>, VA>(
+          [typed, key_serde, stored](const Windowed<K>& key) -> Result<std::optional<VA>> {
+            RUNNEL_ASSIGN_OR_RETURN(auto value, typed->fetch(key.key, key.window.start_ms));
+            if (!value) return std::optional<VA>();
+            return std::optional<VA>(std::move(value->value));
+          });
+    };
+    KTable<Windowed<K>, VA> table(
+        &state, name,
+        std::make_shared<TimeWindowedSerde<K>>(key_serde, windows_.time_difference_ms), value_serde,
+        store, std::move(getter), {store});
+    // suppress emits a window once its end <= stream time - window_grace_ms_; a sliding
+    // window includes its end, so it closes one millisecond later than a time window would.
+    table.window_grace_ms_ = windows_.grace_ms + 1;
+    return table;
+  }
+
+  KGroupedStream<K, V> grouped_;
+  SlidingWindows windows_;
+};
+
 template <typename K, typename V>
 template <typename W>
 auto KGroupedStream<K, V>::windowed_by(const W& windows) const {
   if constexpr (std::is_same_v<W, TimeWindows>) {
     return TimeWindowedKStream<K, V>(*this, windows);
+  } else if constexpr (std::is_same_v<W, SlidingWindows>) {
+    return SlidingWindowedKStream<K, V>(*this, windows);
   } else {
     static_assert(std::is_same_v<W, SessionWindows>,
-                  "windowed_by: takes TimeWindows or SessionWindows");
+                  "windowed_by: takes TimeWindows, SlidingWindows or SessionWindows");
     return SessionWindowedKStream<K, V>(*this, windows);
   }
 }

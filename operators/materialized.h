@@ -18,7 +18,8 @@ namespace runnel {
 // the types' DefaultSerde), change-logging (on by default) and caching (off by default:
 // each update is forwarded downstream at once; with caching, updates to a key are
 // coalesced and forwarded at commit). Window and session stores keep windows for
-// `retention` (at least window size + grace; that minimum when not given).
+// `retention` (at least window size + grace, 2 * time difference + grace + 1 for sliding
+// windows; that minimum when not given).
 template <typename K, typename V>
 struct Materialized {
   std::string store_name;

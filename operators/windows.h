@@ -17,8 +17,9 @@
 
 namespace runnel {
 
-// A window [start_ms, end_ms) of a windowed aggregation, and a key with its window: the key
-// type of windowed KTables.
+// A window of a windowed aggregation, and a key with its window: the key type of windowed
+// KTables. [start_ms, end_ms) for TimeWindows; both ends included for SessionWindows and
+// SlidingWindows.
 using Window = state::Window;
 template <typename K>
 using Windowed = state::Windowed<K>;
@@ -63,6 +64,48 @@ struct TimeWindows {
         std::max<Timestamp>(0, timestamp - size_ms + advance_ms) / advance_ms * advance_ms;
     for (; start <= timestamp; start += advance_ms) out.push_back(Window{start, start + size_ms});
     return out;
+  }
+};
+
+// Sliding windows (Kafka Streams' SlidingWindows, KIP-450): windows of a fixed time
+// difference whose bounds follow the records rather than the epoch. A window [start, end] has
+// end - start == time difference and, unlike TimeWindows, includes both ends: two records are
+// in a common window when their timestamps differ by at most the time difference.
+//
+// Windows are made by records, per key: a record at t has a left window [t - diff, t] (for an
+// early record, t < diff, the window [0, diff] instead: windows never start before 0) and,
+// once a later record falls in (t, t + diff + 1], a right window [t + 1, t + 1 + diff]. A
+// record is added to every window of its key that covers it. So every distinct set of
+// records that fit in one time difference gets exactly one window, and a window never is
+// empty. For example, with a difference of 5000 ms, records at 8000, 9200 and 12400 make
+// [3000,8000] {8000}, [4200,9200] {8000,9200}, [7400,12400] {all three}, [8001,13001]
+// {9200,12400} and [9201,14201] {12400}.
+//
+// Grace: a window is closed once stream time - grace > its end; a record is dropped and
+// counted as late for each closed window it would have updated or created, and dropped once,
+// counted once, when even its right window would be closed (t + diff + 1 <= stream time -
+// grace). No default grace: say it (of_time_difference_and_grace) or that there is none.
+struct SlidingWindows {
+  std::int64_t time_difference_ms = 0;
+  std::int64_t grace_ms = 0;
+
+  static SlidingWindows of_time_difference_and_grace(std::chrono::milliseconds time_difference,
+                                                     std::chrono::milliseconds grace) {
+    return SlidingWindows{time_difference.count(), grace.count()};
+  }
+  static SlidingWindows of_time_difference_without_grace(
+      std::chrono::milliseconds time_difference) {
+    return SlidingWindows{time_difference.count(), 0};
+  }
+  // InvalidArgument unless time difference >= 0 and grace >= 0. A difference of 0 puts
+  // records together only when their timestamps are equal, as in Kafka Streams.
+  Status validate() const {
+    if (time_difference_ms < 0 || grace_ms < 0) {
+      return invalid_argument_error(
+          "SlidingWindows: need time difference >= 0 and grace >= 0, got time difference " +
+          std::to_string(time_difference_ms) + " ms, grace " + std::to_string(grace_ms) + " ms");
+    }
+    return ok_status();
   }
 };
 
@@ -117,7 +160,8 @@ inline std::int64_t read_big_endian(BytesView data, std::size_t at) {
 }  // namespace internal
 
 // The serde of Windowed<K> keys of time windows, as Kafka's TimeWindowedSerde: the key's
-// bytes then the window start (8 bytes, big-endian); the end is start + window size.
+// bytes then the window start (8 bytes, big-endian); the end is start + window size. Sliding
+// windows' keys use it too, with the time difference as the size.
 template <typename K>
 class TimeWindowedSerde final : public Serde<Windowed<K>> {
  public:

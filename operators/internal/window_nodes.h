@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,15 +11,17 @@
 #include "core/serde.h"
 #include "operators/change.h"
 #include "operators/internal/processor_node.h"
+#include "operators/internal/value_and_timestamp.h"
 #include "operators/windows.h"
 #include "state/typed_key_value_store.h"
 #include "state/typed_session_store.h"
 #include "state/typed_window_store.h"
 
 // The processor nodes of windowed aggregations and of suppress. Windows close by the task's
-// stream time: a window [start, end) is closed once stream time - grace >= end (a session
-// once stream time - grace > its end); a record for a closed window is dropped and counted
-// as late (StreamTask::Metrics::dropped_late), as in Kafka Streams.
+// stream time: a window [start, end) is closed once stream time - grace >= end (a session or
+// a sliding window [start, end] once stream time - grace > its end); a record for a closed
+// window is dropped and counted as late (StreamTask::Metrics::dropped_late), as in Kafka
+// Streams.
 
 namespace runnel::internal {
 
@@ -151,6 +154,154 @@ class KStreamSessionAggregate final : public ProcessorNode,
   std::optional<state::TypedSessionStore<K, VA>> store_;
   Step step_;
   Merge merge_;
+};
+
+// count / reduce / aggregate over SlidingWindows (KIP-450 semantics, see SlidingWindows). The
+// window store holds, per key and window start, the window's aggregate and the largest
+// timestamp of its records (ValueAndTimestamp). Every record is the largest of its own left
+// window, so the largest timestamps of the windows starting in [t - 2 * diff, t + 1] name
+// every record of the key in [t - diff, t + diff + 1]: all a record at t needs in order to
+// update the windows covering it and to make the ones it implies. (An early record can hide
+// in [0, diff] behind a later one; then its right window already exists, as that later
+// record made it.)
+//
+// A new window's aggregate cannot be computed from its records (they are not kept), so it
+// is copied from an existing window that holds exactly the same earlier records, then the
+// new record (if it falls in) is added. Such a window always exists: for a new window W =
+// [s, s + diff] with earlier records, b the largest of them and q the largest record before
+// s, it is q's right window [q + 1, q + 1 + diff] when q >= b - diff, else b's left window;
+// either way it is the latest-starting window that starts before s and is not earlier than
+// s - diff (for the left window of t), or that starts in (t - diff, t] (for the right window
+// of t). Its largest timestamp tells whether W has earlier records at all.
+//
+// The store must keep windows starting at close time - 2 * diff, hence the retention
+// (SlidingWindowedKStream). Output: each updated or created window, in order of start, with
+// the window's largest record timestamp (as Kafka Streams); a created window has no old value.
+template <typename K, typename V, typename VA, typename Step>
+class KStreamSlidingWindowAggregate final : public ProcessorNode,
+                                            public Receiver<K, V>,
+                                            public Forwarder<Windowed<K>, Change<VA>> {
+ public:
+  KStreamSlidingWindowAggregate(std::string name, std::string store, SlidingWindows windows,
+                                std::shared_ptr<const Serde<K>> key_serde,
+                                std::shared_ptr<const Serde<VA>> value_serde, Step step)
+      : ProcessorNode(std::move(name)),
+        store_name_(std::move(store)),
+        windows_(windows),
+        key_serde_(std::move(key_serde)),
+        value_serde_(std::make_shared<ValueAndTimestampSerde<VA>>(std::move(value_serde))),
+        step_(std::move(step)) {}
+
+  Status init(TaskContext& context) override {
+    RUNNEL_RETURN_IF_ERROR(ProcessorNode::init(context));
+    RUNNEL_ASSIGN_OR_RETURN(StateStore s, context.get_state_store(name(), store_name_));
+    store_.emplace(*s.window, *key_serde_, *value_serde_);
+    return ok_status();
+  }
+
+  Status process(Record<K, V>&& record) override {
+    if (!record.key || !record.value) {
+      context_->record_dropped(name(), "null key or value for a windowed aggregation");
+      return ok_status();
+    }
+    const K& key = *record.key;
+    const Timestamp t = record.timestamp;
+    const Timestamp diff = windows_.time_difference_ms;
+    const Timestamp close_time = context_->stream_time() - windows_.grace_ms;
+    if (t + diff + 1 <= close_time) {
+      // Every window the record could touch, its right window included, has closed.
+      context_->record_late_dropped(name());
+      return ok_status();
+    }
+    // Windows [start, start + diff]; an early record's left window is [0, diff].
+    const Timestamp left_start = std::max<Timestamp>(0, t - diff);
+    RUNNEL_ASSIGN_OR_RETURN(auto existing,
+                            store_->fetch(key, std::max<Timestamp>(0, t - 2 * diff), t + 1));
+
+    const Entry* left_source = nullptr;   // Latest start before left_start.
+    const Entry* right_source = nullptr;  // Latest start in (t - diff, t].
+    bool has_left = false;
+    bool has_right = false;
+    std::optional<Timestamp> previous;  // The largest record before t, if >= t - diff.
+    std::vector<Update> updates;
+    for (const Entry& entry : existing) {
+      const Timestamp start = entry.first;
+      const Timestamp max_record = entry.second.timestamp;
+      if (max_record < t && max_record >= t - diff) {
+        previous = std::max(previous.value_or(max_record), max_record);
+      }
+      if (start < left_start) {
+        left_source = &entry;
+      } else if (start <= t) {
+        // Covers t: add the record.
+        has_left = has_left || start == left_start;
+        if (start > t - diff) right_source = &entry;
+        updates.push_back(Update{start, entry.second.value, entry.second.timestamp});
+      } else if (start == t + 1) {
+        has_right = true;
+      }
+    }
+    if (!has_left) {
+      // t's left window; its earlier records are those of the source, if it has any >= start.
+      if (left_source != nullptr && left_source->second.timestamp >= left_start) {
+        updates.push_back(
+            Update{left_start, left_source->second.value, left_source->second.timestamp, true});
+      } else {
+        updates.push_back(Update{left_start, std::nullopt, t, true});
+      }
+    }
+    if (previous && std::none_of(updates.begin(), updates.end(),
+                                 [&](const Update& u) { return u.start == *previous + 1; })) {
+      // The previous record's right window was empty until t.
+      updates.push_back(Update{*previous + 1, std::nullopt, t, true});
+    }
+    std::sort(updates.begin(), updates.end(),
+              [](const Update& a, const Update& b) { return a.start < b.start; });
+    for (Update& u : updates) {
+      if (u.start + diff < close_time) {
+        context_->record_late_dropped(name());
+        continue;
+      }
+      VA aggregate = step_(key, *record.value, u.aggregate);
+      RUNNEL_RETURN_IF_ERROR(put_and_forward(key, u.start, std::move(aggregate),
+                                             u.created ? std::nullopt : std::move(u.aggregate),
+                                             std::max(u.max_record, t), record));
+    }
+    if (!has_right && right_source != nullptr && right_source->second.timestamp > t) {
+      // t's right window: exactly the source's records, all after t. Open: the check above
+      // saw t + 1 + diff > close time.
+      RUNNEL_RETURN_IF_ERROR(put_and_forward(key, t + 1, right_source->second.value, std::nullopt,
+                                             right_source->second.timestamp, record));
+    }
+    return ok_status();
+  }
+
+ private:
+  using Entry = std::pair<Timestamp, ValueAndTimestamp<VA>>;
+  // A window the record goes into: its start, aggregate and largest record timestamp before
+  // the record (for a created window, those it starts from).
+  struct Update {
+    Timestamp start;
+    std::optional<VA> aggregate;
+    Timestamp max_record;
+    bool created = false;
+  };
+
+  Status put_and_forward(const K& key, Timestamp start, VA aggregate, std::optional<VA> old,
+                         Timestamp max_record, const Record<K, V>& record) {
+    RUNNEL_RETURN_IF_ERROR(store_->put(key, ValueAndTimestamp<VA>{aggregate, max_record}, start));
+    return this->forward(Record<Windowed<K>, Change<VA>>{
+        Windowed<K>{key, Window{start, start + windows_.time_difference_ms}},
+        Change<VA>{std::move(aggregate), std::move(old)}, max_record, record.headers,
+        record.position});
+  }
+
+  std::string store_name_;
+  SlidingWindows windows_;
+  std::shared_ptr<const Serde<K>> key_serde_;
+  std::shared_ptr<const Serde<ValueAndTimestamp<VA>>> value_serde_;
+  std::optional<state::TypedWindowStore<K, ValueAndTimestamp<VA>>> store_;
+  Step step_;
 };
 
 // suppress(until_window_closes) of a windowed KTable: each window's latest change is kept in

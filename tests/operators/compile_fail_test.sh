@@ -70,6 +70,21 @@ check table_group_by_subtractor "reduce: the adder and subtractor must be callab
       .group_by([](const S& k, const S& v) { return make_key_value(v, k); })
       .reduce([](const S& a, const S& b) { return a + b; }, [](int) { return 1; });'
 
+check sliding_windows_right_signatures ok '
+  using namespace std::chrono_literals;
+  auto w = s.group_by_key().windowed_by(SlidingWindows::of_time_difference_and_grace(5s, 1s));
+  KTable<Windowed<S>, std::int64_t> c = w.count();
+  KTable<Windowed<S>, S> r = w.reduce([](const S& a, const S& b) { return a + b; });
+  KTable<Windowed<S>, S> a = w.aggregate([] { return S(); },
+      [](const S&, const S& v, const S& agg) { return agg + v; },
+      Materialized<S, S>::with(std::make_shared<StringSerde>(), std::make_shared<StringSerde>()));
+  c.suppress(Suppressed::until_window_closes());'
+check sliding_aggregate_signature "aggregate: the aggregator must be callable as VA(const K&, const V&, const VA&)" '
+  using namespace std::chrono_literals;
+  s.group_by_key().windowed_by(SlidingWindows::of_time_difference_without_grace(5s))
+      .aggregate([] { return 0; }, [](int) { return 0; });'
+check windowed_by_window_type "windowed_by: takes TimeWindows, SlidingWindows or SessionWindows" '
+  s.group_by_key().windowed_by(42);'
 if [ "$failures" -gt 0 ]; then
   echo "$failures compile check(s) failed"
   exit 1
