@@ -28,8 +28,9 @@ class KStream;
 // records with a null key, so that each key is aggregated by one task.
 //
 // Aggregations are stateful: the result is a KTable materialized in a key-value store
-// (named by Materialized, else KSTREAM-AGGREGATE-STATE-STORE-<n>; processor name prefix
-// KSTREAM-AGGREGATE-). A record with a null key or value is skipped.
+// (named by Materialized, else KSTREAM-AGGREGATE-STATE-STORE-<n>, KSTREAM-REDUCE-STATE-STORE-<n>
+// for reduce; processor name prefix KSTREAM-AGGREGATE-, KSTREAM-REDUCE- for reduce, as in
+// Kafka Streams). A record with a null key or value is skipped.
 template <typename K, typename V>
 class KGroupedStream {
  public:
@@ -56,7 +57,8 @@ class KGroupedStream {
     };
     auto value_serde = internal::resolve_serde<V>(*state_, materialized.value_serde, value_serde_,
                                                   "reduce: value");
-    return aggregate_with<V>(std::move(step), std::move(materialized), value_serde, named);
+    return aggregate_with<V>(std::move(step), std::move(materialized), value_serde, named,
+                             "KSTREAM-REDUCE-");
   }
 
   // Folds the values of each key into an aggregate: initializer() for a new key, then
@@ -110,12 +112,11 @@ class KGroupedStream {
 
   template <typename VA, typename Step>
   KTable<K, VA> aggregate_with(Step step, Materialized<K, VA> materialized,
-                               std::shared_ptr<const Serde<VA>> value_serde,
-                               const Named& named) const {
-    const std::string store = materialized.store_name.empty()
-                                  ? state_->new_store_name("KSTREAM-AGGREGATE-")
-                                  : materialized.store_name;
-    const std::string name = state_->name_or_new(named.name, "KSTREAM-AGGREGATE-");
+                               std::shared_ptr<const Serde<VA>> value_serde, const Named& named,
+                               const char* prefix = "KSTREAM-AGGREGATE-") const {
+    const std::string store =
+        materialized.store_name.empty() ? state_->new_store_name(prefix) : materialized.store_name;
+    const std::string name = state_->name_or_new(named.name, prefix);
     auto key_serde = internal::resolve_serde<K>(
         *state_, materialized.key_serde, grouped_.key_serde ? grouped_.key_serde : key_serde_,
         "aggregation " + name + ": key");

@@ -70,7 +70,8 @@ class TimeWindowedKStream {
     };
     auto value_serde = internal::resolve_serde<V>(*grouped_.state_, materialized.value_serde,
                                                   grouped_.value_serde_, "reduce: value");
-    return aggregate_with<V>(std::move(step), std::move(materialized), value_serde, named);
+    return aggregate_with<V>(std::move(step), std::move(materialized), value_serde, named,
+                             "KSTREAM-REDUCE-");
   }
 
   template <typename I, typename A, typename VA = std::remove_cvref_t<std::invoke_result_t<I&>>>
@@ -94,13 +95,13 @@ class TimeWindowedKStream {
   template <typename VA, typename Step>
   KTable<Windowed<K>, VA> aggregate_with(Step step, Materialized<K, VA> materialized,
                                          std::shared_ptr<const Serde<VA>> value_serde,
-                                         const Named& named) const {
+                                         const Named& named,
+                                         const char* prefix = "KSTREAM-AGGREGATE-") const {
     internal::BuilderState& state = *grouped_.state_;
     if (Status s = windows_.validate(); !s.ok()) state.set_error(std::move(s));
-    const std::string store = materialized.store_name.empty()
-                                  ? state.new_store_name("KSTREAM-AGGREGATE-")
-                                  : materialized.store_name;
-    const std::string name = state.name_or_new(named.name, "KSTREAM-AGGREGATE-");
+    const std::string store =
+        materialized.store_name.empty() ? state.new_store_name(prefix) : materialized.store_name;
+    const std::string name = state.name_or_new(named.name, prefix);
     auto key_serde = internal::resolve_serde<K>(
         state, materialized.key_serde,
         grouped_.grouped_.key_serde ? grouped_.grouped_.key_serde : grouped_.key_serde_,
@@ -175,7 +176,7 @@ class SessionWindowedKStream {
     auto value_serde = internal::resolve_serde<V>(*grouped_.state_, materialized.value_serde,
                                                   grouped_.value_serde_, "reduce: value");
     return aggregate_with<V>(std::move(step), std::move(merge), std::move(materialized),
-                             value_serde, named);
+                             value_serde, named, "KSTREAM-REDUCE-");
   }
 
   // merger(key, aggregate1, aggregate2) combines the aggregates of two sessions a record
@@ -203,13 +204,13 @@ class SessionWindowedKStream {
   template <typename VA, typename Step, typename Merge>
   KTable<Windowed<K>, VA> aggregate_with(Step step, Merge merge, Materialized<K, VA> materialized,
                                          std::shared_ptr<const Serde<VA>> value_serde,
-                                         const Named& named) const {
+                                         const Named& named,
+                                         const char* prefix = "KSTREAM-AGGREGATE-") const {
     internal::BuilderState& state = *grouped_.state_;
     if (Status s = windows_.validate(); !s.ok()) state.set_error(std::move(s));
-    const std::string store = materialized.store_name.empty()
-                                  ? state.new_store_name("KSTREAM-AGGREGATE-")
-                                  : materialized.store_name;
-    const std::string name = state.name_or_new(named.name, "KSTREAM-AGGREGATE-");
+    const std::string store =
+        materialized.store_name.empty() ? state.new_store_name(prefix) : materialized.store_name;
+    const std::string name = state.name_or_new(named.name, prefix);
     auto key_serde = internal::resolve_serde<K>(
         state, materialized.key_serde,
         grouped_.grouped_.key_serde ? grouped_.grouped_.key_serde : grouped_.key_serde_,
