@@ -86,12 +86,16 @@ Status GlobalStreamThread::make_tasks() {
     for (const StreamTask::Store& store : task->stores()) {
       stores_.emplace(store.name, *task->store(store.name));
     }
+    if (options_.registry != nullptr) registry_slots_.push_back(options_.registry->add(*task));
     tasks_.emplace(sub.source_topics.front(), std::move(task));
   }
   return ok_status();
 }
 
 void GlobalStreamThread::close_tasks() {
+  // Waits for the queries reading them.
+  for (const auto& slot : registry_slots_) options_.registry->remove(slot);
+  registry_slots_.clear();
   stores_.clear();
   for (auto& [topic, task] : tasks_) task->close();
   tasks_.clear();

@@ -16,6 +16,7 @@
 #include "core/status.h"
 #include "operators/topology.h"
 #include "runtime/internal/producer_collector.h"
+#include "runtime/internal/task_registry.h"
 #include "runtime/store_supplier.h"
 #include "runtime/stream_task.h"
 #include "runtime/streams_config.h"
@@ -65,6 +66,9 @@ class GlobalStreamThread {
     internal::TopicPartitionCounts* partition_counts = nullptr;  // Borrowed.
     // Called on the maintainer's thread once, when an error ends it.
     std::function<void(const Status& error)> on_error;
+    // Where the global stores are offered to interactive queries; borrowed, may be null.
+    // Readers need no lock of the maintainer: the global stores are synchronized.
+    internal::TaskRegistry* registry = nullptr;
   };
 
   // Makes the consumer (no broker contacted yet). InvalidArgument when the topology has no
@@ -114,6 +118,8 @@ class GlobalStreamThread {
   std::unique_ptr<client::Consumer> consumer_;
   // Owned by the thread that calls bootstrap() and then by the maintainer's thread.
   std::map<std::string, std::unique_ptr<StreamTask>> tasks_;  // By topic.
+  // The tasks' places in Options::registry; removed before the tasks close.
+  std::vector<std::shared_ptr<internal::TaskSlot>> registry_slots_;
   std::map<state::TopicPartition, Partition> partitions_;
   GlobalStores stores_;
   std::atomic<bool> stop_requested_{false};

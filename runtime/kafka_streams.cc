@@ -156,6 +156,7 @@ Status KafkaStreams::prepare() {
     options.config = &config_;
     options.partition_counts = partition_counts_.get();
     options.on_error = [this](const Status& error) { on_global_error(error); };
+    options.registry = registry_.get();
     RUNNEL_ASSIGN_OR_RETURN(global_thread_, GlobalStreamThread::create(std::move(options)));
     RUNNEL_RETURN_IF_ERROR(global_thread_->bootstrap());
   }

@@ -140,6 +140,35 @@ TEST_F(GlobalTableAppTest, UpdatesAfterStartReachTheStoreThatTasksRead) {
   }
 }
 
+TEST_F(GlobalTableAppTest, AGlobalStoreIsQueryableWithEveryPartitionOfItsTopic) {
+  create_topic("customers", 3);
+  create_topic("orders", 2);
+  create_topic("enriched", 2);
+  produce_customers(0, 9);
+  KafkaStreams app(enrich_topology(Materialized<S, S>::as("customers")), properties());
+  ASSERT_TRUE(app.start().ok());
+  ASSERT_TRUE(wait_for([&] { return app.state() == KafkaStreams::State::kRunning; }));
+  auto customers = app.store<S, S>("customers");
+  ASSERT_TRUE(customers.ok()) << customers.status();
+  // Every key, whichever partition of the topic holds it: the instance holds the whole table.
+  for (int i = 0; i < 9; ++i) {
+    auto value = customers->get("c" + std::to_string(i));
+    ASSERT_TRUE(value.ok()) << value.status();
+    EXPECT_EQ(*value, "name-" + std::to_string(i));
+  }
+  auto all = customers->all();
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->size(), 9u);
+  // Updates the maintainer applies after the start are seen too.
+  produce("customers", {{"c1", "renamed", 1, 0, 99}});
+  EXPECT_TRUE(wait_for([&] {
+    auto value = customers->get("c1");
+    return value.ok() && *value == std::optional<S>("renamed");
+  }));
+  app.close();
+  EXPECT_EQ(customers->get("c1").status().code(), StatusCode::kAborted);
+}
+
 TEST_F(GlobalTableAppTest, AMissingGlobalTopicFailsStartNamingIt) {
   create_topic("orders", 2);
   create_topic("enriched", 2);
