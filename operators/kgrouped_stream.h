@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -110,30 +111,56 @@ class KGroupedStream {
   // (as Kafka Streams does, so generated names match).
   std::string source_for(const std::string& store) const;
 
+  // What every aggregation of this stream, plain or windowed, is named and reads: its store
+  // (Materialized's name, else <prefix>STATE-STORE-<n>), its processor, its key serde and the
+  // node it reads from, named in that order as Kafka Streams does. `what` starts the key
+  // serde's error.
+  struct AggregationNames {
+    std::string store;
+    std::string name;
+    std::shared_ptr<const Serde<K>> key_serde;
+    std::string parent;
+  };
+  template <typename VA>
+  AggregationNames name_aggregation(const Materialized<K, VA>& materialized, const Named& named,
+                                    const std::string& prefix, const std::string& what) const {
+    AggregationNames n;
+    n.store =
+        materialized.store_name.empty() ? state_->new_store_name(prefix) : materialized.store_name;
+    n.name = state_->name_or_new(named.name, prefix);
+    n.key_serde = internal::resolve_serde<K>(*state_, materialized.key_serde,
+                                             grouped_.key_serde ? grouped_.key_serde : key_serde_,
+                                             what + " " + n.name + ": key");
+    n.parent = source_for(n.store);
+    return n;
+  }
+  // Adds the aggregation's processor, made by `factory`, reading n.parent and using n.store.
+  void add_aggregate_node(const AggregationNames& n,
+                          std::function<std::unique_ptr<internal::ProcessorNode>()> factory) const {
+    internal::NodeDef def;
+    def.name = n.name;
+    def.predecessors = {n.parent};
+    def.stores = {n.store};
+    def.factory = std::move(factory);
+    def.attach = &internal::attach<K, V>;
+    state_->add_node(std::move(def));
+  }
+
   template <typename VA, typename Step>
   KTable<K, VA> aggregate_with(Step step, Materialized<K, VA> materialized,
                                std::shared_ptr<const Serde<VA>> value_serde, const Named& named,
                                const char* prefix = "KSTREAM-AGGREGATE-") const {
-    const std::string store =
-        materialized.store_name.empty() ? state_->new_store_name(prefix) : materialized.store_name;
-    const std::string name = state_->name_or_new(named.name, prefix);
-    auto key_serde = internal::resolve_serde<K>(
-        *state_, materialized.key_serde, grouped_.key_serde ? grouped_.key_serde : key_serde_,
-        "aggregation " + name + ": key");
-    const std::string parent = source_for(store);
+    const AggregationNames n = name_aggregation(materialized, named, prefix, "aggregation");
+    const std::string& store = n.store;
+    const std::string& name = n.name;
+    const auto& key_serde = n.key_serde;
     state_->add_store(
         internal::key_value_store_def<K, VA>(store, materialized, key_serde, value_serde));
-    internal::NodeDef def;
-    def.name = name;
-    def.predecessors = {parent};
-    def.stores = {store};
-    def.factory = [name, store, key_serde, value_serde,
-                   step]() -> std::unique_ptr<internal::ProcessorNode> {
-      return std::make_unique<internal::KStreamAggregate<K, V, VA, Step>>(name, store, key_serde,
-                                                                          value_serde, step);
-    };
-    def.attach = &internal::attach<K, V>;
-    state_->add_node(std::move(def));
+    add_aggregate_node(n, [name, store, key_serde, value_serde, step] {
+      return std::unique_ptr<internal::ProcessorNode>(
+          std::make_unique<internal::KStreamAggregate<K, V, VA, Step>>(name, store, key_serde,
+                                                                       value_serde, step));
+    });
     return KTable<K, VA>(state_, name, key_serde, value_serde, store,
                          internal::store_getter<K, VA>(store, key_serde, value_serde), {store});
   }

@@ -99,28 +99,18 @@ class TimeWindowedKStream {
                                          const char* prefix = "KSTREAM-AGGREGATE-") const {
     internal::BuilderState& state = *grouped_.state_;
     if (Status s = windows_.validate(); !s.ok()) state.set_error(std::move(s));
-    const std::string store =
-        materialized.store_name.empty() ? state.new_store_name(prefix) : materialized.store_name;
-    const std::string name = state.name_or_new(named.name, prefix);
-    auto key_serde = internal::resolve_serde<K>(
-        state, materialized.key_serde,
-        grouped_.grouped_.key_serde ? grouped_.grouped_.key_serde : grouped_.key_serde_,
-        "windowed aggregation " + name + ": key");
-    const std::string parent = grouped_.source_for(store);
+    const auto n = grouped_.name_aggregation(materialized, named, prefix, "windowed aggregation");
+    const std::string& store = n.store;
+    const std::string& name = n.name;
+    const auto& key_serde = n.key_serde;
     state.add_store(internal::windowed_store_def<K, VA>(store, StoreKind::kWindow, materialized,
                                                         windows_.size_ms + windows_.grace_ms,
                                                         windows_.size_ms, key_serde, value_serde));
-    internal::NodeDef def;
-    def.name = name;
-    def.predecessors = {parent};
-    def.stores = {store};
-    def.factory = [name, store, windows = windows_, key_serde, value_serde,
-                   step]() -> std::unique_ptr<internal::ProcessorNode> {
-      return std::make_unique<internal::KStreamWindowAggregate<K, V, VA, Step>>(
-          name, store, windows, key_serde, value_serde, step);
-    };
-    def.attach = &internal::attach<K, V>;
-    state.add_node(std::move(def));
+    grouped_.add_aggregate_node(n, [name, store, windows = windows_, key_serde, value_serde, step] {
+      return std::unique_ptr<internal::ProcessorNode>(
+          std::make_unique<internal::KStreamWindowAggregate<K, V, VA, Step>>(
+              name, store, windows, key_serde, value_serde, step));
+    });
     // The table's getter reads a window's value from the window store.
     internal::ValueGetterSupplier<Windowed<K>, VA> getter =
         [store, key_serde, value_serde](
@@ -208,28 +198,19 @@ class SessionWindowedKStream {
                                          const char* prefix = "KSTREAM-AGGREGATE-") const {
     internal::BuilderState& state = *grouped_.state_;
     if (Status s = windows_.validate(); !s.ok()) state.set_error(std::move(s));
-    const std::string store =
-        materialized.store_name.empty() ? state.new_store_name(prefix) : materialized.store_name;
-    const std::string name = state.name_or_new(named.name, prefix);
-    auto key_serde = internal::resolve_serde<K>(
-        state, materialized.key_serde,
-        grouped_.grouped_.key_serde ? grouped_.grouped_.key_serde : grouped_.key_serde_,
-        "session aggregation " + name + ": key");
-    const std::string parent = grouped_.source_for(store);
+    const auto n = grouped_.name_aggregation(materialized, named, prefix, "session aggregation");
+    const std::string& store = n.store;
+    const std::string& name = n.name;
+    const auto& key_serde = n.key_serde;
     state.add_store(internal::windowed_store_def<K, VA>(store, StoreKind::kSession, materialized,
                                                         windows_.gap_ms + windows_.grace_ms, 0,
                                                         key_serde, value_serde));
-    internal::NodeDef def;
-    def.name = name;
-    def.predecessors = {parent};
-    def.stores = {store};
-    def.factory = [name, store, windows = windows_, key_serde, value_serde, step,
-                   merge]() -> std::unique_ptr<internal::ProcessorNode> {
-      return std::make_unique<internal::KStreamSessionAggregate<K, V, VA, Step, Merge>>(
-          name, store, windows, key_serde, value_serde, step, merge);
-    };
-    def.attach = &internal::attach<K, V>;
-    state.add_node(std::move(def));
+    grouped_.add_aggregate_node(
+        n, [name, store, windows = windows_, key_serde, value_serde, step, merge] {
+          return std::unique_ptr<internal::ProcessorNode>(
+              std::make_unique<internal::KStreamSessionAggregate<K, V, VA, Step, Merge>>(
+                  name, store, windows, key_serde, value_serde, step, merge));
+        });
     internal::ValueGetterSupplier<Windowed<K>, VA> getter =
         [store, key_serde, value_serde](
             internal::TaskContext& context,
@@ -323,14 +304,11 @@ class SlidingWindowedKStream {
                                          const Named& named, const std::string& prefix) const {
     internal::BuilderState& state = *grouped_.state_;
     if (Status s = windows_.validate(); !s.ok()) state.set_error(std::move(s));
-    const std::string store =
-        materialized.store_name.empty() ? state.new_store_name(prefix) : materialized.store_name;
-    const std::string name = state.name_or_new(named.name, prefix);
-    auto key_serde = internal::resolve_serde<K>(
-        state, materialized.key_serde,
-        grouped_.grouped_.key_serde ? grouped_.grouped_.key_serde : grouped_.key_serde_,
-        "sliding-window aggregation " + name + ": key");
-    const std::string parent = grouped_.source_for(store);
+    const auto n =
+        grouped_.name_aggregation(materialized, named, prefix, "sliding-window aggregation");
+    const std::string& store = n.store;
+    const std::string& name = n.name;
+    const auto& key_serde = n.key_serde;
     // The store holds ValueAndTimestamp<VA>; its def records the plain view for typed reads.
     std::shared_ptr<const Serde<VA>> stored_view =
         value_serde ? std::make_shared<internal::ValueWithoutTimestampSerde<VA>>(value_serde)
@@ -342,17 +320,11 @@ class SlidingWindowedKStream {
     state.add_store(internal::windowed_store_def<K, VA>(store, StoreKind::kWindow, materialized,
                                                         min_retention, windows_.time_difference_ms,
                                                         key_serde, stored_view));
-    internal::NodeDef def;
-    def.name = name;
-    def.predecessors = {parent};
-    def.stores = {store};
-    def.factory = [name, store, windows = windows_, key_serde, value_serde,
-                   step]() -> std::unique_ptr<internal::ProcessorNode> {
-      return std::make_unique<internal::KStreamSlidingWindowAggregate<K, V, VA, Step>>(
-          name, store, windows, key_serde, value_serde, step);
-    };
-    def.attach = &internal::attach<K, V>;
-    state.add_node(std::move(def));
+    grouped_.add_aggregate_node(n, [name, store, windows = windows_, key_serde, value_serde, step] {
+      return std::unique_ptr<internal::ProcessorNode>(
+          std::make_unique<internal::KStreamSlidingWindowAggregate<K, V, VA, Step>>(
+              name, store, windows, key_serde, value_serde, step));
+    });
     internal::ValueGetterSupplier<Windowed<K>, VA> getter =
         [store, key_serde, value_serde](
             internal::TaskContext& context,
