@@ -90,6 +90,14 @@ RecordBatchBuilder& RecordBatchBuilder::add(const NullableBytes& key, const Null
   return *this;
 }
 
+RecordBatchBuilder& RecordBatchBuilder::set_transactional(int64_t producer_id,
+                                                         int16_t producer_epoch) {
+  producer_id_ = producer_id;
+  producer_epoch_ = producer_epoch;
+  attributes_ |= RecordBatchHeader::kTransactionalFlag;
+  return *this;
+}
+
 Bytes RecordBatchBuilder::build() {
   Bytes batch;
   batch.resize(RecordBatchHeader::kSize);
@@ -100,13 +108,13 @@ Bytes RecordBatchBuilder::build() {
   store_big_endian<int32_t>(p + 8, batch_length);
   store_big_endian<int32_t>(p + 12, -1);  // partition leader epoch
   p[16] = 2;                              // magic
-  store_big_endian<int16_t>(p + 21, 0);   // attributes: no compression, CreateTime
+  store_big_endian<int16_t>(p + 21, attributes_);
   store_big_endian<int32_t>(p + 23, count_ - 1);
   store_big_endian<int64_t>(p + 27, base_timestamp_);
   store_big_endian<int64_t>(p + 35, count_ > 0 ? max_timestamp_ : base_timestamp_);
-  store_big_endian<int64_t>(p + 43, -1);  // producer id: none
-  store_big_endian<int16_t>(p + 51, -1);
-  store_big_endian<int32_t>(p + 53, -1);
+  store_big_endian<int64_t>(p + 43, producer_id_);  // -1: none
+  store_big_endian<int16_t>(p + 51, producer_epoch_);
+  store_big_endian<int32_t>(p + 53, -1);  // base sequence: none
   store_big_endian<int32_t>(p + 57, count_);
   batch.append(records_.view());
   store_big_endian<uint32_t>(batch.data() + RecordBatchHeader::kCrcAt,
