@@ -21,6 +21,9 @@
 
 namespace runnel::broker {
 
+// TEMPORARY (txn-coordinator branch): the lead's declaration from main; take main's on merge.
+enum class AppendOrigin { kClient, kCoordinator };
+
 struct AppendResult {
   AppendError error = AppendError::kNone;
   std::string message;       // why, when error != kNone
@@ -57,6 +60,12 @@ class Log {
   // already written is answered with its original offsets and not written again; a gap in
   // the sequence is refused with OUT_OF_ORDER_SEQUENCE_NUMBER.
   AppendResult append(BytesView records, int64_t now_ms);
+  // TEMPORARY (txn-coordinator branch): the lead's declarations from main; take main's on merge.
+  AppendResult append(BytesView records, int64_t now_ms, AppendOrigin origin);
+  Result<int64_t> append_transaction_marker(int64_t producer_id, int16_t producer_epoch,
+                                            ControlType type, int32_t coordinator_epoch,
+                                            int64_t now_ms);
+  int64_t last_stable_offset() const;
 
   // Whole batches from the one containing `offset`, at most `max_bytes` except that at least
   // one whole batch is returned when there is one (KIP-74). offset == log end: empty.

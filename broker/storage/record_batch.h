@@ -86,6 +86,15 @@ Result<RecordBatchHeader> check_stored_batch(BytesView bytes);
 std::optional<std::pair<int64_t, int64_t>> first_record_at_or_after(BytesView batch,
                                                                     int64_t timestamp);
 
+// TEMPORARY (txn-coordinator branch): the lead's declarations from main, so the transaction
+// coordinator compiles before main's storage commit lands. On merge, take main's version.
+enum class ControlType : int16_t { kAbort = 0, kCommit = 1 };
+struct TransactionMarker {
+  ControlType type;
+  int32_t coordinator_epoch = 0;
+};
+std::optional<TransactionMarker> parse_transaction_marker(BytesView batch);
+
 // CRC32C of a batch's covered bytes, [kAttributesAt, end).
 uint32_t record_batch_crc(BytesView batch);
 
