@@ -145,7 +145,9 @@ Status TransactionCoordinator::load_partition(int32_t partition) {
       const size_t size = header.total_size();
       if (size > rest.size()) break;
       Result<std::vector<DecodedRecord>> decoded = decode_uncompressed_batch(rest.subview(0, size));
-      if (!decoded.ok()) {
+      if (header.is_control()) {
+        // Not a state record (no transaction includes this topic: AddPartitionsToTxn refuses it).
+      } else if (!decoded.ok()) {
         log::warn("{}-{} offset {}: undecodable batch skipped: {}", kTopic, partition,
                   header.base_offset, decoded.status().to_string());
       } else {
