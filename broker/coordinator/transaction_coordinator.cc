@@ -145,7 +145,9 @@ Status TransactionCoordinator::load_partition(int32_t partition) {
       const size_t size = header.total_size();
       if (size > rest.size()) break;
       Result<std::vector<DecodedRecord>> decoded = decode_uncompressed_batch(rest.subview(0, size));
-      if (!decoded.ok()) {
+      if (header.is_control()) {
+        // Not a state record (no transaction includes this topic: AddPartitionsToTxn refuses it).
+      } else if (!decoded.ok()) {
         log::warn("{}-{} offset {}: undecodable batch skipped: {}", kTopic, partition,
                   header.base_offset, decoded.status().to_string());
       } else {
@@ -178,6 +180,10 @@ Status TransactionCoordinator::load_partition(int32_t partition) {
           txn.groups = std::set<std::string>(value.groups().begin(), value.groups().end());
           txn.start_time_ms = value.start_time_ms();
           txn.last_update_time_ms = value.last_update_time_ms();
+          txn.last_producer_id = value.has_last_producer_id() ? value.last_producer_id() : -1;
+          txn.last_producer_epoch = value.has_last_producer_epoch()
+                                        ? static_cast<int16_t>(value.last_producer_epoch())
+                                        : int16_t{-1};
         }
       }
       next = std::max(next, header.last_offset() + 1);
@@ -232,6 +238,10 @@ Status TransactionCoordinator::persist_locked(const std::string& transactional_i
   for (const std::string& group : txn.groups) value.add_groups(group);
   value.set_start_time_ms(txn.start_time_ms);
   value.set_last_update_time_ms(txn.last_update_time_ms);
+  if (txn.last_producer_id >= 0) {
+    value.set_last_producer_id(txn.last_producer_id);
+    value.set_last_producer_epoch(txn.last_producer_epoch);
+  }
   std::string bytes;
   value.SerializeToString(&bytes);
   const int64_t now = clock_.now_ms();

@@ -119,7 +119,10 @@ class TransactionCoordinator {
   ErrorCode add_offsets(const std::string& transactional_id, int64_t producer_id,
                         int16_t producer_epoch, const std::string& group);
   // TxnOffsetCommit's check: the producer is current and the group's offsets partition is in
-  // its Ongoing transaction (AddOffsetsToTxn came first).
+  // its Ongoing transaction (AddOffsetsToTxn came first). The offsets are appended after this
+  // returns, with no lock held across: a client that sends EndTxn before its TxnOffsetCommit
+  // is answered can have its offsets land after the marker, pending until that producer's
+  // next marker in the partition (clients wait for the answer; Kafka has the same window).
   ErrorCode check_offset_commit(const std::string& transactional_id, int64_t producer_id,
                                 int16_t producer_epoch, const std::string& group) const;
   // EndTxn: commits or aborts the Ongoing transaction (a retry of a completed end answers
