@@ -1,6 +1,7 @@
 #include "broker/coordinator/transaction_coordinator.h"
 
 #include <array>
+#include <csignal>
 #include <utility>
 
 #include <fmt/format.h>
@@ -296,6 +297,12 @@ Status TransactionCoordinator::write_markers(const std::set<TopicPartition>& par
   return first_error;
 }
 
+void TransactionCoordinator::crash_point(std::string_view step) const {
+  if (options_.test_crash_point != step) return;
+  log::warn("RUNNELD_TEST_CRASH_POINT={}: killing runneld", step);
+  std::raise(SIGKILL);
+}
+
 Status TransactionCoordinator::complete_locked(std::unique_lock<std::mutex>& lock,
                                                const std::string& transactional_id) {
   // std::map references stay valid across insertions, and ids are never erased while the
@@ -307,8 +314,10 @@ Status TransactionCoordinator::complete_locked(std::unique_lock<std::mutex>& loc
   const int64_t producer_id = txn.producer_id;
   const int16_t producer_epoch = txn.producer_epoch;
   lock.unlock();
+  crash_point("after-prepare");
   Status written = write_markers(partitions, producer_id, producer_epoch, commit);
   on_markers_written_();
+  if (written.ok()) crash_point("after-markers");
   lock.lock();
   txn.completing = false;
   if (!written.ok()) return written;
