@@ -11,6 +11,7 @@
 #include "broker/broker.h"
 #include "core/client/admin.h"
 #include "core/client/consumer.h"
+#include "core/client/internal/rdkafka_handle.h"
 #include "core/client/producer.h"
 #include "runtime/internal/default_partitioner.h"
 
@@ -367,6 +368,76 @@ TEST_F(ClientTest, AGroupMemberIsAssignedCommitsAndIsSeenByTheAdmin) {
   auto after = (*admin)->list_group_offsets("billing", 10s);
   ASSERT_TRUE(after.ok());
   EXPECT_TRUE(after->empty());
+}
+
+TEST_F(ClientTest, TransactionalCallsOnAPlainProducerAreRefusedAsInvalid) {
+  auto producer = Producer::create(config());
+  ASSERT_TRUE(producer.ok());
+  const Status init = (*producer)->init_transactions(1s);
+  EXPECT_EQ(init.code(), StatusCode::kInvalidArgument) << init;
+  EXPECT_EQ((*producer)->begin_transaction().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ((*producer)->commit_transaction(1s).code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE((*producer)->fatal_error().ok());
+}
+
+TEST_F(ClientTest, ATransactionalProducerRefusesToSendOrBeginBeforeInit) {
+  create_topic("txn-out", 1);
+  auto producer = Producer::create(config({{"transactional.id", "txn-early"}}));
+  ASSERT_TRUE(producer.ok()) << producer.status();
+  const std::string value = "v";
+  const Status sent =
+      (*producer)->send({.topic = "txn-out", .partition = 0, .value = BytesView(value)});
+  EXPECT_EQ(sent.code(), StatusCode::kInvalidArgument) << sent;
+  const Status begun = (*producer)->begin_transaction();
+  EXPECT_EQ(begun.code(), StatusCode::kInvalidArgument) << begun;
+  EXPECT_EQ((*producer)->send_offsets_to_transaction({{{"txn-in", 0}, 1, {}}},
+                                                     ConsumerGroupMetadata::for_group("g"), 1s)
+                .code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(ClientStatusTest, FencingErrorsMapToFencedAndAreNotRetryable) {
+  for (rd_kafka_resp_err_t error :
+       {RD_KAFKA_RESP_ERR__FENCED, RD_KAFKA_RESP_ERR_PRODUCER_FENCED,
+        RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH, RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID}) {
+    const Status status = internal::status_from(error, "commit");
+    EXPECT_EQ(status.code(), StatusCode::kFenced) << status;
+    EXPECT_FALSE(status.is_retryable());
+  }
+  EXPECT_TRUE(internal::status_from(RD_KAFKA_RESP_ERR__TIMED_OUT, "x").is_retryable());
+}
+
+TEST_F(ClientTest, AGroupConsumerGivesItsGroupMetadataAndPositionAfterConsuming) {
+  create_topic("positioned", 1);
+  auto producer = Producer::create(config());
+  ASSERT_TRUE(producer.ok());
+  for (int i = 0; i < 3; ++i) {
+    const std::string value = std::to_string(i);
+    ASSERT_TRUE(
+        (*producer)->send({.topic = "positioned", .partition = 0, .value = BytesView(value)}).ok());
+  }
+  ASSERT_TRUE((*producer)->flush(10s).ok());
+  auto consumer =
+      Consumer::create(config({{"group.id", "positions"}, {"enable.auto.commit", "false"}}));
+  ASSERT_TRUE(consumer.ok());
+  auto metadata = (*consumer)->group_metadata();
+  ASSERT_TRUE(metadata.ok()) << metadata.status();
+  EXPECT_NE(metadata->get(), nullptr);
+  ASSERT_TRUE((*consumer)->assign({{{"positioned", 0}, kOffsetBeginning, {}}}).ok());
+  auto before = (*consumer)->position({"positioned", 0});
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_LT(*before, 0);
+  size_t read = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (read < 3 && std::chrono::steady_clock::now() < deadline) {
+    auto batch = (*consumer)->poll(200ms);
+    ASSERT_TRUE(batch.ok());
+    read += batch->size();
+  }
+  ASSERT_EQ(read, 3u);
+  auto after = (*consumer)->position({"positioned", 0});
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(*after, 3);
 }
 
 }  // namespace
