@@ -195,6 +195,74 @@ TEST(TaskStoresTest, TaskExposesStoresRestoresFlushesAndReopensRocksDb) {
   std::filesystem::remove_all(dir);
 }
 
+// Exactly-once: the RocksDB store keeps writes off disk until commit_state(), so a task
+// closed without it (a crash, a dirty close) reopens with its last committed counts.
+TEST(TaskStoresTest, BufferedTaskKeepsUncommittedCountsOffDiskUntilCommitState) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("runnel-task-eos-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  Topology topology = counting_topology(true);
+  NullCollector collector;
+  ManualClock clock(0);
+  LogAndFailExceptionHandler handler;
+  RocksDbStoreSupplier supplier(dir, "app");
+  StreamTask::Options options{"app", &collector, &clock, &handler, &supplier};
+  options.buffer_uncommitted_writes = true;
+  const std::string key = "k";
+  const std::string value = "x";
+  std::int64_t offset = 0;
+  auto process = [&](StreamTask& task) {
+    internal::RawRecordView record{"in",
+                                   0,
+                                   offset,
+                                   BytesView(key.data(), key.size()),
+                                   BytesView(value.data(), value.size()),
+                                   offset,
+                                   nullptr};
+    ++offset;
+    return task.process(record);
+  };
+  StringSerde strings;
+  Int64Serde int64;
+  auto count = [&](StreamTask& task) {
+    state::TypedKeyValueStore<S, std::int64_t> typed(*task.store("counts")->key_value, strings,
+                                                     int64);
+    return *typed.get("k");
+  };
+  {
+    auto task = StreamTask::create(topology, TaskId{0, 0}, options);
+    ASSERT_TRUE(task.ok()) << task.status();
+    ASSERT_TRUE(process(**task).ok());
+    ASSERT_TRUE((*task)->flush().ok());
+    ASSERT_TRUE((*task)->commit_state().ok());  // count 1 committed
+    ASSERT_TRUE(process(**task).ok());
+    ASSERT_TRUE(process(**task).ok());
+    ASSERT_TRUE((*task)->flush().ok());  // the transaction of counts 2 and 3 never commits
+    EXPECT_EQ(count(**task), std::optional<std::int64_t>(3));
+    EXPECT_GT((*task)->uncommitted_bytes(), 0u);
+    (*task)->close();  // dirty: no commit_state()
+  }
+  {
+    auto task = StreamTask::create(topology, TaskId{0, 0}, options);
+    ASSERT_TRUE(task.ok()) << task.status();
+    EXPECT_EQ(count(**task), std::optional<std::int64_t>(1));
+    ASSERT_TRUE(process(**task).ok());
+    ASSERT_TRUE((*task)->flush().ok());
+    ASSERT_TRUE((*task)->commit_state().ok());
+    EXPECT_EQ((*task)->uncommitted_bytes(), 0u);
+    (*task)->close();
+  }
+  // Reopened at-least-once: the committed count is on disk, and commit_state() is a no-op.
+  auto task = StreamTask::create(
+      topology, TaskId{0, 0}, StreamTask::Options{"app", &collector, &clock, &handler, &supplier});
+  ASSERT_TRUE(task.ok()) << task.status();
+  EXPECT_EQ(count(**task), std::optional<std::int64_t>(2));
+  EXPECT_TRUE((*task)->commit_state().ok());
+  EXPECT_EQ((*task)->uncommitted_bytes(), 0u);
+  (*task)->close();
+  std::filesystem::remove_all(dir);
+}
+
 // Keeps what is sent to each topic, as a producer would deliver it.
 class CapturingCollector final : public internal::RecordCollector {
  public:
