@@ -59,14 +59,16 @@ ReadOutcome read_partitions(BrokerContext& context, const FetchRequest& request)
 
       part.error_code = code(ErrorCode::kNone);
       part.high_watermark = partition_log->log_end_offset();
-      part.last_stable_offset = part.high_watermark;
+      part.last_stable_offset = partition_log->last_stable_offset();
       part.log_start_offset = partition_log->log_start_offset();
       part.records = BytesView();
       if (!first_data && limit <= 0) {
         topic_response.partitions.push_back(std::move(part));
         continue;
       }
-      Result<ReadResult> read = partition_log->read(partition.fetch_offset, limit);
+      Result<ReadResult> read = partition_log->read(
+          partition.fetch_offset, limit,
+          read_committed ? IsolationLevel::kReadCommitted : IsolationLevel::kReadUncommitted);
       if (!read.ok()) {
         switch (read.status().code()) {
           case StatusCode::kOutOfRange:
@@ -84,8 +86,16 @@ ReadOutcome read_partitions(BrokerContext& context, const FetchRequest& request)
         continue;
       }
       part.high_watermark = read->high_watermark;
-      part.last_stable_offset = read->high_watermark;
+      part.last_stable_offset = read->last_stable_offset;
       part.log_start_offset = read->log_start_offset;
+      if (read_committed) {
+        for (const AbortedTransaction& aborted : read->aborted) {
+          PartitionResponse::AbortedTransaction entry;
+          entry.producer_id = aborted.producer_id;
+          entry.first_offset = aborted.first_offset;
+          part.aborted_transactions->push_back(entry);
+        }
+      }
       // Only the first batch of the response may exceed the limits (KIP-74).
       const int64_t size = static_cast<int64_t>(read->records.size());
       if (size > 0 && (first_data || size <= remaining)) {

@@ -15,7 +15,7 @@ constexpr int64_t kEarliestTimestamp = -2;
 int16_t code(ErrorCode error) { return static_cast<int16_t>(error); }
 
 PartitionResponse list_offset(BrokerContext& context, const std::string& topic, int32_t partition,
-                              int64_t timestamp, int16_t version) {
+                              int64_t timestamp, bool read_committed, int16_t version) {
   PartitionResponse response;
   response.partition_index = partition;
   response.timestamp = -1;
@@ -27,7 +27,9 @@ PartitionResponse list_offset(BrokerContext& context, const std::string& topic, 
   }
   response.error_code = code(ErrorCode::kNone);
   if (timestamp == kLatestTimestamp) {
-    response.offset = partition_log->log_end_offset();
+    // A read_committed consumer's end is the last stable offset (KIP-98).
+    response.offset =
+        read_committed ? partition_log->last_stable_offset() : partition_log->log_end_offset();
   } else if (timestamp == kEarliestTimestamp) {
     response.offset = partition_log->log_start_offset();
   } else if (timestamp < 0) {
@@ -53,12 +55,14 @@ PartitionResponse list_offset(BrokerContext& context, const std::string& topic, 
 ListOffsetsResponse handle_list_offsets(BrokerContext& context, const ListOffsetsRequest& request,
                                         int16_t version) {
   ListOffsetsResponse response;
+  const bool read_committed = version >= 2 && request.isolation_level == 1;
   for (const auto& topic : request.topics) {
     TopicResponse topic_response;
     topic_response.name = topic.name;
     for (const auto& partition : topic.partitions) {
-      topic_response.partitions.push_back(list_offset(
-          context, topic.name, partition.partition_index, partition.timestamp, version));
+      topic_response.partitions.push_back(
+          list_offset(context, topic.name, partition.partition_index, partition.timestamp,
+                      read_committed, version));
     }
     response.topics.push_back(std::move(topic_response));
   }

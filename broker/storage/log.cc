@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "broker/storage/record_batch_builder.h"
 #include "core/big_endian.h"
 #include "core/log.h"
 
@@ -80,7 +81,7 @@ Result<std::unique_ptr<Log>> Log::open(std::filesystem::path dir, TopicConfig co
     if (drop_later) {
       for (size_t j = i + 1; j < bases.size(); ++j) {
         const std::string stem = fmt::format("{:020}", bases[j]);
-        for (const char* suffix : {".log", ".index", ".timeindex"}) {
+        for (const char* suffix : {".log", ".index", ".timeindex", ".txnindex"}) {
           std::filesystem::remove(dir / (stem + suffix), error);
           if (error) {
             return io_error(fmt::format("deleting {}{}: {}", stem, suffix, error.message()));
@@ -97,8 +98,46 @@ Result<std::unique_ptr<Log>> Log::open(std::filesystem::path dir, TopicConfig co
   }
   log->cleaned_up_to_ = log->segments_.begin()->first;
   log->last_flush_ms_ = now_ms;
+  RUNNEL_RETURN_IF_ERROR(log->load_aborted_transactions());
   RUNNEL_RETURN_IF_ERROR(log->load_producer_state());
   return log;
+}
+
+Status Log::load_aborted_transactions() {
+  const int64_t end = active().next_offset();
+  for (const auto& [base, segment] : segments_) {
+    const std::filesystem::path file = TransactionIndex::path(dir_, base);
+    RUNNEL_ASSIGN_OR_RETURN(std::vector<AbortedTransaction> entries, TransactionIndex::read(file));
+    std::vector<AbortedTransaction> kept;
+    for (const AbortedTransaction& entry : entries) {
+      if (entry.last_offset < end) kept.push_back(entry);
+    }
+    if (kept.size() != entries.size()) {
+      // Markers cut off with a torn tail: their entries go too.
+      RUNNEL_RETURN_IF_ERROR(TransactionIndex::rewrite(file, kept));
+    }
+    aborted_.insert(aborted_.end(), kept.begin(), kept.end());
+  }
+  return ok_status();
+}
+
+void Log::index_abort(const AbortedTransaction& entry) {
+  for (const AbortedTransaction& known : aborted_) {
+    if (known.last_offset == entry.last_offset) return;
+  }
+  auto at = std::upper_bound(
+      aborted_.begin(), aborted_.end(), entry.last_offset,
+      [](int64_t offset, const AbortedTransaction& e) { return offset < e.last_offset; });
+  aborted_.insert(at, entry);
+  auto segment = segments_.upper_bound(entry.last_offset);
+  --segment;
+  // Without the file entry a read_committed fetch still filters (memory has it) until a
+  // restart; the restart rescans the last segments, where a new marker is, and re-adds it.
+  if (Status written =
+          TransactionIndex::append(TransactionIndex::path(dir_, segment->first), entry);
+      !written.ok()) {
+    log::error("{}: recording an aborted transaction: {}", dir_.string(), written.to_string());
+  }
 }
 
 Status Log::load_producer_state() {
@@ -114,7 +153,22 @@ Status Log::load_producer_state() {
       const RecordBatchHeader header = RecordBatchHeader::parse(rest);
       if (header.total_size() > rest.size()) break;
       if (header.base_offset >= offset || header.last_offset() >= offset) {
-        producers_.record(header);
+        if (header.is_control() && header.producer_id >= 0) {
+          const std::optional<TransactionMarker> marker =
+              parse_transaction_marker(rest.subview(0, header.total_size()));
+          const std::optional<int64_t> first =
+              producers_.end_transaction(header.producer_id, header.producer_epoch);
+          if (marker && marker->type == ControlType::kAbort && first) {
+            const std::optional<int64_t> unstable = producers_.first_unstable_offset();
+            index_abort(AbortedTransaction{
+                .producer_id = header.producer_id,
+                .first_offset = *first,
+                .last_offset = header.base_offset,
+                .last_stable_offset = unstable ? *unstable : header.base_offset + 1});
+          }
+        } else {
+          producers_.record(header);
+        }
         offset = std::max(offset, header.last_offset() + 1);
       }
       rest = rest.subview(header.total_size());
@@ -133,6 +187,34 @@ int64_t Log::log_end_offset() const {
   std::shared_lock lock(mutex_);
   if (segments_.empty()) return 0;
   return active().next_offset();
+}
+
+int64_t Log::last_stable_offset() const {
+  std::shared_lock lock(mutex_);
+  if (segments_.empty()) return 0;
+  return last_stable_offset_locked();
+}
+
+int64_t Log::last_stable_offset_locked() const {
+  const std::optional<int64_t> unstable = producers_.first_unstable_offset();
+  const int64_t end = active().next_offset();
+  return unstable ? std::min(*unstable, end) : end;
+}
+
+std::vector<AbortedTransaction> Log::aborted_transactions(int64_t from, int64_t to) const {
+  std::shared_lock lock(mutex_);
+  return aborted_locked(from, to);
+}
+
+std::vector<AbortedTransaction> Log::aborted_locked(int64_t from, int64_t to) const {
+  std::vector<AbortedTransaction> found;
+  auto it = std::lower_bound(
+      aborted_.begin(), aborted_.end(), from,
+      [](const AbortedTransaction& e, int64_t offset) { return e.last_offset < offset; });
+  for (; it != aborted_.end(); ++it) {
+    if (it->first_offset < to) found.push_back(*it);
+  }
+  return found;
 }
 
 uint64_t Log::size_bytes() const {
@@ -163,9 +245,52 @@ Status Log::roll(int64_t now_ms) {
   return ok_status();
 }
 
-AppendResult Log::append(BytesView records, int64_t now_ms) {
+AppendResult Log::append(BytesView records, int64_t now_ms, AppendOrigin origin) {
   std::optional<int64_t> rolled;
-  AppendResult result = append_locked(records, now_ms, rolled);
+  AppendResult result = append_locked(records, now_ms, origin, rolled);
+  flush_rolled(rolled);
+  return result;
+}
+
+Result<int64_t> Log::append_transaction_marker(int64_t producer_id, int16_t producer_epoch,
+                                               ControlType type, int32_t coordinator_epoch,
+                                               int64_t now_ms) {
+  std::optional<int64_t> rolled;
+  AppendResult result;
+  {
+    std::unique_lock lock(mutex_);
+    if (segments_.empty()) return not_found_error("the partition was deleted");
+    if (!producers_.marker_epoch_valid(producer_id, producer_epoch)) {
+      return aborted_error(
+          fmt::format("{}: marker for producer {} at epoch {}, older than the partition's",
+                      dir_.filename().string(), producer_id, producer_epoch));
+    }
+    const Bytes marker = build_transaction_marker(
+        producer_id, producer_epoch,
+        TransactionMarker{.type = type, .coordinator_epoch = coordinator_epoch}, now_ms);
+    const std::vector<BatchInBlob> batches = {
+        BatchInBlob{.position = 0, .header = RecordBatchHeader::parse(marker.view())}};
+    result.log_start_offset = segments_.begin()->second->base_offset();
+    write_locked(marker.view(), batches, now_ms, rolled, result);
+    if (result.error == AppendError::kNone) {
+      const std::optional<int64_t> first = producers_.end_transaction(producer_id, producer_epoch);
+      if (type == ControlType::kAbort && first) {
+        index_abort(AbortedTransaction{.producer_id = producer_id,
+                                       .first_offset = *first,
+                                       .last_offset = result.base_offset,
+                                       .last_stable_offset = last_stable_offset_locked()});
+      }
+    }
+  }
+  flush_rolled(rolled);
+  if (result.error != AppendError::kNone) {
+    return io_error(fmt::format("writing a transaction marker to {}: {}", dir_.filename().string(),
+                                result.message));
+  }
+  return result.base_offset;
+}
+
+void Log::flush_rolled(std::optional<int64_t> rolled) {
   if (rolled) {
     // fsync of a rolled segment, which can hold up to segment.bytes of dirty pages and take
     // seconds: under the shared lock, so fetches go on meanwhile, and retention (exclusive)
@@ -178,10 +303,10 @@ AppendResult Log::append(BytesView records, int64_t now_ms) {
       }
     }
   }
-  return result;
 }
 
-AppendResult Log::append_locked(BytesView records, int64_t now_ms, std::optional<int64_t>& rolled) {
+AppendResult Log::append_locked(BytesView records, int64_t now_ms, AppendOrigin origin,
+                                std::optional<int64_t>& rolled) {
   std::unique_lock lock(mutex_);
   AppendResult result;
   if (segments_.empty()) {
@@ -200,7 +325,8 @@ AppendResult Log::append_locked(BytesView records, int64_t now_ms, std::optional
   std::vector<RecordBatchHeader> produced;
   produced.reserve(validation.batches.size());
   for (const BatchInBlob& batch : validation.batches) produced.push_back(batch.header);
-  const ProducerStateTable::Verdict verdict = producers_.check(produced);
+  const ProducerStateTable::Verdict verdict =
+      producers_.check(produced, origin == AppendOrigin::kCoordinator);
   if (verdict.error != AppendError::kNone) {
     result.error = verdict.error;
     result.message = verdict.error == AppendError::kInvalidProducerEpoch
@@ -215,15 +341,21 @@ AppendResult Log::append_locked(BytesView records, int64_t now_ms, std::optional
     return result;
   }
 
+  write_locked(records, validation.batches, now_ms, rolled, result);
+  return result;
+}
+
+void Log::write_locked(BytesView records, const std::vector<BatchInBlob>& batches, int64_t now_ms,
+                       std::optional<int64_t>& rolled, AppendResult& result) {
   // Assign offsets by rewriting each batch's baseOffset, which the CRC does not cover. With
   // LogAppendTime, also stamp maxTimestamp and the timestamp-type bit and recompute the CRC.
   Bytes stored(records);
   std::vector<RecordBatchHeader> headers;
-  headers.reserve(validation.batches.size());
+  headers.reserve(batches.size());
   int64_t next = active().next_offset();
   result.base_offset = next;
   const bool append_time = config_.log_append_time();
-  for (const BatchInBlob& batch : validation.batches) {
+  for (const BatchInBlob& batch : batches) {
     uint8_t* at = stored.data() + batch.position;
     RecordBatchHeader header = batch.header;
     header.base_offset = next;
@@ -254,7 +386,7 @@ AppendResult Log::append_locked(BytesView records, int64_t now_ms, std::optional
     if (Status roll_status = roll(now_ms); !roll_status.ok()) {
       result.error = AppendError::kKafkaStorageError;
       result.message = roll_status.to_string();
-      return result;
+      return;
     }
     rolled = std::exchange(rolled_unflushed_, std::nullopt);
   }
@@ -263,9 +395,12 @@ AppendResult Log::append_locked(BytesView records, int64_t now_ms, std::optional
     result.error = AppendError::kKafkaStorageError;
     result.message = written.to_string();
     result.base_offset = result.last_offset = -1;
-    return result;
+    return;
   }
-  for (const RecordBatchHeader& header : headers) producers_.record(header);
+  // A marker's transaction is ended by its writer, which needs the transaction's range.
+  for (const RecordBatchHeader& header : headers) {
+    if (!header.is_control()) producers_.record(header);
+  }
   active().set_last_modified_ms(now_ms);
   unflushed_messages_ += next - result.base_offset;
   if (unflushed_messages_ >= config_.flush_messages ||
@@ -274,19 +409,19 @@ AppendResult Log::append_locked(BytesView records, int64_t now_ms, std::optional
       // The records are written but not known to be durable: tell the producer, which retries.
       result.error = AppendError::kKafkaStorageError;
       result.message = flushed.to_string();
-      return result;
+      return;
     }
     last_flush_ms_ = now_ms;
   }
-  return result;
 }
 
-Result<ReadResult> Log::read(int64_t offset, int32_t max_bytes) const {
+Result<ReadResult> Log::read(int64_t offset, int32_t max_bytes, IsolationLevel isolation) const {
   std::shared_lock lock(mutex_);
   ReadResult result;
   if (segments_.empty()) return not_found_error("the partition was deleted");
   result.log_start_offset = segments_.begin()->second->base_offset();
   result.high_watermark = active().next_offset();
+  result.last_stable_offset = last_stable_offset_locked();
   if (offset < result.log_start_offset || offset > result.high_watermark) {
     return out_of_range_error(fmt::format("offset {} is outside [{}, {}] of {}", offset,
                                           result.log_start_offset, result.high_watermark,
@@ -303,6 +438,24 @@ Result<ReadResult> Log::read(int64_t offset, int32_t max_bytes) const {
     // offsets; some clients (librdkafka 2.0) take a response holding only empty batches for
     // a message too large to fetch, so the next segment's batches follow it.
     if (!result.records.empty() && !only_empty_batches(result.records.view())) break;
+  }
+  if (isolation == IsolationLevel::kReadCommitted) {
+    // Batches never straddle the LSO (it is a batch's base offset or the log end): cut at the
+    // first batch at or past it.
+    size_t kept = 0;
+    int64_t end = offset;
+    BytesView rest = result.records.view();
+    while (rest.size() >= RecordBatchHeader::kSize) {
+      const RecordBatchHeader header = RecordBatchHeader::parse(rest);
+      if (header.total_size() > rest.size() || header.base_offset >= result.last_stable_offset) {
+        break;
+      }
+      kept += header.total_size();
+      end = header.last_offset() + 1;
+      rest = rest.subview(header.total_size());
+    }
+    if (kept < result.records.size()) result.records.resize(kept);
+    if (kept > 0) result.aborted = aborted_locked(offset, end);
   }
   return result;
 }
@@ -339,6 +492,8 @@ Result<int> Log::enforce_retention(int64_t now_ms) {
               oldest.max_timestamp());
     RUNNEL_RETURN_IF_ERROR(oldest.remove());
     segments_.erase(segments_.begin());
+    const int64_t start = segments_.begin()->first;
+    std::erase_if(aborted_, [start](const AbortedTransaction& e) { return e.last_offset < start; });
     cleaned_up_to_ = std::max(cleaned_up_to_, segments_.begin()->first);
     ++deleted;
   }

@@ -10,12 +10,14 @@
 #include <shared_mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "broker/storage/append_error.h"
 #include "broker/storage/log_cleaner.h"
 #include "broker/storage/producer_state.h"
 #include "broker/storage/segment.h"
 #include "broker/storage/topic_config.h"
+#include "broker/storage/transaction_index.h"
 #include "core/bytes.h"
 #include "core/result.h"
 
@@ -30,10 +32,22 @@ struct AppendResult {
   int64_t log_start_offset = 0;
 };
 
+// Who writes a batch: a producer, or one of the broker's own coordinators (whose
+// transactional batches carry no sequence numbers).
+enum class AppendOrigin { kClient, kCoordinator };
+
+// What a fetch may see (Kafka's isolation.level): everything written, or only what is below
+// the last stable offset, with the aborted transactions listed for the client to filter.
+enum class IsolationLevel : int8_t { kReadUncommitted = 0, kReadCommitted = 1 };
+
 struct ReadResult {
   Bytes records;               // whole batches, the first containing the offset asked for
   int64_t high_watermark = 0;  // the log end offset: every append is committed on one node
+  int64_t last_stable_offset = 0;
   int64_t log_start_offset = 0;
+  // kReadCommitted: the aborted transactions whose records may be among `records` (marker at
+  // or after the offset asked for, first offset before the end of what is returned).
+  std::vector<AbortedTransaction> aborted;
 };
 
 // One partition: a directory of segments holding record batches as producers sent them,
@@ -56,15 +70,39 @@ class Log {
   // checked against the partition's producer state (ProducerStateTable): a retry of a batch
   // already written is answered with its original offsets and not written again; a gap in
   // the sequence is refused with OUT_OF_ORDER_SEQUENCE_NUMBER.
-  AppendResult append(BytesView records, int64_t now_ms);
+  //
+  // Transactional batches open their producer's transaction in this partition (the last
+  // stable offset stops at its first offset) until append_transaction_marker() ends it.
+  // `origin` kCoordinator lets the broker's own transactional batches carry sequence -1.
+  AppendResult append(BytesView records, int64_t now_ms,
+                      AppendOrigin origin = AppendOrigin::kClient);
+
+  // Writes a transaction marker (a control batch, KIP-98) for `producer_id` at
+  // `producer_epoch`, ending its open transaction here: committed, or aborted, when the
+  // transaction's range is entered in the aborted-transactions index (memory and the
+  // segment's .txnindex). Written even when the producer wrote nothing here. Returns the
+  // marker's offset; aborted_error when the partition has seen a newer epoch of the
+  // producer (the caller was fenced), io_error when the write failed.
+  Result<int64_t> append_transaction_marker(int64_t producer_id, int16_t producer_epoch,
+                                            ControlType type, int32_t coordinator_epoch,
+                                            int64_t now_ms);
 
   // Whole batches from the one containing `offset`, at most `max_bytes` except that at least
   // one whole batch is returned when there is one (KIP-74). offset == log end: empty.
-  // out_of_range_error below the log start or above the log end.
-  Result<ReadResult> read(int64_t offset, int32_t max_bytes) const;
+  // out_of_range_error below the log start or above the log end. kReadCommitted returns only
+  // batches below the last stable offset (empty from it on) and lists the aborted
+  // transactions that overlap them.
+  Result<ReadResult> read(int64_t offset, int32_t max_bytes,
+                          IsolationLevel isolation = IsolationLevel::kReadUncommitted) const;
 
   int64_t log_start_offset() const;
   int64_t log_end_offset() const;
+  // The first offset of the oldest open transaction, or the log end when none is open: what
+  // read_committed consumers may read up to.
+  int64_t last_stable_offset() const;
+  // The aborted transactions whose marker is at or after `from` and whose first offset is
+  // before `to`, in marker order.
+  std::vector<AbortedTransaction> aborted_transactions(int64_t from, int64_t to) const;
   uint64_t size_bytes() const;
   size_t segment_count() const;
 
@@ -100,7 +138,21 @@ class Log {
  private:
   Log(std::filesystem::path dir, TopicConfig config);
   Status roll(int64_t now_ms);
-  AppendResult append_locked(BytesView records, int64_t now_ms, std::optional<int64_t>& rolled);
+  AppendResult append_locked(BytesView records, int64_t now_ms, AppendOrigin origin,
+                             std::optional<int64_t>& rolled);
+  // Assigns offsets to validated `batches` of `records` and writes them (rolling when due);
+  // fills `result`'s offsets or its error. Called with mutex_ held.
+  void write_locked(BytesView records, const std::vector<BatchInBlob>& batches, int64_t now_ms,
+                    std::optional<int64_t>& rolled, AppendResult& result);
+  // Fsyncs the segment append() rolled, after the exclusive lock is let go.
+  void flush_rolled(std::optional<int64_t> rolled);
+  int64_t last_stable_offset_locked() const;
+  std::vector<AbortedTransaction> aborted_locked(int64_t from, int64_t to) const;
+  // Loads every segment's .txnindex (open()), dropping entries past the log end.
+  Status load_aborted_transactions();
+  // Enters an abort in the index (memory, and the .txnindex of the segment holding the
+  // marker). Called with mutex_ held or from open().
+  void index_abort(const AbortedTransaction& entry);
   Status flush_locked();
   // Rebuilds producer state from the batches of the last two segments (open()). Producers
   // whose last batches are older count as unknown, whose next batch is accepted at any
@@ -122,6 +174,9 @@ class Log {
   std::optional<int64_t> rolled_unflushed_;  // base of the segment roll() just finished
   int64_t last_flush_ms_ = 0;
   ProducerStateTable producers_;  // GUARDED_BY(mutex_)
+  // Every aborted transaction of the log, by marker offset (the .txnindex files' entries);
+  // trimmed by retention. GUARDED_BY(mutex_)
+  std::vector<AbortedTransaction> aborted_;
   // Offset below which every segment has been cleaned since open (in memory only: after a
   // restart the first cleaning treats the whole log as dirty). GUARDED_BY(mutex_)
   int64_t cleaned_up_to_ = 0;

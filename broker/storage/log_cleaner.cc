@@ -317,14 +317,23 @@ Result<CleaningStats> Log::clean(int64_t now_ms, bool force) {
   TopicConfig config;
   std::vector<std::shared_ptr<Segment>> segments;  // every one but the active
   int64_t cleaned_up_to = 0;
+  // Aborted transactions by producer: their records are removed, never kept as a key's newest.
+  std::unordered_map<int64_t, std::vector<AbortedTransaction>> aborted;
   {
     std::shared_lock lock(mutex_);
     if (segments_.empty()) return stats;
     config = config_;
+    // Only what is decided: a segment holding records of an open transaction, or after
+    // one, waits (its records may yet be aborted).
+    const int64_t stable = last_stable_offset_locked();
     for (auto it = segments_.begin(); std::next(it) != segments_.end(); ++it) {
+      if (it->second->next_offset() > stable) break;
       segments.push_back(it->second);
     }
     cleaned_up_to = cleaned_up_to_;
+    for (const AbortedTransaction& entry : aborted_) {
+      aborted[entry.producer_id].push_back(entry);
+    }
   }
   if (!config.compacted() || segments.empty()) return stats;
   uint64_t total = 0;
@@ -356,8 +365,21 @@ Result<CleaningStats> Log::clean(int64_t now_ms, bool force) {
     }
     return ok_status();
   };
+  // A transactional batch lies wholly inside one transaction of its producer.
+  auto in_aborted_transaction = [&aborted](const RecordBatchHeader& header) {
+    if (!header.is_transactional() || header.is_control()) return false;
+    auto found = aborted.find(header.producer_id);
+    if (found == aborted.end()) return false;
+    for (const AbortedTransaction& entry : found->second) {
+      if (entry.first_offset <= header.base_offset && header.base_offset < entry.last_offset) {
+        return true;
+      }
+    }
+    return false;
+  };
   for (const auto& segment : segments) {
     RUNNEL_RETURN_IF_ERROR(for_each_batch(*segment, [&](BytesView batch, bool) {
+      if (in_aborted_transaction(RecordBatchHeader::parse(batch))) return ok_status();
       return for_each_record(batch, [&](const RecordView& record) {
         if (!record.key) return;
         auto [it, inserted] = newest.try_emplace(
@@ -369,9 +391,15 @@ Result<CleaningStats> Log::clean(int64_t now_ms, bool force) {
   }
 
   // Pass 2: rewrite each segment with its survivors, on the side, and swap it in.
+  // Per producer: whether its current transaction (since its last marker) keeps a record. A
+  // marker whose transaction kept none is removed once delete.retention.ms has passed, as
+  // Kafka does: a consumer that read the transaction's records has seen the marker by then.
+  std::unordered_map<int64_t, bool> transaction_kept;
+  bool batch_aborted = false;
   for (const auto& old : segments) {
     const bool tombstones_expire = now_ms - old->last_modified_ms() >= config.delete_retention_ms;
     auto keep = [&](const RecordView& record) {
+      if (batch_aborted) return false;
       // A record without a key has nothing newer to lose to: kept (Kafka refuses them at
       // produce on a compacted topic; runneld accepts and keeps them).
       if (!record.key) return true;
@@ -389,7 +417,24 @@ Result<CleaningStats> Log::clean(int64_t now_ms, bool force) {
     RUNNEL_RETURN_IF_ERROR(for_each_batch(*old, [&](BytesView batch, bool last) -> Status {
       // The segment's last batch stays (empty if need be) so that the segment still ends
       // at the same offset, as producer-state rebuilding and next offsets expect.
+      const RecordBatchHeader header = RecordBatchHeader::parse(batch);
+      if (header.is_control()) {
+        bool& kept = transaction_kept[header.producer_id];
+        const bool drop = !kept && tombstones_expire && !last;
+        kept = false;
+        if (drop) {
+          changed = true;
+          return ok_status();
+        }
+      }
+      batch_aborted = in_aborted_transaction(header);
       RUNNEL_ASSIGN_OR_RETURN(FilteredBatch filtered, filter_batch(batch, keep, last));
+      // Even an emptied batch that stays (a segment's last) keeps its marker: producer-state
+      // rebuilding would otherwise take its transaction for an open one.
+      if (header.is_transactional() && !header.is_control() &&
+          filtered.kind != FilteredBatch::Kind::kDropped) {
+        transaction_kept[header.producer_id] = true;
+      }
       removed += filtered.records_removed;
       tombstones += filtered.tombstones_removed;
       BytesView out = batch;

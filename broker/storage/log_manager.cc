@@ -42,8 +42,9 @@ bool looks_like_partition_dir(const std::filesystem::path& dir) {
   std::error_code error;
   for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
     const std::string extension = entry.path().extension().string();
-    if (!entry.is_regular_file() || (extension != ".log" && extension != ".index" &&
-                                     extension != ".timeindex" && extension != ".tmp")) {
+    if (!entry.is_regular_file() ||
+        (extension != ".log" && extension != ".index" && extension != ".timeindex" &&
+         extension != ".txnindex" && extension != ".tmp")) {
       return false;
     }
   }

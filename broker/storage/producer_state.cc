@@ -14,8 +14,8 @@ int32_t next_sequence(int32_t sequence) { return sequence == INT32_MAX ? 0 : seq
 
 }  // namespace
 
-ProducerStateTable::Verdict ProducerStateTable::check(
-    const std::vector<RecordBatchHeader>& batches) const {
+ProducerStateTable::Verdict ProducerStateTable::check(const std::vector<RecordBatchHeader>& batches,
+                                                      bool unsequenced_allowed) const {
   Verdict verdict;
   // What the request's own earlier batches would make the state, per producer: a later batch
   // of the same request must follow them.
@@ -23,6 +23,14 @@ ProducerStateTable::Verdict ProducerStateTable::check(
   size_t duplicates = 0;
   for (const RecordBatchHeader& batch : batches) {
     if (batch.producer_id < 0) continue;
+    if (unsequenced_allowed && batch.base_sequence < 0) {
+      auto found = producers_.find(batch.producer_id);
+      if (found != producers_.end() && batch.producer_epoch < found->second.epoch) {
+        verdict.error = AppendError::kInvalidProducerEpoch;
+        return verdict;
+      }
+      continue;
+    }
     const int32_t last = last_sequence_of(batch);
     if (auto staged = pending.find(batch.producer_id); staged != pending.end()) {
       if (batch.producer_epoch != staged->second.first ||
@@ -65,7 +73,9 @@ ProducerStateTable::Verdict ProducerStateTable::check(
       ++duplicates;
       continue;
     }
-    if (producer.batches.empty() ||
+    // No batch known in this epoch (a marker made the entry): any sequence, as for an
+    // unknown producer.
+    if (!producer.batches.empty() &&
         batch.base_sequence != next_sequence(producer.batches.back().last_sequence)) {
       verdict.error = AppendError::kOutOfOrderSequenceNumber;
       return verdict;
@@ -84,16 +94,49 @@ ProducerStateTable::Verdict ProducerStateTable::check(
 
 void ProducerStateTable::record(const RecordBatchHeader& batch) {
   if (batch.producer_id < 0) return;
+  if (batch.is_control()) {
+    end_transaction(batch.producer_id, batch.producer_epoch);
+    return;
+  }
   Producer& producer = producers_[batch.producer_id];
   if (batch.producer_epoch != producer.epoch) {
     producer.epoch = batch.producer_epoch;
     producer.batches.clear();
   }
+  if (batch.is_transactional())
+    open_transactions_.try_emplace(batch.producer_id, batch.base_offset);
+  if (batch.base_sequence < 0) return;  // the broker's own batch: no sequence to remember
   producer.batches.push_back(BatchRange{.first_sequence = batch.base_sequence,
                                         .last_sequence = last_sequence_of(batch),
                                         .first_offset = batch.base_offset,
                                         .last_offset = batch.last_offset()});
   while (producer.batches.size() > kCachedBatches) producer.batches.pop_front();
+}
+
+bool ProducerStateTable::marker_epoch_valid(int64_t producer_id, int16_t epoch) const {
+  auto found = producers_.find(producer_id);
+  return found == producers_.end() || epoch >= found->second.epoch;
+}
+
+std::optional<int64_t> ProducerStateTable::end_transaction(int64_t producer_id, int16_t epoch) {
+  Producer& producer = producers_[producer_id];
+  if (epoch > producer.epoch) {
+    producer.epoch = epoch;
+    producer.batches.clear();
+  }
+  auto open = open_transactions_.find(producer_id);
+  if (open == open_transactions_.end()) return std::nullopt;
+  const int64_t first = open->second;
+  open_transactions_.erase(open);
+  return first;
+}
+
+std::optional<int64_t> ProducerStateTable::first_unstable_offset() const {
+  std::optional<int64_t> first;
+  for (const auto& [id, offset] : open_transactions_) {
+    if (!first || offset < *first) first = offset;
+  }
+  return first;
 }
 
 }  // namespace runnel::broker

@@ -74,6 +74,37 @@ std::optional<std::pair<int64_t, int64_t>> first_record_at_or_after(BytesView ba
   return std::nullopt;
 }
 
+std::optional<TransactionMarker> parse_transaction_marker(BytesView batch) {
+  if (batch.size() < RecordBatchHeader::kSize) return std::nullopt;
+  const RecordBatchHeader header = RecordBatchHeader::parse(batch);
+  if (!header.is_control() || (header.attributes & RecordBatchHeader::kCompressionMask) != 0 ||
+      header.total_size() > batch.size() || header.record_count < 1) {
+    return std::nullopt;
+  }
+  const uint8_t* at = batch.data() + RecordBatchHeader::kSize;
+  const uint8_t* const end = batch.data() + header.total_size();
+  const std::optional<int64_t> length = read_zigzag(at, end);
+  if (!length || *length < 1 || *length > end - at) return std::nullopt;
+  const uint8_t* const record_end = at + *length;
+  ++at;  // attributes
+  if (!read_zigzag(at, record_end) || !read_zigzag(at, record_end)) return std::nullopt;
+  const std::optional<int64_t> key_length = read_zigzag(at, record_end);
+  if (!key_length || *key_length < 4 || *key_length > record_end - at) return std::nullopt;
+  const int16_t type = load_big_endian<int16_t>(at + 2);
+  at += *key_length;
+  if (type != static_cast<int16_t>(ControlType::kAbort) &&
+      type != static_cast<int16_t>(ControlType::kCommit)) {
+    return std::nullopt;
+  }
+  TransactionMarker marker;
+  marker.type = static_cast<ControlType>(type);
+  const std::optional<int64_t> value_length = read_zigzag(at, record_end);
+  if (value_length && *value_length >= 6 && *value_length <= record_end - at) {
+    marker.coordinator_epoch = load_big_endian<int32_t>(at + 2);
+  }
+  return marker;
+}
+
 uint32_t record_batch_crc(BytesView batch) {
   return crc32c(batch.subview(RecordBatchHeader::kAttributesAt));
 }

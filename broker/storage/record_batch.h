@@ -50,6 +50,7 @@ struct RecordBatchHeader {
   size_t total_size() const { return kLogOverhead + static_cast<size_t>(batch_length); }
   int64_t last_offset() const { return base_offset + last_offset_delta; }
   bool is_control() const { return (attributes & kControlFlag) != 0; }
+  bool is_transactional() const { return (attributes & kTransactionalFlag) != 0; }
 
   // Reads a header from the first kSize bytes of `bytes` (no validation beyond the size).
   static RecordBatchHeader parse(BytesView bytes);
@@ -85,6 +86,20 @@ Result<RecordBatchHeader> check_stored_batch(BytesView bytes);
 // batch gives nullopt, never a read out of bounds.
 std::optional<std::pair<int64_t, int64_t>> first_record_at_or_after(BytesView batch,
                                                                     int64_t timestamp);
+
+// What a transaction marker says: the control record's key type (KIP-98).
+enum class ControlType : int16_t { kAbort = 0, kCommit = 1 };
+
+// The one record of a control batch that ends a producer's transaction in a partition.
+struct TransactionMarker {
+  ControlType type = ControlType::kAbort;
+  int32_t coordinator_epoch = 0;
+};
+
+// The marker held by the stored control batch `batch` (whole, header included): nullopt when
+// the batch is not a control batch, is compressed, or its record is not a marker (malformed
+// or of an unknown control type).
+std::optional<TransactionMarker> parse_transaction_marker(BytesView batch);
 
 // CRC32C of a batch's covered bytes, [kAttributesAt, end).
 uint32_t record_batch_crc(BytesView batch);

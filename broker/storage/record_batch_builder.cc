@@ -90,6 +90,15 @@ RecordBatchBuilder& RecordBatchBuilder::add(const NullableBytes& key, const Null
   return *this;
 }
 
+RecordBatchBuilder& RecordBatchBuilder::set_producer(int64_t producer_id, int16_t epoch,
+                                                     int32_t base_sequence, bool transactional) {
+  producer_id_ = producer_id;
+  producer_epoch_ = epoch;
+  base_sequence_ = base_sequence;
+  attributes_ = transactional ? RecordBatchHeader::kTransactionalFlag : int16_t{0};
+  return *this;
+}
+
 Bytes RecordBatchBuilder::build() {
   Bytes batch;
   batch.resize(RecordBatchHeader::kSize);
@@ -98,20 +107,36 @@ Bytes RecordBatchBuilder::build() {
       RecordBatchHeader::kSize - RecordBatchHeader::kLogOverhead + records_.size());
   store_big_endian<int64_t>(p + 0, 0);
   store_big_endian<int32_t>(p + 8, batch_length);
-  store_big_endian<int32_t>(p + 12, -1);  // partition leader epoch
-  p[16] = 2;                              // magic
-  store_big_endian<int16_t>(p + 21, 0);   // attributes: no compression, CreateTime
+  store_big_endian<int32_t>(p + 12, -1);           // partition leader epoch
+  p[16] = 2;                                       // magic
+  store_big_endian<int16_t>(p + 21, attributes_);  // no compression, CreateTime
   store_big_endian<int32_t>(p + 23, count_ - 1);
   store_big_endian<int64_t>(p + 27, base_timestamp_);
   store_big_endian<int64_t>(p + 35, count_ > 0 ? max_timestamp_ : base_timestamp_);
-  store_big_endian<int64_t>(p + 43, -1);  // producer id: none
-  store_big_endian<int16_t>(p + 51, -1);
-  store_big_endian<int32_t>(p + 53, -1);
+  store_big_endian<int64_t>(p + 43, producer_id_);
+  store_big_endian<int16_t>(p + 51, producer_epoch_);
+  store_big_endian<int32_t>(p + 53, base_sequence_);
   store_big_endian<int32_t>(p + 57, count_);
   batch.append(records_.view());
   store_big_endian<uint32_t>(batch.data() + RecordBatchHeader::kCrcAt,
                              record_batch_crc(batch.view()));
   return batch;
+}
+
+Bytes build_transaction_marker(int64_t producer_id, int16_t producer_epoch,
+                               const TransactionMarker& marker, int64_t timestamp_ms) {
+  uint8_t key[4];
+  store_big_endian<int16_t>(key, 0);  // version
+  store_big_endian<int16_t>(key + 2, static_cast<int16_t>(marker.type));
+  uint8_t value[6];
+  store_big_endian<int16_t>(value, 0);  // version
+  store_big_endian<int32_t>(value + 2, marker.coordinator_epoch);
+  RecordBatchBuilder builder(timestamp_ms);
+  builder.set_producer(producer_id, producer_epoch, -1, /*transactional=*/true);
+  builder.attributes_ |= RecordBatchHeader::kControlFlag;
+  builder.add(NullableBytes(Bytes(BytesView(key, sizeof key))),
+              NullableBytes(Bytes(BytesView(value, sizeof value))), timestamp_ms, Headers());
+  return builder.build();
 }
 
 Result<std::vector<DecodedRecord>> decode_uncompressed_batch(BytesView batch) {

@@ -21,17 +21,36 @@ class RecordBatchBuilder {
   RecordBatchBuilder& add(const NullableBytes& key, const NullableBytes& value,
                           int64_t timestamp_ms, const Headers& headers);
 
+  // Marks the batch as written by producer `producer_id` at `epoch`, its first record at
+  // sequence `base_sequence` (-1: none, for batches the broker writes itself), and as part of
+  // a transaction when `transactional`.
+  RecordBatchBuilder& set_producer(int64_t producer_id, int16_t epoch, int32_t base_sequence,
+                                   bool transactional);
+
   size_t record_count() const { return static_cast<size_t>(count_); }
 
   // The finished batch. The builder may not be used afterwards.
   Bytes build();
 
  private:
+  friend Bytes build_transaction_marker(int64_t producer_id, int16_t producer_epoch,
+                                        const TransactionMarker& marker, int64_t timestamp_ms);
+
   int64_t base_timestamp_;
   int64_t max_timestamp_ = -1;
   int32_t count_ = 0;
   Bytes records_;
+  int64_t producer_id_ = -1;
+  int16_t producer_epoch_ = -1;
+  int32_t base_sequence_ = -1;
+  int16_t attributes_ = 0;
 };
+
+// A transaction marker as stored: a control batch of one record (key: version 0 and the
+// control type; value: version 0 and the coordinator epoch) carrying the producer's id and
+// epoch, base offset 0 (assigned when appended).
+Bytes build_transaction_marker(int64_t producer_id, int16_t producer_epoch,
+                               const TransactionMarker& marker, int64_t timestamp_ms);
 
 // One record decoded from an uncompressed batch.
 struct DecodedRecord {

@@ -323,7 +323,7 @@ Status Segment::flush() {
 Status Segment::remove() {
   const std::string stem = fmt::format("{:020}", base_offset_);
   std::error_code error;
-  for (const char* suffix : {".log", ".index", ".timeindex"}) {
+  for (const char* suffix : {".log", ".index", ".timeindex", ".txnindex"}) {
     std::filesystem::remove(dir_ / (stem + suffix), error);
     if (error) return io_error(fmt::format("deleting {}{}: {}", stem, suffix, error.message()));
   }
