@@ -208,6 +208,7 @@ Status GlobalStreamThread::bootstrap() {
       return polled.status().with_context("reading global table topics");
     }
     RUNNEL_RETURN_IF_ERROR(apply(*polled, records));
+    advance_past_markers();
   }
   RUNNEL_RETURN_IF_ERROR(checkpoint());
   const double seconds =
@@ -244,6 +245,16 @@ Status GlobalStreamThread::apply(const std::vector<client::ConsumerRecord>& reco
   return ok_status();
 }
 
+void GlobalStreamThread::advance_past_markers() {
+  // Under read_committed (exactly_once_v2), transaction markers and aborted records hold
+  // offsets poll() never returns; the consumer's position moves past them. Without this the
+  // bootstrap would wait forever for a high watermark that sits after a marker.
+  for (auto& [tp, p] : partitions_) {
+    Result<std::int64_t> position = consumer_->position({tp.topic, tp.partition});
+    if (position.ok() && *position > p.next) p.next = *position;
+  }
+}
+
 Status GlobalStreamThread::checkpoint() {
   for (auto& [topic, task] : tasks_) {
     RUNNEL_RETURN_IF_ERROR(task->flush().with_context(name_ + ": flushing global stores"));
@@ -277,6 +288,7 @@ void GlobalStreamThread::run() {
     }
     std::uint64_t count = 0;
     failure = apply(*polled, count);
+    advance_past_markers();
     if (count > 0) {
       std::lock_guard lock(metrics_mutex_);
       metrics_.processed += count;

@@ -165,8 +165,7 @@ Status transaction_status(rd_kafka_t* handle, rd_kafka_error_t* error, std::stri
 
 Status Producer::init_transactions(std::chrono::milliseconds timeout) {
   return transaction_status(
-      handle_.get(),
-      rd_kafka_init_transactions(handle_.get(), static_cast<int>(timeout.count())),
+      handle_.get(), rd_kafka_init_transactions(handle_.get(), static_cast<int>(timeout.count())),
       "init transactions");
 }
 
@@ -194,8 +193,7 @@ Status Producer::send_offsets_to_transaction(const std::vector<TopicPartitionOff
 
 Status Producer::commit_transaction(std::chrono::milliseconds timeout) {
   Status status = transaction_status(
-      handle_.get(),
-      rd_kafka_commit_transaction(handle_.get(), static_cast<int>(timeout.count())),
+      handle_.get(), rd_kafka_commit_transaction(handle_.get(), static_cast<int>(timeout.count())),
       "commit transaction");
   if (status.ok()) {
     // Delivery failures inside a committed transaction cannot be: librdkafka fails the commit

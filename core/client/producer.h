@@ -105,9 +105,9 @@ class Producer {
   [[nodiscard]] Status begin_transaction();
   // Adds the consumer positions `offsets` (each the next offset to read) of the group that
   // `group` describes to the current transaction: they commit with it, or not at all.
-  [[nodiscard]] Status send_offsets_to_transaction(
-      const std::vector<TopicPartitionOffset>& offsets, const ConsumerGroupMetadata& group,
-      std::chrono::milliseconds timeout);
+  [[nodiscard]] Status send_offsets_to_transaction(const std::vector<TopicPartitionOffset>& offsets,
+                                                   const ConsumerGroupMetadata& group,
+                                                   std::chrono::milliseconds timeout);
   // Flushes what is in flight, then commits the current transaction. OK: every record sent in
   // it is written and visible to read_committed consumers, with the offsets sent with it.
   [[nodiscard]] Status commit_transaction(std::chrono::milliseconds timeout);

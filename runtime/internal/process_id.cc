@@ -35,8 +35,8 @@ Status write_atomically(const std::filesystem::path& path, const std::string& co
   const std::filesystem::path temp = path.string() + ".tmp";
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return errno_error("open", temp);
-  const bool written = ::write(fd, content.data(), content.size()) ==
-                       static_cast<ssize_t>(content.size());
+  const bool written =
+      ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
   const bool synced = written && ::fsync(fd) == 0;
   const int saved = errno;
   ::close(fd);
@@ -59,12 +59,12 @@ std::string random_process_id() {
   std::mt19937_64 bits((static_cast<std::uint64_t>(device()) << 32) ^ device());
   std::uint64_t high = bits();
   std::uint64_t low = bits();
-  high = (high & ~0xF000ULL) | 0x4000ULL;               // Version 4.
-  low = (low & ~(0xC0ULL << 56)) | (0x80ULL << 56);     // RFC 4122 variant.
+  high = (high & ~0xF000ULL) | 0x4000ULL;            // Version 4.
+  low = (low & ~(0xC0ULL << 56)) | (0x80ULL << 56);  // RFC 4122 variant.
   char out[37];
-  std::snprintf(out, sizeof out, "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(high >> 32), static_cast<unsigned>((high >> 16) & 0xFFFF),
-                static_cast<unsigned>(high & 0xFFFF), static_cast<unsigned>(low >> 48),
+  std::snprintf(out, sizeof out, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(high >> 32),
+                static_cast<unsigned>((high >> 16) & 0xFFFF), static_cast<unsigned>(high & 0xFFFF),
+                static_cast<unsigned>(low >> 48),
                 static_cast<unsigned long long>(low & 0xFFFFFFFFFFFFULL));
   return out;
 }

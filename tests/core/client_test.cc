@@ -390,8 +390,9 @@ TEST_F(ClientTest, ATransactionalProducerRefusesToSendOrBeginBeforeInit) {
   EXPECT_EQ(sent.code(), StatusCode::kInvalidArgument) << sent;
   const Status begun = (*producer)->begin_transaction();
   EXPECT_EQ(begun.code(), StatusCode::kInvalidArgument) << begun;
-  EXPECT_EQ((*producer)->send_offsets_to_transaction({{{"txn-in", 0}, 1, {}}},
-                                                     ConsumerGroupMetadata::for_group("g"), 1s)
+  EXPECT_EQ((*producer)
+                ->send_offsets_to_transaction({{{"txn-in", 0}, 1, {}}},
+                                              ConsumerGroupMetadata::for_group("g"), 1s)
                 .code(),
             StatusCode::kInvalidArgument);
 }
