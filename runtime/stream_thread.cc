@@ -21,6 +21,7 @@ constexpr std::chrono::milliseconds kMetricsInterval = 100ms;
 // wait for the coordinator before it is tried again, and how long in all.
 constexpr std::chrono::milliseconds kTransactionCallTimeout = 10s;
 constexpr std::chrono::milliseconds kTransactionTimeout = 60s;
+constexpr std::chrono::milliseconds kInitCallTimeout = 1s;
 // exactly_once_v2: a task's checkpoint is rewritten once one of its changelog partitions moved
 // this many records past the last one (Kafka Streams' OFFSET_DELTA_THRESHOLD_FOR_CHECKPOINT),
 // and at every clean close; not at every 100 ms commit (docs/RUNTIME.md, "Exactly once").
@@ -29,14 +30,15 @@ constexpr std::int64_t kCheckpointDelta = 10'000;
 constexpr int kMaxFailedTransactions = 5;
 
 // Calls `call` again while it fails with a retryable error (Timeout, Unavailable), until
-// `total` has passed.
+// `total` has passed or `stop` (when given) is set.
 template <typename Call>
-Status retrying(Call call, std::chrono::milliseconds total) {
+Status retrying(Call call, std::chrono::milliseconds total,
+                const std::atomic<bool>* stop = nullptr) {
   const auto deadline = std::chrono::steady_clock::now() + total;
   for (;;) {
     Status s = call();
     if (s.ok() || (s.code() != StatusCode::kTimeout && s.code() != StatusCode::kUnavailable) ||
-        std::chrono::steady_clock::now() >= deadline) {
+        std::chrono::steady_clock::now() >= deadline || (stop != nullptr && stop->load())) {
       return s;
     }
   }
@@ -248,8 +250,10 @@ Status StreamThread::run_loop() {
   if (exactly_once_) {
     // Before the first transaction: fences a previous incarnation of this thread (same
     // transactional.id) and aborts whatever it left open.
-    Status s = retrying([&] { return producer_->init_transactions(kTransactionCallTimeout); },
-                        kTransactionTimeout);
+    // In short calls, so that a close() does not wait out a coordinator that never answers.
+    Status s = retrying([&] { return producer_->init_transactions(kInitCallTimeout); },
+                        kTransactionTimeout, &stop_requested_);
+    if (!s.ok() && stop_requested_.load()) return ok_status();
     RUNNEL_RETURN_IF_ERROR(s.with_context("init transactions"));
   }
   RUNNEL_RETURN_IF_ERROR(consumer_->subscribe(options_.source_topics));
