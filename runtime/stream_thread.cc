@@ -306,6 +306,7 @@ Status StreamThread::run_loop() {
       committed = true;
     }
     if (!done.ok()) {
+      done = with_fatal_cause(done);
       if (!recoverable(done)) return done;
       abort_and_close_tasks(done);
       RUNNEL_RETURN_IF_ERROR(rebuild_tasks());
@@ -385,6 +386,15 @@ Status StreamThread::commit_transaction(bool final) {
   if (us > commit_max_us_) commit_max_us_ = us;
   publish_metrics();
   return ok_status();
+}
+
+Status StreamThread::with_fatal_cause(const Status& error) const {
+  if (!exactly_once_ || producer_ == nullptr) return error;
+  // A fenced producer purges what it holds: the error seen first is then a purged delivery
+  // (_PURGE_QUEUE) or a failed call, whose cause is the producer's fatal error.
+  Status fatal = producer_->fatal_error();
+  if (fatal.ok() || fatal.code() == error.code()) return error;
+  return fatal.with_context(error.to_string());
 }
 
 bool StreamThread::recoverable(const Status& error) const {
@@ -485,6 +495,7 @@ void StreamThread::on_partitions_revoked(const std::vector<client::TopicPartitio
     } catch (...) {
       s = internal_error("uncaught non-standard exception in commit");
     }
+    if (!s.ok()) s = with_fatal_cause(s);
     if (!s.ok() && recoverable(s)) {
       // Every task closes dirty (the transaction held all of theirs); those not revoked are
       // made again by the loop (rebuild_tasks).

@@ -138,6 +138,9 @@ class StreamThread final : private client::RebalanceListener {
   // aborting its transaction and restarting its tasks from the last committed one: the
   // producer was fenced or the transaction must abort.
   bool recoverable(const Status& error) const;
+  // exactly_once_v2: `error`, or the producer's fatal error (Fenced...) when it has one, which
+  // is then the real cause, with `error` as context.
+  Status with_fatal_cause(const Status& error) const;
   // exactly_once_v2: aborts the open transaction if the producer still can (else marks it
   // for replacement) and closes every task dirty. Safe inside rebalance callbacks.
   void abort_and_close_tasks(const Status& cause);

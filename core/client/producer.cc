@@ -209,7 +209,10 @@ Status Producer::abort_transaction(std::chrono::milliseconds timeout) {
       handle_.get(), rd_kafka_abort_transaction(handle_.get(), static_cast<int>(timeout.count())),
       "abort transaction");
   if (status.ok()) {
-    // The failures that made the transaction abort belong to it; the next one starts clean.
+    // The purged records' delivery reports (_PURGE_QUEUE, _PURGE_INFLIGHT) are served now, and
+    // they and the failures that made the transaction abort are forgotten: they belong to it,
+    // and the next transaction starts clean.
+    (void)rd_kafka_flush(handle_.get(), static_cast<int>(timeout.count()));
     std::lock_guard lock(failures_->mutex);
     failures_->first = Status();
   }
