@@ -441,5 +441,83 @@ TEST_F(ClientTest, AGroupConsumerGivesItsGroupMetadataAndPositionAfterConsuming)
   EXPECT_EQ(*after, 3);
 }
 
+// Whether the fixture's broker serves transactions (runneld from its transaction coordinator
+// on); the transaction tests skip, saying so, when it does not.
+bool serves_transactions(const ClientConfig& config) {
+  ClientConfig probe = config;
+  probe["transactional.id"] = "probe";
+  auto producer = Producer::create(probe);
+  return producer.ok() && (*producer)->init_transactions(5s).ok();
+}
+
+TEST_F(ClientTest, ACommittedTransactionIsSeenByReadCommittedReadersAndAnAbortedOneIsNot) {
+  if (!serves_transactions(config())) GTEST_SKIP() << "the broker does not serve transactions";
+  create_topic("txn-in", 1);
+  create_topic("txn-out", 1);
+  auto producer = Producer::create(config({{"transactional.id", "txn-a"}}));
+  ASSERT_TRUE(producer.ok()) << producer.status();
+  ASSERT_TRUE((*producer)->init_transactions(10s).ok());
+  auto send = [&](const std::string& value) {
+    return (*producer)->send({.topic = "txn-out", .partition = 0, .value = BytesView(value)});
+  };
+  ASSERT_TRUE((*producer)->begin_transaction().ok());
+  ASSERT_TRUE(send("aborted").ok());
+  ASSERT_TRUE((*producer)->abort_transaction(10s).ok());
+  ASSERT_TRUE((*producer)->begin_transaction().ok());
+  ASSERT_TRUE(send("committed").ok());
+  auto consumer =
+      Consumer::create(config({{"group.id", "txn-group"}, {"enable.auto.commit", "false"}}));
+  ASSERT_TRUE(consumer.ok());
+  auto group = (*consumer)->group_metadata();
+  ASSERT_TRUE(group.ok()) << group.status();
+  const Status offsets =
+      (*producer)->send_offsets_to_transaction({{{"txn-in", 0}, 7, {}}}, *group, 10s);
+  ASSERT_TRUE(offsets.ok()) << offsets;
+  const Status committed = (*producer)->commit_transaction(10s);
+  ASSERT_TRUE(committed.ok()) << committed;
+
+  auto reader = Consumer::create(config({{"group.id", "txn-reader"},
+                                         {"enable.auto.commit", "false"},
+                                         {"isolation.level", "read_committed"}}));
+  ASSERT_TRUE(reader.ok());
+  ASSERT_TRUE((*reader)->assign({{{"txn-out", 0}, kOffsetBeginning, {}}}).ok());
+  auto end = (*reader)->watermark_offsets({"txn-out", 0}, 10s);
+  ASSERT_TRUE(end.ok());
+  std::vector<std::string> values;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  for (;;) {
+    auto position = (*reader)->position({"txn-out", 0});
+    if ((position.ok() && *position >= end->second) ||
+        std::chrono::steady_clock::now() > deadline) {
+      break;
+    }
+    auto batch = (*reader)->poll(100ms);
+    ASSERT_TRUE(batch.ok());
+    for (const auto& r : *batch) values.emplace_back(r.value()->as_string_view());
+  }
+  EXPECT_EQ(values, std::vector<std::string>{"committed"});
+  // The offsets went with the transaction to the group.
+  auto group_offsets = (*consumer)->committed({{"txn-in", 0}}, 10s);
+  ASSERT_TRUE(group_offsets.ok()) << group_offsets.status();
+  EXPECT_EQ((*group_offsets)[0].offset, 7);
+}
+
+TEST_F(ClientTest, ANewProducerWithTheSameTransactionalIdFencesTheOldOne) {
+  if (!serves_transactions(config())) GTEST_SKIP() << "the broker does not serve transactions";
+  create_topic("txn-fenced", 1);
+  auto old = Producer::create(config({{"transactional.id", "txn-f"}}));
+  ASSERT_TRUE(old.ok());
+  ASSERT_TRUE((*old)->init_transactions(10s).ok());
+  ASSERT_TRUE((*old)->begin_transaction().ok());
+  auto newer = Producer::create(config({{"transactional.id", "txn-f"}}));
+  ASSERT_TRUE(newer.ok());
+  ASSERT_TRUE((*newer)->init_transactions(10s).ok());
+  const std::string value = "zombie";
+  Status sent = (*old)->send({.topic = "txn-fenced", .partition = 0, .value = BytesView(value)});
+  Status committed = sent.ok() ? (*old)->commit_transaction(10s) : sent;
+  EXPECT_EQ(committed.code(), StatusCode::kFenced) << committed;
+  EXPECT_EQ((*old)->fatal_error().code(), StatusCode::kFenced);
+}
+
 }  // namespace
 }  // namespace runnel::client
