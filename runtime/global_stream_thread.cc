@@ -278,6 +278,11 @@ void GlobalStreamThread::join() {
 void GlobalStreamThread::run() {
   Status failure;
   auto last_checkpoint = std::chrono::steady_clock::now();
+  // Under exactly_once_v2 commit.interval.ms is 100 ms, too often to flush the global stores
+  // for nothing: as Kafka Streams (GlobalStateUpdateTask), a checkpoint is then due only once
+  // 10,000 records were applied since the last one (a restart replays at most that many).
+  const std::uint64_t min_records = options_.config->exactly_once() ? 10'000 : 0;
+  std::uint64_t since_checkpoint = 0;
   while (!stop_requested_.load()) {
     Result<std::vector<client::ConsumerRecord>> polled =
         consumer_->poll(options_.config->poll, kMaxPoll);
@@ -294,7 +299,10 @@ void GlobalStreamThread::run() {
       metrics_.processed += count;
     }
     if (!failure.ok()) break;
-    if (std::chrono::steady_clock::now() - last_checkpoint >= options_.config->commit_interval) {
+    since_checkpoint += count;
+    if (std::chrono::steady_clock::now() - last_checkpoint >= options_.config->commit_interval &&
+        since_checkpoint >= min_records) {
+      since_checkpoint = 0;
       failure = checkpoint();
       if (!failure.ok()) break;
       last_checkpoint = std::chrono::steady_clock::now();
