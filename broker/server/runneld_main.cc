@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -106,10 +107,16 @@ int main(int argc, char** argv) {
   app.add_option("--group-initial-rebalance-delay-ms", config.group_initial_rebalance_delay_ms,
                  "How long a new group waits for more members before its first generation")
       ->capture_default_str();
+  app.add_option("--transaction-max-timeout-ms", config.transaction_max_timeout_ms,
+                 "Longest transaction.timeout.ms a transactional producer may ask for")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   config.data_dir = data_dir;
   config.auto_create_topics = auto_create;
+  if (const char* crash_point = std::getenv("RUNNELD_TEST_CRASH_POINT")) {
+    config.test_transaction_crash_point = crash_point;
+  }
   if (!split_host_port(listen, config.server.host, config.server.port)) {
     std::fprintf(stderr, "runneld: --listen '%s' is not HOST:PORT\n", listen.c_str());
     return 2;
