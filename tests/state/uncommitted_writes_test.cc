@@ -184,7 +184,7 @@ TEST(UnbufferedKeyValueStoreTest, WritesGoStraightToRocksDbAsBefore) {
   EXPECT_EQ(get(*store, "k"), "v");
 }
 
-// Random puts, deletes, commits and crashes against two std::map models: what reads must see
+// Random writes, reads, scans, commits and crashes against two std::map models: what reads must see
 // (everything written) and what must be on disk (everything committed).
 TEST(BufferedKeyValueStoreModelTest, MatchesAMapModelOverRandomWritesCommitsAndCrashes) {
   TempDir dir;
@@ -195,10 +195,29 @@ TEST(BufferedKeyValueStoreModelTest, MatchesAMapModelOverRandomWritesCommitsAndC
   auto random_key = [&] { return "k" + std::to_string(random() % 40); };
   for (int step = 0; step < 1500; ++step) {
     const unsigned op = random() % 100;
-    if (op < 50) {
+    if (op < 40) {
       std::string key = random_key(), value = std::to_string(step);
       ASSERT_TRUE(store->put(b(key), b(value)).ok());
       visible[key] = value;
+    } else if (op < 45) {
+      std::string first = random_key(), second = random_key();
+      ASSERT_TRUE(
+          store->put_all(std::vector<KeyValue>{{b(first), b("1")}, {b(second), b("2")}}).ok());
+      visible[first] = "1";
+      visible[second] = "2";
+    } else if (op < 50) {
+      std::string key = random_key();
+      auto existing = store->put_if_absent(b(key), b("absent"));
+      ASSERT_TRUE(existing.ok());
+      EXPECT_EQ(existing->has_value(), visible.count(key) == 1) << key;
+      visible.emplace(key, "absent");
+    } else if (op < 52) {
+      // Keys k1, k10..k19: a prefix with neighbours on both sides.
+      Entries expected;
+      for (const auto& [key, value] : visible) {
+        if (key.starts_with("k1")) expected.emplace_back(key, value);
+      }
+      ASSERT_EQ(drain(store->prefix_scan(b("k1"))), expected);
     } else if (op < 75) {
       std::string key = random_key();
       auto removed = store->delete_key(b(key));
