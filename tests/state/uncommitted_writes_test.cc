@@ -4,6 +4,11 @@
 
 #include "state/uncommitted_writes.h"
 
+#include <signal.h>
+#include <stdlib.h>
+
+#include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -246,6 +251,57 @@ TEST(BufferedKeyValueStoreModelTest, MatchesAMapModelOverRandomWritesCommitsAndC
       ASSERT_EQ(drain(store->all()), expected) << "after the crash at step " << step;
     }
   }
+}
+
+// A real kill -9 (no close, no destructor, RocksDB's write-ahead log off): what commit()
+// made durable is on disk, and nothing written after it, even though small memtables make
+// RocksDB flush on its own while the uncommitted writes pile up. The killed process is a
+// gtest death-test child (re-executed, "threadsafe" style, so it owns fresh RocksDB
+// threads); the directory is handed to it through the environment.
+TEST(BufferedKeyValueStoreCrashTest, KillNineLeavesCommittedDataOnDiskAndNothingElse) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  constexpr const char* kDirVariable = "RUNNEL_TEST_KILL9_DIR";
+  std::optional<TempDir> own;
+  std::filesystem::path dir;
+  if (const char* inherited = std::getenv(kDirVariable); inherited != nullptr) {
+    dir = inherited;  // in the child
+  } else {
+    own.emplace();
+    dir = own->path();
+    ::setenv(kDirVariable, dir.c_str(), 1);
+  }
+  auto open_small = [&](UncommittedWrites* uncommitted) {
+    RocksDbStoreOptions options;
+    options.write_buffer_size = 64 << 10;
+    options.uncommitted_writes = uncommitted;
+    return RocksDbKeyValueStore::open("kv", dir / "kv", options);
+  };
+  const std::string value(200, 'v');
+  EXPECT_EXIT(
+      {
+        UncommittedWrites uncommitted;
+        auto store = open_small(&uncommitted);
+        if (!store.ok()) std::_Exit(2);
+        for (int i = 0; i < 1000; ++i) {
+          if (!(*store)->put(b("committed-" + std::to_string(i)), b(value)).ok()) std::_Exit(3);
+        }
+        if (!uncommitted.commit().ok()) std::_Exit(4);
+        for (int i = 0; i < 5000; ++i) {
+          if (!(*store)->put(b("uncommitted-" + std::to_string(i)), b(value)).ok()) std::_Exit(5);
+          if (!(*store)->delete_key(b("committed-" + std::to_string(i % 1000))).ok()) {
+            std::_Exit(6);
+          }
+        }
+        std::raise(SIGKILL);
+      },
+      ::testing::KilledBySignal(SIGKILL), "");
+  ::unsetenv(kDirVariable);
+
+  auto store = open_small(nullptr);
+  ASSERT_TRUE(store.ok()) << store.status();
+  Entries all = drain((*store)->all());
+  ASSERT_EQ(all.size(), 1000u);
+  for (const auto& [key, v] : all) EXPECT_TRUE(key.starts_with("committed-")) << key;
 }
 
 // (key, window start, value)
