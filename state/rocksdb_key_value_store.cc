@@ -114,7 +114,7 @@ class RocksDbKeyValueStore::Iterator final : public KeyValueIterator {
   }
 
   RocksDbKeyValueStore* store_;  // Null once the store invalidated this iterator.
-  // Before it_: it_ reads it, so it must go after it_.
+  // Declared before it_, which reads it, so that it is destroyed after it_.
   std::unique_ptr<rocksdb::WriteBatchWithIndex> delta_;
   std::unique_ptr<rocksdb::Iterator> it_;
   const int mode_;

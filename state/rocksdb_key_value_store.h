@@ -36,6 +36,9 @@ struct RocksDbStoreOptions {
   // reads see them; they reach RocksDB, in one atomic Write, only when `uncommitted_writes`
   // commits, and are dropped by its discard() or by close(). So RocksDB (its memtables, and
   // the files it flushes whenever a memtable fills) only ever holds committed state.
+  // The batch is a log: it grows with every write until the commit, rewrites of one key
+  // included (the index keeps one entry per key), so commit often or watch
+  // UncommittedWrites::uncommitted_bytes() (a cache in front coalesces hot keys).
   // Borrowed: the store registers with it while open, so it must outlive the store. Null
   // (the default, at-least-once): every write goes straight to RocksDB.
   UncommittedWrites* uncommitted_writes = nullptr;
@@ -44,7 +47,8 @@ struct RocksDbStoreOptions {
 // A KeyValueStore in its own RocksDB instance at a directory the caller chooses (the runtime
 // uses <state.dir>/<application.id>/<subtopology>_<partition>/<store>). Keys are ordered by
 // RocksDB's bytewise comparator. Data written before a successful close() (or flush()) is
-// there when the same directory is opened again.
+// there when the same directory is opened again; in buffered mode, data committed by a
+// successful UncommittedWrites::commit(), and nothing else.
 //
 // Iterators read a consistent RocksDB snapshot taken when they are created. close() (and the
 // destructor) invalidates iterators still open, so no RocksDB iterator outlives its DB.

@@ -72,6 +72,10 @@ class UncommittedWrites {
   // checkpoint must not be written, and the task should be closed dirty).
   [[nodiscard]] Status commit();
   // Drops every participant's held-back writes (a dirty close, or an aborted transaction).
+  // Key-value stores then read their last committed state, but window and session stores
+  // keep their stream time and keep the segments they expired out of reads: after a
+  // discard the stores are to be closed and reopened (a task whose transaction aborted is
+  // closed dirty and revived, as in Kafka Streams), never written on.
   void discard();
 
   // The sum of the participants' uncommitted_bytes().

@@ -4,6 +4,11 @@
 
 #include "state/uncommitted_writes.h"
 
+#include <signal.h>
+#include <stdlib.h>
+
+#include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -184,7 +189,7 @@ TEST(UnbufferedKeyValueStoreTest, WritesGoStraightToRocksDbAsBefore) {
   EXPECT_EQ(get(*store, "k"), "v");
 }
 
-// Random puts, deletes, commits and crashes against two std::map models: what reads must see
+// Random writes, reads, scans, commits and crashes against two std::map models: what reads must see
 // (everything written) and what must be on disk (everything committed).
 TEST(BufferedKeyValueStoreModelTest, MatchesAMapModelOverRandomWritesCommitsAndCrashes) {
   TempDir dir;
@@ -195,10 +200,29 @@ TEST(BufferedKeyValueStoreModelTest, MatchesAMapModelOverRandomWritesCommitsAndC
   auto random_key = [&] { return "k" + std::to_string(random() % 40); };
   for (int step = 0; step < 1500; ++step) {
     const unsigned op = random() % 100;
-    if (op < 50) {
+    if (op < 40) {
       std::string key = random_key(), value = std::to_string(step);
       ASSERT_TRUE(store->put(b(key), b(value)).ok());
       visible[key] = value;
+    } else if (op < 45) {
+      std::string first = random_key(), second = random_key();
+      ASSERT_TRUE(
+          store->put_all(std::vector<KeyValue>{{b(first), b("1")}, {b(second), b("2")}}).ok());
+      visible[first] = "1";
+      visible[second] = "2";
+    } else if (op < 50) {
+      std::string key = random_key();
+      auto existing = store->put_if_absent(b(key), b("absent"));
+      ASSERT_TRUE(existing.ok());
+      EXPECT_EQ(existing->has_value(), visible.count(key) == 1) << key;
+      visible.emplace(key, "absent");
+    } else if (op < 52) {
+      // Keys k1, k10..k19: a prefix with neighbours on both sides.
+      Entries expected;
+      for (const auto& [key, value] : visible) {
+        if (key.starts_with("k1")) expected.emplace_back(key, value);
+      }
+      ASSERT_EQ(drain(store->prefix_scan(b("k1"))), expected);
     } else if (op < 75) {
       std::string key = random_key();
       auto removed = store->delete_key(b(key));
@@ -227,6 +251,57 @@ TEST(BufferedKeyValueStoreModelTest, MatchesAMapModelOverRandomWritesCommitsAndC
       ASSERT_EQ(drain(store->all()), expected) << "after the crash at step " << step;
     }
   }
+}
+
+// A real kill -9 (no close, no destructor, RocksDB's write-ahead log off): what commit()
+// made durable is on disk, and nothing written after it, even though small memtables make
+// RocksDB flush on its own while the uncommitted writes pile up. The killed process is a
+// gtest death-test child (re-executed, "threadsafe" style, so it owns fresh RocksDB
+// threads); the directory is handed to it through the environment.
+TEST(BufferedKeyValueStoreCrashTest, KillNineLeavesCommittedDataOnDiskAndNothingElse) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  constexpr const char* kDirVariable = "RUNNEL_TEST_KILL9_DIR";
+  std::optional<TempDir> own;
+  std::filesystem::path dir;
+  if (const char* inherited = std::getenv(kDirVariable); inherited != nullptr) {
+    dir = inherited;  // in the child
+  } else {
+    own.emplace();
+    dir = own->path();
+    ::setenv(kDirVariable, dir.c_str(), 1);
+  }
+  auto open_small = [&](UncommittedWrites* uncommitted) {
+    RocksDbStoreOptions options;
+    options.write_buffer_size = 64 << 10;
+    options.uncommitted_writes = uncommitted;
+    return RocksDbKeyValueStore::open("kv", dir / "kv", options);
+  };
+  const std::string value(200, 'v');
+  EXPECT_EXIT(
+      {
+        UncommittedWrites uncommitted;
+        auto store = open_small(&uncommitted);
+        if (!store.ok()) std::_Exit(2);
+        for (int i = 0; i < 1000; ++i) {
+          if (!(*store)->put(b("committed-" + std::to_string(i)), b(value)).ok()) std::_Exit(3);
+        }
+        if (!uncommitted.commit().ok()) std::_Exit(4);
+        for (int i = 0; i < 5000; ++i) {
+          if (!(*store)->put(b("uncommitted-" + std::to_string(i)), b(value)).ok()) std::_Exit(5);
+          if (!(*store)->delete_key(b("committed-" + std::to_string(i % 1000))).ok()) {
+            std::_Exit(6);
+          }
+        }
+        std::raise(SIGKILL);
+      },
+      ::testing::KilledBySignal(SIGKILL), "");
+  ::unsetenv(kDirVariable);
+
+  auto store = open_small(nullptr);
+  ASSERT_TRUE(store.ok()) << store.status();
+  Entries all = drain((*store)->all());
+  ASSERT_EQ(all.size(), 1000u);
+  for (const auto& [key, v] : all) EXPECT_TRUE(key.starts_with("committed-")) << key;
 }
 
 // (key, window start, value)
