@@ -67,7 +67,9 @@ int reset(const ClusterConnection& cluster, const ResetOptions& options) {
     return fail(aborted_error("application " + id + " still has " +
                               std::to_string(group->members.size()) +
                               " active member(s) in its consumer group: stop every instance "
-                              "first (the reset would be overwritten by their commits)"));
+                              "first (the reset would be overwritten by their commits); an "
+                              "instance with state stays a static member for its "
+                              "session.timeout.ms (10 s by default) after it stops"));
   }
   auto topics = (*admin)->list_topics(cluster.timeout);
   if (!topics.ok()) return fail(topics.status());
