@@ -7,6 +7,7 @@
 #include "broker/coordinator/group_coordinator.h"
 #include "broker/coordinator/offset_store.h"
 #include "broker/coordinator/producer_id_manager.h"
+#include "broker/coordinator/transaction_coordinator.h"
 #include "broker/handlers/append_notifier.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/handlers/request_dispatcher.h"
@@ -55,12 +56,22 @@ Result<std::unique_ptr<Broker>> Broker::start(BrokerConfig config) {
           .max_metadata_bytes = 4096,
       });
   RUNNEL_ASSIGN_OR_RETURN(broker->producer_ids_, ProducerIdManager::open(cfg.data_dir));
+  // After the OffsetStore: recovery completes or aborts the transactions a stop interrupted,
+  // which applies or drops their pending offsets.
+  RUNNEL_ASSIGN_OR_RETURN(
+      broker->transactions_,
+      TransactionCoordinator::open(
+          *broker->logs_, *broker->offsets_, *broker->producer_ids_, system_clock(),
+          TransactionCoordinatorOptions{.max_timeout_ms = cfg.transaction_max_timeout_ms},
+          // Markers move the last stable offset: read_committed fetches waiting may now read.
+          [appends = broker->appends_.get()] { appends->notify_appended(); }));
   broker->context_.reset(new BrokerContext{
       .logs = *broker->logs_,
       .appends = *broker->appends_,
       .groups = *broker->groups_,
       .offsets = *broker->offsets_,
       .producer_ids = *broker->producer_ids_,
+      .transactions = *broker->transactions_,
       .clock = system_clock(),
       .config = cfg,
       .identity =
@@ -82,6 +93,10 @@ Result<std::unique_ptr<Broker>> Broker::start(BrokerConfig config) {
   broker->group_timeouts_ = std::make_unique<PeriodicTask>(
       broker->server_->executor(), std::chrono::milliseconds(cfg.group_timeout_check_interval_ms),
       [groups = broker->groups_.get()] { groups->tick(); });
+  broker->transaction_timeouts_ = std::make_unique<PeriodicTask>(
+      broker->server_->executor(),
+      std::chrono::milliseconds(cfg.transaction_timeout_check_interval_ms),
+      [transactions = broker->transactions_.get()] { transactions->tick(); });
   broker->logs_->start_cleaner(std::chrono::milliseconds(cfg.log_cleaner_backoff_ms));
   log::info("runneld broker {} serving {} topic(s) from {} on {}:{}", cfg.node_id,
             broker->logs_->list_topics().size(), cfg.data_dir.string(), broker->host_,
@@ -104,6 +119,7 @@ void Broker::stop() {
   if (retention_) retention_->stop();
   if (logs_) logs_->stop_cleaner();
   if (group_timeouts_) group_timeouts_->stop();
+  if (transaction_timeouts_) transaction_timeouts_->stop();
   // Waiting JoinGroup and SyncGroup requests answer now (the clients look for the coordinator
   // again), so that the server's drain does not wait for rebalances.
   if (groups_) groups_->shut_down();

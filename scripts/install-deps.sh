@@ -18,6 +18,13 @@ packages=(
   clang libclang-rt-14-dev
 )
 
+# KafkaJS (tests/integration/kafkajs) needs Node.js and npm; a machine may have them from
+# elsewhere than Debian (NodeSource bundles npm in its nodejs package), so ask for Debian's
+# only when the commands are missing.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
+
 missing=()
 for pkg in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then

@@ -1,5 +1,5 @@
 // runnel: the command-line tool for Runnel and any Kafka cluster: topics, produce, consume,
-// consumer groups and application reset.
+// consumer groups, transactions and application reset.
 #include <functional>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +10,7 @@
 #include "tools/groups_command.h"
 #include "tools/produce_command.h"
 #include "tools/topics_command.h"
+#include "tools/transactions_command.h"
 
 int main(int argc, char** argv) {
   runnel::tools::ClusterConnection cluster;
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   runnel::tools::add_produce_command(app, cluster, run);
   runnel::tools::add_consume_command(app, cluster, run);
   runnel::tools::add_groups_command(app, cluster, run);
+  runnel::tools::add_transactions_command(app, cluster, run);
   runnel::tools::add_app_reset_command(app, cluster, run);
 
   CLI11_PARSE(app, argc, argv);

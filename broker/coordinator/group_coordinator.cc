@@ -718,6 +718,63 @@ std::vector<ErrorCode> GroupCoordinator::commit_offsets(const OffsetCommitParams
   return errors;
 }
 
+std::vector<ErrorCode> GroupCoordinator::commit_transactional_offsets(
+    const OffsetCommitParams& params, int64_t producer_id, int16_t producer_epoch) {
+  ErrorCode error = ErrorCode::kNone;
+  {
+    std::lock_guard lock(mutex_);
+    auto found = groups_.find(params.group_id);
+    if (stopping_) {
+      error = ErrorCode::kCoordinatorNotAvailable;
+    } else if (params.group_id.empty()) {
+      error = ErrorCode::kInvalidGroupId;
+    } else if (found == groups_.end()) {
+      // No members (say, before a restart): only a commit from outside group management.
+      if (params.generation_id >= 0) {
+        error =
+            params.member_id.empty() ? ErrorCode::kIllegalGeneration : ErrorCode::kUnknownMemberId;
+      }
+    } else {
+      // Kafka's order of checks (GroupCoordinator.doTxnCommitOffsets).
+      const Group& group = found->second;
+      if (group.state == GroupState::kDead) {
+        error = ErrorCode::kCoordinatorNotAvailable;
+      } else if (params.generation_id < 0 && group.state == GroupState::kEmpty) {
+        // A simple commit to a group nobody is a member of.
+      } else if (params.group_instance_id.has_value() &&
+                 group.static_members.contains(*params.group_instance_id) &&
+                 group.static_members.at(*params.group_instance_id) != params.member_id) {
+        error = ErrorCode::kFencedInstanceId;
+      } else if (!params.member_id.empty() && !group.members.contains(params.member_id)) {
+        error = ErrorCode::kUnknownMemberId;
+      } else if (params.generation_id >= 0 && params.generation_id != group.generation_id) {
+        error = ErrorCode::kIllegalGeneration;
+      }
+    }
+  }
+  std::vector<ErrorCode> errors(params.offsets.size(), error);
+  if (error != ErrorCode::kNone) return errors;
+  std::vector<std::pair<TopicPartition, CommittedOffset>> accepted;
+  for (size_t i = 0; i < params.offsets.size(); ++i) {
+    if (params.offsets[i].second.metadata.size() > options_.max_metadata_bytes) {
+      errors[i] = ErrorCode::kOffsetMetadataTooLarge;
+    } else {
+      accepted.push_back(params.offsets[i]);
+    }
+  }
+  if (accepted.empty()) return errors;
+  if (Status committed =
+          offsets_.commit_transactional(params.group_id, producer_id, producer_epoch, accepted);
+      !committed.ok()) {
+    log::error("group {}: committing transactional offsets of producer {} failed: {}",
+               params.group_id, producer_id, committed.to_string());
+    for (ErrorCode& code : errors) {
+      if (code == ErrorCode::kNone) code = ErrorCode::kCoordinatorNotAvailable;
+    }
+  }
+  return errors;
+}
+
 std::pair<ErrorCode, std::vector<ErrorCode>> GroupCoordinator::delete_offsets(
     const std::string& group_id, const std::vector<TopicPartition>& partitions) {
   std::vector<ErrorCode> errors(partitions.size(), ErrorCode::kNone);

@@ -128,6 +128,14 @@ class GroupCoordinator {
 
   // One error per offset, in order; validation errors apply to every offset of the request.
   std::vector<ErrorCode> commit_offsets(const OffsetCommitParams& params);
+  // TxnOffsetCommit (KIP-98, KIP-447): validates the committer against the group as Kafka
+  // does (a group nobody is a member of takes commits with generation -1; otherwise
+  // FENCED_INSTANCE_ID, UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, without the rebalance check
+  // of plain commits), then appends the offsets to the OffsetStore as producer (id, epoch)'s
+  // pending transactional offsets. The transaction coordinator checked the producer. One
+  // error per offset, in order.
+  std::vector<ErrorCode> commit_transactional_offsets(const OffsetCommitParams& params,
+                                                      int64_t producer_id, int16_t producer_epoch);
   // GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP... for the whole request, or one error per partition
   // (GROUP_SUBSCRIBED_TO_TOPIC when a member of the group consumes the topic).
   std::pair<ErrorCode, std::vector<ErrorCode>> delete_offsets(

@@ -68,7 +68,8 @@ Status OffsetStore::load() {
   }
   size_t count = 0;
   for (const auto& [group, offsets] : offsets_) count += offsets.size();
-  log::info("loaded {} committed offset(s) of {} group(s) from {}", count, offsets_.size(), kTopic);
+  log::info("loaded {} committed offset(s) of {} group(s) from {} ({} pending in transactions)",
+            count, offsets_.size(), kTopic, pending_.size());
   return ok_status();
 }
 
@@ -94,6 +95,20 @@ Status OffsetStore::load_partition(int32_t partition) {
         rest = rest.subview(size);
         continue;
       }
+      if (header.is_control()) {
+        // The end of a producer's transaction in this partition: its pending offsets (held
+        // since its transactional batches) are applied or dropped.
+        if (header.last_offset() >= next) {
+          if (auto marker = parse_transaction_marker(rest.subview(0, size))) {
+            complete_pending_locked(partition, header.producer_id,
+                                    marker->type == ControlType::kCommit);
+          }
+        }
+        next = std::max(next, header.last_offset() + 1);
+        rest = rest.subview(size);
+        continue;
+      }
+      const bool transactional = (header.attributes & RecordBatchHeader::kTransactionalFlag) != 0;
       const std::vector<DecodedRecord>& records = *decoded;
       for (const DecodedRecord& record : records) {
         if (record.offset < next || !record.key.has_value()) continue;
@@ -106,6 +121,20 @@ Status OffsetStore::load_partition(int32_t partition) {
           continue;
         }
         const TopicPartition tp{key.topic(), key.partition()};
+        if (transactional && record.value.has_value()) {
+          coordinator::CommittedOffsetValue value;
+          if (!value.ParseFromArray(record.value->data(), static_cast<int>(record.value->size()))) {
+            log::warn("{}-{} offset {}: undecodable value; record skipped", kTopic, partition,
+                      record.offset);
+            continue;
+          }
+          pending_[{key.group(), header.producer_id}][tp] =
+              CommittedOffset{.offset = value.offset(),
+                              .leader_epoch = value.leader_epoch(),
+                              .metadata = value.metadata(),
+                              .commit_timestamp_ms = value.commit_timestamp_ms()};
+          continue;
+        }
         if (!record.value.has_value()) {
           auto group = offsets_.find(key.group());
           if (group != offsets_.end()) {
@@ -135,7 +164,8 @@ Status OffsetStore::load_partition(int32_t partition) {
 
 Status OffsetStore::append_locked(
     const std::string& group,
-    const std::vector<std::pair<TopicPartition, std::optional<CommittedOffset>>>& records) {
+    const std::vector<std::pair<TopicPartition, std::optional<CommittedOffset>>>& records,
+    std::optional<std::pair<int64_t, int16_t>> transactional_producer) {
   if (records.empty()) return ok_status();
   std::shared_ptr<Log> partition_log = logs_.log(kTopic, partition_for(group));
   if (partition_log == nullptr) return unavailable_error(fmt::format("{} is missing", kTopic));
@@ -147,8 +177,11 @@ Status OffsetStore::append_locked(
     if (offset.has_value()) value = Bytes::from_string(encode_value(*offset));
     builder.add(Bytes::from_string(key), value, now, {});
   }
+  if (transactional_producer.has_value()) {
+    builder.set_transactional(transactional_producer->first, transactional_producer->second);
+  }
   const Bytes batch = builder.build();
-  AppendResult appended = partition_log->append(batch.view(), now);
+  AppendResult appended = partition_log->append(batch.view(), now, AppendOrigin::kCoordinator);
   if (appended.error != AppendError::kNone) {
     return unavailable_error(fmt::format("appending to {} failed: {}", kTopic, appended.message));
   }
@@ -165,6 +198,59 @@ Status OffsetStore::commit(const std::string& group,
   auto& group_offsets = offsets_[group];
   for (const auto& [partition, offset] : entries) group_offsets[partition] = offset;
   return ok_status();
+}
+
+Status OffsetStore::commit_transactional(
+    const std::string& group, int64_t producer_id, int16_t producer_epoch,
+    const std::vector<std::pair<TopicPartition, CommittedOffset>>& entries) {
+  std::vector<std::pair<TopicPartition, std::optional<CommittedOffset>>> records;
+  records.reserve(entries.size());
+  for (const auto& [partition, offset] : entries) records.emplace_back(partition, offset);
+  std::lock_guard lock(mutex_);
+  RUNNEL_RETURN_IF_ERROR(
+      append_locked(group, records, std::make_pair(producer_id, producer_epoch)));
+  auto& pending = pending_[{group, producer_id}];
+  for (const auto& [partition, offset] : entries) pending[partition] = offset;
+  return ok_status();
+}
+
+Result<int64_t> OffsetStore::write_transaction_marker(int32_t partition, int64_t producer_id,
+                                                      int16_t producer_epoch, ControlType type,
+                                                      int32_t coordinator_epoch) {
+  std::shared_ptr<Log> partition_log = logs_.log(kTopic, partition);
+  if (partition_log == nullptr) {
+    return unavailable_error(fmt::format("{}-{} is missing", kTopic, partition));
+  }
+  // Under the lock, so that the map stays equal to a replay of the log.
+  std::lock_guard lock(mutex_);
+  RUNNEL_ASSIGN_OR_RETURN(
+      int64_t offset, partition_log->append_transaction_marker(producer_id, producer_epoch, type,
+                                                               coordinator_epoch, clock_.now_ms()));
+  complete_pending_locked(partition, producer_id, type == ControlType::kCommit);
+  return offset;
+}
+
+void OffsetStore::complete_pending_locked(int32_t partition, int64_t producer_id, bool commit) {
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    const auto& [group, producer] = it->first;
+    if (producer != producer_id || partition_for(group) != partition) {
+      ++it;
+      continue;
+    }
+    if (commit) {
+      auto& committed = offsets_[group];
+      for (const auto& [tp, offset] : it->second) committed[tp] = offset;
+    }
+    it = pending_.erase(it);
+  }
+}
+
+std::map<TopicPartition, CommittedOffset> OffsetStore::pending(const std::string& group,
+                                                               int64_t producer_id) const {
+  std::lock_guard lock(mutex_);
+  auto found = pending_.find({group, producer_id});
+  if (found == pending_.end()) return {};
+  return found->second;
 }
 
 Status OffsetStore::remove(const std::string& group,

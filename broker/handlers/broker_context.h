@@ -13,6 +13,7 @@ namespace runnel::broker {
 class GroupCoordinator;
 class OffsetStore;
 class ProducerIdManager;
+class TransactionCoordinator;
 
 // How this broker names itself to clients in Metadata responses.
 struct BrokerIdentity {
@@ -27,9 +28,10 @@ struct BrokerIdentity {
 struct BrokerContext {
   LogManager& logs;
   AppendNotifier& appends;
-  GroupCoordinator& groups;         // consumer groups; thread-safe
-  OffsetStore& offsets;             // committed offsets (reads); thread-safe
-  ProducerIdManager& producer_ids;  // idempotent producers' ids; thread-safe
+  GroupCoordinator& groups;              // consumer groups; thread-safe
+  OffsetStore& offsets;                  // committed offsets (reads); thread-safe
+  ProducerIdManager& producer_ids;       // idempotent producers' ids; thread-safe
+  TransactionCoordinator& transactions;  // transactional ids and their transactions; thread-safe
   Clock& clock;
   const BrokerConfig& config;
   BrokerIdentity identity;

@@ -3,13 +3,26 @@
 #include "broker/protocol/error_code.h"
 
 namespace runnel::broker {
+namespace {
+
+constexpr int8_t kGroupKey = 0;
+constexpr int8_t kTransactionKey = 1;
+
+}  // namespace
 
 FindCoordinatorResponse handle_find_coordinator(BrokerContext& context,
                                                 const FindCoordinatorRequest& request,
                                                 int16_t version) {
-  (void)request;  // Every key (group or transactional id) maps to this broker.
-  (void)version;  // v0-2 differ only in fields the codec handles.
+  // Every key, a group (key type 0) or a transactional id (1), maps to this broker, whose
+  // transaction coordinator serves every transactional id. v0-2 differ only in fields the
+  // codec handles.
   FindCoordinatorResponse response;
+  if (version >= 1 && request.key_type != kGroupKey && request.key_type != kTransactionKey) {
+    response.error_code = static_cast<int16_t>(ErrorCode::kInvalidRequest);
+    response.node_id = -1;
+    response.port = -1;
+    return response;
+  }
   response.error_code = static_cast<int16_t>(ErrorCode::kNone);
   response.node_id = context.identity.node_id;
   response.host = context.identity.host;

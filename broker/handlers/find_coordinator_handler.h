@@ -10,8 +10,8 @@
 
 namespace runnel::broker {
 
-// FindCoordinator (v0-2): runneld is a single node, so the coordinator of every group (and,
-// later, every transactional id) is this broker.
+// FindCoordinator (v0-2): runneld is a single node, so the coordinator of every group and
+// every transactional id is this broker. An unknown key type gets INVALID_REQUEST.
 FindCoordinatorResponse handle_find_coordinator(BrokerContext& context,
                                                 const FindCoordinatorRequest& request,
                                                 int16_t version);

@@ -1,6 +1,8 @@
 #include "broker/handlers/init_producer_id_handler.h"
 
 #include "broker/coordinator/producer_id_manager.h"
+#include "broker/coordinator/transaction_coordinator.h"
+#include "broker/handlers/transaction_errors.h"
 #include "broker/protocol/error_code.h"
 #include "core/log.h"
 
@@ -9,10 +11,14 @@ namespace runnel::broker {
 InitProducerIdResponse handle_init_producer_id(BrokerContext& context,
                                                const InitProducerIdRequest& request,
                                                int16_t version) {
-  (void)version;  // v0 and v1 have the same fields.
   InitProducerIdResponse response;
   if (request.transactional_id.has_value()) {
-    response.error_code = static_cast<int16_t>(ErrorCode::kInvalidRequest);
+    const InitProducerIdResult result = context.transactions.init_producer_id(
+        *request.transactional_id, request.transaction_timeout_ms,
+        version >= 3 ? request.producer_id : -1, version >= 3 ? request.producer_epoch : -1);
+    response.error_code = static_cast<int16_t>(for_client(result.error, version >= 4));
+    response.producer_id = result.producer_id;
+    response.producer_epoch = result.producer_epoch;
     return response;
   }
   Result<int64_t> id = context.producer_ids.next_id();

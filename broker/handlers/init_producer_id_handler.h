@@ -8,9 +8,11 @@
 
 namespace runnel::broker {
 
-// InitProducerId (v0-1) for idempotent producers: a new producer id, epoch 0, never given out
-// before (ProducerIdManager). Transactions are not served yet: a request with a
-// transactional id gets INVALID_REQUEST.
+// InitProducerId (v0-4). Without a transactional id (idempotent producers): a new producer id,
+// epoch 0, never given out before (ProducerIdManager). With one: the transaction coordinator's
+// producer for that id, its epoch bumped (an open transaction of the previous epoch is aborted
+// first); v3+ carry the producer's current id and epoch (KIP-360) and a stale one is fenced:
+// PRODUCER_FENCED from v4 (KIP-588), INVALID_PRODUCER_EPOCH before.
 InitProducerIdResponse handle_init_producer_id(BrokerContext& context,
                                                const InitProducerIdRequest& request,
                                                int16_t version);

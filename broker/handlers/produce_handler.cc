@@ -1,6 +1,7 @@
 #include "broker/handlers/produce_handler.h"
 
 #include "broker/coordinator/offset_store.h"
+#include "broker/coordinator/transaction_coordinator.h"
 #include "broker/protocol/error_code.h"
 #include "broker/storage/append_error.h"
 #include "core/log.h"
@@ -23,9 +24,9 @@ PartitionResponse append_partition(BrokerContext& context, const std::string& to
     response.error_code = code(ErrorCode::kInvalidRequiredAcks);
     return response;
   }
-  if (topic == OffsetStore::kTopic) {
-    // Only the coordinator writes committed offsets; a client's records there would be
-    // replayed as commits at the next start. Kafka refuses these writes too.
+  if (topic == OffsetStore::kTopic || topic == TransactionCoordinator::kTopic) {
+    // Only the coordinators write committed offsets and transaction states; a client's
+    // records there would be replayed as such at the next start. Kafka refuses these too.
     response.error_code = code(ErrorCode::kInvalidTopicException);
     return response;
   }

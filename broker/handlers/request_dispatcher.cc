@@ -3,6 +3,8 @@
 #include <optional>
 #include <utility>
 
+#include "broker/handlers/add_offsets_to_txn_handler.h"
+#include "broker/handlers/add_partitions_to_txn_handler.h"
 #include "broker/handlers/api_versions_handler.h"
 #include "broker/handlers/create_partitions_handler.h"
 #include "broker/handlers/create_topics_handler.h"
@@ -10,6 +12,8 @@
 #include "broker/handlers/delete_topics_handler.h"
 #include "broker/handlers/describe_configs_handler.h"
 #include "broker/handlers/describe_groups_handler.h"
+#include "broker/handlers/describe_transactions_handler.h"
+#include "broker/handlers/end_txn_handler.h"
 #include "broker/handlers/fetch_handler.h"
 #include "broker/handlers/find_coordinator_handler.h"
 #include "broker/handlers/heartbeat_handler.h"
@@ -18,6 +22,7 @@
 #include "broker/handlers/leave_group_handler.h"
 #include "broker/handlers/list_groups_handler.h"
 #include "broker/handlers/list_offsets_handler.h"
+#include "broker/handlers/list_transactions_handler.h"
 #include "broker/handlers/metadata_handler.h"
 #include "broker/handlers/offset_commit_handler.h"
 #include "broker/handlers/offset_delete_handler.h"
@@ -25,6 +30,7 @@
 #include "broker/handlers/produce_handler.h"
 #include "broker/handlers/supported_apis.h"
 #include "broker/handlers/sync_group_handler.h"
+#include "broker/handlers/txn_offset_commit_handler.h"
 #include "broker/protocol/api_key.h"
 #include "broker/protocol/generated/api_versions_request.h"
 #include "broker/protocol/request_header.h"
@@ -241,6 +247,36 @@ void RequestDispatcher::handle(const RequestContext& request_context, BytesView 
     case ApiKey::kOffsetDelete:
       if (!answer_now<OffsetDeleteRequest>(context_, header, reader, request_context, done,
                                            handle_offset_delete))
+        break;
+      return;
+    case ApiKey::kAddPartitionsToTxn:
+      if (!answer_now<AddPartitionsToTxnRequest>(context_, header, reader, request_context, done,
+                                                 handle_add_partitions_to_txn))
+        break;
+      return;
+    case ApiKey::kAddOffsetsToTxn:
+      if (!answer_now<AddOffsetsToTxnRequest>(context_, header, reader, request_context, done,
+                                              handle_add_offsets_to_txn))
+        break;
+      return;
+    case ApiKey::kEndTxn:
+      if (!answer_now<EndTxnRequest>(context_, header, reader, request_context, done,
+                                     handle_end_txn))
+        break;
+      return;
+    case ApiKey::kTxnOffsetCommit:
+      if (!answer_now<TxnOffsetCommitRequest>(context_, header, reader, request_context, done,
+                                              handle_txn_offset_commit))
+        break;
+      return;
+    case ApiKey::kDescribeTransactions:
+      if (!answer_now<DescribeTransactionsRequest>(context_, header, reader, request_context, done,
+                                                   handle_describe_transactions))
+        break;
+      return;
+    case ApiKey::kListTransactions:
+      if (!answer_now<ListTransactionsRequest>(context_, header, reader, request_context, done,
+                                               handle_list_transactions))
         break;
       return;
     default:

@@ -21,8 +21,12 @@ constexpr int16_t key(ApiKey api) { return static_cast<int16_t>(api); }
 //   advertised ranges. JoinGroup 4 is where member ids are required (KIP-394) and 5 adds
 //   group.instance.id (librdkafka hangs without it when static membership is configured);
 //   LeaveGroup 3 leaves by instance id. The maxima are the last non-flexible versions.
-// - InitProducerId 0 enables librdkafka's idempotent producer; 1 is the last non-flexible
-//   version. (Transactions will need 3+.)
+// - InitProducerId 0 enables librdkafka's idempotent producer; librdkafka's transactions need
+//   3+ (KIP-360), and 4 is where PRODUCER_FENCED appears (KIP-588); 5 (KIP-890) is not served.
+// - AddPartitionsToTxn, AddOffsetsToTxn, EndTxn and TxnOffsetCommit 0-3: what librdkafka and
+//   KafkaJS send; AddPartitionsToTxn 4+ is the brokers' batched form (KIP-890) and the others'
+//   4+ add KIP-890's TRANSACTION_ABORTABLE. TxnOffsetCommit 3 carries the member (KIP-447).
+// - DescribeTransactions and ListTransactions 0 (KIP-664), for kafka-transactions.sh and Admin.
 constexpr std::array kSupportedApis = {
     ApiVersionRange{key(ApiKey::kProduce), 3, 7},
     ApiVersionRange{key(ApiKey::kFetch), 4, 11},
@@ -44,7 +48,13 @@ constexpr std::array kSupportedApis = {
     ApiVersionRange{key(ApiKey::kListGroups), 0, 2},
     ApiVersionRange{key(ApiKey::kDeleteGroups), 0, 1},
     ApiVersionRange{key(ApiKey::kOffsetDelete), 0, 0},
-    ApiVersionRange{key(ApiKey::kInitProducerId), 0, 1},
+    ApiVersionRange{key(ApiKey::kInitProducerId), 0, 4},
+    ApiVersionRange{key(ApiKey::kAddPartitionsToTxn), 0, 3},
+    ApiVersionRange{key(ApiKey::kAddOffsetsToTxn), 0, 3},
+    ApiVersionRange{key(ApiKey::kEndTxn), 0, 3},
+    ApiVersionRange{key(ApiKey::kTxnOffsetCommit), 0, 3},
+    ApiVersionRange{key(ApiKey::kDescribeTransactions), 0, 0},
+    ApiVersionRange{key(ApiKey::kListTransactions), 0, 0},
 };
 
 }  // namespace

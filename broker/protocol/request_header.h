@@ -33,4 +33,10 @@ Status decode_request_header(WireReader& reader, RequestHeader& header);
 // Writes a response header of `header_version` (0: correlation id; 1: plus empty tagged fields).
 void encode_response_header(WireWriter& writer, int32_t correlation_id, int16_t header_version);
 
+// The client's side, for tools that speak the protocol themselves: writes `header` in the
+// version its api key and version call for, and reads a response header of `header_version`
+// (tagged fields skipped).
+void encode_request_header(WireWriter& writer, const RequestHeader& header);
+Status decode_response_header(WireReader& reader, int16_t header_version, int32_t& correlation_id);
+
 }  // namespace runnel::broker

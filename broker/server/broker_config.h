@@ -29,6 +29,12 @@ struct BrokerConfig {
   // How often session and rebalance timeouts are checked: they fire up to this much late.
   int64_t group_timeout_check_interval_ms = 100;
 
+  // Transactions (Kafka's transaction.* settings).
+  int32_t transaction_max_timeout_ms = 900000;  // transaction.max.timeout.ms
+  // How often transaction timeouts are checked (Kafka's
+  // transaction.abort.timed.out.transaction.cleanup.interval.ms is 10 s).
+  int64_t transaction_timeout_check_interval_ms = 1000;
+
   // Topic defaults (each topic may override them with its own config).
   int64_t log_segment_bytes = 1073741824;                 // log.segment.bytes -> segment.bytes
   int64_t log_segment_ms = 604800000;                     // log.roll.ms -> segment.ms

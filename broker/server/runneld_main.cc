@@ -106,6 +106,9 @@ int main(int argc, char** argv) {
   app.add_option("--group-initial-rebalance-delay-ms", config.group_initial_rebalance_delay_ms,
                  "How long a new group waits for more members before its first generation")
       ->capture_default_str();
+  app.add_option("--transaction-max-timeout-ms", config.transaction_max_timeout_ms,
+                 "Longest transaction.timeout.ms a transactional producer may ask for")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   config.data_dir = data_dir;

@@ -99,6 +99,12 @@ RecordBatchBuilder& RecordBatchBuilder::set_producer(int64_t producer_id, int16_
   return *this;
 }
 
+RecordBatchBuilder& RecordBatchBuilder::set_transactional(int64_t producer_id,
+                                                          int16_t producer_epoch) {
+  set_producer(producer_id, producer_epoch, -1, /*transactional=*/true);
+  return *this;
+}
+
 Bytes RecordBatchBuilder::build() {
   Bytes batch;
   batch.resize(RecordBatchHeader::kSize);

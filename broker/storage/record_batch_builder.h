@@ -29,6 +29,11 @@ class RecordBatchBuilder {
 
   size_t record_count() const { return static_cast<size_t>(count_); }
 
+  // Makes the batch transactional for the producer (id, epoch), with base sequence -1: how the
+  // broker's own coordinators write a transaction's records (TxnOffsetCommit offsets into
+  // __consumer_offsets), which the log takes without a sequence check (AppendOrigin).
+  RecordBatchBuilder& set_transactional(int64_t producer_id, int16_t producer_epoch);
+
   // The finished batch. The builder may not be used afterwards.
   Bytes build();
 

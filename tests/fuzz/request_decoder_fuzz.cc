@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "broker/protocol/generated/add_offsets_to_txn_request.h"
+#include "broker/protocol/generated/add_partitions_to_txn_request.h"
 #include "broker/protocol/generated/api_versions_request.h"
 #include "broker/protocol/generated/create_partitions_request.h"
 #include "broker/protocol/generated/create_topics_request.h"
@@ -17,6 +19,8 @@
 #include "broker/protocol/generated/delete_topics_request.h"
 #include "broker/protocol/generated/describe_configs_request.h"
 #include "broker/protocol/generated/describe_groups_request.h"
+#include "broker/protocol/generated/describe_transactions_request.h"
+#include "broker/protocol/generated/end_txn_request.h"
 #include "broker/protocol/generated/fetch_request.h"
 #include "broker/protocol/generated/find_coordinator_request.h"
 #include "broker/protocol/generated/heartbeat_request.h"
@@ -25,12 +29,14 @@
 #include "broker/protocol/generated/leave_group_request.h"
 #include "broker/protocol/generated/list_groups_request.h"
 #include "broker/protocol/generated/list_offsets_request.h"
+#include "broker/protocol/generated/list_transactions_request.h"
 #include "broker/protocol/generated/metadata_request.h"
 #include "broker/protocol/generated/offset_commit_request.h"
 #include "broker/protocol/generated/offset_delete_request.h"
 #include "broker/protocol/generated/offset_fetch_request.h"
 #include "broker/protocol/generated/produce_request.h"
 #include "broker/protocol/generated/sync_group_request.h"
+#include "broker/protocol/generated/txn_offset_commit_request.h"
 #include "broker/protocol/request_header.h"
 #include "broker/protocol/wire_reader.h"
 #include "broker/protocol/wire_writer.h"
@@ -140,6 +146,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case InitProducerIdRequest::kApiKey:
       decode_body<InitProducerIdRequest>(body.view(), version);
+      break;
+    case AddPartitionsToTxnRequest::kApiKey:
+      decode_body<AddPartitionsToTxnRequest>(body.view(), version);
+      break;
+    case AddOffsetsToTxnRequest::kApiKey:
+      decode_body<AddOffsetsToTxnRequest>(body.view(), version);
+      break;
+    case EndTxnRequest::kApiKey:
+      decode_body<EndTxnRequest>(body.view(), version);
+      break;
+    case TxnOffsetCommitRequest::kApiKey:
+      decode_body<TxnOffsetCommitRequest>(body.view(), version);
+      break;
+    case DescribeTransactionsRequest::kApiKey:
+      decode_body<DescribeTransactionsRequest>(body.view(), version);
+      break;
+    case ListTransactionsRequest::kApiKey:
+      decode_body<ListTransactionsRequest>(body.view(), version);
       break;
     default:
       break;

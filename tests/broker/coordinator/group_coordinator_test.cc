@@ -320,6 +320,62 @@ TEST_F(StableGroupTest, MemberCommitsAreCheckedAgainstMembershipAndGeneration) {
   EXPECT_EQ(commit(a.result->generation_id, a_.member_id), ErrorCode::kRebalanceInProgress);
 }
 
+TEST_F(StableGroupTest, TransactionalCommitsAreCheckedAgainstMembershipAndGenerationKip447) {
+  auto commit = [&](int32_t generation, std::string member,
+                    std::optional<std::string> instance = std::nullopt) {
+    OffsetCommitParams params;
+    params.group_id = "g";
+    params.generation_id = generation;
+    params.member_id = std::move(member);
+    params.group_instance_id = std::move(instance);
+    params.offsets.push_back({TopicPartition{"t", 0}, CommittedOffset{.offset = 42}});
+    return groups_->commit_transactional_offsets(params, /*producer_id=*/7, /*epoch=*/0).at(0);
+  };
+  EXPECT_EQ(commit(a_.generation_id - 1, a_.member_id), ErrorCode::kIllegalGeneration);
+  EXPECT_EQ(commit(a_.generation_id, "nobody"), ErrorCode::kUnknownMemberId);
+  EXPECT_EQ(commit(a_.generation_id, a_.member_id), ErrorCode::kNone);
+  // Pending in the producer's transaction: not a committed offset yet.
+  EXPECT_FALSE(offsets_->fetch("g", {"t", 0}).has_value());
+  EXPECT_EQ(offsets_->pending("g", 7).at({"t", 0}).offset, 42);
+  // Unlike a plain commit, a transactional one is taken between the join and the assignment:
+  // the producer commits what it processed in the generation it knew (KIP-447).
+  PendingJoin a, b;
+  groups_->join_group(join_params(a_.member_id), a.callback());
+  groups_->join_group(join_params(b_.member_id), b.callback());
+  ASSERT_TRUE(a.result.has_value());
+  ASSERT_EQ(state(), GroupState::kCompletingRebalance);
+  EXPECT_EQ(commit(a.result->generation_id, a_.member_id), ErrorCode::kNone);
+  EXPECT_EQ(commit(a_.generation_id, a_.member_id), ErrorCode::kIllegalGeneration);
+}
+
+TEST_F(GroupCoordinatorTest, ATransactionalCommitFromAFencedStaticMemberIsRefused) {
+  PendingJoin first;
+  groups_->join_group(join_params({}, "instance-1"), first.callback());
+  advance(kInitialDelay);
+  ASSERT_TRUE(first.result.has_value());
+  ASSERT_EQ(first.result->error, ErrorCode::kNone);
+  OffsetCommitParams params;
+  params.group_id = "g";
+  params.generation_id = first.result->generation_id;
+  params.member_id = "an-older-member-id";
+  params.group_instance_id = "instance-1";
+  params.offsets.push_back({TopicPartition{"t", 0}, CommittedOffset{.offset = 1}});
+  EXPECT_EQ(groups_->commit_transactional_offsets(params, 7, 0).at(0),
+            ErrorCode::kFencedInstanceId);
+  params.member_id = first.result->member_id;
+  EXPECT_EQ(groups_->commit_transactional_offsets(params, 7, 0).at(0), ErrorCode::kNone);
+}
+
+TEST_F(GroupCoordinatorTest, TransactionalCommitsFromOutsideAGroupNeedNoMembership) {
+  OffsetCommitParams params;
+  params.group_id = "unknown";
+  params.offsets.push_back({TopicPartition{"t", 0}, CommittedOffset{.offset = 5}});
+  EXPECT_EQ(groups_->commit_transactional_offsets(params, 7, 0).at(0), ErrorCode::kNone);
+  params.generation_id = 3;
+  params.member_id = "someone";
+  EXPECT_EQ(groups_->commit_transactional_offsets(params, 7, 0).at(0), ErrorCode::kUnknownMemberId);
+}
+
 TEST_F(StableGroupTest, OnlyAnEmptyGroupCanBeDeletedAndItsOffsetsGoWithIt) {
   ASSERT_TRUE(offsets_->commit("g", {{{"t", 0}, CommittedOffset{.offset = 3}}}).ok());
   EXPECT_EQ(groups_->delete_group("g"), ErrorCode::kNonEmptyGroup);

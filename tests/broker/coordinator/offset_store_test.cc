@@ -77,5 +77,75 @@ TEST_F(OffsetStoreTest, AnUndecodableRecordIsSkippedAtStartNotFatal) {
   EXPECT_EQ(offsets_->fetch("g", {"t", 1})->offset, 6);
 }
 
+// The offsets of producer 7's transaction in group g, pending until the marker.
+class TransactionalOffsetsTest : public OffsetStoreTest {
+ protected:
+  static constexpr int64_t kProducer = 7;
+  static constexpr int16_t kEpoch = 0;
+  const int32_t partition_ = OffsetStore::partition_for("g");
+
+  Result<int64_t> end(ControlType type) {
+    return offsets_->write_transaction_marker(partition_, kProducer, kEpoch, type, 0);
+  }
+};
+
+TEST_F(TransactionalOffsetsTest, TransactionalOffsetsAreInvisibleUntilTheCommitMarker) {
+  ASSERT_TRUE(offsets_->commit("g", {{{"t", 0}, at(1)}}).ok());
+  ASSERT_TRUE(offsets_->commit_transactional("g", kProducer, kEpoch, {{{"t", 0}, at(5)}}).ok());
+  EXPECT_EQ(offsets_->fetch("g", {"t", 0})->offset, 1);
+  EXPECT_EQ(offsets_->pending("g", kProducer).size(), 1u);
+  ASSERT_TRUE(end(ControlType::kCommit).ok());
+  EXPECT_EQ(offsets_->fetch("g", {"t", 0})->offset, 5);
+  EXPECT_TRUE(offsets_->pending("g", kProducer).empty());
+}
+
+TEST_F(TransactionalOffsetsTest, AnAbortMarkerDropsTheTransactionsOffsets) {
+  ASSERT_TRUE(offsets_->commit("g", {{{"t", 0}, at(1)}}).ok());
+  ASSERT_TRUE(offsets_->commit_transactional("g", kProducer, kEpoch, {{{"t", 0}, at(5)}}).ok());
+  ASSERT_TRUE(end(ControlType::kAbort).ok());
+  EXPECT_EQ(offsets_->fetch("g", {"t", 0})->offset, 1);
+  EXPECT_TRUE(offsets_->pending("g", kProducer).empty());
+  open();
+  EXPECT_EQ(offsets_->fetch("g", {"t", 0})->offset, 1);
+  EXPECT_TRUE(offsets_->pending("g", kProducer).empty());
+}
+
+TEST_F(TransactionalOffsetsTest, ACommittedTransactionsOffsetsSurviveAReopen) {
+  ASSERT_TRUE(offsets_->commit_transactional("g", kProducer, kEpoch, {{{"t", 0}, at(5)}}).ok());
+  ASSERT_TRUE(end(ControlType::kCommit).ok());
+  open();
+  ASSERT_TRUE(offsets_->fetch("g", {"t", 0}).has_value());
+  EXPECT_EQ(offsets_->fetch("g", {"t", 0})->offset, 5);
+}
+
+TEST_F(TransactionalOffsetsTest, OffsetsOfATransactionWithNoMarkerStayPendingAcrossAReopen) {
+  ASSERT_TRUE(offsets_->commit_transactional("g", kProducer, kEpoch, {{{"t", 0}, at(5)}}).ok());
+  open();
+  EXPECT_FALSE(offsets_->fetch("g", {"t", 0}).has_value());
+  ASSERT_EQ(offsets_->pending("g", kProducer).size(), 1u);
+  // The transaction coordinator's recovery then ends it.
+  ASSERT_TRUE(end(ControlType::kCommit).ok());
+  EXPECT_EQ(offsets_->fetch("g", {"t", 0})->offset, 5);
+}
+
+TEST_F(TransactionalOffsetsTest, AMarkerEndsOnlyItsOwnProducersOffsets) {
+  ASSERT_TRUE(offsets_->commit_transactional("g", kProducer, kEpoch, {{{"t", 0}, at(5)}}).ok());
+  ASSERT_TRUE(offsets_->commit_transactional("g", kProducer + 1, 0, {{{"t", 1}, at(6)}}).ok());
+  ASSERT_TRUE(end(ControlType::kCommit).ok());
+  EXPECT_EQ(offsets_->fetch("g", {"t", 0})->offset, 5);
+  EXPECT_FALSE(offsets_->fetch("g", {"t", 1}).has_value());
+  EXPECT_EQ(offsets_->pending("g", kProducer + 1).size(), 1u);
+}
+
+TEST_F(TransactionalOffsetsTest, DeletingAGroupKeepsTheOffsetsOfItsOpenTransaction) {
+  ASSERT_TRUE(offsets_->commit("g", {{{"t", 0}, at(1)}}).ok());
+  ASSERT_TRUE(offsets_->commit_transactional("g", kProducer, kEpoch, {{{"t", 1}, at(5)}}).ok());
+  ASSERT_TRUE(offsets_->remove_group("g").ok());
+  EXPECT_FALSE(offsets_->has_offsets("g"));
+  ASSERT_TRUE(end(ControlType::kCommit).ok());
+  EXPECT_FALSE(offsets_->fetch("g", {"t", 0}).has_value());
+  EXPECT_EQ(offsets_->fetch("g", {"t", 1})->offset, 5);
+}
+
 }  // namespace
 }  // namespace runnel::broker

@@ -17,9 +17,14 @@
 #include "broker/coordinator/group_coordinator.h"
 #include "broker/coordinator/offset_store.h"
 #include "broker/coordinator/producer_id_manager.h"
+#include "broker/coordinator/transaction_coordinator.h"
 #include "broker/handlers/supported_apis.h"
 #include "broker/protocol/api_key.h"
 #include "broker/protocol/error_code.h"
+#include "broker/protocol/generated/add_offsets_to_txn_request.h"
+#include "broker/protocol/generated/add_offsets_to_txn_response.h"
+#include "broker/protocol/generated/add_partitions_to_txn_request.h"
+#include "broker/protocol/generated/add_partitions_to_txn_response.h"
 #include "broker/protocol/generated/api_versions_request.h"
 #include "broker/protocol/generated/api_versions_response.h"
 #include "broker/protocol/generated/create_topics_request.h"
@@ -30,6 +35,10 @@
 #include "broker/protocol/generated/describe_configs_response.h"
 #include "broker/protocol/generated/describe_groups_request.h"
 #include "broker/protocol/generated/describe_groups_response.h"
+#include "broker/protocol/generated/describe_transactions_request.h"
+#include "broker/protocol/generated/describe_transactions_response.h"
+#include "broker/protocol/generated/end_txn_request.h"
+#include "broker/protocol/generated/end_txn_response.h"
 #include "broker/protocol/generated/fetch_request.h"
 #include "broker/protocol/generated/fetch_response.h"
 #include "broker/protocol/generated/find_coordinator_request.h"
@@ -46,6 +55,8 @@
 #include "broker/protocol/generated/list_groups_response.h"
 #include "broker/protocol/generated/list_offsets_request.h"
 #include "broker/protocol/generated/list_offsets_response.h"
+#include "broker/protocol/generated/list_transactions_request.h"
+#include "broker/protocol/generated/list_transactions_response.h"
 #include "broker/protocol/generated/metadata_request.h"
 #include "broker/protocol/generated/metadata_response.h"
 #include "broker/protocol/generated/offset_commit_request.h"
@@ -58,6 +69,8 @@
 #include "broker/protocol/generated/produce_response.h"
 #include "broker/protocol/generated/sync_group_request.h"
 #include "broker/protocol/generated/sync_group_response.h"
+#include "broker/protocol/generated/txn_offset_commit_request.h"
+#include "broker/protocol/generated/txn_offset_commit_response.h"
 #include "broker/protocol/request_header.h"
 #include "broker/protocol/wire_reader.h"
 #include "broker/protocol/wire_writer.h"
@@ -108,12 +121,15 @@ class RequestDispatcherTest : public ::testing::Test {
     offsets_ = std::move(OffsetStore::open(*logs_, clock_).value());
     groups_ = std::make_unique<GroupCoordinator>(*offsets_, clock_);
     producer_ids_ = std::move(ProducerIdManager::open(data_dir_).value());
+    transactions_ =
+        std::move(TransactionCoordinator::open(*logs_, *offsets_, *producer_ids_, clock_).value());
     context_ = std::make_unique<BrokerContext>(BrokerContext{
         .logs = *logs_,
         .appends = appends_,
         .groups = *groups_,
         .offsets = *offsets_,
         .producer_ids = *producer_ids_,
+        .transactions = *transactions_,
         .clock = clock_,
         .config = config_,
         .identity =
@@ -129,6 +145,7 @@ class RequestDispatcherTest : public ::testing::Test {
     io_thread_.join();
     dispatcher_.reset();
     context_.reset();
+    transactions_.reset();
     groups_.reset();
     offsets_.reset();
     logs_.reset();
@@ -246,6 +263,7 @@ class RequestDispatcherTest : public ::testing::Test {
   std::unique_ptr<OffsetStore> offsets_;
   std::unique_ptr<GroupCoordinator> groups_;
   std::unique_ptr<ProducerIdManager> producer_ids_;
+  std::unique_ptr<TransactionCoordinator> transactions_;
   AppendNotifier appends_;
   std::unique_ptr<BrokerContext> context_;
   std::unique_ptr<RequestDispatcher> dispatcher_;
@@ -450,18 +468,16 @@ TEST_F(RequestDispatcherTest, MetadataWithANullTopicListDescribesEveryTopicAndEm
   create_topic("b", 3);
   MetadataRequest all;
   all.topics = std::nullopt;
-  // The user's two topics and the broker's internal __consumer_offsets, flagged internal (as
-  // Kafka lists it; clients filter internal topics themselves).
+  // The user's two topics and the broker's internal __consumer_offsets and
+  // __transaction_state, flagged internal (as Kafka lists them; clients filter internal topics
+  // themselves).
   const MetadataResponse every = roundtrip<MetadataResponse>(all, 1);
-  ASSERT_EQ(every.topics.size(), 3u);
-  int internal = 0;
+  ASSERT_EQ(every.topics.size(), 4u);
+  std::vector<std::string> internal;
   for (const auto& topic : every.topics) {
-    if (topic.is_internal) {
-      ++internal;
-      EXPECT_EQ(topic.name.value_or(""), "__consumer_offsets");
-    }
+    if (topic.is_internal) internal.push_back(topic.name.value_or(""));
   }
-  EXPECT_EQ(internal, 1);
+  EXPECT_EQ(internal, (std::vector<std::string>{"__consumer_offsets", "__transaction_state"}));
   MetadataRequest none;
   none.topics = std::vector<MetadataRequest::MetadataRequestTopic>{};
   EXPECT_EQ(roundtrip<MetadataResponse>(none, 1).topics.size(), 0u);
@@ -591,10 +607,156 @@ TEST_F(RequestDispatcherTest, InitProducerIdGivesEachIdempotentProducerANewId) {
   EXPECT_GE(first.producer_id, 0);
   EXPECT_NE(first.producer_id, second.producer_id);
   EXPECT_EQ(first.producer_epoch, 0);
-  // Transactions are not served yet.
+}
+
+TEST_F(RequestDispatcherTest, ClientsCannotProduceToTheTransactionStateTopic) {
+  auto response = produce("__transaction_state", 0, batch_of({"forged state"}));
+  EXPECT_EQ(response.responses.at(0).partition_responses.at(0).error_code,
+            code(ErrorCode::kInvalidTopicException));
+  EXPECT_EQ(logs_->log("__transaction_state", 0)->log_end_offset(), 0);
+}
+
+TEST_F(RequestDispatcherTest, InitProducerIdWithATransactionalIdBumpsTheEpochEachTime) {
+  InitProducerIdRequest request;
   request.transactional_id = "txn";
-  EXPECT_EQ(roundtrip<InitProducerIdResponse>(request, 1).error_code,
-            code(ErrorCode::kInvalidRequest));
+  request.transaction_timeout_ms = 60000;
+  auto first = roundtrip<InitProducerIdResponse>(request, 4);
+  auto second = roundtrip<InitProducerIdResponse>(request, 1);
+  EXPECT_EQ(first.error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(second.producer_id, first.producer_id);
+  EXPECT_EQ(second.producer_epoch, first.producer_epoch + 1);
+  request.transaction_timeout_ms = 900001;
+  EXPECT_EQ(roundtrip<InitProducerIdResponse>(request, 4).error_code,
+            code(ErrorCode::kInvalidTransactionTimeout));
+}
+
+TEST_F(RequestDispatcherTest, AFencedProducerHearsProducerFencedOnlyFromVersionsThatKnowIt) {
+  InitProducerIdRequest init;
+  init.transactional_id = "txn";
+  init.transaction_timeout_ms = 60000;
+  auto old = roundtrip<InitProducerIdResponse>(init, 4);
+  // Two newer instances: the old epoch is not even the one just replaced (which a retried
+  // InitProducerId of the previous instance may name, KIP-360).
+  roundtrip<InitProducerIdResponse>(init, 4);
+  roundtrip<InitProducerIdResponse>(init, 4);
+  init.producer_id = old.producer_id;
+  init.producer_epoch = old.producer_epoch;
+  EXPECT_EQ(roundtrip<InitProducerIdResponse>(init, 4).error_code,
+            code(ErrorCode::kProducerFenced));
+  EXPECT_EQ(roundtrip<InitProducerIdResponse>(init, 3).error_code,
+            code(ErrorCode::kInvalidProducerEpoch));
+  EndTxnRequest end;
+  end.transactional_id = "txn";
+  end.producer_id = old.producer_id;
+  end.producer_epoch = old.producer_epoch;
+  end.committed = true;
+  EXPECT_EQ(roundtrip<EndTxnResponse>(end, 3).error_code, code(ErrorCode::kProducerFenced));
+  EXPECT_EQ(roundtrip<EndTxnResponse>(end, 1).error_code, code(ErrorCode::kInvalidProducerEpoch));
+}
+
+TEST_F(RequestDispatcherTest, AddPartitionsToTxnRefusesUnknownPartitionsAndAttemptsNoneOfTheRest) {
+  ASSERT_TRUE(logs_->create_topic("t", 1, {}, false).ok());
+  InitProducerIdRequest init;
+  init.transactional_id = "txn";
+  init.transaction_timeout_ms = 60000;
+  auto producer = roundtrip<InitProducerIdResponse>(init, 4);
+  AddPartitionsToTxnRequest request;
+  request.v3_and_below_transactional_id = "txn";
+  request.v3_and_below_producer_id = producer.producer_id;
+  request.v3_and_below_producer_epoch = producer.producer_epoch;
+  request.v3_and_below_topics.push_back({.name = "t", .partitions = {0}});
+  request.v3_and_below_topics.push_back({.name = "missing", .partitions = {0}});
+  auto refused = roundtrip<AddPartitionsToTxnResponse>(request, 3);
+  ASSERT_EQ(refused.results_by_topic_v3_and_below.size(), 2u);
+  EXPECT_EQ(
+      refused.results_by_topic_v3_and_below[0].results_by_partition.at(0).partition_error_code,
+      code(ErrorCode::kOperationNotAttempted));
+  EXPECT_EQ(
+      refused.results_by_topic_v3_and_below[1].results_by_partition.at(0).partition_error_code,
+      code(ErrorCode::kUnknownTopicOrPartition));
+  request.v3_and_below_topics.pop_back();
+  auto added = roundtrip<AddPartitionsToTxnResponse>(request, 0);
+  EXPECT_EQ(
+      added.results_by_topic_v3_and_below.at(0).results_by_partition.at(0).partition_error_code,
+      code(ErrorCode::kNone));
+}
+
+TEST_F(RequestDispatcherTest, ATransactionsOffsetsAreFetchedOnlyAfterItCommits) {
+  InitProducerIdRequest init;
+  init.transactional_id = "txn";
+  init.transaction_timeout_ms = 60000;
+  auto producer = roundtrip<InitProducerIdResponse>(init, 4);
+  AddOffsetsToTxnRequest add;
+  add.transactional_id = "txn";
+  add.producer_id = producer.producer_id;
+  add.producer_epoch = producer.producer_epoch;
+  add.group_id = "g";
+  ASSERT_EQ(roundtrip<AddOffsetsToTxnResponse>(add, 3).error_code, code(ErrorCode::kNone));
+  TxnOffsetCommitRequest commit;
+  commit.transactional_id = "txn";
+  commit.group_id = "g";
+  commit.producer_id = producer.producer_id;
+  commit.producer_epoch = producer.producer_epoch;
+  commit.topics.push_back({.name = "t",
+                           .partitions = {{.partition_index = 0,
+                                           .committed_offset = 17,
+                                           .committed_leader_epoch = -1,
+                                           .committed_metadata = "m"}}});
+  auto committed = roundtrip<TxnOffsetCommitResponse>(commit, 3);
+  EXPECT_EQ(committed.topics.at(0).partitions.at(0).error_code, code(ErrorCode::kNone));
+  EXPECT_FALSE(offsets_->fetch("g", {"t", 0}).has_value());
+  // KIP-447: a member id the group does not know is refused.
+  commit.generation_id = 1;
+  commit.member_id = "stranger";
+  EXPECT_EQ(roundtrip<TxnOffsetCommitResponse>(commit, 3).topics.at(0).partitions.at(0).error_code,
+            code(ErrorCode::kUnknownMemberId));
+  EndTxnRequest end;
+  end.transactional_id = "txn";
+  end.producer_id = producer.producer_id;
+  end.producer_epoch = producer.producer_epoch;
+  end.committed = true;
+  ASSERT_EQ(roundtrip<EndTxnResponse>(end, 3).error_code, code(ErrorCode::kNone));
+  ASSERT_TRUE(offsets_->fetch("g", {"t", 0}).has_value());
+  EXPECT_EQ(offsets_->fetch("g", {"t", 0})->offset, 17);
+}
+
+TEST_F(RequestDispatcherTest, DescribeAndListTransactionsShowStatesAndPartitions) {
+  ASSERT_TRUE(logs_->create_topic("t", 2, {}, false).ok());
+  InitProducerIdRequest init;
+  init.transactional_id = "txn";
+  init.transaction_timeout_ms = 60000;
+  auto producer = roundtrip<InitProducerIdResponse>(init, 4);
+  AddPartitionsToTxnRequest add;
+  add.v3_and_below_transactional_id = "txn";
+  add.v3_and_below_producer_id = producer.producer_id;
+  add.v3_and_below_producer_epoch = producer.producer_epoch;
+  add.v3_and_below_topics.push_back({.name = "t", .partitions = {1, 0}});
+  roundtrip<AddPartitionsToTxnResponse>(add, 3);
+
+  DescribeTransactionsRequest describe;
+  describe.transactional_ids = {"txn", "unknown"};
+  auto described = roundtrip<DescribeTransactionsResponse>(describe, 0);
+  ASSERT_EQ(described.transaction_states.size(), 2u);
+  const auto& state = described.transaction_states[0];
+  EXPECT_EQ(state.error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(state.transaction_state, "Ongoing");
+  EXPECT_EQ(state.producer_id, producer.producer_id);
+  EXPECT_EQ(state.transaction_timeout_ms, 60000);
+  ASSERT_EQ(state.topics.size(), 1u);
+  EXPECT_EQ(state.topics[0].partitions, (std::vector<int32_t>{0, 1}));
+  EXPECT_EQ(described.transaction_states[1].error_code, code(ErrorCode::kTransactionalIdNotFound));
+
+  ListTransactionsRequest list;
+  list.state_filters = {"Ongoing", "Bogus"};
+  auto listed = roundtrip<ListTransactionsResponse>(list, 0);
+  ASSERT_EQ(listed.transaction_states.size(), 1u);
+  EXPECT_EQ(listed.transaction_states[0].transactional_id, "txn");
+  EXPECT_EQ(listed.unknown_state_filters, (std::vector<std::string>{"Bogus"}));
+  list.state_filters = {"Empty"};
+  EXPECT_TRUE(roundtrip<ListTransactionsResponse>(list, 0).transaction_states.empty());
+  list.state_filters = {};
+  list.producer_id_filters = {producer.producer_id + 1};
+  EXPECT_TRUE(roundtrip<ListTransactionsResponse>(list, 0).transaction_states.empty());
 }
 
 TEST_F(RequestDispatcherTest, FindCoordinatorNamesThisBroker) {
@@ -607,6 +769,13 @@ TEST_F(RequestDispatcherTest, FindCoordinatorNamesThisBroker) {
     EXPECT_EQ(response.host, "127.0.0.1");
     EXPECT_EQ(response.port, 9092);
   }
+  request.key_type = 1;  // a transactional id
+  auto transaction = roundtrip<FindCoordinatorResponse>(request, 2);
+  EXPECT_EQ(transaction.error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(transaction.node_id, 0);
+  request.key_type = 7;
+  EXPECT_EQ(roundtrip<FindCoordinatorResponse>(request, 2).error_code,
+            code(ErrorCode::kInvalidRequest));
 }
 
 JoinGroupRequest join_request(std::string member_id) {
