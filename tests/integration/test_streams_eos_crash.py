@@ -41,7 +41,7 @@ TOPOLOGIES = ("sum", "windowed-count")
 PARTITIONS = 3
 CHUNK = 1200  # Records per chunk of input; a run feeds 8 chunks.
 RANDOM_KILLS = 5
-SEED = 20261206  # Of the kill delays: a failing run can be replayed.
+SEED = 20261206  # Of the kill delays: every run waits the same delays.
 # Kafka's default session.timeout.ms: without static membership a restarted instance would
 # wait for its dead predecessor's session to expire before getting its partitions back.
 SESSION_TIMEOUT_MS = 45_000
@@ -69,10 +69,10 @@ def running_totals(topology, records):
 
 
 class StreamsExactlyOnceCrashTest(CrashTestBase):
-    def start_apps(self, guarantee, states, session_timeout_ms, extra=()):
+    def start_apps(self, guarantee, states, extra=()):
         return {t: CrashApp(self, self.bootstrap, t, states[t],
                             ["--config", f"processing.guarantee={guarantee}",
-                             "--session-timeout-ms", str(session_timeout_ms), *extra],
+                             "--session-timeout-ms", str(SESSION_TIMEOUT_MS), *extra],
                             application_id=application_id(t), output=output_topic(t))
                 for t in TOPOLOGIES}
 
@@ -118,8 +118,7 @@ class StreamsExactlyOnceCrashTest(CrashTestBase):
         restarts = []
 
         # The deterministic kill: the first chunk committed, half of the second processed.
-        apps = self.start_apps(guarantee, states, SESSION_TIMEOUT_MS,
-                               ["--stall-after", str(CHUNK + CHUNK // 2)])
+        apps = self.start_apps(guarantee, states, ["--stall-after", str(CHUNK + CHUNK // 2)])
         first = next(chunks)
         self.produce(first)
         records += first
@@ -138,7 +137,7 @@ class StreamsExactlyOnceCrashTest(CrashTestBase):
             if wiped:
                 for d in states.values():
                     shutil.rmtree(d)
-            apps = self.start_apps(guarantee, states, SESSION_TIMEOUT_MS)
+            apps = self.start_apps(guarantee, states)
             # A wiped instance is a new process (a new group.instance.id): it waits for its
             # predecessor's session to expire, so only the failure bound applies to it.
             for app in apps.values():
@@ -151,7 +150,7 @@ class StreamsExactlyOnceCrashTest(CrashTestBase):
             join()
 
         # The last instance catches up and stops cleanly.
-        apps = self.start_apps(guarantee, states, SESSION_TIMEOUT_MS)
+        apps = self.start_apps(guarantee, states)
         for app in apps.values():
             restarts.append((app.wait_running(RESTART_BOUND), False))
         last = next(chunks)
