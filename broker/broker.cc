@@ -62,7 +62,8 @@ Result<std::unique_ptr<Broker>> Broker::start(BrokerConfig config) {
       broker->transactions_,
       TransactionCoordinator::open(
           *broker->logs_, *broker->offsets_, *broker->producer_ids_, system_clock(),
-          TransactionCoordinatorOptions{.max_timeout_ms = cfg.transaction_max_timeout_ms},
+          TransactionCoordinatorOptions{.max_timeout_ms = cfg.transaction_max_timeout_ms,
+                                        .test_crash_point = cfg.test_transaction_crash_point},
           // Markers move the last stable offset: read_committed fetches waiting may now read.
           [appends = broker->appends_.get()] { appends->notify_appended(); }));
   broker->context_.reset(new BrokerContext{

@@ -32,6 +32,8 @@ std::string_view status_code_name(StatusCode code) {
       return "Aborted";
     case StatusCode::kInternal:
       return "Internal";
+    case StatusCode::kFenced:
+      return "Fenced";
   }
   return "Unknown";
 }
@@ -110,5 +112,6 @@ Status unavailable_error(std::string_view message) {
 }
 Status aborted_error(std::string_view message) { return Status(StatusCode::kAborted, message); }
 Status internal_error(std::string_view message) { return Status(StatusCode::kInternal, message); }
+Status fenced_error(std::string_view message) { return Status(StatusCode::kFenced, message); }
 
 }  // namespace runnel

@@ -23,6 +23,8 @@ enum class StatusCode : std::uint8_t {
   kUnavailable,      // A peer or resource is not reachable right now; retry later.
   kAborted,          // Stopped on purpose (shutdown, rebalance); retry elsewhere or later.
   kInternal,         // A Runnel bug: an invariant did not hold.
+  kFenced,  // A newer holder of the same identity (transactional.id, group.instance.id) took
+            // over: this client must stop writing and be closed; retrying cannot succeed.
 };
 
 // The code's name as written in messages, e.g. "Corruption".
@@ -90,6 +92,7 @@ Status timeout_error(std::string_view message);
 Status unavailable_error(std::string_view message);
 Status aborted_error(std::string_view message);
 Status internal_error(std::string_view message);
+Status fenced_error(std::string_view message);
 
 }  // namespace runnel
 

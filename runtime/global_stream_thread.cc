@@ -208,6 +208,7 @@ Status GlobalStreamThread::bootstrap() {
       return polled.status().with_context("reading global table topics");
     }
     RUNNEL_RETURN_IF_ERROR(apply(*polled, records));
+    advance_past_markers();
   }
   RUNNEL_RETURN_IF_ERROR(checkpoint());
   const double seconds =
@@ -244,6 +245,16 @@ Status GlobalStreamThread::apply(const std::vector<client::ConsumerRecord>& reco
   return ok_status();
 }
 
+void GlobalStreamThread::advance_past_markers() {
+  // Under read_committed (exactly_once_v2), transaction markers and aborted records hold
+  // offsets poll() never returns; the consumer's position moves past them. Without this the
+  // bootstrap would wait forever for a high watermark that sits after a marker.
+  for (auto& [tp, p] : partitions_) {
+    Result<std::int64_t> position = consumer_->position({tp.topic, tp.partition});
+    if (position.ok() && *position > p.next) p.next = *position;
+  }
+}
+
 Status GlobalStreamThread::checkpoint() {
   for (auto& [topic, task] : tasks_) {
     RUNNEL_RETURN_IF_ERROR(task->flush().with_context(name_ + ": flushing global stores"));
@@ -267,6 +278,11 @@ void GlobalStreamThread::join() {
 void GlobalStreamThread::run() {
   Status failure;
   auto last_checkpoint = std::chrono::steady_clock::now();
+  // Under exactly_once_v2 commit.interval.ms is 100 ms, too often to flush the global stores
+  // for nothing: as Kafka Streams (GlobalStateUpdateTask), a checkpoint is then due only once
+  // 10,000 records were applied since the last one (a restart replays at most that many).
+  const std::uint64_t min_records = options_.config->exactly_once() ? 10'000 : 0;
+  std::uint64_t since_checkpoint = 0;
   while (!stop_requested_.load()) {
     Result<std::vector<client::ConsumerRecord>> polled =
         consumer_->poll(options_.config->poll, kMaxPoll);
@@ -277,12 +293,16 @@ void GlobalStreamThread::run() {
     }
     std::uint64_t count = 0;
     failure = apply(*polled, count);
+    advance_past_markers();
     if (count > 0) {
       std::lock_guard lock(metrics_mutex_);
       metrics_.processed += count;
     }
     if (!failure.ok()) break;
-    if (std::chrono::steady_clock::now() - last_checkpoint >= options_.config->commit_interval) {
+    since_checkpoint += count;
+    if (std::chrono::steady_clock::now() - last_checkpoint >= options_.config->commit_interval &&
+        since_checkpoint >= min_records) {
+      since_checkpoint = 0;
       failure = checkpoint();
       if (!failure.ok()) break;
       last_checkpoint = std::chrono::steady_clock::now();

@@ -109,6 +109,9 @@ class GlobalStreamThread {
   // Applies a batch of records to the tasks; updates next offsets.
   Status apply(const std::vector<client::ConsumerRecord>& records, std::uint64_t& count);
   Status checkpoint();
+  // Moves each partition's next offset up to the consumer's position (past transaction
+  // markers under read_committed).
+  void advance_past_markers();
   void run();
 
   Options options_;

@@ -10,6 +10,7 @@
 
 #include "core/log.h"
 #include "runtime/internal/default_partitioner.h"
+#include "runtime/internal/process_id.h"
 
 namespace runnel {
 
@@ -145,6 +146,17 @@ Status KafkaStreams::prepare() {
     RUNNEL_RETURN_IF_ERROR(lock.status().with_context("locking the state directory"));
     state_dir_lock_ = std::move(*lock);
   }
+  // As Kafka Streams: the identity outlives the process only where the state directory is
+  // this instance's alone, which its lock (taken for applications with stores) guarantees.
+  if (state_dir_lock_.held()) {
+    RUNNEL_ASSIGN_OR_RETURN(process_id_, internal::load_or_create_process_id(app_dir));
+    process_id_persistent_ = true;
+  } else {
+    process_id_ = internal::random_process_id();
+    process_id_persistent_ = false;
+  }
+  log::info("stream-client [{}]: process id {}{}", config_.application_id, process_id_,
+            process_id_persistent_ ? "" : " (new at each start: the application has no stores)");
 
   RUNNEL_ASSIGN_OR_RETURN(admin_, client::Admin::create(config_.admin));
   partition_counts_ = std::make_unique<internal::TopicPartitionCounts>(*admin_);
@@ -175,6 +187,8 @@ Status KafkaStreams::prepare() {
   for (int i = 0; i < config_.num_stream_threads; ++i) {
     StreamThread::Options options;
     options.index = i;
+    options.process_id = process_id_;
+    options.process_id_persistent = process_id_persistent_;
     options.topology = &topology_;
     options.config = &config_;
     options.partition_counts = partition_counts_.get();

@@ -193,6 +193,10 @@ class KafkaStreams {
   internal::DirectoryLock state_dir_lock_;
   std::unique_ptr<internal::TopicPartitionCounts> partition_counts_;
   std::vector<std::string> source_topics_;  // Full names.
+  // This instance's identity (internal::process_id.h): kept in the state directory when the
+  // application has stores, new at each start otherwise. Set by prepare().
+  std::string process_id_;
+  bool process_id_persistent_ = false;
   // The tasks whose stores may be queried, and whether they may be now; shared with the
   // stream threads and with the store views, which may outlive the application. Made by the
   // constructor; its availability follows state_ (set under mutex_ by transition_locked).

@@ -10,6 +10,7 @@
 #include "state/key_value_store.h"
 #include "state/rocksdb_key_value_store.h"
 #include "state/session_store.h"
+#include "state/uncommitted_writes.h"
 #include "state/window_store.h"
 
 namespace runnel {
@@ -17,26 +18,34 @@ namespace runnel {
 // Makes the plain byte store (no decorators) of one store definition for one task; the task
 // wraps it with change-logging and caching as the definition asks. The seam through which a
 // runtime chooses where state lives. Called from the thread making the task.
+//
+// `uncommitted_writes`: null, writes go straight to the store (at-least-once); else the
+// task's registry of uncommitted writes (exactly-once), which persistent stores must hold
+// their writes in until it commits (RocksDbStoreOptions::uncommitted_writes). Stores that
+// are rebuilt from their changelog whenever the task is made (in memory) ignore it.
 class StoreSupplier {
  public:
   virtual ~StoreSupplier() = default;
   [[nodiscard]] virtual Result<std::unique_ptr<state::KeyValueStore>> make_key_value_store(
-      const internal::StoreDef& def, TaskId task) = 0;
+      const internal::StoreDef& def, TaskId task, state::UncommittedWrites* uncommitted_writes) = 0;
   [[nodiscard]] virtual Result<std::unique_ptr<state::WindowStore>> make_window_store(
-      const internal::StoreDef& def, TaskId task) = 0;
+      const internal::StoreDef& def, TaskId task, state::UncommittedWrites* uncommitted_writes) = 0;
   [[nodiscard]] virtual Result<std::unique_ptr<state::SessionStore>> make_session_store(
-      const internal::StoreDef& def, TaskId task) = 0;
+      const internal::StoreDef& def, TaskId task, state::UncommittedWrites* uncommitted_writes) = 0;
 };
 
 // Stores in memory: the TopologyTestDriver's default. Nothing survives the task.
 class InMemoryStoreSupplier final : public StoreSupplier {
  public:
-  Result<std::unique_ptr<state::KeyValueStore>> make_key_value_store(const internal::StoreDef& def,
-                                                                     TaskId task) override;
-  Result<std::unique_ptr<state::WindowStore>> make_window_store(const internal::StoreDef& def,
-                                                                TaskId task) override;
-  Result<std::unique_ptr<state::SessionStore>> make_session_store(const internal::StoreDef& def,
-                                                                  TaskId task) override;
+  Result<std::unique_ptr<state::KeyValueStore>> make_key_value_store(
+      const internal::StoreDef& def, TaskId task,
+      state::UncommittedWrites* uncommitted_writes) override;
+  Result<std::unique_ptr<state::WindowStore>> make_window_store(
+      const internal::StoreDef& def, TaskId task,
+      state::UncommittedWrites* uncommitted_writes) override;
+  Result<std::unique_ptr<state::SessionStore>> make_session_store(
+      const internal::StoreDef& def, TaskId task,
+      state::UncommittedWrites* uncommitted_writes) override;
 };
 
 // Stores in RocksDB, one instance (or one per segment, for window and session stores) per
@@ -59,16 +68,22 @@ class RocksDbStoreSupplier final : public StoreSupplier {
   }
   std::filesystem::path global_directory() const { return state_dir_ / application_id_ / "global"; }
 
-  Result<std::unique_ptr<state::KeyValueStore>> make_key_value_store(const internal::StoreDef& def,
-                                                                     TaskId task) override;
-  Result<std::unique_ptr<state::WindowStore>> make_window_store(const internal::StoreDef& def,
-                                                                TaskId task) override;
-  Result<std::unique_ptr<state::SessionStore>> make_session_store(const internal::StoreDef& def,
-                                                                  TaskId task) override;
+  Result<std::unique_ptr<state::KeyValueStore>> make_key_value_store(
+      const internal::StoreDef& def, TaskId task,
+      state::UncommittedWrites* uncommitted_writes) override;
+  Result<std::unique_ptr<state::WindowStore>> make_window_store(
+      const internal::StoreDef& def, TaskId task,
+      state::UncommittedWrites* uncommitted_writes) override;
+  Result<std::unique_ptr<state::SessionStore>> make_session_store(
+      const internal::StoreDef& def, TaskId task,
+      state::UncommittedWrites* uncommitted_writes) override;
 
  private:
   std::filesystem::path state_dir_;
   std::string application_id_;
+  // options_, buffered through `uncommitted_writes` when non-null.
+  state::RocksDbStoreOptions options_for(state::UncommittedWrites* uncommitted_writes) const;
+
   state::RocksDbStoreOptions options_;
 };
 

@@ -39,6 +39,9 @@ StreamTask::StreamTask(TaskId id, Options options) : id_(id), options_(std::move
     options_.cache_budget = own_budget_.get();
   }
   changelog_sender_ = std::make_unique<ChangelogSender>(*options_.collector);
+  if (options_.buffer_uncommitted_writes) {
+    uncommitted_writes_ = std::make_unique<state::UncommittedWrites>();
+  }
 }
 
 Status StreamTask::make_store(const internal::StoreDef& def) {
@@ -50,10 +53,12 @@ Status StreamTask::make_store(const internal::StoreDef& def) {
   }
   state::TimestampSupplier timestamp = [this] { return current_timestamp_; };
   StoreSupplier& supplier = *options_.store_supplier;
+  // Global stores follow their own (non-transactional) source topic: never buffered.
+  state::UncommittedWrites* uncommitted = def.global ? nullptr : uncommitted_writes_.get();
   switch (def.kind) {
     case StoreKind::kKeyValue: {
       RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<state::KeyValueStore> store,
-                              supplier.make_key_value_store(def, id_));
+                              supplier.make_key_value_store(def, id_, uncommitted));
       if (ts.changelog) {
         store = std::make_unique<state::ChangeLoggingKeyValueStore>(std::move(store), *ts.changelog,
                                                                     *changelog_sender_, timestamp);
@@ -71,7 +76,7 @@ Status StreamTask::make_store(const internal::StoreDef& def) {
     }
     case StoreKind::kWindow: {
       RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<state::WindowStore> store,
-                              supplier.make_window_store(def, id_));
+                              supplier.make_window_store(def, id_, uncommitted));
       if (ts.changelog) {
         store = std::make_unique<state::ChangeLoggingWindowStore>(std::move(store), *ts.changelog,
                                                                   *changelog_sender_, timestamp);
@@ -82,7 +87,7 @@ Status StreamTask::make_store(const internal::StoreDef& def) {
     }
     case StoreKind::kSession: {
       RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<state::SessionStore> store,
-                              supplier.make_session_store(def, id_));
+                              supplier.make_session_store(def, id_, uncommitted));
       if (ts.changelog) {
         store = std::make_unique<state::ChangeLoggingSessionStore>(std::move(store), *ts.changelog,
                                                                    *changelog_sender_, timestamp);
@@ -318,6 +323,17 @@ Status StreamTask::flush() {
   return ok_status();
 }
 
+Status StreamTask::commit_state() {
+  if (uncommitted_writes_ == nullptr) return ok_status();
+  Status s = uncommitted_writes_->commit();
+  if (!s.ok()) return s.with_context("task " + id_.to_string());
+  return s;
+}
+
+std::size_t StreamTask::uncommitted_bytes() const {
+  return uncommitted_writes_ == nullptr ? 0 : uncommitted_writes_->uncommitted_bytes();
+}
+
 Status StreamTask::close_store(TaskStore& ts) {
   if (ts.key_value) return ts.key_value->close();
   if (ts.window) return ts.window->close();
@@ -330,6 +346,9 @@ void StreamTask::close() {
     closed_ = true;
     for (auto& node : nodes_) node->close();
   }
+  // Whatever commit_state() did not commit is not kept. What caches write through while
+  // their stores close is dropped by the RocksDB stores' own close().
+  if (uncommitted_writes_ != nullptr) uncommitted_writes_->discard();
   for (auto& [name, ts] : stores_) {
     Status s = close_store(ts);
     if (!s.ok())

@@ -24,6 +24,7 @@
 #include "runtime/store_supplier.h"
 #include "state/cache_budget.h"
 #include "state/changelog_collector.h"
+#include "state/uncommitted_writes.h"
 
 namespace runnel {
 
@@ -45,10 +46,20 @@ using GlobalStores = std::map<std::string, StateStore, std::less<>>;
 //      partition from the checkpointed offset to its end and hand the records to
 //      restore(store, batch) (batches of any size, in offset order). Restoring bypasses
 //      change-logging and caching.
-//   3. At commit: flush() (caches forward their entries downstream, which may produce
-//      records, then every store is made durable), flush the producer, then write the
-//      checkpoint (changelog offsets) and commit input offsets.
-//   4. close(): closes processors, then stores. A clean close flushes first.
+//   3. At commit (at-least-once): flush() (caches forward their entries downstream, which
+//      may produce records, then every store is made durable), flush the producer, then
+//      write the checkpoint (changelog offsets) and commit input offsets.
+//      At commit (exactly-once, Options::buffer_uncommitted_writes): flush() (caches forward
+//      and write through; the RocksDB stores keep those writes buffered, off disk), commit
+//      the Kafka transaction (records, changelog writes and input offsets), then
+//      commit_state() (the buffered writes go to RocksDB and to disk), then write the
+//      checkpoint. So the stores on disk only ever hold committed state, never newer than a
+//      committed transaction and never older than the checkpoint: after a crash the task
+//      restores from its checkpoint (the committed changelog after it) instead of wiping its
+//      stores.
+//   4. close(): closes processors, then stores. A clean close flushes first (and, with
+//      buffered writes, commits the transaction and calls commit_state()); a close without
+//      commit_state() (dirty) drops the uncommitted writes of the RocksDB stores.
 //
 // A global sub-topology (Topology::Subtopology::global) is made into one task with partition
 // kGlobalTaskPartition, fed every partition of its topic by the global state maintainer; its
@@ -76,6 +87,12 @@ class StreamTask final : private internal::TaskContext {
     // The global stores, which every processor may read without declaring them (as in
     // Kafka Streams); borrowed, must outlive the task. Null: none.
     const GlobalStores* global_stores = nullptr;
+    // Exactly-once: the task's RocksDB stores (every segment of its window and session
+    // stores included) hold their writes in memory until commit_state(), so uncommitted
+    // state never reaches disk, and expired segments are deleted only at commit_state().
+    // False (at-least-once): writes go straight to RocksDB and commit_state() does nothing.
+    // In-memory stores are unaffected (they are rebuilt from their changelogs anyway).
+    bool buffer_uncommitted_writes = false;
   };
   static constexpr std::size_t kDefaultCacheMaxBytes = 10 << 20;
 
@@ -135,10 +152,25 @@ class StreamTask final : private internal::TaskContext {
   [[nodiscard]] Status restore(std::string_view name, std::span<const state::RestoreRecord> batch);
   // Flushes every store: caches first (their entries are written down and forwarded, which
   // may send records to the collector), then the stores themselves. Errors name the store.
+  // With buffer_uncommitted_writes, what reaches the RocksDB stores stays buffered in
+  // memory (flush() only writes to disk what RocksDB already holds: restored records).
   [[nodiscard]] Status flush();
 
+  // Exactly-once: applies the writes the RocksDB stores buffered since the last
+  // commit_state() to RocksDB (one atomic write per store), writes them to disk, then
+  // deletes the window/session segments that expired meanwhile. Call it after flush() and
+  // after the Kafka transaction holding those writes' changelog records has committed, and
+  // before writing the checkpoint. On an error the stores may hold part of the commit: do
+  // not write the checkpoint, and close the task dirty (restoration repairs the stores).
+  // Does nothing (OK) without buffer_uncommitted_writes.
+  [[nodiscard]] Status commit_state();
+  // Bytes the task's stores hold uncommitted (an estimate; 0 when not buffering): a runtime
+  // may commit early when this grows large, since it is all kept in memory.
+  std::size_t uncommitted_bytes() const;
+
   // Closes every processor (user processors' close runs here), then every store (store
-  // errors are logged; flush() first for a clean close); idempotent.
+  // errors are logged; flush() first for a clean close, and commit_state() too when
+  // buffering: what was not committed is dropped); idempotent.
   void close();
 
  private:
@@ -191,6 +223,9 @@ class StreamTask final : private internal::TaskContext {
   std::unique_ptr<StoreSupplier> own_supplier_;     // When Options gives none.
   std::unique_ptr<state::CacheBudget> own_budget_;  // When Options gives none.
   std::unique_ptr<ChangelogSender> changelog_sender_;
+  // With Options::buffer_uncommitted_writes, else null. Before stores_, which register
+  // with it: it must outlive them.
+  std::unique_ptr<state::UncommittedWrites> uncommitted_writes_;
   // Stores before nodes: nodes are destroyed first, and may hold pointers to stores.
   std::map<std::string, TaskStore, std::less<>> stores_;
   // Per node, the stores it declared.

@@ -17,6 +17,32 @@ namespace {
 constexpr std::chrono::milliseconds kFlushTimeout = 60s;
 // How often metrics are published between commits.
 constexpr std::chrono::milliseconds kMetricsInterval = 100ms;
+// exactly_once_v2: how long one transactional call (init, send offsets, commit, abort) may
+// wait for the coordinator before it is tried again, and how long in all.
+constexpr std::chrono::milliseconds kTransactionCallTimeout = 10s;
+constexpr std::chrono::milliseconds kTransactionTimeout = 60s;
+constexpr std::chrono::milliseconds kInitCallTimeout = 1s;
+// exactly_once_v2: a task's checkpoint is rewritten once one of its changelog partitions moved
+// this many records past the last one (Kafka Streams' OFFSET_DELTA_THRESHOLD_FOR_CHECKPOINT),
+// and at every clean close; not at every 100 ms commit (docs/RUNTIME.md, "Exactly once").
+constexpr std::int64_t kCheckpointDelta = 10'000;
+// exactly_once_v2: failed transactions in a row after which the thread gives up.
+constexpr int kMaxFailedTransactions = 5;
+
+// Calls `call` again while it fails with a retryable error (Timeout, Unavailable), until
+// `total` has passed or `stop` (when given) is set.
+template <typename Call>
+Status retrying(Call call, std::chrono::milliseconds total,
+                const std::atomic<bool>* stop = nullptr) {
+  const auto deadline = std::chrono::steady_clock::now() + total;
+  for (;;) {
+    Status s = call();
+    if (s.ok() || (s.code() != StatusCode::kTimeout && s.code() != StatusCode::kUnavailable) ||
+        std::chrono::steady_clock::now() >= deadline || (stop != nullptr && stop->load())) {
+      return s;
+    }
+  }
+}
 
 std::uint64_t micros_since(std::chrono::steady_clock::time_point start) {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -26,18 +52,32 @@ std::uint64_t micros_since(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
-StreamThread::StreamThread(Options options, std::string name)
-    : options_(std::move(options)), name_(std::move(name)) {
+StreamThread::StreamThread(Options options, std::string name, bool exactly_once)
+    : options_(std::move(options)), name_(std::move(name)), exactly_once_(exactly_once) {
   metrics_.name = name_;
 }
 
 Result<std::unique_ptr<StreamThread>> StreamThread::create(Options options) {
   const StreamsConfig& config = *options.config;
   std::string name = config.application_id + "-StreamThread-" + std::to_string(options.index + 1);
-  std::unique_ptr<StreamThread> thread(new StreamThread(std::move(options), name));
+  // Kafka Streams' names: the thread's transactional.id and default group.instance.id.
+  const std::string member =
+      config.application_id + "-" + options.process_id + "-" + std::to_string(options.index + 1);
+  std::string instance_id;
+  if (config.group_instance_id) {
+    if (!config.group_instance_id->empty()) {
+      instance_id = *config.group_instance_id + "-" + std::to_string(options.index + 1);
+    }
+  } else if (options.process_id_persistent) {
+    instance_id = member;
+  }
+  std::unique_ptr<StreamThread> thread(
+      new StreamThread(std::move(options), name, config.exactly_once()));
 
-  client::ClientConfig producer_config = config.producer;
+  client::ClientConfig& producer_config = thread->producer_config_;
+  producer_config = config.producer;
   producer_config.try_emplace("client.id", name + "-producer");
+  if (config.exactly_once()) producer_config["transactional.id"] = member;
   RUNNEL_ASSIGN_OR_RETURN(thread->producer_, client::Producer::create(producer_config));
 
   client::ClientConfig consumer_config = config.consumer;
@@ -55,6 +95,16 @@ Result<std::unique_ptr<StreamThread>> StreamThread::create(Options options) {
   // with this; docs/BENCHMARKS.md). Memory stays bounded by queued.max.messages.kbytes. Open:
   // occasional ~1 s latency stalls at low rates with it (docs/BENCHMARKS.md, latency).
   consumer_config.try_emplace("queued.min.messages", "1000000");
+  if (!instance_id.empty()) {
+    // Static membership (KIP-345): a restarted instance rejoins as the same member and gets
+    // its partitions back at once, instead of the group waiting out its dead self
+    // (session.timeout.ms, librdkafka's default 45 s) before rebalancing. The price: a
+    // static member does not leave on close (librdkafka 2.0 sends no LeaveGroup for it), so
+    // a clean stop moves its partitions only after session.timeout.ms, hence 10 s here
+    // (Kafka Streams' default before 3.0) unless the user set it.
+    consumer_config["group.instance.id"] = instance_id;
+    consumer_config.try_emplace("session.timeout.ms", "10000");
+  }
   RUNNEL_ASSIGN_OR_RETURN(thread->consumer_,
                           client::Consumer::create(consumer_config, thread.get()));
 
@@ -70,6 +120,7 @@ Result<std::unique_ptr<StreamThread>> StreamThread::create(Options options) {
   }
   thread->collector_ = std::make_unique<internal::ProducerCollector>(
       *thread->producer_, *thread->options_.partition_counts, std::move(changelog_topics));
+  thread->collector_->set_transactional(config.exactly_once());
   TaskManager::Options task_options;
   task_options.topology = thread->options_.topology;
   task_options.application_id = config.application_id;
@@ -93,6 +144,7 @@ Result<std::unique_ptr<StreamThread>> StreamThread::create(Options options) {
   task_options.stop = &thread->stop_requested_;
   task_options.registry = thread->options_.task_registry;
   task_options.global_stores = thread->options_.global_stores;
+  task_options.exactly_once = config.exactly_once();
   thread->tasks_ = std::make_unique<TaskManager>(std::move(task_options));
   return thread;
 }
@@ -177,13 +229,16 @@ void StreamThread::run() {
     log::error("{}: stopping on error: {}", name_, error.to_string());
     if (options_.on_error) options_.on_error(options_.index, error);
     set_state(State::kPendingShutdown);
+    // Nothing of the failed transaction may become visible; the next owner of the tasks
+    // restores them to the last committed one.
+    if (exactly_once_) abort_and_close_tasks(error);
   }
   tasks_->close_all();
   publish_metrics();
   // Leaving the group revokes through on_partitions_revoked, which commits nothing now.
   Status closed = consumer_->close();
   if (!closed.ok()) log::warn("{}: leaving the group: {}", name_, closed.to_string());
-  if (!failed_) {
+  if (!failed_ && producer_ != nullptr) {
     Status flushed = producer_->flush(kFlushTimeout);
     if (!flushed.ok()) log::error("{}: final producer flush: {}", name_, flushed.to_string());
   }
@@ -192,6 +247,15 @@ void StreamThread::run() {
 }
 
 Status StreamThread::run_loop() {
+  if (exactly_once_) {
+    // Before the first transaction: fences a previous incarnation of this thread (same
+    // transactional.id) and aborts whatever it left open.
+    // In short calls, so that a close() does not wait out a coordinator that never answers.
+    Status s = retrying([&] { return producer_->init_transactions(kInitCallTimeout); },
+                        kTransactionTimeout, &stop_requested_);
+    if (!s.ok() && stop_requested_.load()) return ok_status();
+    RUNNEL_RETURN_IF_ERROR(s.with_context("init transactions"));
+  }
   RUNNEL_RETURN_IF_ERROR(consumer_->subscribe(options_.source_topics));
   auto last_commit = std::chrono::steady_clock::now();
   auto last_publish = last_commit;
@@ -199,6 +263,10 @@ Status StreamThread::run_loop() {
   while (!stop_requested_.load()) {
     Result<std::vector<client::ConsumerRecord>> batch = consumer_->poll(config.poll);
     if (!rebalance_error_.ok()) return rebalance_error_;
+    if (rebuild_pending_) {
+      RUNNEL_RETURN_IF_ERROR(rebuild_tasks());
+      continue;  // Records polled before the rewind are older than the committed offsets.
+    }
     if (!batch.ok()) {
       // The brokers coming and going is librdkafka's to retry; anything else ends the thread.
       const StatusCode code = batch.status().code();
@@ -230,10 +298,22 @@ Status StreamThread::run_loop() {
       if (waiting.empty()) set_state(State::kRunning);
     }
     tasks_->add_records(*batch);
-    RUNNEL_RETURN_IF_ERROR(tasks_->process().status());
-    RUNNEL_RETURN_IF_ERROR(tasks_->punctuate_wall_clock());
-    if (std::chrono::steady_clock::now() - last_commit >= config.commit_interval) {
-      RUNNEL_RETURN_IF_ERROR(commit());
+    Status done = tasks_->process().status();
+    if (done.ok()) done = tasks_->punctuate_wall_clock();
+    bool committed = false;
+    if (done.ok() && std::chrono::steady_clock::now() - last_commit >= config.commit_interval) {
+      done = commit();
+      committed = true;
+    }
+    if (!done.ok()) {
+      done = with_fatal_cause(done);
+      if (!recoverable(done)) return done;
+      abort_and_close_tasks(done);
+      RUNNEL_RETURN_IF_ERROR(rebuild_tasks());
+      last_commit = std::chrono::steady_clock::now();
+      continue;
+    }
+    if (committed) {
       last_commit = last_publish = std::chrono::steady_clock::now();
     } else if (std::chrono::steady_clock::now() - last_publish >= kMetricsInterval) {
       publish_metrics();
@@ -244,6 +324,7 @@ Status StreamThread::run_loop() {
 }
 
 Status StreamThread::commit() {
+  if (exactly_once_) return commit_transaction(stop_requested_.load());
   const auto start = std::chrono::steady_clock::now();
   // At least once: every record the processed input produced (caches included) is
   // acknowledged before the checkpoint and the input offsets move past it.
@@ -262,6 +343,127 @@ Status StreamThread::commit() {
   commit_total_us_ += us;
   if (us > commit_max_us_) commit_max_us_ = us;
   publish_metrics();
+  return ok_status();
+}
+
+Status StreamThread::commit_transaction(bool final) {
+  const auto start = std::chrono::steady_clock::now();
+  if (producer_unusable_) return fenced_error("the producer was fenced; nothing can commit");
+  // Caches forward what they hold: it joins the transaction.
+  RUNNEL_RETURN_IF_ERROR(tasks_->flush_stores());
+  const std::vector<client::TopicPartitionOffset> offsets = tasks_->uncommitted_offsets();
+  if (!offsets.empty()) RUNNEL_RETURN_IF_ERROR(collector_->begin_transaction_if_needed());
+  if (collector_->in_transaction()) {
+    // Delivery failures surface here with their topic (commit_transaction would flush too).
+    Status flushed = producer_->flush(kFlushTimeout);
+    if (!flushed.ok()) return flushed.with_context("producer flush before commit");
+    if (!offsets.empty()) {
+      // The group metadata carries the generation: if the group moved on, the coordinator
+      // refuses the offsets and the transaction aborts (no zombie commits input offsets).
+      RUNNEL_ASSIGN_OR_RETURN(client::ConsumerGroupMetadata group, consumer_->group_metadata());
+      RUNNEL_RETURN_IF_ERROR(retrying(
+          [&] {
+            return producer_->send_offsets_to_transaction(offsets, group, kTransactionCallTimeout);
+          },
+          kTransactionTimeout));
+    }
+    RUNNEL_RETURN_IF_ERROR(
+        retrying([&] { return producer_->commit_transaction(kTransactionCallTimeout); },
+                 kTransactionTimeout));
+    collector_->transaction_ended(/*aborted=*/false);
+  }
+  // Committed: records, changelog writes and input offsets are visible together.
+  tasks_->mark_committed();
+  failed_transactions_in_a_row_ = 0;
+  // The stores catch up with the committed transaction; a failure here leaves them partly
+  // written, which only restoration (from the checkpoint, never rewritten after it) repairs.
+  RUNNEL_RETURN_IF_ERROR(tasks_->commit_state());
+  RUNNEL_RETURN_IF_ERROR(tasks_->write_checkpoints(collector_->acknowledged_changelog_offsets(),
+                                                   final ? 0 : kCheckpointDelta));
+  const std::uint64_t us = micros_since(start);
+  ++commits_;
+  commit_total_us_ += us;
+  if (us > commit_max_us_) commit_max_us_ = us;
+  publish_metrics();
+  return ok_status();
+}
+
+Status StreamThread::with_fatal_cause(const Status& error) const {
+  if (!exactly_once_ || producer_ == nullptr) return error;
+  // A fenced producer purges what it holds: the error seen first is then a purged delivery
+  // (_PURGE_QUEUE) or a failed call, whose cause is the producer's fatal error.
+  Status fatal = producer_->fatal_error();
+  if (fatal.ok() || fatal.code() == error.code()) return error;
+  return fatal.with_context(error.to_string());
+}
+
+bool StreamThread::recoverable(const Status& error) const {
+  if (!exactly_once_ || stop_requested_.load()) return false;
+  return error.code() == StatusCode::kFenced || error.code() == StatusCode::kAborted;
+}
+
+void StreamThread::abort_and_close_tasks(const Status& cause) {
+  ++failed_transactions_in_a_row_;
+  log::warn("{}: aborting the transaction and closing every task dirty: {}", name_,
+            cause.to_string());
+  if (producer_ == nullptr || cause.code() == StatusCode::kFenced ||
+      !producer_->fatal_error().ok()) {
+    producer_unusable_ = true;
+  } else if (collector_->in_transaction()) {
+    Status aborted = retrying([&] { return producer_->abort_transaction(kTransactionCallTimeout); },
+                              kTransactionTimeout);
+    if (!aborted.ok()) {
+      // The coordinator aborts it after transaction.timeout.ms, or when the replacement
+      // producer (same transactional.id) registers.
+      log::warn("{}: abort failed ({}); replacing the producer", name_, aborted.to_string());
+      producer_unusable_ = true;
+    }
+  }
+  collector_->transaction_ended(/*aborted=*/true);
+  // No commit_state(), no checkpoint: the buffered writes go, the stores keep the last
+  // committed state, and restoration brings them to the committed changelog's end.
+  tasks_->close_all();
+  rebuild_pending_ = true;
+  publish_metrics();
+}
+
+Status StreamThread::make_transactional_producer() {
+  // The old one goes first: its queue is purged, so it sends nothing more. Until the new one
+  // exists the collector must not send, and nothing does: every task is closed.
+  producer_.reset();
+  RUNNEL_ASSIGN_OR_RETURN(producer_, client::Producer::create(producer_config_));
+  collector_->set_producer(*producer_);
+  RUNNEL_RETURN_IF_ERROR(
+      retrying([&] { return producer_->init_transactions(kTransactionCallTimeout); },
+               kTransactionTimeout)
+          .with_context("init transactions of the replacement producer"));
+  producer_unusable_ = false;
+  return ok_status();
+}
+
+Status StreamThread::rebuild_tasks() {
+  rebuild_pending_ = false;
+  if (failed_transactions_in_a_row_ > kMaxFailedTransactions) {
+    return aborted_error(std::to_string(failed_transactions_in_a_row_) +
+                         " transactions in a row failed; giving up");
+  }
+  if (producer_unusable_) RUNNEL_RETURN_IF_ERROR(make_transactional_producer());
+  RUNNEL_ASSIGN_OR_RETURN(std::vector<client::TopicPartition> assigned, consumer_->assignment());
+  if (assigned.empty()) return ok_status();
+  RUNNEL_RETURN_IF_ERROR(tasks_->assign(assigned).with_context("making tasks again"));
+  // Back to the last committed transaction: its input offsets are the group's.
+  RUNNEL_ASSIGN_OR_RETURN(std::vector<client::TopicPartitionOffset> committed,
+                          consumer_->committed(assigned, kTransactionCallTimeout));
+  for (const client::TopicPartitionOffset& c : committed) {
+    // Nothing committed yet: from the start, as auto.offset.reset=earliest (the runtime's
+    // default) would read it.
+    const std::int64_t to = c.offset >= 0 ? c.offset : client::kOffsetBeginning;
+    RUNNEL_RETURN_IF_ERROR(consumer_->seek(c.topic_partition, to, kTransactionCallTimeout));
+  }
+  log::info("{}: {} task(s) made again from the last committed transaction", name_,
+            tasks_->task_count());
+  // The loop restores their stores before they process (as after a rebalance).
+  set_state(State::kPartitionsAssigned);
   return ok_status();
 }
 
@@ -287,13 +489,18 @@ void StreamThread::on_partitions_revoked(const std::vector<client::TopicPartitio
   if (!failed_ && rebalance_error_.ok() && tasks_->task_count() > 0) {
     Status s;
     try {  // Flushing caches runs user code; see on_partitions_assigned.
-      s = commit();
+      s = exactly_once_ ? commit_transaction(/*final=*/true) : commit();
     } catch (const std::exception& e) {
       s = internal_error(std::string("uncaught exception in commit: ") + e.what());
     } catch (...) {
       s = internal_error("uncaught non-standard exception in commit");
     }
-    if (!s.ok()) {
+    if (!s.ok()) s = with_fatal_cause(s);
+    if (!s.ok() && recoverable(s)) {
+      // Every task closes dirty (the transaction held all of theirs); those not revoked are
+      // made again by the loop (rebuild_tasks).
+      abort_and_close_tasks(s.with_context("commit on revoke"));
+    } else if (!s.ok()) {
       rebalance_error_ = s.with_context("commit on revoke");
       failed_ = true;  // Nothing more is committed; the tasks close dirty.
     }
@@ -305,6 +512,12 @@ void StreamThread::on_partitions_revoked(const std::vector<client::TopicPartitio
 void StreamThread::on_partitions_lost(const std::vector<client::TopicPartition>& partitions) {
   log::warn("{}: lost {} partition(s) without a chance to commit", name_, partitions.size());
   if (state_.load() != State::kPendingShutdown) set_state(State::kPartitionsRevoked);
+  if (exactly_once_ && collector_->in_transaction()) {
+    // The open transaction holds work of the lost partitions, which their new owner redoes:
+    // it must not commit. Every task closes dirty; those still assigned are made again.
+    abort_and_close_tasks(aborted_error("partitions lost mid-transaction"));
+    --failed_transactions_in_a_row_;  // A rebalance, not a failure of this thread.
+  }
   tasks_->revoke(partitions);
   publish_metrics();
 }

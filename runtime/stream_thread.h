@@ -59,6 +59,16 @@ struct StreamThreadMetrics {
 // commit then, so the records since the last commit are processed again by whoever owns their
 // partitions next) and are reported through Options::on_error; nothing is thrown.
 //
+// Under exactly_once_v2 the thread's producer is transactional (transactional.id
+// <application.id>-<process id>-<thread>): everything it sends between two commits, and the
+// input offsets of what it processed, form one transaction (see commit_transaction()). A
+// fenced producer, a transaction that must abort, or partitions lost mid-transaction abort the
+// transaction and close every task dirty; the thread then makes the tasks of its partitions
+// again, rewound to the last committed transaction (a new producer if it was fenced), without
+// leaving the group. After kMaxFailedTransactions such failures in a row it ends with the
+// error. A consumer fenced as a static member (another instance with the same
+// group.instance.id) ends the thread.
+//
 // Thread safety: start(), request_stop(), join() and metrics() may be called from any thread;
 // everything else (consumer, producer, tasks) is owned by the thread start() runs.
 class StreamThread final : private client::RebalanceListener {
@@ -75,6 +85,12 @@ class StreamThread final : private client::RebalanceListener {
 
   struct Options {
     int index = 0;
+    // The instance's identity (internal/process_id.h), which names this thread's
+    // transactional.id and default group.instance.id: <application.id>-<process_id>-<index+1>.
+    std::string process_id;
+    // Whether process_id survives restarts (kept in the state directory): only then is static
+    // membership on by default (StreamsConfig::group_instance_id).
+    bool process_id_persistent = false;
     const Topology* topology = nullptr;                          // Borrowed; outlives the thread.
     const StreamsConfig* config = nullptr;                       // Borrowed.
     internal::TopicPartitionCounts* partition_counts = nullptr;  // Borrowed.
@@ -109,11 +125,32 @@ class StreamThread final : private client::RebalanceListener {
   StreamThreadMetrics metrics() const;
 
  private:
-  StreamThread(Options options, std::string name);
+  StreamThread(Options options, std::string name, bool exactly_once);
 
   void run();
   Status run_loop();
   Status commit();
+  // The exactly_once_v2 commit: flush stores → flush the producer → send the input offsets
+  // to the transaction → commit it → StreamTask::commit_state() → checkpoints (every
+  // kCheckpointDelta changelog records, or all of them when `final`).
+  Status commit_transaction(bool final);
+  // exactly_once_v2: whether the thread survives `error` (from processing or a commit) by
+  // aborting its transaction and restarting its tasks from the last committed one: the
+  // producer was fenced or the transaction must abort.
+  bool recoverable(const Status& error) const;
+  // exactly_once_v2: `error`, or the producer's fatal error (Fenced...) when it has one, which
+  // is then the real cause, with `error` as context.
+  Status with_fatal_cause(const Status& error) const;
+  // exactly_once_v2: aborts the open transaction if the producer still can (else marks it
+  // for replacement) and closes every task dirty. Safe inside rebalance callbacks.
+  void abort_and_close_tasks(const Status& cause);
+  // exactly_once_v2, on the loop only: after abort_and_close_tasks, replaces a fenced
+  // producer, makes the tasks of the partitions still assigned again and rewinds their
+  // input to the committed offsets; the next iteration restores their stores.
+  Status rebuild_tasks();
+  // exactly_once_v2: makes producer_ a new transactional producer and registers it
+  // (init_transactions fences any earlier producer with the same transactional.id).
+  Status make_transactional_producer();
   void set_state(State state);
   void publish_metrics();
 
@@ -141,6 +178,12 @@ class StreamThread final : private client::RebalanceListener {
   Status rebalance_error_;
   // Set once the thread failed: revokes then close tasks without committing.
   bool failed_ = false;
+  // exactly_once_v2 (all owned by the thread).
+  const bool exactly_once_;
+  client::ClientConfig producer_config_;  // transactional.id included, for replacements.
+  bool producer_unusable_ = false;        // Fenced or fatal: replaced by rebuild_tasks().
+  bool rebuild_pending_ = false;          // Tasks were closed dirty; rebuild_tasks() is due.
+  int failed_transactions_in_a_row_ = 0;  // Reset by a successful commit.
   std::uint64_t commits_ = 0;
   std::uint64_t commit_total_us_ = 0;
   std::uint64_t commit_max_us_ = 0;

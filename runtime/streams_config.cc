@@ -29,6 +29,7 @@ bool starts_with(std::string_view s, std::string_view prefix) {
 
 Result<StreamsConfig> StreamsConfig::parse(const StreamsProperties& properties) {
   StreamsConfig config;
+  bool commit_interval_set = false;
   config.state_dir = std::filesystem::temp_directory_path() / "runnel-streams";
   config.deserialization_handler = std::make_shared<LogAndFailExceptionHandler>();
   for (const auto& [name, value] : properties) {
@@ -46,6 +47,7 @@ Result<StreamsConfig> StreamsConfig::parse(const StreamsProperties& properties) 
     } else if (name == kCommitIntervalMs) {
       RUNNEL_ASSIGN_OR_RETURN(std::int64_t ms, parse_int(name, value, 1));
       config.commit_interval = std::chrono::milliseconds(ms);
+      commit_interval_set = true;
     } else if (name == kPollMs) {
       RUNNEL_ASSIGN_OR_RETURN(std::int64_t ms, parse_int(name, value, 0));
       config.poll = std::chrono::milliseconds(ms);
@@ -56,10 +58,12 @@ Result<StreamsConfig> StreamsConfig::parse(const StreamsProperties& properties) 
     } else if (name == kProcessingGuarantee) {
       if (value == "at_least_once") {
         config.processing_guarantee = ProcessingGuarantee::kAtLeastOnce;
-      } else if (value == "exactly_once_v2") {
-        return unsupported_error(
-            "processing.guarantee=exactly_once_v2 is not supported yet (it needs Kafka "
-            "transactions); use at_least_once");
+      } else if (value == "exactly_once_v2" || value == "exactly_once_beta") {
+        config.processing_guarantee = ProcessingGuarantee::kExactlyOnceV2;
+      } else if (value == "exactly_once") {
+        return invalid_argument_error(
+            "processing.guarantee=exactly_once (Kafka's first exactly-once, one producer per "
+            "task, deprecated since Kafka 3.0) is not supported: use exactly_once_v2");
       } else {
         return invalid_argument_error(
             "processing.guarantee: expected at_least_once or "
@@ -110,6 +114,16 @@ Result<StreamsConfig> StreamsConfig::parse(const StreamsProperties& properties) 
                                       ": set by the runtime (the group is application.id and "
                                       "offsets are committed by the runtime)");
       }
+      if (property == "transactional.id") {
+        return invalid_argument_error(name +
+                                      ": set by the runtime under exactly_once_v2, one per "
+                                      "stream thread (<application.id>-<process id>-<thread>)");
+      }
+      if (property == "group.instance.id" && (only == nullptr || only == &config.consumer)) {
+        // Per thread: the runtime appends the thread's number.
+        config.group_instance_id = value;
+        continue;
+      }
       if (only != nullptr) {
         (*only)[property] = value;
       } else {
@@ -136,6 +150,30 @@ Result<StreamsConfig> StreamsConfig::parse(const StreamsProperties& properties) 
   }
   for (client::ClientConfig* c : {&config.consumer, &config.producer, &config.admin}) {
     (*c)["bootstrap.servers"] = config.bootstrap_servers;
+  }
+  if (config.exactly_once()) {
+    // Kafka Streams' EOS defaults: a short commit interval, since output is invisible to
+    // read_committed readers until its transaction commits; consumers that never see aborted
+    // or open transactions (stores restore only what committed); an idempotent producer.
+    if (!commit_interval_set) config.commit_interval = std::chrono::milliseconds(100);
+    auto isolation = config.consumer.find("isolation.level");
+    if (isolation != config.consumer.end() && isolation->second != "read_committed") {
+      return invalid_argument_error(
+          "isolation.level=" + isolation->second +
+          ": under exactly_once_v2 the consumers read read_committed (stores must not restore, "
+          "nor tasks process, records of aborted transactions)");
+    }
+    config.consumer["isolation.level"] = "read_committed";
+    auto idempotence = config.producer.find("enable.idempotence");
+    if (idempotence != config.producer.end() && idempotence->second != "true") {
+      return invalid_argument_error("enable.idempotence=" + idempotence->second +
+                                    ": a transactional producer is idempotent (exactly_once_v2)");
+    }
+    config.producer["enable.idempotence"] = "true";
+    // Kafka Streams' default: an instance that dies mid-transaction holds back
+    // read_committed readers of its output for at most this long (a restart with the same
+    // transactional.id aborts the transaction at once).
+    config.producer.try_emplace("transaction.timeout.ms", "10000");
   }
   return config;
 }

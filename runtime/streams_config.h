@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/client/client_config.h"
@@ -26,10 +27,32 @@ enum class ProcessingGuarantee { kAtLeastOnce, kExactlyOnceV2 };
 //   bootstrap.servers   (required) the brokers (runneld or Kafka)
 //   num.stream.threads  default 1
 //   state.dir           default <system temp dir>/runnel-streams
-//   commit.interval.ms  default 30000
+//   commit.interval.ms  default 30000; 100 under exactly_once_v2 (as Kafka Streams): each
+//                       commit ends a transaction, and output is invisible to read_committed
+//                       readers until then
 //   poll.ms             default 100: how long a thread waits for records in one poll
 //   replication.factor  default 1: of the internal topics the application creates
-//   processing.guarantee  at_least_once (default); exactly_once_v2 is refused for now
+//   processing.guarantee  at_least_once (default) or exactly_once_v2 (Kafka Streams' EOS
+//                       v2, KIP-447; "exactly_once_beta", its name before Kafka 3.0, is
+//                       accepted too; the deprecated per-task "exactly_once" is refused).
+//                       Under exactly_once_v2 each stream thread writes through one
+//                       transactional producer (transactional.id <application.id>-<process
+//                       id>-<thread>, enable.idempotence=true, transaction.timeout.ms 10000
+//                       unless set), input offsets commit inside its transactions, and every
+//                       consumer (main, restore, global) reads isolation.level=read_committed;
+//                       setting read_uncommitted or enable.idempotence=false is refused.
+//                       See docs/RUNTIME.md, "Exactly once".
+//   group.instance.id   (also consumer.group.instance.id) static membership (KIP-345) of the
+//                       stream threads' consumers: each thread's id is "<value>-<thread>".
+//                       Default: "<application.id>-<process id>" when the application has
+//                       state stores (the process id is kept in the state directory, so a
+//                       restarted instance comes back as the same members and is given its
+//                       partitions back without waiting out its former self); none for an
+//                       application without stores, whose process id is new at each start.
+//                       An empty value turns static membership off. A static member does not
+//                       leave the group when it closes: its partitions move only after
+//                       session.timeout.ms, which defaults to 10000 for static members (as
+//                       Kafka Streams' default was before 3.0) unless set.
 //   default.deserialization.exception.handler  log-and-fail (default) or log-and-continue
 //                       (Kafka's class names LogAndFailExceptionHandler and
 //                       LogAndContinueExceptionHandler are accepted too)
@@ -49,8 +72,8 @@ enum class ProcessingGuarantee { kAtLeastOnce, kExactlyOnceV2 };
 //
 // Every other property is a librdkafka property passed to the application's clients:
 // "consumer.<name>", "producer.<name>" and "admin.<name>" to one kind of client only, an
-// unprefixed name to all of them. "group.id" and "enable.auto.commit" belong to the runtime
-// and are refused.
+// unprefixed name to all of them. "group.id", "enable.auto.commit" and "transactional.id"
+// belong to the runtime and are refused.
 struct StreamsConfig {
   static constexpr const char* kApplicationId = "application.id";
   static constexpr const char* kBootstrapServers = "bootstrap.servers";
@@ -83,14 +106,18 @@ struct StreamsConfig {
       DefaultTimestampExtractor::kFailOnInvalidTimestamp;
   std::uint64_t cache_max_bytes = 10 << 20;    // For the whole instance.
   std::chrono::milliseconds max_task_idle{0};  // -1: never wait.
+  // Static membership of the stream threads' consumers: nullopt, the runtime's default (see
+  // above); empty, off; otherwise the prefix of every thread's group.instance.id.
+  std::optional<std::string> group_instance_id;
   // librdkafka properties given by the user, per kind of client, bootstrap.servers included.
   client::ClientConfig consumer;
   client::ClientConfig producer;
   client::ClientConfig admin;
 
   // Parses `properties`. InvalidArgument naming the property for a missing required one, a
-  // value that does not parse or is out of range, or a property the runtime owns;
-  // Unsupported for exactly_once_v2.
+  // value that does not parse or is out of range, a property the runtime owns, or a client
+  // property that would break the processing guarantee.
+  bool exactly_once() const { return processing_guarantee == ProcessingGuarantee::kExactlyOnceV2; }
   [[nodiscard]] static Result<StreamsConfig> parse(const StreamsProperties& properties);
 };
 

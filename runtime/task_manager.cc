@@ -106,7 +106,8 @@ Result<std::unique_ptr<StreamTask>> TaskManager::make_task(TaskId id) {
                               .store_supplier = store_supplier_.get(),
                               .default_timestamp_extractor = options_.default_timestamp_extractor,
                               .cache_budget = options_.cache_budget,
-                              .global_stores = options_.global_stores};
+                              .global_stores = options_.global_stores,
+                              .buffer_uncommitted_writes = options_.exactly_once};
   return StreamTask::create(*options_.topology, id, std::move(options));
 }
 
@@ -213,16 +214,33 @@ Status TaskManager::flush_stores() {
   return ok_status();
 }
 
+Status TaskManager::commit_state() {
+  for (auto& [id, task] : tasks_) {
+    if (!task.restored) continue;
+    std::unique_lock lock = lock_stores(task);
+    Status s = task.task->commit_state();
+    if (!s.ok()) return s.with_context("committing the stores of task " + id.to_string());
+  }
+  return ok_status();
+}
+
 Status TaskManager::write_checkpoints(
-    const std::map<client::TopicPartition, std::int64_t>& acknowledged) {
+    const std::map<client::TopicPartition, std::int64_t>& acknowledged, std::int64_t min_delta) {
   for (auto& [id, task] : tasks_) {
     if (!task.restored || task.changelog_offsets.empty()) continue;
     state::CheckpointOffsets offsets;
+    bool due = min_delta <= 0;
     for (auto& [tp, offset] : task.changelog_offsets) {
       auto acked = acknowledged.find(tp);
       if (acked != acknowledged.end() && acked->second + 1 > offset) offset = acked->second + 1;
       offsets[state::TopicPartition{tp.topic, tp.partition}] = offset;
+      auto last = task.checkpointed_offsets.find(tp);
+      if (last == task.checkpointed_offsets.end() || offset - last->second >= min_delta) {
+        due = true;
+      }
     }
+    if (!due) continue;
+    task.checkpointed_offsets = task.changelog_offsets;
     std::error_code ec;
     std::filesystem::create_directories(store_supplier_->task_directory(id), ec);
     const state::CheckpointFile checkpoint(checkpoint_path(id));

@@ -80,6 +80,9 @@ class TaskManager {
     internal::TaskRegistry* registry = nullptr;
     // The instance's global stores, handed to every task; borrowed. Null: none.
     const GlobalStores* global_stores = nullptr;
+    // exactly_once_v2: tasks buffer their RocksDB writes until commit_state()
+    // (StreamTask::Options::buffer_uncommitted_writes).
+    bool exactly_once = false;
   };
 
   // Restoration, accumulated since the manager was made.
@@ -117,7 +120,9 @@ class TaskManager {
   // (the group's next owner reads them again from the committed offset). Commit first to keep
   // the progress made.
   void revoke(const std::vector<client::TopicPartition>& partitions);
-  // Closes every task.
+  // Closes every task. Without a commit (and, under exactly_once_v2, commit_state()) first,
+  // this is a dirty close: uncommitted store writes are dropped and no checkpoint is written,
+  // so the tasks' next owner restores them to the last committed state.
   void close_all();
 
   // Makes the tasks that were waiting for their directory's lock where it is free now, then
@@ -134,8 +139,18 @@ class TaskManager {
   // Writes each task's checkpoint once its changelog writes are acknowledged: per changelog
   // partition, one past the last acknowledged offset in `acknowledged` (the producer's
   // delivery reports), or where restoration ended when the task has written nothing.
+  //
+  // `min_delta` > 0 skips a task whose changelog offsets all moved fewer than `min_delta`
+  // records since its last checkpoint (exactly_once_v2 commits every 100 ms; see
+  // docs/RUNTIME.md); 0 writes every task's.
   [[nodiscard]] Status write_checkpoints(
-      const std::map<client::TopicPartition, std::int64_t>& acknowledged);
+      const std::map<client::TopicPartition, std::int64_t>& acknowledged,
+      std::int64_t min_delta = 0);
+  // exactly_once_v2, after the transaction committed and before write_checkpoints(): every
+  // task applies its buffered store writes to RocksDB and makes them durable
+  // (StreamTask::commit_state). Fails with the first error, naming the task; the tasks must
+  // then be closed without a checkpoint (close_all), and restoration repairs their stores.
+  [[nodiscard]] Status commit_state();
 
   // Queues polled records behind their partitions' earlier ones. A record of a partition
   // no task reads (revoked while it was being fetched) is dropped.
@@ -201,6 +216,8 @@ class TaskManager {
     // Per changelog partition of its stores: the offset after the last record the stores
     // reflect, as of restoration or the last checkpoint.
     std::map<client::TopicPartition, std::int64_t> changelog_offsets;
+    // The offsets of its last checkpoint written (for write_checkpoints' min_delta).
+    std::map<client::TopicPartition, std::int64_t> checkpointed_offsets;
     // Its entry in Options::registry, once restored; null otherwise or without a registry.
     std::shared_ptr<internal::TaskSlot> slot;
   };

@@ -7,6 +7,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
 
 #include "state/internal/bytes_less.h"
@@ -17,6 +18,8 @@ namespace runnel::state {
 namespace {
 
 rocksdb::Slice slice(BytesView bytes) {
+  // An empty view may have no data pointer; RocksDB's comparators assert on one.
+  if (bytes.empty()) return rocksdb::Slice("", 0);
   return rocksdb::Slice(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 
@@ -24,15 +27,37 @@ BytesView view(const rocksdb::Slice& s) { return BytesView(s.data(), s.size()); 
 
 enum IteratorMode { kForwardRange = 0, kReverseRange = 1, kPrefix = 2 };
 
+// Whether `key` lies in what an iterator of `mode` over (from, to) covers (`from` is the
+// prefix in kPrefix mode), assuming key >= from.
+bool in_bounds(int mode, BytesView key, BytesView from, BytesView to) {
+  return mode == kPrefix ? internal::has_prefix(key, from) : key <= to;
+}
+
+std::unique_ptr<rocksdb::WriteBatchWithIndex> new_batch() {
+  // overwrite_key: one index entry per key, which NewIteratorWithBase requires and which
+  // keeps the batch's index from growing with rewrites of hot keys.
+  return std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(),
+                                                        /*reserved_bytes=*/0,
+                                                        /*overwrite_key=*/true);
+}
+
 }  // namespace
 
 // A RocksDB iterator bounded to a range or a prefix. Registered with its store so that
-// close() can release the RocksDB iterator before the DB.
+// close() can release the RocksDB iterator before the DB. In buffered mode, `delta` is the
+// iterator's own copy of the buffered entries in its range, merged over the RocksDB iterator
+// by `it` (NewIteratorWithBase); being a copy, no later write to the store's batch (or its
+// application at commit) invalidates or changes it.
 class RocksDbKeyValueStore::Iterator final : public KeyValueIterator {
  public:
-  Iterator(RocksDbKeyValueStore* store, std::unique_ptr<rocksdb::Iterator> it, int mode,
-           BytesView from, BytesView to)
-      : store_(store), it_(std::move(it)), mode_(mode), from_(from), to_(to) {
+  Iterator(RocksDbKeyValueStore* store, std::unique_ptr<rocksdb::WriteBatchWithIndex> delta,
+           std::unique_ptr<rocksdb::Iterator> it, int mode, BytesView from, BytesView to)
+      : store_(store),
+        delta_(std::move(delta)),
+        it_(std::move(it)),
+        mode_(mode),
+        from_(from),
+        to_(to) {
     store_->open_iterators_.insert(this);
     switch (mode_) {
       case kForwardRange:
@@ -73,6 +98,7 @@ class RocksDbKeyValueStore::Iterator final : public KeyValueIterator {
     name_ = store_->name_;
     directory_ = store_->directory_;
     it_.reset();
+    delta_.reset();
     store_ = nullptr;
     valid_ = false;
   }
@@ -84,20 +110,12 @@ class RocksDbKeyValueStore::Iterator final : public KeyValueIterator {
       return;
     }
     BytesView key = view(it_->key());
-    switch (mode_) {
-      case kForwardRange:
-        valid_ = key <= to_.view();
-        break;
-      case kReverseRange:
-        valid_ = key >= from_.view();
-        break;
-      case kPrefix:
-        valid_ = internal::has_prefix(key, from_);
-        break;
-    }
+    valid_ = mode_ == kReverseRange ? key >= from_.view() : in_bounds(mode_, key, from_, to_);
   }
 
   RocksDbKeyValueStore* store_;  // Null once the store invalidated this iterator.
+  // Declared before it_, which reads it, so that it is destroyed after it_.
+  std::unique_ptr<rocksdb::WriteBatchWithIndex> delta_;
   std::unique_ptr<rocksdb::Iterator> it_;
   const int mode_;
   const Bytes from_;  // The lower bound, or the prefix.
@@ -154,6 +172,11 @@ Result<std::unique_ptr<RocksDbKeyValueStore>> RocksDbKeyValueStore::open(
   auto store = std::unique_ptr<RocksDbKeyValueStore>(
       new RocksDbKeyValueStore(std::move(name), std::move(directory), options.use_write_ahead_log));
   store->db_.reset(raw);
+  if (options.uncommitted_writes != nullptr) {
+    store->batch_ = new_batch();
+    store->uncommitted_writes_ = options.uncommitted_writes;
+    store->uncommitted_writes_->add(store.get());
+  }
   return store;
 }
 
@@ -170,7 +193,8 @@ Result<std::optional<Bytes>> RocksDbKeyValueStore::get(BytesView key) {
   if (!db_) return store_closed_error(name_);
   rocksdb::PinnableSlice value;
   rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), slice(key), &value);
+      batch_ ? batch_->GetFromBatchAndDB(db_.get(), rocksdb::ReadOptions(), slice(key), &value)
+             : db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), slice(key), &value);
   if (s.IsNotFound()) return std::optional<Bytes>();
   if (!s.ok()) return internal::from_rocksdb(s, "get", name_, directory_);
   return std::optional<Bytes>(Bytes(view(value)));
@@ -186,13 +210,21 @@ rocksdb::WriteOptions write_options(bool use_wal) {
 
 Status RocksDbKeyValueStore::put(BytesView key, BytesView value) {
   if (!db_) return store_closed_error(name_);
-  rocksdb::Status s = db_->Put(write_options(use_wal_), slice(key), slice(value));
+  rocksdb::Status s = batch_ ? batch_->Put(slice(key), slice(value))
+                             : db_->Put(write_options(use_wal_), slice(key), slice(value));
   if (!s.ok()) return internal::from_rocksdb(s, "put", name_, directory_);
   return Status();
 }
 
 Status RocksDbKeyValueStore::put_all(std::span<const KeyValue> entries) {
   if (!db_) return store_closed_error(name_);
+  if (batch_) {
+    for (const KeyValue& entry : entries) {
+      rocksdb::Status s = batch_->Put(slice(entry.key), slice(entry.value));
+      if (!s.ok()) return internal::from_rocksdb(s, "put_all", name_, directory_);
+    }
+    return Status();
+  }
   rocksdb::WriteBatch batch;
   for (const KeyValue& entry : entries) {
     rocksdb::Status s = batch.Put(slice(entry.key), slice(entry.value));
@@ -213,7 +245,8 @@ Result<std::optional<Bytes>> RocksDbKeyValueStore::put_if_absent(BytesView key, 
 Result<std::optional<Bytes>> RocksDbKeyValueStore::delete_key(BytesView key) {
   RUNNEL_ASSIGN_OR_RETURN(std::optional<Bytes> existing, get(key));
   if (!existing) return existing;
-  rocksdb::Status s = db_->Delete(write_options(use_wal_), slice(key));
+  rocksdb::Status s =
+      batch_ ? batch_->Delete(slice(key)) : db_->Delete(write_options(use_wal_), slice(key));
   if (!s.ok()) return internal::from_rocksdb(s, "delete", name_, directory_);
   return existing;
 }
@@ -223,8 +256,26 @@ Result<std::unique_ptr<KeyValueIterator>> RocksDbKeyValueStore::make_iterator(in
                                                                               BytesView to) {
   if (!db_) return store_closed_error(name_);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::WriteBatchWithIndex> delta;
+  if (batch_ && batch_->GetWriteBatch()->Count() > 0) {
+    // Copy the buffered entries of the range (one per key: overwrite_key).
+    std::unique_ptr<rocksdb::WBWIIterator> buffered(batch_->NewIterator());
+    for (buffered->Seek(slice(from)); buffered->Valid(); buffered->Next()) {
+      const rocksdb::WriteEntry entry = buffered->Entry();
+      if (!in_bounds(mode, view(entry.key), from, to)) break;
+      if (!delta) delta = new_batch();
+      rocksdb::Status s = entry.type == rocksdb::kPutRecord ? delta->Put(entry.key, entry.value)
+                                                            : delta->Delete(entry.key);
+      if (!s.ok()) return internal::from_rocksdb(s, "iterating", name_, directory_);
+    }
+    if (!buffered->status().ok()) {
+      return internal::from_rocksdb(buffered->status(), "iterating", name_, directory_);
+    }
+    // Takes ownership of the RocksDB iterator.
+    if (delta) it.reset(delta->NewIteratorWithBase(it.release()));
+  }
   return std::unique_ptr<KeyValueIterator>(
-      std::make_unique<Iterator>(this, std::move(it), mode, from, to));
+      std::make_unique<Iterator>(this, std::move(delta), std::move(it), mode, from, to));
 }
 
 Result<std::unique_ptr<KeyValueIterator>> RocksDbKeyValueStore::range(BytesView from,
@@ -256,6 +307,11 @@ Result<std::uint64_t> RocksDbKeyValueStore::approximate_num_entries() {
 
 Status RocksDbKeyValueStore::flush() {
   if (!db_) return store_closed_error(name_);
+  // Buffered mode: the batch stays; only what RocksDB holds (committed) goes to disk.
+  return flush_memtables();
+}
+
+Status RocksDbKeyValueStore::flush_memtables() {
   rocksdb::Status s;
   if (use_wal_) {
     s = db_->FlushWAL(/*sync=*/true);
@@ -272,7 +328,13 @@ Status RocksDbKeyValueStore::close() {
   if (!db_) return Status();
   for (Iterator* it : open_iterators_) it->invalidate();
   open_iterators_.clear();
-  Status flushed = flush();
+  if (batch_) {
+    // A close without commit is a dirty close: what was not committed is not kept.
+    batch_.reset();
+    uncommitted_writes_->remove(this);
+    uncommitted_writes_ = nullptr;
+  }
+  Status flushed = flush_memtables();
   rocksdb::Status s = db_->Close();
   db_.reset();
   RUNNEL_RETURN_IF_ERROR(flushed);
@@ -282,6 +344,14 @@ Status RocksDbKeyValueStore::close() {
 
 Status RocksDbKeyValueStore::restore_batch(std::span<const RestoreRecord> records) {
   if (!db_) return store_closed_error(name_);
+  if (batch_ && batch_->GetWriteBatch()->Count() > 0) {
+    for (const RestoreRecord& record : records) {
+      rocksdb::Status s = record.value ? batch_->Put(slice(record.key), slice(*record.value))
+                                       : batch_->Delete(slice(record.key));
+      if (!s.ok()) return internal::from_rocksdb(s, "restore", name_, directory_);
+    }
+    return Status();
+  }
   rocksdb::WriteBatch batch;
   for (const RestoreRecord& record : records) {
     rocksdb::Status s = record.value ? batch.Put(slice(record.key), slice(*record.value))
@@ -291,6 +361,33 @@ Status RocksDbKeyValueStore::restore_batch(std::span<const RestoreRecord> record
   rocksdb::Status s = db_->Write(write_options(use_wal_), &batch);
   if (!s.ok()) return internal::from_rocksdb(s, "restore", name_, directory_);
   return Status();
+}
+
+}  // namespace runnel::state
+
+namespace runnel::state {
+
+Status RocksDbKeyValueStore::apply_uncommitted() {
+  if (!db_ || !batch_ || batch_->GetWriteBatch()->Count() == 0) return Status();
+  // One Write: RocksDB applies a batch atomically, and a memtable flush never splits it.
+  rocksdb::Status s = db_->Write(write_options(use_wal_), batch_->GetWriteBatch());
+  if (!s.ok()) return internal::from_rocksdb(s, "committing", name_, directory_);
+  batch_->Clear();
+  return Status();
+}
+
+Status RocksDbKeyValueStore::make_durable() {
+  if (!db_) return Status();
+  return flush_memtables();
+}
+
+void RocksDbKeyValueStore::discard_uncommitted() {
+  if (batch_) batch_->Clear();
+}
+
+std::size_t RocksDbKeyValueStore::uncommitted_bytes() const {
+  if (!batch_ || batch_->GetWriteBatch()->Count() == 0) return 0;
+  return batch_->GetDataSize();
 }
 
 }  // namespace runnel::state

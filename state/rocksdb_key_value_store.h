@@ -8,9 +8,11 @@
 
 #include "state/key_value_store.h"
 #include "state/rocksdb_memory_budget.h"
+#include "state/uncommitted_writes.h"
 
 namespace rocksdb {
 class DB;
+class WriteBatchWithIndex;
 }  // namespace rocksdb
 
 namespace runnel::state {
@@ -29,22 +31,45 @@ struct RocksDbStoreOptions {
   // crash loses the writes since the last flush, which restoration replays from the
   // changelog starting at the checkpointed offset.
   bool use_write_ahead_log = false;
+  // Non-null: buffered mode, for exactly-once (see uncommitted_writes.h). Writes (put,
+  // put_all, put_if_absent, delete_key) go to an in-memory indexed batch instead of RocksDB;
+  // reads see them; they reach RocksDB, in one atomic Write, only when `uncommitted_writes`
+  // commits, and are dropped by its discard() or by close(). So RocksDB (its memtables, and
+  // the files it flushes whenever a memtable fills) only ever holds committed state.
+  // The batch is a log: it grows with every write until the commit, rewrites of one key
+  // included (the index keeps one entry per key), so commit often or watch
+  // UncommittedWrites::uncommitted_bytes() (a cache in front coalesces hot keys).
+  // Borrowed: the store registers with it while open, so it must outlive the store. Null
+  // (the default, at-least-once): every write goes straight to RocksDB.
+  UncommittedWrites* uncommitted_writes = nullptr;
 };
 
 // A KeyValueStore in its own RocksDB instance at a directory the caller chooses (the runtime
 // uses <state.dir>/<application.id>/<subtopology>_<partition>/<store>). Keys are ordered by
 // RocksDB's bytewise comparator. Data written before a successful close() (or flush()) is
-// there when the same directory is opened again.
+// there when the same directory is opened again; in buffered mode, data committed by a
+// successful UncommittedWrites::commit(), and nothing else.
 //
 // Iterators read a consistent RocksDB snapshot taken when they are created. close() (and the
 // destructor) invalidates iterators still open, so no RocksDB iterator outlives its DB.
+//
+// Buffered mode (RocksDbStoreOptions::uncommitted_writes set): every read sees the buffered
+// writes over RocksDB (a buffered delete hides the key). An iterator copies the buffered
+// entries of its range when it is created (O(buffered entries in range)) and merges them
+// with its RocksDB snapshot, so it keeps the snapshot semantics of KeyValueIterator across
+// later writes, a commit (applying the batch) and a discard. flush() does not apply the
+// batch: it only writes to disk what RocksDB already holds (committed state, and restored
+// records). close() drops the batch: a clean close commits first. restore_batch writes to
+// RocksDB directly (restored records are committed ones) unless writes are buffered, in
+// which case the records join the batch so that they keep their order after those writes.
+// approximate_num_entries() counts RocksDB's entries only.
 //
 // Errors name the store and its directory ("rocksdb store 'counts' at /var/runnel/...: IO
 // error: ..."); RocksDB's "no space" maps to NoSpace, corruption to Corruption, other I/O
 // failures to IoError.
 //
 // Not thread-safe: owned by one task's thread.
-class RocksDbKeyValueStore final : public KeyValueStore {
+class RocksDbKeyValueStore final : public KeyValueStore, private UncommittedWrites::Participant {
  public:
   // Opens (creating if missing) the store `name` in `directory`, creating the directory and
   // its parents. Fails with IoError if the directory cannot be created or RocksDB's lock is
@@ -60,6 +85,8 @@ class RocksDbKeyValueStore final : public KeyValueStore {
   RocksDbKeyValueStore& operator=(const RocksDbKeyValueStore&) = delete;
 
   const std::filesystem::path& directory() const { return directory_; }
+  // Whether the store was opened in buffered mode.
+  bool buffered() const { return batch_ != nullptr; }
 
   const std::string& name() const override { return name_; }
   bool is_open() const override { return db_ != nullptr; }
@@ -83,11 +110,23 @@ class RocksDbKeyValueStore final : public KeyValueStore {
 
   RocksDbKeyValueStore(std::string name, std::filesystem::path directory, bool use_wal);
   Result<std::unique_ptr<KeyValueIterator>> make_iterator(int mode, BytesView from, BytesView to);
+  // Writes memtables to disk (or syncs the WAL when it is on).
+  Status flush_memtables();
+
+  // UncommittedWrites::Participant, in buffered mode.
+  Status apply_uncommitted() override;
+  Status make_durable() override;
+  void discard_uncommitted() override;
+  std::size_t uncommitted_bytes() const override;
 
   const std::string name_;
   const std::filesystem::path directory_;
   const bool use_wal_;
   std::unique_ptr<rocksdb::DB> db_;  // Null once closed.
+  // Buffered mode only (else null): the writes since the last commit, one entry per key
+  // (overwrite_key), and the registry this store is registered with while open.
+  std::unique_ptr<rocksdb::WriteBatchWithIndex> batch_;
+  UncommittedWrites* uncommitted_writes_ = nullptr;
   // Iterators not yet destroyed; close() invalidates them before the DB goes away.
   std::set<Iterator*> open_iterators_;
 };

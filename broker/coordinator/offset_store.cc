@@ -13,8 +13,6 @@ namespace {
 
 // Kafka's offsets.topic.segment.bytes: small segments let the cleaner reclaim space sooner.
 constexpr const char* kSegmentBytes = "104857600";
-// How much of the log one read during replay asks for.
-constexpr int32_t kReplayReadBytes = 1 << 20;
 
 std::string encode_key(const std::string& group, const TopicPartition& partition) {
   coordinator::CommittedOffsetKey key;
@@ -78,88 +76,71 @@ Status OffsetStore::load_partition(int32_t partition) {
   if (partition_log == nullptr) {
     return internal_error(fmt::format("{}-{} is missing", kTopic, partition));
   }
-  int64_t next = partition_log->log_start_offset();
-  while (next < partition_log->log_end_offset()) {
-    RUNNEL_ASSIGN_OR_RETURN(ReadResult read, partition_log->read(next, kReplayReadBytes));
-    BytesView rest = read.records.view();
-    if (rest.empty()) break;
-    while (rest.size() >= RecordBatchHeader::kSize) {
-      const RecordBatchHeader header = RecordBatchHeader::parse(rest);
-      const size_t size = header.total_size();
-      if (size > rest.size()) break;
-      Result<std::vector<DecodedRecord>> decoded = decode_uncompressed_batch(rest.subview(0, size));
-      if (!decoded.ok()) {
-        log::warn("{}-{} offset {}: undecodable batch skipped: {}", kTopic, partition,
-                  header.base_offset, decoded.status().to_string());
-        next = std::max(next, header.last_offset() + 1);
-        rest = rest.subview(size);
+  auto replay = [this, partition](const RecordBatchHeader& header, BytesView batch) {
+    Result<std::vector<DecodedRecord>> decoded = decode_uncompressed_batch(batch);
+    if (!decoded.ok()) {
+      log::warn("{}-{} offset {}: undecodable batch skipped: {}", kTopic, partition,
+                header.base_offset, decoded.status().to_string());
+      return ok_status();
+    }
+    if (header.is_control()) {
+      // The end of a producer's transaction in this partition: its pending offsets (held
+      // since its transactional batches) are applied or dropped.
+      if (auto marker = parse_transaction_marker(batch)) {
+        complete_pending_locked(partition, header.producer_id,
+                                marker->type == ControlType::kCommit);
+      }
+      return ok_status();
+    }
+    const bool transactional = header.is_transactional();
+    for (const DecodedRecord& record : *decoded) {
+      if (!record.key.has_value()) continue;
+      coordinator::CommittedOffsetKey key;
+      if (!key.ParseFromArray(record.key->data(), static_cast<int>(record.key->size()))) {
+        // Only the broker writes here (produce to the topic is refused), but a broker that
+        // cannot start over one bad record is worse than a lost offset: skip it, loudly.
+        log::warn("{}-{} offset {}: undecodable key; record skipped", kTopic, partition,
+                  record.offset);
         continue;
       }
-      if (header.is_control()) {
-        // The end of a producer's transaction in this partition: its pending offsets (held
-        // since its transactional batches) are applied or dropped.
-        if (header.last_offset() >= next) {
-          if (auto marker = parse_transaction_marker(rest.subview(0, size))) {
-            complete_pending_locked(partition, header.producer_id,
-                                    marker->type == ControlType::kCommit);
-          }
-        }
-        next = std::max(next, header.last_offset() + 1);
-        rest = rest.subview(size);
-        continue;
-      }
-      const bool transactional = (header.attributes & RecordBatchHeader::kTransactionalFlag) != 0;
-      const std::vector<DecodedRecord>& records = *decoded;
-      for (const DecodedRecord& record : records) {
-        if (record.offset < next || !record.key.has_value()) continue;
-        coordinator::CommittedOffsetKey key;
-        if (!key.ParseFromArray(record.key->data(), static_cast<int>(record.key->size()))) {
-          // Only the broker writes here (produce to the topic is refused), but a broker that
-          // cannot start over one bad record is worse than a lost offset: skip it, loudly.
-          log::warn("{}-{} offset {}: undecodable key; record skipped", kTopic, partition,
-                    record.offset);
-          continue;
-        }
-        const TopicPartition tp{key.topic(), key.partition()};
-        if (transactional && record.value.has_value()) {
-          coordinator::CommittedOffsetValue value;
-          if (!value.ParseFromArray(record.value->data(), static_cast<int>(record.value->size()))) {
-            log::warn("{}-{} offset {}: undecodable value; record skipped", kTopic, partition,
-                      record.offset);
-            continue;
-          }
-          pending_[{key.group(), header.producer_id}][tp] =
-              CommittedOffset{.offset = value.offset(),
-                              .leader_epoch = value.leader_epoch(),
-                              .metadata = value.metadata(),
-                              .commit_timestamp_ms = value.commit_timestamp_ms()};
-          continue;
-        }
-        if (!record.value.has_value()) {
-          auto group = offsets_.find(key.group());
-          if (group != offsets_.end()) {
-            group->second.erase(tp);
-            if (group->second.empty()) offsets_.erase(group);
-          }
-          continue;
-        }
+      const TopicPartition tp{key.topic(), key.partition()};
+      if (transactional && record.value.has_value()) {
         coordinator::CommittedOffsetValue value;
         if (!value.ParseFromArray(record.value->data(), static_cast<int>(record.value->size()))) {
           log::warn("{}-{} offset {}: undecodable value; record skipped", kTopic, partition,
                     record.offset);
           continue;
         }
-        offsets_[key.group()][tp] =
+        pending_[{key.group(), header.producer_id}][tp] =
             CommittedOffset{.offset = value.offset(),
                             .leader_epoch = value.leader_epoch(),
                             .metadata = value.metadata(),
                             .commit_timestamp_ms = value.commit_timestamp_ms()};
+        continue;
       }
-      next = std::max(next, header.last_offset() + 1);
-      rest = rest.subview(size);
+      if (!record.value.has_value()) {
+        auto group = offsets_.find(key.group());
+        if (group != offsets_.end()) {
+          group->second.erase(tp);
+          if (group->second.empty()) offsets_.erase(group);
+        }
+        continue;
+      }
+      coordinator::CommittedOffsetValue value;
+      if (!value.ParseFromArray(record.value->data(), static_cast<int>(record.value->size()))) {
+        log::warn("{}-{} offset {}: undecodable value; record skipped", kTopic, partition,
+                  record.offset);
+        continue;
+      }
+      offsets_[key.group()][tp] =
+          CommittedOffset{.offset = value.offset(),
+                          .leader_epoch = value.leader_epoch(),
+                          .metadata = value.metadata(),
+                          .commit_timestamp_ms = value.commit_timestamp_ms()};
     }
-  }
-  return ok_status();
+    return ok_status();
+  };
+  return partition_log->for_each_batch(partition_log->log_start_offset(), replay);
 }
 
 Status OffsetStore::append_locked(

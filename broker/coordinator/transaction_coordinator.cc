@@ -1,6 +1,7 @@
 #include "broker/coordinator/transaction_coordinator.h"
 
 #include <array>
+#include <csignal>
 #include <utility>
 
 #include <fmt/format.h>
@@ -15,8 +16,6 @@ namespace {
 
 // Kafka's transaction.state.log.segment.bytes.
 constexpr const char* kSegmentBytes = "104857600";
-// How much of the log one read during replay asks for.
-constexpr int32_t kReplayReadBytes = 1 << 20;
 // Kafka's TransactionMetadata.isEpochExhausted: the last epoch is kept for the fence bump.
 constexpr int16_t kMaxEpoch = INT16_MAX - 1;
 
@@ -135,56 +134,53 @@ Status TransactionCoordinator::load_partition(int32_t partition) {
   if (partition_log == nullptr) {
     return internal_error(fmt::format("{}-{} is missing", kTopic, partition));
   }
-  int64_t next = partition_log->log_start_offset();
-  while (next < partition_log->log_end_offset()) {
-    RUNNEL_ASSIGN_OR_RETURN(ReadResult read, partition_log->read(next, kReplayReadBytes));
-    BytesView rest = read.records.view();
-    if (rest.empty()) break;
-    while (rest.size() >= RecordBatchHeader::kSize) {
-      const RecordBatchHeader header = RecordBatchHeader::parse(rest);
-      const size_t size = header.total_size();
-      if (size > rest.size()) break;
-      Result<std::vector<DecodedRecord>> decoded = decode_uncompressed_batch(rest.subview(0, size));
-      if (!decoded.ok()) {
-        log::warn("{}-{} offset {}: undecodable batch skipped: {}", kTopic, partition,
-                  header.base_offset, decoded.status().to_string());
-      } else {
-        for (const DecodedRecord& record : *decoded) {
-          if (record.offset < next || !record.key.has_value()) continue;
-          const std::string id(record.key->view().as_string_view());
-          if (!record.value.has_value()) {
-            transactions_.erase(id);
-            continue;
-          }
-          StateProto value;
-          std::optional<TxnState> state;
-          if (!value.ParseFromArray(record.value->data(), static_cast<int>(record.value->size())) ||
-              !(state = from_proto(value.state()))) {
-            // Only the broker writes here; a broker that cannot start over one bad record is
-            // worse than a forgotten transactional id (its producer re-initializes).
-            log::warn("{}-{} offset {}: undecodable transaction state; record skipped", kTopic,
-                      partition, record.offset);
-            continue;
-          }
-          Transaction& txn = transactions_[id];
-          txn.producer_id = value.producer_id();
-          txn.producer_epoch = static_cast<int16_t>(value.producer_epoch());
-          txn.timeout_ms = value.timeout_ms();
-          txn.state = *state;
-          txn.partitions.clear();
-          for (const auto& tp : value.partitions()) {
-            txn.partitions.insert(TopicPartition{tp.topic(), tp.partition()});
-          }
-          txn.groups = std::set<std::string>(value.groups().begin(), value.groups().end());
-          txn.start_time_ms = value.start_time_ms();
-          txn.last_update_time_ms = value.last_update_time_ms();
-        }
-      }
-      next = std::max(next, header.last_offset() + 1);
-      rest = rest.subview(size);
+  auto replay = [this, partition](const RecordBatchHeader& header, BytesView batch) {
+    // A control batch is not a state record (no transaction includes this topic:
+    // AddPartitionsToTxn refuses it).
+    if (header.is_control()) return ok_status();
+    Result<std::vector<DecodedRecord>> decoded = decode_uncompressed_batch(batch);
+    if (!decoded.ok()) {
+      log::warn("{}-{} offset {}: undecodable batch skipped: {}", kTopic, partition,
+                header.base_offset, decoded.status().to_string());
+      return ok_status();
     }
-  }
-  return ok_status();
+    for (const DecodedRecord& record : *decoded) {
+      if (!record.key.has_value()) continue;
+      const std::string id(record.key->view().as_string_view());
+      if (!record.value.has_value()) {
+        transactions_.erase(id);
+        continue;
+      }
+      StateProto value;
+      std::optional<TxnState> state;
+      if (!value.ParseFromArray(record.value->data(), static_cast<int>(record.value->size())) ||
+          !(state = from_proto(value.state()))) {
+        // Only the broker writes here; a broker that cannot start over one bad record is
+        // worse than a forgotten transactional id (its producer re-initializes).
+        log::warn("{}-{} offset {}: undecodable transaction state; record skipped", kTopic,
+                  partition, record.offset);
+        continue;
+      }
+      Transaction& txn = transactions_[id];
+      txn.producer_id = value.producer_id();
+      txn.producer_epoch = static_cast<int16_t>(value.producer_epoch());
+      txn.timeout_ms = value.timeout_ms();
+      txn.state = *state;
+      txn.partitions.clear();
+      for (const auto& tp : value.partitions()) {
+        txn.partitions.insert(TopicPartition{tp.topic(), tp.partition()});
+      }
+      txn.groups = std::set<std::string>(value.groups().begin(), value.groups().end());
+      txn.start_time_ms = value.start_time_ms();
+      txn.last_update_time_ms = value.last_update_time_ms();
+      txn.last_producer_id = value.has_last_producer_id() ? value.last_producer_id() : -1;
+      txn.last_producer_epoch = value.has_last_producer_epoch()
+                                    ? static_cast<int16_t>(value.last_producer_epoch())
+                                    : int16_t{-1};
+    }
+    return ok_status();
+  };
+  return partition_log->for_each_batch(partition_log->log_start_offset(), replay);
 }
 
 Status TransactionCoordinator::recover() {
@@ -232,6 +228,10 @@ Status TransactionCoordinator::persist_locked(const std::string& transactional_i
   for (const std::string& group : txn.groups) value.add_groups(group);
   value.set_start_time_ms(txn.start_time_ms);
   value.set_last_update_time_ms(txn.last_update_time_ms);
+  if (txn.last_producer_id >= 0) {
+    value.set_last_producer_id(txn.last_producer_id);
+    value.set_last_producer_epoch(txn.last_producer_epoch);
+  }
   std::string bytes;
   value.SerializeToString(&bytes);
   const int64_t now = clock_.now_ms();
@@ -286,6 +286,12 @@ Status TransactionCoordinator::write_markers(const std::set<TopicPartition>& par
   return first_error;
 }
 
+void TransactionCoordinator::crash_point(std::string_view step) const {
+  if (options_.test_crash_point != step) return;
+  log::warn("RUNNELD_TEST_CRASH_POINT={}: killing runneld", step);
+  std::raise(SIGKILL);
+}
+
 Status TransactionCoordinator::complete_locked(std::unique_lock<std::mutex>& lock,
                                                const std::string& transactional_id) {
   // std::map references stay valid across insertions, and ids are never erased while the
@@ -297,8 +303,10 @@ Status TransactionCoordinator::complete_locked(std::unique_lock<std::mutex>& loc
   const int64_t producer_id = txn.producer_id;
   const int16_t producer_epoch = txn.producer_epoch;
   lock.unlock();
+  crash_point("after-prepare");
   Status written = write_markers(partitions, producer_id, producer_epoch, commit);
   on_markers_written_();
+  if (written.ok()) crash_point("after-markers");
   lock.lock();
   txn.completing = false;
   if (!written.ok()) return written;

@@ -38,6 +38,12 @@ std::optional<TxnState> parse_txn_state(std::string_view name);
 // Kafka's transaction.* broker settings.
 struct TransactionCoordinatorOptions {
   int32_t max_timeout_ms = 900000;  // transaction.max.timeout.ms
+  // For crash tests of a whole runneld (tests/integration/test_transaction_recovery.py): the
+  // process kills itself (SIGKILL, as kill -9) when ending a transaction reaches this step:
+  // "after-prepare" (Prepare* persisted, no marker written) or "after-markers" (markers
+  // written, Complete* not persisted). Empty: never. runneld sets it from the environment
+  // variable RUNNELD_TEST_CRASH_POINT.
+  std::string test_crash_point;
 };
 
 struct InitProducerIdResult {
@@ -119,7 +125,10 @@ class TransactionCoordinator {
   ErrorCode add_offsets(const std::string& transactional_id, int64_t producer_id,
                         int16_t producer_epoch, const std::string& group);
   // TxnOffsetCommit's check: the producer is current and the group's offsets partition is in
-  // its Ongoing transaction (AddOffsetsToTxn came first).
+  // its Ongoing transaction (AddOffsetsToTxn came first). The offsets are appended after this
+  // returns, with no lock held across: a client that sends EndTxn before its TxnOffsetCommit
+  // is answered can have its offsets land after the marker, pending until that producer's
+  // next marker in the partition (clients wait for the answer; Kafka has the same window).
   ErrorCode check_offset_commit(const std::string& transactional_id, int64_t producer_id,
                                 int16_t producer_epoch, const std::string& group) const;
   // EndTxn: commits or aborts the Ongoing transaction (a retry of a completed end answers
@@ -183,6 +192,8 @@ class TransactionCoordinator {
                              const std::string& transactional_id);
   Status write_markers(const std::set<TopicPartition>& partitions, int64_t producer_id,
                        int16_t producer_epoch, bool commit);
+  // Kills the process when `step` is options_.test_crash_point.
+  void crash_point(std::string_view step) const;
 
   LogManager& logs_;
   OffsetStore& offsets_;

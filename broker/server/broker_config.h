@@ -34,6 +34,8 @@ struct BrokerConfig {
   // How often transaction timeouts are checked (Kafka's
   // transaction.abort.timed.out.transaction.cleanup.interval.ms is 10 s).
   int64_t transaction_timeout_check_interval_ms = 1000;
+  // Crash tests only: TransactionCoordinatorOptions::test_crash_point.
+  std::string test_transaction_crash_point;
 
   // Topic defaults (each topic may override them with its own config).
   int64_t log_segment_bytes = 1073741824;                 // log.segment.bytes -> segment.bytes

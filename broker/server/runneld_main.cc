@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -113,6 +114,9 @@ int main(int argc, char** argv) {
 
   config.data_dir = data_dir;
   config.auto_create_topics = auto_create;
+  if (const char* crash_point = std::getenv("RUNNELD_TEST_CRASH_POINT")) {
+    config.test_transaction_crash_point = crash_point;
+  }
   if (!split_host_port(listen, config.server.host, config.server.port)) {
     std::fprintf(stderr, "runneld: --listen '%s' is not HOST:PORT\n", listen.c_str());
     return 2;

@@ -142,37 +142,47 @@ void Log::index_abort(const AbortedTransaction& entry) {
 
 Status Log::load_producer_state() {
   if (segments_.empty()) return ok_status();
-  int64_t offset = std::prev(segments_.end())->first;
-  if (segments_.size() >= 2) offset = std::prev(segments_.end(), 2)->first;
-  const int64_t end = log_end_offset();
-  while (offset < end) {
-    RUNNEL_ASSIGN_OR_RETURN(ReadResult read, this->read(offset, 1 << 20));
+  int64_t from = std::prev(segments_.end())->first;
+  if (segments_.size() >= 2) from = std::prev(segments_.end(), 2)->first;
+  return for_each_batch(from, [this](const RecordBatchHeader& header, BytesView batch) {
+    if (!header.is_control() || header.producer_id < 0) {
+      producers_.record(header);
+      return ok_status();
+    }
+    const std::optional<TransactionMarker> marker = parse_transaction_marker(batch);
+    const std::optional<int64_t> first =
+        producers_.end_transaction(header.producer_id, header.producer_epoch);
+    if (marker && marker->type == ControlType::kAbort && first) {
+      const std::optional<int64_t> unstable = producers_.first_unstable_offset();
+      index_abort(
+          AbortedTransaction{.producer_id = header.producer_id,
+                             .first_offset = *first,
+                             .last_offset = header.base_offset,
+                             .last_stable_offset = unstable ? *unstable : header.base_offset + 1});
+    }
+    return ok_status();
+  });
+}
+
+Status Log::for_each_batch(
+    int64_t from,
+    const std::function<Status(const RecordBatchHeader&, BytesView batch)>& visit) const {
+  int64_t next = from;
+  while (next < log_end_offset()) {
+    RUNNEL_ASSIGN_OR_RETURN(ReadResult read, this->read(next, 1 << 20));
+    const int64_t before = next;
     BytesView rest = read.records.view();
-    if (rest.size() < RecordBatchHeader::kSize) break;
     while (rest.size() >= RecordBatchHeader::kSize) {
       const RecordBatchHeader header = RecordBatchHeader::parse(rest);
       if (header.total_size() > rest.size()) break;
-      if (header.base_offset >= offset || header.last_offset() >= offset) {
-        if (header.is_control() && header.producer_id >= 0) {
-          const std::optional<TransactionMarker> marker =
-              parse_transaction_marker(rest.subview(0, header.total_size()));
-          const std::optional<int64_t> first =
-              producers_.end_transaction(header.producer_id, header.producer_epoch);
-          if (marker && marker->type == ControlType::kAbort && first) {
-            const std::optional<int64_t> unstable = producers_.first_unstable_offset();
-            index_abort(AbortedTransaction{
-                .producer_id = header.producer_id,
-                .first_offset = *first,
-                .last_offset = header.base_offset,
-                .last_stable_offset = unstable ? *unstable : header.base_offset + 1});
-          }
-        } else {
-          producers_.record(header);
-        }
-        offset = std::max(offset, header.last_offset() + 1);
+      // A read starts at the batch holding `next`: one already visited is not visited again.
+      if (header.last_offset() >= next) {
+        RUNNEL_RETURN_IF_ERROR(visit(header, rest.subview(0, header.total_size())));
+        next = header.last_offset() + 1;
       }
       rest = rest.subview(header.total_size());
     }
+    if (next == before) break;  // nothing readable past `next` (retention raced the scan)
   }
   return ok_status();
 }

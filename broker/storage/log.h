@@ -95,6 +95,13 @@ class Log {
   Result<ReadResult> read(int64_t offset, int32_t max_bytes,
                           IsolationLevel isolation = IsolationLevel::kReadUncommitted) const;
 
+  // Calls `visit` with every stored batch (header and whole bytes, offsets assigned) from the
+  // one holding `from` to the log end, in order, each once: how the coordinators replay their
+  // internal topics. Stops at, and returns, the first error of a read or of `visit`.
+  Status for_each_batch(
+      int64_t from,
+      const std::function<Status(const RecordBatchHeader&, BytesView batch)>& visit) const;
+
   int64_t log_start_offset() const;
   int64_t log_end_offset() const;
   // The first offset of the oldest open transaction, or the log end when none is open: what

@@ -249,6 +249,21 @@ Result<std::int64_t> Consumer::offset_for_time(const TopicPartition& partition, 
   return marks.second;
 }
 
+Result<std::int64_t> Consumer::position(const TopicPartition& partition) const {
+  RdKafkaPartitionList list = to_list(std::vector<TopicPartition>{partition});
+  RUNNEL_RETURN_IF_ERROR(status_from(rd_kafka_position(handle_.get(), list.get()), "position"));
+  RUNNEL_RETURN_IF_ERROR(first_partition_error(list.get(), "position"));
+  return list->elems[0].offset;
+}
+
+Result<ConsumerGroupMetadata> Consumer::group_metadata() const {
+  rd_kafka_consumer_group_metadata_t* metadata = rd_kafka_consumer_group_metadata(handle_.get());
+  if (metadata == nullptr) {
+    return invalid_argument_error("group metadata: the consumer has no group.id");
+  }
+  return ConsumerGroupMetadata(internal::RdKafkaGroupMetadata(metadata));
+}
+
 Status Consumer::close() {
   if (closed_) return Status();
   closed_ = true;

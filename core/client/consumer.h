@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/client/client_config.h"
+#include "core/client/consumer_group_metadata.h"
 #include "core/client/consumer_record.h"
 #include "core/client/internal/rdkafka_handle.h"
 #include "core/client/topic_partition.h"
@@ -88,7 +89,19 @@ class Consumer {
                                                      Timestamp timestamp,
                                                      std::chrono::milliseconds timeout) const;
 
-  // Leaves the group (revoking through the listener) and stops fetching. Idempotent.
+  // The next offset this consumer returns for `partition` (one past the last record or
+  // transaction marker it consumed: under read_committed, markers and aborted records occupy
+  // offsets that poll() never returns, and the position moves past them); kOffsetInvalid
+  // (-1001) before anything was consumed from it. Local: asks no broker.
+  [[nodiscard]] Result<std::int64_t> position(const TopicPartition& partition) const;
+
+  // The group membership as of now (group id, generation, member id, group.instance.id),
+  // for Producer::send_offsets_to_transaction. Fails on a consumer without "group.id".
+  [[nodiscard]] Result<ConsumerGroupMetadata> group_metadata() const;
+
+  // Leaves the group (revoking through the listener) and stops fetching. Idempotent. A static
+  // member (group.instance.id set) does not leave: librdkafka (2.0) sends no LeaveGroup for
+  // it, so its partitions stay with it until it rejoins or session.timeout.ms passes.
   [[nodiscard]] Status close();
 
  private:

@@ -91,6 +91,12 @@ Status Producer::send(const OutgoingRecord& record, DeliveryCallback on_delivery
     }
     if (error != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       if (headers != nullptr) rd_kafka_headers_destroy(headers);
+      if (error == RD_KAFKA_RESP_ERR__FATAL) return fatal_error().with_context("send to " + topic);
+      if (error == RD_KAFKA_RESP_ERR__STATE) {
+        return invalid_argument_error("send to " + topic +
+                                      ": a transactional producer sends inside a transaction "
+                                      "only (begin_transaction first)");
+      }
       return status_from(error, "send to " + topic);
     }
     rd_kafka_poll(handle_.get(), 10);
@@ -116,5 +122,110 @@ Status Producer::flush(std::chrono::milliseconds timeout) {
 }
 
 std::int64_t Producer::in_flight() const { return rd_kafka_outq_len(handle_.get()); }
+
+namespace {
+
+// The Status for a transactional call's error, which this function destroys: the code tells
+// the caller whether to retry the call, abort the transaction, or give up on the producer
+// (see the class comment).
+Status transaction_status(rd_kafka_t* handle, rd_kafka_error_t* error, std::string_view what) {
+  if (error == nullptr) return Status();
+  rd_kafka_resp_err_t code = rd_kafka_error_code(error);
+  const std::string message = std::string(what) + ": " + rd_kafka_error_string(error);
+  const bool fatal = rd_kafka_error_is_fatal(error);
+  const bool requires_abort = rd_kafka_error_txn_requires_abort(error);
+  const bool retriable = rd_kafka_error_is_retriable(error);
+  rd_kafka_error_destroy(error);
+  if (fatal) {
+    // The code of a fatal error may be the generic _FATAL: the cause is the fatal error.
+    if (code == RD_KAFKA_RESP_ERR__FATAL) {
+      char reason[512];
+      code = rd_kafka_fatal_error(handle, reason, sizeof reason);
+    }
+    Status status = status_from(code, message);
+    if (status.code() == StatusCode::kFenced) return status;
+    return internal_error("fatal producer error: " + status.to_string());
+  }
+  if (requires_abort) return aborted_error(message + " (the transaction must be aborted)");
+  Status status = status_from(code, message);
+  if (retriable && !status.is_retryable()) return unavailable_error(message);
+  switch (code) {
+    case RD_KAFKA_RESP_ERR__STATE:           // Out of order: begin twice, commit without begin.
+    case RD_KAFKA_RESP_ERR__NOT_CONFIGURED:  // No transactional.id.
+    case RD_KAFKA_RESP_ERR__CONFLICT:        // Another transactional call in progress.
+      return invalid_argument_error(message);
+    default:
+      // Neither retriable nor abortable and not fatal: the transaction cannot go on as is.
+      if (!retriable && status.is_retryable()) return aborted_error(message);
+      return status;
+  }
+}
+
+}  // namespace
+
+Status Producer::init_transactions(std::chrono::milliseconds timeout) {
+  return transaction_status(
+      handle_.get(), rd_kafka_init_transactions(handle_.get(), static_cast<int>(timeout.count())),
+      "init transactions");
+}
+
+Status Producer::begin_transaction() {
+  return transaction_status(handle_.get(), rd_kafka_begin_transaction(handle_.get()),
+                            "begin transaction");
+}
+
+Status Producer::send_offsets_to_transaction(const std::vector<TopicPartitionOffset>& offsets,
+                                             const ConsumerGroupMetadata& group,
+                                             std::chrono::milliseconds timeout) {
+  internal::RdKafkaPartitionList list(
+      rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+  for (const TopicPartitionOffset& o : offsets) {
+    rd_kafka_topic_partition_list_add(list.get(), o.topic_partition.topic.c_str(),
+                                      o.topic_partition.partition)
+        ->offset = o.offset;
+  }
+  return transaction_status(
+      handle_.get(),
+      rd_kafka_send_offsets_to_transaction(handle_.get(), list.get(), group.get(),
+                                           static_cast<int>(timeout.count())),
+      "send offsets to transaction");
+}
+
+Status Producer::commit_transaction(std::chrono::milliseconds timeout) {
+  Status status = transaction_status(
+      handle_.get(), rd_kafka_commit_transaction(handle_.get(), static_cast<int>(timeout.count())),
+      "commit transaction");
+  if (status.ok()) {
+    // Delivery failures inside a committed transaction cannot be: librdkafka fails the commit
+    // instead. Forget what the delivery reports recorded so the next flush() starts clean.
+    std::lock_guard lock(failures_->mutex);
+    failures_->first = Status();
+  }
+  return status;
+}
+
+Status Producer::abort_transaction(std::chrono::milliseconds timeout) {
+  Status status = transaction_status(
+      handle_.get(), rd_kafka_abort_transaction(handle_.get(), static_cast<int>(timeout.count())),
+      "abort transaction");
+  if (status.ok()) {
+    // The purged records' delivery reports (_PURGE_QUEUE, _PURGE_INFLIGHT) are served now, and
+    // they and the failures that made the transaction abort are forgotten: they belong to it,
+    // and the next transaction starts clean.
+    (void)rd_kafka_flush(handle_.get(), static_cast<int>(timeout.count()));
+    std::lock_guard lock(failures_->mutex);
+    failures_->first = Status();
+  }
+  return status;
+}
+
+Status Producer::fatal_error() const {
+  char reason[512];
+  const rd_kafka_resp_err_t code = rd_kafka_fatal_error(handle_.get(), reason, sizeof reason);
+  if (code == RD_KAFKA_RESP_ERR_NO_ERROR) return Status();
+  Status status = status_from(code, std::string("fatal producer error: ") + reason);
+  if (status.code() == StatusCode::kFenced) return status;
+  return internal_error(status.to_string());
+}
 
 }  // namespace runnel::client

@@ -7,10 +7,13 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/bytes.h"
 #include "core/client/client_config.h"
+#include "core/client/consumer_group_metadata.h"
 #include "core/client/internal/rdkafka_handle.h"
+#include "core/client/topic_partition.h"
 #include "core/headers.h"
 #include "core/result.h"
 #include "core/status.h"
@@ -43,8 +46,25 @@ using DeliveryCallback = std::function<void(const DeliveryReport&)>;
 // A Kafka producer: librdkafka's, with records batched per partition and sent in the
 // background. Works against runneld and any Kafka cluster.
 //
+// Transactions (KIP-98, with KIP-447's group metadata): a producer made with
+// "transactional.id" calls init_transactions() once, then for each transaction
+// begin_transaction() → send()… → send_offsets_to_transaction() → commit_transaction() (or
+// abort_transaction()). Records sent inside a transaction, and the consumer offsets sent with
+// it, become visible to read_committed consumers together, or never. Sending outside a
+// transaction fails. The transactional calls' errors say what the caller may do next:
+//   - Timeout / Unavailable (is_retryable): call the same method again;
+//   - Aborted: the transaction cannot commit (a send failed, the group moved on); call
+//     abort_transaction() and start a new one from the last committed state;
+//   - Fenced: another producer with this transactional.id took over (PRODUCER_FENCED,
+//     INVALID_PRODUCER_EPOCH, or the transaction outlived transaction.timeout.ms); this
+//     producer can do nothing more and must be destroyed;
+//   - anything else (InvalidArgument for a call in the wrong state or without
+//     transactional.id, Internal for another fatal error): this producer cannot go on; see
+//     fatal_error().
+//
 // Thread safety: send() may be called from several threads at once. Delivery callbacks run
-// on whichever thread is inside poll() or flush() at the time.
+// on whichever thread is inside poll() or flush() at the time. The transactional calls are
+// made by one thread at a time (librdkafka refuses concurrent ones).
 class Producer {
  public:
   // A producer with `config` (librdkafka property names; "bootstrap.servers" at least).
@@ -75,6 +95,28 @@ class Producer {
 
   // Records sent and not yet delivered or failed.
   std::int64_t in_flight() const;
+
+  // Registers the transactional.id with its coordinator: aborts or completes any transaction
+  // a previous producer with the same id left open and fences that producer (its later
+  // writes fail). Call once, before the first transaction; waits up to `timeout` (a Timeout
+  // may be retried with another call).
+  [[nodiscard]] Status init_transactions(std::chrono::milliseconds timeout);
+  // Starts a transaction locally (the coordinator hears of it with the first send).
+  [[nodiscard]] Status begin_transaction();
+  // Adds the consumer positions `offsets` (each the next offset to read) of the group that
+  // `group` describes to the current transaction: they commit with it, or not at all.
+  [[nodiscard]] Status send_offsets_to_transaction(const std::vector<TopicPartitionOffset>& offsets,
+                                                   const ConsumerGroupMetadata& group,
+                                                   std::chrono::milliseconds timeout);
+  // Flushes what is in flight, then commits the current transaction. OK: every record sent in
+  // it is written and visible to read_committed consumers, with the offsets sent with it.
+  [[nodiscard]] Status commit_transaction(std::chrono::milliseconds timeout);
+  // Aborts the current transaction: its records are never visible to read_committed
+  // consumers, its offsets not committed. Records still queued are purged.
+  [[nodiscard]] Status abort_transaction(std::chrono::milliseconds timeout);
+
+  // The error that made this producer unusable (Fenced when fenced), or OK while it works.
+  [[nodiscard]] Status fatal_error() const;
 
  private:
   // The first delivery failure since the last flush(). It is librdkafka's opaque, so it

@@ -28,5 +28,7 @@ inline constexpr std::int64_t kOffsetBeginning = -2;
 inline constexpr std::int64_t kOffsetEnd = -1;
 // The group's committed offset, or auto.offset.reset when there is none.
 inline constexpr std::int64_t kOffsetStored = -1000;
+// No offset: nothing committed, nothing consumed yet.
+inline constexpr std::int64_t kOffsetInvalid = -1001;
 
 }  // namespace runnel::client

@@ -125,6 +125,18 @@ Result<RestoreOutcome> ChangelogReader::restore(const std::vector<ChangelogToRes
       i = j;
     }
     if (!failure.ok()) break;
+    // Under read_committed, transaction markers (and records of aborted transactions) hold
+    // offsets that poll() never returns: a changelog whose last offsets before `end` are such
+    // is done once the consumer's position, which moves past them, reaches `end`.
+    for (auto it = pending.begin(); it != pending.end();) {
+      Result<std::int64_t> position = consumer_->position(it->first);
+      if (position.ok() && *position >= it->second.end) {
+        RUNNEL_RETURN_IF_ERROR(consumer_->pause({it->first}));
+        it = pending.erase(it);
+      } else {
+        ++it;
+      }
+    }
     if (std::chrono::steady_clock::now() - last_progress >= kProgressInterval) {
       last_progress = std::chrono::steady_clock::now();
       log::info("{}: restored {} of {} record(s) so far", name_, outcome.records, to_read);

@@ -52,7 +52,10 @@ class ChangelogReader {
                                                                        std::string name);
 
   // Reads each changelog from its checkpoint (or its start) up to its high watermark as of
-  // this call and hands the records to `apply`, in offset order per store, in batches. A
+  // this call and hands the records to `apply`, in offset order per store, in batches. With
+  // isolation.level=read_committed in `config` (exactly_once_v2) the end is the last stable
+  // offset instead, only committed records are applied, and a changelog counts as restored
+  // when the consumer's position reaches the end, past transaction markers it never returns. A
   // checkpoint outside [log start, high watermark] is reported in `stale` and not read: the
   // caller wipes the store and calls again without a checkpoint. Stops with Aborted when
   // `stop` becomes true. Logs progress.

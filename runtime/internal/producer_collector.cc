@@ -41,6 +41,7 @@ Status ProducerCollector::send(const std::string& topic, NullableBytesView key,
                                NullableBytesView value, Timestamp timestamp, const Headers& headers,
                                std::optional<std::int32_t> partition) {
   if (!deferred_.ok()) return std::exchange(deferred_, Status());
+  if (transactional_) RUNNEL_RETURN_IF_ERROR(begin_transaction_if_needed());
   std::int32_t p = client::kAnyPartition;
   if (partition) {
     RUNNEL_ASSIGN_OR_RETURN(std::int32_t count, count_of(topic));
@@ -61,15 +62,27 @@ Status ProducerCollector::send(const std::string& topic, NullableBytesView key,
       if (report.offset > last) last = report.offset;
     };
   }
-  Status s = producer_.send({.topic = topic,
-                             .partition = p,
-                             .key = key,
-                             .value = value,
-                             .timestamp = timestamp,
-                             .headers = headers.empty() ? nullptr : &headers},
-                            std::move(on_delivery));
+  Status s = producer_->send({.topic = topic,
+                              .partition = p,
+                              .key = key,
+                              .value = value,
+                              .timestamp = timestamp,
+                              .headers = headers.empty() ? nullptr : &headers},
+                             std::move(on_delivery));
   if (!s.ok()) return s.with_context("send to " + topic);
   return s;
+}
+
+Status ProducerCollector::begin_transaction_if_needed() {
+  if (in_transaction_) return ok_status();
+  RUNNEL_RETURN_IF_ERROR(producer_->begin_transaction());
+  in_transaction_ = true;
+  return ok_status();
+}
+
+void ProducerCollector::transaction_ended(bool aborted) {
+  in_transaction_ = false;
+  if (aborted) acknowledged_->clear();
 }
 
 std::int32_t ProducerCollector::partition_count(const std::string& topic) {

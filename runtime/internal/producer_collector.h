@@ -42,13 +42,18 @@ class TopicPartitionCounts {
 // thread calls. For changelog topics it keeps the last acknowledged offset per partition, which
 // checkpoints record. Owned by a StreamThread and used by its thread only (delivery reports
 // run inside the producer's flush, on that thread).
+//
+// Under exactly_once_v2 (set_transactional) the producer is transactional and send() begins
+// a transaction before the first record after a commit or an abort (Kafka Streams'
+// maybeBeginTransaction); the thread ends it with commit_transaction / abort_transaction and
+// tells the collector (transaction_ended).
 class ProducerCollector final : public RecordCollector {
  public:
   // Both borrowed; must outlive the collector.
   // `changelog_topics`: full names of the application's changelog topics.
   ProducerCollector(client::Producer& producer, TopicPartitionCounts& counts,
                     std::set<std::string, std::less<>> changelog_topics)
-      : producer_(producer),
+      : producer_(&producer),
         counts_(counts),
         changelog_topics_(std::move(changelog_topics)),
         acknowledged_(std::make_shared<std::map<client::TopicPartition, std::int64_t>>()) {}
@@ -63,11 +68,26 @@ class ProducerCollector final : public RecordCollector {
     return *acknowledged_;
   }
 
+  // Sends through `producer` from now on (a fenced producer is replaced by a new one);
+  // borrowed, must outlive the collector or be replaced again.
+  void set_producer(client::Producer& producer) { producer_ = &producer; }
+  void set_transactional(bool transactional) { transactional_ = transactional; }
+  // Transactional only: begins a transaction unless one is open. Errors as
+  // Producer::begin_transaction.
+  [[nodiscard]] Status begin_transaction_if_needed();
+  // Whether a transaction is open (begun and not yet ended).
+  bool in_transaction() const { return in_transaction_; }
+  // The open transaction committed (`aborted` false) or was aborted. An abort also forgets
+  // the changelog offsets acknowledged inside it: they are not part of any store's state.
+  void transaction_ended(bool aborted);
+
  private:
   // The shared counts behind a thread-local copy, so that a send takes no lock.
   [[nodiscard]] Result<std::int32_t> count_of(const std::string& topic);
 
-  client::Producer& producer_;
+  client::Producer* producer_;  // Never null.
+  bool transactional_ = false;
+  bool in_transaction_ = false;
   TopicPartitionCounts& counts_;
   std::map<std::string, std::int32_t, std::less<>> local_counts_;
   const std::set<std::string, std::less<>> changelog_topics_;

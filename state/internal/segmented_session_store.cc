@@ -41,14 +41,17 @@ SegmentedSessionStore::~SegmentedSessionStore() { (void)close(); }
 
 Status SegmentedSessionStore::open_existing() {
   RUNNEL_RETURN_IF_ERROR(segments_.open_existing());
-  KeyValueStore* newest = segments_.newest();
-  if (newest == nullptr) return Status();
-  RUNNEL_ASSIGN_OR_RETURN(auto it, newest->all());
-  for (; it->valid(); it->next()) {
-    if (session_key::is_valid(it->key()))
-      stream_time_ = std::max(stream_time_, session_key::extract_end(it->key()));
+  // Newest first, down to the first segment holding an entry: the newest may be empty (made
+  // for writes that a crash lost before they were flushed or committed).
+  const std::vector<Segments::Segment> all = segments_.overlapping(0, kMaxTime);
+  for (auto segment = all.rbegin(); segment != all.rend() && stream_time_ < 0; ++segment) {
+    RUNNEL_ASSIGN_OR_RETURN(auto it, segment->store->all());
+    for (; it->valid(); it->next()) {
+      if (session_key::is_valid(it->key()))
+        stream_time_ = std::max(stream_time_, session_key::extract_end(it->key()));
+    }
+    RUNNEL_RETURN_IF_ERROR(it->status());
   }
-  RUNNEL_RETURN_IF_ERROR(it->status());
   return segments_.drop_expired(stream_time_);
 }
 

@@ -46,6 +46,8 @@ class RocksDbSegmentFactory final : public SegmentFactory {
     return RocksDbKeyValueStore::destroy(directory_ / segment_name(segment_id));
   }
 
+  UncommittedWrites* uncommitted_writes() const override { return options_.uncommitted_writes; }
+
   Result<std::vector<std::int64_t>> list_existing() override {
     std::vector<std::int64_t> ids;
     std::error_code ec;
@@ -114,7 +116,14 @@ Segments::Segments(std::string store_name, Timestamp retention_ms, Timestamp int
     : store_name_(std::move(store_name)),
       retention_ms_(retention_ms),
       interval_ms_(interval_ms),
-      factory_(std::move(factory)) {}
+      factory_(std::move(factory)),
+      uncommitted_writes_(factory_->uncommitted_writes()) {
+  if (uncommitted_writes_ != nullptr) uncommitted_writes_->add(this);
+}
+
+Segments::~Segments() {
+  if (uncommitted_writes_ != nullptr) uncommitted_writes_->remove(this);
+}
 
 Status Segments::open_existing() {
   RUNNEL_ASSIGN_OR_RETURN(std::vector<std::int64_t> ids, factory_->list_existing());
@@ -162,7 +171,8 @@ Status Segments::drop_expired(Timestamp stream_time) {
     const std::int64_t min_live_segment = segment_id(min_live);
     while (!segments_.empty() && segments_.begin()->first < min_live_segment) {
       auto node = segments_.extract(segments_.begin());
-      retired_.emplace_back(node.key(), std::move(node.mapped()));
+      retired_.push_back(Retired{node.key(), std::move(node.mapped()),
+                                 /*deletable=*/uncommitted_writes_ == nullptr});
     }
   }
   return reap_retired();
@@ -171,17 +181,22 @@ Status Segments::drop_expired(Timestamp stream_time) {
 Status Segments::reap_retired() {
   Status first_error;
   for (auto it = retired_.begin(); it != retired_.end();) {
-    if (it->second.use_count() > 1) {  // a scan still reads it
+    if (!it->deletable || it->store.use_count() > 1) {  // not committed, or a scan reads it
       ++it;
       continue;
     }
-    Status status = it->second->close();
-    it->second.reset();
-    if (status.ok()) status = factory_->destroy(it->first);
+    Status status = it->store->close();
+    it->store.reset();
+    if (status.ok()) status = factory_->destroy(it->id);
     if (first_error.ok() && !status.ok()) first_error = status;
     it = retired_.erase(it);
   }
   return first_error;
+}
+
+Status Segments::after_commit() {
+  for (Retired& retired : retired_) retired.deletable = true;
+  return reap_retired();
 }
 
 Status Segments::flush() {
@@ -197,14 +212,19 @@ Status Segments::close() {
   }
   segments_.clear();
   // Retired segments were expired: delete them even if a scan still holds one (its
-  // iterators were just invalidated by close()).
-  for (auto& [id, segment] : retired_) {
-    Status s = segment->close();
-    segment.reset();
-    if (s.ok()) s = factory_->destroy(id);
+  // iterators were just invalidated by close()), unless their expiry was never committed
+  // (the next run finds them again and expires them once more).
+  for (Retired& retired : retired_) {
+    Status s = retired.store->close();
+    retired.store.reset();
+    if (s.ok() && retired.deletable) s = factory_->destroy(retired.id);
     if (first_error.ok() && !s.ok()) first_error = s;
   }
   retired_.clear();
+  if (uncommitted_writes_ != nullptr) {
+    uncommitted_writes_->remove(this);
+    uncommitted_writes_ = nullptr;
+  }
   return first_error;
 }
 

@@ -13,6 +13,7 @@
 #include "core/timestamp.h"
 #include "state/key_value_store.h"
 #include "state/rocksdb_key_value_store.h"
+#include "state/uncommitted_writes.h"
 
 namespace runnel::state::internal {
 
@@ -26,6 +27,8 @@ class SegmentFactory {
   [[nodiscard]] virtual Status destroy(std::int64_t segment_id) = 0;
   // The segments left by an earlier run, to reopen at start.
   [[nodiscard]] virtual Result<std::vector<std::int64_t>> list_existing() = 0;
+  // Where the segments' writes wait for commit (buffered mode), or null.
+  virtual UncommittedWrites* uncommitted_writes() const { return nullptr; }
 };
 
 // Segments are InMemoryKeyValueStores; nothing persists.
@@ -41,11 +44,19 @@ std::unique_ptr<SegmentFactory> make_rocksdb_segment_factory(std::string store_n
 // The live segments of a window or session store: segment s holds the entries whose segment
 // time (window start, or session end) t has t / interval == s. A segment is live while it
 // may hold unexpired entries, i.e. s >= (stream_time - retention + 1) / interval.
+//
+// Buffered mode (the factory gives an UncommittedWrites): an expired segment leaves the live
+// set at once, as always, so reads stop seeing it, but its files are deleted only after the
+// commit that expired it is durable (UncommittedWrites::commit, phase after_commit). A crash
+// or a close before that commit leaves it on disk, where open_existing() finds it again.
 // Not thread-safe.
-class Segments {
+class Segments final : private UncommittedWrites::Participant {
  public:
   Segments(std::string store_name, Timestamp retention_ms, Timestamp interval_ms,
            std::unique_ptr<SegmentFactory> factory);
+  ~Segments() override;
+  Segments(const Segments&) = delete;
+  Segments& operator=(const Segments&) = delete;
 
   Timestamp interval_ms() const { return interval_ms_; }
   // The earliest unexpired time given `stream_time` (may be negative: nothing expired).
@@ -70,18 +81,30 @@ class Segments {
   KeyValueStore* newest() const;
   // Retires every segment that holds only times before min_live_time(stream_time): it leaves
   // the live set at once, and is closed and deleted as soon as no scan holds it (at this or a
-  // later call, or at close()).
+  // later call, or at close()) and, in buffered mode, its retirement has been committed.
   [[nodiscard]] Status drop_expired(Timestamp stream_time);
   // Live segments plus retired ones not yet deleted.
   std::size_t open_segment_count() const { return segments_.size() + retired_.size(); }
   [[nodiscard]] Status flush();
   // Closes every segment, retired ones included (scans still holding them end with Aborted
-  // for RocksDB segments).
+  // for RocksDB segments). Retired segments are deleted unless, in buffered mode, their
+  // retirement was never committed.
   [[nodiscard]] Status close();
 
  private:
-  // Closes and deletes the retired segments that no scan holds any more.
+  struct Retired {
+    std::int64_t id;
+    std::shared_ptr<KeyValueStore> store;
+    // Whether it may be deleted: always outside buffered mode; in it, once a commit
+    // followed the retirement.
+    bool deletable;
+  };
+
+  // Closes and deletes the deletable retired segments that no scan holds any more.
   [[nodiscard]] Status reap_retired();
+
+  // UncommittedWrites::Participant: retirements become deletable once committed.
+  Status after_commit() override;
 
   std::int64_t segment_id(Timestamp t) const { return t / interval_ms_; }
 
@@ -89,9 +112,12 @@ class Segments {
   const Timestamp retention_ms_;
   const Timestamp interval_ms_;
   std::unique_ptr<SegmentFactory> factory_;
+  // Null outside buffered mode. Registered with while the segments are open.
+  UncommittedWrites* uncommitted_writes_;
   std::map<std::int64_t, std::shared_ptr<KeyValueStore>> segments_;
-  // Expired segments that a scan may still be reading.
-  std::vector<std::pair<std::int64_t, std::shared_ptr<KeyValueStore>>> retired_;
+  // Expired segments not yet deleted: a scan may still be reading them, or (buffered mode)
+  // their expiry is not committed yet.
+  std::vector<Retired> retired_;
 };
 
 // The least upper bound, in byte order, of the composite keys key | suffix for every key k

@@ -11,6 +11,7 @@
 #include "broker/broker.h"
 #include "core/client/admin.h"
 #include "core/client/consumer.h"
+#include "core/client/internal/rdkafka_handle.h"
 #include "core/client/producer.h"
 #include "runtime/internal/default_partitioner.h"
 
@@ -367,6 +368,155 @@ TEST_F(ClientTest, AGroupMemberIsAssignedCommitsAndIsSeenByTheAdmin) {
   auto after = (*admin)->list_group_offsets("billing", 10s);
   ASSERT_TRUE(after.ok());
   EXPECT_TRUE(after->empty());
+}
+
+TEST_F(ClientTest, TransactionalCallsOnAPlainProducerAreRefusedAsInvalid) {
+  auto producer = Producer::create(config());
+  ASSERT_TRUE(producer.ok());
+  const Status init = (*producer)->init_transactions(1s);
+  EXPECT_EQ(init.code(), StatusCode::kInvalidArgument) << init;
+  EXPECT_EQ((*producer)->begin_transaction().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ((*producer)->commit_transaction(1s).code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE((*producer)->fatal_error().ok());
+}
+
+TEST_F(ClientTest, ATransactionalProducerRefusesToSendOrBeginBeforeInit) {
+  create_topic("txn-out", 1);
+  auto producer = Producer::create(config({{"transactional.id", "txn-early"}}));
+  ASSERT_TRUE(producer.ok()) << producer.status();
+  const std::string value = "v";
+  const Status sent =
+      (*producer)->send({.topic = "txn-out", .partition = 0, .value = BytesView(value)});
+  EXPECT_EQ(sent.code(), StatusCode::kInvalidArgument) << sent;
+  const Status begun = (*producer)->begin_transaction();
+  EXPECT_EQ(begun.code(), StatusCode::kInvalidArgument) << begun;
+  EXPECT_EQ((*producer)
+                ->send_offsets_to_transaction({{{"txn-in", 0}, 1, {}}},
+                                              ConsumerGroupMetadata::for_group("g"), 1s)
+                .code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(ClientStatusTest, FencingErrorsMapToFencedAndAreNotRetryable) {
+  for (rd_kafka_resp_err_t error :
+       {RD_KAFKA_RESP_ERR__FENCED, RD_KAFKA_RESP_ERR_PRODUCER_FENCED,
+        RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH, RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID}) {
+    const Status status = internal::status_from(error, "commit");
+    EXPECT_EQ(status.code(), StatusCode::kFenced) << status;
+    EXPECT_FALSE(status.is_retryable());
+  }
+  EXPECT_TRUE(internal::status_from(RD_KAFKA_RESP_ERR__TIMED_OUT, "x").is_retryable());
+}
+
+TEST_F(ClientTest, AGroupConsumerGivesItsGroupMetadataAndPositionAfterConsuming) {
+  create_topic("positioned", 1);
+  auto producer = Producer::create(config());
+  ASSERT_TRUE(producer.ok());
+  for (int i = 0; i < 3; ++i) {
+    const std::string value = std::to_string(i);
+    ASSERT_TRUE(
+        (*producer)->send({.topic = "positioned", .partition = 0, .value = BytesView(value)}).ok());
+  }
+  ASSERT_TRUE((*producer)->flush(10s).ok());
+  auto consumer =
+      Consumer::create(config({{"group.id", "positions"}, {"enable.auto.commit", "false"}}));
+  ASSERT_TRUE(consumer.ok());
+  auto metadata = (*consumer)->group_metadata();
+  ASSERT_TRUE(metadata.ok()) << metadata.status();
+  EXPECT_NE(metadata->get(), nullptr);
+  ASSERT_TRUE((*consumer)->assign({{{"positioned", 0}, kOffsetBeginning, {}}}).ok());
+  auto before = (*consumer)->position({"positioned", 0});
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_LT(*before, 0);
+  size_t read = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (read < 3 && std::chrono::steady_clock::now() < deadline) {
+    auto batch = (*consumer)->poll(200ms);
+    ASSERT_TRUE(batch.ok());
+    read += batch->size();
+  }
+  ASSERT_EQ(read, 3u);
+  auto after = (*consumer)->position({"positioned", 0});
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(*after, 3);
+}
+
+// Whether the fixture's broker serves transactions (runneld from its transaction coordinator
+// on); the transaction tests skip, saying so, when it does not.
+bool serves_transactions(const ClientConfig& config) {
+  ClientConfig probe = config;
+  probe["transactional.id"] = "probe";
+  auto producer = Producer::create(probe);
+  return producer.ok() && (*producer)->init_transactions(5s).ok();
+}
+
+TEST_F(ClientTest, ACommittedTransactionIsSeenByReadCommittedReadersAndAnAbortedOneIsNot) {
+  if (!serves_transactions(config())) GTEST_SKIP() << "the broker does not serve transactions";
+  create_topic("txn-in", 1);
+  create_topic("txn-out", 1);
+  auto producer = Producer::create(config({{"transactional.id", "txn-a"}}));
+  ASSERT_TRUE(producer.ok()) << producer.status();
+  ASSERT_TRUE((*producer)->init_transactions(10s).ok());
+  auto send = [&](const std::string& value) {
+    return (*producer)->send({.topic = "txn-out", .partition = 0, .value = BytesView(value)});
+  };
+  ASSERT_TRUE((*producer)->begin_transaction().ok());
+  ASSERT_TRUE(send("aborted").ok());
+  ASSERT_TRUE((*producer)->abort_transaction(10s).ok());
+  ASSERT_TRUE((*producer)->begin_transaction().ok());
+  ASSERT_TRUE(send("committed").ok());
+  auto consumer =
+      Consumer::create(config({{"group.id", "txn-group"}, {"enable.auto.commit", "false"}}));
+  ASSERT_TRUE(consumer.ok());
+  auto group = (*consumer)->group_metadata();
+  ASSERT_TRUE(group.ok()) << group.status();
+  const Status offsets =
+      (*producer)->send_offsets_to_transaction({{{"txn-in", 0}, 7, {}}}, *group, 10s);
+  ASSERT_TRUE(offsets.ok()) << offsets;
+  const Status committed = (*producer)->commit_transaction(10s);
+  ASSERT_TRUE(committed.ok()) << committed;
+
+  auto reader = Consumer::create(config({{"group.id", "txn-reader"},
+                                         {"enable.auto.commit", "false"},
+                                         {"isolation.level", "read_committed"}}));
+  ASSERT_TRUE(reader.ok());
+  ASSERT_TRUE((*reader)->assign({{{"txn-out", 0}, kOffsetBeginning, {}}}).ok());
+  auto end = (*reader)->watermark_offsets({"txn-out", 0}, 10s);
+  ASSERT_TRUE(end.ok());
+  std::vector<std::string> values;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  for (;;) {
+    auto position = (*reader)->position({"txn-out", 0});
+    if ((position.ok() && *position >= end->second) ||
+        std::chrono::steady_clock::now() > deadline) {
+      break;
+    }
+    auto batch = (*reader)->poll(100ms);
+    ASSERT_TRUE(batch.ok());
+    for (const auto& r : *batch) values.emplace_back(r.value()->as_string_view());
+  }
+  EXPECT_EQ(values, std::vector<std::string>{"committed"});
+  // The offsets went with the transaction to the group.
+  auto group_offsets = (*consumer)->committed({{"txn-in", 0}}, 10s);
+  ASSERT_TRUE(group_offsets.ok()) << group_offsets.status();
+  EXPECT_EQ((*group_offsets)[0].offset, 7);
+}
+
+TEST_F(ClientTest, ANewProducerWithTheSameTransactionalIdFencesTheOldOne) {
+  if (!serves_transactions(config())) GTEST_SKIP() << "the broker does not serve transactions";
+  create_topic("txn-fenced", 1);
+  auto old = Producer::create(config({{"transactional.id", "txn-f"}}));
+  ASSERT_TRUE(old.ok());
+  ASSERT_TRUE((*old)->init_transactions(10s).ok());
+  ASSERT_TRUE((*old)->begin_transaction().ok());
+  auto newer = Producer::create(config({{"transactional.id", "txn-f"}}));
+  ASSERT_TRUE(newer.ok());
+  ASSERT_TRUE((*newer)->init_transactions(10s).ok());
+  const std::string value = "zombie";
+  Status sent = (*old)->send({.topic = "txn-fenced", .partition = 0, .value = BytesView(value)});
+  Status committed = sent.ok() ? (*old)->commit_transaction(10s) : sent;
+  EXPECT_EQ(committed.code(), StatusCode::kFenced) << committed;
+  EXPECT_EQ((*old)->fatal_error().code(), StatusCode::kFenced);
 }
 
 }  // namespace

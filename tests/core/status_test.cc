@@ -47,11 +47,12 @@ TEST(StatusTest, RetryableOnlyForTransientConditions) {
   EXPECT_TRUE(unavailable_error("x").is_retryable());
   EXPECT_FALSE(corruption_error("x").is_retryable());
   EXPECT_FALSE(invalid_argument_error("x").is_retryable());
+  EXPECT_FALSE(fenced_error("x").is_retryable());
   EXPECT_FALSE(ok_status().is_retryable());
 }
 
 TEST(StatusTest, EveryCodeHasAName) {
-  for (int c = 0; c <= static_cast<int>(StatusCode::kInternal); ++c) {
+  for (int c = 0; c <= static_cast<int>(StatusCode::kFenced); ++c) {
     EXPECT_NE(status_code_name(static_cast<StatusCode>(c)), "Unknown") << c;
   }
 }

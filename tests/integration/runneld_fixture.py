@@ -15,8 +15,10 @@ RUNNELD = os.environ.get("RUNNELD", "build/bin/runneld")
 
 
 class Runneld:
-    def __init__(self, data_dir=None, extra_args=()):
+    def __init__(self, data_dir=None, extra_args=(), env=None):
         self.listen = "127.0.0.1:0"
+        # Extra environment variables for the broker process (crash points of crash tests).
+        self.env = dict(env or {})
         self.owns_data_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="runneld-test-")
         self.extra_args = list(extra_args)
@@ -30,7 +32,8 @@ class Runneld:
     def start(self, timeout=30.0):
         self.process = subprocess.Popen(
             [RUNNELD, "--data-dir", self.data_dir, "--listen", self.listen, *self.extra_args],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, **self.env})
         deadline = time.monotonic() + timeout
         self.output = []
         while time.monotonic() < deadline:

@@ -9,6 +9,9 @@ What a user relies on:
 - a transaction left open past its timeout is aborted by the broker;
 - a broker killed with kill -9 in the middle of a transaction aborts it after the restart,
   and a commit it acknowledged stays committed;
+- a broker killed after persisting a commit decision (PrepareCommit), before or after its
+  markers, completes that commit after the restart (RUNNELD_TEST_CRASH_POINT makes runneld
+  kill itself at that step);
 - compaction of a topic with aborted transactions keeps exactly the committed view.
 Timeouts below only bound a failure; nothing depends on how fast the machine is.
 """
@@ -138,6 +141,41 @@ class TransactionRecoveryTest(unittest.TestCase):
         after.commit_transaction(30)
         self.assertEqual(values(read_all(self.bootstrap, "crash", "read_committed")),
                          ["committed-before-the-crash", "after-the-restart"])
+
+    def crash_while_ending(self, crash_point, topic):
+        """Commits a transaction on a broker that kills itself at `crash_point` of EndTxn,
+        restarts it (on the same port and data) without the crash point, and returns what a
+        read_committed consumer then reads."""
+        self.broker.cleanup()
+        self.broker = Runneld(env={"RUNNELD_TEST_CRASH_POINT": crash_point}).start()
+        self.bootstrap = self.broker.address
+        create_topic(self.bootstrap, topic, partitions=2)
+        producer = transactional_producer(self.bootstrap, "decided-" + crash_point)
+        producer.begin_transaction()
+        for partition in range(2):
+            produce(producer, topic, [("k", "decided-%d" % partition)], partition)
+        try:
+            # The broker dies answering this; librdkafka retries it against the restarted one.
+            producer.commit_transaction(2)
+        except KafkaException:
+            pass
+        self.broker.process.wait(timeout=30)
+        self.assertEqual(self.broker.process.returncode, -9)
+        self.broker.env = {}
+        self.broker.restart_on_same_port()
+        try:
+            producer.commit_transaction(30)  # a retry of the same EndTxn: answered NONE
+        except KafkaException as error:
+            self.fail("the decided commit was not honoured after the restart: %s" % error)
+        return sorted(values(read_all(self.bootstrap, topic, "read_committed", partitions=2)))
+
+    def test_a_commit_decided_before_a_kill_9_completes_after_the_restart(self):
+        self.assertEqual(self.crash_while_ending("after-prepare", "prepared"),
+                         ["decided-0", "decided-1"])
+
+    def test_a_commit_whose_markers_were_written_before_a_kill_9_stays_committed(self):
+        self.assertEqual(self.crash_while_ending("after-markers", "marked"),
+                         ["decided-0", "decided-1"])
 
     def test_compaction_keeps_the_committed_view_of_a_topic_with_aborted_transactions(self):
         create_topic(self.bootstrap, "table", config={

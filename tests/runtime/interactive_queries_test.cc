@@ -289,11 +289,17 @@ TEST_F(InteractiveQueriesTest, QueriesSeeOnlyTheLocalTasksAsInstancesJoinAndLeav
 
   // Separate state directories, as on two machines: the second restores from changelogs.
   auto first = std::make_unique<KafkaStreams>(
-      counting_topology(), properties("shared", {{"state.dir", (dir_ / "state-1").string()}}));
+      counting_topology(), properties("shared", {{"state.dir", (dir_ / "state-1").string()},
+                                                 // A static member does not leave on close: the
+                                                 // other takes over after the session timeout.
+                                                 {"consumer.session.timeout.ms", "6000"}}));
   ASSERT_TRUE(first->start().ok());
   ASSERT_TRUE(wait_for([&] { return local_counts(*first) == expected; }));
   auto second = std::make_unique<KafkaStreams>(
-      counting_topology(), properties("shared", {{"state.dir", (dir_ / "state-2").string()}}));
+      counting_topology(), properties("shared", {{"state.dir", (dir_ / "state-2").string()},
+                                                 // A static member does not leave on close: the
+                                                 // other takes over after the session timeout.
+                                                 {"consumer.session.timeout.ms", "6000"}}));
   ASSERT_TRUE(second->start().ok());
 
   std::map<S, I64> one;

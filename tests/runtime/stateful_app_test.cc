@@ -58,7 +58,11 @@ class StatefulAppTest : public testing::BrokerFixture {
             {"bootstrap.servers", bootstrap_},
             {"state.dir", state_dir().string()},
             {"commit.interval.ms", "100"},
-            {"consumer.heartbeat.interval.ms", "200"}};
+            {"consumer.heartbeat.interval.ms", "200"},
+            // A test that deletes the state directory restarts with a new process id, so as a
+            // new static member: the closed one (a static member does not leave) is dropped
+            // after the broker's minimum session timeout instead of the runtime's 10 s.
+            {"consumer.session.timeout.ms", "6000"}};
   }
   std::filesystem::path state_dir() const { return dir_ / "state"; }
 

@@ -73,5 +73,73 @@ TEST(StreamsConfigTest, TheGroupAndOffsetCommitsBelongToTheRuntime) {
   EXPECT_FALSE(StreamsConfig::parse(required({{"consumer.enable.auto.commit", "true"}})).ok());
 }
 
+TEST(StreamsConfigTest, ExactlyOnceV2SetsKafkaStreamsEosDefaults) {
+  for (const char* name : {"exactly_once_v2", "exactly_once_beta"}) {
+    Result<StreamsConfig> config = StreamsConfig::parse(required({{"processing.guarantee", name}}));
+    ASSERT_TRUE(config.ok()) << config.status();
+    EXPECT_TRUE(config->exactly_once()) << name;
+    EXPECT_EQ(config->commit_interval, std::chrono::milliseconds(100));
+    EXPECT_EQ(config->consumer.at("isolation.level"), "read_committed");
+    EXPECT_EQ(config->producer.at("enable.idempotence"), "true");
+    EXPECT_EQ(config->producer.at("transaction.timeout.ms"), "10000");
+    EXPECT_EQ(config->producer.count("transactional.id"), 0u);  // Per thread, by the runtime.
+  }
+}
+
+TEST(StreamsConfigTest, UnderExactlyOnceAUserCommitIntervalAndTransactionTimeoutWin) {
+  Result<StreamsConfig> config =
+      StreamsConfig::parse(required({{"processing.guarantee", "exactly_once_v2"},
+                                     {"commit.interval.ms", "2000"},
+                                     {"producer.transaction.timeout.ms", "30000"}}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->commit_interval, std::chrono::milliseconds(2000));
+  EXPECT_EQ(config->producer.at("transaction.timeout.ms"), "30000");
+}
+
+TEST(StreamsConfigTest, AtLeastOnceLeavesIsolationAndIdempotenceAlone) {
+  Result<StreamsConfig> config = StreamsConfig::parse(required());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_FALSE(config->exactly_once());
+  EXPECT_EQ(config->consumer.count("isolation.level"), 0u);
+  EXPECT_EQ(config->producer.count("transaction.timeout.ms"), 0u);
+}
+
+TEST(StreamsConfigTest, TheDeprecatedExactlyOnceIsRefusedPointingToV2) {
+  Result<StreamsConfig> config =
+      StreamsConfig::parse(required({{"processing.guarantee", "exactly_once"}}));
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(config.status().message().find("exactly_once_v2"), std::string::npos)
+      << config.status();
+  EXPECT_FALSE(StreamsConfig::parse(required({{"processing.guarantee", "exactly-once"}})).ok());
+}
+
+TEST(StreamsConfigTest, SettingsThatWouldBreakExactlyOnceAreRefused) {
+  for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+           {"consumer.isolation.level", "read_uncommitted"},
+           {"isolation.level", "read_uncommitted"},
+           {"producer.enable.idempotence", "false"}}) {
+    Result<StreamsConfig> config = StreamsConfig::parse(
+        required({{"processing.guarantee", "exactly_once_v2"}, {name, value}}));
+    ASSERT_FALSE(config.ok()) << name;
+    EXPECT_EQ(config.status().code(), StatusCode::kInvalidArgument);
+  }
+  // The runtime owns the transactional.id under any guarantee.
+  EXPECT_FALSE(StreamsConfig::parse(required({{"producer.transactional.id", "mine"}})).ok());
+}
+
+TEST(StreamsConfigTest, GroupInstanceIdIsAPerThreadPrefixAndEmptyTurnsStaticMembershipOff) {
+  Result<StreamsConfig> config = StreamsConfig::parse(required());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_FALSE(config->group_instance_id.has_value());  // The runtime's default.
+  config = StreamsConfig::parse(required({{"consumer.group.instance.id", "ledger-a"}}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->group_instance_id, "ledger-a");
+  EXPECT_EQ(config->consumer.count("group.instance.id"), 0u);
+  config = StreamsConfig::parse(required({{"group.instance.id", ""}}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->group_instance_id, "");
+}
+
 }  // namespace
 }  // namespace runnel

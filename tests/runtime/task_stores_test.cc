@@ -15,6 +15,7 @@
 #include "operators/streams_builder.h"
 #include "runtime/topology_test_driver.h"
 #include "state/typed_key_value_store.h"
+#include "state/typed_window_store.h"
 
 namespace runnel {
 namespace {
@@ -191,6 +192,132 @@ TEST(TaskStoresTest, TaskExposesStoresRestoresFlushesAndReopensRocksDb) {
   Int64Serde int64;
   state::TypedKeyValueStore<S, std::int64_t> typed(*store->key_value, strings, int64);
   EXPECT_EQ(*typed.get("k"), std::optional<std::int64_t>(8));
+  (*task)->close();
+  std::filesystem::remove_all(dir);
+}
+
+// Exactly-once: the RocksDB store keeps writes off disk until commit_state(), so a task
+// closed without it (a crash, a dirty close) reopens with its last committed counts.
+TEST(TaskStoresTest, BufferedTaskKeepsUncommittedCountsOffDiskUntilCommitState) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("runnel-task-eos-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  Topology topology = counting_topology(true);
+  NullCollector collector;
+  ManualClock clock(0);
+  LogAndFailExceptionHandler handler;
+  RocksDbStoreSupplier supplier(dir, "app");
+  StreamTask::Options options{"app", &collector, &clock, &handler, &supplier};
+  options.buffer_uncommitted_writes = true;
+  const std::string key = "k";
+  const std::string value = "x";
+  std::int64_t offset = 0;
+  auto process = [&](StreamTask& task) {
+    internal::RawRecordView record{"in",
+                                   0,
+                                   offset,
+                                   BytesView(key.data(), key.size()),
+                                   BytesView(value.data(), value.size()),
+                                   offset,
+                                   nullptr};
+    ++offset;
+    return task.process(record);
+  };
+  StringSerde strings;
+  Int64Serde int64;
+  auto count = [&](StreamTask& task) {
+    state::TypedKeyValueStore<S, std::int64_t> typed(*task.store("counts")->key_value, strings,
+                                                     int64);
+    return *typed.get("k");
+  };
+  {
+    auto task = StreamTask::create(topology, TaskId{0, 0}, options);
+    ASSERT_TRUE(task.ok()) << task.status();
+    ASSERT_TRUE(process(**task).ok());
+    ASSERT_TRUE((*task)->flush().ok());
+    ASSERT_TRUE((*task)->commit_state().ok());  // count 1 committed
+    ASSERT_TRUE(process(**task).ok());
+    ASSERT_TRUE(process(**task).ok());
+    ASSERT_TRUE((*task)->flush().ok());  // the transaction of counts 2 and 3 never commits
+    EXPECT_EQ(count(**task), std::optional<std::int64_t>(3));
+    EXPECT_GT((*task)->uncommitted_bytes(), 0u);
+    (*task)->close();  // dirty: no commit_state()
+  }
+  {
+    auto task = StreamTask::create(topology, TaskId{0, 0}, options);
+    ASSERT_TRUE(task.ok()) << task.status();
+    EXPECT_EQ(count(**task), std::optional<std::int64_t>(1));
+    ASSERT_TRUE(process(**task).ok());
+    ASSERT_TRUE((*task)->flush().ok());
+    ASSERT_TRUE((*task)->commit_state().ok());
+    EXPECT_EQ((*task)->uncommitted_bytes(), 0u);
+    (*task)->close();
+  }
+  // Reopened at-least-once: the committed count is on disk, and commit_state() is a no-op.
+  auto task = StreamTask::create(
+      topology, TaskId{0, 0}, StreamTask::Options{"app", &collector, &clock, &handler, &supplier});
+  ASSERT_TRUE(task.ok()) << task.status();
+  EXPECT_EQ(count(**task), std::optional<std::int64_t>(2));
+  EXPECT_TRUE((*task)->commit_state().ok());
+  EXPECT_EQ((*task)->uncommitted_bytes(), 0u);
+  (*task)->close();
+  std::filesystem::remove_all(dir);
+}
+
+// The same through a window store: every segment of the task's windowed count is buffered.
+TEST(TaskStoresTest, BufferedTaskKeepsUncommittedWindowedCountsOffDiskUntilCommitState) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("runnel-task-eos-window-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  StreamsBuilder builder;
+  builder.stream<S, S>("in")
+      .group_by_key()
+      .windowed_by(TimeWindows::of_size(std::chrono::milliseconds(10)))
+      .count(Materialized<S, std::int64_t>::as("windowed").with_retention(std::chrono::hours(1)));
+  Topology topology = builder.build();
+  ASSERT_TRUE(topology.status().ok()) << topology.status();
+  NullCollector collector;
+  ManualClock clock(0);
+  LogAndFailExceptionHandler handler;
+  RocksDbStoreSupplier supplier(dir, "app");
+  StreamTask::Options options{"app", &collector, &clock, &handler, &supplier};
+  options.buffer_uncommitted_writes = true;
+  const std::string key = "a";
+  const std::string value = "x";
+  std::int64_t offset = 0;
+  auto process = [&](StreamTask& task, Timestamp t) {
+    internal::RawRecordView record{"in",
+                                   0,
+                                   offset++,
+                                   BytesView(key.data(), key.size()),
+                                   BytesView(value.data(), value.size()),
+                                   t,
+                                   nullptr};
+    return task.process(record);
+  };
+  StringSerde strings;
+  Int64Serde int64;
+  auto count = [&](StreamTask& task, Timestamp window_start) {
+    state::TypedWindowStore<S, std::int64_t> typed(*task.store("windowed")->window, strings, int64);
+    return *typed.fetch("a", window_start);
+  };
+  {
+    auto task = StreamTask::create(topology, TaskId{0, 0}, options);
+    ASSERT_TRUE(task.ok()) << task.status();
+    ASSERT_TRUE(process(**task, 1).ok());
+    ASSERT_TRUE((*task)->flush().ok());
+    ASSERT_TRUE((*task)->commit_state().ok());
+    ASSERT_TRUE(process(**task, 2).ok());
+    ASSERT_TRUE(process(**task, 12).ok());
+    ASSERT_TRUE((*task)->flush().ok());
+    EXPECT_EQ(count(**task, 0), std::optional<std::int64_t>(2));
+    EXPECT_EQ(count(**task, 10), std::optional<std::int64_t>(1));
+    (*task)->close();  // dirty
+  }
+  auto task = StreamTask::create(topology, TaskId{0, 0}, options);
+  ASSERT_TRUE(task.ok()) << task.status();
+  EXPECT_EQ(count(**task, 0), std::optional<std::int64_t>(1));
+  EXPECT_EQ(count(**task, 10), std::nullopt);
   (*task)->close();
   std::filesystem::remove_all(dir);
 }

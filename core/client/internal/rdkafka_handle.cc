@@ -63,6 +63,13 @@ Status status_from(rd_kafka_resp_err_t error, std::string_view what) {
     case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
     case RD_KAFKA_RESP_ERR__INVALID_ARG:
       return invalid_argument_error(std::move(message));
+    // Another producer with this transactional.id (or a newer epoch of it) or another member
+    // with this group.instance.id took over.
+    case RD_KAFKA_RESP_ERR__FENCED:
+    case RD_KAFKA_RESP_ERR_PRODUCER_FENCED:
+    case RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH:
+    case RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID:
+      return fenced_error(std::move(message));
     case RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR:
       return io_error(std::move(message));
     case RD_KAFKA_RESP_ERR_INVALID_MSG:

@@ -16,6 +16,14 @@ struct RdKafkaDeleter {
 };
 using RdKafkaHandle = std::unique_ptr<rd_kafka_t, RdKafkaDeleter>;
 
+struct RdKafkaGroupMetadataDeleter {
+  void operator()(rd_kafka_consumer_group_metadata_t* metadata) const {
+    rd_kafka_consumer_group_metadata_destroy(metadata);
+  }
+};
+using RdKafkaGroupMetadata =
+    std::unique_ptr<rd_kafka_consumer_group_metadata_t, RdKafkaGroupMetadataDeleter>;
+
 struct RdKafkaConfDeleter {
   void operator()(rd_kafka_conf_t* conf) const { rd_kafka_conf_destroy(conf); }
 };
@@ -43,7 +51,8 @@ Result<RdKafkaHandle> make_handle(rd_kafka_type_t type, RdKafkaConf conf);
 
 // The Status for a librdkafka error: `what` failed, with librdkafka's name and description.
 // Transient errors (timeouts, unreachable brokers, rebalances) map to codes that say
-// "retry"; NO_ERROR maps to OK.
+// "retry"; fencing (PRODUCER_FENCED, INVALID_PRODUCER_EPOCH, FENCED_INSTANCE_ID, librdkafka's
+// _FENCED) maps to Fenced; NO_ERROR maps to OK.
 Status status_from(rd_kafka_resp_err_t error, std::string_view what);
 
 }  // namespace runnel::client::internal

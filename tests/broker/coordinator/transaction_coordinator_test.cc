@@ -4,6 +4,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -370,6 +372,60 @@ TEST_F(TransactionCoordinatorTest, AnOpenTransactionIsAbortedAtRestartAndItsOffs
   EXPECT_TRUE(offsets_->pending("g", p.producer_id).empty());
   restart();
   EXPECT_FALSE(offsets_->fetch("g", {"t", 0}).has_value());
+}
+
+TEST_F(TransactionCoordinatorTest, Kip360ARetriedBumpIsRecognisedAfterARestart) {
+  const InitProducerIdResult first = init();
+  const InitProducerIdResult bumped = init("txn", first.producer_id, first.producer_epoch);
+  restart();
+  const InitProducerIdResult retried = init("txn", first.producer_id, first.producer_epoch);
+  EXPECT_EQ(retried.error, ErrorCode::kNone);
+  EXPECT_EQ(retried.producer_epoch, bumped.producer_epoch);
+}
+
+TEST_F(TransactionCoordinatorTest, ConcurrentTransactionsOfDifferentIdsAllComplete) {
+  constexpr int kThreads = 4;
+  constexpr int kRounds = 20;
+  std::atomic<bool> stop{false};
+  std::thread ticker([&] {
+    while (!stop) transactions_->tick();
+  });
+  std::vector<std::thread> producers;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    producers.emplace_back([&, t] {
+      const std::string id = "txn-" + std::to_string(t);
+      const std::string group = "g-" + std::to_string(t);
+      const InitProducerIdResult p = init(id);
+      for (int round = 0; round < kRounds; ++round) {
+        const int32_t partition = round % 2;
+        if (transactions_->add_partitions(id, p.producer_id, p.producer_epoch,
+                                          {{"t", partition}}) != ErrorCode::kNone ||
+            transactions_->add_offsets(id, p.producer_id, p.producer_epoch, group) !=
+                ErrorCode::kNone ||
+            !offsets_
+                 ->commit_transactional(group, p.producer_id, p.producer_epoch,
+                                        {{{"t", partition}, at(round)}})
+                 .ok() ||
+            transactions_->end_transaction(id, p.producer_id, p.producer_epoch, true) !=
+                ErrorCode::kNone) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (std::thread& producer : producers) producer.join();
+  stop = true;
+  ticker.join();
+  EXPECT_EQ(failures.load(), 0);
+  // One marker per transaction in its data partition.
+  EXPECT_EQ(end_offset("t", 0) + end_offset("t", 1), kThreads * kRounds);
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(state("txn-" + std::to_string(t)), TxnState::kCompleteCommit);
+    const std::string group = "g-" + std::to_string(t);
+    EXPECT_EQ(offsets_->fetch(group, {"t", 1})->offset, kRounds - 1);
+    EXPECT_EQ(offsets_->fetch(group, {"t", 0})->offset, kRounds - 2);
+  }
 }
 
 TEST_F(TransactionCoordinatorTest, ListingFiltersByStateAndProducerId) {

@@ -674,6 +674,12 @@ TEST_F(RequestDispatcherTest, AddPartitionsToTxnRefusesUnknownPartitionsAndAttem
   EXPECT_EQ(
       refused.results_by_topic_v3_and_below[1].results_by_partition.at(0).partition_error_code,
       code(ErrorCode::kUnknownTopicOrPartition));
+  // The coordinators' own topics cannot join a transaction: clients may not write there.
+  request.v3_and_below_topics.back() = {.name = "__transaction_state", .partitions = {0}};
+  auto internal = roundtrip<AddPartitionsToTxnResponse>(request, 3);
+  EXPECT_EQ(
+      internal.results_by_topic_v3_and_below.at(1).results_by_partition.at(0).partition_error_code,
+      code(ErrorCode::kInvalidTopicException));
   request.v3_and_below_topics.pop_back();
   auto added = roundtrip<AddPartitionsToTxnResponse>(request, 0);
   EXPECT_EQ(
