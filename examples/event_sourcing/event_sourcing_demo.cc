@@ -7,8 +7,10 @@
 //   build/bin/event_sourcing_demo --bootstrap-server 127.0.0.1:9092 [--events 20000]
 //                                 [--config KEY=VALUE ...]
 //
-// --config sets any KafkaStreams property of both applications (examples/common/streams_cli.h),
-// e.g. --config processing.guarantee=exactly_once_v2.
+// Both applications run under processing.guarantee=exactly_once_v2: a balance is never
+// folded twice, even across a crash, and readers (read_committed) see only committed balances.
+// --config sets any KafkaStreams property of both (examples/common/streams_cli.h), e.g.
+// --config processing.guarantee=at_least_once.
 #include <unistd.h>
 
 #include <chrono>
@@ -112,6 +114,7 @@ Result<Derived> derive(const std::string& bootstrap, const std::string& id,
                    examples::with_overrides({{"application.id", id},
                                              {"bootstrap.servers", bootstrap},
                                              {"state.dir", state_dir},
+                                             {"processing.guarantee", "exactly_once_v2"},
                                              {"commit.interval.ms", "500"}},
                                             overrides));
   RUNNEL_RETURN_IF_ERROR(app.start());

@@ -14,8 +14,10 @@
 //   build/bin/fraud_demo --bootstrap-server 127.0.0.1:9092 [--transactions 200000] [--seed 42]
 //                        [--config KEY=VALUE ...]
 //
-// --config sets any KafkaStreams property of the detector (examples/common/streams_cli.h), e.g.
-// --config processing.guarantee=exactly_once_v2 --config commit.interval.ms=200.
+// The detector runs under processing.guarantee=exactly_once_v2: no alert is raised twice, even
+// across a crash. --config sets any KafkaStreams property of the detector
+// (examples/common/streams_cli.h), e.g. --config processing.guarantee=at_least_once
+// --config commit.interval.ms=200.
 #include <unistd.h>
 
 #include <atomic>
@@ -173,6 +175,7 @@ int run(const Options& options) {
                                    {"bootstrap.servers", options.bootstrap},
                                    {"num.stream.threads", std::to_string(options.threads)},
                                    {"state.dir", options.state_dir},
+                                   {"processing.guarantee", "exactly_once_v2"},
                                    {"commit.interval.ms", "1000"}},
                                   options.overrides));
   std::atomic<bool> failed{false};
