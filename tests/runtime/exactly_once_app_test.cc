@@ -36,24 +36,10 @@ using namespace std::chrono_literals;
 using S = std::string;
 using I64 = std::int64_t;
 using State = KafkaStreams::State;
+using testing::decode_int64;
 using testing::Message;
 using testing::wait_for;
-
-Topology word_count_topology() {
-  StreamsBuilder builder;
-  builder.stream<S, S>("text")
-      .flat_map_values([](const S& line) {
-        std::vector<S> words;
-        std::istringstream in(line);
-        for (S w; in >> w;) words.push_back(w);
-        return words;
-      })
-      .group_by([](const std::optional<S>&, const S& word) { return word; })
-      .count(Materialized<S, I64>::as("counts"))
-      .to_stream()
-      .to("word-counts");
-  return builder.build();
-}
+using testing::word_count_topology;
 
 // Upper-cases values; a value "poison" throws, which ends the stream thread mid-transaction.
 Topology shouting_topology(bool poison_throws) {
@@ -75,12 +61,6 @@ std::vector<Message> numbered(int from, int to) {
     out.push_back({std::to_string(i), "v" + std::to_string(i), -1, 0, 1000 + i});
   }
   return out;
-}
-
-I64 decode_int64(const std::string& bytes) {
-  std::uint64_t v = 0;
-  for (unsigned char c : bytes) v = (v << 8) | c;
-  return static_cast<I64>(v);
 }
 
 class ExactlyOnceAppTest : public testing::BrokerFixture {

@@ -21,14 +21,9 @@ namespace {
 using namespace std::chrono_literals;
 using S = std::string;
 using I64 = std::int64_t;
+using testing::decode_int64;
 using testing::Message;
 using testing::wait_for;
-
-I64 decode_int64(const std::string& bytes) {
-  std::uint64_t v = 0;
-  for (unsigned char c : bytes) v = (v << 8) | c;
-  return static_cast<I64>(v);
-}
 
 class GroupedTableAppTest : public testing::BrokerFixture {};
 

@@ -20,39 +20,20 @@ namespace {
 
 using S = std::string;
 using I64 = std::int64_t;
+using testing::decode_int64;
 using testing::Message;
 using testing::wait_for;
-
-Topology in_memory_word_count() {
-  StreamsBuilder builder;
-  builder.stream<S, S>("text")
-      .flat_map_values([](const S& line) {
-        std::vector<S> words;
-        std::istringstream in(line);
-        for (S w; in >> w;) words.push_back(w);
-        return words;
-      })
-      .group_by([](const std::optional<S>&, const S& word) { return word; })
-      .count(Materialized<S, I64>::as("counts").with_in_memory_store())
-      .to_stream()
-      .to("word-counts");
-  return builder.build();
-}
-
-I64 decode_int64(const std::string& bytes) {
-  std::uint64_t v = 0;
-  for (unsigned char c : bytes) v = (v << 8) | c;
-  return static_cast<I64>(v);
-}
+using testing::word_count_topology;
 
 class InMemoryStoreAppTest : public testing::BrokerFixture {
  protected:
   KafkaStreams::Metrics run(std::int64_t outputs) {
-    KafkaStreams app(in_memory_word_count(), {{"application.id", "wc"},
-                                              {"bootstrap.servers", bootstrap_},
-                                              {"state.dir", (dir_ / "state").string()},
-                                              {"commit.interval.ms", "100"},
-                                              {"consumer.heartbeat.interval.ms", "200"}});
+    KafkaStreams app(word_count_topology(Materialized<S, I64>::as("counts").with_in_memory_store()),
+                     {{"application.id", "wc"},
+                      {"bootstrap.servers", bootstrap_},
+                      {"state.dir", (dir_ / "state").string()},
+                      {"commit.interval.ms", "100"},
+                      {"consumer.heartbeat.interval.ms", "200"}});
     Status started = app.start();
     EXPECT_TRUE(started.ok()) << started;
     EXPECT_TRUE(wait_for([&] { return record_count("word-counts") >= outputs; }));

@@ -29,6 +29,7 @@ using namespace std::chrono_literals;
 using S = std::string;
 using I64 = std::int64_t;
 using State = KafkaStreams::State;
+using testing::decode_int64;
 using testing::Message;
 using testing::wait_for;
 
@@ -61,12 +62,6 @@ std::map<S, I64> counts_of(const std::vector<Message>& input) {
   std::map<S, I64> out;
   for (const Message& m : input) ++out[*m.key];
   return out;
-}
-
-I64 decode_int64(const std::string& bytes) {
-  std::uint64_t v = 0;
-  for (unsigned char c : bytes) v = (v << 8) | c;
-  return static_cast<I64>(v);
 }
 
 std::size_t task_count(const KafkaStreams& app) {

@@ -26,30 +26,10 @@ using namespace std::chrono_literals;
 using S = std::string;
 using I64 = std::int64_t;
 using State = KafkaStreams::State;
+using testing::decode_int64;
 using testing::Message;
 using testing::wait_for;
-
-Topology word_count_topology() {
-  StreamsBuilder builder;
-  builder.stream<S, S>("text")
-      .flat_map_values([](const S& line) {
-        std::vector<S> words;
-        std::istringstream in(line);
-        for (S w; in >> w;) words.push_back(w);
-        return words;
-      })
-      .group_by([](const std::optional<S>&, const S& word) { return word; })
-      .count(Materialized<S, I64>::as("counts"))
-      .to_stream()
-      .to("word-counts");
-  return builder.build();
-}
-
-I64 decode_int64(const std::string& bytes) {
-  std::uint64_t v = 0;
-  for (unsigned char c : bytes) v = (v << 8) | c;
-  return static_cast<I64>(v);
-}
+using testing::word_count_topology;
 
 class StatefulAppTest : public testing::BrokerFixture {
  protected:

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -23,10 +24,39 @@
 #include "core/client/admin.h"
 #include "core/client/consumer.h"
 #include "core/client/producer.h"
+#include "operators/materialized.h"
+#include "operators/streams_builder.h"
 
 namespace runnel::testing {
 
 using namespace std::chrono_literals;
+
+// Kafka's LongDeserializer: a big-endian int64.
+inline std::int64_t decode_int64(const std::string& bytes) {
+  std::uint64_t v = 0;
+  for (unsigned char c : bytes) v = (v << 8) | c;
+  return static_cast<std::int64_t>(v);
+}
+
+// Word count: lines of "text" split on spaces, regrouped by word (a repartition), counted in
+// the store "counts" as `counts` materializes it (RocksDB by default), every update to
+// "word-counts" (key the word, value a big-endian int64).
+inline Topology word_count_topology(Materialized<std::string, std::int64_t> counts =
+                                        Materialized<std::string, std::int64_t>::as("counts")) {
+  StreamsBuilder builder;
+  builder.stream<std::string, std::string>("text")
+      .flat_map_values([](const std::string& line) {
+        std::vector<std::string> words;
+        std::istringstream in(line);
+        for (std::string w; in >> w;) words.push_back(w);
+        return words;
+      })
+      .group_by([](const std::optional<std::string>&, const std::string& word) { return word; })
+      .count(std::move(counts))
+      .to_stream()
+      .to("word-counts");
+  return builder.build();
+}
 
 struct Message {
   std::optional<std::string> key;
