@@ -186,7 +186,8 @@ class TaskManager {
   void mark_committed();
 
   // The offset of the next record to process of every owned partition whose position is
-  // known (something was processed or is queued).
+  // known (something was processed or is queued, or the consumer moved past a transaction
+  // marker): for lag, against the high watermark.
   std::map<client::TopicPartition, std::int64_t> positions() const;
 
   std::vector<TaskMetrics> task_metrics() const;
