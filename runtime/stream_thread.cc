@@ -134,6 +134,10 @@ Result<std::unique_ptr<StreamThread>> StreamThread::create(Options options) {
     Result<std::int64_t> high = consumer->cached_high_watermark(tp);
     return high.ok() ? *high : -1;
   };
+  task_options.consumer_position = [consumer](const client::TopicPartition& tp) -> std::int64_t {
+    Result<std::int64_t> position = consumer->position(tp);
+    return position.ok() && *position >= 0 ? *position : -1;
+  };
   // Kafka Streams splits cache.max.bytes.buffering evenly across the threads.
   thread->cache_budget_ = std::make_unique<state::CacheBudget>(
       static_cast<std::size_t>(config.cache_max_bytes / config.num_stream_threads));

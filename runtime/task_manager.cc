@@ -410,12 +410,23 @@ std::map<client::TopicPartition, std::int64_t> TaskManager::positions() const {
     for (const auto& [tp, input] : task.inputs) {
       if (!input.queue.empty()) {
         out[tp] = input.queue.front().offset();
-      } else if (input.next_offset >= 0) {
-        out[tp] = input.next_offset;
+      } else if (const std::int64_t position = empty_input_position(tp, input); position >= 0) {
+        out[tp] = position;
       }
     }
   }
   return out;
+}
+
+std::int64_t TaskManager::empty_input_position(const client::TopicPartition& tp,
+                                               const Input& input) const {
+  const std::int64_t own = input.next_offset >= 0   ? input.next_offset
+                           : input.last_queued >= 0 ? input.last_queued + 1
+                                                    : -1;
+  // Every record the consumer returned was queued, and the queue is empty: whatever lies
+  // between `own` and the consumer's position is markers and aborted records.
+  const std::int64_t consumer = options_.consumer_position ? options_.consumer_position(tp) : -1;
+  return std::max(own, consumer);
 }
 
 bool TaskManager::ready_to_process(Task& task) {
@@ -426,9 +437,7 @@ bool TaskManager::ready_to_process(Task& task) {
   for (const auto& [tp, input] : task.inputs) {
     if (!input.queue.empty()) continue;
     const std::int64_t high = options_.high_watermark ? options_.high_watermark(tp) : -1;
-    const std::int64_t position = input.next_offset >= 0   ? input.next_offset
-                                  : input.last_queued >= 0 ? input.last_queued + 1
-                                                           : -1;
+    const std::int64_t position = empty_input_position(tp, input);
     const bool at_end = high == 0 || (high > 0 && position >= high);
     limit = std::max(
         limit, at_end ? options_.max_task_idle : std::max(options_.max_task_idle, kFetchWait));

@@ -70,6 +70,12 @@ class TaskManager {
     // process() to tell an empty partition at its end from one whose records are on the way.
     // Null: always unknown.
     std::function<std::int64_t(const client::TopicPartition&)> high_watermark;
+    // The consumer's position in an input partition (one past the last record or transaction
+    // marker it returned), -1 while unknown. Under read_committed a transactional input ends
+    // with a marker that poll() never returns: once a partition's queue is empty, this is
+    // where it stands, and comparing the last processed record with the high watermark would
+    // see a record left for ever. Null: unknown.
+    std::function<std::int64_t(const client::TopicPartition&)> consumer_position;
     std::string name;  // Of the owning thread, for logs.
     // Where stores and checkpoints live: <state_dir>/<application_id>/<task>.
     std::filesystem::path state_dir;
@@ -180,7 +186,8 @@ class TaskManager {
   void mark_committed();
 
   // The offset of the next record to process of every owned partition whose position is
-  // known (something was processed or is queued).
+  // known (something was processed or is queued, or the consumer moved past a transaction
+  // marker): for lag, against the high watermark.
   std::map<client::TopicPartition, std::int64_t> positions() const;
 
   std::vector<TaskMetrics> task_metrics() const;
@@ -201,6 +208,9 @@ class TaskManager {
     // still arrive in the same batch: records at or below this offset are such duplicates.
     std::int64_t last_queued = -1;
   };
+  // Where an input with an empty queue stands: past what was processed or queued, and past
+  // any transaction markers the consumer skipped after it; -1 while unknown.
+  std::int64_t empty_input_position(const client::TopicPartition& tp, const Input& input) const;
   struct Task {
     // Released after `task` closes (members are destroyed in reverse order).
     internal::DirectoryLock lock;

@@ -16,41 +16,17 @@
 #include <thread>
 #include <vector>
 
-#include "broker/broker.h"
-#include "core/client/admin.h"
-#include "core/client/consumer.h"
-#include "core/client/producer.h"
+#include "bench/runtime/streams_bench_support.h"
 #include "operators/streams_builder.h"
 #include "runtime/kafka_streams.h"
 
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using runnel::bench::check;
+using runnel::bench::Clock;
+using runnel::bench::seconds_since;
 using runnel::client::ClientConfig;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-void check(const runnel::Status& s, const char* what) {
-  if (!s.ok()) {
-    std::fprintf(stderr, "%s: %s\n", what, s.to_string().c_str());
-    std::exit(1);
-  }
-}
-
-std::int64_t record_count(const std::string& bootstrap, const std::string& topic, int partitions) {
-  auto consumer = runnel::client::Consumer::create({{"bootstrap.servers", bootstrap}});
-  check(consumer.status(), "consumer");
-  std::int64_t total = 0;
-  for (int p = 0; p < partitions; ++p) {
-    auto marks = (*consumer)->watermark_offsets({topic, p}, 10s);
-    check(marks.status(), "watermarks");
-    total += marks->second;
-  }
-  return total;
-}
 
 // Consumes every record of `in` (assigned, from the start) and produces it unchanged to
 // `out`, then flushes: the most a consume→produce application could do.
@@ -133,44 +109,14 @@ int main(int argc, char** argv) {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("runnel-streams-bench-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
-  runnel::broker::BrokerConfig config;
-  config.data_dir = dir / "broker";
-  config.server.host = "127.0.0.1";
-  config.server.port = 0;
-  config.group_initial_rebalance_delay_ms = 0;
-  auto broker = runnel::broker::Broker::start(config);
-  check(broker.status(), "broker");
-  const std::string bootstrap = (*broker)->bootstrap_servers();
-
-  auto admin = runnel::client::Admin::create({{"bootstrap.servers", bootstrap}});
-  check(admin.status(), "admin");
-  for (const char* topic : {"bench-in", "raw-out", "streams-out"}) {
-    auto created = (*admin)->create_topics({{topic, partitions, 1, {}}}, 10s);
-    check(created.status(), "create");
-    check((*created)[0], topic);
-  }
-
-  // The input: `count` records with 8-byte keys and `value_bytes` values.
-  {
-    auto producer = runnel::client::Producer::create(
-        {{"bootstrap.servers", bootstrap}, {"linger.ms", "5"}, {"batch.size", "1000000"}});
-    check(producer.status(), "producer");
-    const std::string value(static_cast<std::size_t>(value_bytes), 'v');
-    char key[16];
-    const auto start = Clock::now();
-    for (std::int64_t i = 0; i < count; ++i) {
-      std::snprintf(key, sizeof key, "%08lld", static_cast<long long>(i % 100000));
-      check((*producer)->send({.topic = "bench-in",
-                               .partition = static_cast<std::int32_t>(i % partitions),
-                               .key = runnel::BytesView(std::string_view(key, 8)),
-                               .value = runnel::BytesView(std::string_view(value)),
-                               .timestamp = 1'700'000'000'000 + i}),
-            "send");
-    }
-    check((*producer)->flush(120s), "flush");
-    std::printf("input: %lld records of %d+8 bytes in %d partitions, produced in %.2f s\n",
-                static_cast<long long>(count), value_bytes, partitions, seconds_since(start));
-  }
+  auto broker = runnel::bench::start_broker(dir / "broker");
+  const std::string bootstrap = broker->bootstrap_servers();
+  runnel::bench::create_topics(bootstrap, {"bench-in", "raw-out", "streams-out"}, partitions);
+  // The input: `count` records with 8-byte keys (100,000 distinct) and `value_bytes` values.
+  const double produce_seconds =
+      runnel::bench::produce_input(bootstrap, "bench-in", count, value_bytes, partitions);
+  std::printf("input: %lld records of %d+8 bytes in %d partitions, produced in %.2f s\n",
+              static_cast<long long>(count), value_bytes, partitions, produce_seconds);
 
   // RUNNEL_BENCH_STATELESS_ONLY=1: only the 1-thread stateless run, to profile it alone.
   const bool stateless_only = std::getenv("RUNNEL_BENCH_STATELESS_ONLY") != nullptr;
@@ -193,7 +139,7 @@ int main(int argc, char** argv) {
           return copy;
         })
         .to(out);
-    const std::int64_t before = record_count(bootstrap, out, partitions);
+    const std::int64_t before = runnel::bench::end_offsets(bootstrap, out, partitions);
     runnel::StreamsProperties props{{"application.id", app_id},
                                     {"bootstrap.servers", bootstrap},
                                     {"state.dir", (dir / "state").string()},
@@ -212,7 +158,7 @@ int main(int argc, char** argv) {
     // close() commits: the producer is flushed, every output record acknowledged.
     app.close();
     const double elapsed = seconds_since(start);
-    if (record_count(bootstrap, out, partitions) - before != count) {
+    if (runnel::bench::end_offsets(bootstrap, out, partitions) - before != count) {
       std::fprintf(stderr, "output is missing records\n");
       return 1;
     }
@@ -229,7 +175,7 @@ int main(int argc, char** argv) {
         static_cast<unsigned long long>(commit_avg_us(m)));
   }
   if (stateless_only) {
-    (*broker)->stop();
+    broker->stop();
     std::filesystem::remove_all(dir);
     return 0;
   }
@@ -328,7 +274,7 @@ int main(int argc, char** argv) {
     }
     (void)restored_bytes;
   }
-  (*broker)->stop();
+  broker->stop();
   std::filesystem::remove_all(dir);
   return 0;
 }

@@ -5,6 +5,12 @@
 // "balances" store (interactive queries).
 //
 //   build/bin/event_sourcing_demo --bootstrap-server 127.0.0.1:9092 [--events 20000]
+//                                 [--config KEY=VALUE ...]
+//
+// Both applications run under processing.guarantee=exactly_once_v2: a balance is never
+// folded twice, even across a crash, and readers (read_committed) see only committed balances.
+// --config sets any KafkaStreams property of both (examples/common/streams_cli.h), e.g.
+// --config processing.guarantee=at_least_once.
 #include <unistd.h>
 
 #include <chrono>
@@ -21,6 +27,7 @@
 #include "core/client/consumer.h"
 #include "core/client/producer.h"
 #include "core/protobuf_serde.h"
+#include "examples/common/streams_cli.h"
 #include "examples/event_sourcing/balances_topology.h"
 #include "examples/event_sourcing/bank_scenario.h"
 #include "runtime/kafka_streams.h"
@@ -58,6 +65,7 @@ struct Derived {
   double lookup_micros = 0;                  // Mean time of one get(account).
   std::string sample_account;                // Where one account lives, for the printout.
   KeyQueryMetadata sample;
+  ProcessingGuarantee guarantee{};  // As the application ran (--config may set it).
 };
 
 // Interactive queries: every balance read from the running application's "balances" store,
@@ -96,17 +104,19 @@ Status query_balances(const KafkaStreams& app, const Ledger& model,
   }
 }
 
-// Runs build_balances(as_of) as application `id` writing `topic`, reads `topic` until its
-// latest balance per account equals `model` (or 120 s pass), queries the running
-// application's store, and stops the application.
+// Runs build_balances(as_of) as application `id` writing `topic`, with `overrides` over the
+// demo's properties, reads `topic` until its latest balance per account equals `model` (or
+// 120 s pass), queries the running application's store, and stops the application.
 Result<Derived> derive(const std::string& bootstrap, const std::string& id,
                        const std::string& topic, std::int64_t as_of, const Ledger& model,
-                       const std::string& state_dir) {
+                       const std::string& state_dir, const StreamsProperties& overrides) {
   KafkaStreams app(build_balances("account-events", topic, as_of),
-                   {{"application.id", id},
-                    {"bootstrap.servers", bootstrap},
-                    {"state.dir", state_dir},
-                    {"commit.interval.ms", "500"}});
+                   examples::with_overrides({{"application.id", id},
+                                             {"bootstrap.servers", bootstrap},
+                                             {"state.dir", state_dir},
+                                             {"processing.guarantee", "exactly_once_v2"},
+                                             {"commit.interval.ms", "500"}},
+                                            overrides));
   RUNNEL_RETURN_IF_ERROR(app.start());
   RUNNEL_ASSIGN_OR_RETURN(auto consumer,
                           client::Consumer::create({{"bootstrap.servers", bootstrap},
@@ -129,6 +139,7 @@ Result<Derived> derive(const std::string& bootstrap, const std::string& id,
   }
   Derived derived;
   derived.published = std::move(latest);
+  derived.guarantee = app.config().processing_guarantee;
   // Every balance the topic shows was in the store first: the store is queried while the
   // application still runs.
   Status queried = query_balances(app, model, deadline, derived);
@@ -138,7 +149,7 @@ Result<Derived> derive(const std::string& bootstrap, const std::string& id,
 }
 
 int run(const std::string& bootstrap, const BankScenario::Options& options,
-        const std::string& state_dir) {
+        const std::string& state_dir, const StreamsProperties& overrides) {
   const BankScenario scenario = BankScenario::generate(options);
   const Ledger now = Ledger::replay(scenario.events);
   std::printf("== %zu account events for %d accounts (seed %llu): %.2f deposited, %.2f withdrawn\n",
@@ -170,7 +181,8 @@ int run(const std::string& bootstrap, const BankScenario::Options& options,
   std::printf("== the log: topic account-events, %d partitions, keyed by account\n", kPartitions);
 
   const auto start = std::chrono::steady_clock::now();
-  auto balances = derive(bootstrap, "bank-balances", "balances", INT64_MAX, now, state_dir);
+  auto balances =
+      derive(bootstrap, "bank-balances", "balances", INT64_MAX, now, state_dir, overrides);
   if (!balances.ok()) return fail(balances.status());
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -181,7 +193,8 @@ int run(const std::string& bootstrap, const BankScenario::Options& options,
     total += balance.balance_cents();
     if (balance.balance_cents() < -balance.overdraft_limit_cents()) ++below_limit;
   }
-  std::printf("== every balance rebuilt from offset 0 in %.1f s: %s\n", seconds,
+  std::printf("== every balance rebuilt from offset 0 in %.1f s (processing.guarantee %s): %s\n",
+              seconds, examples::processing_guarantee_name(balances->guarantee),
               current_ok ? "equal to a plain fold of the log" : "DIFFERENT from the fold");
   std::printf("   sum of balances %.2f = deposits - withdrawals %.2f: %s\n", total / 100.0,
               (now.deposited_cents - now.withdrawn_cents) / 100.0,
@@ -205,7 +218,7 @@ int run(const std::string& bootstrap, const BankScenario::Options& options,
   const std::int64_t as_of = scenario.events[scenario.events.size() / 2].timestamp_ms();
   const Ledger then = Ledger::replay(scenario.events, as_of);
   auto past = derive(bootstrap, "bank-balances-as-of-" + std::to_string(as_of), "balances-as-of",
-                     as_of, then, state_dir);
+                     as_of, then, state_dir, overrides);
   if (!past.ok()) return fail(past.status());
   const bool past_ok =
       same(past->published, then) && same(past->queried, then) && past->point_reads_agree;
@@ -237,8 +250,10 @@ int main(int argc, char** argv) {
   cli.add_option("--events", options.events, "Events after the openings")->capture_default_str();
   cli.add_option("--seed", options.seed, "Seed")->capture_default_str();
   cli.add_option("--state-dir", state_dir, "The applications' state.dir")->capture_default_str();
+  StreamsProperties overrides;
+  examples::add_config_option(cli, overrides);
   CLI11_PARSE(cli, argc, argv);
-  const int code = run(bootstrap, options, state_dir);
+  const int code = run(bootstrap, options, state_dir, overrides);
   std::filesystem::remove_all(state_dir);
   return code;
 }

@@ -1,6 +1,7 @@
 // Word count, the classic: lines of text in, a running count per word out.
 //
 //   build/bin/word_count --bootstrap-server 127.0.0.1:9092 [--state-dir DIR]
+//                        [--config KEY=VALUE ...]
 //
 // Reads `text-lines`, writes `word-counts` (key: the word, value: its count as a big-endian
 // int64, as Kafka's LongSerializer writes it) until SIGINT or SIGTERM, then closes cleanly.
@@ -13,6 +14,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "examples/common/streams_cli.h"
 #include "operators/streams_builder.h"
 #include "runtime/kafka_streams.h"
 
@@ -26,6 +28,8 @@ int main(int argc, char** argv) {
   CLI::App cli{"Word count on Runnel: text-lines -> word-counts"};
   cli.add_option("--bootstrap-server", bootstrap, "A broker")->capture_default_str();
   cli.add_option("--state-dir", state_dir, "The application's state.dir")->capture_default_str();
+  runnel::StreamsProperties overrides;
+  runnel::examples::add_config_option(cli, overrides);
   CLI11_PARSE(cli, argc, argv);
 
   runnel::StreamsBuilder builder;
@@ -47,10 +51,12 @@ int main(int argc, char** argv) {
       .to_stream()
       .to("word-counts");
 
-  runnel::KafkaStreams app(builder.build(), {{"application.id", "wordcount"},
-                                             {"bootstrap.servers", bootstrap},
-                                             {"state.dir", state_dir},
-                                             {"commit.interval.ms", "500"}});
+  runnel::KafkaStreams app(builder.build(),
+                           runnel::examples::with_overrides({{"application.id", "wordcount"},
+                                                             {"bootstrap.servers", bootstrap},
+                                                             {"state.dir", state_dir},
+                                                             {"commit.interval.ms", "500"}},
+                                                            overrides));
   if (runnel::Status s = app.start(); !s.ok()) {
     std::fprintf(stderr, "word_count: %s\n", s.to_string().c_str());
     return 1;

@@ -17,14 +17,19 @@ class EventSourcingDemoTest(unittest.TestCase):
         self.broker = Runneld(extra_args=["--group-initial-rebalance-delay-ms", "0"]).start()
         self.addCleanup(self.broker.cleanup)
 
-    def test_replayed_and_queried_balances_equal_the_model_now_and_in_the_past(self):
+    def run_demo(self, *extra):
         result = subprocess.run(
             [DEMO, "--bootstrap-server", self.broker.address, "--accounts", "50", "--events",
-             "5000", "--seed", "3"],
+             "5000", "--seed", "3", *extra],
             capture_output=True, text=True, timeout=300,
             env={**os.environ, "RUNNEL_LOG_LEVEL": "warn"})
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
-        out = result.stdout
+        return result.stdout
+
+    def test_replayed_and_queried_balances_equal_the_model_now_and_in_the_past(self):
+        out = self.run_demo()
+        # Exactly-once by default: no event folded twice into a balance, even across a crash.
+        self.assertIn("(processing.guarantee exactly_once_v2)", out)
         self.assertIn("5050 account events for 50 accounts (seed 3)", out)
         self.assertIn("rebuilt from offset 0", out)
         self.assertIn("equal to a plain fold of the log", out)
@@ -41,6 +46,12 @@ class EventSourcingDemoTest(unittest.TestCase):
         self.assertGreater(int(sample.group(3)), 0)
         self.assertLess(int(sample.group(4)), 4)
         self.assertEqual(sample.group(4), sample.group(5))
+        self.assertIn("== every check passed", out)
+
+    def test_config_options_reach_the_applications(self):
+        out = self.run_demo("--config", "processing.guarantee=at_least_once", "--config",
+                            "commit.interval.ms=200")
+        self.assertIn("(processing.guarantee at_least_once)", out)
         self.assertIn("== every check passed", out)
 
 

@@ -29,6 +29,8 @@ class FraudDemoTest(unittest.TestCase):
         out = result.stdout
         self.assertIn("30 injected incidents: 10 velocity, 10 amount spike, 10 impossible travel",
                       out)
+        # Exactly-once by default: no alert raised twice, even across a crash.
+        self.assertIn("processing.guarantee exactly_once_v2, commit.interval.ms 1000", out)
         for rule in ("VELOCITY", "AMOUNT_SPIKE", "IMPOSSIBLE_TRAVEL"):
             row = re.search(rf"^\s+{rule}\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+)%\s+([\d.]+)%",
                             out, re.M)

@@ -168,6 +168,46 @@ TEST_F(ExactlyOnceAppTest, ReadCommittedReadersSeeEachWordCountedExactlyOnce) {
   EXPECT_EQ(counts["end"], 1);
 }
 
+TEST_F(ExactlyOnceAppTest, TheLagOfARepartitionTopicWrittenInTransactionsReachesZero) {
+  if (!broker_has_transactions()) GTEST_SKIP() << "the broker does not serve transactions";
+  create_topic("text", 2);
+  create_topic("word-counts", 2);
+  produce("text", {{"a", "the quick brown fox", -1, 0, 1000},
+                   {"b", "jumps over the lazy dog", -1, 0, 1001}});
+  KafkaStreams app(word_count_topology(), properties("eos-lag"));
+  ASSERT_TRUE(app.start().ok());
+  ASSERT_TRUE(wait_for([&] {
+    std::map<S, I64> counts;
+    for (const Message& m : read_committed("word-counts")) counts[*m.key] = decode_int64(*m.value);
+    return counts["the"] == 2 && counts.size() == 8;
+  }));
+  // Every transaction ends the repartition partitions it wrote with a commit marker, which a
+  // read_committed consumer never returns: the lag is measured from the consumer's position,
+  // past it, and reaches 0 once everything is processed.
+  std::map<client::TopicPartition, std::int64_t> lag;
+  EXPECT_TRUE(wait_for([&] {
+    lag.clear();
+    for (const StreamThreadMetrics& t : app.metrics().threads) {
+      lag.insert(t.consumer_lag.begin(), t.consumer_lag.end());
+    }
+    bool repartition = false;
+    for (const auto& [tp, records] : lag) {
+      if (records != 0) return false;
+      repartition |= tp.topic.ends_with("-repartition");
+    }
+    return repartition;
+  })) <<
+      [&] {
+        std::string out;
+        for (const auto& [tp, records] : lag) {
+          out +=
+              tp.topic + "[" + std::to_string(tp.partition) + "]=" + std::to_string(records) + " ";
+        }
+        return out;
+      }();
+  app.close();
+}
+
 TEST_F(ExactlyOnceAppTest, StoresRestoreFromAChangelogFullOfTransactionMarkers) {
   if (!broker_has_transactions()) GTEST_SKIP() << "the broker does not serve transactions";
   create_topic("text", 1);

@@ -4,7 +4,10 @@
 //
 //   crash_app --topology windowed-count|sum --bootstrap-server HOST:PORT
 //             [--application-id ID] [--state-dir DIR] [--commit-interval-ms MS] [--threads N]
-//             [--input TOPIC] [--output TOPIC] [--stall-after N]
+//             [--input TOPIC] [--output TOPIC] [--stall-after N] [--config KEY=VALUE ...]
+//
+// --config sets any KafkaStreams property over the ones the other options give (e.g.
+// --config processing.guarantee=exactly_once_v2), as in the examples (examples/common/).
 //
 // Input: key a string, value a big-endian int64 (Kafka's LongSerializer), with the record's
 // own timestamp. Output (both topologies): key a string, value a big-endian int64.
@@ -16,7 +19,8 @@
 // value.
 //
 // Lines on stdout, for the test to follow: "tasks: 0_0,0_3" whenever the set of tasks this
-// instance owns changes (with "tasks: " alone for none), and "stalled" once --stall-after N
+// instance owns changes (with "tasks: " alone for none), "state: RUNNING" (or another
+// KafkaStreams state) whenever the application's state changes, and "stalled" once --stall-after N
 // records were taken in: the stream thread that reads record N+1 then blocks in it for ever,
 // so that a test can kill -9 the process at a known point in the middle of the stream with
 // whatever was processed since the last commit still uncommitted. After a clean close:
@@ -33,6 +37,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "examples/common/streams_cli.h"
 #include "operators/streams_builder.h"
 #include "runtime/kafka_streams.h"
 
@@ -131,17 +136,21 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   cli.add_option("--stall-after", stall_after,
                  "Hang the stream thread that takes in record N+1 (N counted over the process)");
+  runnel::StreamsProperties overrides;
+  runnel::examples::add_config_option(cli, overrides);
   CLI11_PARSE(cli, argc, argv);
 
   runnel::KafkaStreams app(topology == "sum" ? sum(input, output, stall_after)
                                              : windowed_count(input, output, stall_after),
-                           {{"application.id", application_id},
-                            {"bootstrap.servers", bootstrap},
-                            {"state.dir", state_dir},
-                            {"commit.interval.ms", std::to_string(commit_interval_ms)},
-                            {"num.stream.threads", std::to_string(threads)},
-                            {"consumer.session.timeout.ms", std::to_string(session_timeout_ms)},
-                            {"consumer.heartbeat.interval.ms", "500"}});
+                           runnel::examples::with_overrides(
+                               {{"application.id", application_id},
+                                {"bootstrap.servers", bootstrap},
+                                {"state.dir", state_dir},
+                                {"commit.interval.ms", std::to_string(commit_interval_ms)},
+                                {"num.stream.threads", std::to_string(threads)},
+                                {"consumer.session.timeout.ms", std::to_string(session_timeout_ms)},
+                                {"consumer.heartbeat.interval.ms", "500"}},
+                               overrides));
   if (runnel::Status s = app.start(); !s.ok()) {
     std::fprintf(stderr, "crash_app: %s\n", s.to_string().c_str());
     return 1;
@@ -149,7 +158,13 @@ int main(int argc, char** argv) {
   ::signal(SIGINT, [](int) { stop = 1; });
   ::signal(SIGTERM, [](int) { stop = 1; });
   std::string reported = "-";
+  runnel::KafkaStreams::State reported_state = runnel::KafkaStreams::State::kCreated;
   while (!stop && app.state() != runnel::KafkaStreams::State::kError) {
+    if (const runnel::KafkaStreams::State state = app.state(); state != reported_state) {
+      reported_state = state;
+      std::printf("state: %s\n", runnel::KafkaStreams::to_string(state));
+      std::fflush(stdout);
+    }
     if (std::string tasks = task_list(app); tasks != reported) {
       reported = tasks;
       std::printf("tasks: %s\n", tasks.c_str());
