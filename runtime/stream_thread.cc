@@ -472,6 +472,13 @@ Status StreamThread::rebuild_tasks() {
 }
 
 void StreamThread::on_partitions_assigned(const std::vector<client::TopicPartition>& partitions) {
+  if (state_.load() == State::kPendingShutdown) {
+    // consumer_->close() finishes a rebalance that was under way (a static member does not
+    // leave first): a thread on its way out makes no tasks, which nothing would close.
+    log::info("{}: {} partition(s) assigned while stopping: no task made", name_,
+              partitions.size());
+    return;
+  }
   set_state(State::kPartitionsAssigned);
   log::info("{}: assigned {} partition(s)", name_, partitions.size());
   if (failed_ || !rebalance_error_.ok()) return;
