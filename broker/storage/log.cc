@@ -122,12 +122,12 @@ Status Log::load_aborted_transactions() {
 }
 
 void Log::index_abort(const AbortedTransaction& entry) {
-  for (const AbortedTransaction& known : aborted_) {
-    if (known.last_offset == entry.last_offset) return;
-  }
-  auto at = std::upper_bound(
+  // aborted_ is ordered by marker offset: one binary search finds a known entry (rebuilt at
+  // open from a marker the .txnindex already had) and the place of a new one.
+  auto at = std::lower_bound(
       aborted_.begin(), aborted_.end(), entry.last_offset,
-      [](int64_t offset, const AbortedTransaction& e) { return offset < e.last_offset; });
+      [](const AbortedTransaction& e, int64_t offset) { return e.last_offset < offset; });
+  if (at != aborted_.end() && at->last_offset == entry.last_offset) return;
   aborted_.insert(at, entry);
   auto segment = segments_.upper_bound(entry.last_offset);
   --segment;
