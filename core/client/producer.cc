@@ -26,6 +26,42 @@ Producer::~Producer() {
   // Without a purge, rd_kafka_destroy waits for outstanding sends; the contract is to drop.
   rd_kafka_purge(handle_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
   rd_kafka_poll(handle_.get(), 0);
+  // Before the handle: librdkafka wants every application topic reference gone by then.
+  for (auto& [name, topic] : topics_) rd_kafka_topic_destroy(topic);
+}
+
+rd_kafka_topic_t* Producer::topic_handle(std::string_view topic) {
+  std::lock_guard lock(topics_mutex_);
+  auto it = topics_.find(topic);
+  if (it != topics_.end()) return it->second;
+  std::string name(topic);
+  // Fails only for a name longer than librdkafka allows, which the send then reports.
+  rd_kafka_topic_t* handle = rd_kafka_topic_new(handle_.get(), name.c_str(), nullptr);
+  if (handle != nullptr) topics_.emplace(std::move(name), handle);
+  return handle;
+}
+
+void Producer::track_acknowledged_offsets(std::string_view topic) {
+  std::lock_guard lock(failures_->mutex);
+  if (failures_->acknowledged.find(topic) == failures_->acknowledged.end()) {
+    failures_->acknowledged.emplace(std::string(topic), std::vector<std::int64_t>());
+  }
+}
+
+std::map<TopicPartition, std::int64_t> Producer::acknowledged_offsets() const {
+  std::map<TopicPartition, std::int64_t> result;
+  std::lock_guard lock(failures_->mutex);
+  for (const auto& [topic, offsets] : failures_->acknowledged) {
+    for (std::size_t p = 0; p < offsets.size(); ++p) {
+      if (offsets[p] >= 0) result[TopicPartition{topic, static_cast<std::int32_t>(p)}] = offsets[p];
+    }
+  }
+  return result;
+}
+
+void Producer::clear_acknowledged_offsets() {
+  std::lock_guard lock(failures_->mutex);
+  for (auto& [topic, offsets] : failures_->acknowledged) offsets.clear();
 }
 
 void Producer::on_delivery_report(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
@@ -38,6 +74,15 @@ void Producer::on_delivery_report(rd_kafka_t*, const rd_kafka_message_t* message
                                            std::to_string(message->partition) + "]");
     std::lock_guard lock(failures->mutex);
     if (failures->first.ok()) failures->first = status;
+  } else if (message->offset >= 0 && message->partition >= 0) {
+    std::lock_guard lock(failures->mutex);
+    auto tracked = failures->acknowledged.find(std::string_view(topic));
+    if (tracked != failures->acknowledged.end()) {
+      std::vector<std::int64_t>& offsets = tracked->second;
+      const auto p = static_cast<std::size_t>(message->partition);
+      if (offsets.size() <= p) offsets.resize(p + 1, -1);
+      if (message->offset > offsets[p]) offsets[p] = message->offset;
+    }
   }
   if (callback != nullptr && *callback) {
     DeliveryReport report{status, topic, message->partition, status.ok() ? message->offset : -1};
@@ -71,7 +116,12 @@ Status Producer::send(const OutgoingRecord& record, DeliveryCallback on_delivery
   }
   auto callback =
       on_delivery ? std::make_unique<DeliveryCallback>(std::move(on_delivery)) : nullptr;
-  const std::string topic(record.topic);
+  rd_kafka_topic_t* topic = topic_handle(record.topic);
+  if (topic == nullptr) {
+    if (headers != nullptr) rd_kafka_headers_destroy(headers);
+    return invalid_argument_error("send to " + std::string(record.topic) +
+                                  ": librdkafka refuses the topic name");
+  }
   // librdkafka's macros cast their arguments unparenthesised: plain locals only.
   void* key = pointer_to(record.key);
   const size_t key_size = record.key ? record.key->size() : 0;
@@ -81,7 +131,7 @@ Status Producer::send(const OutgoingRecord& record, DeliveryCallback on_delivery
   const int64_t timestamp = record.timestamp == kNoTimestamp ? 0 : record.timestamp;
   for (;;) {
     const rd_kafka_resp_err_t error = rd_kafka_producev(
-        handle_.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(record.partition),
+        handle_.get(), RD_KAFKA_V_RKT(topic), RD_KAFKA_V_PARTITION(record.partition),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, key_size),
         RD_KAFKA_V_VALUE(value, value_size), RD_KAFKA_V_TIMESTAMP(timestamp),
         RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(callback.get()), RD_KAFKA_V_END);
@@ -91,13 +141,14 @@ Status Producer::send(const OutgoingRecord& record, DeliveryCallback on_delivery
     }
     if (error != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       if (headers != nullptr) rd_kafka_headers_destroy(headers);
-      if (error == RD_KAFKA_RESP_ERR__FATAL) return fatal_error().with_context("send to " + topic);
+      const std::string name(record.topic);
+      if (error == RD_KAFKA_RESP_ERR__FATAL) return fatal_error().with_context("send to " + name);
       if (error == RD_KAFKA_RESP_ERR__STATE) {
-        return invalid_argument_error("send to " + topic +
+        return invalid_argument_error("send to " + name +
                                       ": a transactional producer sends inside a transaction "
                                       "only (begin_transaction first)");
       }
-      return status_from(error, "send to " + topic);
+      return status_from(error, "send to " + name);
     }
     rd_kafka_poll(handle_.get(), 10);
   }

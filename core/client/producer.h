@@ -3,10 +3,12 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/bytes.h"
@@ -96,6 +98,16 @@ class Producer {
   // Records sent and not yet delivered or failed.
   std::int64_t in_flight() const;
 
+  // From now on, remembers per partition of `topic` the largest offset the brokers
+  // acknowledged for a record sent there (acknowledged_offsets()): what a changelog writer
+  // checkpoints, without a DeliveryCallback per record. Idempotent.
+  void track_acknowledged_offsets(std::string_view topic);
+  // For each partition of a tracked topic that had a record acknowledged since the last
+  // clear_acknowledged_offsets(), the largest such offset. Reports are counted once they
+  // have been served (poll, flush, commit_transaction).
+  [[nodiscard]] std::map<TopicPartition, std::int64_t> acknowledged_offsets() const;
+  void clear_acknowledged_offsets();
+
   // Registers the transactional.id with its coordinator: aborts or completes any transaction
   // a previous producer with the same id left open and fences that producer (its later
   // writes fail). Call once, before the first transaction; waits up to `timeout` (a Timeout
@@ -119,20 +131,35 @@ class Producer {
   [[nodiscard]] Status fatal_error() const;
 
  private:
-  // The first delivery failure since the last flush(). It is librdkafka's opaque, so it
-  // must exist before the handle: it lives apart from the Producer, which owns it.
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  template <typename V>
+  using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+
+  // What the delivery reports tell: the first failure since the last flush(), and the
+  // acknowledged offsets of tracked topics. It is librdkafka's opaque, so it must exist
+  // before the handle: it lives apart from the Producer, which owns it.
   struct FailureLog {
     std::mutex mutex;
     Status first;  // Guarded by mutex.
+    // Tracked topic -> largest acknowledged offset by partition (-1: none). Guarded by mutex.
+    StringMap<std::vector<std::int64_t>> acknowledged;
   };
 
   Producer(std::unique_ptr<FailureLog> failures, internal::RdKafkaHandle handle)
       : failures_(std::move(failures)), handle_(std::move(handle)) {}
   static void on_delivery_report(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque);
+  // librdkafka's handle for `topic`, made on first use and kept: producing by name would
+  // look the topic up (under librdkafka's lock) and copy its name for every record.
+  rd_kafka_topic_t* topic_handle(std::string_view topic);
 
   // Declared first: destroyed after the handle, whose last reports may still touch it.
   std::unique_ptr<FailureLog> failures_;
   internal::RdKafkaHandle handle_;
+  std::mutex topics_mutex_;
+  StringMap<rd_kafka_topic_t*> topics_;  // Guarded by topics_mutex_; destroyed with the producer.
 };
 
 }  // namespace runnel::client

@@ -54,21 +54,12 @@ Status ProducerCollector::send(const std::string& topic, NullableBytesView key,
     RUNNEL_ASSIGN_OR_RETURN(std::int32_t count, count_of(topic));
     p = default_partition(*key, count);
   }
-  client::DeliveryCallback on_delivery;
-  if (changelog_topics_.count(topic) != 0) {
-    on_delivery = [acknowledged = acknowledged_](const client::DeliveryReport& report) {
-      if (!report.status.ok() || report.offset < 0) return;  // flush() reports the failure.
-      std::int64_t& last = (*acknowledged)[{report.topic, report.partition}];
-      if (report.offset > last) last = report.offset;
-    };
-  }
   Status s = producer_->send({.topic = topic,
                               .partition = p,
                               .key = key,
                               .value = value,
                               .timestamp = timestamp,
-                              .headers = headers.empty() ? nullptr : &headers},
-                             std::move(on_delivery));
+                              .headers = headers.empty() ? nullptr : &headers});
   if (!s.ok()) return s.with_context("send to " + topic);
   return s;
 }
@@ -82,7 +73,32 @@ Status ProducerCollector::begin_transaction_if_needed() {
 
 void ProducerCollector::transaction_ended(bool aborted) {
   in_transaction_ = false;
-  if (aborted) acknowledged_->clear();
+  if (aborted) {
+    producer_->clear_acknowledged_offsets();
+    acknowledged_.clear();
+  }
+}
+
+void ProducerCollector::track_changelogs() {
+  for (const std::string& topic : changelog_topics_) producer_->track_acknowledged_offsets(topic);
+}
+
+void ProducerCollector::collect_acknowledged() {
+  for (const auto& [tp, offset] : producer_->acknowledged_offsets()) {
+    auto [it, inserted] = acknowledged_.emplace(tp, offset);
+    if (!inserted && offset > it->second) it->second = offset;
+  }
+  producer_->clear_acknowledged_offsets();
+}
+
+std::map<client::TopicPartition, std::int64_t> ProducerCollector::acknowledged_changelog_offsets() {
+  collect_acknowledged();
+  return acknowledged_;
+}
+
+void ProducerCollector::set_producer(client::Producer& producer) {
+  producer_ = &producer;
+  track_changelogs();
 }
 
 std::int32_t ProducerCollector::partition_count(const std::string& topic) {

@@ -53,24 +53,24 @@ class ProducerCollector final : public RecordCollector {
   // `changelog_topics`: full names of the application's changelog topics.
   ProducerCollector(client::Producer& producer, TopicPartitionCounts& counts,
                     std::set<std::string, std::less<>> changelog_topics)
-      : producer_(&producer),
-        counts_(counts),
-        changelog_topics_(std::move(changelog_topics)),
-        acknowledged_(std::make_shared<std::map<client::TopicPartition, std::int64_t>>()) {}
+      : producer_(&producer), counts_(counts), changelog_topics_(std::move(changelog_topics)) {
+    track_changelogs();
+  }
 
   [[nodiscard]] Status send(const std::string& topic, NullableBytesView key,
                             NullableBytesView value, Timestamp timestamp, const Headers& headers,
                             std::optional<std::int32_t> partition) override;
   std::int32_t partition_count(const std::string& topic) override;
 
-  // Per changelog partition, the largest offset the brokers acknowledged so far.
-  const std::map<client::TopicPartition, std::int64_t>& acknowledged_changelog_offsets() const {
-    return *acknowledged_;
-  }
+  // Per changelog partition, the largest offset the brokers acknowledged so far (through
+  // every producer this collector has sent with, since the last aborted transaction).
+  std::map<client::TopicPartition, std::int64_t> acknowledged_changelog_offsets();
 
   // Sends through `producer` from now on (a fenced producer is replaced by a new one);
-  // borrowed, must outlive the collector or be replaced again.
-  void set_producer(client::Producer& producer) { producer_ = &producer; }
+  // borrowed, must outlive the collector or be replaced again. The old producer may already
+  // be gone: what it acknowledged since the last acknowledged_changelog_offsets() is not
+  // asked for (a replaced producer's transaction was aborted, which forgets it anyway).
+  void set_producer(client::Producer& producer);
   void set_transactional(bool transactional) { transactional_ = transactional; }
   // Transactional only: begins a transaction unless one is open. Errors as
   // Producer::begin_transaction.
@@ -85,14 +85,20 @@ class ProducerCollector final : public RecordCollector {
   // The shared counts behind a thread-local copy, so that a send takes no lock.
   [[nodiscard]] Result<std::int32_t> count_of(const std::string& topic);
 
+  // Has the producer remember the changelog partitions' acknowledged offsets (no callback
+  // per record: a changelog record is the hot path of every store write).
+  void track_changelogs();
+  // Moves the producer's acknowledged offsets into acknowledged_.
+  void collect_acknowledged();
+
   client::Producer* producer_;  // Never null.
   bool transactional_ = false;
   bool in_transaction_ = false;
   TopicPartitionCounts& counts_;
   std::map<std::string, std::int32_t, std::less<>> local_counts_;
   const std::set<std::string, std::less<>> changelog_topics_;
-  // Shared with the delivery callbacks, which may outlive the collector inside the producer.
-  std::shared_ptr<std::map<client::TopicPartition, std::int64_t>> acknowledged_;
+  // What earlier producers and earlier collect_acknowledged() calls gathered.
+  std::map<client::TopicPartition, std::int64_t> acknowledged_;
   // A failure of partition_count() (whose signature has no Status), returned by the next send.
   Status deferred_;
 };

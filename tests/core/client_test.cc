@@ -222,6 +222,34 @@ TEST_F(ClientTest, WatermarksAndOffsetsForTimesComeFromTheBroker) {
   EXPECT_EQ(*after_all, 3);
 }
 
+TEST_F(ClientTest, TrackedTopicsRememberTheLargestAcknowledgedOffsetPerPartition) {
+  create_topic("tracked", 2);
+  create_topic("untracked", 1);
+  auto producer = Producer::create(config());
+  ASSERT_TRUE(producer.ok());
+  (*producer)->track_acknowledged_offsets("tracked");
+  auto send = [&](std::string_view topic, std::int32_t partition) {
+    ASSERT_TRUE(
+        (*producer)
+            ->send(
+                {.topic = topic, .partition = partition, .value = BytesView(std::string_view("v"))})
+            .ok());
+  };
+  for (int i = 0; i < 3; ++i) send("tracked", 0);
+  send("tracked", 1);
+  send("untracked", 0);
+  ASSERT_TRUE((*producer)->flush(10s).ok());
+  std::map<TopicPartition, std::int64_t> expected{{{"tracked", 0}, 2}, {{"tracked", 1}, 0}};
+  EXPECT_EQ((*producer)->acknowledged_offsets(), expected);
+
+  (*producer)->clear_acknowledged_offsets();
+  EXPECT_TRUE((*producer)->acknowledged_offsets().empty());
+  send("tracked", 1);
+  ASSERT_TRUE((*producer)->flush(10s).ok());
+  expected = {{{"tracked", 1}, 1}};
+  EXPECT_EQ((*producer)->acknowledged_offsets(), expected);
+}
+
 TEST_F(ClientTest, SeekMovesTheReadPositionOfAnAssignedPartition) {
   create_topic("seekable", 1);
   auto producer = Producer::create(config());
