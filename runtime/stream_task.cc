@@ -64,8 +64,10 @@ Status StreamTask::make_store(const internal::StoreDef& def) {
                                                                     *changelog_sender_, timestamp);
       }
       if (def.caching && options_.cache_budget->max_bytes() > 0) {
-        store = std::make_unique<state::CachingKeyValueStore>(std::move(store),
-                                                              *options_.cache_budget, timestamp);
+        auto cached = std::make_unique<state::CachingKeyValueStore>(
+            std::move(store), *options_.cache_budget, timestamp);
+        ts.cache = cached.get();
+        store = std::move(cached);
       }
       if (def.global) {
         store = std::make_unique<state::SynchronizedKeyValueStore>(std::move(store));
@@ -307,13 +309,29 @@ Status StreamTask::restore(std::string_view name, std::span<const state::Restore
 }
 
 Status StreamTask::flush() {
-  // Caches first: what they forward may write other stores of this task, flushed after.
-  for (auto& [name, ts] : stores_) {
-    if (ts.def->caching && ts.key_value) {
-      Status s = ts.key_value->flush();
-      if (!s.ok()) return s.with_context("flushing store '" + name + "'");
+  RUNNEL_RETURN_IF_ERROR(flush_caches());
+  return make_durable();
+}
+
+Status StreamTask::flush_caches() {
+  // What a cache forwards may write the cache of another store of this task, one already
+  // flushed in this pass: pass again until every cache is empty, so that a commit takes all
+  // of the processed input's effects (a topology is acyclic: at most one pass per store).
+  for (std::size_t pass = 0; pass <= stores_.size(); ++pass) {
+    bool dirty = false;
+    for (auto& [name, ts] : stores_) {
+      if (ts.cache == nullptr || ts.cache->dirty_entries() == 0) continue;
+      dirty = true;
+      Status s = ts.cache->flush_cache();
+      if (!s.ok()) return s.with_context("flushing the cache of store '" + name + "'");
     }
+    if (!dirty) return ok_status();
   }
+  return internal_error("task " + id_.to_string() + ": caches still dirty after every pass");
+}
+
+Status StreamTask::make_durable() {
+  // A cache's flush() writes its (now empty) entries down, then flushes the store below it.
   for (auto& [name, ts] : stores_) {
     Status s = ts.key_value ? ts.key_value->flush()
                : ts.window  ? ts.window->flush()

@@ -24,6 +24,7 @@
 #include "runtime/store_supplier.h"
 #include "state/cache_budget.h"
 #include "state/changelog_collector.h"
+#include "state/store_cache.h"
 #include "state/uncommitted_writes.h"
 
 namespace runnel {
@@ -46,17 +47,19 @@ using GlobalStores = std::map<std::string, StateStore, std::less<>>;
 //      partition from the checkpointed offset to its end and hand the records to
 //      restore(store, batch) (batches of any size, in offset order). Restoring bypasses
 //      change-logging and caching.
-//   3. At commit (at-least-once): flush() (caches forward their entries downstream, which
-//      may produce records, then every store is made durable), flush the producer, then
-//      write the checkpoint (changelog offsets) and commit input offsets.
-//      At commit (exactly-once, Options::buffer_uncommitted_writes): flush() (caches forward
-//      and write through; the RocksDB stores keep those writes buffered, off disk), commit
-//      the Kafka transaction (records, changelog writes and input offsets), then
-//      commit_state() (the buffered writes go to RocksDB and to disk), then write the
-//      checkpoint. So the stores on disk only ever hold committed state, never newer than a
-//      committed transaction and never older than the checkpoint: after a crash the task
-//      restores from its checkpoint (the committed changelog after it) instead of wiping its
-//      stores.
+//   3. At commit (at-least-once): flush_caches() (caches forward their entries downstream,
+//      which may produce records), flush the producer, commit input offsets; when a
+//      checkpoint is due, make_durable() (the stores' memtables to disk), then write the
+//      checkpoint (changelog offsets).
+//      At commit (exactly-once, Options::buffer_uncommitted_writes): flush_caches() (caches
+//      forward and write through; the RocksDB stores keep those writes buffered), commit the
+//      Kafka transaction (records, changelog writes and input offsets), then commit_state()
+//      (the buffered writes go to RocksDB); when a checkpoint is due, make_durable(), then
+//      write the checkpoint. So the stores on disk only ever hold committed state, never
+//      newer than a committed transaction and never older than the checkpoint: after a crash
+//      the task restores from its checkpoint (the committed changelog after it) instead of
+//      wiping its stores. As in Kafka Streams, checkpoints (and so disk writes) come once the
+//      changelogs moved on by enough records, not at every commit.
 //   4. close(): closes processors, then stores. A clean close flushes first (and, with
 //      buffered writes, commits the transaction and calls commit_state()); a close without
 //      commit_state() (dirty) drops the uncommitted writes of the RocksDB stores.
@@ -150,19 +153,25 @@ class StreamTask final : private internal::TaskContext {
   // Applies changelog records (in offset order) to store `name`, through the store's restore
   // API: no change-logging, no caching. NotFound for a store the task does not have.
   [[nodiscard]] Status restore(std::string_view name, std::span<const state::RestoreRecord> batch);
-  // Flushes every store: caches first (their entries are written down and forwarded, which
-  // may send records to the collector), then the stores themselves. Errors name the store.
-  // With buffer_uncommitted_writes, what reaches the RocksDB stores stays buffered in
-  // memory (flush() only writes to disk what RocksDB already holds: restored records).
+  // Flushes the stores' caches: their entries are written down to the stores and forwarded,
+  // which may send records to the collector. Errors name the store.
+  [[nodiscard]] Status flush_caches();
+  // Writes what the stores hold to disk (RocksDB's memtables), so that a checkpoint may
+  // cover it; with buffer_uncommitted_writes, only what commit_state() applied (uncommitted
+  // writes stay buffered in memory). Call it after flush_caches() (a cache still holding
+  // entries would forward them here). Errors name the store.
+  [[nodiscard]] Status make_durable();
+  // flush_caches(), then make_durable(): everything processed so far is in the stores and
+  // on disk (with buffer_uncommitted_writes, everything committed).
   [[nodiscard]] Status flush();
 
   // Exactly-once: applies the writes the RocksDB stores buffered since the last
-  // commit_state() to RocksDB (one atomic write per store), writes them to disk, then
-  // deletes the window/session segments that expired meanwhile. Call it after flush() and
-  // after the Kafka transaction holding those writes' changelog records has committed, and
-  // before writing the checkpoint. On an error the stores may hold part of the commit: do
-  // not write the checkpoint, and close the task dirty (restoration repairs the stores).
-  // Does nothing (OK) without buffer_uncommitted_writes.
+  // commit_state() to RocksDB (one atomic write per store), then deletes the window/session
+  // segments that expired meanwhile. Call it after flush_caches() and after the Kafka
+  // transaction holding those writes' changelog records has committed; make_durable()
+  // before writing a checkpoint. On an error the stores may hold part of the commit: do not
+  // write the checkpoint, and close the task dirty (restoration repairs the stores). Does
+  // nothing (OK) without buffer_uncommitted_writes.
   [[nodiscard]] Status commit_state();
   // Bytes the task's stores hold uncommitted (an estimate; 0 when not buffering): a runtime
   // may commit early when this grows large, since it is all kept in memory.
@@ -212,6 +221,7 @@ class StreamTask final : private internal::TaskContext {
     std::unique_ptr<state::KeyValueStore> key_value;  // Outermost decorator.
     std::unique_ptr<state::WindowStore> window;
     std::unique_ptr<state::SessionStore> session;
+    state::StoreCache* cache = nullptr;  // The caching decorator, if any, inside the above.
     std::optional<state::TopicPartition> changelog;
     StateStore handle;
   };

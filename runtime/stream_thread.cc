@@ -22,9 +22,10 @@ constexpr std::chrono::milliseconds kMetricsInterval = 100ms;
 constexpr std::chrono::milliseconds kTransactionCallTimeout = 10s;
 constexpr std::chrono::milliseconds kTransactionTimeout = 60s;
 constexpr std::chrono::milliseconds kInitCallTimeout = 1s;
-// exactly_once_v2: a task's checkpoint is rewritten once one of its changelog partitions moved
-// this many records past the last one (Kafka Streams' OFFSET_DELTA_THRESHOLD_FOR_CHECKPOINT),
-// and at every clean close; not at every 100 ms commit (docs/RUNTIME.md, "Exactly once").
+// A task's checkpoint, and the write of its stores to disk that comes before it, is made once
+// one of its changelog partitions moved this many records past the last one (Kafka Streams'
+// OFFSET_DELTA_THRESHOLD_FOR_CHECKPOINT), and at every clean close or revocation; not at
+// every commit, which comes every 100 ms under exactly_once_v2 (docs/RUNTIME.md).
 constexpr std::int64_t kCheckpointDelta = 10'000;
 // exactly_once_v2: failed transactions in a row after which the thread gives up.
 constexpr int kMaxFailedTransactions = 5;
@@ -225,7 +226,7 @@ void StreamThread::run() {
   if (error.ok() && !failed_) {
     set_state(State::kPendingShutdown);
     // A clean stop keeps everything processed: commit, then leave the group.
-    error = commit();
+    error = commit(/*final=*/true);
     if (!error.ok()) error = error.with_context("commit on shutdown");
   }
   if (!error.ok()) {
@@ -306,7 +307,7 @@ Status StreamThread::run_loop() {
     if (done.ok()) done = tasks_->punctuate_wall_clock();
     bool committed = false;
     if (done.ok() && std::chrono::steady_clock::now() - last_commit >= config.commit_interval) {
-      done = commit();
+      done = commit(stop_requested_.load());
       committed = true;
     }
     if (!done.ok()) {
@@ -327,15 +328,16 @@ Status StreamThread::run_loop() {
   return ok_status();
 }
 
-Status StreamThread::commit() {
-  if (exactly_once_) return commit_transaction(stop_requested_.load());
+Status StreamThread::commit(bool final) {
+  if (exactly_once_) return commit_transaction(final);
   const auto start = std::chrono::steady_clock::now();
   // At least once: every record the processed input produced (caches included) is
   // acknowledged before the checkpoint and the input offsets move past it.
-  RUNNEL_RETURN_IF_ERROR(tasks_->flush_stores());
+  RUNNEL_RETURN_IF_ERROR(tasks_->flush_caches());
   Status flushed = producer_->flush(kFlushTimeout);
   if (!flushed.ok()) return flushed.with_context("producer flush before commit");
-  RUNNEL_RETURN_IF_ERROR(tasks_->write_checkpoints(collector_->acknowledged_changelog_offsets()));
+  RUNNEL_RETURN_IF_ERROR(tasks_->write_checkpoints(collector_->acknowledged_changelog_offsets(),
+                                                   final ? 0 : kCheckpointDelta));
   std::vector<client::TopicPartitionOffset> offsets = tasks_->uncommitted_offsets();
   if (!offsets.empty()) {
     Status committed = consumer_->commit(offsets);
@@ -354,7 +356,7 @@ Status StreamThread::commit_transaction(bool final) {
   const auto start = std::chrono::steady_clock::now();
   if (producer_unusable_) return fenced_error("the producer was fenced; nothing can commit");
   // Caches forward what they hold: it joins the transaction.
-  RUNNEL_RETURN_IF_ERROR(tasks_->flush_stores());
+  RUNNEL_RETURN_IF_ERROR(tasks_->flush_caches());
   const std::vector<client::TopicPartitionOffset> offsets = tasks_->uncommitted_offsets();
   if (!offsets.empty()) RUNNEL_RETURN_IF_ERROR(collector_->begin_transaction_if_needed());
   if (collector_->in_transaction()) {
@@ -500,7 +502,7 @@ void StreamThread::on_partitions_revoked(const std::vector<client::TopicPartitio
   if (!failed_ && rebalance_error_.ok() && tasks_->task_count() > 0) {
     Status s;
     try {  // Flushing caches runs user code; see on_partitions_assigned.
-      s = exactly_once_ ? commit_transaction(/*final=*/true) : commit();
+      s = commit(/*final=*/true);
     } catch (const std::exception& e) {
       s = internal_error(std::string("uncaught exception in commit: ") + e.what());
     } catch (...) {

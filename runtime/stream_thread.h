@@ -129,10 +129,12 @@ class StreamThread final : private client::RebalanceListener {
 
   void run();
   Status run_loop();
-  Status commit();
-  // The exactly_once_v2 commit: flush stores → flush the producer → send the input offsets
-  // to the transaction → commit it → StreamTask::commit_state() → checkpoints (every
-  // kCheckpointDelta changelog records, or all of them when `final`).
+  // A commit: checkpoints come every kCheckpointDelta changelog records of a task, and for
+  // every task when `final` (the tasks are about to close or move). At least once: flush
+  // caches → flush the producer → checkpoints → commit the input offsets.
+  Status commit(bool final);
+  // The exactly_once_v2 commit: flush caches → flush the producer → send the input offsets
+  // to the transaction → commit it → StreamTask::commit_state() → checkpoints.
   Status commit_transaction(bool final);
   // exactly_once_v2: whether the thread survives `error` (from processing or a commit) by
   // aborting its transaction and restarting its tasks from the last committed one: the

@@ -204,12 +204,12 @@ std::unique_lock<std::mutex> TaskManager::lock_stores(Task& task) {
   return std::unique_lock(task.slot->mutex);
 }
 
-Status TaskManager::flush_stores() {
+Status TaskManager::flush_caches() {
   for (auto& [id, task] : tasks_) {
     if (!task.restored) continue;
     std::unique_lock lock = lock_stores(task);
-    Status s = task.task->flush();
-    if (!s.ok()) return s.with_context("flushing the stores of task " + id.to_string());
+    Status s = task.task->flush_caches();
+    if (!s.ok()) return s.with_context("flushing the caches of task " + id.to_string());
   }
   return ok_status();
 }
@@ -240,6 +240,13 @@ Status TaskManager::write_checkpoints(
       }
     }
     if (!due) continue;
+    {
+      std::unique_lock lock = lock_stores(task);
+      Status durable = task.task->make_durable();
+      if (!durable.ok()) {
+        return durable.with_context("writing the stores of task " + id.to_string() + " to disk");
+      }
+    }
     task.checkpointed_offsets = task.changelog_offsets;
     std::error_code ec;
     std::filesystem::create_directories(store_supplier_->task_directory(id), ec);

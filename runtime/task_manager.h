@@ -47,7 +47,7 @@ namespace runnel {
 // restore_new_tasks() tries again, as Kafka Streams retries a task whose lock it cannot get.
 //
 // Interactive queries: once restored, a task is added to Options::registry, and every call
-// here that makes a task touch its stores (process, punctuate_wall_clock, flush_stores, and
+// here that makes a task touch its stores (process, punctuate_wall_clock, flush_caches, and
 // closing) holds that task's registry lock meanwhile, so that readers on other threads see
 // its stores between records, never during one; a task leaves the registry before it closes.
 //
@@ -139,23 +139,26 @@ class TaskManager {
   // The input partitions of tasks still waiting for their directory's lock.
   std::vector<client::TopicPartition> waiting_partitions() const;
 
-  // The first half of a commit: flushes every task's stores (caches forward what they hold,
-  // which may send records).
-  [[nodiscard]] Status flush_stores();
+  // The first half of a commit: flushes every task's caches (they write their entries down
+  // and forward them, which may send records; StreamTask::flush_caches).
+  [[nodiscard]] Status flush_caches();
   // Writes each task's checkpoint once its changelog writes are acknowledged: per changelog
   // partition, one past the last acknowledged offset in `acknowledged` (the producer's
-  // delivery reports), or where restoration ended when the task has written nothing.
+  // delivery reports), or where restoration ended when the task has written nothing. The
+  // task's stores are written to disk first (StreamTask::make_durable), so that they never
+  // hold less than the checkpoint says.
   //
   // `min_delta` > 0 skips a task whose changelog offsets all moved fewer than `min_delta`
-  // records since its last checkpoint (exactly_once_v2 commits every 100 ms; see
-  // docs/RUNTIME.md); 0 writes every task's.
+  // records since its last checkpoint (a commit comes every 100 ms under exactly_once_v2,
+  // and a checkpoint costs a memtable flush per store; see docs/RUNTIME.md); 0 writes every
+  // task's.
   [[nodiscard]] Status write_checkpoints(
       const std::map<client::TopicPartition, std::int64_t>& acknowledged,
       std::int64_t min_delta = 0);
   // exactly_once_v2, after the transaction committed and before write_checkpoints(): every
-  // task applies its buffered store writes to RocksDB and makes them durable
-  // (StreamTask::commit_state). Fails with the first error, naming the task; the tasks must
-  // then be closed without a checkpoint (close_all), and restoration repairs their stores.
+  // task applies its buffered store writes to RocksDB (StreamTask::commit_state). Fails with the
+  // first error, naming the task; the tasks must then be closed without a checkpoint (close_all),
+  // and restoration repairs their stores.
   [[nodiscard]] Status commit_state();
 
   // Queues polled records behind their partitions' earlier ones. A record of a partition

@@ -244,9 +244,13 @@ Result<std::uint64_t> CachingKeyValueStore::approximate_num_entries() {
 }
 
 Status CachingKeyValueStore::flush() {
-  if (!inner_->is_open()) return store_closed_error(name());
-  RUNNEL_RETURN_IF_ERROR(write_down(take_oldest(entries_.size())));
+  RUNNEL_RETURN_IF_ERROR(flush_cache());
   return inner_->flush();
+}
+
+Status CachingKeyValueStore::flush_cache() {
+  if (!inner_->is_open()) return store_closed_error(name());
+  return write_down(take_oldest(entries_.size()));
 }
 
 Status CachingKeyValueStore::close() {

@@ -11,6 +11,7 @@
 #include "state/changelog_collector.h"
 #include "state/internal/bytes_less.h"
 #include "state/key_value_store.h"
+#include "state/store_cache.h"
 
 namespace runnel::state {
 
@@ -51,7 +52,7 @@ class CacheFlushListener {
 //   crash.
 //
 // Not thread-safe: owned by one task.
-class CachingKeyValueStore final : public KeyValueStore {
+class CachingKeyValueStore final : public KeyValueStore, public StoreCache {
  public:
   // Bytes counted per cached entry besides its key and value: the map node, the order list
   // node and the bookkeeping, roughly.
@@ -75,7 +76,7 @@ class CachingKeyValueStore final : public KeyValueStore {
   std::size_t max_bytes() const { return budget_->max_bytes(); }
   // Bytes this cache holds now, as counted against its budget.
   std::size_t cached_bytes() const { return cached_bytes_; }
-  std::size_t dirty_entries() const { return entries_.size(); }
+  std::size_t dirty_entries() const override { return entries_.size(); }
   // Entries written down early because the cache was full.
   std::uint64_t evictions() const { return evictions_; }
 
@@ -92,7 +93,9 @@ class CachingKeyValueStore final : public KeyValueStore {
   Result<std::unique_ptr<KeyValueIterator>> all() override;
   // The underlying store's estimate plus the number of dirty entries.
   Result<std::uint64_t> approximate_num_entries() override;
+  // flush_cache(), then the underlying store's flush().
   Status flush() override;
+  Status flush_cache() override;
   Status close() override;
   Status restore_batch(std::span<const RestoreRecord> records) override;
 

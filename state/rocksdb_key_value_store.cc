@@ -376,11 +376,6 @@ Status RocksDbKeyValueStore::apply_uncommitted() {
   return Status();
 }
 
-Status RocksDbKeyValueStore::make_durable() {
-  if (!db_) return Status();
-  return flush_memtables();
-}
-
 void RocksDbKeyValueStore::discard_uncommitted() {
   if (batch_) batch_->Clear();
 }

@@ -115,7 +115,6 @@ class RocksDbKeyValueStore final : public KeyValueStore, private UncommittedWrit
 
   // UncommittedWrites::Participant, in buffered mode.
   Status apply_uncommitted() override;
-  Status make_durable() override;
   void discard_uncommitted() override;
   std::size_t uncommitted_bytes() const override;
 

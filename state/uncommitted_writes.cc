@@ -40,8 +40,6 @@ void UncommittedWrites::compact() { std::erase(participants_, nullptr); }
 Status UncommittedWrites::commit() {
   RUNNEL_RETURN_IF_ERROR(
       for_each(&Participant::apply_uncommitted, "committing state: applying buffered writes"));
-  RUNNEL_RETURN_IF_ERROR(
-      for_each(&Participant::make_durable, "committing state: flushing to disk"));
   return for_each(&Participant::after_commit, "committing state: dropping expired segments");
 }
 

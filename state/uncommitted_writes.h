@@ -23,12 +23,15 @@ namespace runnel::state {
 //   1. StreamTask::flush() — caches write through to the stores (which buffer the RocksDB
 //      part here), change-logging sends to the producer's open transaction;
 //   2. commit the Kafka transaction (offsets included);
-//   3. commit() — the buffered writes go to RocksDB and to disk; segment drops happen;
-//   4. write the checkpoint.
-// A crash between 2 and 3 leaves the stores at the previous commit, behind a checkpoint that
-// is not newer: restoration replays the committed changelog from that checkpoint, which is
-// what it is for. A task closed without commit() (dirty close) simply loses its batches:
-// discard() or closing the stores drops them.
+//   3. commit() — the buffered writes go to RocksDB (its memtables); segment drops happen;
+//   4. when a checkpoint is due: the stores' flush() writes the memtables to disk, then the
+//      checkpoint is written.
+// So what is on disk is always committed state, and never older than the checkpoint (RocksDB
+// may write memtables on its own in between, but they hold committed writes only). A crash
+// anywhere leaves the stores at some committed state at or after the checkpoint: restoration
+// replays the committed changelog from that checkpoint, which is what it is for (replaying a
+// write the store already holds changes nothing). A task closed without commit() (dirty close)
+// simply loses its batches: discard() or closing the stores drops them.
 //
 // Not thread-safe: owned by the task's thread, like the stores. Must outlive every store
 // registered with it (the task declares it before its stores).
@@ -43,9 +46,7 @@ class UncommittedWrites {
     // Phase 1: writes what is held back into the store (for RocksDB: one atomic Write of
     // the batch) and forgets it. Reads see no difference.
     [[nodiscard]] virtual Status apply_uncommitted() { return Status(); }
-    // Phase 2: makes what phase 1 wrote durable (memtables to disk).
-    [[nodiscard]] virtual Status make_durable() { return Status(); }
-    // Phase 3: effects that must wait until the commit is durable (deleting expired
+    // Phase 2: effects that must wait until the transaction committed (deleting expired
     // segments). May close and unregister other participants.
     [[nodiscard]] virtual Status after_commit() { return Status(); }
     // Drops what is held back: the next read sees the last committed state.
@@ -65,11 +66,13 @@ class UncommittedWrites {
   // commit() (a participant may close others in after_commit()).
   void remove(Participant* participant);
 
-  // Applies every participant's writes, then makes them durable, then runs the deferred
-  // effects, each phase over every participant before the next. On success the stores on
-  // disk hold everything written so far. On an error it stops at the first failure: some
-  // stores may then hold the commit and others not, which restoration repairs (the
-  // checkpoint must not be written, and the task should be closed dirty).
+  // Applies every participant's writes, then runs the deferred effects, each phase over
+  // every participant before the next. On success the stores hold everything written so far
+  // (in RocksDB's memtables: the stores' flush() writes them to disk). Disk writes are left
+  // to checkpoints because a commit comes every 100 ms under exactly-once, and a memtable
+  // flush per store per commit made tiny files, compactions and fsyncs its main cost. On an error
+  // it stops at the first failure: some stores may then hold the commit and others not, which
+  // restoration repairs (the checkpoint must not be written, and the task should be closed dirty).
   [[nodiscard]] Status commit();
   // Drops every participant's held-back writes (a dirty close, or an aborted transaction).
   // Key-value stores then read their last committed state, but window and session stores

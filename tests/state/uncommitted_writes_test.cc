@@ -254,7 +254,8 @@ TEST(BufferedKeyValueStoreModelTest, MatchesAMapModelOverRandomWritesCommitsAndC
 }
 
 // A real kill -9 (no close, no destructor, RocksDB's write-ahead log off): what commit()
-// made durable is on disk, and nothing written after it, even though small memtables make
+// applied and the store's flush() then made durable (as the runtime does before a
+// checkpoint) is on disk, and nothing written after it, even though small memtables make
 // RocksDB flush on its own while the uncommitted writes pile up. The killed process is a
 // gtest death-test child (re-executed, "threadsafe" style, so it owns fresh RocksDB
 // threads); the directory is handed to it through the environment.
@@ -286,6 +287,7 @@ TEST(BufferedKeyValueStoreCrashTest, KillNineLeavesCommittedDataOnDiskAndNothing
           if (!(*store)->put(b("committed-" + std::to_string(i)), b(value)).ok()) std::_Exit(3);
         }
         if (!uncommitted.commit().ok()) std::_Exit(4);
+        if (!(*store)->flush().ok()) std::_Exit(7);
         for (int i = 0; i < 5000; ++i) {
           if (!(*store)->put(b("uncommitted-" + std::to_string(i)), b(value)).ok()) std::_Exit(5);
           if (!(*store)->delete_key(b("committed-" + std::to_string(i % 1000))).ok()) {
