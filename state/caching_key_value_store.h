@@ -38,8 +38,10 @@ class CacheFlushListener {
 // - Reads see the cache first (a cached delete hides the underlying value); scans merge the
 //   cache with the underlying store, with the same snapshot semantics as any store iterator.
 // - flush() writes the dirty entries to the underlying store in order of their first write
-//   since the last flush, all of them before telling the listener about any, so a listener
-//   that reads this store sees every flushed entry. Then it flushes the underlying store.
+//   since the last flush (each run of puts in one put_all: one RocksDB write batch), all of
+//   them before telling the listener about any, so a listener that reads this store sees
+//   every flushed entry. Then it flushes the underlying store (flush_cache() stops before
+//   that).
 // - The cache is bounded by `max_bytes` (key + value bytes + kEntryOverhead per entry), or
 //   shares a CacheBudget with the other caches of its thread: a write that passes the bound
 //   evicts the oldest dirty entries of this store, which are written down and reported exactly
