@@ -89,11 +89,12 @@ Result<std::unique_ptr<StreamThread>> StreamThread::create(Options options) {
   // which keeps a task's co-partitioned inputs together.
   consumer_config.try_emplace("partition.assignment.strategy", "range");
   consumer_config.try_emplace("client.id", name + "-consumer");
-  // librdkafka (2.0) stops fetching a partition once the local queue holds
+  // librdkafka (2.0) stops fetching a partition once its local queue holds
   // queued.min.messages records (default 100,000: one or two fetches of small records) and is
   // slow to start again after the thread drains it, so the thread waited on an empty queue for
   // much of the time (1 M records in 4 partitions went through at 150-210 k/s, 470-490 k/s
-  // with this; docs/BENCHMARKS.md). Memory stays bounded by queued.max.messages.kbytes. Open:
+  // with this; docs/BENCHMARKS.md). Each partition has a queue of its own (kPerPartition
+  // below), so memory is bounded per partition by queued.max.messages.kbytes (64 MB). Open:
   // occasional ~1 s latency stalls at low rates with it (docs/BENCHMARKS.md, latency).
   consumer_config.try_emplace("queued.min.messages", "1000000");
   if (!instance_id.empty()) {
@@ -106,8 +107,11 @@ Result<std::unique_ptr<StreamThread>> StreamThread::create(Options options) {
     consumer_config["group.instance.id"] = instance_id;
     consumer_config.try_emplace("session.timeout.ms", "10000");
   }
+  // A queue per partition: a source topic's backlog, fetched far ahead, must not stand in
+  // front of a repartition topic's records (docs/RUNTIME.md, "Which record next").
   RUNNEL_ASSIGN_OR_RETURN(thread->consumer_,
-                          client::Consumer::create(consumer_config, thread.get()));
+                          client::Consumer::create(consumer_config, thread.get(),
+                                                   client::Consumer::Queueing::kPerPartition));
 
   std::set<std::string, std::less<>> changelog_topics;
   for (const internal::InternalTopicDef& t : thread->options_.topology->internal_topics()) {
@@ -130,6 +134,8 @@ Result<std::unique_ptr<StreamThread>> StreamThread::create(Options options) {
   task_options.deserialization_handler = config.deserialization_handler.get();
   task_options.default_timestamp_extractor = config.default_timestamp_extractor;
   task_options.max_task_idle = config.max_task_idle;
+  task_options.buffered_records_per_partition =
+      static_cast<std::size_t>(config.buffered_records_per_partition);
   client::Consumer* consumer = thread->consumer_.get();
   task_options.high_watermark = [consumer](const client::TopicPartition& tp) -> std::int64_t {
     Result<std::int64_t> high = consumer->cached_high_watermark(tp);
@@ -265,8 +271,14 @@ Status StreamThread::run_loop() {
   auto last_commit = std::chrono::steady_clock::now();
   auto last_publish = last_commit;
   const StreamsConfig& config = *options_.config;
+  // Whether the last process() got anything done: then more may be ready at once, and the
+  // poll does not wait.
+  bool progressed = false;
   while (!stop_requested_.load()) {
-    Result<std::vector<client::ConsumerRecord>> batch = consumer_->poll(config.poll);
+    // Each partition gives what its buffer has room for (buffered.records.per.partition).
+    Result<std::vector<client::ConsumerRecord>> batch = consumer_->poll_partitions(
+        progressed ? std::chrono::milliseconds(0) : config.poll,
+        [this](const client::TopicPartition& tp) { return tasks_->room(tp); });
     if (!rebalance_error_.ok()) return rebalance_error_;
     if (rebuild_pending_) {
       RUNNEL_RETURN_IF_ERROR(rebuild_tasks());
@@ -303,7 +315,9 @@ Status StreamThread::run_loop() {
       if (waiting.empty()) set_state(State::kRunning);
     }
     tasks_->add_records(*batch);
-    Status done = tasks_->process().status();
+    Result<std::size_t> processed = tasks_->process();
+    progressed = processed.ok() && *processed > 0;
+    Status done = processed.status();
     if (done.ok()) done = tasks_->punctuate_wall_clock();
     bool committed = false;
     if (done.ok() && std::chrono::steady_clock::now() - last_commit >= config.commit_interval) {

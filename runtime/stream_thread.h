@@ -52,8 +52,10 @@ struct StreamThreadMetrics {
 
 // One processing thread of a KafkaStreams instance: a consumer in the application's group,
 // a producer for every sink, and the TaskManager of the tasks the group gave it. The loop:
-// poll (rebalances happen inside) → restore new tasks' stores from their changelogs (with a
-// separate restore consumer) → queue → process in timestamp order → wall-clock punctuators →
+// poll (rebalances happen inside; each partition's records from a librdkafka queue of its own,
+// up to what its buffer has room for, buffered.records.per.partition) → restore new tasks'
+// stores from their changelogs (with a separate restore consumer) → queue → process every
+// task in turn, each in timestamp order → wall-clock punctuators →
 // commit every commit.interval.ms (flush stores → flush the producer until every send is
 // acknowledged → write checkpoints → commit input offsets). Errors end the thread (it does not
 // commit then, so the records since the last commit are processed again by whoever owns their
@@ -156,7 +158,7 @@ class StreamThread final : private client::RebalanceListener {
   void set_state(State state);
   void publish_metrics();
 
-  // RebalanceListener: runs inside consumer_->poll() on this thread.
+  // RebalanceListener: runs inside consumer_->poll_partitions() on this thread.
   void on_partitions_assigned(const std::vector<client::TopicPartition>& partitions) override;
   void on_partitions_revoked(const std::vector<client::TopicPartition>& partitions) override;
   void on_partitions_lost(const std::vector<client::TopicPartition>& partitions) override;

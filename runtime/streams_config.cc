@@ -1,6 +1,7 @@
 #include "runtime/streams_config.h"
 
 #include <charconv>
+#include <limits>
 #include <string_view>
 
 namespace runnel {
@@ -90,6 +91,12 @@ Result<StreamsConfig> StreamsConfig::parse(const StreamsProperties& properties) 
     } else if (name == kMaxTaskIdleMs) {
       RUNNEL_ASSIGN_OR_RETURN(std::int64_t ms, parse_int(name, value, -1));
       config.max_task_idle = std::chrono::milliseconds(ms);
+    } else if (name == kBufferedRecordsPerPartition) {
+      RUNNEL_ASSIGN_OR_RETURN(std::int64_t records, parse_int(name, value, 1));
+      if (records > std::numeric_limits<std::int32_t>::max()) {
+        return invalid_argument_error(name + ": too large: " + value);
+      }
+      config.buffered_records_per_partition = static_cast<std::int32_t>(records);
     } else if (name == kDefaultKeySerde || name == kDefaultValueSerde) {
       return invalid_argument_error(
           name +

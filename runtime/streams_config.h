@@ -66,6 +66,13 @@ enum class ProcessingGuarantee { kAtLeastOnce, kExactlyOnceV2 };
 //   max.task.idle.ms    default 0: how long a task with several input partitions waits for
 //                       records on an empty one (that is not known to be at its end) before
 //                       processing the others out of timestamp order; -1 never waits
+//   buffered.records.per.partition  default 1000: at most this many polled records wait in a
+//                       stream thread per input partition. Each partition's fetched records
+//                       wait in librdkafka in a queue of their own, and a poll takes from
+//                       each only what its buffer has room for, so that a partition with a
+//                       backlog (a source topic) never holds up another's records (a
+//                       repartition topic's) behind it; see docs/RUNTIME.md, "Which record
+//                       next"
 //   default.key.serde, default.value.serde  refused: in C++ the types choose the serdes
 //                       (runnel::DefaultSerde<T>, or a serde given to Consumed, Produced,
 //                       Grouped or Materialized)
@@ -89,6 +96,7 @@ struct StreamsConfig {
   static constexpr const char* kCacheMaxBytesBuffering = "cache.max.bytes.buffering";
   static constexpr const char* kStateStoreCacheMaxBytes = "statestore.cache.max.bytes";
   static constexpr const char* kMaxTaskIdleMs = "max.task.idle.ms";
+  static constexpr const char* kBufferedRecordsPerPartition = "buffered.records.per.partition";
   static constexpr const char* kDefaultKeySerde = "default.key.serde";
   static constexpr const char* kDefaultValueSerde = "default.value.serde";
 
@@ -106,6 +114,7 @@ struct StreamsConfig {
       DefaultTimestampExtractor::kFailOnInvalidTimestamp;
   std::uint64_t cache_max_bytes = 10 << 20;    // For the whole instance.
   std::chrono::milliseconds max_task_idle{0};  // -1: never wait.
+  std::int32_t buffered_records_per_partition = 1000;
   // Static membership of the stream threads' consumers: nullopt, the runtime's default (see
   // above); empty, off; otherwise the prefix of every thread's group.instance.id.
   std::optional<std::string> group_instance_id;

@@ -314,6 +314,13 @@ void TaskManager::add_records(std::vector<client::ConsumerRecord>& records) {
   records.clear();
 }
 
+std::size_t TaskManager::room(const client::TopicPartition& tp) {
+  const Input* input = find_input(tp);
+  if (input == nullptr) return 0;
+  const std::size_t bound = options_.buffered_records_per_partition;
+  return input->queue.size() >= bound ? 0 : bound - input->queue.size();
+}
+
 TaskManager::Input* TaskManager::find_input(const client::TopicPartition& tp) {
   auto sub = subtopology_by_topic_.find(tp.topic);
   if (sub == subtopology_by_topic_.end()) return nullptr;

@@ -66,6 +66,8 @@ class TaskManager {
     state::CacheBudget* cache_budget = nullptr;  // Borrowed; see StreamTask::Options.
     // max.task.idle.ms: see process().
     std::chrono::milliseconds max_task_idle{0};
+    // buffered.records.per.partition: see room().
+    std::size_t buffered_records_per_partition = 1000;
     // The high watermark of an input partition as last fetched, -1 while unknown; for
     // process() to tell an empty partition at its end from one whose records are on the way.
     // Null: always unknown.
@@ -161,6 +163,12 @@ class TaskManager {
   // and restoration repairs their stores.
   [[nodiscard]] Status commit_state();
 
+  // How many more records of `tp` may be queued: buffered.records.per.partition less those
+  // queued; 0 for a partition no task reads (yet), whose records stay with the consumer.
+  // The thread polls each partition for no more than this, so that a partition with a
+  // backlog fills its own buffer and stops there, and never stands in front of another
+  // partition's records (Kafka Streams pauses such a partition instead).
+  std::size_t room(const client::TopicPartition& tp);
   // Queues polled records behind their partitions' earlier ones. A record of a partition
   // no task reads (revoked while it was being fetched) is dropped.
   void add_records(std::vector<client::ConsumerRecord>& records);

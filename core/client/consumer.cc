@@ -1,5 +1,10 @@
 #include "core/client/consumer.h"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstring>
 #include <string>
 
@@ -67,29 +72,84 @@ Status take_error(rd_kafka_error_t* error, std::string_view what) {
 }  // namespace
 
 Result<std::unique_ptr<Consumer>> Consumer::create(const ClientConfig& config,
-                                                   RebalanceListener* listener) {
+                                                   RebalanceListener* listener, Queueing queueing) {
   RUNNEL_ASSIGN_OR_RETURN(internal::RdKafkaConf conf, internal::make_conf(config));
+  auto context = std::make_unique<RebalanceContext>();
+  context->listener = listener;
   rd_kafka_conf_set_rebalance_cb(conf.get(), &Consumer::on_rebalance);
-  rd_kafka_conf_set_opaque(conf.get(), listener);
+  rd_kafka_conf_set_opaque(conf.get(), context.get());
   RUNNEL_ASSIGN_OR_RETURN(internal::RdKafkaHandle handle,
                           internal::make_handle(RD_KAFKA_CONSUMER, std::move(conf)));
   // Every event, group ones included, is served by rd_kafka_consumer_poll.
   rd_kafka_poll_set_consumer(handle.get());
-  return std::unique_ptr<Consumer>(new Consumer(std::move(handle)));
+  std::unique_ptr<Consumer> consumer(new Consumer(std::move(handle), std::move(context), queueing));
+  if (queueing == Queueing::kPerPartition) {
+    int fds[2];
+    if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+      return internal_error(std::string("consumer wake-up pipe: ") + std::strerror(errno));
+    }
+    consumer->wake_read_ = fds[0];
+    consumer->wake_write_ = fds[1];
+    consumer->consumer_queue_.reset(rd_kafka_queue_get_consumer(consumer->handle_.get()));
+    rd_kafka_queue_io_event_enable(consumer->consumer_queue_.get(), consumer->wake_write_, "1", 1);
+  }
+  return consumer;
+}
+
+Consumer::Consumer(internal::RdKafkaHandle handle, std::unique_ptr<RebalanceContext> context,
+                   Queueing queueing)
+    : handle_(std::move(handle)), context_(std::move(context)), queueing_(queueing) {
+  context_->consumer = this;
+}
+
+void Consumer::QueueDeleter::operator()(rd_kafka_queue_t* queue) const {
+  // librdkafka must write to the wake-up pipe no more: it is closed after the queues go.
+  rd_kafka_queue_io_event_enable(queue, -1, nullptr, 0);
+  rd_kafka_queue_destroy(queue);
 }
 
 Consumer::~Consumer() {
   (void)close();
+  partition_queues_.clear();
+  consumer_queue_.reset();
   // close() has left the group already; destroying must not wait to do it again.
   rd_kafka_destroy_flags(handle_.release(), RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+  if (wake_read_ >= 0) ::close(wake_read_);
+  if (wake_write_ >= 0) ::close(wake_write_);
+}
+
+void Consumer::attach_partition_queues(const rd_kafka_topic_partition_list_t* partitions) {
+  if (queueing_ != Queueing::kPerPartition) return;
+  for (int i = 0; i < partitions->cnt; ++i) {
+    const rd_kafka_topic_partition_t& p = partitions->elems[i];
+    QueueHandle queue(rd_kafka_queue_get_partition(handle_.get(), p.topic, p.partition));
+    if (queue == nullptr) continue;  // Not a consumer: cannot happen here.
+    // Marks the queue as the application's: fetching never forwards it to the shared one.
+    rd_kafka_queue_forward(queue.get(), nullptr);
+    rd_kafka_queue_io_event_enable(queue.get(), wake_write_, "1", 1);
+    partition_queues_[TopicPartition{p.topic, p.partition}] = std::move(queue);
+  }
+}
+
+void Consumer::detach_partition_queues(const rd_kafka_topic_partition_list_t* partitions) {
+  if (partitions == nullptr) {
+    partition_queues_.clear();
+    return;
+  }
+  for (int i = 0; i < partitions->cnt; ++i) {
+    partition_queues_.erase(
+        TopicPartition{partitions->elems[i].topic, partitions->elems[i].partition});
+  }
 }
 
 void Consumer::on_rebalance(rd_kafka_t* handle, rd_kafka_resp_err_t error,
                             rd_kafka_topic_partition_list_t* partitions, void* opaque) {
-  auto* listener = static_cast<RebalanceListener*>(opaque);
+  auto* context = static_cast<RebalanceContext*>(opaque);
+  RebalanceListener* listener = context->listener;
   const bool cooperative = std::string_view(rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE";
   if (error == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     if (listener != nullptr) listener->on_partitions_assigned(partitions_of(partitions));
+    if (context->consumer != nullptr) context->consumer->attach_partition_queues(partitions);
     if (cooperative) {
       if (rd_kafka_error_t* e = rd_kafka_incremental_assign(handle, partitions)) {
         rd_kafka_error_destroy(e);
@@ -111,8 +171,10 @@ void Consumer::on_rebalance(rd_kafka_t* handle, rd_kafka_resp_err_t error,
     if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(handle, partitions)) {
       rd_kafka_error_destroy(e);
     }
+    if (context->consumer != nullptr) context->consumer->detach_partition_queues(partitions);
   } else {
     rd_kafka_assign(handle, nullptr);
+    if (context->consumer != nullptr) context->consumer->detach_partition_queues(nullptr);
   }
 }
 
@@ -126,6 +188,8 @@ Status Consumer::subscribe(const std::vector<std::string>& topics) {
 
 Status Consumer::assign(const std::vector<TopicPartitionOffset>& partitions) {
   RdKafkaPartitionList list = to_list(partitions);
+  detach_partition_queues(nullptr);
+  attach_partition_queues(list.get());
   return status_from(rd_kafka_assign(handle_.get(), list.get()), "assign");
 }
 
@@ -134,6 +198,22 @@ Result<std::vector<TopicPartition>> Consumer::assignment() const {
   RUNNEL_RETURN_IF_ERROR(status_from(rd_kafka_assignment(handle_.get(), &raw), "assignment"));
   RdKafkaPartitionList list(raw);
   return partitions_of(list.get());
+}
+
+bool Consumer::take(internal::RdKafkaMessage message, std::vector<ConsumerRecord>& records) {
+  if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return true;
+  if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    std::string what = "consume";
+    if (message->rkt != nullptr) {
+      what += std::string(" from ") + rd_kafka_topic_name(message->rkt);
+      if (message->partition >= 0) what += "[" + std::to_string(message->partition) + "]";
+    }
+    deferred_error_ =
+        status_from(message->err, what + ": " + rd_kafka_message_errstr(message.get()));
+    return false;
+  }
+  records.emplace_back(std::move(message));
+  return true;
 }
 
 Result<std::vector<ConsumerRecord>> Consumer::poll(std::chrono::milliseconds timeout,
@@ -145,22 +225,68 @@ Result<std::vector<ConsumerRecord>> Consumer::poll(std::chrono::milliseconds tim
     internal::RdKafkaMessage message(rd_kafka_consumer_poll(handle_.get(), wait_ms));
     if (message == nullptr) break;
     wait_ms = 0;  // Only the first record is waited for; the rest is what is buffered.
-    if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
-    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      std::string what = "consume";
-      if (message->rkt != nullptr) {
-        what += std::string(" from ") + rd_kafka_topic_name(message->rkt);
-        if (message->partition >= 0) what += "[" + std::to_string(message->partition) + "]";
-      }
-      Status status =
-          status_from(message->err, what + ": " + rd_kafka_message_errstr(message.get()));
-      if (records.empty()) return status;
-      deferred_error_ = std::move(status);
+    if (!take(std::move(message), records)) {
+      if (records.empty()) return std::exchange(deferred_error_, Status());
       break;
     }
-    records.emplace_back(std::move(message));
   }
   return records;
+}
+
+void Consumer::drain_wakeups() const {
+  char buffer[256];
+  while (::read(wake_read_, buffer, sizeof buffer) > 0) {
+  }
+}
+
+Result<std::vector<ConsumerRecord>> Consumer::poll_partitions(
+    std::chrono::milliseconds timeout,
+    const std::function<std::size_t(const TopicPartition&)>& room) {
+  if (queueing_ != Queueing::kPerPartition) {
+    return invalid_argument_error("poll_partitions: the consumer shares one queue; use poll()");
+  }
+  if (!deferred_error_.ok()) return std::exchange(deferred_error_, Status());
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::vector<ConsumerRecord> records;
+  std::vector<rd_kafka_message_t*> batch;
+  for (;;) {
+    // Emptied before the queues are read: a record landing after this wakes the wait below.
+    drain_wakeups();
+    // Events: rebalances (which change partition_queues_), errors, and records fetched
+    // before a queue was detached from the shared one, if any.
+    while (internal::RdKafkaMessage message{rd_kafka_consumer_poll(handle_.get(), 0)}) {
+      if (!take(std::move(message), records)) {
+        if (records.empty()) return std::exchange(deferred_error_, Status());
+        return records;
+      }
+    }
+    for (const auto& [tp, queue] : partition_queues_) {
+      const std::size_t wanted = room(tp);
+      if (wanted == 0) continue;
+      batch.resize(wanted);
+      const ssize_t n = rd_kafka_consume_batch_queue(queue.get(), 0, batch.data(), wanted);
+      bool failed = false;
+      for (ssize_t i = 0; i < n; ++i) {
+        // The batch's records are consumed (their offsets passed) whatever comes between
+        // them: every one is kept, and the first error is returned after them.
+        Status earlier = std::exchange(deferred_error_, Status());
+        if (!take(internal::RdKafkaMessage(batch[static_cast<std::size_t>(i)]), records)) {
+          failed = true;
+        }
+        if (!earlier.ok()) deferred_error_ = std::move(earlier);
+      }
+      if (failed) {
+        if (records.empty()) return std::exchange(deferred_error_, Status());
+        return records;
+      }
+    }
+    if (!records.empty()) return records;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return records;
+    pollfd fd{wake_read_, POLLIN, 0};
+    (void)::poll(&fd, 1, static_cast<int>(left.count()) + 1);
+  }
 }
 
 Status Consumer::commit(const std::vector<TopicPartitionOffset>& offsets) {

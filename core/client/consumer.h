@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -40,10 +42,23 @@ class RebalanceListener {
 // Thread safety: one thread uses a Consumer (Kafka's rule for KafkaConsumer).
 class Consumer {
  public:
+  // Where fetched records wait until the caller takes them.
+  enum class Queueing {
+    // In one queue for every partition, in fetch order (librdkafka's default), for poll().
+    // A partition with a backlog fetched ahead holds up other partitions' records behind it.
+    kShared,
+    // In a queue per assigned partition, for poll_partitions(): the caller takes from each
+    // partition what it has room for, and one partition's backlog never holds up another's
+    // records. librdkafka's queued.min.messages and queued.max.messages.kbytes then bound each
+    // partition's queue rather than the shared one.
+    kPerPartition,
+  };
+
   // A consumer with `config` (librdkafka property names). `listener`, when given, must
   // outlive the consumer. Does not contact the brokers.
   [[nodiscard]] static Result<std::unique_ptr<Consumer>> create(
-      const ClientConfig& config, RebalanceListener* listener = nullptr);
+      const ClientConfig& config, RebalanceListener* listener = nullptr,
+      Queueing queueing = Queueing::kShared);
 
   // Leaves the group (as close()) if still in it.
   ~Consumer();
@@ -65,6 +80,15 @@ class Consumer {
   // the records read before it.
   [[nodiscard]] Result<std::vector<ConsumerRecord>> poll(std::chrono::milliseconds timeout,
                                                          std::size_t max_records = 500);
+  // Queueing::kPerPartition only (InvalidArgument otherwise). Serves the consumer's events
+  // (rebalance callbacks run inside), then takes up to `room(partition)` records (0: none)
+  // from the queue of each assigned partition, each partition's in offset order, one
+  // partition after another. Waits up to `timeout` while none of the partitions with room
+  // has a record. Reaching the end of a partition is not an error; a consumer error is
+  // returned once, after the records read before it.
+  [[nodiscard]] Result<std::vector<ConsumerRecord>> poll_partitions(
+      std::chrono::milliseconds timeout,
+      const std::function<std::size_t(const TopicPartition&)>& room);
 
   // Commits `offsets` (each the next offset to read) for the group, waiting for the answer.
   [[nodiscard]] Status commit(const std::vector<TopicPartitionOffset>& offsets);
@@ -105,11 +129,39 @@ class Consumer {
   [[nodiscard]] Status close();
 
  private:
-  explicit Consumer(internal::RdKafkaHandle handle) : handle_(std::move(handle)) {}
+  // What librdkafka's rebalance callback needs; made before the handle, whose opaque it is.
+  struct RebalanceContext {
+    RebalanceListener* listener = nullptr;
+    Consumer* consumer = nullptr;  // Set once the Consumer exists.
+  };
+  struct QueueDeleter {
+    void operator()(rd_kafka_queue_t* queue) const;
+  };
+  using QueueHandle = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
+
+  Consumer(internal::RdKafkaHandle handle, std::unique_ptr<RebalanceContext> context,
+           Queueing queueing);
   static void on_rebalance(rd_kafka_t* handle, rd_kafka_resp_err_t error,
                            rd_kafka_topic_partition_list_t* partitions, void* opaque);
+  // kPerPartition: gives each of `partitions` a queue of its own, before they are assigned
+  // (so that librdkafka never forwards their records to the shared queue).
+  void attach_partition_queues(const rd_kafka_topic_partition_list_t* partitions);
+  // kPerPartition: lets go of the queues of `partitions` (null: of every partition).
+  void detach_partition_queues(const rd_kafka_topic_partition_list_t* partitions);
+  // Appends what `message` holds to `records`; false on an error, kept in deferred_error_.
+  bool take(internal::RdKafkaMessage message, std::vector<ConsumerRecord>& records);
+  // Empties the wake-up pipe.
+  void drain_wakeups() const;
 
   internal::RdKafkaHandle handle_;
+  std::unique_ptr<RebalanceContext> context_;
+  Queueing queueing_;
+  // kPerPartition: the queue of each assigned partition, and the consumer queue (events),
+  // all of which write a byte to wake_write_ when a record or event lands in them empty.
+  std::map<TopicPartition, QueueHandle> partition_queues_;
+  QueueHandle consumer_queue_;
+  int wake_read_ = -1;
+  int wake_write_ = -1;
   // An error met while a batch was being filled, returned by the next poll().
   Status deferred_error_;
   bool closed_ = false;

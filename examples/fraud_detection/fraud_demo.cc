@@ -20,13 +20,19 @@
 // --config commit.interval.ms=200.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -70,46 +76,91 @@ int fail(const Status& status) {
   return 1;
 }
 
-// Reads `alerts` as they arrive: the live count, and all of them at the end.
+// Reads `alerts` on a thread of its own, noting when each alert arrived: time-to-alert is
+// measured to the poll that returned the alert, which the producing loop (busy sending, or
+// sleeping to hold --rate) could not do promptly.
 class AlertReader {
  public:
-  static Result<AlertReader> open(const std::string& bootstrap, const std::string& topic,
-                                  int partitions) {
+  static Result<std::unique_ptr<AlertReader>> open(const std::string& bootstrap,
+                                                   const std::string& topic, int partitions) {
     RUNNEL_ASSIGN_OR_RETURN(auto consumer, client::Consumer::create({
                                                {"bootstrap.servers", bootstrap},
                                                {"group.id", "fraud-demo-alert-reader"},
                                                {"enable.auto.commit", "false"},
+                                               // An alert is fetched as soon as it is there.
+                                               {"fetch.wait.max.ms", "10"},
                                            }));
     std::vector<client::TopicPartitionOffset> assignment;
     for (int p = 0; p < partitions; ++p) {
       assignment.push_back({{topic, p}, client::kOffsetBeginning, {}});
     }
     RUNNEL_RETURN_IF_ERROR(consumer->assign(assignment));
-    return AlertReader(std::move(consumer));
+    return std::unique_ptr<AlertReader>(new AlertReader(std::move(consumer)));
   }
 
-  // Reads what has arrived; returns whether anything did.
-  Result<bool> poll(std::chrono::milliseconds wait) {
-    RUNNEL_ASSIGN_OR_RETURN(auto records, consumer_->poll(wait, 10'000));
-    for (const auto& record : records) {
-      Alert alert;
-      if (!record.value() ||
-          !alert.ParseFromArray(record.value()->data(), static_cast<int>(record.value()->size()))) {
-        return corruption_error("an alert at offset " + std::to_string(record.offset()) +
-                                " does not decode");
-      }
-      alerts_.push_back(std::move(alert));
-    }
-    return !records.empty();
+  ~AlertReader() { (void)stop(); }
+
+  // Stops reading; returns the first error met (an alert that does not decode, a consumer
+  // error), or OK. Idempotent.
+  Status stop() {
+    stopping_ = true;
+    if (thread_.joinable()) thread_.join();
+    std::lock_guard lock(mutex_);
+    return error_;
   }
 
+  std::size_t count() const { return count_.load(); }
+  bool failed() const { return failed_.load(); }
+  // When the last alert arrived; nullopt before the first.
+  std::optional<Clock::time_point> last_arrival() const {
+    std::lock_guard lock(mutex_);
+    if (arrivals_.empty()) return std::nullopt;
+    return arrivals_.back();
+  }
+  // After stop(): every alert read, and when each arrived (same order).
   const std::vector<Alert>& alerts() const { return alerts_; }
+  const std::vector<Clock::time_point>& arrivals() const { return arrivals_; }
 
  private:
   explicit AlertReader(std::unique_ptr<client::Consumer> consumer)
-      : consumer_(std::move(consumer)) {}
-  std::unique_ptr<client::Consumer> consumer_;
+      : consumer_(std::move(consumer)), thread_([this] { read(); }) {}
+
+  void read() {
+    while (!stopping_.load()) {
+      Result<std::vector<client::ConsumerRecord>> records = consumer_->poll(50ms, 10'000);
+      const Clock::time_point now = Clock::now();
+      std::lock_guard lock(mutex_);
+      if (!records.ok()) {
+        error_ = records.status();
+        break;
+      }
+      for (const client::ConsumerRecord& record : *records) {
+        Alert alert;
+        if (!record.value() || !alert.ParseFromArray(record.value()->data(),
+                                                     static_cast<int>(record.value()->size()))) {
+          error_ = corruption_error("an alert at offset " + std::to_string(record.offset()) +
+                                    " does not decode");
+          break;
+        }
+        alerts_.push_back(std::move(alert));
+        arrivals_.push_back(now);
+      }
+      count_ = alerts_.size();
+      if (!error_.ok()) break;
+    }
+    failed_ = !error_.ok();
+  }
+
+  std::unique_ptr<client::Consumer> consumer_;  // Used by the reading thread only.
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> failed_{false};
+  std::atomic<std::size_t> count_{0};
+  // Guards what the reading thread writes, until stop() joined it.
+  mutable std::mutex mutex_;
   std::vector<Alert> alerts_;
+  std::vector<Clock::time_point> arrivals_;
+  Status error_;
+  std::thread thread_;  // Last: starts once everything above is made.
 };
 
 void print_progress(const char* phase, std::int64_t produced, std::int64_t total,
@@ -120,6 +171,51 @@ void print_progress(const char* phase, std::int64_t produced, std::int64_t total
                "alerts %5zu ",
                phase, static_cast<long long>(produced), static_cast<long long>(total), produce_rate,
                static_cast<unsigned long long>(processed), process_rate, alerts);
+}
+
+// Time-to-alert, per alert: from when the transaction that raised it was handed to the
+// producer to when the alert reader's poll returned the alert. Percentiles by nearest rank.
+void print_time_to_alert(const FraudScenario& scenario,
+                         const std::vector<Clock::time_point>& produced_at,
+                         const std::vector<Alert>& alerts,
+                         const std::vector<Clock::time_point>& arrivals, double rate,
+                         const StreamsConfig& config) {
+  std::unordered_map<std::string_view, std::size_t> index;
+  for (std::size_t i = 0; i < scenario.transactions.size(); ++i) {
+    index.emplace(scenario.transactions[i].transaction_id(), i);
+  }
+  std::vector<double> ms;
+  for (std::size_t k = 0; k < alerts.size(); ++k) {
+    auto it = index.find(alerts[k].transaction_id());
+    if (it == index.end()) continue;
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(arrivals[k] - produced_at[it->second]).count());
+  }
+  if (ms.empty()) {
+    std::printf("   time to alert  (no alerts)\n");
+    return;
+  }
+  std::sort(ms.begin(), ms.end());
+  auto percentile = [&](double q) {
+    const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(ms.size())));
+    return ms[std::max<std::size_t>(rank, 1) - 1];
+  };
+  std::printf(
+      "   time to alert  p50 %.1f ms, p99 %.1f ms, max %.1f ms over %zu alerts (from the "
+      "produce of the transaction that raised each to its read from %s)\n",
+      percentile(0.50), percentile(0.99), ms.back(), ms.size(), FraudTopics().alerts.c_str());
+  if (rate <= 0) {
+    std::printf(
+        "                  the input was produced as fast as the broker took it: this includes "
+        "waiting behind that backlog (--rate R measures it under a steady load)\n");
+  }
+  if (config.exactly_once()) {
+    std::printf(
+        "                  under exactly_once_v2 an alert is readable once the transactions "
+        "carrying it commit (every commit.interval.ms = %lld, on each side of the repartition "
+        "topic)\n",
+        static_cast<long long>(config.commit_interval.count()));
+  }
 }
 
 int run(const Options& options) {
@@ -185,6 +281,15 @@ int run(const Options& options) {
     failed = true;
   });
   if (Status s = app.start(); !s.ok()) return fail(s);
+  // Running (group joined, stores restored) before the first transaction, so that no
+  // transaction's time to alert includes the application's start.
+  const auto running_deadline = Clock::now() + 60s;
+  while (app.state() != KafkaStreams::State::kRunning && !failed) {
+    if (Clock::now() > running_deadline) {
+      return fail(timeout_error("the detector was not running after 60 s"));
+    }
+    std::this_thread::sleep_for(10ms);
+  }
   // As start() parsed them: --config may have changed any of them.
   const StreamsConfig& config = app.config();
   std::printf(
@@ -196,7 +301,7 @@ int run(const Options& options) {
 
   auto reader_result = AlertReader::open(options.bootstrap, topics.alerts, options.partitions);
   if (!reader_result.ok()) return fail(reader_result.status());
-  auto reader = std::move(*reader_result);
+  AlertReader& reader = **reader_result;
   std::printf("== %zu transactions -> %s, acks=all; the detector reads them as they land\n",
               scenario.transactions.size(), topics.transactions.c_str());
   const auto start = Clock::now();
@@ -212,8 +317,10 @@ int run(const Options& options) {
     last_print = Clock::now();
     print_progress(phase, produced, static_cast<std::int64_t>(scenario.transactions.size()),
                    static_cast<double>(produced) / seconds_since(start), processed, process_rate,
-                   reader.alerts().size());
+                   reader.count());
   };
+  // When each transaction was handed to the producer, for time-to-alert.
+  std::vector<Clock::time_point> produced_at(scenario.transactions.size());
   std::int64_t produced = 0;
   for (const Transaction& t : scenario.transactions) {
     if (options.rate > 0) {
@@ -226,6 +333,7 @@ int run(const Options& options) {
       }
     }
     const std::string value = t.SerializeAsString();
+    produced_at[static_cast<std::size_t>(produced)] = Clock::now();
     const Status sent = producer->send({.topic = topics.transactions,
                                         .key = BytesView(t.card_id()),
                                         .value = BytesView(value),
@@ -233,19 +341,19 @@ int run(const Options& options) {
     if (!sent.ok()) return fail(sent);
     if ((++produced & 0x3ff) == 0) {
       producer->poll();
-      if (auto polled = reader.poll(0ms); !polled.ok()) return fail(polled.status());
       show("producing", produced);
-      if (failed) break;
+      if (failed || reader.failed()) break;
     }
   }
   if (Status s = producer->flush(120s); !s.ok()) return fail(s);
   const double produce_seconds = seconds_since(start);
 
-  // Caught up: everything was processed, no partition lags and no alert came for 2 s.
-  auto quiet_since = Clock::now();
-  while (!failed && seconds_since(start) < 600) {
-    auto polled = reader.poll(200ms);
-    if (!polled.ok()) return fail(polled.status());
+  // Caught up: everything was processed and no partition lags; then no alert for 2 s. The
+  // metrics are published every 100 ms, which bounds how precisely caught_up_at is known.
+  // max(): not caught up.
+  Clock::time_point caught_up_at = Clock::time_point::max();
+  while (!failed && !reader.failed() && seconds_since(start) < 600) {
+    std::this_thread::sleep_for(20ms);
     const KafkaStreams::Metrics metrics = app.metrics();
     // Every transaction and holder reached a source (repartitioned alerts come on top), and
     // no owned partition lags.
@@ -253,15 +361,26 @@ int run(const Options& options) {
     for (const auto& thread : metrics.threads) {
       for (const auto& [partition, lag] : thread.consumer_lag) caught_up &= lag == 0;
     }
-    if (*polled || !caught_up) quiet_since = Clock::now();
+    if (!caught_up) {
+      caught_up_at = Clock::time_point::max();
+    } else if (caught_up_at == Clock::time_point::max()) {
+      caught_up_at = Clock::now();
+    }
     show("detecting", produced);
-    if (seconds_since(quiet_since) > 2.0) break;
+    const std::optional<Clock::time_point> last_alert = reader.last_arrival();
+    if (caught_up_at != Clock::time_point::max() &&
+        seconds_since(std::max(caught_up_at, last_alert.value_or(start))) > 2.0) {
+      break;
+    }
   }
-  const double total_seconds = seconds_since(start);
   const KafkaStreams::Metrics metrics = app.metrics();
   app.close();
   std::fprintf(stderr, "\n");
+  if (Status s = reader.stop(); !s.ok()) return fail(s);
   if (failed) return fail(aborted_error("the detector stopped with an error"));
+  if (caught_up_at == Clock::time_point::max())
+    return fail(timeout_error("the detector did not catch up within 600 s"));
+  const double total_seconds = std::chrono::duration<double>(caught_up_at - start).count();
 
   const std::vector<Alert>& alerts = reader.alerts();
   const auto scores = evaluate(scenario.incidents, alerts);
@@ -273,6 +392,7 @@ int run(const Options& options) {
       scenario.transactions.size(), produce_seconds,
       static_cast<double>(scenario.transactions.size()) / produce_seconds, total_seconds,
       static_cast<double>(scenario.transactions.size()) / total_seconds);
+  print_time_to_alert(scenario, produced_at, alerts, reader.arrivals(), options.rate, config);
   std::printf(
       "   records processed by the detector's tasks: %llu (sources and repartition "
       "topics), %llu dropped, %llu skipped\n",

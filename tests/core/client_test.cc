@@ -469,6 +469,68 @@ TEST_F(ClientTest, AGroupConsumerGivesItsGroupMetadataAndPositionAfterConsuming)
   EXPECT_EQ(*after, 3);
 }
 
+TEST_F(ClientTest, PerPartitionQueuesGiveEachPartitionOnlyWhatItHasRoomFor) {
+  create_topic("busy", 2);
+  auto producer = Producer::create(config());
+  ASSERT_TRUE(producer.ok());
+  // Partition 0 has a backlog of 5,000 records (about 0.5 MB: one fetch); partition 1 three,
+  // written after it.
+  const std::string value(100, 'v');
+  for (int i = 0; i < 5'000; ++i) {
+    ASSERT_TRUE(
+        (*producer)->send({.topic = "busy", .partition = 0, .value = BytesView(value)}).ok());
+  }
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(
+        (*producer)->send({.topic = "busy", .partition = 1, .value = BytesView(value)}).ok());
+  }
+  ASSERT_TRUE((*producer)->flush(10s).ok());
+  auto consumer = Consumer::create(config({{"group.id", "fair"}, {"enable.auto.commit", "false"}}),
+                                   nullptr, Consumer::Queueing::kPerPartition);
+  ASSERT_TRUE(consumer.ok());
+  ASSERT_TRUE(
+      (*consumer)
+          ->assign({{{"busy", 0}, kOffsetBeginning, {}}, {{"busy", 1}, kOffsetBeginning, {}}})
+          .ok());
+  // A shared queue would hand out partition 1's records after the 5,000 fetched before them;
+  // here partition 0, given no room, gives nothing, and partition 1's come at once.
+  std::map<std::int32_t, std::size_t> room{{0, 0}, {1, 100}};
+  auto room_of = [&](const TopicPartition& tp) { return room[tp.partition]; };
+  std::map<std::int32_t, std::size_t> taken;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (taken[1] < 3 && std::chrono::steady_clock::now() < deadline) {
+    auto batch = (*consumer)->poll_partitions(200ms, room_of);
+    ASSERT_TRUE(batch.ok()) << batch.status();
+    for (const ConsumerRecord& r : *batch) ++taken[r.partition()];
+  }
+  EXPECT_EQ(taken[1], 3u);
+  EXPECT_EQ(taken[0], 0u);
+  // Given room, partition 0 gives at most that much per poll, in offset order.
+  room = {{0, 100}, {1, 100}};
+  std::int64_t next = 0;
+  while (next < 5'000 && std::chrono::steady_clock::now() < deadline) {
+    auto batch = (*consumer)->poll_partitions(200ms, room_of);
+    ASSERT_TRUE(batch.ok()) << batch.status();
+    ASSERT_LE(batch->size(), 100u);
+    for (const ConsumerRecord& r : *batch) {
+      ASSERT_EQ(r.partition(), 0);
+      ASSERT_EQ(r.offset(), next++);
+    }
+  }
+  EXPECT_EQ(next, 5'000);
+  // Positions follow what the partition queues handed out.
+  auto position = (*consumer)->position({"busy", 0});
+  ASSERT_TRUE(position.ok()) << position.status();
+  EXPECT_EQ(*position, 5'000);
+  position = (*consumer)->position({"busy", 1});
+  ASSERT_TRUE(position.ok()) << position.status();
+  EXPECT_EQ(*position, 3);
+  // A consumer with one shared queue has no partition queues to poll.
+  auto shared = Consumer::create(config({{"group.id", "shared"}}));
+  ASSERT_TRUE(shared.ok());
+  EXPECT_EQ((*shared)->poll_partitions(0ms, room_of).status().code(), StatusCode::kInvalidArgument);
+}
+
 // Whether the fixture's broker serves transactions (runneld from its transaction coordinator
 // on); the transaction tests skip, saying so, when it does not.
 bool serves_transactions(const ClientConfig& config) {

@@ -27,7 +27,21 @@ TEST(StreamsConfigTest, DefaultsAreKafkaStreamsDefaults) {
             DefaultTimestampExtractor::kFailOnInvalidTimestamp);
   EXPECT_EQ(config->cache_max_bytes, 10u << 20);
   EXPECT_EQ(config->max_task_idle, std::chrono::milliseconds(0));
+  EXPECT_EQ(config->buffered_records_per_partition, 1000);
   EXPECT_EQ(config->consumer.at("bootstrap.servers"), "127.0.0.1:9092");
+}
+
+TEST(StreamsConfigTest, ParsesBufferedRecordsPerPartitionAndRefusesLessThanOne) {
+  Result<StreamsConfig> config =
+      StreamsConfig::parse(required({{"buffered.records.per.partition", "50"}}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->buffered_records_per_partition, 50);
+  for (const char* bad : {"0", "-1", "x", "4294967296"}) {
+    config = StreamsConfig::parse(required({{"buffered.records.per.partition", bad}}));
+    ASSERT_FALSE(config.ok()) << bad;
+    EXPECT_NE(config.status().message().find("buffered.records.per.partition"), std::string::npos)
+        << config.status();
+  }
 }
 
 TEST(StreamsConfigTest, ParsesTimestampExtractorCacheSizeAndTaskIdling) {
