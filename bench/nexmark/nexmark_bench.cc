@@ -7,8 +7,8 @@
 //
 //   nexmark_bench --query q5 [--events 1000000] [--mode inprocess|e2e]
 //                 [--guarantee at_least_once|exactly_once_v2] [--partitions 2] [--threads 1]
-//                 [--commit-interval-ms N] [--seed 0] [--rate 10000]
-//   --query all runs every query, one line each.
+//                 [--commit-interval-ms N] [--seed 0] [--rate 10000] [--grace-ms 30000]
+//   --query all runs every query, --query q0,q5 those listed, one line each, over one input.
 //
 // What is measured:
 //  - inprocess: the processing thread's CPU time (RUSAGE_THREAD) and wall time from the first
@@ -38,6 +38,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -68,6 +69,7 @@ struct Args {
   std::optional<std::int64_t> commit_interval_ms;
   std::uint64_t seed = 0;
   std::int64_t rate = 10'000;
+  std::int64_t grace_ms = nx::QueryOptions{}.grace_ms;
   // Child process only.
   std::string role;
   std::string bootstrap;
@@ -79,7 +81,7 @@ struct Args {
                "%s\nusage: nexmark_bench --query q0|q1|q2|q3|q4|q5|q7|q8|q11|all [--events N] "
                "[--mode inprocess|e2e] [--guarantee at_least_once|exactly_once_v2] "
                "[--partitions P] [--threads T] [--commit-interval-ms N] [--seed S] "
-               "[--rate EVENTS_PER_S]\n",
+               "[--rate EVENTS_PER_S] [--grace-ms G]\n",
                why);
   std::exit(2);
 }
@@ -108,6 +110,8 @@ Args parse(int argc, char** argv) {
       a.seed = std::strtoull(value.c_str(), nullptr, 10);
     else if (flag == "--rate")
       a.rate = std::atoll(value.c_str());
+    else if (flag == "--grace-ms")
+      a.grace_ms = std::atoll(value.c_str());
     else if (flag == "--role")
       a.role = value;
     else if (flag == "--bootstrap")
@@ -134,9 +138,10 @@ nx::GeneratorConfig generator_config(const Args& a) {
   return config;
 }
 
-nx::QueryOptions query_options(const nx::Generator& generator) {
+nx::QueryOptions query_options(const Args& a, const nx::Generator& generator) {
   nx::QueryOptions options;
   options.max_auction_duration_ms = generator.max_auction_duration_ms();
+  options.grace_ms = a.grace_ms;
   return options;
 }
 
@@ -166,11 +171,16 @@ void print_line(const Args& a, nx::Query q, std::int64_t events, double wall, do
 void run_in_process(const Args& a, const std::vector<nx::Query>& queries) {
   const nx::Generator generator(generator_config(a));
   const nx::SerializedEvents events = nx::serialize_events(generator, a.events);
+  std::size_t bytes = 0;
+  for (const runnel::Bytes& v : events.values) bytes += v.size();
+  std::fprintf(stderr, "input: %lld events, %.1f serialized bytes per event\n",
+               static_cast<long long>(a.events),
+               static_cast<double>(bytes) / static_cast<double>(a.events));
   nx::InProcessOptions options;
   if (a.commit_interval_ms)
     options.commit_interval = std::chrono::milliseconds(*a.commit_interval_ms);
   for (nx::Query q : queries) {
-    auto result = nx::run_in_process(q, query_options(generator), events, options);
+    auto result = nx::run_in_process(q, query_options(a, generator), events, options);
     check(result.status(), "in-process run");
     print_line(a, q, result->events, result->wall_seconds, result->cpu_seconds,
                result->output_records, result->changelog_records, result->repartition_records,
@@ -192,7 +202,7 @@ int run_app(const Args& a) {
                                   {"num.stream.threads", std::to_string(a.threads)},
                                   {"processing.guarantee", a.guarantee},
                                   {"commit.interval.ms", std::to_string(commit_ms)}};
-  runnel::KafkaStreams app(nx::build_query(q, query_options(generator)), props);
+  runnel::KafkaStreams app(nx::build_query(q, query_options(a, generator)), props);
   const double cpu_start = process_cpu_seconds();
   const auto start = Clock::now();
   check(app.start(), "start");
@@ -262,9 +272,11 @@ double produce_events(const std::string& bootstrap, const nx::Generator& generat
   nx::EventSerde serde;
   const auto start = Clock::now();
   runnel::Bytes value;
+  std::size_t bytes = 0;
   for (std::int64_t n = 0; n < count; ++n) {
     value = runnel::Bytes();
     check(serde.serialize_to(generator.event(n), value), "serialize");
+    bytes += value.size();
     check((*producer)->send({.topic = nx::kEventsTopic,
                              .partition = static_cast<std::int32_t>(n % partitions),
                              .key = std::nullopt,
@@ -273,6 +285,9 @@ double produce_events(const std::string& bootstrap, const nx::Generator& generat
           "send");
   }
   check((*producer)->flush(300s), "flush");
+  std::fprintf(stderr, "input: %lld events, %.1f serialized bytes per event\n",
+               static_cast<long long>(count),
+               static_cast<double>(bytes) / static_cast<double>(count));
   return seconds_since(start);
 }
 
@@ -313,7 +328,9 @@ int run_end_to_end(const Args& a, const std::vector<nx::Query>& queries, const c
                                            "--seed",
                                            std::to_string(a.seed),
                                            "--rate",
-                                           std::to_string(a.rate)};
+                                           std::to_string(a.rate),
+                                           "--grace-ms",
+                                           std::to_string(a.grace_ms)};
     if (a.commit_interval_ms) {
       child_args.push_back("--commit-interval-ms");
       child_args.push_back(std::to_string(*a.commit_interval_ms));
@@ -348,10 +365,17 @@ int main(int argc, char** argv) {
   std::vector<nx::Query> queries;
   if (a.query == "all") {
     queries = nx::all_queries();
-  } else if (auto q = nx::parse_query(a.query)) {
-    queries = {*q};
   } else {
-    usage(("unknown query " + a.query).c_str());
+    // A comma-separated list, run in order over the same input.
+    std::string_view rest = a.query;
+    while (!rest.empty()) {
+      const std::size_t comma = rest.find(',');
+      const std::string_view name = rest.substr(0, comma);
+      auto q = nx::parse_query(name);
+      if (!q) usage(("unknown query " + std::string(name)).c_str());
+      queries.push_back(*q);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
   }
   if (a.role == "app") return run_app(a);
   if (a.mode == "inprocess") {
