@@ -3,7 +3,8 @@
 //
 //   nexmark query=q5 mode=e2e guarantee=at_least_once events=1000000 partitions=2 threads=1
 //     wall_s=... cpu_s=... events_per_cpu_s=... events_per_wall_s=... output=...
-//     changelog=... repartition=... dropped_late=...
+//     changelog=... repartition=... dropped_late=... commit_ms=... grace_ms=...
+//     [e2e: cpu_stream_threads_s=... cpu_rdkafka_s=... cpu_rocksdb_s=...]
 //
 //   nexmark_bench --query q5 [--events 1000000] [--mode inprocess|e2e]
 //                 [--guarantee at_least_once|exactly_once_v2] [--partitions 2] [--threads 1]
@@ -34,6 +35,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -145,6 +147,49 @@ nx::QueryOptions query_options(const Args& a, const nx::Generator& generator) {
   return options;
 }
 
+// The CPU seconds of this process's live threads by kind, from /proc/self/task: librdkafka's
+// (named rdk:*), RocksDB's background threads (rocksdb:*), and the rest: the stream threads
+// (unnamed, so they carry the process's name) and the idle main thread.
+struct ThreadCpu {
+  double rdkafka = 0;
+  double rocksdb = 0;
+  double stream = 0;
+};
+ThreadCpu thread_cpu_seconds() {
+  ThreadCpu out;
+  const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    std::FILE* f = std::fopen((entry.path() / "stat").c_str(), "r");
+    if (f == nullptr) continue;
+    char buffer[1024];
+    const std::size_t n = std::fread(buffer, 1, sizeof buffer - 1, f);
+    std::fclose(f);
+    buffer[n] = 0;
+    // pid (comm) state ... : the comm may hold spaces, so fields count from its ')'.
+    const char* open = std::strchr(buffer, '(');
+    const char* close = std::strrchr(buffer, ')');
+    if (open == nullptr || close == nullptr) continue;
+    const std::string comm(open + 1, close);
+    unsigned long long utime = 0;
+    unsigned long long stime = 0;
+    // After ')': state, then fields 4..13, then utime (14) and stime (15).
+    if (std::sscanf(close + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+                    &stime) != 2) {
+      continue;
+    }
+    const double seconds = static_cast<double>(utime + stime) / tick;
+    if (comm.rfind("rdk:", 0) == 0) {
+      out.rdkafka += seconds;
+    } else if (comm.rfind("rocksdb:", 0) == 0) {
+      out.rocksdb += seconds;
+    } else {
+      out.stream += seconds;
+    }
+  }
+  return out;
+}
+
 double process_cpu_seconds() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -154,17 +199,25 @@ double process_cpu_seconds() {
 
 void print_line(const Args& a, nx::Query q, std::int64_t events, double wall, double cpu,
                 std::int64_t output, std::int64_t changelog, std::int64_t repartition,
-                std::uint64_t dropped_late) {
+                std::uint64_t dropped_late, std::int64_t commit_ms,
+                std::optional<ThreadCpu> threads = std::nullopt) {
   std::printf(
       "nexmark query=%s mode=%s guarantee=%s events=%lld partitions=%d threads=%d wall_s=%.3f "
       "cpu_s=%.3f events_per_cpu_s=%.0f events_per_wall_s=%.0f output=%lld changelog=%lld "
-      "repartition=%lld dropped_late=%llu\n",
+      "repartition=%lld dropped_late=%llu commit_ms=%lld grace_ms=%lld",
       std::string(nx::query_name(q)).c_str(), a.mode.c_str(),
       a.mode == "inprocess" ? "none" : a.guarantee.c_str(), static_cast<long long>(events),
       a.mode == "inprocess" ? 1 : a.partitions, a.mode == "inprocess" ? 1 : a.threads, wall, cpu,
       static_cast<double>(events) / cpu, static_cast<double>(events) / wall,
       static_cast<long long>(output), static_cast<long long>(changelog),
-      static_cast<long long>(repartition), static_cast<unsigned long long>(dropped_late));
+      static_cast<long long>(repartition), static_cast<unsigned long long>(dropped_late),
+      static_cast<long long>(commit_ms), static_cast<long long>(a.grace_ms));
+  if (threads) {
+    // Appended to the same line: where the application's CPU went, by thread kind.
+    std::printf(" cpu_stream_threads_s=%.3f cpu_rdkafka_s=%.3f cpu_rocksdb_s=%.3f", threads->stream,
+                threads->rdkafka, threads->rocksdb);
+  }
+  std::printf("\n");
   std::fflush(stdout);
 }
 
@@ -184,7 +237,7 @@ void run_in_process(const Args& a, const std::vector<nx::Query>& queries) {
     check(result.status(), "in-process run");
     print_line(a, q, result->events, result->wall_seconds, result->cpu_seconds,
                result->output_records, result->changelog_records, result->repartition_records,
-               result->dropped_late);
+               result->dropped_late, options.commit_interval.count());
   }
 }
 
@@ -209,6 +262,7 @@ int run_app(const Args& a) {
   std::uint64_t last_processed = 0;
   auto last_progress = Clock::now();
   double cpu_at_progress = process_cpu_seconds();
+  ThreadCpu threads_at_progress = thread_cpu_seconds();
   for (;;) {
     std::this_thread::sleep_for(20ms);
     if (app.state() == runnel::KafkaStreams::State::kError) {
@@ -220,6 +274,7 @@ int run_app(const Args& a) {
       last_processed = m.processed;
       last_progress = Clock::now();
       cpu_at_progress = process_cpu_seconds();
+      threads_at_progress = thread_cpu_seconds();
       continue;
     }
     int input_partitions_caught_up = 0;
@@ -233,6 +288,13 @@ int run_app(const Args& a) {
     if (input_partitions_caught_up == a.partitions && lag == 0 &&
         Clock::now() - last_progress > std::chrono::milliseconds(2 * commit_ms + 500)) {
       break;
+    }
+    // A run that stopped making progress without catching up (no assignment, a stuck
+    // partition) has nothing to report.
+    if (Clock::now() - last_progress > 120s) {
+      std::fprintf(stderr, "no progress for 120 s and not caught up (lag %lld)\n",
+                   static_cast<long long>(lag));
+      return 1;
     }
   }
   const double wall = std::chrono::duration<double>(last_progress - start).count();
@@ -259,7 +321,8 @@ int run_app(const Args& a) {
       output += runnel::bench::end_offsets(a.bootstrap, t.name, t.partitions);
     }
   }
-  print_line(a, q, a.events, wall, cpu, output, changelog, repartition, dropped_late);
+  print_line(a, q, a.events, wall, cpu, output, changelog, repartition, dropped_late, commit_ms,
+             threads_at_progress);
   return 0;
 }
 
