@@ -3,6 +3,11 @@
 // The values the NEXMark queries produce and keep in their stores, with their serdes (the
 // codec's compact form, see nexmark_codec.h). Each type is registered as its DefaultSerde,
 // as a user would register serdes for their own types.
+//
+// Every type has encode(out), which appends its codec form to `out` and cannot fail, and
+// decode(in), which reads one value from the reader; on malformed bytes the reader is left
+// failed (and the value partial), which CodecSerde turns into a Corruption error, so no
+// partial value ever leaves a serde.
 
 #include <cstdint>
 #include <string>
