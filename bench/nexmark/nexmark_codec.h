@@ -60,6 +60,8 @@ class Reader {
     if (at_ >= data_.size()) return static_cast<std::uint8_t>(fail());
     return data_[at_++];
   }
+  // For a decoder that read a value it cannot accept (a count out of range): finish() fails.
+  void mark_failed() { fail(); }
   // Ok when every read succeeded and every byte was read.
   Status finish() const {
     if (failed_ || at_ != data_.size()) {

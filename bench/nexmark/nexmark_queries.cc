@@ -81,16 +81,17 @@ void q3(StreamsBuilder& builder) {
       .to(output_topic(Query::kQ3));
 }
 
-void q4(StreamsBuilder& builder, const QueryOptions& options) {
-  const KStream<Void, Event> input = events(builder);
+// The bids of each auction from its opening to its expiry, keyed by auction id (q4, q6): an
+// auction at t joins the bids at [t, t + the longest auction]; the filter keeps those before
+// its expiry.
+KStream<std::int64_t, AuctionBid> qualifying_bids(const KStream<Void, Event>& input,
+                                                  const QueryOptions& options) {
   auto by_id = auctions(input).select_key([](const Key&, const Auction& a) { return a.id; });
   auto by_auction = bids(input).select_key([](const Key&, const Bid& b) { return b.auction; });
-  // An auction at t joins the bids at [t, t + the longest auction]; the filter keeps those
-  // before its expiry.
   const JoinWindows window =
       JoinWindows::of_time_difference_and_grace(milliseconds(0), milliseconds(options.grace_ms))
           .after(milliseconds(options.max_auction_duration_ms));
-  by_id
+  return by_id
       .join(
           by_auction,
           [](const Auction& a, const Bid& b) {
@@ -99,7 +100,11 @@ void q4(StreamsBuilder& builder, const QueryOptions& options) {
           window)
       .filter([](const AuctionBid& ab) {
         return ab.bid.date_time >= ab.auction.date_time && ab.bid.date_time <= ab.auction.expires;
-      })
+      });
+}
+
+void q4(StreamsBuilder& builder, const QueryOptions& options) {
+  qualifying_bids(events(builder), options)
       .group_by_key()
       .aggregate([] { return CategoryPrice{}; },
                  [](const std::int64_t&, const AuctionBid& ab, const CategoryPrice& best) {
@@ -124,6 +129,56 @@ void q4(StreamsBuilder& builder, const QueryOptions& options) {
       })
       .to_stream()
       .to(output_topic(Query::kQ4));
+}
+
+// A seller's last 10 auctions: the adder inserts (replacing the auction's old price, which
+// the subtractor took out just before) and drops the lowest id beyond 10; the subtractor
+// removes the auction if it is still among them. So the list always holds the 10 highest
+// auction ids ever added, whatever order the updates come in.
+void q6(StreamsBuilder& builder, const QueryOptions& options) {
+  qualifying_bids(events(builder), options)
+      .group_by_key()
+      .aggregate([] { return SellerPrice{}; },
+                 [](const std::int64_t&, const AuctionBid& ab, const SellerPrice& best) {
+                   return SellerPrice{ab.auction.seller, std::max(best.price, ab.bid.price)};
+                 },
+                 Materialized<std::int64_t, SellerPrice>::as("q6-winning-bids"))
+      .group_by(
+          [](const std::int64_t& auction, const SellerPrice& s) {
+            return KeyValue<std::int64_t, AuctionPrice>(s.seller, AuctionPrice{auction, s.price});
+          },
+          Grouped<std::int64_t, AuctionPrice>::as("q6-prices-by-seller"))
+      .aggregate([] { return RecentPrices{}; },
+                 [](const std::int64_t&, const AuctionPrice& p, const RecentPrices& recent) {
+                   RecentPrices out = recent;
+                   auto at = std::lower_bound(out.entries.begin(), out.entries.end(), p.auction,
+                                              [](const AuctionPrice& e, std::int64_t auction) {
+                                                return e.auction < auction;
+                                              });
+                   if (at != out.entries.end() && at->auction == p.auction) {
+                     at->price = p.price;
+                   } else {
+                     out.entries.insert(at, p);
+                   }
+                   if (out.entries.size() > RecentPrices::kCapacity)
+                     out.entries.erase(out.entries.begin());
+                   return out;
+                 },
+                 [](const std::int64_t&, const AuctionPrice& p, const RecentPrices& recent) {
+                   RecentPrices out = recent;
+                   std::erase_if(out.entries,
+                                 [&](const AuctionPrice& e) { return e.auction == p.auction; });
+                   return out;
+                 },
+                 Materialized<std::int64_t, RecentPrices>::as("q6-seller-recent-prices"))
+      .map_values([](const RecentPrices& recent) {
+        if (recent.entries.empty()) return 0.0;
+        std::int64_t sum = 0;
+        for (const AuctionPrice& e : recent.entries) sum += e.price;
+        return static_cast<double>(sum) / static_cast<double>(recent.entries.size());
+      })
+      .to_stream()
+      .to(output_topic(Query::kQ6));
 }
 
 // Hot items: the count per auction and window, then per window the best count.
@@ -216,7 +271,7 @@ void q11(StreamsBuilder& builder, const QueryOptions& options) {
 
 std::vector<Query> all_queries() {
   return {Query::kQ0, Query::kQ1, Query::kQ2, Query::kQ3, Query::kQ4,
-          Query::kQ5, Query::kQ7, Query::kQ8, Query::kQ11};
+          Query::kQ5, Query::kQ6, Query::kQ7, Query::kQ8, Query::kQ11};
 }
 
 std::string_view query_name(Query query) {
@@ -233,6 +288,8 @@ std::string_view query_name(Query query) {
       return "q4";
     case Query::kQ5:
       return "q5";
+    case Query::kQ6:
+      return "q6";
     case Query::kQ7:
       return "q7";
     case Query::kQ8:
@@ -272,6 +329,9 @@ Topology build_query(Query query, const QueryOptions& options) {
       break;
     case Query::kQ5:
       q5(builder, options);
+      break;
+    case Query::kQ6:
+      q6(builder, options);
       break;
     case Query::kQ7:
       q7(builder, options);

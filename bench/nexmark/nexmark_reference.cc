@@ -58,30 +58,56 @@ std::vector<std::pair<std::int64_t, NameCityStateId>> q3(const std::vector<Event
   return sorted(std::move(out));
 }
 
-std::map<std::int64_t, double> q4(const std::vector<Event>& events) {
+namespace {
+
+// Each auction with a bid between its opening and its expiry, and its highest such bid.
+std::map<std::int64_t, std::pair<Auction, std::int64_t>> winning_bids(
+    const std::vector<Event>& events) {
   std::unordered_map<std::int64_t, Auction> auctions;
   for (const Event& e : events) {
     if (e.is_auction()) auctions[e.auction().id] = e.auction();
   }
-  std::map<std::int64_t, std::int64_t> best;  // auction id -> highest qualifying bid.
+  std::map<std::int64_t, std::pair<Auction, std::int64_t>> best;
   for (const Event& e : events) {
     if (!e.is_bid()) continue;
     auto it = auctions.find(e.bid().auction);
     if (it == auctions.end()) continue;
     const Auction& a = it->second;
     if (e.bid().date_time < a.date_time || e.bid().date_time > a.expires) continue;
-    auto [slot, fresh] = best.emplace(a.id, e.bid().price);
-    if (!fresh) slot->second = std::max(slot->second, e.bid().price);
+    auto [slot, fresh] = best.emplace(a.id, std::make_pair(a, e.bid().price));
+    if (!fresh) slot->second.second = std::max(slot->second.second, e.bid().price);
   }
+  return best;
+}
+
+}  // namespace
+
+std::map<std::int64_t, double> q4(const std::vector<Event>& events) {
   std::map<std::int64_t, std::pair<std::int64_t, std::int64_t>> sums;  // category -> sum, n.
-  for (const auto& [id, price] : best) {
-    auto& [sum, count] = sums[auctions.at(id).category];
-    sum += price;
+  for (const auto& [id, winner] : winning_bids(events)) {
+    auto& [sum, count] = sums[winner.first.category];
+    sum += winner.second;
     ++count;
   }
   std::map<std::int64_t, double> out;
   for (const auto& [category, s] : sums) {
     out[category] = static_cast<double>(s.first) / static_cast<double>(s.second);
+  }
+  return out;
+}
+
+std::map<std::int64_t, double> q6(const std::vector<Event>& events) {
+  std::map<std::int64_t, std::vector<std::int64_t>> prices;  // seller -> prices, by auction id.
+  for (const auto& [id, winner] : winning_bids(events)) {
+    prices[winner.first.seller].push_back(winner.second);  // winning_bids is in id order.
+  }
+  std::map<std::int64_t, double> out;
+  for (const auto& [seller, all] : prices) {
+    const std::size_t from =
+        all.size() > RecentPrices::kCapacity ? all.size() - RecentPrices::kCapacity : 0;
+    std::int64_t sum = 0;
+    for (std::size_t i = from; i < all.size(); ++i) sum += all[i];
+    out[seller] = static_cast<double>(sum) / static_cast<double>(all.size() - from);
   }
   return out;
 }

@@ -23,6 +23,9 @@ std::vector<AuctionPrice> q2(const std::vector<Event>& events);
 std::vector<std::pair<std::int64_t, NameCityStateId>> q3(const std::vector<Event>& events);
 // category -> average of the auctions' highest bids between opening and expiry.
 std::map<std::int64_t, double> q4(const std::vector<Event>& events);
+// seller -> average of the highest qualifying bids (as q4) of the seller's 10 auctions with
+// the highest ids among those with such a bid.
+std::map<std::int64_t, double> q6(const std::vector<Event>& events);
 // window start -> the auction with the most bids in [start, start + 10 s) (lowest id on ties).
 std::map<std::int64_t, AuctionCount> q5(const std::vector<Event>& events);
 // window start -> the highest bid of the window (ties as the query breaks them).

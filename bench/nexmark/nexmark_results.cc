@@ -46,8 +46,7 @@ AuctionBid AuctionBid::decode(codec::Reader& in) {
   auto auction = AuctionSerde().deserialize(BytesView(std::string_view(a)));
   auto bid = BidSerde().deserialize(BytesView(std::string_view(b)));
   if (!auction.ok() || !bid.ok()) {
-    in.varint();  // Reading past the end marks the reader failed, without a half value.
-    in.varint();
+    in.mark_failed();
     return v;
   }
   v.auction = std::move(*auction);
@@ -74,6 +73,32 @@ SumCount SumCount::decode(codec::Reader& in) {
   SumCount v;
   v.sum = in.varint();
   v.count = in.varint();
+  return v;
+}
+
+void SellerPrice::encode(Bytes& out) const {
+  put_varint(out, seller);
+  put_varint(out, price);
+}
+SellerPrice SellerPrice::decode(codec::Reader& in) {
+  SellerPrice v;
+  v.seller = in.varint();
+  v.price = in.varint();
+  return v;
+}
+
+void RecentPrices::encode(Bytes& out) const {
+  put_varint(out, static_cast<std::int64_t>(entries.size()));
+  for (const AuctionPrice& e : entries) e.encode(out);
+}
+RecentPrices RecentPrices::decode(codec::Reader& in) {
+  RecentPrices v;
+  const std::int64_t n = in.varint();
+  if (n < 0 || static_cast<std::size_t>(n) > kCapacity) {
+    in.mark_failed();
+    return v;
+  }
+  for (std::int64_t i = 0; i < n; ++i) v.entries.push_back(AuctionPrice::decode(in));
   return v;
 }
 

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "bench/nexmark/nexmark_codec.h"
 #include "bench/nexmark/nexmark_events.h"
@@ -56,6 +57,25 @@ struct CategoryPrice {
   void encode(Bytes& out) const;
   static CategoryPrice decode(codec::Reader& in);
   friend auto operator<=>(const CategoryPrice&, const CategoryPrice&) = default;
+};
+
+// q6: an auction's seller and its highest qualifying bid so far.
+struct SellerPrice {
+  std::int64_t seller = 0;
+  std::int64_t price = 0;
+  void encode(Bytes& out) const;
+  static SellerPrice decode(codec::Reader& in);
+  friend auto operator<=>(const SellerPrice&, const SellerPrice&) = default;
+};
+
+// q6: a seller's most recent auctions (the highest ids) with their winning prices, at most
+// kCapacity, in increasing auction id order.
+struct RecentPrices {
+  static constexpr std::size_t kCapacity = 10;
+  std::vector<AuctionPrice> entries;
+  void encode(Bytes& out) const;
+  static RecentPrices decode(codec::Reader& in);
+  friend bool operator==(const RecentPrices&, const RecentPrices&) = default;
 };
 
 // q4: a running sum and count (an average's state).
@@ -134,6 +154,8 @@ RUNNEL_NEXMARK_SERDE(NameCityStateId)
 RUNNEL_NEXMARK_SERDE(AuctionBid)
 RUNNEL_NEXMARK_SERDE(CategoryPrice)
 RUNNEL_NEXMARK_SERDE(SumCount)
+RUNNEL_NEXMARK_SERDE(SellerPrice)
+RUNNEL_NEXMARK_SERDE(RecentPrices)
 RUNNEL_NEXMARK_SERDE(AuctionCount)
 RUNNEL_NEXMARK_SERDE(IdWindow)
 RUNNEL_NEXMARK_SERDE(IdNameReserve)
@@ -152,6 +174,8 @@ RUNNEL_NEXMARK_DEFAULT_SERDE(NameCityStateId)
 RUNNEL_NEXMARK_DEFAULT_SERDE(AuctionBid)
 RUNNEL_NEXMARK_DEFAULT_SERDE(CategoryPrice)
 RUNNEL_NEXMARK_DEFAULT_SERDE(SumCount)
+RUNNEL_NEXMARK_DEFAULT_SERDE(SellerPrice)
+RUNNEL_NEXMARK_DEFAULT_SERDE(RecentPrices)
 RUNNEL_NEXMARK_DEFAULT_SERDE(AuctionCount)
 RUNNEL_NEXMARK_DEFAULT_SERDE(IdWindow)
 RUNNEL_NEXMARK_DEFAULT_SERDE(IdNameReserve)

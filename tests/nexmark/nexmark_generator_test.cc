@@ -168,6 +168,20 @@ TEST(NexmarkSerdeTest, ResultTypesRoundTrip) {
   ASSERT_TRUE(pair_back.ok());
   EXPECT_EQ(*pair_back, ab);
   EXPECT_FALSE(pair_serde.deserialize(BytesView(pair_bytes->data(), 5)).ok());
+
+  RecentPricesSerde recent_serde;
+  RecentPrices recent;
+  for (std::int64_t i = 0; i < 10; ++i) recent.entries.push_back({1000 + i, 100 * i});
+  auto recent_bytes = recent_serde.serialize(recent);
+  ASSERT_TRUE(recent_bytes.ok());
+  auto recent_back = recent_serde.deserialize(recent_bytes->view());
+  ASSERT_TRUE(recent_back.ok());
+  EXPECT_EQ(*recent_back, recent);
+  // More entries than a RecentPrices holds: refused, not read.
+  recent.entries.push_back({2000, 1});
+  auto too_many = recent_serde.serialize(recent);
+  ASSERT_TRUE(too_many.ok());
+  EXPECT_FALSE(recent_serde.deserialize(too_many->view()).ok());
 }
 
 }  // namespace

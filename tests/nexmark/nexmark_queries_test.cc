@@ -136,6 +136,19 @@ TEST_F(NexmarkQueryTest, Q4AveragesWinningPricesPerCategory) {
   }
 }
 
+TEST_F(NexmarkQueryTest, Q6AveragesEachSellersLastTenWinningPrices) {
+  auto driver = run(Query::kQ6);
+  ASSERT_NE(driver, nullptr);
+  const auto got = final_values(read<std::int64_t, double>(*driver, Query::kQ6));
+  const auto want = reference::q6(events_);
+  ASSERT_GE(want.size(), 20u);
+  ASSERT_EQ(got.size(), want.size());
+  for (const auto& [seller, average] : want) {
+    ASSERT_EQ(got.count(seller), 1u) << seller;
+    EXPECT_DOUBLE_EQ(got.at(seller), average) << seller;
+  }
+}
+
 TEST_F(NexmarkQueryTest, Q5FindsTheHotItemOfEveryHoppingWindow) {
   auto driver = run(Query::kQ5);
   ASSERT_NE(driver, nullptr);
