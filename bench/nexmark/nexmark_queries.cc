@@ -61,8 +61,8 @@ void q2(StreamsBuilder& builder) {
       .to(output_topic(Query::kQ2));
 }
 
-// The stream-table join of Kafka Streams ports: the sellers' table is keyed by person id, the
-// auctions re-keyed by seller; both go through a repartition topic.
+// A stream-table join: the sellers' table is keyed by person id, the auctions re-keyed by
+// seller; both go through a repartition topic.
 void q3(StreamsBuilder& builder) {
   const KStream<Void, Event> input = events(builder);
   KTable<std::int64_t, Person> sellers =
