@@ -14,6 +14,7 @@
 #include "operators/internal/callable_traits.h"
 #include "operators/internal/kstream_nodes.h"
 #include "operators/internal/ktable_nodes.h"
+#include "operators/internal/suppress_node.h"
 #include "operators/internal/window_nodes.h"
 #include "operators/materialized.h"
 #include "operators/named.h"
