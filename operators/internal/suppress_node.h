@@ -1,99 +1,120 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "core/record.h"
 #include "core/serde.h"
 #include "operators/change.h"
 #include "operators/internal/processor_node.h"
+#include "operators/suppressed.h"
 #include "operators/windows.h"
-#include "state/key_value_store.h"
+#include "state/internal/time_ordered_key_value_buffer.h"
 
 namespace runnel::internal {
 
-// suppress(until_window_closes) of a windowed KTable: each window's latest change is kept in
-// a key-value buffer store keyed by (window end, windowed key bytes), so that a scan in key
-// order visits windows in order of their end; once stream time - grace reaches a window's
-// end, its final value is forwarded and its entry removed. A deleted (merged-away) session
-// is dropped from the buffer without output: it never had a final result.
+// suppress(until_window_closes) of a windowed KTable: each window's latest value waits in a
+// time-ordered buffer (state::internal::TimeOrderedKeyValueBuffer over the task's in-memory,
+// change-logged store) under the window's end; once stream time - close_delay reaches that
+// end, the window's final value is forwarded and its entry removed. close_delay is how long
+// after its end a window can still change: the grace for time windows, grace + 1 ms for
+// sliding windows (their end is inclusive), inactivity gap + grace + 1 ms for session
+// windows (a record at end + gap still extends the session while it is not late).
+//
+// A deleted (merged-away) session is dropped from the buffer without output: it never had a
+// final result. A record that closes no window costs one buffer write. When the buffer holds
+// more than the Suppressed bound allows, process() fails (the task, and its thread, stop with
+// that error): until_window_closes never emits early.
 template <typename K, typename V>
 class KTableSuppress final : public ProcessorNode,
                              public Receiver<Windowed<K>, Change<V>>,
                              public Forwarder<Windowed<K>, Change<V>> {
  public:
-  KTableSuppress(std::string name, std::string store, std::int64_t grace_ms,
-                 std::shared_ptr<const Serde<Windowed<K>>> key_serde,
+  KTableSuppress(std::string name, std::string store, std::int64_t close_delay_ms,
+                 Suppressed suppressed, std::shared_ptr<const Serde<Windowed<K>>> key_serde,
                  std::shared_ptr<const Serde<V>> value_serde)
       : ProcessorNode(std::move(name)),
         store_name_(std::move(store)),
-        grace_ms_(grace_ms),
+        close_delay_ms_(close_delay_ms),
+        suppressed_(suppressed),
         key_serde_(std::move(key_serde)),
         value_serde_(std::move(value_serde)) {}
 
   Status init(TaskContext& context) override {
     RUNNEL_RETURN_IF_ERROR(ProcessorNode::init(context));
     RUNNEL_ASSIGN_OR_RETURN(StateStore s, context.get_state_store(name(), store_name_));
-    buffer_ = s.key_value;
+    buffer_.emplace(*s.key_value, bounds_bytes());
     return ok_status();
   }
 
   Status process(Record<Windowed<K>, Change<V>>&& record) override {
     if (record.key && record.value) {
       key_buffer_.clear();
-      append_big_endian(key_buffer_, record.key->window.end_ms);
       RUNNEL_RETURN_IF_ERROR(key_serde_->serialize_to(*record.key, key_buffer_));
+      const Timestamp end = record.key->window.end_ms;
       if (record.value->new_value) {
-        // Value: the record's timestamp (8 bytes), then the serialized value.
         value_buffer_.clear();
-        append_big_endian(value_buffer_, record.timestamp);
         RUNNEL_RETURN_IF_ERROR(value_serde_->serialize_to(*record.value->new_value, value_buffer_));
-        RUNNEL_RETURN_IF_ERROR(buffer_->put(key_buffer_.view(), value_buffer_.view()));
+        RUNNEL_RETURN_IF_ERROR(
+            buffer_->put(end, key_buffer_.view(), record.timestamp, value_buffer_.view()));
       } else {
-        RUNNEL_RETURN_IF_ERROR(buffer_->delete_key(key_buffer_.view()).status());
+        RUNNEL_RETURN_IF_ERROR(buffer_->remove(end, key_buffer_.view()));
       }
     }
-    return emit_closed();
+    RUNNEL_RETURN_IF_ERROR(buffer_->evict_until(context_->stream_time() - close_delay_ms_,
+                                                [this](const auto& entry) { return emit(entry); }));
+    return check_bound();
   }
 
  private:
-  Status emit_closed() {
-    const Timestamp close_time = context_->stream_time() - grace_ms_;
-    if (close_time < 0) return ok_status();
-    // Every key with window end <= close_time sorts at or below the 8 bytes of close_time + 1.
-    Bytes from;
-    append_big_endian(from, 0);
-    Bytes to;
-    append_big_endian(to, close_time + 1);
-    RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<state::KeyValueIterator> it,
-                            buffer_->range(from.view(), to.view()));
-    std::vector<Bytes> emitted;
-    for (; it->valid(); it->next()) {
-      BytesView k = it->key();
-      BytesView v = it->value();
-      if (k.size() < 8 || v.size() < 8) return corruption_error("suppress buffer entry too short");
-      RUNNEL_ASSIGN_OR_RETURN(Windowed<K> key,
-                              key_serde_->deserialize(BytesView(k.data() + 8, k.size() - 8)));
-      RUNNEL_ASSIGN_OR_RETURN(V value,
-                              value_serde_->deserialize(BytesView(v.data() + 8, v.size() - 8)));
-      const Timestamp timestamp = read_big_endian(v, 0);
-      emitted.emplace_back(k);
-      RUNNEL_RETURN_IF_ERROR(this->forward(Record<Windowed<K>, Change<V>>{
-          std::move(key), Change<V>{std::move(value), std::nullopt}, timestamp}));
+  bool bounds_bytes() const {
+    return suppressed_.max_bytes != std::numeric_limits<std::int64_t>::max();
+  }
+
+  Status emit(const state::internal::TimeOrderedKeyValueBuffer::Entry& entry) {
+    RUNNEL_ASSIGN_OR_RETURN(Windowed<K> key, key_serde_->deserialize(entry.key));
+    RUNNEL_ASSIGN_OR_RETURN(V value, value_serde_->deserialize(entry.value));
+    return this->forward(Record<Windowed<K>, Change<V>>{
+        std::move(key), Change<V>{std::move(value), std::nullopt}, entry.record_timestamp});
+  }
+
+  // Shut down when full: after the closed windows went out, more than the bound is left.
+  Status check_bound() {
+    if (suppressed_.max_records != std::numeric_limits<std::int64_t>::max()) {
+      RUNNEL_ASSIGN_OR_RETURN(std::uint64_t records, buffer_->num_records());
+      if (records > static_cast<std::uint64_t>(suppressed_.max_records)) {
+        return full_error(std::to_string(records) + " records, over its bound of max_records " +
+                          std::to_string(suppressed_.max_records));
+      }
     }
-    RUNNEL_RETURN_IF_ERROR(it->status());
-    for (const Bytes& k : emitted) RUNNEL_RETURN_IF_ERROR(buffer_->delete_key(k.view()).status());
+    if (bounds_bytes()) {
+      RUNNEL_ASSIGN_OR_RETURN(std::uint64_t bytes, buffer_->num_bytes());
+      if (bytes > static_cast<std::uint64_t>(suppressed_.max_bytes)) {
+        return full_error(std::to_string(bytes) + " bytes, over its bound of max_bytes " +
+                          std::to_string(suppressed_.max_bytes));
+      }
+    }
     return ok_status();
   }
 
+  Status full_error(const std::string& what) const {
+    return no_space_error("suppress " + name() + ": its buffer store " + store_name_ +
+                          " would hold " + what +
+                          " (until_window_closes, shut down when full): raise the bound, or "
+                          "shorten the grace so that windows close sooner");
+  }
+
   std::string store_name_;
-  std::int64_t grace_ms_;
+  std::int64_t close_delay_ms_;
+  Suppressed suppressed_;
   std::shared_ptr<const Serde<Windowed<K>>> key_serde_;
   std::shared_ptr<const Serde<V>> value_serde_;
-  state::KeyValueStore* buffer_ = nullptr;  // The task's; valid from init to close.
+  // Over the task's store: valid from init to close.
+  std::optional<state::internal::TimeOrderedKeyValueBuffer> buffer_;
   Bytes key_buffer_;
   Bytes value_buffer_;
 };
