@@ -14,6 +14,9 @@ namespace runnel {
 //   an early "final" result would be a lie.
 // - EagerBufferConfig: when full, the earliest buffered records are emitted early
 //   (emit_early_when_full), which keeps running at the cost of more than one result per key.
+//   Kafka takes it in Suppressed.untilTimeLimit, which Runnel does not have yet; here it is
+//   what BufferConfig::max_records / max_bytes return, so that a bound handed to
+//   until_window_closes must say .shut_down_when_full(), as in Kafka.
 // The bound counts the buffer's records (max_records) and the bytes of their stored keys and
 // values (max_bytes); either may be unbounded.
 struct StrictBufferConfig;
