@@ -14,9 +14,11 @@
 #include "operators/internal/callable_traits.h"
 #include "operators/internal/kstream_nodes.h"
 #include "operators/internal/ktable_nodes.h"
+#include "operators/internal/suppress_node.h"
 #include "operators/internal/window_nodes.h"
 #include "operators/materialized.h"
 #include "operators/named.h"
+#include "operators/suppressed.h"
 #include "operators/windows.h"
 
 namespace runnel {
@@ -171,13 +173,16 @@ class KTable {
       Grouped<internal::table_group_key_t<F, K, V>, internal::table_group_value_t<F, K, V>>
           grouped = {}) const;
 
-  // For a windowed table (K = Windowed<K0>): forwards only each window's final result, once
-  // the window has closed (stream time - grace >= window end), from a change-logged buffer
-  // store (KTABLE-SUPPRESS-STATE-STORE-<n>). Stateful; no repartition. Name prefix
-  // KTABLE-SUPPRESS-.
+  // For a windowed table (K = Windowed<K0>) of a windowed aggregation: forwards only each
+  // window's final result, once stream time has passed the last moment a record could change
+  // it (Suppressed::until_window_closes says when, per kind of window). The results wait in
+  // an in-memory buffer ordered by window end, change-logged as
+  // KTABLE-SUPPRESS-STATE-STORE-<n> (restored from its changelog on every start); a record
+  // costs one buffer write, and each window one removal when it is emitted. Past the
+  // BufferConfig's bound the task fails with an error naming the store. Stateful; no
+  // repartition. Name prefix KTABLE-SUPPRESS-.
   KTable<K, V> suppress(const Suppressed& suppressed,
                         const Named& named = {}) const requires internal::is_windowed_v<K> {
-    (void)suppressed;
     using K0 = decltype(std::declval<K>().key);
     const std::string name = state_->name_or_new(named.name, "KTABLE-SUPPRESS-");
     const std::string store = state_->new_store_name("KTABLE-SUPPRESS-");
@@ -185,14 +190,25 @@ class KTable {
       state_->set_error(invalid_argument_error(
           "suppress " + name + ": needs a windowed aggregation's table with known serdes"));
     }
+    if (suppressed.max_records < 0 || suppressed.max_bytes < 0) {
+      state_->set_error(invalid_argument_error(
+          "suppress " + name + ": a buffer bound (max_records, max_bytes) must be >= 0"));
+    }
     internal::StoreDef def;
     def.name = store;
     def.kind = StoreKind::kKeyValue;
+    // In memory (ordered, so the earliest window end is found without a scan) and rebuilt
+    // from its changelog on start; never cached: every buffered value must reach the
+    // changelog before its window can be emitted.
+    def.in_memory = true;
+    def.logging = true;
+    def.caching = false;
     state_->add_store(std::move(def));
     add_node(name,
-             [name, store, grace = window_grace_ms_, ks = key_serde_,
+             [name, store, delay = window_grace_ms_, suppressed, ks = key_serde_,
               vs = value_serde_]() -> std::unique_ptr<internal::ProcessorNode> {
-               return std::make_unique<internal::KTableSuppress<K0, V>>(name, store, grace, ks, vs);
+               return std::make_unique<internal::KTableSuppress<K0, V>>(name, store, delay,
+                                                                        suppressed, ks, vs);
              },
              {store});
     KTable<K, V> out(state_, name, key_serde_, value_serde_, "", getter_, getter_stores_);
@@ -344,7 +360,9 @@ class KTable {
   std::string store_name_;
   internal::ValueGetterSupplier<K, V> getter_;
   std::vector<std::string> getter_stores_;  // The stores the getter reads.
-  std::int64_t window_grace_ms_ = -1;       // A windowed aggregation's grace; -1 otherwise.
+  // For a windowed aggregation's table: how long (by stream time) after a window's end a
+  // record can still change it, which is when suppress may emit it; -1 otherwise.
+  std::int64_t window_grace_ms_ = -1;
 };
 
 }  // namespace runnel

@@ -226,7 +226,9 @@ class SessionWindowedKStream {
     KTable<Windowed<K>, VA> table(&state, name,
                                   std::make_shared<SessionWindowedSerde<K>>(key_serde), value_serde,
                                   store, std::move(getter), {store});
-    table.window_grace_ms_ = windows_.grace_ms;
+    // A session [start, end] still grows while a record at end + gap is not late (stream
+    // time - grace <= end + gap), so suppress must wait for stream time > end + gap + grace.
+    table.window_grace_ms_ = windows_.gap_ms + windows_.grace_ms + 1;
     return table;
   }
 

@@ -132,14 +132,6 @@ struct SessionWindows {
   }
 };
 
-// When a suppressed KTable forwards (KTable::suppress).
-struct Suppressed {
-  // Only the final result of each window, once the window has closed: stream time has
-  // passed window end + grace. Intermediate updates are held in a (change-logged) buffer
-  // store, KTABLE-SUPPRESS-STATE-STORE-<n>.
-  static Suppressed until_window_closes() { return Suppressed{}; }
-};
-
 namespace internal {
 
 inline void append_big_endian(Bytes& out, std::int64_t v) {

@@ -85,6 +85,17 @@ check sliding_aggregate_signature "aggregate: the aggregator must be callable as
       .aggregate([] { return 0; }, [](int) { return 0; });'
 check windowed_by_window_type "windowed_by: takes TimeWindows, SlidingWindows or SessionWindows" '
   s.group_by_key().windowed_by(42);'
+check suppress_strict_buffer_configs ok '
+  using namespace std::chrono_literals;
+  auto c = s.group_by_key().windowed_by(TimeWindows::of_size(5s)).count();
+  c.suppress(Suppressed::until_window_closes(BufferConfig::max_records(5).shut_down_when_full()));
+  c.suppress(Suppressed::until_window_closes(BufferConfig::max_bytes(1 << 20).shut_down_when_full()));
+  c.suppress(Suppressed::until_window_closes(BufferConfig::unbounded()));'
+# A final result must never come early: until_window_closes takes no emit-early buffer.
+check suppress_eager_buffer "StrictBufferConfig" '
+  using namespace std::chrono_literals;
+  s.group_by_key().windowed_by(TimeWindows::of_size(5s)).count()
+      .suppress(Suppressed::until_window_closes(BufferConfig::max_records(5)));'
 if [ "$failures" -gt 0 ]; then
   echo "$failures compile check(s) failed"
   exit 1
