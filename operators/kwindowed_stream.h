@@ -137,7 +137,7 @@ class TimeWindowedKStream {
 
 // A grouped stream cut into sessions (KGroupedStream::windowed_by(SessionWindows)). Its
 // aggregations are stateful: per key and session, in a session store (retention gap + grace
-// unless Materialized asks for more), producing KTable<Windowed<K>, VA> whose key serde is
+// + 1 ms unless Materialized asks for more), producing KTable<Windowed<K>, VA> whose key serde is
 // SessionWindowedSerde. When a record merges sessions, the merged-away sessions are
 // forwarded as tombstones before the merged session's new aggregate. A record whose merged
 // session ends before stream time - grace is dropped and counted as late.
@@ -202,8 +202,10 @@ class SessionWindowedKStream {
     const std::string& store = n.store;
     const std::string& name = n.name;
     const auto& key_serde = n.key_serde;
+    // A record at end + gap, accepted while stream time is end + gap + grace, must still find
+    // the session ending at `end`: one millisecond more than gap + grace.
     state.add_store(internal::windowed_store_def<K, VA>(store, StoreKind::kSession, materialized,
-                                                        windows_.gap_ms + windows_.grace_ms, 0,
+                                                        windows_.gap_ms + windows_.grace_ms + 1, 0,
                                                         key_serde, value_serde));
     grouped_.add_aggregate_node(
         n, [name, store, windows = windows_, key_serde, value_serde, step, merge] {

@@ -242,9 +242,9 @@ TEST(SuppressTest, SessionIsHeldUntilStreamTimePassesEndPlusGapPlusGrace) {
   to_labelled(builder.stream<S, S>("in")
                   .group_by_key()
                   .windowed_by(SessionWindows::with_inactivity_gap(5min).grace(1min))
-                  // The session store's minimum retention (gap + grace) would drop [10m, 10m]
-                  // at stream time 16m, just before the record that extends it.
-                  .count(Materialized<S, I64>().with_retention(1h))
+                  // The default retention (gap + grace + 1 ms) keeps [10m, 10m] at stream
+                  // time 16m, for the record that extends it.
+                  .count()
                   .suppress(Suppressed::until_window_closes()),
               "out");
   auto driver = driver_for(builder);
