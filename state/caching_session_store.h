@@ -40,7 +40,7 @@ class SessionCacheFlushListener {
 // - Expiry by session end as the underlying store's: stream time is the largest session end
 //   put here or seen below; a put to an expired session is dropped and counted in
 //   expired_puts_dropped(); reads never return an expired session.
-// - flush() writes down in order of first write, all entries before telling the listener,
+// - flush() writes down least recently written first, all entries before telling the listener,
 //   then flushes the underlying store. A removed session that the underlying store never
 //   held (made and merged away between two flushes) is written down (its changelog tombstone)
 //   but not reported: nothing downstream saw it. Every other remove is reported with the

@@ -37,8 +37,8 @@ class WindowCacheFlushListener {
 // CachingWindowStore). The contract is CachingKeyValueStore's:
 //
 // - Writes (put, remove) go to the cache only, keyed by (time segment, key, window start) so
-//   that the cache sorts as the underlying store iterates; a window written again keeps its
-//   place in the write-down order.
+//   that the cache sorts as the underlying store iterates; a window written again becomes the
+//   most recently written (internal/dirty_cache.h says why that order).
 // - Reads see the cache first (a cached remove hides the underlying value); every fetch
 //   merges a snapshot of the cache with the underlying store's iterator, in the underlying
 //   store's order (by segment, then key and window start), with its snapshot semantics.
@@ -48,12 +48,12 @@ class WindowCacheFlushListener {
 //   done without the cache, and reads never return an expired window (cached or not). A
 //   cached window that expires before it is written down is still written down (the
 //   underlying store drops it with its segment), as it would have been without the cache.
-// - flush() writes the dirty entries down in order of their first write since the last
-//   flush, all of them before telling the listener about any, then flushes the underlying
+// - flush() writes the dirty entries down least recently written first, all of them before telling
+// the listener about any, then flushes the underlying
 //   store. The listener hears of every entry written down, except a remove of a window the
 //   underlying store did not hold: nothing downstream has seen such a window.
 // - Bounded by a CacheBudget shared with the other caches of the thread (or its own
-//   `max_bytes`): a write that passes the bound evicts the oldest dirty entries of this
+//   `max_bytes`): a write that passes the bound evicts the least recently written entries of this
 //   store, written down and reported exactly as by flush(). A bound of 0 writes through.
 // - restore_batch() bypasses the cache (dropping cached entries of the windows it restores).
 // - close() flushes, then closes the underlying store.

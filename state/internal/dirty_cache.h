@@ -14,8 +14,14 @@
 namespace runnel::state::internal {
 
 // The bookkeeping shared by the window and session record caches: dirty entries by byte key
-// (a null value is a cached delete), the order of their first write since they were last
-// written down, and their bytes charged to a CacheBudget. It knows nothing of the stores
+// (a null value is a cached delete), the order of their last write (least recently written
+// first, as Kafka Streams' NamedCache), and their bytes charged to a CacheBudget.
+//
+// Why the order of last write: a windowed aggregation drops updates to closed windows, so a
+// window's last write precedes the write of any record whose time closed it. Written down in
+// this order, a window's final value reaches downstream before any record that carries a
+// time past its close, which is what a downstream suppress that keeps its own stream time
+// from the records it receives relies on. It knows nothing of the stores
 // the entries go to; CachingWindowStore and CachingSessionStore decide what a key means and
 // how an entry is written down.
 //
@@ -46,7 +52,7 @@ class DirtyCache {
   DirtyCache(const DirtyCache&) = delete;
   DirtyCache& operator=(const DirtyCache&) = delete;
 
-  // Sets the entry of `key`; a key written again keeps its place in the order.
+  // Sets the entry of `key`, which becomes the most recently written.
   void write(BytesView key, NullableBytes value, Timestamp timestamp);
   // The entry of `key`, or null. Valid until the next write, take or erase.
   const Entry* find(BytesView key) const;
@@ -80,7 +86,7 @@ class DirtyCache {
 
   CacheBudget* budget_;
   Map entries_;
-  std::list<const Bytes*> order_;  // Keys of entries_, oldest first write first.
+  std::list<const Bytes*> order_;  // Keys of entries_, least recently written first.
   std::size_t cached_bytes_ = 0;
 };
 
