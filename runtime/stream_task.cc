@@ -6,6 +6,8 @@
 
 #include "core/log.h"
 #include "state/caching_key_value_store.h"
+#include "state/caching_session_store.h"
+#include "state/caching_window_store.h"
 #include "state/change_logging_key_value_store.h"
 #include "state/change_logging_session_store.h"
 #include "state/change_logging_window_store.h"
@@ -81,6 +83,11 @@ Status StreamTask::make_store(const internal::StoreDef& def) {
         store = std::make_unique<state::ChangeLoggingWindowStore>(std::move(store), *ts.changelog,
                                                                   *changelog_sender_, timestamp);
       }
+      // A join buffer (retain duplicates) is never cached: each put must stay distinct.
+      if (def.caching && !def.retain_duplicates && options_.cache_budget->max_bytes() > 0) {
+        store = std::make_unique<state::CachingWindowStore>(std::move(store),
+                                                            *options_.cache_budget, timestamp);
+      }
       ts.window = std::move(store);
       ts.handle.window = ts.window.get();
       break;
@@ -91,6 +98,10 @@ Status StreamTask::make_store(const internal::StoreDef& def) {
       if (ts.changelog) {
         store = std::make_unique<state::ChangeLoggingSessionStore>(std::move(store), *ts.changelog,
                                                                    *changelog_sender_, timestamp);
+      }
+      if (def.caching && options_.cache_budget->max_bytes() > 0) {
+        store = std::make_unique<state::CachingSessionStore>(std::move(store),
+                                                             *options_.cache_budget, timestamp);
       }
       ts.session = std::move(store);
       ts.handle.session = ts.session.get();
@@ -306,13 +317,37 @@ Status StreamTask::restore(std::string_view name, std::span<const state::Restore
   return s;
 }
 
+std::size_t StreamTask::dirty_entries(const TaskStore& ts) {
+  if (!ts.def->caching) return 0;
+  if (auto* kv = dynamic_cast<state::CachingKeyValueStore*>(ts.key_value.get())) {
+    return kv->dirty_entries();
+  }
+  if (auto* window = dynamic_cast<state::CachingWindowStore*>(ts.window.get())) {
+    return window->dirty_entries();
+  }
+  if (auto* session = dynamic_cast<state::CachingSessionStore*>(ts.session.get())) {
+    return session->dirty_entries();
+  }
+  return 0;
+}
+
 Status StreamTask::flush() {
-  // Caches first: what they forward may write other stores of this task, flushed after.
-  for (auto& [name, ts] : stores_) {
-    if (ts.def->caching && ts.key_value) {
-      Status s = ts.key_value->flush();
+  // Caches first: what they forward may write other stores of this task, flushed after, and
+  // other caches (a windowed count feeding a cached table), so flush again while any cache
+  // holds entries; the topology is acyclic, so one round per cached store is enough.
+  std::size_t cached_stores = 0;
+  for (auto& [name, ts] : stores_) cached_stores += ts.def->caching ? 1 : 0;
+  for (std::size_t round = 0; round < cached_stores; ++round) {
+    bool flushed_any = false;
+    for (auto& [name, ts] : stores_) {
+      if (dirty_entries(ts) == 0) continue;
+      flushed_any = true;
+      Status s = ts.key_value ? ts.key_value->flush()
+                 : ts.window  ? ts.window->flush()
+                              : ts.session->flush();
       if (!s.ok()) return s.with_context("flushing store '" + name + "'");
     }
+    if (!flushed_any) break;
   }
   for (auto& [name, ts] : stores_) {
     Status s = ts.key_value ? ts.key_value->flush()

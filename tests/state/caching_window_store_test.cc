@@ -96,6 +96,7 @@ class CachingWindowStoreTest : public ::testing::Test {
   std::unique_ptr<CachingWindowStore> store_;
 };
 
+// Written down least recently written first: k's last write precedes j's.
 TEST_F(CachingWindowStoreTest, AWindowUpdatedManyTimesCostsOneWriteAndOneFlushedUpdate) {
   for (int i = 1; i <= 5; ++i) put("k", 10, std::to_string(i));
   put("j", 0, "x");
@@ -211,16 +212,18 @@ TEST_F(CachingWindowStoreTest, EvictsTheOldestDirtyWindowsWhenFull) {
   make(3 * entry);
   put("a", 0, "a1");
   put("b", 0, "b1");
-  put("a", 0, "a2");  // keeps a's place as oldest
+  put("a", 0, "a2");  // a is now the most recently written
   put("c", 0, "c1");
   EXPECT_TRUE(collector_.records.empty());
   put("d", 0, "d1");
   ASSERT_EQ(collector_.records.size(), 1u);
-  EXPECT_EQ(*collector_.records[0].second, b("a2"));
-  EXPECT_EQ(listener_.updates, (std::vector<std::string>{"a@0=a2 (was <null>) t1002"}));
+  EXPECT_EQ(*collector_.records[0].second, b("b1"));
+  EXPECT_EQ(listener_.updates, (std::vector<std::string>{"b@0=b1 (was <null>) t1001"}));
   EXPECT_EQ(store_->evictions(), 1u);
   EXPECT_LE(store_->cached_bytes(), store_->max_bytes());
-  EXPECT_EQ(**store_->fetch(b("a"), 0), b("a2"));  // from the underlying store
+  EXPECT_EQ(**store_->fetch(b("b"), 0), b("b1"));  // from the underlying store
+  put("e", 0, "e1");
+  EXPECT_EQ(*collector_.records[1].second, b("a2"));
 }
 
 TEST_F(CachingWindowStoreTest, ZeroMaxBytesWritesThrough) {
