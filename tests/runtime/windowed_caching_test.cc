@@ -184,6 +184,18 @@ TEST(WindowedCachingTest, ACachedHoppingCountWritesEachWindowOncePerCommit) {
   EXPECT_EQ(latest(with_cache.out), latest(without.out));
 }
 
+TEST(WindowedCachingTest, AZeroCacheBudgetForwardsEveryWindowUpdate) {
+  // cache.max.bytes.buffering = 0 turns caching off, whatever the store asks for.
+  const std::vector<Input> inputs = repeating_keys(2000, 10, 1);
+  Topology topology = hopping_count(true);
+  Harness harness(topology, /*cache_bytes=*/0);
+  auto task = harness.make_task();
+  harness.process(*task, inputs, 1000);
+  const Outcome outcome = harness.result(true, true);
+  EXPECT_EQ(outcome.out.size(), 10000u);
+  EXPECT_EQ(outcome.changelog_records, 10000u);
+}
+
 Topology suppressed_count(bool caching) {
   StreamsBuilder builder;
   auto m = Materialized<S, I64>::as("counts");
