@@ -10,6 +10,7 @@
 
 #include "core/serde.h"
 #include "core/serdes.h"
+#include "operators/emit_strategy.h"
 #include "operators/internal/builder_state.h"
 #include "operators/internal/store_def.h"
 #include "operators/internal/value_and_timestamp.h"
@@ -33,6 +34,7 @@ StoreDef windowed_store_def(const std::string& name, StoreKind kind,
   def.name = name;
   def.kind = kind;
   def.logging = materialized.logging;
+  def.caching = materialized.caching;
   // Retention: at least window size + grace (Kafka Streams refuses less; Runnel raises it).
   def.retention_ms = std::max<std::int64_t>(
       min_retention_ms, materialized.retention ? materialized.retention->count() : 0);
@@ -51,6 +53,18 @@ StoreDef windowed_store_def(const std::string& name, StoreKind kind,
 template <typename K, typename V>
 class TimeWindowedKStream {
  public:
+  // When the aggregations below send results (EmitStrategy): on every update (the default:
+  // at once, or once per window per commit when the store caches), or once per window when it
+  // closes. On window close, the window store is not cached (nothing is forwarded from it
+  // before the window closes, so a cache would only delay writes; Kafka Streams does the
+  // same), and a second key-value store, <store>-emit-position (logged when the window store
+  // is), keeps how far the windows have been emitted.
+  TimeWindowedKStream emit_strategy(EmitStrategy strategy) const {
+    TimeWindowedKStream copy = *this;
+    copy.emit_ = strategy;
+    return copy;
+  }
+
   KTable<Windowed<K>, std::int64_t> count(Materialized<K, std::int64_t> materialized = {},
                                           const Named& named = {}) const {
     auto step = [](const K&, const V&, const std::optional<std::int64_t>& old) {
@@ -103,14 +117,37 @@ class TimeWindowedKStream {
     const std::string& store = n.store;
     const std::string& name = n.name;
     const auto& key_serde = n.key_serde;
-    state.add_store(internal::windowed_store_def<K, VA>(store, StoreKind::kWindow, materialized,
-                                                        windows_.size_ms + windows_.grace_ms,
-                                                        windows_.size_ms, key_serde, value_serde));
-    grouped_.add_aggregate_node(n, [name, store, windows = windows_, key_serde, value_serde, step] {
+    const bool on_close = emit_.kind() == EmitStrategy::Kind::kOnWindowClose;
+    internal::StoreDef store_def = internal::windowed_store_def<K, VA>(
+        store, StoreKind::kWindow, materialized, windows_.size_ms + windows_.grace_ms,
+        windows_.size_ms, key_serde, value_serde);
+    if (on_close) store_def.caching = false;
+    state.add_store(std::move(store_def));
+    std::string position_store;
+    if (on_close) {
+      position_store = store + "-emit-position";
+      internal::StoreDef position_def;
+      position_def.name = position_store;
+      position_def.kind = StoreKind::kKeyValue;
+      position_def.logging = materialized.logging;
+      state.add_store(std::move(position_def));
+    }
+    auto factory = [name, store, windows = windows_, key_serde, value_serde, step, position_store] {
       return std::unique_ptr<internal::ProcessorNode>(
           std::make_unique<internal::KStreamWindowAggregate<K, V, VA, Step>>(
-              name, store, windows, key_serde, value_serde, step));
-    });
+              name, store, windows, key_serde, value_serde, step, position_store));
+    };
+    if (on_close) {
+      internal::NodeDef def;
+      def.name = n.name;
+      def.predecessors = {n.parent};
+      def.stores = {n.store, position_store};
+      def.factory = std::move(factory);
+      def.attach = &internal::attach<K, V>;
+      state.add_node(std::move(def));
+    } else {
+      grouped_.add_aggregate_node(n, std::move(factory));
+    }
     // The table's getter reads a window's value from the window store.
     internal::ValueGetterSupplier<Windowed<K>, VA> getter =
         [store, key_serde, value_serde](
@@ -133,6 +170,7 @@ class TimeWindowedKStream {
 
   KGroupedStream<K, V> grouped_;
   TimeWindows windows_;
+  EmitStrategy emit_ = EmitStrategy::on_window_update();
 };
 
 // A grouped stream cut into sessions (KGroupedStream::windowed_by(SessionWindows)). Its

@@ -15,9 +15,12 @@ namespace runnel {
 // KSTREAM-AGGREGATE-STATE-STORE-0000000001, when empty; a given name also names the
 // changelog topic <application.id>-<name>-changelog and, for an aggregation after a
 // key change, the repartition topic <name>-repartition), serdes (null: the stream's, else
-// the types' DefaultSerde), change-logging (on by default) and caching (off by default:
-// each update is forwarded downstream at once; with caching, updates to a key are
-// coalesced and forwarded at commit). Window and session stores keep windows for
+// the types' DefaultSerde), change-logging (on by default) and caching (on by default, as in
+// Kafka Streams: updates to a key, window or session are coalesced in the thread's record
+// cache, cache.max.bytes.buffering, and written to the store, its changelog and downstream
+// once per commit or on eviction; with_caching_disabled() forwards each update at once, and
+// a cache.max.bytes.buffering of 0 turns caching off everywhere). Window and session stores
+// keep windows for
 // `retention` (at least window size + grace, 2 * time difference + grace + 1 for sliding
 // windows; that minimum when not given).
 template <typename K, typename V>
@@ -26,7 +29,7 @@ struct Materialized {
   std::shared_ptr<const Serde<K>> key_serde;
   std::shared_ptr<const Serde<V>> value_serde;
   bool logging = true;
-  bool caching = false;
+  bool caching = true;
   std::optional<std::chrono::milliseconds> retention;
   // Key-value stores: kept in memory instead of RocksDB (Kafka's
   // Stores.inMemoryKeyValueStore); restored from the changelog at every start.

@@ -6,6 +6,8 @@
 
 #include "core/log.h"
 #include "state/caching_key_value_store.h"
+#include "state/caching_session_store.h"
+#include "state/caching_window_store.h"
 #include "state/change_logging_key_value_store.h"
 #include "state/change_logging_session_store.h"
 #include "state/change_logging_window_store.h"
@@ -83,6 +85,13 @@ Status StreamTask::make_store(const internal::StoreDef& def) {
         store = std::make_unique<state::ChangeLoggingWindowStore>(std::move(store), *ts.changelog,
                                                                   *changelog_sender_, timestamp);
       }
+      // A join buffer (retain duplicates) is never cached: each put must stay distinct.
+      if (def.caching && !def.retain_duplicates && options_.cache_budget->max_bytes() > 0) {
+        auto cached = std::make_unique<state::CachingWindowStore>(
+            std::move(store), *options_.cache_budget, timestamp);
+        ts.cache = cached.get();
+        store = std::move(cached);
+      }
       ts.window = std::move(store);
       ts.handle.window = ts.window.get();
       break;
@@ -93,6 +102,12 @@ Status StreamTask::make_store(const internal::StoreDef& def) {
       if (ts.changelog) {
         store = std::make_unique<state::ChangeLoggingSessionStore>(std::move(store), *ts.changelog,
                                                                    *changelog_sender_, timestamp);
+      }
+      if (def.caching && options_.cache_budget->max_bytes() > 0) {
+        auto cached = std::make_unique<state::CachingSessionStore>(
+            std::move(store), *options_.cache_budget, timestamp);
+        ts.cache = cached.get();
+        store = std::move(cached);
       }
       ts.session = std::move(store);
       ts.handle.session = ts.session.get();

@@ -40,7 +40,8 @@ using GlobalStores = std::map<std::string, StateStore, std::less<>>;
 // What a runtime does with a task's state (the seam StreamThread/TaskManager code against):
 //   1. create(): the task makes each store its processors use through Options::
 //      store_supplier (RocksDbStoreSupplier for <state.dir>/<application.id>/<task>/<store>),
-//      wraps it (change-logging when the store is logged, then caching when asked), then
+//      wraps it (change-logging when the store is logged, then caching when asked: key-value,
+//      window and session stores alike, except join buffers that retain duplicates), then
 //      inits the processors. Processors run init before restoration, so an init must not rely
 //      on store contents (the DSL's processors only look their stores up there).
 //   2. Before processing: for each store in stores() with a changelog, read the changelog

@@ -60,8 +60,9 @@ enum class ProcessingGuarantee { kAtLeastOnce, kExactlyOnceV2 };
 //                       FailOnInvalidTimestamp (default), LogAndSkipOnInvalidTimestamp,
 //                       UsePartitionTimeOnInvalidTimestamp, WallclockTimestampExtractor
 //   cache.max.bytes.buffering  default 10485760 (alias statestore.cache.max.bytes): the bytes
-//                       of the record caches of stores with caching enabled (Materialized::
-//                       with_caching_enabled), split evenly across the stream threads and
+//                       of the record caches of stores with caching enabled (every DSL
+//                       store unless Materialized::with_caching_disabled; key-value, window
+//                       and session stores), split evenly across the stream threads and
 //                       shared by the caching stores of each; 0 turns caching off everywhere
 //   max.task.idle.ms    default 0: how long a task with several input partitions waits for
 //                       records on an empty one (that is not known to be at its end) before

@@ -84,7 +84,7 @@ runnel::Topology stateful(const std::string& in, const std::string& out) {
   runnel::StreamsBuilder builder;
   builder.stream<std::string, std::string>(in)
       .group_by_key()
-      .count(runnel::Materialized<std::string, std::int64_t>::as("counts"))
+      .count(runnel::Materialized<std::string, std::int64_t>::as("counts").with_caching_disabled())
       .to_stream()
       .to(out);
   return builder.build();

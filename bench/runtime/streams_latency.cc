@@ -409,8 +409,9 @@ int main(int argc, char** argv) {
       runnel::StreamsBuilder builder;
       builder.stream<std::string, std::string>("stateful-in" + suffix)
           .group_by_key()
-          .reduce([](const std::string&, const std::string& v) { return v; },
-                  runnel::Materialized<std::string, std::string>::as("latest"))
+          .reduce(
+              [](const std::string&, const std::string& v) { return v; },
+              runnel::Materialized<std::string, std::string>::as("latest").with_caching_disabled())
           .to_stream()
           .to("stateful-out" + suffix);
       print("KafkaStreams stateful reduce", rate,

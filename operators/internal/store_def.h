@@ -20,7 +20,9 @@ struct StoreDef {
   // Change-logging: every write also goes to <application.id>-<name>-changelog, partition =
   // the task's partition, from which the store is restored.
   bool logging = true;
-  // Caching (key-value stores only): writes are coalesced per key between commits.
+  // Caching: writes are coalesced per key (window, session) between commits. Materialized
+  // turns it on by default; a def made otherwise (Processor API StoreBuilder, internal
+  // buffers) has it off unless asked. Window stores that retain duplicates are never cached.
   bool caching = false;
   // Key-value stores only: kept in memory even where the runtime keeps stores in RocksDB
   // (Materialized::with_in_memory_store). Rebuilt from its changelog (or, for a global

@@ -52,6 +52,11 @@ class KTableSuppress final : public ProcessorNode,
   }
 
   Status process(Record<Windowed<K>, Change<V>>&& record) override {
+    // Windows close by the time of the records suppress itself has seen (as Kafka's
+    // KTableSuppressProcessor), not by the task's stream time: behind a record cache the task
+    // runs ahead of what the cache has forwarded, and a window closed by the task's time could
+    // go out before the cache hands over its final value.
+    observed_time_ = std::max(observed_time_, record.timestamp);
     if (record.key && record.value) {
       key_buffer_.clear();
       RUNNEL_RETURN_IF_ERROR(key_serde_->serialize_to(*record.key, key_buffer_));
@@ -65,7 +70,7 @@ class KTableSuppress final : public ProcessorNode,
         RUNNEL_RETURN_IF_ERROR(buffer_->remove(end, key_buffer_.view()));
       }
     }
-    RUNNEL_RETURN_IF_ERROR(buffer_->evict_until(context_->stream_time() - close_delay_ms_,
+    RUNNEL_RETURN_IF_ERROR(buffer_->evict_until(observed_time_ - close_delay_ms_,
                                                 [this](const auto& entry) { return emit(entry); }));
     return check_bound();
   }
@@ -110,6 +115,7 @@ class KTableSuppress final : public ProcessorNode,
 
   std::string store_name_;
   std::int64_t close_delay_ms_;
+  Timestamp observed_time_ = -1;  // The largest record timestamp seen here; -1 before any.
   Suppressed suppressed_;
   std::shared_ptr<const Serde<Windowed<K>>> key_serde_;
   std::shared_ptr<const Serde<V>> value_serde_;

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -13,6 +15,9 @@
 #include "operators/internal/processor_node.h"
 #include "operators/internal/value_and_timestamp.h"
 #include "operators/windows.h"
+#include "state/caching_session_store.h"
+#include "state/caching_window_store.h"
+#include "state/typed_key_value_store.h"
 #include "state/typed_session_store.h"
 #include "state/typed_window_store.h"
 
@@ -24,8 +29,88 @@
 
 namespace runnel::internal {
 
+// Forwards what a caching window store writes down (at commit, or on eviction) as changes of
+// a windowed table: with caching, a windowed aggregation's updates leave it this way, one
+// per window per commit, with the value the window had at the previous write-down as the old
+// value. With kTimestamped the store holds ValueAndTimestamp<VA> (sliding windows), and the
+// window's largest record timestamp is forwarded as the record's, as without the cache.
+template <typename K, typename VA, bool kTimestamped = false>
+class WindowCacheFlushForwarder final : public state::WindowCacheFlushListener {
+ public:
+  using Stored = std::conditional_t<kTimestamped, ValueAndTimestamp<VA>, VA>;
+
+  WindowCacheFlushForwarder(Forwarder<Windowed<K>, Change<VA>>& forwarder,
+                            const Serde<K>& key_serde, const Serde<Stored>& value_serde,
+                            Timestamp window_size_ms)
+      : forwarder_(forwarder),
+        key_serde_(key_serde),
+        value_serde_(value_serde),
+        window_size_ms_(window_size_ms) {}
+
+  Status apply(BytesView key, Timestamp window_start, NullableBytesView new_value,
+               NullableBytesView old_value, Timestamp timestamp) override {
+    RUNNEL_ASSIGN_OR_RETURN(K k, key_serde_.deserialize(key));
+    RUNNEL_ASSIGN_OR_RETURN(std::optional<Stored> n, value_serde_.deserialize_nullable(new_value));
+    RUNNEL_ASSIGN_OR_RETURN(std::optional<Stored> o, value_serde_.deserialize_nullable(old_value));
+    Windowed<K> windowed{std::move(k), Window{window_start, window_start + window_size_ms_}};
+    if constexpr (kTimestamped) {
+      if (n) timestamp = n->timestamp;
+      return forwarder_.forward(Record<Windowed<K>, Change<VA>>{
+          std::move(windowed),
+          Change<VA>{n ? std::optional<VA>(std::move(n->value)) : std::nullopt,
+                     o ? std::optional<VA>(std::move(o->value)) : std::nullopt},
+          timestamp});
+    } else {
+      return forwarder_.forward(Record<Windowed<K>, Change<VA>>{
+          std::move(windowed), Change<VA>{std::move(n), std::move(o)}, timestamp});
+    }
+  }
+
+ private:
+  Forwarder<Windowed<K>, Change<VA>>& forwarder_;
+  const Serde<K>& key_serde_;
+  const Serde<Stored>& value_serde_;
+  const Timestamp window_size_ms_;
+};
+
+// The same for a caching session store: a session merged away reaches downstream as a
+// tombstone with its last forwarded value as old value (the store reports removes only of
+// sessions it had written down, i.e. that downstream saw).
+template <typename K, typename VA>
+class SessionCacheFlushForwarder final : public state::SessionCacheFlushListener {
+ public:
+  SessionCacheFlushForwarder(Forwarder<Windowed<K>, Change<VA>>& forwarder,
+                             const Serde<K>& key_serde, const Serde<VA>& value_serde)
+      : forwarder_(forwarder), key_serde_(key_serde), value_serde_(value_serde) {}
+
+  Status apply(BytesView key, state::Window session, NullableBytesView new_value,
+               NullableBytesView old_value, Timestamp timestamp) override {
+    RUNNEL_ASSIGN_OR_RETURN(K k, key_serde_.deserialize(key));
+    RUNNEL_ASSIGN_OR_RETURN(std::optional<VA> n, value_serde_.deserialize_nullable(new_value));
+    RUNNEL_ASSIGN_OR_RETURN(std::optional<VA> o, value_serde_.deserialize_nullable(old_value));
+    return forwarder_.forward(Record<Windowed<K>, Change<VA>>{
+        Windowed<K>{std::move(k), session}, Change<VA>{std::move(n), std::move(o)}, timestamp});
+  }
+
+ private:
+  Forwarder<Windowed<K>, Change<VA>>& forwarder_;
+  const Serde<K>& key_serde_;
+  const Serde<VA>& value_serde_;
+};
+
 // count / reduce / aggregate over TimeWindows: for each window the record falls in, the
-// window's aggregate is updated in the window store and forwarded with the old one.
+// window's aggregate is updated in the window store and forwarded with the old one, at once,
+// or, when the store caches, by the cache when it writes the window down (once per window
+// per commit).
+//
+// With emit on window close (EmitStrategy::on_window_close, `position_store` non-empty),
+// nothing is forwarded per update: at each record, before its own updates, the windows whose
+// end has come to or below the close time (stream time - grace) since the last emission are
+// read back from the window store and forwarded once each, final value and no old value, in order
+// of window end (then key bytes). The last close time emitted up to is kept in the key-value store
+// `position_store` (logged with the window store), so that a restarted task neither repeats
+// nor skips windows. Emitted records carry the window's end - 1 as timestamp: the latest a
+// record of the window can have (the store keeps no record timestamps).
 template <typename K, typename V, typename VA, typename Step>
 class KStreamWindowAggregate final : public ProcessorNode,
                                      public Receiver<K, V>,
@@ -33,9 +118,11 @@ class KStreamWindowAggregate final : public ProcessorNode,
  public:
   KStreamWindowAggregate(std::string name, std::string store, TimeWindows windows,
                          std::shared_ptr<const Serde<K>> key_serde,
-                         std::shared_ptr<const Serde<VA>> value_serde, Step step)
+                         std::shared_ptr<const Serde<VA>> value_serde, Step step,
+                         std::string position_store = {})
       : ProcessorNode(std::move(name)),
         store_name_(std::move(store)),
+        position_store_name_(std::move(position_store)),
         windows_(windows),
         key_serde_(std::move(key_serde)),
         value_serde_(std::move(value_serde)),
@@ -45,6 +132,16 @@ class KStreamWindowAggregate final : public ProcessorNode,
     RUNNEL_RETURN_IF_ERROR(ProcessorNode::init(context));
     RUNNEL_ASSIGN_OR_RETURN(StateStore s, context.get_state_store(name(), store_name_));
     store_.emplace(*s.window, *key_serde_, *value_serde_);
+    if (!position_store_name_.empty()) {
+      RUNNEL_ASSIGN_OR_RETURN(StateStore p, context.get_state_store(name(), position_store_name_));
+      position_store_ = p.key_value;
+      // Read at the first record: stores are restored after init.
+      last_emitted_.reset();
+    } else if (auto* caching = dynamic_cast<state::CachingWindowStore*>(s.window)) {
+      flush_forwarder_.emplace(*this, *key_serde_, *value_serde_, windows_.size_ms);
+      caching->set_flush_listener(&*flush_forwarder_, /*send_old_values=*/true);
+      cached_ = true;
+    }
     return ok_status();
   }
 
@@ -54,6 +151,10 @@ class KStreamWindowAggregate final : public ProcessorNode,
       return ok_status();
     }
     const Timestamp close_time = context_->stream_time() - windows_.grace_ms;
+    // Before this record's puts: they advance the store's stream time, which may expire the
+    // windows that close now (retention is size + grace), and the record cannot change a
+    // closed window anyway.
+    if (position_store_ != nullptr) RUNNEL_RETURN_IF_ERROR(emit_closed(close_time));
     for (const Window& window : windows_.windows_for(record.timestamp)) {
       if (window.end_ms <= close_time) {
         context_->record_late_dropped(name());
@@ -62,6 +163,9 @@ class KStreamWindowAggregate final : public ProcessorNode,
       RUNNEL_ASSIGN_OR_RETURN(std::optional<VA> old, store_->fetch(*record.key, window.start_ms));
       VA aggregate = step_(*record.key, *record.value, old);
       RUNNEL_RETURN_IF_ERROR(store_->put(*record.key, aggregate, window.start_ms));
+      // With caching, the cache forwards it when it writes the window down; on window close,
+      // emit_closed() does.
+      if (cached_ || position_store_ != nullptr) continue;
       RUNNEL_RETURN_IF_ERROR(this->forward(Record<Windowed<K>, Change<VA>>{
           Windowed<K>{*record.key, window}, Change<VA>{std::move(aggregate), std::move(old)},
           record.timestamp, record.headers, record.position}));
@@ -70,11 +174,60 @@ class KStreamWindowAggregate final : public ProcessorNode,
   }
 
  private:
+  static constexpr Timestamp kNeverEmitted = std::numeric_limits<Timestamp>::min();
+
+  // The position store's key: this processor's name.
+  Bytes position_key() const { return Bytes::from_string(name()); }
+
+  // Forwards the windows that closed since the last emission: those with end in
+  // (last emitted close time, close_time].
+  Status emit_closed(Timestamp close_time) {
+    if (!last_emitted_) {
+      RUNNEL_ASSIGN_OR_RETURN(std::optional<Bytes> stored,
+                              position_store_->get(position_key().view()));
+      if (stored && stored->size() != 8) return corruption_error("emit position not 8 bytes");
+      last_emitted_ = stored ? read_big_endian(stored->view(), 0) : kNeverEmitted;
+    }
+    if (close_time <= *last_emitted_) return ok_status();
+    // Windows start at multiples of advance and end size later: the first end after the last
+    // emission decides whether any window closed.
+    const Timestamp size = windows_.size_ms;
+    const Timestamp advance = windows_.advance_ms;
+    Timestamp first_start = 0;
+    if (*last_emitted_ != kNeverEmitted && *last_emitted_ - size + 1 > 0) {
+      first_start = (*last_emitted_ - size + 1 + advance - 1) / advance * advance;
+    }
+    if (first_start + size > close_time) return ok_status();
+    RUNNEL_ASSIGN_OR_RETURN(auto closed, store_->fetch_all(first_start, close_time - size));
+    // The store orders by segment, then key; emit by window end, then key bytes.
+    std::stable_sort(closed.begin(), closed.end(), [](const auto& a, const auto& b) {
+      return a.first.window.start_ms < b.first.window.start_ms;
+    });
+    for (auto& [windowed, value] : closed) {
+      Windowed<K> key{std::move(windowed.key),
+                      Window{windowed.window.start_ms, windowed.window.start_ms + size}};
+      const Timestamp timestamp = key.window.end_ms - 1;
+      RUNNEL_RETURN_IF_ERROR(this->forward(Record<Windowed<K>, Change<VA>>{
+          std::move(key), Change<VA>{std::move(value), std::nullopt}, timestamp}));
+    }
+    last_emitted_ = close_time;
+    Bytes position;
+    append_big_endian(position, close_time);
+    return position_store_->put(position_key().view(), position.view());
+  }
+
   std::string store_name_;
+  std::string position_store_name_;  // Empty unless emitting on window close.
   TimeWindows windows_;
   std::shared_ptr<const Serde<K>> key_serde_;
   std::shared_ptr<const Serde<VA>> value_serde_;
   std::optional<state::TypedWindowStore<K, VA>> store_;
+  std::optional<WindowCacheFlushForwarder<K, VA>> flush_forwarder_;
+  bool cached_ = false;
+  // Emit on window close: the task's position store (valid from init to close), and the
+  // close time emitted up to, once read from it.
+  state::KeyValueStore* position_store_ = nullptr;
+  std::optional<Timestamp> last_emitted_;
   Step step_;
 };
 
@@ -82,7 +235,9 @@ class KStreamWindowAggregate final : public ProcessorNode,
 // session of its key within the gap; merged-away sessions are removed and forwarded as
 // tombstones (new value null), then the merged session's aggregate is stored and forwarded.
 // step(key, value, aggregate-so-far) adds the record; merge(key, a, b) combines two
-// sessions' aggregates.
+// sessions' aggregates. When the store caches, the changes leave through the cache when it
+// writes the sessions down (a session made and merged away between two commits is never
+// forwarded, neither made nor removed).
 template <typename K, typename V, typename VA, typename Step, typename Merge>
 class KStreamSessionAggregate final : public ProcessorNode,
                                       public Receiver<K, V>,
@@ -103,6 +258,11 @@ class KStreamSessionAggregate final : public ProcessorNode,
     RUNNEL_RETURN_IF_ERROR(ProcessorNode::init(context));
     RUNNEL_ASSIGN_OR_RETURN(StateStore s, context.get_state_store(name(), store_name_));
     store_.emplace(*s.session, *key_serde_, *value_serde_);
+    if (auto* caching = dynamic_cast<state::CachingSessionStore*>(s.session)) {
+      flush_forwarder_.emplace(*this, *key_serde_, *value_serde_);
+      caching->set_flush_listener(&*flush_forwarder_, /*send_old_values=*/true);
+      cached_ = true;
+    }
     return ok_status();
   }
 
@@ -134,12 +294,14 @@ class KStreamSessionAggregate final : public ProcessorNode,
         continue;
       }
       RUNNEL_RETURN_IF_ERROR(store_->remove(session));
+      if (cached_) continue;
       RUNNEL_RETURN_IF_ERROR(this->forward(Record<Windowed<K>, Change<VA>>{
           session, Change<VA>{std::nullopt, value}, t, record.headers, record.position}));
     }
     VA result = step_(key, *record.value, aggregate);
     Windowed<K> windowed{key, merged};
     RUNNEL_RETURN_IF_ERROR(store_->put(windowed, result));
+    if (cached_) return ok_status();
     return this->forward(Record<Windowed<K>, Change<VA>>{
         std::move(windowed), Change<VA>{std::move(result), std::move(same_window_old)}, t,
         std::move(record.headers), std::move(record.position)});
@@ -151,6 +313,8 @@ class KStreamSessionAggregate final : public ProcessorNode,
   std::shared_ptr<const Serde<K>> key_serde_;
   std::shared_ptr<const Serde<VA>> value_serde_;
   std::optional<state::TypedSessionStore<K, VA>> store_;
+  std::optional<SessionCacheFlushForwarder<K, VA>> flush_forwarder_;
+  bool cached_ = false;
   Step step_;
   Merge merge_;
 };
@@ -176,6 +340,7 @@ class KStreamSessionAggregate final : public ProcessorNode,
 // The store must keep windows starting at close time - 2 * diff, hence the retention
 // (SlidingWindowedKStream). Output: each updated or created window, in order of start, with
 // the window's largest record timestamp (as Kafka Streams); a created window has no old value.
+// When the store caches, the cache forwards each window once per commit instead.
 template <typename K, typename V, typename VA, typename Step>
 class KStreamSlidingWindowAggregate final : public ProcessorNode,
                                             public Receiver<K, V>,
@@ -195,6 +360,11 @@ class KStreamSlidingWindowAggregate final : public ProcessorNode,
     RUNNEL_RETURN_IF_ERROR(ProcessorNode::init(context));
     RUNNEL_ASSIGN_OR_RETURN(StateStore s, context.get_state_store(name(), store_name_));
     store_.emplace(*s.window, *key_serde_, *value_serde_);
+    if (auto* caching = dynamic_cast<state::CachingWindowStore*>(s.window)) {
+      flush_forwarder_.emplace(*this, *key_serde_, *value_serde_, windows_.time_difference_ms);
+      caching->set_flush_listener(&*flush_forwarder_, /*send_old_values=*/true);
+      cached_ = true;
+    }
     return ok_status();
   }
 
@@ -289,6 +459,7 @@ class KStreamSlidingWindowAggregate final : public ProcessorNode,
   Status put_and_forward(const K& key, Timestamp start, VA aggregate, std::optional<VA> old,
                          Timestamp max_record, const Record<K, V>& record) {
     RUNNEL_RETURN_IF_ERROR(store_->put(key, ValueAndTimestamp<VA>{aggregate, max_record}, start));
+    if (cached_) return ok_status();  // the cache forwards it when it writes the window down
     return this->forward(Record<Windowed<K>, Change<VA>>{
         Windowed<K>{key, Window{start, start + windows_.time_difference_ms}},
         Change<VA>{std::move(aggregate), std::move(old)}, max_record, record.headers,
@@ -300,6 +471,8 @@ class KStreamSlidingWindowAggregate final : public ProcessorNode,
   std::shared_ptr<const Serde<K>> key_serde_;
   std::shared_ptr<const Serde<ValueAndTimestamp<VA>>> value_serde_;
   std::optional<state::TypedWindowStore<K, ValueAndTimestamp<VA>>> store_;
+  std::optional<WindowCacheFlushForwarder<K, VA, /*kTimestamped=*/true>> flush_forwarder_;
+  bool cached_ = false;
   Step step_;
 };
 

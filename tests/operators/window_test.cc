@@ -202,6 +202,46 @@ TEST(WindowTest, SuppressEmitsOnlyFinalResultsOnceWindowsClose) {
       driver->topology().is_internal_topic("KTABLE-SUPPRESS-STATE-STORE-0000000004-changelog"));
 }
 
+// emit_strategy(on_window_close): one final result per window, as suppress(until_window_closes)
+// gives on the same input (out-of-order records within grace included), in order of window
+// end, with no suppress buffer.
+TEST(WindowTest, EmitOnWindowCloseGivesSuppressesFinalResultsWithoutABuffer) {
+  std::vector<std::tuple<S, Timestamp>> input = {
+      {"a", 1}, {"b", 2},  {"a", 9},  {"a", 11}, {"b", 3},  {"c", 7},  {"b", 12}, {"a", 8},
+      {"a", 5}, {"c", 25}, {"b", 21}, {"a", 19}, {"a", 40}, {"b", 38}, {"c", 33}, {"a", 70}};
+  auto run = [&](bool emit_on_close) {
+    StreamsBuilder builder;
+    auto windowed = builder.stream<S, S>("in").group_by_key().windowed_by(
+        TimeWindows::of_size(10ms).advance_by(5ms).grace(3ms));
+    if (emit_on_close) {
+      to_labelled(windowed.emit_strategy(EmitStrategy::on_window_close()).count(), "out");
+    } else {
+      to_labelled(windowed.count().suppress(Suppressed::until_window_closes()), "out");
+    }
+    auto driver = driver_for(builder);
+    auto in = driver->create_input_topic<S, S>("in");
+    auto out = driver->create_output_topic<S, I64>("out");
+    for (const auto& [key, t] : input) EXPECT_TRUE(in.pipe_input(key, "x", t).ok());
+    // a@19 in [10,20) at close time 22 and c@33 in [25,35) at close time 35: late.
+    EXPECT_EQ(driver->metrics().dropped_late, 2u);
+    if (emit_on_close) {
+      // No suppress buffer: the window store and its emit position only.
+      const std::string described = driver->topology().describe().to_string();
+      EXPECT_EQ(described.find("KTABLE-SUPPRESS"), std::string::npos);
+      EXPECT_NE(described.find("-emit-position"), std::string::npos);
+    }
+    return read_all(out);
+  };
+  const KVs suppressed = run(false);
+  const KVs on_close = run(true);
+  EXPECT_EQ(on_close, suppressed);
+  // One output per window.
+  std::map<S, int> per_window;
+  for (const auto& kv : on_close) EXPECT_EQ(++per_window[*kv.key], 1) << *kv.key;
+  // a@1, a@9 and, within grace, a@8 and a@5.
+  EXPECT_EQ(on_close.front(), (KeyValue<S, I64>{"a@0-10", 4}));
+}
+
 // Random timestamps (some out of order) against a model of windows, grace and stream time.
 TEST(WindowTest, RandomisedHoppingCountsMatchAReferenceModel) {
   const TimeWindows windows = TimeWindows::of_size(20ms).advance_by(5ms).grace(7ms);

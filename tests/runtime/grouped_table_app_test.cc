@@ -47,6 +47,9 @@ TEST_F(GroupedTableAppTest, RegionCountsFollowUsersAcrossTheRepartitionTopic) {
                                      {"bootstrap.servers", bootstrap_},
                                      {"state.dir", (dir_ / "state").string()},
                                      {"commit.interval.ms", "100"},
+                                     // Every update and repartition record is asserted: no
+                                     // record cache (on by default) to coalesce them.
+                                     {"cache.max.bytes.buffering", "0"},
                                      {"consumer.heartbeat.interval.ms", "200"}});
   Status started = app.start();
   ASSERT_TRUE(started.ok()) << started;

@@ -33,6 +33,8 @@ class InMemoryStoreAppTest : public testing::BrokerFixture {
                       {"bootstrap.servers", bootstrap_},
                       {"state.dir", (dir_ / "state").string()},
                       {"commit.interval.ms", "100"},
+                      // Counts every update and changelog record: no cache coalescing them.
+                      {"cache.max.bytes.buffering", "0"},
                       {"consumer.heartbeat.interval.ms", "200"}});
     Status started = app.start();
     EXPECT_TRUE(started.ok()) << started;

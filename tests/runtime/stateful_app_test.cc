@@ -38,6 +38,9 @@ class StatefulAppTest : public testing::BrokerFixture {
             {"bootstrap.servers", bootstrap_},
             {"state.dir", state_dir().string()},
             {"commit.interval.ms", "100"},
+            // These tests count every update of a count (outputs, changelog records): no
+            // record cache to coalesce them (caching is on by default).
+            {"cache.max.bytes.buffering", "0"},
             {"consumer.heartbeat.interval.ms", "200"},
             // A test that deletes the state directory restarts with a new process id, so as a
             // new static member: the closed one (a static member does not leave) is dropped

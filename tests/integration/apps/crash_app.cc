@@ -70,7 +70,8 @@ runnel::Topology windowed_count(const std::string& input, const std::string& out
       .group_by_key()
       // A grace of a day: the records a restart processes again are never late.
       .windowed_by(runnel::TimeWindows::of_size(10s).grace(24h))
-      .count(runnel::Materialized<std::string, std::int64_t>::as("window-counts"))
+      .count(runnel::Materialized<std::string, std::int64_t>::as("window-counts")
+                 .with_caching_disabled())
       .to_stream()
       .map([](const runnel::Windowed<std::string>& key, const std::int64_t& count) {
         return runnel::KeyValue<std::string, std::int64_t>(
@@ -86,11 +87,12 @@ runnel::Topology sum(const std::string& input, const std::string& output,
   builder.stream<std::string, std::int64_t>(input)
       .peek([stall_after](const auto&, const auto&) { count_in(stall_after); })
       .group_by_key()
-      .aggregate([] { return std::int64_t{0}; },
-                 [](const std::string&, const std::int64_t& value, std::int64_t total) {
-                   return total + value;
-                 },
-                 runnel::Materialized<std::string, std::int64_t>::as("sums"))
+      .aggregate(
+          [] { return std::int64_t{0}; },
+          [](const std::string&, const std::int64_t& value, std::int64_t total) {
+            return total + value;
+          },
+          runnel::Materialized<std::string, std::int64_t>::as("sums").with_caching_disabled())
       .to_stream()
       .to(output);
   return builder.build();
