@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include "state/internal/cache_merge.h"
+
 namespace runnel::state {
 
 namespace {
@@ -37,39 +39,16 @@ class MergedIterator final : public KeyValueIterator {
   Status status() const override { return store_->status(); }
 
  private:
-  enum Source { kNone, kCache, kStore };
+  using Source = internal::MergeSource;
+  static constexpr Source kNone = Source::kNone;
+  static constexpr Source kCache = Source::kCache;
+  static constexpr Source kStore = Source::kStore;
 
   void settle() {
-    while (true) {
-      const bool cache_left = next_cached_ < cached_.size();
-      const bool store_left = store_->valid();
-      if (!store_left && !store_->status().ok()) {
-        current_ = kNone;  // stop at the error, which status() reports
-        return;
-      }
-      if (!cache_left && !store_left) {
-        current_ = kNone;
-        return;
-      }
-      if (cache_left && store_left) {
-        auto order = cached_[next_cached_].first.view() <=> store_->key();
-        if (reverse_) order = 0 <=> order;
-        if (order > 0) {
-          current_ = kStore;
-          return;
-        }
-        if (order == 0) store_->next();  // shadowed by the cache
-      } else if (!cache_left) {
-        current_ = kStore;
-        return;
-      }
-      if (!cached_[next_cached_].second) {
-        ++next_cached_;  // a cached delete
-        continue;
-      }
-      current_ = kCache;
-      return;
-    }
+    current_ = internal::settle_merge(cached_, next_cached_, *store_, [&](BytesView cached_key) {
+      const auto order = cached_key <=> store_->key();
+      return reverse_ ? 0 <=> order : order;
+    });
   }
 
   std::vector<std::pair<Bytes, NullableBytes>> cached_;

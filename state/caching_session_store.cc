@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/big_endian.h"
+#include "state/internal/cache_merge.h"
 #include "state/internal/segments.h"
 #include "state/window_key_schema.h"
 
@@ -66,7 +67,10 @@ class MergedSessionIterator final : public SessionStoreIterator {
   Status status() const override { return store_->status(); }
 
  private:
-  enum Source { kNone, kCache, kStore };
+  using Source = internal::MergeSource;
+  static constexpr Source kNone = Source::kNone;
+  static constexpr Source kCache = Source::kCache;
+  static constexpr Source kStore = Source::kStore;
 
   BytesView cached_store_key() const { return store_key_of(cached_[next_cached_].first.view()); }
 
@@ -79,35 +83,9 @@ class MergedSessionIterator final : public SessionStoreIterator {
   }
 
   void settle() {
-    while (true) {
-      const bool cache_left = next_cached_ < cached_.size();
-      const bool store_left = store_->valid();
-      if (!store_left && !store_->status().ok()) {
-        current_ = kNone;  // stop at the error, which status() reports
-        return;
-      }
-      if (!cache_left && !store_left) {
-        current_ = kNone;
-        return;
-      }
-      if (cache_left && store_left) {
-        auto order = cached_[next_cached_].first.view() <=> store_cache_key();
-        if (order > 0) {
-          current_ = kStore;
-          return;
-        }
-        if (order == 0) store_->next();  // shadowed by the cache
-      } else if (!cache_left) {
-        current_ = kStore;
-        return;
-      }
-      if (!cached_[next_cached_].second) {
-        ++next_cached_;  // a cached remove
-        continue;
-      }
-      current_ = kCache;
-      return;
-    }
+    current_ = internal::settle_merge(cached_, next_cached_, *store_, [&](BytesView cached_key) {
+      return cached_key <=> store_cache_key();
+    });
   }
 
   std::vector<std::pair<Bytes, NullableBytes>> cached_;
