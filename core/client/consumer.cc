@@ -146,7 +146,10 @@ void Consumer::on_rebalance(rd_kafka_t* handle, rd_kafka_resp_err_t error,
                             rd_kafka_topic_partition_list_t* partitions, void* opaque) {
   auto* context = static_cast<RebalanceContext*>(opaque);
   RebalanceListener* listener = context->listener;
-  const bool cooperative = std::string_view(rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE";
+  // NULL while the consumer group is shutting down (a rebalance callback from inside
+  // rd_kafka_consumer_close): the eager path is then the safe one.
+  const char* protocol = rd_kafka_rebalance_protocol(handle);
+  const bool cooperative = protocol != nullptr && std::string_view(protocol) == "COOPERATIVE";
   if (error == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     if (listener != nullptr) listener->on_partitions_assigned(partitions_of(partitions));
     if (context->consumer != nullptr) context->consumer->attach_partition_queues(partitions);
