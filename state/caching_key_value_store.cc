@@ -65,13 +65,18 @@ CachingKeyValueStore::CachingKeyValueStore(std::unique_ptr<KeyValueStore> inner,
     : inner_(std::move(inner)),
       own_budget_(std::make_unique<CacheBudget>(max_bytes)),
       budget_(own_budget_.get()),
-      timestamp_(std::move(timestamp)) {}
+      timestamp_(std::move(timestamp)),
+      cache_(*budget_, internal::DirtyCache::Requeue::kKeep) {}
 
 CachingKeyValueStore::CachingKeyValueStore(std::unique_ptr<KeyValueStore> inner,
                                            CacheBudget& budget, TimestampSupplier timestamp)
-    : inner_(std::move(inner)), budget_(&budget), timestamp_(std::move(timestamp)) {}
+    : inner_(std::move(inner)),
+      budget_(&budget),
+      timestamp_(std::move(timestamp)),
+      cache_(budget, internal::DirtyCache::Requeue::kKeep) {}
 
-CachingKeyValueStore::~CachingKeyValueStore() { budget_->release(cached_bytes_); }
+// The cache gives its bytes back to the budget as it goes.
+CachingKeyValueStore::~CachingKeyValueStore() = default;
 
 void CachingKeyValueStore::set_flush_listener(CacheFlushListener* listener, bool send_old_values) {
   listener_ = listener;
@@ -80,53 +85,25 @@ void CachingKeyValueStore::set_flush_listener(CacheFlushListener* listener, bool
 
 Result<std::optional<Bytes>> CachingKeyValueStore::get(BytesView key) {
   if (!inner_->is_open()) return store_closed_error(name());
-  auto it = entries_.find(key);
-  if (it != entries_.end()) return std::optional<Bytes>(it->second.value);
+  if (const internal::DirtyCache::Entry* cached = cache_.find(key)) {
+    return std::optional<Bytes>(cached->value);
+  }
   return inner_->get(key);
 }
 
 Status CachingKeyValueStore::write(BytesView key, NullableBytesView value) {
   if (!inner_->is_open()) return store_closed_error(name());
   const Timestamp timestamp = timestamp_ ? timestamp_() : kNoTimestamp;
-  NullableBytes owned = value ? NullableBytes(Bytes(*value)) : std::nullopt;
-  auto it = entries_.find(key);
-  if (it != entries_.end()) {
-    remove_bytes(entry_bytes(key, it->second.value));
-    it->second.value = std::move(owned);
-    it->second.timestamp = timestamp;
-    add_bytes(entry_bytes(key, it->second.value));
-  } else {
-    auto [inserted, ok] = entries_.emplace(Bytes(key), Entry{std::move(owned), timestamp, {}});
-    inserted->second.order = order_.insert(order_.end(), &inserted->first);
-    add_bytes(entry_bytes(key, inserted->second.value));
-  }
+  cache_.write(key, value ? NullableBytes(Bytes(*value)) : std::nullopt, timestamp);
   return evict_while_full();
 }
 
 Status CachingKeyValueStore::evict_while_full() {
-  std::size_t excess = budget_->excess_bytes();
-  if (excess == 0) return Status();
   // Evict in one batch: this store's oldest entries until the budget fits again.
-  std::size_t count = 0;
-  for (auto it = order_.begin(); it != order_.end() && excess > 0; ++it, ++count) {
-    const std::size_t bytes = entry_bytes(**it, entries_.find(**it)->second.value);
-    excess -= std::min(excess, bytes);
-  }
+  const std::size_t count = cache_.count_to_evict();
+  if (count == 0) return Status();
   evictions_ += count;
-  return write_down(take_oldest(count));
-}
-
-std::vector<CachingKeyValueStore::Dirty> CachingKeyValueStore::take_oldest(std::size_t count) {
-  std::vector<Dirty> out;
-  out.reserve(count);
-  while (count-- > 0 && !order_.empty()) {
-    auto node = entries_.extract(*order_.front());
-    order_.pop_front();
-    remove_bytes(entry_bytes(node.key(), node.mapped().value));
-    out.push_back(
-        Dirty{std::move(node.key()), std::move(node.mapped().value), node.mapped().timestamp});
-  }
-  return out;
+  return write_down(cache_.take_oldest(count));
 }
 
 Status CachingKeyValueStore::write_down(std::vector<Dirty> dirty) {
@@ -198,8 +175,9 @@ Result<std::optional<Bytes>> CachingKeyValueStore::delete_key(BytesView key) {
 std::vector<std::pair<Bytes, NullableBytes>> CachingKeyValueStore::cached_between(
     BytesView from, BytesView to, bool prefix, bool everything) const {
   std::vector<std::pair<Bytes, NullableBytes>> out;
-  auto it = everything ? entries_.begin() : entries_.lower_bound(from);
-  for (; it != entries_.end(); ++it) {
+  const internal::DirtyCache::Map& entries = cache_.entries();
+  auto it = everything ? entries.begin() : entries.lower_bound(from);
+  for (; it != entries.end(); ++it) {
     if (!everything) {
       if (prefix && !internal::has_prefix(it->first, from)) break;
       if (!prefix && it->first.view() > to) break;
@@ -241,7 +219,7 @@ Result<std::unique_ptr<KeyValueIterator>> CachingKeyValueStore::all() {
 
 Result<std::uint64_t> CachingKeyValueStore::approximate_num_entries() {
   RUNNEL_ASSIGN_OR_RETURN(std::uint64_t count, inner_->approximate_num_entries());
-  return count + entries_.size();
+  return count + cache_.size();
 }
 
 Status CachingKeyValueStore::flush() {
@@ -251,28 +229,20 @@ Status CachingKeyValueStore::flush() {
 
 Status CachingKeyValueStore::flush_cache() {
   if (!inner_->is_open()) return store_closed_error(name());
-  return write_down(take_oldest(entries_.size()));
+  return write_down(cache_.take_oldest(cache_.size()));
 }
 
 Status CachingKeyValueStore::close() {
   if (!inner_->is_open()) return Status();
   Status flushed = flush();
   Status closed = inner_->close();
-  entries_.clear();
-  order_.clear();
-  remove_bytes(cached_bytes_);
+  cache_.clear();
   RUNNEL_RETURN_IF_ERROR(flushed);
   return closed;
 }
 
 Status CachingKeyValueStore::restore_batch(std::span<const RestoreRecord> records) {
-  for (const RestoreRecord& record : records) {
-    auto it = entries_.find(record.key);
-    if (it == entries_.end()) continue;
-    remove_bytes(entry_bytes(it->first, it->second.value));
-    order_.erase(it->second.order);
-    entries_.erase(it);
-  }
+  for (const RestoreRecord& record : records) cache_.erase(record.key);
   return inner_->restore_batch(records);
 }
 

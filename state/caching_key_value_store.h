@@ -2,14 +2,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <list>
-#include <map>
 #include <memory>
 #include <string>
 
 #include "state/cache_budget.h"
 #include "state/changelog_collector.h"
-#include "state/internal/bytes_less.h"
+#include "state/internal/dirty_cache.h"
 #include "state/key_value_store.h"
 #include "state/store_cache.h"
 
@@ -58,7 +56,7 @@ class CachingKeyValueStore final : public KeyValueStore, public StoreCache {
  public:
   // Bytes counted per cached entry besides its key and value: the map node, the order list
   // node and the bookkeeping, roughly.
-  static constexpr std::size_t kEntryOverhead = 96;
+  static constexpr std::size_t kEntryOverhead = internal::DirtyCache::kEntryOverhead;
 
   // `timestamp` gives the timestamp recorded with each write (may be empty: kNoTimestamp).
   CachingKeyValueStore(std::unique_ptr<KeyValueStore> inner, std::size_t max_bytes,
@@ -77,8 +75,8 @@ class CachingKeyValueStore final : public KeyValueStore, public StoreCache {
   // The bound of this store's budget, which other stores may share.
   std::size_t max_bytes() const { return budget_->max_bytes(); }
   // Bytes this cache holds now, as counted against its budget.
-  std::size_t cached_bytes() const { return cached_bytes_; }
-  std::size_t dirty_entries() const override { return entries_.size(); }
+  std::size_t cached_bytes() const { return cache_.cached_bytes(); }
+  std::size_t dirty_entries() const override { return cache_.size(); }
   // Entries written down early because the cache was full.
   std::uint64_t evictions() const { return evictions_; }
 
@@ -102,34 +100,9 @@ class CachingKeyValueStore final : public KeyValueStore, public StoreCache {
   Status restore_batch(std::span<const RestoreRecord> records) override;
 
  private:
-  struct Entry {
-    NullableBytes value;  // Null: a cached delete.
-    Timestamp timestamp;
-    std::list<const Bytes*>::iterator order;  // Its place in order_.
-  };
-  using Map = std::map<Bytes, Entry, internal::BytesLess>;
+  using Dirty = internal::DirtyCache::Dirty;
 
-  // A dirty entry taken out of the cache to be written down.
-  struct Dirty {
-    Bytes key;
-    NullableBytes value;
-    Timestamp timestamp;
-  };
-
-  static std::size_t entry_bytes(BytesView key, const NullableBytes& value) {
-    return key.size() + (value ? value->size() : 0) + kEntryOverhead;
-  }
-  void add_bytes(std::size_t bytes) {
-    cached_bytes_ += bytes;
-    budget_->charge(bytes);
-  }
-  void remove_bytes(std::size_t bytes) {
-    cached_bytes_ -= bytes;
-    budget_->release(bytes);
-  }
   Status write(BytesView key, NullableBytesView value);
-  // Takes the `count` oldest dirty entries out of the cache.
-  std::vector<Dirty> take_oldest(std::size_t count);
   // Writes entries to the underlying store, then tells the listener.
   Status write_down(std::vector<Dirty> dirty);
   Status evict_while_full();
@@ -144,9 +117,7 @@ class CachingKeyValueStore final : public KeyValueStore, public StoreCache {
   CacheFlushListener* listener_ = nullptr;
   bool send_old_values_ = false;
 
-  Map entries_;
-  std::list<const Bytes*> order_;  // Keys of entries_, oldest first write first.
-  std::size_t cached_bytes_ = 0;
+  internal::DirtyCache cache_;  // Dirty entries in order of first write since written down.
   std::uint64_t evictions_ = 0;
 };
 

@@ -23,6 +23,16 @@ Bytes segment_prefix(std::int64_t segment) {
   return out;
 }
 
+// Writes the cache key of a window (segment | window store key) into `out`, reusing its
+// buffer: built for every fetch and put of an aggregation, so one allocation at most.
+void write_cache_key(Bytes& out, std::int64_t segment, BytesView key, Timestamp window_start) {
+  out.clear();
+  out.reserve(kSegmentPrefix + key.size() + window_key::kSuffixSize);
+  out.resize(kSegmentPrefix);
+  store_big_endian<std::int64_t>(out.data(), segment);
+  window_key::append_store_key(out, key, window_start, 0);
+}
+
 std::int64_t segment_of_cache_key(BytesView cache_key) {
   return load_big_endian<std::int64_t>(cache_key.data());
 }
@@ -74,8 +84,7 @@ class MergedWindowIterator final : public WindowStoreIterator {
   // The underlying store's current entry as a cache key, for comparison.
   BytesView store_cache_key() {
     const Timestamp start = store_->window_start();
-    store_key_buffer_ = segment_prefix(start / segment_interval_);
-    store_key_buffer_.append(window_key::to_store_key(store_->key(), start, 0).view());
+    write_cache_key(store_key_buffer_, start / segment_interval_, store_->key(), start);
     return store_key_buffer_.view();
   }
 
@@ -139,8 +148,8 @@ std::uint64_t CachingWindowStore::expired_puts_dropped() const {
 }
 
 Bytes CachingWindowStore::cache_key(BytesView key, Timestamp window_start) const {
-  Bytes out = segment_prefix(segment_of(window_start));
-  out.append(window_key::to_store_key(key, window_start, 0).view());
+  Bytes out;
+  write_cache_key(out, segment_of(window_start), key, window_start);
   return out;
 }
 

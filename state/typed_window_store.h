@@ -27,8 +27,25 @@ class TypedWindowStore {
 
   [[nodiscard]] Status put(const K& key, const V& value, Timestamp window_start) {
     RUNNEL_ASSIGN_OR_RETURN(Bytes key_bytes, serialize(key_serde_, key, "key"));
+    return put_serialized(key_bytes, value, window_start);
+  }
+
+  // The key's bytes, for the *_serialized calls of a caller that reads and writes many
+  // windows of one key (a hopping-window aggregate: one serialization per record, not two
+  // per window).
+  [[nodiscard]] Result<Bytes> serialize_key(const K& key) const {
+    return serialize(key_serde_, key, "key");
+  }
+  [[nodiscard]] Status put_serialized(BytesView key_bytes, const V& value, Timestamp window_start) {
     RUNNEL_ASSIGN_OR_RETURN(Bytes value_bytes, serialize(value_serde_, value, "value"));
     return store_.put(key_bytes, value_bytes, window_start);
+  }
+  [[nodiscard]] Result<std::optional<V>> fetch_serialized(BytesView key_bytes,
+                                                          Timestamp window_start) {
+    RUNNEL_ASSIGN_OR_RETURN(std::optional<Bytes> bytes, store_.fetch(key_bytes, window_start));
+    if (!bytes) return std::optional<V>();
+    RUNNEL_ASSIGN_OR_RETURN(V value, deserialize(value_serde_, *bytes, "value"));
+    return std::optional<V>(std::move(value));
   }
 
   [[nodiscard]] Status remove(const K& key, Timestamp window_start) {
@@ -38,10 +55,7 @@ class TypedWindowStore {
 
   [[nodiscard]] Result<std::optional<V>> fetch(const K& key, Timestamp window_start) {
     RUNNEL_ASSIGN_OR_RETURN(Bytes key_bytes, serialize(key_serde_, key, "key"));
-    RUNNEL_ASSIGN_OR_RETURN(std::optional<Bytes> bytes, store_.fetch(key_bytes, window_start));
-    if (!bytes) return std::optional<V>();
-    RUNNEL_ASSIGN_OR_RETURN(V value, deserialize(value_serde_, *bytes, "value"));
-    return std::optional<V>(std::move(value));
+    return fetch_serialized(key_bytes, window_start);
   }
 
   // (window start, value) of `key`'s windows starting in [time_from, time_to], in time order.

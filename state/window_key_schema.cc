@@ -9,11 +9,16 @@ namespace window_key {
 Bytes to_store_key(BytesView key, Timestamp window_start, std::uint32_t seqnum) {
   Bytes out;
   out.reserve(key.size() + kSuffixSize);
-  out.append(key);
-  out.resize(key.size() + kSuffixSize);
-  store_big_endian<std::int64_t>(out.data() + key.size(), window_start);
-  store_big_endian<std::uint32_t>(out.data() + key.size() + kTimestampSize, seqnum);
+  append_store_key(out, key, window_start, seqnum);
   return out;
+}
+
+void append_store_key(Bytes& out, BytesView key, Timestamp window_start, std::uint32_t seqnum) {
+  const std::size_t at = out.size();
+  out.append(key);
+  out.resize(at + key.size() + kSuffixSize);
+  store_big_endian<std::int64_t>(out.data() + at + key.size(), window_start);
+  store_big_endian<std::uint32_t>(out.data() + at + key.size() + kTimestampSize, seqnum);
 }
 
 BytesView extract_key(BytesView store_key) {

@@ -32,6 +32,9 @@ inline constexpr std::size_t kSeqnumSize = 4;
 inline constexpr std::size_t kSuffixSize = kTimestampSize + kSeqnumSize;
 
 Bytes to_store_key(BytesView key, Timestamp window_start, std::uint32_t seqnum);
+// Appends the store key of (key, window_start, seqnum) to `out`: to_store_key without a
+// buffer of its own, for callers that prefix it.
+void append_store_key(Bytes& out, BytesView key, Timestamp window_start, std::uint32_t seqnum);
 // Whether `store_key` is long enough to hold the suffix; the extractors require it.
 inline bool is_valid(BytesView store_key) { return store_key.size() >= kSuffixSize; }
 BytesView extract_key(BytesView store_key);

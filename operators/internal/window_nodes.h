@@ -155,14 +155,19 @@ class KStreamWindowAggregate final : public ProcessorNode,
     // windows that close now (retention is size + grace), and the record cannot change a
     // closed window anyway.
     if (position_store_ != nullptr) RUNNEL_RETURN_IF_ERROR(emit_closed(close_time));
+    std::optional<Bytes> key_bytes;  // Serialized once for all the record's windows.
     for (const Window& window : windows_.windows_for(record.timestamp)) {
       if (window.end_ms <= close_time) {
         context_->record_late_dropped(name());
         continue;
       }
-      RUNNEL_ASSIGN_OR_RETURN(std::optional<VA> old, store_->fetch(*record.key, window.start_ms));
+      if (!key_bytes) {
+        RUNNEL_ASSIGN_OR_RETURN(key_bytes, store_->serialize_key(*record.key));
+      }
+      RUNNEL_ASSIGN_OR_RETURN(std::optional<VA> old,
+                              store_->fetch_serialized(*key_bytes, window.start_ms));
       VA aggregate = step_(*record.key, *record.value, old);
-      RUNNEL_RETURN_IF_ERROR(store_->put(*record.key, aggregate, window.start_ms));
+      RUNNEL_RETURN_IF_ERROR(store_->put_serialized(*key_bytes, aggregate, window.start_ms));
       // With caching, the cache forwards it when it writes the window down; on window close,
       // emit_closed() does.
       if (cached_ || position_store_ != nullptr) continue;

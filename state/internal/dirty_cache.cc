@@ -12,7 +12,7 @@ void DirtyCache::write(BytesView key, NullableBytes value, Timestamp timestamp) 
     it->second.value = std::move(value);
     it->second.timestamp = timestamp;
     add_bytes(entry_bytes(key, it->second.value));
-    order_.splice(order_.end(), order_, it->second.order);
+    if (requeue_ == Requeue::kToBack) order_.splice(order_.end(), order_, it->second.order);
     return;
   }
   auto [inserted, ok] = entries_.emplace(Bytes(key), Entry{std::move(value), timestamp, {}});

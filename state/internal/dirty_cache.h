@@ -45,14 +45,23 @@ class DirtyCache {
     Timestamp timestamp;
   };
 
+  // Where a write of a key already cached puts it in the order entries are taken (and
+  // written down) in.
+  enum class Requeue {
+    kToBack,  // Order of last write (Kafka's NamedCache; the window and session caches).
+    kKeep,    // Order of first write since the entry was taken (the key-value cache).
+  };
+
   // `budget` is borrowed and must outlive the cache.
-  explicit DirtyCache(CacheBudget& budget) : budget_(&budget) {}
+  explicit DirtyCache(CacheBudget& budget, Requeue requeue = Requeue::kToBack)
+      : budget_(&budget), requeue_(requeue) {}
   // Gives the entries' bytes back to the budget.
   ~DirtyCache() { clear(); }
   DirtyCache(const DirtyCache&) = delete;
   DirtyCache& operator=(const DirtyCache&) = delete;
 
-  // Sets the entry of `key`, which becomes the most recently written.
+  // Sets the entry of `key`; a new key becomes the most recently written, a cached one too
+  // under Requeue::kToBack.
   void write(BytesView key, NullableBytes value, Timestamp timestamp);
   // The entry of `key`, or null. Valid until the next write, take or erase.
   const Entry* find(BytesView key) const;
@@ -85,8 +94,9 @@ class DirtyCache {
   }
 
   CacheBudget* budget_;
+  const Requeue requeue_;
   Map entries_;
-  std::list<const Bytes*> order_;  // Keys of entries_, least recently written first.
+  std::list<const Bytes*> order_;  // Keys of entries_, the next to be taken first.
   std::size_t cached_bytes_ = 0;
 };
 
