@@ -344,6 +344,7 @@ Result<std::size_t> TaskManager::process() {
     while (true) {
       // The queue whose head has the smallest timestamp; ties go to the first partition.
       Input* next = nullptr;
+      const client::TopicPartition* next_tp = nullptr;
       Timestamp best = 0;
       bool some_empty = false;
       for (auto& [tp, input] : task.inputs) {
@@ -354,6 +355,7 @@ Result<std::size_t> TaskManager::process() {
         const Timestamp t = input.queue.front().timestamp();
         if (next == nullptr || t < best) {
           next = &input;
+          next_tp = &tp;
           best = t;
         }
       }
@@ -366,12 +368,14 @@ Result<std::size_t> TaskManager::process() {
       }
       const client::ConsumerRecord& record = next->queue.front();
       const Headers headers = record.headers();
-      internal::RawRecordView view{record.topic(),
-                                   record.partition(),
+      // The topic and the timestamp as already known (the input's name, the head's timestamp
+      // read above), not asked of librdkafka again.
+      internal::RawRecordView view{next_tp->topic,
+                                   next_tp->partition,
                                    record.offset(),
                                    record.key(),
                                    record.value(),
-                                   record.timestamp(),
+                                   best,
                                    headers.empty() ? nullptr : &headers};
       Status s = task.task->process(view);
       if (!s.ok()) return s.with_context("task " + id.to_string());

@@ -4,11 +4,15 @@
 // in-process runneld on loopback, the input they read, and counts of what came out. Every
 // failure ends the process with a message: a benchmark that cannot run has nothing to report.
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -32,6 +36,58 @@ inline void check(const Status& s, const char* what) {
     std::fprintf(stderr, "%s: %s\n", what, s.to_string().c_str());
     std::exit(1);
   }
+}
+
+// The CPU seconds (user + system) of each live thread of this process, by thread id, with
+// its name, from /proc/self/task. Two snapshots tell what the threads started between them
+// spent: an application's stream threads and librdkafka's threads (named rdk:*), apart from
+// the in-process broker's threads, which were there before.
+struct ThreadCpu {
+  std::string name;
+  double seconds = 0;
+};
+inline std::map<int, ThreadCpu> thread_cpu() {
+  std::map<int, ThreadCpu> out;
+  const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    std::FILE* f = std::fopen((entry.path() / "stat").c_str(), "r");
+    if (f == nullptr) continue;
+    char buffer[1024];
+    const std::size_t n = std::fread(buffer, 1, sizeof buffer - 1, f);
+    std::fclose(f);
+    buffer[n] = 0;
+    // pid (comm) state ...: the comm may hold spaces, so fields count from its ')'.
+    const char* open = std::strchr(buffer, '(');
+    const char* close = std::strrchr(buffer, ')');
+    if (open == nullptr || close == nullptr) continue;
+    unsigned long long utime = 0;
+    unsigned long long stime = 0;
+    if (std::sscanf(close + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+                    &stime) != 2) {
+      continue;
+    }
+    out[std::atoi(entry.path().filename().c_str())] = {std::string(open + 1, close),
+                                                       static_cast<double>(utime + stime) / tick};
+  }
+  return out;
+}
+
+// What the threads that are in `after` but not in `before` spent: librdkafka's (rdk:*) and
+// the others (an application's stream threads).
+struct NewThreadsCpu {
+  double rdkafka = 0;
+  double other = 0;
+  double total() const { return rdkafka + other; }
+};
+inline NewThreadsCpu new_threads_cpu(const std::map<int, ThreadCpu>& before,
+                                     const std::map<int, ThreadCpu>& after) {
+  NewThreadsCpu out;
+  for (const auto& [tid, t] : after) {
+    if (before.count(tid) != 0) continue;
+    (t.name.rfind("rdk:", 0) == 0 ? out.rdkafka : out.other) += t.seconds;
+  }
+  return out;
 }
 
 // A runneld in this process, its data in `data_dir`, on an ephemeral loopback port, with no

@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include "bench/runtime/streams_bench_support.h"
 #include "operators/streams_builder.h"
 #include "runtime/kafka_streams.h"
@@ -29,9 +31,23 @@ using runnel::bench::seconds_since;
 using runnel::client::ClientConfig;
 
 // Consumes every record of `in` (assigned, from the start) and produces it unchanged to
-// `out`, then flushes: the most a consume→produce application could do.
-double raw_pipe(const std::string& bootstrap, const std::string& in, const std::string& out,
-                int partitions, std::int64_t count) {
+// `out`, then flushes: the most a consume→produce application could do. Its wall time, and
+// the CPU it spent: this thread's (the application's loop) and its clients' threads'.
+struct RawPipe {
+  double seconds = 0;
+  runnel::bench::NewThreadsCpu cpu;  // `other`: this thread.
+};
+
+double this_thread_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_THREAD, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+RawPipe raw_pipe(const std::string& bootstrap, const std::string& in, const std::string& out,
+                 int partitions, std::int64_t count) {
+  const auto threads_before = runnel::bench::thread_cpu();
+  const double loop_before = this_thread_cpu_seconds();
   // The stream threads' consumer setting (runtime/stream_thread.cc), without which librdkafka
   // leaves the consumer waiting on an empty queue much of the time.
   auto consumer = runnel::client::Consumer::create({{"bootstrap.servers", bootstrap},
@@ -62,7 +78,11 @@ double raw_pipe(const std::string& bootstrap, const std::string& in, const std::
     done += static_cast<std::int64_t>(batch->size());
   }
   check((*producer)->flush(60s), "flush");
-  return seconds_since(start);
+  RawPipe result;
+  result.seconds = seconds_since(start);
+  result.cpu = runnel::bench::new_threads_cpu(threads_before, runnel::bench::thread_cpu());
+  result.cpu.other = this_thread_cpu_seconds() - loop_before;
+  return result;
 }
 
 // RUNNEL_BENCH_PROPS="name=value,...": more application properties (e.g. producer.linger.ms=100),
@@ -120,10 +140,14 @@ int main(int argc, char** argv) {
 
   // RUNNEL_BENCH_STATELESS_ONLY=1: only the 1-thread stateless run, to profile it alone.
   const bool stateless_only = std::getenv("RUNNEL_BENCH_STATELESS_ONLY") != nullptr;
-  const double raw =
-      stateless_only ? 0 : raw_pipe(bootstrap, "bench-in", "raw-out", partitions, count);
-  std::printf("raw librdkafka consume->produce pipe: %.2f s, %.0f records/s\n", raw,
-              static_cast<double>(count) / raw);
+  const RawPipe pipe =
+      stateless_only ? RawPipe{} : raw_pipe(bootstrap, "bench-in", "raw-out", partitions, count);
+  const double raw = pipe.seconds;
+  std::printf(
+      "raw librdkafka consume->produce pipe: %.2f s, %.0f records/s; CPU %.2f s (loop %.2f, "
+      "librdkafka %.2f): %.0f records/CPU-s\n",
+      raw, static_cast<double>(count) / raw, pipe.cpu.total(), pipe.cpu.other, pipe.cpu.rdkafka,
+      static_cast<double>(count) / pipe.cpu.total());
 
   // The same pipe as a topology: bytes in, a map_values (value copied, uppercased first
   // byte), bytes out, through a task per partition, commits every 100 ms... as configured.
@@ -147,6 +171,7 @@ int main(int argc, char** argv) {
                                     {"commit.interval.ms", commit_ms}};
     add_extra_properties(props);
     runnel::KafkaStreams app(builder.build(), props);
+    const auto threads_before = runnel::bench::thread_cpu();
     const auto start = Clock::now();
     check(app.start(), "start");
     // The group join and the first fetch, which the raw pipe (assigned, no group) does not pay.
@@ -155,6 +180,10 @@ int main(int argc, char** argv) {
     while (static_cast<std::int64_t>(app.metrics().processed) < count) {
       std::this_thread::sleep_for(5ms);
     }
+    // The application's threads (stream threads, librdkafka's) up to the last record; the
+    // broker's threads were there before.
+    const runnel::bench::NewThreadsCpu cpu =
+        runnel::bench::new_threads_cpu(threads_before, runnel::bench::thread_cpu());
     // close() commits: the producer is flushed, every output record acknowledged.
     app.close();
     const double elapsed = seconds_since(start);
@@ -168,11 +197,13 @@ int main(int argc, char** argv) {
     std::printf(
         "KafkaStreams stateless, %s thread(s): %.2f s, %.0f records/s (%.0f%% of the raw pipe); "
         "process latency avg %llu ns/record; %.2f s to the first record; %llu commits, avg %llu "
-        "us\n",
+        "us; CPU to the last record %.2f s (stream threads %.2f, librdkafka %.2f): %.0f "
+        "records/CPU-s\n",
         threads, elapsed, static_cast<double>(count) / elapsed, 100.0 * raw / elapsed,
         static_cast<unsigned long long>(latency), startup,
         static_cast<unsigned long long>(commits(m)),
-        static_cast<unsigned long long>(commit_avg_us(m)));
+        static_cast<unsigned long long>(commit_avg_us(m)), cpu.total(), cpu.other, cpu.rdkafka,
+        static_cast<double>(count) / cpu.total());
   }
   if (stateless_only) {
     broker->stop();
