@@ -147,9 +147,9 @@ nx::QueryOptions query_options(const Args& a, const nx::Generator& generator) {
   return options;
 }
 
-// The CPU seconds of this process's live threads by kind, from /proc/self/task: librdkafka's
-// (named rdk:*), RocksDB's background threads (rocksdb:*), and the rest: the stream threads
-// (unnamed, so they carry the process's name) and the idle main thread.
+// The CPU seconds of this process's live threads by kind (bench/runtime's thread_cpu):
+// librdkafka's (named rdk:*), RocksDB's background threads (rocksdb:*), and the rest: the
+// stream threads (unnamed, so they carry the process's name) and the idle main thread.
 struct ThreadCpu {
   double rdkafka = 0;
   double rocksdb = 0;
@@ -157,34 +157,13 @@ struct ThreadCpu {
 };
 ThreadCpu thread_cpu_seconds() {
   ThreadCpu out;
-  const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task", ec)) {
-    std::FILE* f = std::fopen((entry.path() / "stat").c_str(), "r");
-    if (f == nullptr) continue;
-    char buffer[1024];
-    const std::size_t n = std::fread(buffer, 1, sizeof buffer - 1, f);
-    std::fclose(f);
-    buffer[n] = 0;
-    // pid (comm) state ... : the comm may hold spaces, so fields count from its ')'.
-    const char* open = std::strchr(buffer, '(');
-    const char* close = std::strrchr(buffer, ')');
-    if (open == nullptr || close == nullptr) continue;
-    const std::string comm(open + 1, close);
-    unsigned long long utime = 0;
-    unsigned long long stime = 0;
-    // After ')': state, then fields 4..13, then utime (14) and stime (15).
-    if (std::sscanf(close + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
-                    &stime) != 2) {
-      continue;
-    }
-    const double seconds = static_cast<double>(utime + stime) / tick;
-    if (comm.rfind("rdk:", 0) == 0) {
-      out.rdkafka += seconds;
-    } else if (comm.rfind("rocksdb:", 0) == 0) {
-      out.rocksdb += seconds;
+  for (const auto& [tid, thread] : runnel::bench::thread_cpu()) {
+    if (thread.name.rfind("rdk:", 0) == 0) {
+      out.rdkafka += thread.seconds;
+    } else if (thread.name.rfind("rocksdb:", 0) == 0) {
+      out.rocksdb += thread.seconds;
     } else {
-      out.stream += seconds;
+      out.stream += thread.seconds;
     }
   }
   return out;
