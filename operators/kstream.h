@@ -416,6 +416,10 @@ class KStream {
   // + grace), unmatched ones in KSTREAM-...-shared-join-store; repartitions a side whose key
   // may have changed; both sides must be co-partitioned. Name prefixes KSTREAM-WINDOWED-,
   // KSTREAM-JOINTHIS-/-JOINOTHER- (OUTERTHIS/OUTEROTHER), KSTREAM-MERGE-.
+  // A self-join, s.join(s, joiner, windows) with before == after, built with
+  // topology.optimization single.store.self.join (StreamsBuilder::build(properties)), runs as
+  // one processor (named as the KSTREAM-MERGE- node) over the KSTREAM-JOINTHIS- store alone,
+  // with the same output (KIP-862; operators/topology_optimization.h).
   template <typename VO, typename F>
   auto join(const KStream<K, VO>& other, F joiner, const JoinWindows& windows,
             const Named& named = {}) const {
