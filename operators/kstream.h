@@ -416,7 +416,7 @@ class KStream {
   // + grace), unmatched ones in KSTREAM-...-shared-join-store; repartitions a side whose key
   // may have changed; both sides must be co-partitioned. Name prefixes KSTREAM-WINDOWED-,
   // KSTREAM-JOINTHIS-/-JOINOTHER- (OUTERTHIS/OUTEROTHER), KSTREAM-MERGE-.
-  // A self-join, s.join(s, joiner, windows) with before == after, built with
+  // A self-join, s.join(s, joiner, windows), built with
   // topology.optimization single.store.self.join (StreamsBuilder::build(properties)), runs as
   // one processor (named as the KSTREAM-MERGE- node) over the KSTREAM-JOINTHIS- store alone,
   // with the same output (KIP-862; operators/topology_optimization.h).
@@ -974,12 +974,11 @@ KStream<K, VR> KStream<K, V>::stream_stream_join(
 
   // KIP-862's conditions for running the join as a self-join over one store, should
   // build() be asked for single.store.self.join: an inner join whose two sides are the same
-  // node with the same serdes, reached without a repartition, and a window symmetric about
-  // the record (so that one fetch finds the partners of both sides).
+  // node with the same serdes, reached without a repartition.
   if constexpr (std::is_same_v<V, VO>) {
     if (kind == internal::JoinKind::kInner && node_ == other.node_ && !repartition_required_ &&
         !other.repartition_required_ && key_serde_ == other.key_serde_ &&
-        value_serde_ == other.value_serde_ && windows.before_ms == windows.after_ms) {
+        value_serde_ == other.value_serde_) {
       using SelfJoin = internal::KStreamKStreamSelfJoin<K, V, VR>;
       typename SelfJoin::Config self_config{this_store, windows, key_serde, left_serde};
       internal::BuilderState::SelfJoinRewrite rewrite;

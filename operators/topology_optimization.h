@@ -15,10 +15,11 @@ namespace runnel {
 //
 // Rewrites Runnel implements:
 //   single.store.self.join  (KIP-862) an inner KStream-KStream join of a stream with itself
-//       (both sides the same node, no repartition between, same serdes, JoinWindows with
-//       before == after) runs as one self-join processor over one window store and one
-//       changelog instead of two of each. Its output is the two-store join's, record for
-//       record and in the same order.
+//       (both sides the same node, no repartition or other operator between, same serdes)
+//       runs as one self-join processor over one window store and one changelog instead of
+//       two of each. Its output is the two-store join's, record for record and in the same
+//       order. With JoinWindows whose before equals after (the usual case) it also makes one
+//       range fetch per record where the two-store join makes two.
 // "all" turns on every rewrite Runnel implements. Kafka's other two rewrites,
 // reuse.ktable.source.topics and merge.repartition.topics, are not implemented: naming them
 // is refused rather than silently ignored.

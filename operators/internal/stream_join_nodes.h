@@ -214,19 +214,21 @@ class KStreamKStreamJoin final : public ProcessorNode,
 // KStreamKStreamSelfJoin, KIP-862; made by the single.store.self.join rewrite). It replaces
 // the two-store join's windowed nodes, its two join nodes and its merge, and emits what they
 // would, in the same order. For a record r at t, the two-store join
-//   1. puts r into the left store, and the left join node, reading the right store (which
-//      does not hold r yet), emits joiner(r, x) for each buffered x in [t - before,
-//      t + after], in store order (time, then arrival);
-//   2. puts r into the right store, and the right join node, reading the left store (which
-//      now holds r, after every earlier record of time t), emits joiner(x, r) for each x in
-//      [t - after, t + before]: joiner(r, r) comes after the x of times <= t and before those
-//      of later times, unless the store dropped r as expired.
-// Both stores hold the same records, so with before == after one fetch made before the put
-// gives the partners of both passes: putting r can only add r, since it moves the store's
-// stream time to at most t, and x >= t - before is not expired at t (retention is before +
-// after + grace + 1). Whether the store kept r is read from its expired-put counter. A late
-// record (t + after + grace < stream time) is still put, as the two-store join's windowed
-// nodes put it, and joins nothing.
+//   1. puts r into the left store, and the left join node, unless r is late for it (t +
+//      after + grace < stream time), reads the right store (which does not hold r yet) and
+//      emits joiner(r, x) for each buffered x in [t - before, t + after], in store order
+//      (time, then arrival);
+//   2. puts r into the right store, and the right join node, unless r is late for it (t +
+//      before + grace < stream time), reads the left store (which now holds r, after every
+//      earlier record of time t) and emits joiner(x, r) for each x in [t - after,
+//      t + before]: joiner(r, r) comes after the x of times <= t and before those of later
+//      times, unless the store dropped r as expired.
+// Both stores always hold the same records, so this node does the same over its one store:
+// fetch for pass 1, put r once, fetch for pass 2. With before == after (the usual case) one
+// fetch made before the put serves both passes: putting r can only add r, since it moves the
+// store's stream time to at most t, and x >= t - before is not expired at t (retention is
+// before + after + grace + 1); whether the store kept r is read from its expired-put counter.
+// A record late for either pass is counted once in the late-dropped metric.
 template <typename K, typename V, typename VR>
 class KStreamKStreamSelfJoin final : public ProcessorNode,
                                      public Receiver<K, V>,
@@ -235,7 +237,7 @@ class KStreamKStreamSelfJoin final : public ProcessorNode,
   using Joiner = std::function<VR(const std::optional<V>&, const std::optional<V>&)>;
   struct Config {
     std::string store;
-    JoinWindows windows;  // before_ms == after_ms.
+    JoinWindows windows;
     std::shared_ptr<const Serde<K>> key_serde;
     std::shared_ptr<const Serde<V>> value_serde;
   };
@@ -257,11 +259,37 @@ class KStreamKStreamSelfJoin final : public ProcessorNode,
     }
     const JoinWindows& w = config_.windows;
     const Timestamp t = record.timestamp;
-    if (t + w.after_ms + w.grace_ms < context_->stream_time()) {
-      RUNNEL_RETURN_IF_ERROR(store_->put(*record.key, *record.value, t));
-      context_->record_late_dropped(name());
-      return ok_status();
+    const bool late_as_left = t + w.after_ms + w.grace_ms < context_->stream_time();
+    const bool late_as_right = t + w.before_ms + w.grace_ms < context_->stream_time();
+    if (late_as_left || late_as_right) context_->record_late_dropped(name());
+    if (w.before_ms == w.after_ms && !late_as_left) return join_with_one_fetch(record);
+    const std::optional<V> self(*record.value);
+    if (!late_as_left) {
+      RUNNEL_ASSIGN_OR_RETURN(
+          auto partners,
+          store_->fetch(*record.key, std::max<Timestamp>(0, t - w.before_ms), t + w.after_ms));
+      for (auto& [other_time, other_value] : partners) {
+        RUNNEL_RETURN_IF_ERROR(emit(record, std::max(t, other_time), self, other_value));
+      }
     }
+    RUNNEL_RETURN_IF_ERROR(store_->put(*record.key, *record.value, t));
+    if (!late_as_right) {
+      RUNNEL_ASSIGN_OR_RETURN(
+          auto partners,
+          store_->fetch(*record.key, std::max<Timestamp>(0, t - w.after_ms), t + w.before_ms));
+      for (auto& [other_time, other_value] : partners) {
+        RUNNEL_RETURN_IF_ERROR(
+            emit(record, std::max(t, other_time), std::optional<V>(std::move(other_value)), self));
+      }
+    }
+    return ok_status();
+  }
+
+ private:
+  // Both passes from one fetch (before == after, r not late): see the class comment.
+  Status join_with_one_fetch(const Record<K, V>& record) {
+    const JoinWindows& w = config_.windows;
+    const Timestamp t = record.timestamp;
     RUNNEL_ASSIGN_OR_RETURN(
         auto partners,
         store_->fetch(*record.key, std::max<Timestamp>(0, t - w.before_ms), t + w.after_ms));
@@ -285,7 +313,6 @@ class KStreamKStreamSelfJoin final : public ProcessorNode,
     return ok_status();
   }
 
- private:
   Status emit(const Record<K, V>& record, Timestamp t, const std::optional<V>& left,
               const std::optional<V>& right) {
     return this->forward(Record<K, VR>{record.key, joiner_(left, right), t, record.headers});
