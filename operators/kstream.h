@@ -416,6 +416,10 @@ class KStream {
   // + grace), unmatched ones in KSTREAM-...-shared-join-store; repartitions a side whose key
   // may have changed; both sides must be co-partitioned. Name prefixes KSTREAM-WINDOWED-,
   // KSTREAM-JOINTHIS-/-JOINOTHER- (OUTERTHIS/OUTEROTHER), KSTREAM-MERGE-.
+  // A self-join, s.join(s, joiner, windows), built with
+  // topology.optimization single.store.self.join (StreamsBuilder::build(properties)), runs as
+  // one processor (named as the KSTREAM-MERGE- node) over the KSTREAM-JOINTHIS- store alone,
+  // with the same output (KIP-862; operators/topology_optimization.h).
   template <typename VO, typename F>
   auto join(const KStream<K, VO>& other, F joiner, const JoinWindows& windows,
             const Named& named = {}) const {
@@ -967,6 +971,31 @@ KStream<K, VR> KStream<K, V>::stream_stream_join(
   };
   merge.attach = &internal::attach<K, VR>;
   add(std::move(merge));
+
+  // KIP-862's conditions for running the join as a self-join over one store, should
+  // build() be asked for single.store.self.join: an inner join whose two sides are the same
+  // node with the same serdes, reached without a repartition.
+  if constexpr (std::is_same_v<V, VO>) {
+    if (kind == internal::JoinKind::kInner && node_ == other.node_ && !repartition_required_ &&
+        !other.repartition_required_ && key_serde_ == other.key_serde_ &&
+        value_serde_ == other.value_serde_) {
+      using SelfJoin = internal::KStreamKStreamSelfJoin<K, V, VR>;
+      typename SelfJoin::Config self_config{this_store, windows, key_serde, left_serde};
+      internal::BuilderState::SelfJoinRewrite rewrite;
+      rewrite.replaced = {this_windowed, other_windowed, join_this, join_other, merge_name};
+      rewrite.dropped_store = other_store;
+      internal::NodeDef& self = rewrite.self_join;
+      self.name = merge_name;
+      self.predecessors = {left.node_};
+      self.stores = {this_store};
+      self.factory = [merge_name, self_config,
+                      joiner]() -> std::unique_ptr<internal::ProcessorNode> {
+        return std::make_unique<SelfJoin>(merge_name, self_config, joiner);
+      };
+      self.attach = &internal::attach<K, V>;
+      state_->add_self_join_candidate(std::move(rewrite));
+    }
+  }
   return KStream<K, VR>(state_, merge_name, key_serde, nullptr);
 }
 

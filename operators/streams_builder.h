@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -11,6 +12,7 @@
 #include "operators/kstream.h"
 #include "operators/store_builder.h"
 #include "operators/topology.h"
+#include "operators/topology_optimization.h"
 
 namespace runnel {
 
@@ -141,6 +143,17 @@ class StreamsBuilder {
   // The topology described so far; check Topology::status() (runtimes do) for errors such
   // as a duplicate name or a missing serde. The builder stays usable.
   Topology build() { return state_->build(); }
+  // As build(), with the rewrites the property `topology.optimization` asks for
+  // (TopologyOptimizations; Kafka Streams' StreamsBuilder.build(Properties)); the other
+  // properties are ignored. Pass the application's properties, the same ones given to
+  // KafkaStreams. A value that does not parse becomes the topology's status().
+  Topology build(const std::map<std::string, std::string>& properties) {
+    auto it = properties.find(TopologyOptimizations::kConfig);
+    if (it == properties.end()) return state_->build();
+    Result<TopologyOptimizations> optimizations = TopologyOptimizations::parse(it->second);
+    if (!optimizations.ok()) return state_->build({}, optimizations.status());
+    return state_->build(*optimizations);
+  }
 
  private:
   // Behind a pointer so that KStreams keep a stable address when the builder moves.

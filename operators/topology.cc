@@ -139,6 +139,34 @@ void Topology::add_node(NodeDef node) {
   nodes_.push_back(std::move(node));
 }
 
+void Topology::replace_nodes(const std::vector<std::string>& replaced, NodeDef replacement,
+                             const std::string& dropped_store) {
+  if (replaced.empty()) return;
+  for (const std::string& name : replaced) {
+    if (index_.count(name) == 0) {
+      set_error(internal_error("rewrite: no node " + name + " to replace"));
+      return;
+    }
+  }
+  if (stores_.erase(dropped_store) == 0) {
+    set_error(internal_error("rewrite: no store " + dropped_store + " to drop"));
+    return;
+  }
+  const std::size_t first = index_.at(replaced.front());
+  std::vector<NodeDef> kept;
+  kept.reserve(nodes_.size());
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    if (i == first) {
+      kept.push_back(std::move(replacement));
+    } else if (std::find(replaced.begin(), replaced.end(), nodes_[i].name) == replaced.end()) {
+      kept.push_back(std::move(nodes_[i]));
+    }
+  }
+  nodes_ = std::move(kept);
+  index_.clear();
+  for (std::size_t i = 0; i < nodes_.size(); ++i) index_.emplace(nodes_[i].name, i);
+}
+
 void Topology::finish() {
   // Union-find over edges and shared stores: a sub-topology is a connected component.
   std::vector<std::size_t> parent(nodes_.size());

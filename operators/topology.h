@@ -116,6 +116,13 @@ class Topology {
     copartition_nodes_.push_back(std::move(nodes));
   }
   bool has_store(const std::string& name) const { return stores_.count(name) != 0; }
+  // A build-time rewrite (TopologyOptimizations): `replacement` takes the place of the first
+  // of the nodes `replaced` in creation order, the others go, and so does the store
+  // `dropped_store`. The nodes downstream keep their predecessors, so the replacement must
+  // carry the name of the replaced node they read from. Internal error (in status()) if a
+  // node or the store is not there.
+  void replace_nodes(const std::vector<std::string>& replaced, internal::NodeDef replacement,
+                     const std::string& dropped_store);
   void set_error(Status status) {
     if (status_.ok()) status_ = std::move(status);
   }

@@ -97,6 +97,11 @@ Result<StreamsConfig> StreamsConfig::parse(const StreamsProperties& properties) 
         return invalid_argument_error(name + ": too large: " + value);
       }
       config.buffered_records_per_partition = static_cast<std::int32_t>(records);
+    } else if (name == kTopologyOptimization) {
+      // Applied by StreamsBuilder::build(properties); checked here so that a bad value fails
+      // the application's start, and kept from the clients (librdkafka refuses it).
+      Result<TopologyOptimizations> optimizations = TopologyOptimizations::parse(value);
+      if (!optimizations.ok()) return optimizations.status();
     } else if (name == kDefaultKeySerde || name == kDefaultValueSerde) {
       return invalid_argument_error(
           name +

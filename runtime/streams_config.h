@@ -11,6 +11,7 @@
 #include "core/client/client_config.h"
 #include "core/result.h"
 #include "operators/timestamp_extractor.h"
+#include "operators/topology_optimization.h"
 #include "runtime/deserialization_exception_handler.h"
 
 namespace runnel {
@@ -74,6 +75,11 @@ enum class ProcessingGuarantee { kAtLeastOnce, kExactlyOnceV2 };
 //                       backlog (a source topic) never holds up another's records (a
 //                       repartition topic's) behind it; see docs/RUNTIME.md, "Which record
 //                       next"
+//   topology.optimization  none (default), all, or a comma-separated list of rewrites:
+//                       applied by StreamsBuilder::build(properties), which must be given
+//                       the same properties (a topology built with build() is not
+//                       rewritten); only checked here. Runnel implements
+//                       single.store.self.join (KIP-862); see operators/topology_optimization.h
 //   default.key.serde, default.value.serde  refused: in C++ the types choose the serdes
 //                       (runnel::DefaultSerde<T>, or a serde given to Consumed, Produced,
 //                       Grouped or Materialized)
@@ -98,6 +104,7 @@ struct StreamsConfig {
   static constexpr const char* kStateStoreCacheMaxBytes = "statestore.cache.max.bytes";
   static constexpr const char* kMaxTaskIdleMs = "max.task.idle.ms";
   static constexpr const char* kBufferedRecordsPerPartition = "buffered.records.per.partition";
+  static constexpr const char* kTopologyOptimization = TopologyOptimizations::kConfig;
   static constexpr const char* kDefaultKeySerde = "default.key.serde";
   static constexpr const char* kDefaultValueSerde = "default.value.serde";
 

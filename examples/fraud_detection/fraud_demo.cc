@@ -17,7 +17,8 @@
 // The detector runs under processing.guarantee=exactly_once_v2: no alert is raised twice, even
 // across a crash. --config sets any KafkaStreams property of the detector
 // (examples/common/streams_cli.h), e.g. --config processing.guarantee=at_least_once
-// --config commit.interval.ms=200.
+// --config commit.interval.ms=200. It runs with topology.optimization=all, so the travel
+// rule's self-join keeps one window store (--config topology.optimization=none: two).
 #include <unistd.h>
 
 #include <algorithm>
@@ -266,14 +267,19 @@ int run(const Options& options) {
   if (Status s = producer->flush(60s); !s.ok()) return fail(s);
   std::printf("== %zu card holders -> %s\n", scenario.holders.size(), topics.card_holders.c_str());
 
-  KafkaStreams app(build_fraud_detector(topics),
-                   with_overrides({{"application.id", options.application_id},
-                                   {"bootstrap.servers", options.bootstrap},
-                                   {"num.stream.threads", std::to_string(options.threads)},
-                                   {"state.dir", options.state_dir},
-                                   {"processing.guarantee", "exactly_once_v2"},
-                                   {"commit.interval.ms", "1000"}},
-                                  options.overrides));
+  // topology.optimization=all: the travel rule joins the transactions with themselves, which
+  // single.store.self.join runs over one window store and changelog instead of two (KIP-862).
+  // The topology is built with the same properties the application runs with.
+  const StreamsProperties properties =
+      with_overrides({{"application.id", options.application_id},
+                      {"bootstrap.servers", options.bootstrap},
+                      {"num.stream.threads", std::to_string(options.threads)},
+                      {"state.dir", options.state_dir},
+                      {"processing.guarantee", "exactly_once_v2"},
+                      {"commit.interval.ms", "1000"},
+                      {"topology.optimization", "all"}},
+                     options.overrides);
+  KafkaStreams app(build_fraud_detector(topics, properties), properties);
   std::atomic<bool> failed{false};
   (void)app.set_uncaught_error_handler([&](const std::string& thread, const Status& error) {
     std::fprintf(stderr, "\nfraud_demo: stream thread %s failed: %s\n", thread.c_str(),

@@ -41,7 +41,7 @@ bool later(const Transaction& a, const Transaction& b) {
 
 }  // namespace
 
-Topology build_fraud_detector(const FraudTopics& topics) {
+Topology build_fraud_detector(const FraudTopics& topics, const StreamsProperties& properties) {
   StreamsBuilder builder;
   auto transactions = builder.stream<std::string, Transaction>(topics.transactions);
   auto holders = builder.table<std::string, CardHolder>(
@@ -155,7 +155,7 @@ Topology build_fraud_detector(const FraudTopics& topics) {
                    return enriched;
                  })
       .to(topics.alerts);
-  return builder.build();
+  return builder.build(properties);
 }
 
 }  // namespace runnel::examples::fraud

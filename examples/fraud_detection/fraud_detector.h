@@ -3,6 +3,7 @@
 #include <string>
 
 #include "operators/topology.h"
+#include "runtime/streams_config.h"
 
 namespace runnel::examples::fraud {
 
@@ -23,6 +24,10 @@ struct FraudTopics {
 // Alerts from all three are enriched from the card-holder table (stream-table join) and
 // written to `topics.alerts`. Transactions and card holders must be co-partitioned (same
 // partition count, keyed by card id with Java's partitioner, as client::Producer does).
-Topology build_fraud_detector(const FraudTopics& topics = {});
+// `properties`: the application's properties, for the rewrites their topology.optimization
+// asks for (StreamsBuilder::build(properties)); with single.store.self.join the travel
+// rule's self-join keeps one window store instead of two.
+Topology build_fraud_detector(const FraudTopics& topics = {},
+                              const StreamsProperties& properties = {});
 
 }  // namespace runnel::examples::fraud

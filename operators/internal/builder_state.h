@@ -10,6 +10,7 @@
 #include "core/serdes.h"
 #include "operators/internal/node_def.h"
 #include "operators/topology.h"
+#include "operators/topology_optimization.h"
 
 namespace runnel::internal {
 
@@ -46,14 +47,37 @@ class BuilderState {
     return new_name(prefix + "STATE-STORE-");
   }
 
-  Topology build() {
+  // A stream-stream join that single.store.self.join may rewrite (TopologyOptimizations):
+  // the two-store join's nodes, in creation order, the store the rewrite drops, and the
+  // self-join node that replaces them (named as the join's last node, which downstream
+  // nodes read from).
+  struct SelfJoinRewrite {
+    std::vector<std::string> replaced;
+    std::string dropped_store;
+    NodeDef self_join;
+  };
+  void add_self_join_candidate(SelfJoinRewrite rewrite) {
+    self_joins_.push_back(std::move(rewrite));
+  }
+
+  // The topology described so far with the rewrites `optimizations` asks for applied; the
+  // builder's own description is left as it is, so build() may be called again. `error`, if
+  // not OK, becomes the topology's status (a bad topology.optimization value).
+  Topology build(const TopologyOptimizations& optimizations = {}, Status error = Status()) {
     Topology out = topology_;
+    if (!error.ok()) out.set_error(std::move(error));
+    if (optimizations.single_store_self_join) {
+      for (const SelfJoinRewrite& rewrite : self_joins_) {
+        out.replace_nodes(rewrite.replaced, rewrite.self_join, rewrite.dropped_store);
+      }
+    }
     out.finish();
     return out;
   }
 
  private:
   Topology topology_;
+  std::vector<SelfJoinRewrite> self_joins_;
   int index_ = 0;
 };
 

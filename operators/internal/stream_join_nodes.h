@@ -210,4 +210,118 @@ class KStreamKStreamJoin final : public ProcessorNode,
   state::KeyValueStore* outer_ = nullptr;  // The task's; null for an inner join.
 };
 
+// The inner join of a stream with itself over one window store (Kafka Streams'
+// KStreamKStreamSelfJoin, KIP-862; made by the single.store.self.join rewrite). It replaces
+// the two-store join's windowed nodes, its two join nodes and its merge, and emits what they
+// would, in the same order. For a record r at t, the two-store join
+//   1. puts r into the left store, and the left join node, unless r is late for it (t +
+//      after + grace < stream time), reads the right store (which does not hold r yet) and
+//      emits joiner(r, x) for each buffered x in [t - before, t + after], in store order
+//      (time, then arrival);
+//   2. puts r into the right store, and the right join node, unless r is late for it (t +
+//      before + grace < stream time), reads the left store (which now holds r, after every
+//      earlier record of time t) and emits joiner(x, r) for each x in [t - after,
+//      t + before]: joiner(r, r) comes after the x of times <= t and before those of later
+//      times, unless the store dropped r as expired.
+// Both stores always hold the same records, so this node does the same over its one store:
+// fetch for pass 1, put r once, fetch for pass 2. With before == after (the usual case) one
+// fetch made before the put serves both passes: putting r can only add r, since it moves the
+// store's stream time to at most t, and x >= t - before is not expired at t (retention is
+// before + after + grace + 1); whether the store kept r is read from its expired-put counter.
+// A record late for either pass is counted once in the late-dropped metric.
+template <typename K, typename V, typename VR>
+class KStreamKStreamSelfJoin final : public ProcessorNode,
+                                     public Receiver<K, V>,
+                                     public Forwarder<K, VR> {
+ public:
+  using Joiner = std::function<VR(const std::optional<V>&, const std::optional<V>&)>;
+  struct Config {
+    std::string store;
+    JoinWindows windows;
+    std::shared_ptr<const Serde<K>> key_serde;
+    std::shared_ptr<const Serde<V>> value_serde;
+  };
+  KStreamKStreamSelfJoin(std::string name, Config config, Joiner joiner)
+      : ProcessorNode(std::move(name)), config_(std::move(config)), joiner_(std::move(joiner)) {}
+
+  Status init(TaskContext& context) override {
+    RUNNEL_RETURN_IF_ERROR(ProcessorNode::init(context));
+    RUNNEL_ASSIGN_OR_RETURN(StateStore s, context.get_state_store(name(), config_.store));
+    raw_ = s.window;
+    store_.emplace(*s.window, *config_.key_serde, *config_.value_serde);
+    return ok_status();
+  }
+
+  Status process(Record<K, V>&& record) override {
+    if (!record.key || !record.value) {
+      context_->record_dropped(name(), "null key or value for a stream-stream join");
+      return ok_status();
+    }
+    const JoinWindows& w = config_.windows;
+    const Timestamp t = record.timestamp;
+    const bool late_as_left = t + w.after_ms + w.grace_ms < context_->stream_time();
+    const bool late_as_right = t + w.before_ms + w.grace_ms < context_->stream_time();
+    if (late_as_left || late_as_right) context_->record_late_dropped(name());
+    if (w.before_ms == w.after_ms && !late_as_left) return join_with_one_fetch(record);
+    const std::optional<V> self(*record.value);
+    if (!late_as_left) {
+      RUNNEL_ASSIGN_OR_RETURN(
+          auto partners,
+          store_->fetch(*record.key, std::max<Timestamp>(0, t - w.before_ms), t + w.after_ms));
+      for (auto& [other_time, other_value] : partners) {
+        RUNNEL_RETURN_IF_ERROR(emit(record, std::max(t, other_time), self, other_value));
+      }
+    }
+    RUNNEL_RETURN_IF_ERROR(store_->put(*record.key, *record.value, t));
+    if (!late_as_right) {
+      RUNNEL_ASSIGN_OR_RETURN(
+          auto partners,
+          store_->fetch(*record.key, std::max<Timestamp>(0, t - w.after_ms), t + w.before_ms));
+      for (auto& [other_time, other_value] : partners) {
+        RUNNEL_RETURN_IF_ERROR(
+            emit(record, std::max(t, other_time), std::optional<V>(std::move(other_value)), self));
+      }
+    }
+    return ok_status();
+  }
+
+ private:
+  // Both passes from one fetch (before == after, r not late): see the class comment.
+  Status join_with_one_fetch(const Record<K, V>& record) {
+    const JoinWindows& w = config_.windows;
+    const Timestamp t = record.timestamp;
+    RUNNEL_ASSIGN_OR_RETURN(
+        auto partners,
+        store_->fetch(*record.key, std::max<Timestamp>(0, t - w.before_ms), t + w.after_ms));
+    const std::uint64_t dropped = raw_->expired_puts_dropped();
+    RUNNEL_RETURN_IF_ERROR(store_->put(*record.key, *record.value, t));
+    const bool kept = raw_->expired_puts_dropped() == dropped;
+    const std::optional<V> self(*record.value);
+    for (auto& [other_time, other_value] : partners) {
+      RUNNEL_RETURN_IF_ERROR(emit(record, std::max(t, other_time), self, other_value));
+    }
+    bool self_emitted = !kept;
+    for (auto& [other_time, other_value] : partners) {
+      if (!self_emitted && other_time > t) {
+        RUNNEL_RETURN_IF_ERROR(emit(record, t, self, self));
+        self_emitted = true;
+      }
+      RUNNEL_RETURN_IF_ERROR(
+          emit(record, std::max(t, other_time), std::optional<V>(std::move(other_value)), self));
+    }
+    if (!self_emitted) RUNNEL_RETURN_IF_ERROR(emit(record, t, self, self));
+    return ok_status();
+  }
+
+  Status emit(const Record<K, V>& record, Timestamp t, const std::optional<V>& left,
+              const std::optional<V>& right) {
+    return this->forward(Record<K, VR>{record.key, joiner_(left, right), t, record.headers});
+  }
+
+  Config config_;
+  Joiner joiner_;
+  state::WindowStore* raw_ = nullptr;  // The task's; read for its expired-put counter.
+  std::optional<state::TypedWindowStore<K, V>> store_;
+};
+
 }  // namespace runnel::internal

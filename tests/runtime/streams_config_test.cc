@@ -75,6 +75,25 @@ TEST(StreamsConfigTest, BadValuesNameTheProperty) {
   }
 }
 
+TEST(StreamsConfigTest, TopologyOptimizationIsCheckedAndKeptFromTheClients) {
+  for (const char* value : {"none", "all", "single.store.self.join"}) {
+    Result<StreamsConfig> config =
+        StreamsConfig::parse(required({{"topology.optimization", value}}));
+    ASSERT_TRUE(config.ok()) << value << ": " << config.status();
+    // librdkafka refuses properties it does not know.
+    EXPECT_EQ(config->consumer.count("topology.optimization"), 0u);
+    EXPECT_EQ(config->producer.count("topology.optimization"), 0u);
+    EXPECT_EQ(config->admin.count("topology.optimization"), 0u);
+  }
+  for (const char* value : {"merge.repartition.topics", "everything"}) {
+    Result<StreamsConfig> config =
+        StreamsConfig::parse(required({{"topology.optimization", value}}));
+    ASSERT_FALSE(config.ok()) << value;
+    EXPECT_NE(config.status().message().find("topology.optimization"), std::string::npos)
+        << config.status();
+  }
+}
+
 TEST(StreamsConfigTest, DefaultSerdesAreRefusedWithTheCPlusPlusWayToSetThem) {
   Result<StreamsConfig> config = StreamsConfig::parse(
       required({{"default.value.serde", "org.apache.kafka.common.serialization.Serdes$Long"}}));
