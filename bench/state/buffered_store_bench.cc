@@ -1,5 +1,5 @@
 // What exactly-once's buffering costs a RocksDB store: RocksDbKeyValueStore buffered (writes in
-// a WriteBatchWithIndex until UncommittedWrites::commit) against direct (at-least-once), with
+// its WriteOverlay until UncommittedWrites::commit) against direct (at-least-once), with
 // 16-byte keys and 100-byte values drawn from 1 Mi distinct keys in a scattered order.
 // Both commit every kCommitEvery writes, as a task would: direct flushes its memtable,
 // buffered applies its batch and flushes it. Reads run against 200,000 committed entries on
