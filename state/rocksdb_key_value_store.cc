@@ -1,5 +1,7 @@
 #include "state/rocksdb_key_value_store.h"
 
+#include <compare>
+#include <optional>
 #include <system_error>
 #include <utility>
 
@@ -7,11 +9,11 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
-#include <rocksdb/utilities/write_batch_with_index.h>
 #include <rocksdb/write_batch.h>
 
 #include "state/internal/bytes_less.h"
 #include "state/internal/rocksdb_status.h"
+#include "state/internal/write_overlay.h"
 
 namespace runnel::state {
 
@@ -33,32 +35,35 @@ bool in_bounds(int mode, BytesView key, BytesView from, BytesView to) {
   return mode == kPrefix ? internal::has_prefix(key, from) : key <= to;
 }
 
-std::unique_ptr<rocksdb::WriteBatchWithIndex> new_batch() {
-  // overwrite_key: one index entry per key, which NewIteratorWithBase requires and which
-  // keeps the batch's index from growing with rewrites of hot keys.
-  return std::make_unique<rocksdb::WriteBatchWithIndex>(rocksdb::BytewiseComparator(),
-                                                        /*reserved_bytes=*/0,
-                                                        /*overwrite_key=*/true);
+// The least key greater than every key starting with `prefix`, or nullopt when there is
+// none (an empty prefix, or one of 0xff bytes only).
+std::optional<Bytes> prefix_successor(BytesView prefix) {
+  std::size_t size = prefix.size();
+  while (size > 0 && prefix[size - 1] == 0xff) --size;
+  if (size == 0) return std::nullopt;
+  Bytes successor(prefix.subview(0, size));
+  successor[size - 1] = static_cast<std::uint8_t>(successor[size - 1] + 1);
+  return successor;
 }
 
 }  // namespace
 
-// A RocksDB iterator bounded to a range or a prefix. Registered with its store so that
-// close() can release the RocksDB iterator before the DB. In buffered mode, `delta` is the
-// iterator's own copy of the buffered entries in its range, merged over the RocksDB iterator
-// by `it` (NewIteratorWithBase); being a copy, no later write to the store's batch (or its
-// application at commit) invalidates or changes it.
+// A RocksDB iterator bounded to a range or a prefix, merged in buffered mode with
+// `overlay`: the iterator's own copy of the buffered entries in its range, taken when it
+// was created. Being a copy, no later write to the store's overlay (or its application at
+// commit, or a discard) changes what the iterator reads; the RocksDB iterator reads the
+// implicit snapshot RocksDB took when it was made. Where both hold a key, the overlay's
+// entry wins; a tombstone in the overlay hides the key. Registered with its store so that
+// close() can release the RocksDB iterator before the DB.
 class RocksDbKeyValueStore::Iterator final : public KeyValueIterator {
  public:
-  Iterator(RocksDbKeyValueStore* store, std::unique_ptr<rocksdb::WriteBatchWithIndex> delta,
-           std::unique_ptr<rocksdb::Iterator> it, int mode, BytesView from, BytesView to)
-      : store_(store),
-        delta_(std::move(delta)),
-        it_(std::move(it)),
-        mode_(mode),
-        from_(from),
-        to_(to) {
+  Iterator(RocksDbKeyValueStore* store, internal::WriteOverlay::RangeCopy overlay, int mode,
+           BytesView from, BytesView to)
+      : store_(store), overlay_(std::move(overlay)), mode_(mode), from_(from), to_(to) {
     store_->open_iterators_.insert(this);
+    rocksdb::ReadOptions options;
+    set_bounds(options);
+    it_.reset(store_->db_->NewIterator(options));
     switch (mode_) {
       case kForwardRange:
       case kPrefix:
@@ -68,23 +73,24 @@ class RocksDbKeyValueStore::Iterator final : public KeyValueIterator {
         it_->SeekForPrev(slice(to_));
         break;
     }
-    update_valid();
+    settle();
   }
 
   ~Iterator() override {
     if (store_ != nullptr) store_->open_iterators_.erase(this);
   }
 
-  bool valid() const override { return valid_; }
-  BytesView key() const override { return view(it_->key()); }
-  BytesView value() const override { return view(it_->value()); }
+  bool valid() const override { return current_ != Source::kNone; }
+  BytesView key() const override {
+    return current_ == Source::kDb ? view(it_->key()) : overlay_.key(overlay_index());
+  }
+  BytesView value() const override {
+    return current_ == Source::kDb ? view(it_->value()) : overlay_.value(overlay_index());
+  }
   void next() override {
-    if (mode_ == kReverseRange) {
-      it_->Prev();
-    } else {
-      it_->Next();
-    }
-    update_valid();
+    if (current_ == Source::kDb || also_in_db_) step_db();
+    if (current_ == Source::kOverlay) ++overlay_position_;
+    settle();
   }
   Status status() const override {
     if (it_ == nullptr) return store_closed_error(name_);
@@ -98,29 +104,109 @@ class RocksDbKeyValueStore::Iterator final : public KeyValueIterator {
     name_ = store_->name_;
     directory_ = store_->directory_;
     it_.reset();
-    delta_.reset();
+    overlay_ = internal::WriteOverlay::RangeCopy();
     store_ = nullptr;
-    valid_ = false;
+    current_ = Source::kNone;
   }
 
  private:
-  void update_valid() {
-    if (!it_->Valid()) {
-      valid_ = false;
-      return;
+  enum class Source { kNone, kDb, kOverlay };
+
+  // Bounds RocksDB's iteration to the range (upper bound exclusive), so that it neither
+  // reads past the range's end nor steps over the tombstones there. The slices point into
+  // this iterator, which outlives its RocksDB iterator.
+  void set_bounds(rocksdb::ReadOptions& options) {
+    if (mode_ == kPrefix) {
+      if (from_.empty()) return;
+      std::optional<Bytes> successor = prefix_successor(from_);
+      if (successor) upper_bound_ = std::move(*successor);
+    } else {
+      if (to_.view() < from_.view()) return;  // Empty: the bounds would be inverted.
+      upper_bound_ = to_;
+      upper_bound_.push_back(0);  // The least key after `to`.
     }
+    lower_slice_ = slice(from_);
+    options.iterate_lower_bound = &lower_slice_;
+    if (!upper_bound_.empty()) {
+      upper_slice_ = slice(upper_bound_);
+      options.iterate_upper_bound = &upper_slice_;
+    }
+  }
+
+  // The overlay copy ascends; a reverse iterator reads it from its end.
+  std::size_t overlay_index() const {
+    return mode_ == kReverseRange ? overlay_.size() - 1 - overlay_position_ : overlay_position_;
+  }
+
+  void step_db() {
+    if (mode_ == kReverseRange) {
+      it_->Prev();
+    } else {
+      it_->Next();
+    }
+  }
+
+  // Whether the RocksDB iterator is on a key of the range.
+  bool db_in_range() const {
+    if (!it_->Valid()) return false;
     BytesView key = view(it_->key());
-    valid_ = mode_ == kReverseRange ? key >= from_.view() : in_bounds(mode_, key, from_, to_);
+    return mode_ == kReverseRange ? key >= from_.view() : in_bounds(mode_, key, from_, to_);
+  }
+
+  // From the current positions, moves to the next entry to return (skipping the overlay's
+  // tombstones and the RocksDB keys they hide) and records which side holds it.
+  void settle() {
+    also_in_db_ = false;
+    for (;;) {
+      const bool db = db_in_range();
+      if (!db && !it_->status().ok()) {
+        current_ = Source::kNone;  // status() reports the error.
+        return;
+      }
+      const bool buffered = overlay_position_ < overlay_.size();
+      if (!db && !buffered) {
+        current_ = Source::kNone;
+        return;
+      }
+      // Which comes first in the iterator's direction: < 0 RocksDB's key, > 0 the overlay's.
+      int order = 1;
+      if (!buffered) {
+        order = -1;
+      } else if (db) {
+        const std::strong_ordering c = view(it_->key()) <=> overlay_.key(overlay_index());
+        order = c < 0 ? -1 : (c > 0 ? 1 : 0);
+        if (mode_ == kReverseRange) order = -order;
+      }
+      if (order < 0) {
+        current_ = Source::kDb;
+        return;
+      }
+      if (!overlay_.is_tombstone(overlay_index())) {
+        current_ = Source::kOverlay;
+        also_in_db_ = order == 0;
+        return;
+      }
+      // A tombstone: skip it, and the key it hides in RocksDB.
+      ++overlay_position_;
+      if (order == 0) step_db();
+    }
   }
 
   RocksDbKeyValueStore* store_;  // Null once the store invalidated this iterator.
-  // Declared before it_, which reads it, so that it is destroyed after it_.
-  std::unique_ptr<rocksdb::WriteBatchWithIndex> delta_;
-  std::unique_ptr<rocksdb::Iterator> it_;
+  internal::WriteOverlay::RangeCopy overlay_;
   const int mode_;
   const Bytes from_;  // The lower bound, or the prefix.
   const Bytes to_;
-  bool valid_ = false;
+  // RocksDB's iteration bounds, referred to by the ReadOptions the iterator was made with.
+  Bytes upper_bound_;
+  rocksdb::Slice lower_slice_;
+  rocksdb::Slice upper_slice_;
+  std::unique_ptr<rocksdb::Iterator> it_;  // Null once invalidated.
+  // Entries of overlay_ consumed, in the iterator's direction.
+  std::size_t overlay_position_ = 0;
+  Source current_ = Source::kNone;
+  // The overlay's current entry replaces RocksDB's current key, which next() must skip too.
+  bool also_in_db_ = false;
   // For status() after invalidation.
   std::string name_;
   std::filesystem::path directory_;
@@ -173,7 +259,7 @@ Result<std::unique_ptr<RocksDbKeyValueStore>> RocksDbKeyValueStore::open(
       new RocksDbKeyValueStore(std::move(name), std::move(directory), options.use_write_ahead_log));
   store->db_.reset(raw);
   if (options.uncommitted_writes != nullptr) {
-    store->batch_ = new_batch();
+    store->overlay_ = std::make_unique<internal::WriteOverlay>();
     store->uncommitted_writes_ = options.uncommitted_writes;
     store->uncommitted_writes_->add(store.get());
   }
@@ -191,10 +277,12 @@ Status RocksDbKeyValueStore::destroy(const std::filesystem::path& directory) {
 
 Result<std::optional<Bytes>> RocksDbKeyValueStore::get(BytesView key) {
   if (!db_) return store_closed_error(name_);
+  if (overlay_) {
+    if (const internal::WriteOverlay::Entry* buffered = overlay_->find(key)) return *buffered;
+  }
   rocksdb::PinnableSlice value;
   rocksdb::Status s =
-      batch_ ? batch_->GetFromBatchAndDB(db_.get(), rocksdb::ReadOptions(), slice(key), &value)
-             : db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), slice(key), &value);
+      db_->Get(rocksdb::ReadOptions(), db_->DefaultColumnFamily(), slice(key), &value);
   if (s.IsNotFound()) return std::optional<Bytes>();
   if (!s.ok()) return internal::from_rocksdb(s, "get", name_, directory_);
   return std::optional<Bytes>(Bytes(view(value)));
@@ -210,19 +298,19 @@ rocksdb::WriteOptions write_options(bool use_wal) {
 
 Status RocksDbKeyValueStore::put(BytesView key, BytesView value) {
   if (!db_) return store_closed_error(name_);
-  rocksdb::Status s = batch_ ? batch_->Put(slice(key), slice(value))
-                             : db_->Put(write_options(use_wal_), slice(key), slice(value));
+  if (overlay_) {
+    overlay_->put(key, value);
+    return Status();
+  }
+  rocksdb::Status s = db_->Put(write_options(use_wal_), slice(key), slice(value));
   if (!s.ok()) return internal::from_rocksdb(s, "put", name_, directory_);
   return Status();
 }
 
 Status RocksDbKeyValueStore::put_all(std::span<const KeyValue> entries) {
   if (!db_) return store_closed_error(name_);
-  if (batch_) {
-    for (const KeyValue& entry : entries) {
-      rocksdb::Status s = batch_->Put(slice(entry.key), slice(entry.value));
-      if (!s.ok()) return internal::from_rocksdb(s, "put_all", name_, directory_);
-    }
+  if (overlay_) {
+    for (const KeyValue& entry : entries) overlay_->put(entry.key, entry.value);
     return Status();
   }
   rocksdb::WriteBatch batch;
@@ -245,8 +333,11 @@ Result<std::optional<Bytes>> RocksDbKeyValueStore::put_if_absent(BytesView key, 
 Result<std::optional<Bytes>> RocksDbKeyValueStore::delete_key(BytesView key) {
   RUNNEL_ASSIGN_OR_RETURN(std::optional<Bytes> existing, get(key));
   if (!existing) return existing;
-  rocksdb::Status s =
-      batch_ ? batch_->Delete(slice(key)) : db_->Delete(write_options(use_wal_), slice(key));
+  if (overlay_) {
+    overlay_->erase(key);
+    return existing;
+  }
+  rocksdb::Status s = db_->Delete(write_options(use_wal_), slice(key));
   if (!s.ok()) return internal::from_rocksdb(s, "delete", name_, directory_);
   return existing;
 }
@@ -255,27 +346,13 @@ Result<std::unique_ptr<KeyValueIterator>> RocksDbKeyValueStore::make_iterator(in
                                                                               BytesView from,
                                                                               BytesView to) {
   if (!db_) return store_closed_error(name_);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
-  std::unique_ptr<rocksdb::WriteBatchWithIndex> delta;
-  if (batch_ && batch_->GetWriteBatch()->Count() > 0) {
-    // Copy the buffered entries of the range (one per key: overwrite_key).
-    std::unique_ptr<rocksdb::WBWIIterator> buffered(batch_->NewIterator());
-    for (buffered->Seek(slice(from)); buffered->Valid(); buffered->Next()) {
-      const rocksdb::WriteEntry entry = buffered->Entry();
-      if (!in_bounds(mode, view(entry.key), from, to)) break;
-      if (!delta) delta = new_batch();
-      rocksdb::Status s = entry.type == rocksdb::kPutRecord ? delta->Put(entry.key, entry.value)
-                                                            : delta->Delete(entry.key);
-      if (!s.ok()) return internal::from_rocksdb(s, "iterating", name_, directory_);
-    }
-    if (!buffered->status().ok()) {
-      return internal::from_rocksdb(buffered->status(), "iterating", name_, directory_);
-    }
-    // Takes ownership of the RocksDB iterator.
-    if (delta) it.reset(delta->NewIteratorWithBase(it.release()));
+  internal::WriteOverlay::RangeCopy buffered;
+  if (overlay_ && !overlay_->empty()) {
+    buffered =
+        overlay_->copy_range(from, [&](BytesView key) { return in_bounds(mode, key, from, to); });
   }
   return std::unique_ptr<KeyValueIterator>(
-      std::make_unique<Iterator>(this, std::move(delta), std::move(it), mode, from, to));
+      std::make_unique<Iterator>(this, std::move(buffered), mode, from, to));
 }
 
 Result<std::unique_ptr<KeyValueIterator>> RocksDbKeyValueStore::range(BytesView from,
@@ -328,9 +405,9 @@ Status RocksDbKeyValueStore::close() {
   if (!db_) return Status();
   for (Iterator* it : open_iterators_) it->invalidate();
   open_iterators_.clear();
-  if (batch_) {
+  if (overlay_) {
     // A close without commit is a dirty close: what was not committed is not kept.
-    batch_.reset();
+    overlay_.reset();
     uncommitted_writes_->remove(this);
     uncommitted_writes_ = nullptr;
   }
@@ -344,11 +421,13 @@ Status RocksDbKeyValueStore::close() {
 
 Status RocksDbKeyValueStore::restore_batch(std::span<const RestoreRecord> records) {
   if (!db_) return store_closed_error(name_);
-  if (batch_ && batch_->GetWriteBatch()->Count() > 0) {
+  if (overlay_ && !overlay_->empty()) {
     for (const RestoreRecord& record : records) {
-      rocksdb::Status s = record.value ? batch_->Put(slice(record.key), slice(*record.value))
-                                       : batch_->Delete(slice(record.key));
-      if (!s.ok()) return internal::from_rocksdb(s, "restore", name_, directory_);
+      if (record.value) {
+        overlay_->put(record.key, *record.value);
+      } else {
+        overlay_->erase(record.key);
+      }
     }
     return Status();
   }
@@ -368,21 +447,28 @@ Status RocksDbKeyValueStore::restore_batch(std::span<const RestoreRecord> record
 namespace runnel::state {
 
 Status RocksDbKeyValueStore::apply_uncommitted() {
-  if (!db_ || !batch_ || batch_->GetWriteBatch()->Count() == 0) return Status();
-  // One Write: RocksDB applies a batch atomically, and a memtable flush never splits it.
-  rocksdb::Status s = db_->Write(write_options(use_wal_), batch_->GetWriteBatch());
+  if (!db_ || !overlay_ || overlay_->empty()) return Status();
+  // Built here rather than kept beside the overlay: a batch kept as writes come would hold
+  // every rewrite of a key, and RocksDB would apply each of them. Key order also keeps the
+  // memtable inserts local. One Write: RocksDB applies a batch atomically, and a memtable
+  // flush never splits it.
+  rocksdb::WriteBatch batch(overlay_->batch_bytes());
+  for (const auto& [key, entry] : overlay_->entries()) {
+    rocksdb::Status s = entry ? batch.Put(slice(key), slice(*entry)) : batch.Delete(slice(key));
+    if (!s.ok()) return internal::from_rocksdb(s, "committing", name_, directory_);
+  }
+  rocksdb::Status s = db_->Write(write_options(use_wal_), &batch);
   if (!s.ok()) return internal::from_rocksdb(s, "committing", name_, directory_);
-  batch_->Clear();
+  overlay_->clear();
   return Status();
 }
 
 void RocksDbKeyValueStore::discard_uncommitted() {
-  if (batch_) batch_->Clear();
+  if (overlay_) overlay_->clear();
 }
 
 std::size_t RocksDbKeyValueStore::uncommitted_bytes() const {
-  if (!batch_ || batch_->GetWriteBatch()->Count() == 0) return 0;
-  return batch_->GetDataSize();
+  return overlay_ ? overlay_->batch_bytes() : 0;
 }
 
 }  // namespace runnel::state

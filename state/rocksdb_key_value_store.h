@@ -12,10 +12,13 @@
 
 namespace rocksdb {
 class DB;
-class WriteBatchWithIndex;
 }  // namespace rocksdb
 
 namespace runnel::state {
+
+namespace internal {
+class WriteOverlay;
+}  // namespace internal
 
 struct RocksDbStoreOptions {
   // The process-wide memory bound (rocksdb_memory_budget.h). Null gives the store a private
@@ -32,13 +35,13 @@ struct RocksDbStoreOptions {
   // changelog starting at the checkpointed offset.
   bool use_write_ahead_log = false;
   // Non-null: buffered mode, for exactly-once (see uncommitted_writes.h). Writes (put,
-  // put_all, put_if_absent, delete_key) go to an in-memory indexed batch instead of RocksDB;
-  // reads see them; they reach RocksDB, in one atomic Write, only when `uncommitted_writes`
-  // commits, and are dropped by its discard() or by close(). So RocksDB (its memtables, and
-  // the files it flushes whenever a memtable fills) only ever holds committed state.
-  // The batch is a log: it grows with every write until the commit, rewrites of one key
-  // included (the index keeps one entry per key), so commit often or watch
-  // UncommittedWrites::uncommitted_bytes() (a cache in front coalesces hot keys).
+  // put_all, put_if_absent, delete_key) go to an in-memory ordered overlay instead of
+  // RocksDB (internal/write_overlay.h); reads see them; they reach RocksDB, in one atomic
+  // Write, only when `uncommitted_writes` commits, and are dropped by its discard() or by
+  // close(). So RocksDB (its memtables, and the files it flushes whenever a memtable fills)
+  // only ever holds committed state. The overlay keeps one entry per key (a rewrite replaces
+  // it), so it grows with the distinct keys written since the commit; commit often or watch
+  // UncommittedWrites::uncommitted_bytes().
   // Borrowed: the store registers with it while open, so it must outlive the store. Null
   // (the default, at-least-once): every write goes straight to RocksDB.
   UncommittedWrites* uncommitted_writes = nullptr;
@@ -50,19 +53,22 @@ struct RocksDbStoreOptions {
 // there when the same directory is opened again; in buffered mode, data committed by a
 // successful UncommittedWrites::commit(), and nothing else.
 //
-// Iterators read a consistent RocksDB snapshot taken when they are created. close() (and the
-// destructor) invalidates iterators still open, so no RocksDB iterator outlives its DB.
+// Iterators read a consistent RocksDB snapshot taken when they are created, bounded to their
+// range in RocksDB's ReadOptions (so that RocksDB stops at the range's end instead of
+// stepping over keys and tombstones past it). close() (and the destructor) invalidates
+// iterators still open, so no RocksDB iterator outlives its DB.
 //
 // Buffered mode (RocksDbStoreOptions::uncommitted_writes set): every read sees the buffered
 // writes over RocksDB (a buffered delete hides the key). An iterator copies the buffered
-// entries of its range when it is created (O(buffered entries in range)) and merges them
-// with its RocksDB snapshot, so it keeps the snapshot semantics of KeyValueIterator across
-// later writes, a commit (applying the batch) and a discard. flush() does not apply the
-// batch: it only writes to disk what RocksDB already holds (committed state, and restored
-// records). close() drops the batch: a clean close commits first. restore_batch writes to
-// RocksDB directly (restored records are committed ones) unless writes are buffered, in
-// which case the records join the batch so that they keep their order after those writes.
-// approximate_num_entries() counts RocksDB's entries only.
+// entries of its range when it is created (O(buffered entries in range), nothing when none
+// is buffered) and merges them with its RocksDB snapshot, so it keeps the snapshot
+// semantics of KeyValueIterator across later writes, a commit (applying the overlay) and a
+// discard. flush() does not apply the overlay: it only writes to disk what RocksDB already
+// holds (committed state, and restored records). close() drops the overlay: a clean close
+// commits first. restore_batch writes to RocksDB directly (restored records are committed
+// ones) unless writes are buffered, in which case the records join the overlay so that they
+// keep their order after those writes. approximate_num_entries() counts RocksDB's entries
+// only. uncommitted_bytes() is the size of the WriteBatch the commit will write.
 //
 // Errors name the store and its directory ("rocksdb store 'counts' at /var/runnel/...: IO
 // error: ..."); RocksDB's "no space" maps to NoSpace, corruption to Corruption, other I/O
@@ -86,7 +92,7 @@ class RocksDbKeyValueStore final : public KeyValueStore, private UncommittedWrit
 
   const std::filesystem::path& directory() const { return directory_; }
   // Whether the store was opened in buffered mode.
-  bool buffered() const { return batch_ != nullptr; }
+  bool buffered() const { return overlay_ != nullptr; }
 
   const std::string& name() const override { return name_; }
   bool is_open() const override { return db_ != nullptr; }
@@ -122,9 +128,9 @@ class RocksDbKeyValueStore final : public KeyValueStore, private UncommittedWrit
   const std::filesystem::path directory_;
   const bool use_wal_;
   std::unique_ptr<rocksdb::DB> db_;  // Null once closed.
-  // Buffered mode only (else null): the writes since the last commit, one entry per key
-  // (overwrite_key), and the registry this store is registered with while open.
-  std::unique_ptr<rocksdb::WriteBatchWithIndex> batch_;
+  // Buffered mode only (else null): the writes since the last commit, one entry per key,
+  // and the registry this store is registered with while open.
+  std::unique_ptr<internal::WriteOverlay> overlay_;
   UncommittedWrites* uncommitted_writes_ = nullptr;
   // Iterators not yet destroyed; close() invalidates them before the DB goes away.
   std::set<Iterator*> open_iterators_;
