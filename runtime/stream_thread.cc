@@ -282,9 +282,10 @@ Status StreamThread::run_loop() {
   while (!stop_requested_.load()) {
     const auto iteration_start = std::chrono::steady_clock::now();
     // Each partition gives what its buffer has room for (buffered.records.per.partition).
+    const std::chrono::milliseconds poll_timeout =
+        progressed ? std::chrono::milliseconds(0) : config.poll;
     Result<std::vector<client::ConsumerRecord>> batch = consumer_->poll_partitions(
-        progressed ? std::chrono::milliseconds(0) : config.poll,
-        [this](const client::TopicPartition& tp) { return tasks_->room(tp); });
+        poll_timeout, [this](const client::TopicPartition& tp) { return tasks_->room(tp); });
     if (!rebalance_error_.ok()) return rebalance_error_;
     if (rebuild_pending_) {
       RUNNEL_RETURN_IF_ERROR(rebuild_tasks());
@@ -337,7 +338,7 @@ Status StreamThread::run_loop() {
       done = commit(stop_requested_.load());
       committed = true;
     }
-    note_slow_iteration(iteration_start, polled_at, processed_at, batch->size());
+    note_slow_iteration(iteration_start, poll_timeout, polled_at, processed_at);
     if (!done.ok()) {
       done = with_fatal_cause(done);
       if (!recoverable(done)) return done;
@@ -357,17 +358,19 @@ Status StreamThread::run_loop() {
 }
 
 void StreamThread::note_slow_iteration(std::chrono::steady_clock::time_point start,
+                                       std::chrono::milliseconds poll_timeout,
                                        std::chrono::steady_clock::time_point polled,
-                                       std::chrono::steady_clock::time_point processed,
-                                       std::size_t records) {
+                                       std::chrono::steady_clock::time_point processed) {
   const auto now = std::chrono::steady_clock::now();
-  if (now - start < kSlowIteration) return;
+  // A poll that waited out its timeout was idle, not slow: only its overrun counts.
+  const auto poll_overrun = polled - start - poll_timeout;
+  if (now - polled < kSlowIteration && poll_overrun < kSlowIteration) return;
   ++slow_iterations_;
   auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
   log::debug(
-      "{}: slow iteration, {:.1f} ms: poll {:.1f} ms, process {:.1f} ms ({} records), "
+      "{}: slow iteration, {:.1f} ms: poll {:.1f} ms (timeout {} ms), process {:.1f} ms, "
       "commit and the rest {:.1f} ms",
-      name_, ms(now - start), ms(polled - start), ms(processed - polled), records,
+      name_, ms(now - start), ms(polled - start), poll_timeout.count(), ms(processed - polled),
       ms(now - processed));
 }
 
