@@ -12,7 +12,7 @@
 // Exits non-zero unless every injected incident was found and the alerts equal the model's.
 //
 //   build/bin/fraud_demo --bootstrap-server 127.0.0.1:9092 [--transactions 200000] [--seed 42]
-//                        [--config KEY=VALUE ...]
+//                        [--rate R] [--alert-times FILE] [--config KEY=VALUE ...]
 //
 // The detector runs under processing.guarantee=exactly_once_v2: no alert is raised twice, even
 // across a crash. --config sets any KafkaStreams property of the detector
