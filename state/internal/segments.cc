@@ -49,6 +49,8 @@ class RocksDbSegmentFactory final : public SegmentFactory {
   }
 
   UncommittedWrites* uncommitted_writes() const override { return options_.uncommitted_writes; }
+  // Creating a RocksDB instance makes and syncs several files: tens of milliseconds.
+  bool opens_ahead() const override { return true; }
 
   Result<std::vector<std::int64_t>> list_existing() override {
     std::vector<std::int64_t> ids;
@@ -130,7 +132,9 @@ Segments::~Segments() {
 }
 
 void Segments::prepare(std::int64_t id) {
-  if (prepared_id_.has_value() || uncommitted_writes_ != nullptr) return;
+  if (prepared_id_.has_value() || uncommitted_writes_ != nullptr || !factory_->opens_ahead()) {
+    return;
+  }
   prepared_id_ = id;
   // The factory outlives the open: take_prepared() (at the latest in close() or the
   // destructor) waits for it.

@@ -33,6 +33,9 @@ class SegmentFactory {
   [[nodiscard]] virtual Result<std::vector<std::int64_t>> list_existing() = 0;
   // Where the segments' writes wait for commit (buffered mode), or null.
   virtual UncommittedWrites* uncommitted_writes() const { return nullptr; }
+  // Whether opening a segment is slow enough to be worth doing ahead, on another thread
+  // (Segments does so only outside buffered mode).
+  virtual bool opens_ahead() const { return false; }
 };
 
 // Segments are InMemoryKeyValueStores; nothing persists.
@@ -61,8 +64,10 @@ std::unique_ptr<SegmentFactory> make_rocksdb_segment_factory(std::string store_n
 // ready (waiting for the open if it has not finished). A prepared segment is empty and not
 // live until taken: reads do not see it. If the stream time jumps past it, it joins the live
 // set when the newer segment is made (empty, it expires like any other); close() closes it
-// and leaves it on disk, where open_existing() finds it, empty. Not in buffered mode: there a
-// store registers with the UncommittedWrites as it opens, which is the owner thread's.
+// and leaves it on disk, where open_existing() finds it, empty. Only for factories whose
+// opens_ahead() (RocksDB's; an in-memory segment costs nothing to make), and not in buffered
+// mode: there a store registers with the UncommittedWrites as it opens, which is the owner
+// thread's.
 // Not thread-safe: one owner thread; only the factory's open() of the prepared segment runs
 // on the other.
 class Segments final : private UncommittedWrites::Participant {
@@ -120,7 +125,7 @@ class Segments final : private UncommittedWrites::Participant {
   // Closes and deletes the deletable retired segments that no scan holds any more.
   [[nodiscard]] Status reap_retired();
   // Starts opening segment `id` on a thread of its own, unless a segment is already being
-  // prepared or the segments are in buffered mode.
+  // prepared, the segments are in buffered mode or the factory does not open ahead.
   void prepare(std::int64_t id);
   // Waits for the prepared segment's open and returns it (or its error); none is prepared
   // afterwards. Only when prepared_id_ is set.

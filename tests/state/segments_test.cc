@@ -46,6 +46,7 @@ class RecordingFactory final : public SegmentFactory {
   Status destroy(std::int64_t segment_id) override { return inner_->destroy(segment_id); }
   Result<std::vector<std::int64_t>> list_existing() override { return inner_->list_existing(); }
   UncommittedWrites* uncommitted_writes() const override { return inner_->uncommitted_writes(); }
+  bool opens_ahead() const override { return inner_->opens_ahead(); }
 
  private:
   std::unique_ptr<SegmentFactory> inner_;
@@ -141,6 +142,13 @@ TEST_F(SegmentsTest, DestroyedWithoutCloseStillWaitsForTheOpenAhead) {
   ASSERT_TRUE(again->open_existing().ok());
   EXPECT_EQ(live_ids(*again), (std::vector<std::int64_t>{0, 1}));
   EXPECT_TRUE(again->close().ok());
+}
+
+TEST(SegmentsInMemoryTest, InMemorySegmentsAreNotOpenedAhead) {
+  Segments segments("w", kRetention, kInterval, make_in_memory_segment_factory("w"));
+  ASSERT_TRUE(segments.get_or_create(5'000, 5'000).ok());
+  EXPECT_EQ(segments.prepared_segment(), std::nullopt);
+  EXPECT_TRUE(segments.close().ok());
 }
 
 TEST_F(SegmentsTest, BufferedModeOpensNothingAhead) {
