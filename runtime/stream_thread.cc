@@ -27,9 +27,9 @@ constexpr std::chrono::milliseconds kInitCallTimeout = 1s;
 // OFFSET_DELTA_THRESHOLD_FOR_CHECKPOINT), and at every clean close or revocation; not at
 // every commit, which comes every 100 ms under exactly_once_v2 (docs/RUNTIME.md).
 constexpr std::int64_t kCheckpointDelta = 10'000;
-// An iteration of the loop (poll, process, commit) that takes longer than this holds every
-// record behind it for as long: it is counted, and logged at debug level with where its time
-// went.
+// An iteration of the loop whose processing and commit (or whose poll beyond its timeout: a
+// rebalance) take this long or longer holds every record behind it for as long: it is
+// counted, and logged at debug level with where its time went; so is a commit this slow.
 constexpr std::chrono::milliseconds kSlowIteration = 50ms;
 // exactly_once_v2: failed transactions in a row after which the thread gives up.
 constexpr int kMaxFailedTransactions = 5;
