@@ -27,6 +27,10 @@ constexpr std::chrono::milliseconds kInitCallTimeout = 1s;
 // OFFSET_DELTA_THRESHOLD_FOR_CHECKPOINT), and at every clean close or revocation; not at
 // every commit, which comes every 100 ms under exactly_once_v2 (docs/RUNTIME.md).
 constexpr std::int64_t kCheckpointDelta = 10'000;
+// An iteration of the loop whose processing and commit (or whose poll beyond its timeout: a
+// rebalance) take this long or longer holds every record behind it for as long: it is
+// counted, and logged at debug level with where its time went; so is a commit this slow.
+constexpr std::chrono::milliseconds kSlowIteration = 50ms;
 // exactly_once_v2: failed transactions in a row after which the thread gives up.
 constexpr int kMaxFailedTransactions = 5;
 
@@ -209,6 +213,7 @@ void StreamThread::publish_metrics() {
   m.commits = commits_;
   if (commits_ > 0) m.commit_latency_avg_us = commit_total_us_ / commits_;
   m.commit_latency_max_us = commit_max_us_;
+  m.slow_iterations = slow_iterations_;
   for (const auto& [tp, position] : tasks_->positions()) {
     Result<std::int64_t> high = consumer_->cached_high_watermark(tp);
     if (high.ok() && *high >= 0) m.consumer_lag[tp] = std::max<std::int64_t>(0, *high - position);
@@ -275,10 +280,12 @@ Status StreamThread::run_loop() {
   // poll does not wait.
   bool progressed = false;
   while (!stop_requested_.load()) {
+    const auto iteration_start = std::chrono::steady_clock::now();
     // Each partition gives what its buffer has room for (buffered.records.per.partition).
+    const std::chrono::milliseconds poll_timeout =
+        progressed ? std::chrono::milliseconds(0) : config.poll;
     Result<std::vector<client::ConsumerRecord>> batch = consumer_->poll_partitions(
-        progressed ? std::chrono::milliseconds(0) : config.poll,
-        [this](const client::TopicPartition& tp) { return tasks_->room(tp); });
+        poll_timeout, [this](const client::TopicPartition& tp) { return tasks_->room(tp); });
     if (!rebalance_error_.ok()) return rebalance_error_;
     if (rebuild_pending_) {
       RUNNEL_RETURN_IF_ERROR(rebuild_tasks());
@@ -314,6 +321,7 @@ Status StreamThread::run_loop() {
       publish_metrics();
       if (waiting.empty()) set_state(State::kRunning);
     }
+    const auto polled_at = std::chrono::steady_clock::now();
     tasks_->add_records(*batch);
     Result<std::size_t> processed = tasks_->process();
     progressed = processed.ok() && *processed > 0;
@@ -325,10 +333,12 @@ Status StreamThread::run_loop() {
     Status done = processed.status();
     if (done.ok()) done = tasks_->punctuate_wall_clock();
     bool committed = false;
+    const auto processed_at = std::chrono::steady_clock::now();
     if (done.ok() && std::chrono::steady_clock::now() - last_commit >= config.commit_interval) {
       done = commit(stop_requested_.load());
       committed = true;
     }
+    note_slow_iteration(iteration_start, poll_timeout, polled_at, processed_at);
     if (!done.ok()) {
       done = with_fatal_cause(done);
       if (!recoverable(done)) return done;
@@ -347,6 +357,23 @@ Status StreamThread::run_loop() {
   return ok_status();
 }
 
+void StreamThread::note_slow_iteration(std::chrono::steady_clock::time_point start,
+                                       std::chrono::milliseconds poll_timeout,
+                                       std::chrono::steady_clock::time_point polled,
+                                       std::chrono::steady_clock::time_point processed) {
+  const auto now = std::chrono::steady_clock::now();
+  // A poll that waited out its timeout was idle, not slow: only its overrun counts.
+  const auto poll_overrun = polled - start - poll_timeout;
+  if (now - polled < kSlowIteration && poll_overrun < kSlowIteration) return;
+  ++slow_iterations_;
+  auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+  log::debug(
+      "{}: slow iteration, {:.1f} ms: poll {:.1f} ms (timeout {} ms), process {:.1f} ms, "
+      "commit and the rest {:.1f} ms",
+      name_, ms(now - start), ms(polled - start), poll_timeout.count(), ms(processed - polled),
+      ms(now - processed));
+}
+
 Status StreamThread::commit(bool final) {
   if (exactly_once_) return commit_transaction(final);
   const auto start = std::chrono::steady_clock::now();
@@ -355,8 +382,10 @@ Status StreamThread::commit(bool final) {
   RUNNEL_RETURN_IF_ERROR(tasks_->flush_caches());
   Status flushed = producer_->flush(kFlushTimeout);
   if (!flushed.ok()) return flushed.with_context("producer flush before commit");
+  const std::uint64_t flush_us = micros_since(start);
   RUNNEL_RETURN_IF_ERROR(tasks_->write_checkpoints(collector_->acknowledged_changelog_offsets(),
                                                    final ? 0 : kCheckpointDelta));
+  const std::uint64_t checkpoint_us = micros_since(start) - flush_us;
   std::vector<client::TopicPartitionOffset> offsets = tasks_->uncommitted_offsets();
   if (!offsets.empty()) {
     Status committed = consumer_->commit(offsets);
@@ -364,6 +393,12 @@ Status StreamThread::commit(bool final) {
     tasks_->mark_committed();
   }
   const std::uint64_t us = micros_since(start);
+  if (std::chrono::microseconds(us) >= kSlowIteration) {
+    log::debug(
+        "{}: slow commit, {} us: caches and producer flush {} us, checkpoints {} us, "
+        "offsets {} us",
+        name_, us, flush_us, checkpoint_us, us - flush_us - checkpoint_us);
+  }
   ++commits_;
   commit_total_us_ += us;
   if (us > commit_max_us_) commit_max_us_ = us;

@@ -41,6 +41,10 @@ struct StreamThreadMetrics {
   std::uint64_t commits = 0;
   std::uint64_t commit_latency_avg_us = 0;
   std::uint64_t commit_latency_max_us = 0;
+  // Iterations of the loop whose processing and commit (or whose poll beyond its timeout)
+  // took 50 ms or more: every record waiting behind one waited that long. Logged at debug
+  // level with where the time went.
+  std::uint64_t slow_iterations = 0;
   // Restoration of stores from their changelogs.
   std::uint64_t restored_records = 0;
   std::uint64_t restored_bytes = 0;
@@ -157,6 +161,13 @@ class StreamThread final : private client::RebalanceListener {
   Status make_transactional_producer();
   void set_state(State state);
   void publish_metrics();
+  // Counts (and logs at debug level) an iteration of the loop whose work after the poll, or
+  // whose poll beyond `poll_timeout` (a rebalance), took kSlowIteration or more, with its
+  // poll, process and commit times.
+  void note_slow_iteration(std::chrono::steady_clock::time_point start,
+                           std::chrono::milliseconds poll_timeout,
+                           std::chrono::steady_clock::time_point polled,
+                           std::chrono::steady_clock::time_point processed);
 
   // RebalanceListener: runs inside consumer_->poll_partitions() on this thread.
   void on_partitions_assigned(const std::vector<client::TopicPartition>& partitions) override;
@@ -191,6 +202,7 @@ class StreamThread final : private client::RebalanceListener {
   std::uint64_t commits_ = 0;
   std::uint64_t commit_total_us_ = 0;
   std::uint64_t commit_max_us_ = 0;
+  std::uint64_t slow_iterations_ = 0;
 
   mutable std::mutex metrics_mutex_;
   StreamThreadMetrics metrics_;  // Guarded by metrics_mutex_; a snapshot the thread publishes.

@@ -12,7 +12,7 @@
 // Exits non-zero unless every injected incident was found and the alerts equal the model's.
 //
 //   build/bin/fraud_demo --bootstrap-server 127.0.0.1:9092 [--transactions 200000] [--seed 42]
-//                        [--config KEY=VALUE ...]
+//                        [--rate R] [--alert-times FILE] [--config KEY=VALUE ...]
 //
 // The detector runs under processing.guarantee=exactly_once_v2: no alert is raised twice, even
 // across a crash. --config sets any KafkaStreams property of the detector
@@ -65,6 +65,8 @@ struct Options {
   double rate = 0;  // Transactions produced per second; 0: as fast as the broker takes them.
   std::string state_dir;
   std::string application_id = "fraud-detector";
+  // Where to write each alert's produce time and time to alert (CSV), or empty.
+  std::string alert_times_path;
   StreamsProperties overrides;  // --config: over the detector's properties below.
 };
 
@@ -176,11 +178,15 @@ void print_progress(const char* phase, std::int64_t produced, std::int64_t total
 
 // Time-to-alert, per alert: from when the transaction that raised it was handed to the
 // producer to when the alert reader's poll returned the alert. Percentiles by nearest rank.
+// With `csv` (--alert-times), writes one line per alert, in the order read: seconds from the
+// first produce to the produce of the transaction that raised it, its time to alert in ms, the
+// rule, the card and when it arrived (Unix seconds, to line up with the detector's log); to
+// see where in a run the slow alerts fall.
 void print_time_to_alert(const FraudScenario& scenario,
-                         const std::vector<Clock::time_point>& produced_at,
+                         const std::vector<Clock::time_point>& produced_at, Clock::time_point start,
                          const std::vector<Alert>& alerts,
                          const std::vector<Clock::time_point>& arrivals, double rate,
-                         const StreamsConfig& config) {
+                         const StreamsConfig& config, std::FILE* csv) {
   std::unordered_map<std::string_view, std::size_t> index;
   for (std::size_t i = 0; i < scenario.transactions.size(); ++i) {
     index.emplace(scenario.transactions[i].transaction_id(), i);
@@ -191,6 +197,14 @@ void print_time_to_alert(const FraudScenario& scenario,
     if (it == index.end()) continue;
     ms.push_back(
         std::chrono::duration<double, std::milli>(arrivals[k] - produced_at[it->second]).count());
+    if (csv != nullptr) {
+      // The arrival on the wall clock too, to line alerts up with the detector's log.
+      const auto arrived = std::chrono::system_clock::now() - (Clock::now() - arrivals[k]);
+      std::fprintf(csv, "%.3f,%.1f,%s,%s,%.3f\n",
+                   std::chrono::duration<double>(produced_at[it->second] - start).count(),
+                   ms.back(), Rule_Name(alerts[k].rule()).c_str(), alerts[k].card_id().c_str(),
+                   std::chrono::duration<double>(arrived.time_since_epoch()).count());
+    }
   }
   if (ms.empty()) {
     std::printf("   time to alert  (no alerts)\n");
@@ -398,7 +412,19 @@ int run(const Options& options) {
       scenario.transactions.size(), produce_seconds,
       static_cast<double>(scenario.transactions.size()) / produce_seconds, total_seconds,
       static_cast<double>(scenario.transactions.size()) / total_seconds);
-  print_time_to_alert(scenario, produced_at, alerts, reader.arrivals(), options.rate, config);
+  std::FILE* csv = nullptr;
+  if (!options.alert_times_path.empty()) {
+    csv = std::fopen(options.alert_times_path.c_str(), "w");
+    if (csv == nullptr) {
+      return fail(io_error("cannot write " + options.alert_times_path));
+    }
+    std::fprintf(csv, "produced_s,time_to_alert_ms,rule,card,arrived_unix_s\n");
+  }
+  print_time_to_alert(scenario, produced_at, start, alerts, reader.arrivals(), options.rate, config,
+                      csv);
+  if (csv != nullptr && std::fclose(csv) != 0) {
+    return fail(io_error("writing " + options.alert_times_path));
+  }
   std::printf(
       "   records processed by the detector's tasks: %llu (sources and repartition "
       "topics), %llu dropped, %llu skipped\n",
@@ -457,6 +483,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   cli.add_option("--state-dir", options.state_dir, "The detector's state.dir")
       ->capture_default_str();
+  cli.add_option("--alert-times", options.alert_times_path,
+                 "Write each alert's produce time (s into the run) and time to alert (ms) to "
+                 "this CSV file");
   add_config_option(cli, options.overrides);
   CLI11_PARSE(cli, argc, argv);
   const int code = run(options);

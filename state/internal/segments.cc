@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <system_error>
 #include <utility>
 
+#include "core/log.h"
 #include "state/in_memory_key_value_store.h"
 
 namespace runnel::state::internal {
@@ -47,6 +49,8 @@ class RocksDbSegmentFactory final : public SegmentFactory {
   }
 
   UncommittedWrites* uncommitted_writes() const override { return options_.uncommitted_writes; }
+  // Creating a RocksDB instance makes and syncs several files: tens of milliseconds.
+  bool opens_ahead() const override { return true; }
 
   Result<std::vector<std::int64_t>> list_existing() override {
     std::vector<std::int64_t> ids;
@@ -122,7 +126,31 @@ Segments::Segments(std::string store_name, Timestamp retention_ms, Timestamp int
 }
 
 Segments::~Segments() {
+  // The open must end before the factory goes; the store closes as it is destroyed.
+  if (prepared_id_.has_value()) (void)take_prepared();
   if (uncommitted_writes_ != nullptr) uncommitted_writes_->remove(this);
+}
+
+void Segments::prepare(std::int64_t id) {
+  if (prepared_id_.has_value() || uncommitted_writes_ != nullptr || !factory_->opens_ahead()) {
+    return;
+  }
+  prepared_id_ = id;
+  // The factory outlives the open: take_prepared() (at the latest in close() or the
+  // destructor) waits for it.
+  prepared_ = std::async(std::launch::async, [factory = factory_.get(), id, name = store_name_] {
+    const auto start = std::chrono::steady_clock::now();
+    Result<std::unique_ptr<KeyValueStore>> segment = factory->open(id);
+    log::debug("{}: segment {} opened ahead in {:.1f} ms", name, id,
+               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                   .count());
+    return segment;
+  });
+}
+
+Result<std::unique_ptr<KeyValueStore>> Segments::take_prepared() {
+  prepared_id_.reset();
+  return prepared_.get();
 }
 
 Status Segments::open_existing() {
@@ -138,11 +166,33 @@ Result<KeyValueStore*> Segments::get_or_create(Timestamp t, Timestamp stream_tim
   const Timestamp min_live = min_live_time(stream_time);
   if (min_live > 0 && segment_id(t) < segment_id(min_live))
     return static_cast<KeyValueStore*>(nullptr);
-  auto it = segments_.find(segment_id(t));
+  const std::int64_t id = segment_id(t);
+  auto it = segments_.find(id);
   if (it != segments_.end()) return it->second.get();
-  RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<KeyValueStore> segment, factory_->open(segment_id(t)));
+  std::unique_ptr<KeyValueStore> segment;
+  if (prepared_id_.has_value() && *prepared_id_ <= id) {
+    // Opened ahead: it is this one, or the stream time jumped past it and it joins the live
+    // set (empty) so that every segment on disk is accounted for.
+    const std::int64_t prepared_id = *prepared_id_;
+    RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<KeyValueStore> prepared, take_prepared());
+    if (prepared_id == id) {
+      segment = std::move(prepared);
+    } else {
+      segments_.emplace(prepared_id, std::move(prepared));
+    }
+  }
+  if (segment == nullptr) {
+    const auto open_start = std::chrono::steady_clock::now();
+    RUNNEL_ASSIGN_OR_RETURN(segment, factory_->open(id));
+    log::debug(
+        "{}: segment {} opened in {:.1f} ms", store_name_, id,
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - open_start)
+            .count());
+  }
   KeyValueStore* raw = segment.get();
-  segments_.emplace(segment_id(t), std::move(segment));
+  segments_.emplace(id, std::move(segment));
+  // The newest segment: the next one is needed next, as the stream time moves on.
+  if (segments_.rbegin()->first == id) prepare(id + 1);
   return raw;
 }
 
@@ -185,9 +235,16 @@ Status Segments::reap_retired() {
       ++it;
       continue;
     }
+    const auto reap_start = std::chrono::steady_clock::now();
     Status status = it->store->close();
+    const auto closed_at = std::chrono::steady_clock::now();
     it->store.reset();
     if (status.ok()) status = factory_->destroy(it->id);
+    log::debug(
+        "{}: segment {} closed in {:.1f} ms, deleted in {:.1f} ms", store_name_, it->id,
+        std::chrono::duration<double, std::milli>(closed_at - reap_start).count(),
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - closed_at)
+            .count());
     if (first_error.ok() && !status.ok()) first_error = status;
     it = retired_.erase(it);
   }
@@ -206,6 +263,16 @@ Status Segments::flush() {
 
 Status Segments::close() {
   Status first_error;
+  if (prepared_id_.has_value()) {
+    // Closed with the others below; its (empty) files stay for open_existing().
+    const std::int64_t prepared_id = *prepared_id_;
+    Result<std::unique_ptr<KeyValueStore>> prepared = take_prepared();
+    if (prepared.ok()) {
+      segments_.emplace(prepared_id, std::move(prepared).value());
+    } else {
+      first_error = prepared.status();
+    }
+  }
   for (auto& [id, segment] : segments_) {
     Status s = segment->close();
     if (first_error.ok() && !s.ok()) first_error = s;

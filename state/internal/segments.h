@@ -3,8 +3,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,7 +23,9 @@ namespace runnel::state::internal {
 class SegmentFactory {
  public:
   virtual ~SegmentFactory() = default;
-  // Opens (creating if missing) the segment `segment_id`.
+  // Opens (creating if missing) the segment `segment_id`. Must be safe to call on another
+  // thread while the owner calls open, destroy or list_existing for other segments (Segments
+  // opens the next segment ahead on a thread of its own).
   [[nodiscard]] virtual Result<std::unique_ptr<KeyValueStore>> open(std::int64_t segment_id) = 0;
   // Deletes the data of a segment that has been closed.
   [[nodiscard]] virtual Status destroy(std::int64_t segment_id) = 0;
@@ -29,6 +33,9 @@ class SegmentFactory {
   [[nodiscard]] virtual Result<std::vector<std::int64_t>> list_existing() = 0;
   // Where the segments' writes wait for commit (buffered mode), or null.
   virtual UncommittedWrites* uncommitted_writes() const { return nullptr; }
+  // Whether opening a segment is slow enough to be worth doing ahead, on another thread
+  // (Segments does so only outside buffered mode).
+  virtual bool opens_ahead() const { return false; }
 };
 
 // Segments are InMemoryKeyValueStores; nothing persists.
@@ -49,7 +56,20 @@ std::unique_ptr<SegmentFactory> make_rocksdb_segment_factory(std::string store_n
 // set at once, as always, so reads stop seeing it, but its files are deleted only after the
 // commit that expired it is durable (UncommittedWrites::commit, phase after_commit). A crash
 // or a close before that commit leaves it on disk, where open_existing() finds it again.
-// Not thread-safe.
+//
+// Opening ahead: a RocksDB segment's creation takes tens of milliseconds (files made and
+// synced), which held every record behind it on the stream thread (docs/BENCHMARKS.md, "Time
+// to alert, second round"). So when get_or_create() makes a new newest segment s, segment s+1
+// is opened at once on a thread of its own, and the get_or_create() that needs it takes it
+// ready (waiting for the open if it has not finished). A prepared segment is empty and not
+// live until taken: reads do not see it. If the stream time jumps past it, it joins the live
+// set when the newer segment is made (empty, it expires like any other); close() closes it
+// and leaves it on disk, where open_existing() finds it, empty. Only for factories whose
+// opens_ahead() (RocksDB's; an in-memory segment costs nothing to make), and not in buffered
+// mode: there a store registers with the UncommittedWrites as it opens, which is the owner
+// thread's.
+// Not thread-safe: one owner thread; only the factory's open() of the prepared segment runs
+// on the other.
 class Segments final : private UncommittedWrites::Participant {
  public:
   Segments(std::string store_name, Timestamp retention_ms, Timestamp interval_ms,
@@ -83,8 +103,10 @@ class Segments final : private UncommittedWrites::Participant {
   // the live set at once, and is closed and deleted as soon as no scan holds it (at this or a
   // later call, or at close()) and, in buffered mode, its retirement has been committed.
   [[nodiscard]] Status drop_expired(Timestamp stream_time);
-  // Live segments plus retired ones not yet deleted.
+  // Live segments plus retired ones not yet deleted (the one opened ahead not included).
   std::size_t open_segment_count() const { return segments_.size() + retired_.size(); }
+  // The segment being opened ahead (or opened and not yet taken), if any.
+  std::optional<std::int64_t> prepared_segment() const { return prepared_id_; }
   [[nodiscard]] Status flush();
   // Closes every segment, retired ones included (scans still holding them end with Aborted
   // for RocksDB segments). Retired segments are deleted unless, in buffered mode, their
@@ -102,6 +124,12 @@ class Segments final : private UncommittedWrites::Participant {
 
   // Closes and deletes the deletable retired segments that no scan holds any more.
   [[nodiscard]] Status reap_retired();
+  // Starts opening segment `id` on a thread of its own, unless a segment is already being
+  // prepared, the segments are in buffered mode or the factory does not open ahead.
+  void prepare(std::int64_t id);
+  // Waits for the prepared segment's open and returns it (or its error); none is prepared
+  // afterwards. Only when prepared_id_ is set.
+  Result<std::unique_ptr<KeyValueStore>> take_prepared();
 
   // UncommittedWrites::Participant: retirements become deletable once committed.
   Status after_commit() override;
@@ -118,6 +146,9 @@ class Segments final : private UncommittedWrites::Participant {
   // Expired segments not yet deleted: a scan may still be reading them, or (buffered mode)
   // their expiry is not committed yet.
   std::vector<Retired> retired_;
+  // The segment opened ahead, and its open (valid while prepared_id_ is set).
+  std::optional<std::int64_t> prepared_id_;
+  std::future<Result<std::unique_ptr<KeyValueStore>>> prepared_;
 };
 
 // The least upper bound, in byte order, of the composite keys key | suffix for every key k
