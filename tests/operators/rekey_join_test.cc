@@ -229,6 +229,28 @@ TEST(RekeyJoinTest, TwoGroupingsOfOneRekeyedStreamWriteARepartitionTopicEach) {
   EXPECT_EQ(read_all(reduced), (KVs{{"A", "A1"}, {"B", "B1"}, {"A", "A1,A2"}}));
 }
 
+// A grouping named by Grouped used for two aggregations repartitions once under that name,
+// as Kafka Streams reuses a KGroupedStream's repartition when its topic is named.
+TEST(RekeyJoinTest, TwoAggregationsOfOneNamedGroupingShareItsRepartitionTopic) {
+  StreamsBuilder builder;
+  KGroupedStream<S, S> grouped =
+      builder.stream<S, S>("in").select_key(initial).group_by_key(Grouped<S, S>::as("by-initial"));
+  grouped.count().to_stream().to("counts");
+  grouped.reduce([](const S& a, const S& v) { return a + "," + v; }).to_stream().to("reduced");
+  const Topology topology = builder.build();
+  EXPECT_EQ(repartition_topics(topology), (std::vector<S>{"by-initial-repartition"}));
+  auto driver = driver_for(topology);
+  ASSERT_NE(driver, nullptr);
+  auto in = driver->create_input_topic<S, S>("in");
+  auto counts = driver->create_output_topic<S, I64>("counts");
+  auto reduced = driver->create_output_topic<S, S>("reduced");
+  ASSERT_TRUE(in.pipe_input("x", "A1", 1).ok());
+  ASSERT_TRUE(in.pipe_input("y", "B1", 2).ok());
+  ASSERT_TRUE(in.pipe_input("x", "A2", 3).ok());
+  EXPECT_EQ(read_all(counts), (std::vector<KeyValue<S, I64>>{{"A", 1}, {"B", 1}, {"A", 2}}));
+  EXPECT_EQ(read_all(reduced), (KVs{{"A", "A1"}, {"B", "B1"}, {"A", "A1,A2"}}));
+}
+
 // Kafka Streams reuses a stream's join repartition across joins too: two joins of one
 // re-keyed stream (here a stream-stream and a stream-table join) read one topic.
 TEST(RekeyJoinTest, TwoJoinsOfOneRekeyedStreamShareItsRepartitionTopic) {
