@@ -366,8 +366,10 @@ class KStream {
   // joiner(value, table value) -> VR; records without a table value are dropped (join) or
   // joined with std::nullopt (left_join: joiner(const V&, const std::optional<VT>&)). Table
   // updates produce no output. Records with a null key or value are dropped. Stateful (reads
-  // the table's store); repartitions the stream first if its key may have changed; the stream
-  // and the table must be co-partitioned. Name prefixes KSTREAM-JOIN- / KSTREAM-LEFTJOIN-.
+  // the table's store); repartitions the stream first if its key may have changed (through
+  // <this stream's node>-repartition, shared with every other join of this stream, as in
+  // Kafka Streams); the stream and the table must be co-partitioned. Name prefixes
+  // KSTREAM-JOIN- / KSTREAM-LEFTJOIN-.
   template <typename VT, typename F>
   auto join(const KTable<K, VT>& table, F joiner, const Named& named = {}) const;
   template <typename VT, typename F>
@@ -414,12 +416,15 @@ class KStream {
   // after their window closed are dropped as late. Stateful: each side's records in a window
   // store (KSTREAM-JOINTHIS-<n>-store, KSTREAM-JOINOTHER-<n>-store; retention before + after
   // + grace), unmatched ones in KSTREAM-...-shared-join-store; repartitions a side whose key
-  // may have changed; both sides must be co-partitioned. Name prefixes KSTREAM-WINDOWED-,
+  // may have changed, through <that side's node>-repartition, written once per stream: a
+  // re-keyed stream joined with itself, or joined twice, reads one repartition topic (as in
+  // Kafka Streams); both sides must be co-partitioned. Name prefixes KSTREAM-WINDOWED-,
   // KSTREAM-JOINTHIS-/-JOINOTHER- (OUTERTHIS/OUTEROTHER), KSTREAM-MERGE-.
   // A self-join, s.join(s, joiner, windows), built with
   // topology.optimization single.store.self.join (StreamsBuilder::build(properties)), runs as
   // one processor (named as the KSTREAM-MERGE- node) over the KSTREAM-JOINTHIS- store alone,
-  // with the same output (KIP-862; operators/topology_optimization.h).
+  // with the same output (KIP-862; operators/topology_optimization.h); also after a key
+  // change, over the one repartition both sides read.
   template <typename VO, typename F>
   auto join(const KStream<K, VO>& other, F joiner, const JoinWindows& windows,
             const Named& named = {}) const {
@@ -460,7 +465,8 @@ class KStream {
   // The stream read as a table: per key the latest value, a null value deleting the key
   // (as StreamsBuilder::table does for a topic). Stateful: materialized in a key-value store
   // (Materialized's name, else KSTREAM-TOTABLE-STATE-STORE-<n>); repartitions first if the key
-  // may have changed. Name prefix KSTREAM-TOTABLE-.
+  // may have changed, through <this operation's name>-repartition (as Kafka Streams names
+  // it). Name prefix KSTREAM-TOTABLE-.
   KTable<K, V> to_table(Materialized<K, V> materialized = {}, const Named& named = {}) const;
 
   // Whether a grouping or join after this stream repartitions it first.
@@ -528,6 +534,9 @@ class KStream {
 
   // Writes the stream to <prefix>-repartition through a sink, after a filter that drops
   // records with a null key, and reads it back (the repartition a grouping or join inserts).
+  // If this stream was already repartitioned into that topic with the same serdes asked for,
+  // returns that repartition's source and adds nothing (a topic has one writer and one reader
+  // per sub-topology); it still takes the three generated names, as Kafka Streams does.
   KStream<K, V> repartition_for(const std::string& prefix, std::shared_ptr<const Serde<K>> ks,
                                 std::shared_ptr<const Serde<V>> vs) const;
 
@@ -733,13 +742,31 @@ KStream<K, V> KStream<K, V>::repartition_for(const std::string& prefix,
                                              std::shared_ptr<const Serde<K>> ks,
                                              std::shared_ptr<const Serde<V>> vs) const {
   const std::string topic = prefix + "-repartition";
+  // The three names are taken even when an earlier repartition is reused, as Kafka Streams
+  // takes them, so that later generated names match a Kafka Streams application's.
   const std::string sink_name = state_->new_name("KSTREAM-SINK-");
   const std::string filter_name = state_->new_name("KSTREAM-FILTER-");
   const std::string source_name = state_->new_name("KSTREAM-SOURCE-");
+  internal::BuilderState::Repartition wanted;
+  wanted.upstream = node_;
+  wanted.topic = topic;
+  wanted.key_override = ks;
+  wanted.value_override = vs;
+  wanted.stream_key_serde = key_serde_;
+  wanted.stream_value_serde = value_serde_;
+  if (const auto* earlier = state_->find_repartition(wanted)) {
+    return KStream<K, V>(state_, earlier->source,
+                         std::static_pointer_cast<const Serde<K>>(earlier->key_serde),
+                         std::static_pointer_cast<const Serde<V>>(earlier->value_serde));
+  }
   auto key_serde =
       internal::resolve_serde<K>(*state_, ks, key_serde_, "repartition " + topic + ": key");
   auto value_serde =
       internal::resolve_serde<V>(*state_, vs, value_serde_, "repartition " + topic + ": value");
+  wanted.source = source_name;
+  wanted.key_serde = key_serde;
+  wanted.value_serde = value_serde;
+  state_->add_repartition(std::move(wanted));
   internal::InternalTopicDef internal_topic;
   internal_topic.name = topic;
   state_->add_internal_topic(std::move(internal_topic));
@@ -792,7 +819,9 @@ KTable<K, V> KStream<K, V>::to_table(Materialized<K, V> materialized, const Name
                                 ? state_->new_store_name("KSTREAM-TOTABLE-")
                                 : materialized.store_name;
   KStream<K, V> input = *this;
-  if (repartition_required_) input = repartition_for(node_, nullptr, nullptr);
+  // Named after this operation, not the stream, as Kafka Streams names it: a join of the
+  // same re-keyed stream has a repartition of its own.
+  if (repartition_required_) input = repartition_for(name, nullptr, nullptr);
   auto key_serde = internal::resolve_serde<K>(*state_, materialized.key_serde, input.key_serde_,
                                               "to_table " + name + ": key");
   auto value_serde = internal::resolve_serde<V>(*state_, materialized.value_serde,
@@ -973,12 +1002,13 @@ KStream<K, VR> KStream<K, V>::stream_stream_join(
   add(std::move(merge));
 
   // KIP-862's conditions for running the join as a self-join over one store, should
-  // build() be asked for single.store.self.join: an inner join whose two sides are the same
-  // node with the same serdes, reached without a repartition.
+  // build() be asked for single.store.self.join: an inner join whose two sides read the same
+  // node with the same serdes. A re-keyed stream joined with itself qualifies: both sides
+  // read the one repartition repartition_for made for it (Kafka Streams' rewrite applies
+  // there too, both sides having the same repartition node as parent).
   if constexpr (std::is_same_v<V, VO>) {
-    if (kind == internal::JoinKind::kInner && node_ == other.node_ && !repartition_required_ &&
-        !other.repartition_required_ && key_serde_ == other.key_serde_ &&
-        value_serde_ == other.value_serde_) {
+    if (kind == internal::JoinKind::kInner && left.node_ == right.node_ &&
+        left.key_serde_ == right.key_serde_ && left.value_serde_ == right.value_serde_) {
       using SelfJoin = internal::KStreamKStreamSelfJoin<K, V, VR>;
       typename SelfJoin::Config self_config{this_store, windows, key_serde, left_serde};
       internal::BuilderState::SelfJoinRewrite rewrite;

@@ -15,7 +15,8 @@ namespace runnel {
 //
 // Rewrites Runnel implements:
 //   single.store.self.join  (KIP-862) an inner KStream-KStream join of a stream with itself
-//       (both sides the same node, no repartition or other operator between, same serdes)
+//       (both sides the same node, no operator between but the one repartition a key change
+//       before the join inserts, same serdes)
 //       runs as one self-join processor over one window store and one changelog instead of
 //       two of each. Its output is the two-store join's, record for record and in the same
 //       order. With JoinWindows whose before equals after (the usual case) it also makes one

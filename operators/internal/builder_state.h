@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -60,6 +61,43 @@ class BuilderState {
     self_joins_.push_back(std::move(rewrite));
   }
 
+  // A repartition a grouping, join or table conversion inserted: the node it repartitions, its
+  // topic, the serdes asked for (the operation's overrides and the stream's own, any null) and
+  // what it resolved to: the source that reads the topic back and the serdes it writes with
+  // (type-erased; the node fixes the key and value types).
+  struct Repartition {
+    std::string upstream;
+    std::string topic;
+    std::shared_ptr<const void> key_override;
+    std::shared_ptr<const void> value_override;
+    std::shared_ptr<const void> stream_key_serde;
+    std::shared_ptr<const void> stream_value_serde;
+    std::string source;
+    std::shared_ptr<const void> key_serde;
+    std::shared_ptr<const void> value_serde;
+  };
+  // The repartition of `upstream` into `topic` made earlier with the same serdes asked for,
+  // or null. A second key-dependent operation on the same re-keyed stream (a stream joined
+  // with itself, two joins of it) reads that repartition back instead of writing the topic a
+  // second time, as Kafka Streams reuses a stream's join repartition. The pointer is valid
+  // until the next add_repartition.
+  const Repartition* find_repartition(const Repartition& wanted) const {
+    auto it = repartitions_.find({wanted.upstream, wanted.topic});
+    if (it == repartitions_.end()) return nullptr;
+    const Repartition& r = it->second;
+    const bool same_serdes = r.key_override == wanted.key_override &&
+                             r.value_override == wanted.value_override &&
+                             r.stream_key_serde == wanted.stream_key_serde &&
+                             r.stream_value_serde == wanted.stream_value_serde;
+    return same_serdes ? &r : nullptr;
+  }
+  // Remembers a repartition for find_repartition (the first one of a node into a topic wins;
+  // a second one with other serdes is left to Topology's "read by more than one source").
+  void add_repartition(Repartition repartition) {
+    std::pair<std::string, std::string> key{repartition.upstream, repartition.topic};
+    repartitions_.emplace(std::move(key), std::move(repartition));
+  }
+
   // The topology described so far with the rewrites `optimizations` asks for applied; the
   // builder's own description is left as it is, so build() may be called again. `error`, if
   // not OK, becomes the topology's status (a bad topology.optimization value).
@@ -78,6 +116,7 @@ class BuilderState {
  private:
   Topology topology_;
   std::vector<SelfJoinRewrite> self_joins_;
+  std::map<std::pair<std::string, std::string>, Repartition> repartitions_;
   int index_ = 0;
 };
 
