@@ -25,6 +25,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include "bench/operators/operator_bench_support.h"
 #include "core/clock.h"
 #include "core/serdes.h"
 #include "operators/internal/task_context.h"
@@ -45,25 +46,12 @@ constexpr std::uint64_t kWarmUp = 24'000;
 constexpr std::uint64_t kFlushEvery = 10'000;
 
 const std::vector<S>& keys() {
-  static const std::vector<S> keys = [] {
-    std::vector<S> out;
-    char buffer[32];
-    for (std::uint64_t i = 0; i < kKeys; ++i) {
-      std::snprintf(buffer, sizeof buffer, "card-%06llu", static_cast<unsigned long long>(i));
-      out.emplace_back(buffer);
-    }
-    return out;
-  }();
+  static const std::vector<S> keys = runnel::bench::numbered_keys("card", kKeys);
   return keys;
 }
-// 7919 is prime, so i * 7919 mod kKeys visits every key once per kKeys records.
-const S& key_at(std::uint64_t i) { return keys()[(i * 7919) % kKeys]; }
+const S& key_at(std::uint64_t i) { return runnel::bench::key_at(keys(), i); }
 
-std::filesystem::path fresh_dir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "runnel-bench-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) std::abort();
-  return pattern;
-}
+using runnel::bench::fresh_dir;
 
 class CountingCollector final : public internal::RecordCollector {
  public:

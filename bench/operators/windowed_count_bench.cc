@@ -28,6 +28,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
 
+#include "bench/operators/operator_bench_support.h"
 #include "core/clock.h"
 #include "operators/internal/task_context.h"
 #include "operators/streams_builder.h"
@@ -44,24 +45,12 @@ using namespace std::chrono_literals;
 constexpr std::size_t kKeys = 10'000;
 
 const std::vector<S>& keys() {
-  static const std::vector<S> keys = [] {
-    std::vector<S> out;
-    char buffer[32];
-    for (std::size_t i = 0; i < kKeys; ++i) {
-      std::snprintf(buffer, sizeof buffer, "user-%06zu", i);
-      out.emplace_back(buffer);
-    }
-    return out;
-  }();
+  static const std::vector<S> keys = runnel::bench::numbered_keys("user", kKeys);
   return keys;
 }
-const S& key_at(std::uint64_t i) { return keys()[(i * 7919) % kKeys]; }
+const S& key_at(std::uint64_t i) { return runnel::bench::key_at(keys(), i); }
 
-std::filesystem::path fresh_dir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "runnel-bench-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) std::abort();
-  return pattern;
-}
+using runnel::bench::fresh_dir;
 
 class CountingCollector final : public internal::RecordCollector {
  public:
