@@ -13,49 +13,39 @@ namespace {
 // Merges a snapshot of cache entries with an underlying store iterator, in one direction;
 // the cache wins on equal keys, and a cached delete hides the key.
 class MergedIterator final : public KeyValueIterator {
+  // How a cached key orders against the store's current entry (settle_merge's compare);
+  // defined first, since the members below use its deduced type.
+  auto compare() {
+    return [this](BytesView cached_key) {
+      const auto order = cached_key <=> cursor_.store().key();
+      return reverse_ ? 0 <=> order : order;
+    };
+  }
+
  public:
   MergedIterator(std::vector<std::pair<Bytes, NullableBytes>> cached,
                  std::unique_ptr<KeyValueIterator> store, bool reverse)
-      : cached_(std::move(cached)), store_(std::move(store)), reverse_(reverse) {
-    if (reverse_) std::reverse(cached_.begin(), cached_.end());
-    settle();
+      : cursor_(reversed_if(std::move(cached), reverse), std::move(store)), reverse_(reverse) {
+    cursor_.settle(compare());
   }
 
-  bool valid() const override { return current_ != kNone; }
+  bool valid() const override { return cursor_.valid(); }
   BytesView key() const override {
-    return current_ == kCache ? cached_[next_cached_].first.view() : store_->key();
+    return cursor_.on_cache() ? cursor_.cached_key() : cursor_.store().key();
   }
-  BytesView value() const override {
-    return current_ == kCache ? cached_[next_cached_].second->view() : store_->value();
-  }
-  void next() override {
-    if (current_ == kCache) {
-      ++next_cached_;
-    } else {
-      store_->next();
-    }
-    settle();
-  }
-  Status status() const override { return store_->status(); }
+  BytesView value() const override { return cursor_.value(); }
+  void next() override { cursor_.next(compare()); }
+  Status status() const override { return cursor_.status(); }
 
  private:
-  using Source = internal::MergeSource;
-  static constexpr Source kNone = Source::kNone;
-  static constexpr Source kCache = Source::kCache;
-  static constexpr Source kStore = Source::kStore;
-
-  void settle() {
-    current_ = internal::settle_merge(cached_, next_cached_, *store_, [&](BytesView cached_key) {
-      const auto order = cached_key <=> store_->key();
-      return reverse_ ? 0 <=> order : order;
-    });
+  static std::vector<std::pair<Bytes, NullableBytes>> reversed_if(
+      std::vector<std::pair<Bytes, NullableBytes>> cached, bool reverse) {
+    if (reverse) std::reverse(cached.begin(), cached.end());
+    return cached;
   }
 
-  std::vector<std::pair<Bytes, NullableBytes>> cached_;
-  std::size_t next_cached_ = 0;
-  std::unique_ptr<KeyValueIterator> store_;
+  internal::MergeCursor<KeyValueIterator> cursor_;
   const bool reverse_;
-  Source current_ = kNone;
 };
 
 }  // namespace

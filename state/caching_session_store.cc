@@ -39,61 +39,46 @@ Window session_of(BytesView store_key) {
 // iterator of the underlying store, which iterates in the same order; the cache wins on equal
 // sessions, and a cached remove hides the session.
 class MergedSessionIterator final : public SessionStoreIterator {
+  // How a cached key orders against the store's current entry (settle_merge's compare);
+  // defined first, since the members below use its deduced type.
+  auto compare() {
+    return [this](BytesView cached_key) { return cached_key <=> store_cache_key(); };
+  }
+
  public:
   MergedSessionIterator(std::vector<std::pair<Bytes, NullableBytes>> cached,
                         std::unique_ptr<SessionStoreIterator> store, Timestamp segment_interval)
-      : cached_(std::move(cached)), store_(std::move(store)), segment_interval_(segment_interval) {
-    settle();
+      : cursor_(std::move(cached), std::move(store)), segment_interval_(segment_interval) {
+    cursor_.settle(compare());
   }
 
-  bool valid() const override { return current_ != kNone; }
+  bool valid() const override { return cursor_.valid(); }
   BytesView key() const override {
-    return current_ == kCache ? session_key::extract_key(cached_store_key()) : store_->key();
+    return cursor_.on_cache() ? session_key::extract_key(cached_store_key())
+                              : cursor_.store().key();
   }
   Window session() const override {
-    return current_ == kCache ? session_of(cached_store_key()) : store_->session();
+    return cursor_.on_cache() ? session_of(cached_store_key()) : cursor_.store().session();
   }
-  BytesView value() const override {
-    return current_ == kCache ? cached_[next_cached_].second->view() : store_->value();
-  }
-  void next() override {
-    if (current_ == kCache) {
-      ++next_cached_;
-    } else {
-      store_->next();
-    }
-    settle();
-  }
-  Status status() const override { return store_->status(); }
+  BytesView value() const override { return cursor_.value(); }
+  void next() override { cursor_.next(compare()); }
+  Status status() const override { return cursor_.status(); }
 
  private:
-  using Source = internal::MergeSource;
-  static constexpr Source kNone = Source::kNone;
-  static constexpr Source kCache = Source::kCache;
-  static constexpr Source kStore = Source::kStore;
+  BytesView cached_store_key() const { return store_key_of(cursor_.cached_key()); }
 
-  BytesView cached_store_key() const { return store_key_of(cached_[next_cached_].first.view()); }
-
+  // The underlying store's current entry as a cache key, for comparison.
   BytesView store_cache_key() {
-    const Window session = store_->session();
+    const Window session = cursor_.store().session();
     store_key_buffer_ = segment_prefix(session.end_ms / segment_interval_);
     store_key_buffer_.append(
-        session_key::to_store_key(store_->key(), session.start_ms, session.end_ms).view());
+        session_key::to_store_key(cursor_.store().key(), session.start_ms, session.end_ms).view());
     return store_key_buffer_.view();
   }
 
-  void settle() {
-    current_ = internal::settle_merge(cached_, next_cached_, *store_, [&](BytesView cached_key) {
-      return cached_key <=> store_cache_key();
-    });
-  }
-
-  std::vector<std::pair<Bytes, NullableBytes>> cached_;
-  std::size_t next_cached_ = 0;
-  std::unique_ptr<SessionStoreIterator> store_;
+  internal::MergeCursor<SessionStoreIterator> cursor_;
   const Timestamp segment_interval_;
   Bytes store_key_buffer_;
-  Source current_ = kNone;
 };
 
 Timestamp resolved_interval(const SessionStoreOptions& options) {

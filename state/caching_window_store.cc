@@ -45,61 +45,44 @@ BytesView store_key_of(BytesView cache_key) {
 // iterator of the underlying store, which iterates in the same order; the cache wins on equal
 // windows, and a cached remove hides the window.
 class MergedWindowIterator final : public WindowStoreIterator {
+  // How a cached key orders against the store's current entry (settle_merge's compare);
+  // defined first, since the members below use its deduced type.
+  auto compare() {
+    return [this](BytesView cached_key) { return cached_key <=> store_cache_key(); };
+  }
+
  public:
   MergedWindowIterator(std::vector<std::pair<Bytes, NullableBytes>> cached,
                        std::unique_ptr<WindowStoreIterator> store, Timestamp segment_interval)
-      : cached_(std::move(cached)), store_(std::move(store)), segment_interval_(segment_interval) {
-    settle();
+      : cursor_(std::move(cached), std::move(store)), segment_interval_(segment_interval) {
+    cursor_.settle(compare());
   }
 
-  bool valid() const override { return current_ != kNone; }
+  bool valid() const override { return cursor_.valid(); }
   BytesView key() const override {
-    return current_ == kCache ? window_key::extract_key(cached_store_key()) : store_->key();
+    return cursor_.on_cache() ? window_key::extract_key(cached_store_key()) : cursor_.store().key();
   }
   Timestamp window_start() const override {
-    return current_ == kCache ? window_key::extract_window_start(cached_store_key())
-                              : store_->window_start();
+    return cursor_.on_cache() ? window_key::extract_window_start(cached_store_key())
+                              : cursor_.store().window_start();
   }
-  BytesView value() const override {
-    return current_ == kCache ? cached_[next_cached_].second->view() : store_->value();
-  }
-  void next() override {
-    if (current_ == kCache) {
-      ++next_cached_;
-    } else {
-      store_->next();
-    }
-    settle();
-  }
-  Status status() const override { return store_->status(); }
+  BytesView value() const override { return cursor_.value(); }
+  void next() override { cursor_.next(compare()); }
+  Status status() const override { return cursor_.status(); }
 
  private:
-  using Source = internal::MergeSource;
-  static constexpr Source kNone = Source::kNone;
-  static constexpr Source kCache = Source::kCache;
-  static constexpr Source kStore = Source::kStore;
-
-  BytesView cached_store_key() const { return store_key_of(cached_[next_cached_].first.view()); }
+  BytesView cached_store_key() const { return store_key_of(cursor_.cached_key()); }
 
   // The underlying store's current entry as a cache key, for comparison.
   BytesView store_cache_key() {
-    const Timestamp start = store_->window_start();
-    write_cache_key(store_key_buffer_, start / segment_interval_, store_->key(), start);
+    const Timestamp start = cursor_.store().window_start();
+    write_cache_key(store_key_buffer_, start / segment_interval_, cursor_.store().key(), start);
     return store_key_buffer_.view();
   }
 
-  void settle() {
-    current_ = internal::settle_merge(cached_, next_cached_, *store_, [&](BytesView cached_key) {
-      return cached_key <=> store_cache_key();
-    });
-  }
-
-  std::vector<std::pair<Bytes, NullableBytes>> cached_;
-  std::size_t next_cached_ = 0;
-  std::unique_ptr<WindowStoreIterator> store_;
+  internal::MergeCursor<WindowStoreIterator> cursor_;
   const Timestamp segment_interval_;
   Bytes store_key_buffer_;
-  Source current_ = kNone;
 };
 
 Timestamp resolved_interval(const WindowStoreOptions& options) {

@@ -1,10 +1,12 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <utility>
 #include <vector>
 
 #include "core/bytes.h"
+#include "core/status.h"
 
 namespace runnel::state::internal {
 
@@ -39,5 +41,49 @@ MergeSource settle_merge(const std::vector<std::pair<Bytes, NullableBytes>>& cac
     return MergeSource::kCache;
   }
 }
+
+// The state of a merged iterator over a record cache and its underlying store (key-value,
+// window and session alike): the cache's snapshot, the store's iterator and which of them the
+// current entry is on. The record caches' iterators keep one and add only what their entries
+// mean (a window's start, a session's bounds) and how a store entry compares to a cache key;
+// `compare` is settle_merge's. Call settle() once before reading.
+template <typename StoreIterator>
+class MergeCursor {
+ public:
+  MergeCursor(std::vector<std::pair<Bytes, NullableBytes>> cached,
+              std::unique_ptr<StoreIterator> store)
+      : cached_(std::move(cached)), store_(std::move(store)) {}
+
+  bool valid() const { return current_ != MergeSource::kNone; }
+  bool on_cache() const { return current_ == MergeSource::kCache; }
+  // The current cache entry's key; only when on_cache().
+  BytesView cached_key() const { return cached_[next_cached_].first.view(); }
+  BytesView value() const {
+    return on_cache() ? cached_[next_cached_].second->view() : store_->value();
+  }
+  const StoreIterator& store() const { return *store_; }
+  StoreIterator& store() { return *store_; }
+  Status status() const { return store_->status(); }
+
+  template <typename Compare>
+  void settle(Compare compare) {
+    current_ = settle_merge(cached_, next_cached_, *store_, compare);
+  }
+  template <typename Compare>
+  void next(Compare compare) {
+    if (on_cache()) {
+      ++next_cached_;
+    } else {
+      store_->next();
+    }
+    settle(compare);
+  }
+
+ private:
+  std::vector<std::pair<Bytes, NullableBytes>> cached_;
+  std::size_t next_cached_ = 0;
+  std::unique_ptr<StoreIterator> store_;
+  MergeSource current_ = MergeSource::kNone;
+};
 
 }  // namespace runnel::state::internal
