@@ -334,7 +334,7 @@ Status StreamThread::run_loop() {
     if (done.ok()) done = tasks_->punctuate_wall_clock();
     bool committed = false;
     const auto processed_at = std::chrono::steady_clock::now();
-    if (done.ok() && std::chrono::steady_clock::now() - last_commit >= config.commit_interval) {
+    if (done.ok() && processed_at - last_commit >= config.commit_interval) {
       done = commit(stop_requested_.load());
       committed = true;
     }
