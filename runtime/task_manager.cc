@@ -7,13 +7,30 @@
 
 #include "core/log.h"
 #include "state/checkpoint_file.h"
+#include "state/deferred_flushes.h"
 
 namespace runnel {
 
+namespace {
+
+// At-least-once: how many bytes of writes a RocksDB store batches before one RocksDB Write
+// (state::RocksDbStoreOptions::write_batch_bytes); every checkpoint applies the rest first.
+// Exactly-once buffers until the transaction commits instead. Larger batches cost less CPU in
+// the fraud demo (docs/BENCHMARKS.md); each holds up to about 3x its bytes in memory.
+constexpr std::size_t kAtLeastOnceWriteBatchBytes = 2 << 20;
+
+state::RocksDbStoreOptions task_store_options(bool exactly_once) {
+  state::RocksDbStoreOptions options;
+  if (!exactly_once) options.write_batch_bytes = kAtLeastOnceWriteBatchBytes;
+  return options;
+}
+
+}  // namespace
+
 TaskManager::TaskManager(Options options)
     : options_(std::move(options)),
-      store_supplier_(
-          std::make_unique<RocksDbStoreSupplier>(options_.state_dir, options_.application_id)) {
+      store_supplier_(std::make_unique<RocksDbStoreSupplier>(
+          options_.state_dir, options_.application_id, task_store_options(options_.exactly_once))) {
   const Topology& topology = *options_.topology;
   for (const Topology::Subtopology& sub : topology.subtopologies()) {
     if (sub.global) continue;  // Read by the global state maintainer, not by tasks.
@@ -76,6 +93,7 @@ Status TaskManager::try_make_task(TaskId id, Task& task) {
 }
 
 Status TaskManager::wipe_task_directory(TaskId id) {
+  RUNNEL_RETURN_IF_ERROR(checkpointer_.drain());
   const std::filesystem::path dir = store_supplier_->task_directory(id);
   std::error_code ec;
   for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
@@ -226,6 +244,10 @@ Status TaskManager::commit_state() {
 
 Status TaskManager::write_checkpoints(
     const std::map<client::TopicPartition, std::int64_t>& acknowledged, std::int64_t min_delta) {
+  // A final checkpoint (min_delta <= 0: before a close) is written here, after the periodic
+  // ones still queued, so that none of those lands after it.
+  const bool in_background = min_delta > 0;
+  if (!in_background) RUNNEL_RETURN_IF_ERROR(checkpointer_.drain());
   for (auto& [id, task] : tasks_) {
     if (!task.restored || task.changelog_offsets.empty()) continue;
     state::CheckpointOffsets offsets;
@@ -240,6 +262,25 @@ Status TaskManager::write_checkpoints(
       }
     }
     if (!due) continue;
+    task.checkpointed_offsets = task.changelog_offsets;
+    if (in_background) {
+      // The stores' part on this thread; the wait for the disk and the file on the
+      // checkpointer's (internal/checkpointer.h).
+      internal::Checkpointer::Job job{.what = "task " + id.to_string(),
+                                      .checkpoint_path = checkpoint_path(id),
+                                      .offsets = std::move(offsets)};
+      {
+        std::unique_lock lock = lock_stores(task);
+        state::DeferredFlushes deferred;
+        Status durable = task.task->make_durable();
+        if (!durable.ok()) {
+          return durable.with_context("writing the stores of task " + id.to_string() + " to disk");
+        }
+        job.flushes = deferred.take();
+      }
+      RUNNEL_RETURN_IF_ERROR(checkpointer_.submit(std::move(job)));
+      continue;
+    }
     {
       std::unique_lock lock = lock_stores(task);
       Status durable = task.task->make_durable();
@@ -247,7 +288,6 @@ Status TaskManager::write_checkpoints(
         return durable.with_context("writing the stores of task " + id.to_string() + " to disk");
       }
     }
-    task.checkpointed_offsets = task.changelog_offsets;
     std::error_code ec;
     std::filesystem::create_directories(store_supplier_->task_directory(id), ec);
     const state::CheckpointFile checkpoint(checkpoint_path(id));
@@ -258,6 +298,10 @@ Status TaskManager::write_checkpoints(
 }
 
 void TaskManager::close_task(Task& task) {
+  // A checkpoint still being written must land before the stores close and the directory's
+  // lock goes.
+  Status pending = checkpointer_.drain();
+  if (!pending.ok()) log::warn("{}: {}", options_.name, pending.to_string());
   if (task.slot != nullptr) {
     // Waits for the queries reading the task; none starts afterwards.
     options_.registry->remove(task.slot);

@@ -22,6 +22,7 @@
 #include "operators/topology.h"
 #include "runtime/deserialization_exception_handler.h"
 #include "runtime/internal/changelog_reader.h"
+#include "runtime/internal/checkpointer.h"
 #include "runtime/internal/directory_lock.h"
 #include "runtime/internal/task_registry.h"
 #include "runtime/store_supplier.h"
@@ -153,7 +154,11 @@ class TaskManager {
   // `min_delta` > 0 skips a task whose changelog offsets all moved fewer than `min_delta`
   // records since its last checkpoint (a commit comes every 100 ms under exactly_once_v2,
   // and a checkpoint costs a memtable flush per store; see docs/RUNTIME.md); 0 writes every
-  // task's.
+  // task's. With min_delta > 0 a due checkpoint is written in the background: the stores'
+  // batched writes go into RocksDB here, their memtables are written to disk and the file
+  // after that on a thread of the manager's own (internal/checkpointer.h), so the stream
+  // thread does not wait for the disk; an error there is returned by a later call. With 0,
+  // the checkpoints still queued land first, then every task's is written before returning.
   [[nodiscard]] Status write_checkpoints(
       const std::map<client::TopicPartition, std::int64_t>& acknowledged,
       std::int64_t min_delta = 0);
@@ -262,6 +267,8 @@ class TaskManager {
 
   Options options_;
   std::unique_ptr<RocksDbStoreSupplier> store_supplier_;
+  // Writes the periodic checkpoints (write_checkpoints with min_delta > 0).
+  internal::Checkpointer checkpointer_;
   std::map<std::string, std::int32_t> subtopology_by_topic_;  // Full topic names.
   std::set<std::int32_t> stateful_subtopologies_;             // Those whose tasks have stores.
   std::map<TaskId, Task> tasks_;

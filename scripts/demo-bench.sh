@@ -36,5 +36,5 @@ if [ -z "$address" ]; then
   exit 1
 fi
 
-RUNNEL_LOG_LEVEL=warn /usr/bin/time -f "demo: %e s wall %U user %S sys" \
+RUNNEL_LOG_LEVEL=${RUNNEL_LOG_LEVEL:-warn} /usr/bin/time -f "demo: %e s wall %U user %S sys" \
   "$build/bin/fraud_demo" --bootstrap-server "$address" --state-dir "$dir/state" "$@"

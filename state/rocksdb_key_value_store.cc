@@ -1,6 +1,7 @@
 #include "state/rocksdb_key_value_store.h"
 
 #include <compare>
+#include <mutex>
 #include <optional>
 #include <system_error>
 #include <utility>
@@ -11,6 +12,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include "state/deferred_flushes.h"
 #include "state/internal/bytes_less.h"
 #include "state/internal/rocksdb_status.h"
 #include "state/internal/write_overlay.h"
@@ -258,10 +260,15 @@ Result<std::unique_ptr<RocksDbKeyValueStore>> RocksDbKeyValueStore::open(
   auto store = std::unique_ptr<RocksDbKeyValueStore>(
       new RocksDbKeyValueStore(std::move(name), std::move(directory), options.use_write_ahead_log));
   store->db_.reset(raw);
+  store->flush_handle_ = std::make_shared<FlushHandle>();
+  store->flush_handle_->store = store.get();
   if (options.uncommitted_writes != nullptr) {
     store->overlay_ = std::make_unique<internal::WriteOverlay>();
     store->uncommitted_writes_ = options.uncommitted_writes;
     store->uncommitted_writes_->add(store.get());
+  } else if (options.write_batch_bytes > 0) {
+    store->overlay_ = std::make_unique<internal::WriteOverlay>();
+    store->write_batch_bytes_ = options.write_batch_bytes;
   }
   return store;
 }
@@ -300,7 +307,7 @@ Status RocksDbKeyValueStore::put(BytesView key, BytesView value) {
   if (!db_) return store_closed_error(name_);
   if (overlay_) {
     overlay_->put(key, value);
-    return Status();
+    return apply_if_full();
   }
   rocksdb::Status s = db_->Put(write_options(use_wal_), slice(key), slice(value));
   if (!s.ok()) return internal::from_rocksdb(s, "put", name_, directory_);
@@ -311,7 +318,7 @@ Status RocksDbKeyValueStore::put_all(std::span<const KeyValue> entries) {
   if (!db_) return store_closed_error(name_);
   if (overlay_) {
     for (const KeyValue& entry : entries) overlay_->put(entry.key, entry.value);
-    return Status();
+    return apply_if_full();
   }
   rocksdb::WriteBatch batch;
   for (const KeyValue& entry : entries) {
@@ -335,6 +342,7 @@ Result<std::optional<Bytes>> RocksDbKeyValueStore::delete_key(BytesView key) {
   if (!existing) return existing;
   if (overlay_) {
     overlay_->erase(key);
+    RUNNEL_RETURN_IF_ERROR(apply_if_full());
     return existing;
   }
   rocksdb::Status s = db_->Delete(write_options(use_wal_), slice(key));
@@ -385,6 +393,15 @@ Result<std::uint64_t> RocksDbKeyValueStore::approximate_num_entries() {
 Status RocksDbKeyValueStore::flush() {
   if (!db_) return store_closed_error(name_);
   // Buffered mode: the batch stays; only what RocksDB holds (committed) goes to disk.
+  if (batches_writes()) RUNNEL_RETURN_IF_ERROR(apply_overlay("flush"));
+  if (DeferredFlushes* scope = DeferredFlushes::active()) {
+    scope->add([handle = flush_handle_] {
+      std::lock_guard lock(handle->mutex);
+      if (handle->closed) return Status();  // close() wrote the memtables itself.
+      return handle->store->flush_memtables();
+    });
+    return Status();
+  }
   return flush_memtables();
 }
 
@@ -403,9 +420,18 @@ Status RocksDbKeyValueStore::flush_memtables() {
 
 Status RocksDbKeyValueStore::close() {
   if (!db_) return Status();
+  {
+    // Waits for a deferred flush of this store that is running; later ones do nothing.
+    std::lock_guard lock(flush_handle_->mutex);
+    flush_handle_->closed = true;
+  }
   for (Iterator* it : open_iterators_) it->invalidate();
   open_iterators_.clear();
-  if (overlay_) {
+  Status applied;
+  if (batches_writes()) {
+    applied = apply_overlay("close");
+    overlay_.reset();
+  } else if (overlay_) {
     // A close without commit is a dirty close: what was not committed is not kept.
     overlay_.reset();
     uncommitted_writes_->remove(this);
@@ -414,6 +440,7 @@ Status RocksDbKeyValueStore::close() {
   Status flushed = flush_memtables();
   rocksdb::Status s = db_->Close();
   db_.reset();
+  RUNNEL_RETURN_IF_ERROR(applied);
   RUNNEL_RETURN_IF_ERROR(flushed);
   if (!s.ok()) return internal::from_rocksdb(s, "close", name_, directory_);
   return Status();
@@ -429,7 +456,7 @@ Status RocksDbKeyValueStore::restore_batch(std::span<const RestoreRecord> record
         overlay_->erase(record.key);
       }
     }
-    return Status();
+    return apply_if_full();
   }
   rocksdb::WriteBatch batch;
   for (const RestoreRecord& record : records) {
@@ -447,7 +474,17 @@ Status RocksDbKeyValueStore::restore_batch(std::span<const RestoreRecord> record
 namespace runnel::state {
 
 Status RocksDbKeyValueStore::apply_uncommitted() {
-  if (!db_ || !overlay_ || overlay_->empty()) return Status();
+  if (!db_ || !overlay_) return Status();
+  return apply_overlay("committing");
+}
+
+Status RocksDbKeyValueStore::apply_if_full() {
+  if (!batches_writes() || overlay_->batch_bytes() <= write_batch_bytes_) return Status();
+  return apply_overlay("writing a batch");
+}
+
+Status RocksDbKeyValueStore::apply_overlay(const char* what) {
+  if (overlay_->empty()) return Status();
   // Built here rather than kept beside the overlay: a batch kept as writes come would hold
   // every rewrite of a key, and RocksDB would apply each of them. Key order also keeps the
   // memtable inserts local. One Write: RocksDB applies a batch atomically, and a memtable
@@ -455,10 +492,10 @@ Status RocksDbKeyValueStore::apply_uncommitted() {
   rocksdb::WriteBatch batch(overlay_->batch_bytes());
   for (const auto& [key, entry] : overlay_->entries()) {
     rocksdb::Status s = entry ? batch.Put(slice(key), slice(*entry)) : batch.Delete(slice(key));
-    if (!s.ok()) return internal::from_rocksdb(s, "committing", name_, directory_);
+    if (!s.ok()) return internal::from_rocksdb(s, what, name_, directory_);
   }
   rocksdb::Status s = db_->Write(write_options(use_wal_), &batch);
-  if (!s.ok()) return internal::from_rocksdb(s, "committing", name_, directory_);
+  if (!s.ok()) return internal::from_rocksdb(s, what, name_, directory_);
   overlay_->clear();
   return Status();
 }
@@ -468,7 +505,7 @@ void RocksDbKeyValueStore::discard_uncommitted() {
 }
 
 std::size_t RocksDbKeyValueStore::uncommitted_bytes() const {
-  return overlay_ ? overlay_->batch_bytes() : 0;
+  return buffered() ? overlay_->batch_bytes() : 0;
 }
 
 }  // namespace runnel::state

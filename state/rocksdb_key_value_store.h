@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 
@@ -45,6 +46,15 @@ struct RocksDbStoreOptions {
   // Borrowed: the store registers with it while open, so it must outlive the store. Null
   // (the default, at-least-once): every write goes straight to RocksDB.
   UncommittedWrites* uncommitted_writes = nullptr;
+  // Write batching for at-least-once (ignored in buffered mode). Non-zero: writes go to the
+  // same in-memory overlay as in buffered mode, and reach RocksDB in one Write once the
+  // overlay's batch passes this many bytes, at flush() (which the runtime calls before every
+  // checkpoint) and at close(). One RocksDB write, with its write-thread handshake, per batch
+  // instead of per put, and reads of keys written since are answered from the overlay. A crash
+  // loses what the overlay held exactly as it loses an unflushed memtable when the WAL is off:
+  // restoration replays the changelog from the last checkpoint, and every checkpoint follows a
+  // flush(). Zero (the default): every write goes straight to RocksDB.
+  std::size_t write_batch_bytes = 0;
 };
 
 // A KeyValueStore in its own RocksDB instance at a directory the caller chooses (the runtime
@@ -70,11 +80,19 @@ struct RocksDbStoreOptions {
 // keep their order after those writes. approximate_num_entries() counts RocksDB's entries
 // only. uncommitted_bytes() is the size of the WriteBatch the commit will write.
 //
+// Batched writes (RocksDbStoreOptions::write_batch_bytes, at-least-once): reads and
+// iterators see the overlay as in buffered mode, but it is applied when it passes its bound,
+// by flush() before the memtables go to disk, and by close(), so nothing written is dropped
+// by a clean close. approximate_num_entries() counts what was applied.
+//
 // Errors name the store and its directory ("rocksdb store 'counts' at /var/runnel/...: IO
 // error: ..."); RocksDB's "no space" maps to NoSpace, corruption to Corruption, other I/O
 // failures to IoError.
 //
-// Not thread-safe: owned by one task's thread.
+// flush() under an active state::DeferredFlushes (deferred_flushes.h) writes the batched
+// writes into RocksDB and leaves writing the memtables to disk to a job of that scope.
+//
+// Not thread-safe: owned by one task's thread (but for its deferred flush jobs).
 class RocksDbKeyValueStore final : public KeyValueStore, private UncommittedWrites::Participant {
  public:
   // Opens (creating if missing) the store `name` in `directory`, creating the directory and
@@ -91,8 +109,10 @@ class RocksDbKeyValueStore final : public KeyValueStore, private UncommittedWrit
   RocksDbKeyValueStore& operator=(const RocksDbKeyValueStore&) = delete;
 
   const std::filesystem::path& directory() const { return directory_; }
-  // Whether the store was opened in buffered mode.
-  bool buffered() const { return overlay_ != nullptr; }
+  // Whether the store was opened in buffered mode (exactly-once).
+  bool buffered() const { return uncommitted_writes_ != nullptr; }
+  // Whether at-least-once writes are batched (RocksDbStoreOptions::write_batch_bytes).
+  bool batches_writes() const { return overlay_ != nullptr && uncommitted_writes_ == nullptr; }
 
   const std::string& name() const override { return name_; }
   bool is_open() const override { return db_ != nullptr; }
@@ -118,6 +138,11 @@ class RocksDbKeyValueStore final : public KeyValueStore, private UncommittedWrit
   Result<std::unique_ptr<KeyValueIterator>> make_iterator(int mode, BytesView from, BytesView to);
   // Writes memtables to disk (or syncs the WAL when it is on).
   Status flush_memtables();
+  // Writes the overlay's entries to RocksDB in one Write and clears it (`what` names the
+  // operation in errors).
+  Status apply_overlay(const char* what);
+  // Batching writes: applies the overlay once it has grown past write_batch_bytes_.
+  Status apply_if_full();
 
   // UncommittedWrites::Participant, in buffered mode.
   Status apply_uncommitted() override;
@@ -128,12 +153,23 @@ class RocksDbKeyValueStore final : public KeyValueStore, private UncommittedWrit
   const std::filesystem::path directory_;
   const bool use_wal_;
   std::unique_ptr<rocksdb::DB> db_;  // Null once closed.
-  // Buffered mode only (else null): the writes since the last commit, one entry per key,
-  // and the registry this store is registered with while open.
+  // Buffered mode and batched writes only (else null): the writes since the last commit (or
+  // the last apply, when batching), one entry per key. In buffered mode, the registry this
+  // store is registered with while open; null when batching.
   std::unique_ptr<internal::WriteOverlay> overlay_;
   UncommittedWrites* uncommitted_writes_ = nullptr;
+  std::size_t write_batch_bytes_ = 0;
   // Iterators not yet destroyed; close() invalidates them before the DB goes away.
   std::set<Iterator*> open_iterators_;
+  // What a deferred flush job (deferred_flushes.h) holds of the store: it may run on another
+  // thread after the store closed or was destroyed. `mutex` is held while a job flushes and
+  // while close() marks the store closed, so close() waits for a running job.
+  struct FlushHandle {
+    std::mutex mutex;
+    bool closed = false;                    // Guarded by mutex.
+    RocksDbKeyValueStore* store = nullptr;  // Valid while !closed.
+  };
+  std::shared_ptr<FlushHandle> flush_handle_;
 };
 
 }  // namespace runnel::state
