@@ -190,9 +190,8 @@ class KTable {
   // Stateful; no repartition. Name prefix KTABLE-SUPPRESS-, or Suppressed::with_name's (or
   // `named`'s; giving both, different, is an error).
   KTable<K, V> suppress(const Suppressed& suppressed, const Named& named = {}) const {
-    const std::string name =
-        state_->name_or_new(suppressed.name.empty() ? named.name : suppressed.name,
-                            "KTABLE-SUPPRESS-");
+    const std::string name = state_->name_or_new(
+        suppressed.name.empty() ? named.name : suppressed.name, "KTABLE-SUPPRESS-");
     const std::string store = suppressed.name.empty() ? state_->new_store_name("KTABLE-SUPPRESS-")
                                                       : suppressed.name + "-store";
     if (!suppressed.name.empty() && !named.name.empty() && suppressed.name != named.name) {
@@ -216,21 +215,20 @@ class KTable {
     def.caching = false;
     if (suppressed.time_limit_ms) {
       if (*suppressed.time_limit_ms < 0) {
-        state_->set_error(invalid_argument_error(
-            "suppress " + name + ": until_time_limit's time limit must be >= 0"));
+        state_->set_error(invalid_argument_error("suppress " + name +
+                                                 ": until_time_limit's time limit must be >= 0"));
       }
       auto ks = internal::resolve_serde<K>(*state_, nullptr, key_serde_,
                                            "suppress " + name + " (the key serde)");
       auto vs = internal::resolve_serde<V>(*state_, nullptr, value_serde_,
                                            "suppress " + name + " (the value serde)");
       state_->add_store(std::move(def));
-      add_node(
-          name,
-          [name, store, suppressed, ks, vs]() -> std::unique_ptr<internal::ProcessorNode> {
-            return std::make_unique<internal::KTableTimeLimitSuppress<K, V>>(name, store,
-                                                                             suppressed, ks, vs);
-          },
-          {store});
+      add_node(name,
+               [name, store, suppressed, ks, vs]() -> std::unique_ptr<internal::ProcessorNode> {
+                 return std::make_unique<internal::KTableTimeLimitSuppress<K, V>>(
+                     name, store, suppressed, ks, vs);
+               },
+               {store});
     } else if constexpr (internal::is_windowed_v<K>) {
       using K0 = decltype(std::declval<K>().key);
       if (!key_serde_ || !value_serde_ || window_grace_ms_ < 0) {

@@ -47,8 +47,8 @@ Status TimeOrderedKeyValueBuffer::load() {
     times_.insert(time);
     bytes_ += it->key().size() + it->value().size();
     if (index_keys_) {
-      index_[std::string(it->key().subview(kTimeBytes, it->key().size() - kTimeBytes)
-                             .as_string_view())] = time;
+      index_[std::string(
+          it->key().subview(kTimeBytes, it->key().size() - kTimeBytes).as_string_view())] = time;
     }
   }
   RUNNEL_RETURN_IF_ERROR(it->status());
@@ -97,8 +97,8 @@ Status TimeOrderedKeyValueBuffer::erase(BytesView stored_key, std::size_t stored
   bytes_ -= stored_size;
   if (index_keys_) {
     // Heterogeneous erase is C++23: find, then erase the iterator.
-    auto it =
-        index_.find(stored_key.subview(kTimeBytes, stored_key.size() - kTimeBytes).as_string_view());
+    auto it = index_.find(
+        stored_key.subview(kTimeBytes, stored_key.size() - kTimeBytes).as_string_view());
     if (it != index_.end()) index_.erase(it);
   }
   return ok_status();

@@ -116,8 +116,8 @@ class TimeOrderedKeyValueBuffer {
   std::uint64_t bytes_ = 0;    // Valid once loaded_, when track_bytes_.
   // Each entry's key bytes -> its time; valid once loaded_, when index_keys_.
   std::unordered_map<std::string, Timestamp, KeyHash, std::equal_to<>> index_;
-  Bytes key_buffer_;           // Reused: the stored key of the current call.
-  Bytes value_buffer_;         // Reused: the stored value of the current put.
+  Bytes key_buffer_;    // Reused: the stored key of the current call.
+  Bytes value_buffer_;  // Reused: the stored value of the current put.
 };
 
 }  // namespace runnel::state::internal
