@@ -106,8 +106,9 @@ class KTableTimeLimitSuppress final : public ProcessorNode,
     // By the records suppress itself has seen (Kafka's observedStreamTime): behind a record
     // cache the task's stream time runs ahead of what reached this node.
     observed_time_ = std::max(observed_time_, record.timestamp);
-    if (record.key && record.value)
+    if (record.key && record.value) {
       RUNNEL_RETURN_IF_ERROR(buffer(*record.key, *record.value, record.timestamp));
+    }
     // No overflow: observed_time_ >= -1 and 0 <= time_limit_ms_ <= INT64_MAX.
     RUNNEL_RETURN_IF_ERROR(buffer_->evict_until(observed_time_ - time_limit_ms_,
                                                 [this](const auto& entry) { return emit(entry); }));
