@@ -199,6 +199,33 @@ TEST(SuppressTimeLimitTest, RateLimitsAWindowedTableByRecordTimeNotByWindowEnd) 
   EXPECT_EQ(read_all(out), (std::vector<Out>{{"a@100", v("1"), 105}}));
 }
 
+// A session merged away is a tombstone of the windowed table: buffered and forwarded like any
+// update (as Kafka's untilTimeLimit, which never drops tombstones), even when the session's
+// own value never went out.
+TEST(SuppressTimeLimitTest, ASessionMergedAwayGoesOutAsATombstone) {
+  StreamsBuilder builder;
+  builder.stream<S, S>("in")
+      .group_by_key()
+      .windowed_by(SessionWindows::with_inactivity_gap(10ms).grace(1h))
+      .count(Materialized<S, I64>().with_caching_disabled())
+      .suppress(Suppressed::until_time_limit(100ms, BufferConfig::unbounded()))
+      .to_stream()
+      .map([](const Windowed<S>& k, const std::optional<I64>& v) {
+        return KeyValue<S, S>(
+            k.key + "@" + std::to_string(k.window.start_ms) + "-" + std::to_string(k.window.end_ms),
+            v ? std::optional<S>(std::to_string(*v)) : std::nullopt);
+      })
+      .to("out");
+  auto driver = driver_for(builder);
+  ASSERT_NE(driver, nullptr);
+  auto in = driver->create_input_topic<S, S>("in");
+  auto out = driver->create_output_topic<S, S>("out");
+  ASSERT_TRUE(in.pipe_input("a", "x", 0).ok());
+  ASSERT_TRUE(in.pipe_input("a", "x", 5).ok());  // [0, 0] merges into [0, 5].
+  ASSERT_TRUE(in.pipe_input("b", "x", 200).ok());
+  EXPECT_EQ(read_all(out), (std::vector<Out>{{"a@0-0", kTombstone, 5}, {"a@0-5", v("2"), 5}}));
+}
+
 TEST(SuppressTimeLimitTest, AFullEagerBufferEmitsItsEarliestRecordsFirstByRecordCount) {
   TableCase c = suppressed_table(Suppressed::until_time_limit(1h, BufferConfig::max_records(2)));
   ASSERT_NE(c.driver, nullptr);
