@@ -116,7 +116,10 @@ struct Suppressed {
   // The output's old value is the one downstream saw last: the old value of the key's first
   // buffered update (Kafka forwards the latest update's old value instead, a value that itself
   // was suppressed). A join reading the suppressed table reads the upstream table's latest
-  // value, not the suppressed one (as until_window_closes).
+  // value, not the suppressed one (as until_window_closes). A waiting key costs memory for
+  // its key twice (the store and an index by key) and its new and prior values; max_bytes
+  // counts the stored part (keys, values and 17 bytes of times and flags, plus 4 when both
+  // values are there).
   static Suppressed until_time_limit(std::chrono::milliseconds time_to_wait_for_more_events,
                                      EagerBufferConfig buffer) {
     Suppressed s;
