@@ -15,6 +15,7 @@
 #include "operators/internal/kstream_nodes.h"
 #include "operators/internal/ktable_nodes.h"
 #include "operators/internal/suppress_node.h"
+#include "operators/internal/time_limit_suppress_node.h"
 #include "operators/internal/window_nodes.h"
 #include "operators/materialized.h"
 #include "operators/named.h"
@@ -173,22 +174,31 @@ class KTable {
       Grouped<internal::table_group_key_t<F, K, V>, internal::table_group_value_t<F, K, V>>
           grouped = {}) const;
 
-  // For a windowed table (K = Windowed<K0>) of a windowed aggregation: forwards only each
-  // window's final result, once stream time has passed the last moment a record could change
-  // it (Suppressed::until_window_closes says when, per kind of window). The results wait in
-  // an in-memory buffer ordered by window end, change-logged as
-  // KTABLE-SUPPRESS-STATE-STORE-<n> (restored from its changelog on every start); a record
-  // costs one buffer write, and each window one removal when it is emitted. Past the
-  // BufferConfig's bound the task fails with an error naming the store. Stateful; no
-  // repartition. Name prefix KTABLE-SUPPRESS-.
-  KTable<K, V> suppress(const Suppressed& suppressed,
-                        const Named& named = {}) const requires internal::is_windowed_v<K> {
-    using K0 = decltype(std::declval<K>().key);
-    const std::string name = state_->name_or_new(named.name, "KTABLE-SUPPRESS-");
-    const std::string store = state_->new_store_name("KTABLE-SUPPRESS-");
-    if (!key_serde_ || !value_serde_ || window_grace_ms_ < 0) {
-      state_->set_error(invalid_argument_error(
-          "suppress " + name + ": needs a windowed aggregation's table with known serdes"));
+  // Holds back the table's updates and forwards them later, as Suppressed says:
+  // - until_window_closes, for a windowed aggregation's table (K = Windowed<K0>): only each
+  //   window's final result, once stream time has passed the last moment a record could change
+  //   it (Suppressed::until_window_closes says when, per kind of window); a record costs one
+  //   buffer write, and each window one removal when it is emitted. On a table that is not a
+  //   windowed aggregation's, the topology carries an error.
+  // - until_time_limit, for any table: each key's latest value, at most once per time limit
+  //   while the buffer has room (Suppressed::until_time_limit); a record costs a key lookup
+  //   and one buffer write.
+  // The updates wait in an in-memory buffer, change-logged as KTABLE-SUPPRESS-STATE-STORE-<n>
+  // (or <name>-store with Suppressed::with_name) and restored from its changelog on every
+  // start. Past the BufferConfig's bound the task fails with an error naming the store, or,
+  // with an EagerBufferConfig (until_time_limit only), the earliest records go out early.
+  // Stateful; no repartition. Name prefix KTABLE-SUPPRESS-, or Suppressed::with_name's (or
+  // `named`'s; giving both, different, is an error).
+  KTable<K, V> suppress(const Suppressed& suppressed, const Named& named = {}) const {
+    const std::string name = state_->name_or_new(
+        suppressed.name.empty() ? named.name : suppressed.name, "KTABLE-SUPPRESS-");
+    const std::string store = suppressed.name.empty() ? state_->new_store_name("KTABLE-SUPPRESS-")
+                                                      : suppressed.name + "-store";
+    if (!suppressed.name.empty() && !named.name.empty() && suppressed.name != named.name) {
+      state_->set_error(invalid_argument_error("suppress " + name +
+                                               ": named both by Suppressed::with_name and by "
+                                               "Named '" +
+                                               named.name + "'; give one name"));
     }
     if (suppressed.max_records < 0 || suppressed.max_bytes < 0) {
       state_->set_error(invalid_argument_error(
@@ -197,20 +207,48 @@ class KTable {
     internal::StoreDef def;
     def.name = store;
     def.kind = StoreKind::kKeyValue;
-    // In memory (ordered, so the earliest window end is found without a scan) and rebuilt
+    // In memory (ordered, so the earliest buffered time is found without a scan) and rebuilt
     // from its changelog on start; never cached: every buffered value must reach the
-    // changelog before its window can be emitted.
+    // changelog before it can be emitted.
     def.in_memory = true;
     def.logging = true;
     def.caching = false;
-    state_->add_store(std::move(def));
-    add_node(name,
-             [name, store, delay = window_grace_ms_, suppressed, ks = key_serde_,
-              vs = value_serde_]() -> std::unique_ptr<internal::ProcessorNode> {
-               return std::make_unique<internal::KTableSuppress<K0, V>>(name, store, delay,
-                                                                        suppressed, ks, vs);
-             },
-             {store});
+    if (suppressed.time_limit_ms) {
+      if (*suppressed.time_limit_ms < 0) {
+        state_->set_error(invalid_argument_error("suppress " + name +
+                                                 ": until_time_limit's time limit must be >= 0"));
+      }
+      auto ks = internal::resolve_serde<K>(*state_, nullptr, key_serde_,
+                                           "suppress " + name + " (the key serde)");
+      auto vs = internal::resolve_serde<V>(*state_, nullptr, value_serde_,
+                                           "suppress " + name + " (the value serde)");
+      state_->add_store(std::move(def));
+      add_node(name,
+               [name, store, suppressed, ks, vs]() -> std::unique_ptr<internal::ProcessorNode> {
+                 return std::make_unique<internal::KTableTimeLimitSuppress<K, V>>(
+                     name, store, suppressed, ks, vs);
+               },
+               {store});
+    } else if constexpr (internal::is_windowed_v<K>) {
+      using K0 = decltype(std::declval<K>().key);
+      if (!key_serde_ || !value_serde_ || window_grace_ms_ < 0) {
+        state_->set_error(invalid_argument_error(
+            "suppress " + name + ": needs a windowed aggregation's table with known serdes"));
+      }
+      state_->add_store(std::move(def));
+      add_node(name,
+               [name, store, delay = window_grace_ms_, suppressed, ks = key_serde_,
+                vs = value_serde_]() -> std::unique_ptr<internal::ProcessorNode> {
+                 return std::make_unique<internal::KTableSuppress<K0, V>>(name, store, delay,
+                                                                          suppressed, ks, vs);
+               },
+               {store});
+    } else {
+      state_->set_error(invalid_argument_error(
+          "suppress " + name +
+          ": until_window_closes needs a windowed aggregation's table; to rate-limit a table "
+          "that is not windowed, use Suppressed::until_time_limit"));
+    }
     KTable<K, V> out(state_, name, key_serde_, value_serde_, "", getter_, getter_stores_);
     out.window_grace_ms_ = window_grace_ms_;
     return out;

@@ -20,6 +20,15 @@
 //
 // 70 k, 100 k and 1 M: build/bin/suppress_bench --benchmark_filter='/(70000|100000|1000000)/'
 // 10 M (a few minutes): build/bin/suppress_bench --benchmark_filter='/10000000/'
+//
+// Rate limiting, suppress(until_time_limit): the same stream into a plain (not windowed)
+// count per key (RocksDB, change-logged, no record cache), without suppress, with
+// until_time_limit(60 s, unbounded) (each key waits 60 s of stream time from its first update, so
+// ~6 updates of it coalesce into one output), and with until_time_limit(60 s, max_records(1000)),
+// whose full buffer emits its earliest keys early at every record once 1,000 keys wait (a key
+// lookup, a buffer write and an early emit per record). The cost of the time limit's buffer is that
+// of the key lookup in its index and of the buffered value's prior part: build/bin/suppress_bench
+// --benchmark_filter='Count(|TimeLimit|TimeLimitEager)/(100000|1000000)'
 
 #include <stdlib.h>
 
@@ -75,17 +84,42 @@ class CountingCollector final : public internal::RecordCollector {
   std::uint64_t results = 0;
 };
 
-void run(benchmark::State& state, bool suppressed) {
-  const auto events = static_cast<std::uint64_t>(state.range(0));
+enum class Query {
+  kWindowedCount,
+  kWindowedCountSuppressed,
+  kCount,
+  kCountTimeLimit,
+  kCountTimeLimitEager,
+};
+
+Topology topology_of(Query query) {
   StreamsBuilder builder;
-  auto counts = builder.stream<S, S>("input")
-                    .group_by_key()
-                    .windowed_by(TimeWindows::of_size(60s))
-                    .count(Materialized<S, std::int64_t>::as("counts"));
-  (suppressed ? counts.suppress(Suppressed::until_window_closes()) : counts)
-      .to_stream()
-      .to("output");
-  Topology topology = builder.build();
+  auto grouped = builder.stream<S, S>("input").group_by_key();
+  if (query == Query::kWindowedCount || query == Query::kWindowedCountSuppressed) {
+    auto counts = grouped.windowed_by(TimeWindows::of_size(60s))
+                      .count(Materialized<S, std::int64_t>::as("counts"));
+    (query == Query::kWindowedCountSuppressed ? counts.suppress(Suppressed::until_window_closes())
+                                              : counts)
+        .to_stream()
+        .to("output");
+  } else {
+    // No cache: with no commit in the run, a cache holding all 10,000 keys would forward
+    // nothing, and suppress would see nothing.
+    auto counts =
+        grouped.count(Materialized<S, std::int64_t>::as("counts").with_caching_disabled());
+    if (query == Query::kCountTimeLimit) {
+      counts = counts.suppress(Suppressed::until_time_limit(60s, BufferConfig::unbounded()));
+    } else if (query == Query::kCountTimeLimitEager) {
+      counts = counts.suppress(Suppressed::until_time_limit(60s, BufferConfig::max_records(1000)));
+    }
+    counts.to_stream().to("output");
+  }
+  return builder.build();
+}
+
+void run(benchmark::State& state, Query query) {
+  const auto events = static_cast<std::uint64_t>(state.range(0));
+  Topology topology = topology_of(query);
   for (auto _ : state) {
     const std::filesystem::path dir = fresh_dir();
     RocksDbStoreSupplier supplier(dir, "bench");
@@ -129,8 +163,13 @@ void run(benchmark::State& state, bool suppressed) {
   state.SetItemsProcessed(static_cast<std::int64_t>(events) * state.iterations());
 }
 
-void BM_WindowedCount(benchmark::State& state) { run(state, false); }
-void BM_WindowedCountSuppressed(benchmark::State& state) { run(state, true); }
+void BM_WindowedCount(benchmark::State& state) { run(state, Query::kWindowedCount); }
+void BM_WindowedCountSuppressed(benchmark::State& state) {
+  run(state, Query::kWindowedCountSuppressed);
+}
+void BM_Count(benchmark::State& state) { run(state, Query::kCount); }
+void BM_CountTimeLimit(benchmark::State& state) { run(state, Query::kCountTimeLimit); }
+void BM_CountTimeLimitEager(benchmark::State& state) { run(state, Query::kCountTimeLimitEager); }
 
 BENCHMARK(BM_WindowedCount)
     ->Arg(70'000)
@@ -144,6 +183,18 @@ BENCHMARK(BM_WindowedCountSuppressed)
     ->Arg(100'000)
     ->Arg(1'000'000)
     ->Arg(10'000'000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+BENCHMARK(BM_Count)->Arg(100'000)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CountTimeLimit)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CountTimeLimitEager)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
     ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 

@@ -32,8 +32,9 @@ Status short_entry_error(const KeyValueStore& store) {
 
 }  // namespace
 
-TimeOrderedKeyValueBuffer::TimeOrderedKeyValueBuffer(KeyValueStore& store, bool track_bytes)
-    : store_(store), track_bytes_(track_bytes) {}
+TimeOrderedKeyValueBuffer::TimeOrderedKeyValueBuffer(KeyValueStore& store, bool track_bytes,
+                                                     bool index_keys)
+    : store_(store), track_bytes_(track_bytes), index_keys_(index_keys) {}
 
 Status TimeOrderedKeyValueBuffer::load() {
   if (loaded_) return ok_status();
@@ -42,8 +43,13 @@ Status TimeOrderedKeyValueBuffer::load() {
     if (it->key().size() < kTimeBytes || it->value().size() < kTimeBytes) {
       return short_entry_error(store_);
     }
-    times_.insert(read_time(it->key()));
+    const Timestamp time = read_time(it->key());
+    times_.insert(time);
     bytes_ += it->key().size() + it->value().size();
+    if (index_keys_) {
+      index_[std::string(
+          it->key().subview(kTimeBytes, it->key().size() - kTimeBytes).as_string_view())] = time;
+    }
   }
   RUNNEL_RETURN_IF_ERROR(it->status());
   loaded_ = true;
@@ -70,6 +76,7 @@ Status TimeOrderedKeyValueBuffer::put(Timestamp time, BytesView key, Timestamp r
   RUNNEL_RETURN_IF_ERROR(store_.put(key_buffer_.view(), value_buffer_.view()));
   bytes_ += key_buffer_.size() + value_buffer_.size();
   times_.insert(time);
+  if (index_keys_) index_[std::string(key.as_string_view())] = time;
   return ok_status();
 }
 
@@ -78,6 +85,22 @@ Status TimeOrderedKeyValueBuffer::remove(Timestamp time, BytesView key) {
   set_key(time, key);
   RUNNEL_ASSIGN_OR_RETURN(std::optional<Bytes> old, store_.delete_key(key_buffer_.view()));
   if (old) bytes_ -= key_buffer_.size() + old->size();
+  if (index_keys_ && old) {
+    auto it = index_.find(key.as_string_view());
+    if (it != index_.end() && it->second == time) index_.erase(it);
+  }
+  return ok_status();
+}
+
+Status TimeOrderedKeyValueBuffer::erase(BytesView stored_key, std::size_t stored_size) {
+  RUNNEL_RETURN_IF_ERROR(store_.delete_key(stored_key).status());
+  bytes_ -= stored_size;
+  if (index_keys_) {
+    // Heterogeneous erase is C++23: find, then erase the iterator.
+    auto it = index_.find(
+        stored_key.subview(kTimeBytes, stored_key.size() - kTimeBytes).as_string_view());
+    if (it != index_.end()) index_.erase(it);
+  }
   return ok_status();
 }
 
@@ -99,13 +122,60 @@ Status TimeOrderedKeyValueBuffer::evict_until(Timestamp limit, const EmitFn& emi
           emit(Entry{time, k.subview(kTimeBytes, k.size() - kTimeBytes), read_time(v),
                      v.subview(kTimeBytes, v.size() - kTimeBytes)}));
       // The iterator is a snapshot: deleting behind it is safe.
-      RUNNEL_RETURN_IF_ERROR(store_.delete_key(k).status());
-      bytes_ -= k.size() + v.size();
+      RUNNEL_RETURN_IF_ERROR(erase(k, k.size() + v.size()));
     }
     RUNNEL_RETURN_IF_ERROR(it->status());
     times_.erase(times_.begin());
   }
   return ok_status();
+}
+
+Status TimeOrderedKeyValueBuffer::evict_while(const MoreFn& more, const EmitFn& emit) {
+  RUNNEL_RETURN_IF_ERROR(load());
+  Bytes prefix;
+  while (!times_.empty()) {
+    const Timestamp time = *times_.begin();
+    prefix.clear();
+    append_time(prefix, time);
+    RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<KeyValueIterator> it,
+                            store_.prefix_scan(prefix.view()));
+    for (; it->valid(); it->next()) {
+      RUNNEL_ASSIGN_OR_RETURN(bool go_on, more());
+      // The time stays in times_: entries of it may be left.
+      if (!go_on) return ok_status();
+      const BytesView k = it->key();
+      const BytesView v = it->value();
+      if (v.size() < kTimeBytes) return short_entry_error(store_);
+      RUNNEL_RETURN_IF_ERROR(
+          emit(Entry{time, k.subview(kTimeBytes, k.size() - kTimeBytes), read_time(v),
+                     v.subview(kTimeBytes, v.size() - kTimeBytes)}));
+      RUNNEL_RETURN_IF_ERROR(erase(k, k.size() + v.size()));
+    }
+    RUNNEL_RETURN_IF_ERROR(it->status());
+    times_.erase(times_.begin());
+  }
+  return ok_status();
+}
+
+Result<std::optional<TimeOrderedKeyValueBuffer::Found>> TimeOrderedKeyValueBuffer::find(
+    BytesView key) {
+  if (!index_keys_) {
+    return invalid_argument_error("time-ordered buffer " + store_.name() +
+                                  ": find needs a buffer that indexes its keys");
+  }
+  RUNNEL_RETURN_IF_ERROR(load());
+  auto at = index_.find(key.as_string_view());
+  if (at == index_.end()) return std::optional<Found>();
+  set_key(at->second, key);
+  RUNNEL_ASSIGN_OR_RETURN(std::optional<Bytes> stored, store_.get(key_buffer_.view()));
+  if (!stored) {
+    return corruption_error("time-ordered buffer " + store_.name() +
+                            ": a key's indexed entry is not in the store");
+  }
+  if (stored->size() < kTimeBytes) return short_entry_error(store_);
+  const BytesView v = stored->view();
+  return std::optional<Found>(
+      Found{at->second, read_time(v), Bytes(v.subview(kTimeBytes, v.size() - kTimeBytes))});
 }
 
 Result<std::optional<Timestamp>> TimeOrderedKeyValueBuffer::min_time() {

@@ -4,6 +4,9 @@
 #include <functional>
 #include <optional>
 #include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
 
 #include "core/bytes.h"
 #include "core/result.h"
@@ -32,6 +35,12 @@ namespace runnel::state::internal {
 // num_bytes() (the stored keys' and values' bytes) is kept only when constructed with
 // track_bytes, which costs a get() per put, to learn the size an overwrite replaces.
 //
+// Finding a key whose time is not known (find: suppress until_time_limit keeps a key under the
+// time of its first update) needs index_keys: an in-memory map from each entry's key bytes to
+// its time, built with the set of times and costing a second copy of every buffered key. A
+// buffer with index_keys holds at most one entry per key (put replaces a key's entry only at
+// the same time: the caller finds the key first).
+//
 // Not thread-safe: owned by one task's thread, like its store.
 class TimeOrderedKeyValueBuffer {
  public:
@@ -47,7 +56,7 @@ class TimeOrderedKeyValueBuffer {
 
   // `store` is borrowed and must outlive the buffer; it should hold nothing but this
   // buffer's entries.
-  TimeOrderedKeyValueBuffer(KeyValueStore& store, bool track_bytes);
+  TimeOrderedKeyValueBuffer(KeyValueStore& store, bool track_bytes, bool index_keys = false);
 
   // Sets the entry of (time, key), replacing any previous one. Fails with the store's error
   // (the entry may then be absent or stale), or Corruption when the store holds an entry this
@@ -59,6 +68,21 @@ class TimeOrderedKeyValueBuffer {
   // Emits every entry with time <= limit, in order of (time, key bytes), and removes each
   // after its emit returned OK. On an error the entries not yet emitted stay buffered.
   [[nodiscard]] Status evict_until(Timestamp limit, const EmitFn& emit);
+  // Emits and removes the earliest entries, in the same order, for as long as more() returns
+  // true (asked before each entry) and the buffer is not empty. Errors as evict_until, or
+  // more()'s.
+  using MoreFn = std::function<Result<bool>()>;
+  [[nodiscard]] Status evict_while(const MoreFn& more, const EmitFn& emit);
+
+  // The entry of `key`, as evict_until would hand it over but owning its value; nullopt when
+  // the key has none. Only for a buffer constructed with index_keys (InvalidArgument
+  // otherwise). Errors as put.
+  struct Found {
+    Timestamp time;
+    Timestamp record_timestamp;
+    Bytes value;
+  };
+  [[nodiscard]] Result<std::optional<Found>> find(BytesView key);
   // A time no entry is earlier than (the earliest entry's, unless that entry was removed
   // since), or nullopt when the buffer is empty. Errors as put (the first call reads the
   // store).
@@ -70,16 +94,30 @@ class TimeOrderedKeyValueBuffer {
   [[nodiscard]] Result<std::uint64_t> num_bytes();
 
  private:
+  // Hashes the key bytes (as a string_view) so that find can look up a BytesView.
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const noexcept {
+      return std::hash<std::string_view>()(key);
+    }
+  };
+
   Status load();
   void set_key(Timestamp time, BytesView key);
+  // Deletes the stored entry `stored_key` (time ++ key) of `stored_size` bytes (key and
+  // value) from the store and from the index.
+  Status erase(BytesView stored_key, std::size_t stored_size);
 
   KeyValueStore& store_;
   const bool track_bytes_;
+  const bool index_keys_;
   bool loaded_ = false;
   std::set<Timestamp> times_;  // Every entry's time is in it; valid once loaded_.
   std::uint64_t bytes_ = 0;    // Valid once loaded_, when track_bytes_.
-  Bytes key_buffer_;           // Reused: the stored key of the current call.
-  Bytes value_buffer_;         // Reused: the stored value of the current put.
+  // Each entry's key bytes -> its time; valid once loaded_, when index_keys_.
+  std::unordered_map<std::string, Timestamp, KeyHash, std::equal_to<>> index_;
+  Bytes key_buffer_;    // Reused: the stored key of the current call.
+  Bytes value_buffer_;  // Reused: the stored value of the current put.
 };
 
 }  // namespace runnel::state::internal

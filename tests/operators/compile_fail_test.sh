@@ -96,6 +96,16 @@ check suppress_eager_buffer "StrictBufferConfig" '
   using namespace std::chrono_literals;
   s.group_by_key().windowed_by(TimeWindows::of_size(5s)).count()
       .suppress(Suppressed::until_window_closes(BufferConfig::max_records(5)));'
+# until_time_limit takes either kind of bound, on any table, windowed or not.
+check suppress_time_limit_buffer_configs ok '
+  using namespace std::chrono_literals;
+  auto t = builder.table<S, S>("t");
+  t.suppress(Suppressed::until_time_limit(5s, BufferConfig::max_records(5)));
+  t.suppress(Suppressed::until_time_limit(5s, BufferConfig::max_bytes(1 << 20).emit_early_when_full()));
+  t.suppress(Suppressed::until_time_limit(500ms, BufferConfig::max_records(5).shut_down_when_full()));
+  t.suppress(Suppressed::until_time_limit(0ms, BufferConfig::unbounded()).with_name("rate"));
+  s.group_by_key().windowed_by(TimeWindows::of_size(5s)).count()
+      .suppress(Suppressed::until_time_limit(1s, BufferConfig::max_records(5)));'
 if [ "$failures" -gt 0 ]; then
   echo "$failures compile check(s) failed"
   exit 1

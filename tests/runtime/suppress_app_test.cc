@@ -1,7 +1,8 @@
-// A suppressed windowed count in a KafkaStreams application stopped and started again on the
-// same broker and state directory: the suppress buffer is in memory, so the second start
-// rebuilds it from its changelog. A window whose final result went out before the restart
-// is not emitted again, and one still buffered at the restart is emitted once, after it.
+// A suppressed windowed count (until_window_closes) and a rate-limited table
+// (until_time_limit) in a KafkaStreams application stopped and started again on the same
+// broker and state directory: the suppress buffer is in memory, so the second start rebuilds
+// it from its changelog. A result that went out before the restart is not emitted again, and
+// one still buffered at the restart is emitted once, after it.
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -40,17 +41,30 @@ Topology suppressed_count() {
   return builder.build();
 }
 
+// A table of prices whose updates go out at most once per 10 ms per key. Without a cache
+// before suppress, so that each update reaches it with its own timestamp (a cache would
+// forward a's two updates as one, at the second's time, at the commit).
+Topology rate_limited_prices() {
+  StreamsBuilder builder;
+  builder.table<S, S>("prices", {}, Materialized<S, S>().with_caching_disabled())
+      .suppress(Suppressed::until_time_limit(10ms, BufferConfig::unbounded()).with_name("rate"))
+      .to_stream()
+      .to("rated");
+  return builder.build();
+}
+
 class SuppressAppTest : public testing::BrokerFixture {
  protected:
-  KafkaStreams::Metrics run_until(std::int64_t finals) {
-    KafkaStreams app(suppressed_count(), {{"application.id", "suppressed"},
-                                          {"bootstrap.servers", bootstrap_},
-                                          {"state.dir", (dir_ / "state").string()},
-                                          {"commit.interval.ms", "100"},
-                                          {"consumer.heartbeat.interval.ms", "200"}});
+  KafkaStreams::Metrics run_until(std::int64_t finals, Topology topology = suppressed_count(),
+                                  const S& output = "finals") {
+    KafkaStreams app(std::move(topology), {{"application.id", "suppressed"},
+                                           {"bootstrap.servers", bootstrap_},
+                                           {"state.dir", (dir_ / "state").string()},
+                                           {"commit.interval.ms", "100"},
+                                           {"consumer.heartbeat.interval.ms", "200"}});
     Status started = app.start();
     EXPECT_TRUE(started.ok()) << started;
-    EXPECT_TRUE(wait_for([&] { return record_count("finals") >= finals; }));
+    EXPECT_TRUE(wait_for([&] { return record_count(output) >= finals; }));
     app.close();
     return app.metrics();
   }
@@ -71,6 +85,27 @@ TEST_F(SuppressAppTest, AFinalResultIsNeitherRepeatedNorLostAcrossARestart) {
   for (const Message& m : read_to_end("finals")) finals[*m.key].push_back(decode_int64(*m.value));
   EXPECT_EQ(finals, (std::map<S, std::vector<I64>>{
                         {"a@0", {2}}, {"b@0", {1}}, {"a@10", {1}}, {"c@10", {1}}}));
+}
+
+TEST_F(SuppressAppTest, ARateLimitedKeyBufferedAtARestartGoesOutOnceWithItsLatestValue) {
+  create_topic("prices", 1);
+  create_topic("rated", 1);
+  // Stream time 11 lets a (waiting since 1) out with its latest value; b (since 3) and c
+  // (since 11) are still buffered when the application stops.
+  produce(
+      "prices",
+      {{"a", "a1", 0, 0, 1}, {"b", "b1", 0, 0, 3}, {"a", "a2", 0, 0, 6}, {"c", "c1", 0, 0, 11}});
+  run_until(1, rate_limited_prices(), "rated");
+  // After the restart: 13 lets b out from the restored buffer; c's update at 16 replaces its
+  // value but keeps its wait from 11 (the restored key index), so 21 lets it out; d waits.
+  produce("prices", {{"d", "d1", 0, 0, 13}, {"c", "c2", 0, 0, 16}, {"e", "e1", 0, 0, 21}});
+  const KafkaStreams::Metrics second = run_until(3, rate_limited_prices(), "rated");
+  EXPECT_GT(second.restored_records, 0u);
+  std::map<S, std::vector<S>> rated;
+  for (const Message& m : read_to_end("rated")) rated[*m.key].push_back(*m.value);
+  EXPECT_EQ(rated, (std::map<S, std::vector<S>>{{"a", {"a2"}}, {"b", {"b1"}}, {"c", {"c2"}}}));
+  // The buffer's changelog is named by with_name.
+  EXPECT_GT(record_count("suppressed-rate-store-changelog"), 0);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
-// TimeOrderedKeyValueBuffer: eviction in time order, replacement and removal, sizes, and a
-// buffer rebuilt from its store's changelog after a restart.
+// TimeOrderedKeyValueBuffer: eviction in time order (up to a time, or while the caller says
+// so), replacement and removal, finding a key by its index, sizes, and a buffer (and its key
+// index) rebuilt from its store's changelog after a restart.
 
 #include "state/internal/time_ordered_key_value_buffer.h"
 
@@ -130,6 +131,97 @@ TEST(TimeOrderedKeyValueBufferTest, ABufferOverARestoredStoreFindsEveryEntryAndI
   EXPECT_EQ(*buffer.num_bytes(), (8u + 1u + 8u + 3u) + (8u + 4u + 8u + 3u));
   EXPECT_EQ(*buffer.min_time(), std::optional<Timestamp>(10));
   EXPECT_EQ(evict(buffer, 100), (Evicted{{10, "a", 6, "new"}, {40, "late", 39, "v40"}}));
+}
+
+// find's answer as (time, record timestamp, value), or nullopt.
+using FoundTuple = std::optional<std::tuple<Timestamp, Timestamp, std::string>>;
+
+FoundTuple find(TimeOrderedKeyValueBuffer& buffer, const std::string& key) {
+  auto found = buffer.find(b(key));
+  EXPECT_TRUE(found.ok()) << found.status();
+  if (!found.ok() || !*found) return std::nullopt;
+  return std::make_tuple((*found)->time, (*found)->record_timestamp, (*found)->value.to_string());
+}
+
+TEST(TimeOrderedKeyValueBufferTest, AnIndexedBufferFindsAKeysEntryUntilItIsEvictedOrRemoved) {
+  InMemoryKeyValueStore store("buffer");
+  TimeOrderedKeyValueBuffer buffer(store, false, /*index_keys=*/true);
+  EXPECT_EQ(find(buffer, "a"), std::nullopt);
+  ASSERT_TRUE(buffer.put(10, b("a"), 10, b("a1")).ok());
+  ASSERT_TRUE(buffer.put(10, b("a"), 12, b("a2")).ok());
+  ASSERT_TRUE(buffer.put(20, b("b"), 20, b("b1")).ok());
+  ASSERT_TRUE(buffer.put(30, b("c"), 30, b("c1")).ok());
+  EXPECT_EQ(find(buffer, "a"), FoundTuple(std::make_tuple(10, 12, "a2")));
+  EXPECT_EQ(find(buffer, "b"), FoundTuple(std::make_tuple(20, 20, "b1")));
+  ASSERT_TRUE(buffer.remove(20, b("b")).ok());
+  EXPECT_EQ(find(buffer, "b"), std::nullopt);
+  EXPECT_EQ(evict(buffer, 10), (Evicted{{10, "a", 12, "a2"}}));
+  EXPECT_EQ(find(buffer, "a"), std::nullopt);
+  EXPECT_EQ(find(buffer, "c"), FoundTuple(std::make_tuple(30, 30, "c1")));
+}
+
+TEST(TimeOrderedKeyValueBufferTest, FindNeedsABufferThatIndexesItsKeys) {
+  InMemoryKeyValueStore store("buffer");
+  TimeOrderedKeyValueBuffer buffer(store, false);
+  EXPECT_EQ(buffer.find(b("a")).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(TimeOrderedKeyValueBufferTest, EvictWhileEmitsTheEarliestEntriesUntilToldToStop) {
+  InMemoryKeyValueStore store("buffer");
+  TimeOrderedKeyValueBuffer buffer(store, true, /*index_keys=*/true);
+  ASSERT_TRUE(buffer.put(20, b("c"), 21, b("c")).ok());
+  ASSERT_TRUE(buffer.put(10, b("b"), 11, b("b")).ok());
+  ASSERT_TRUE(buffer.put(10, b("a"), 12, b("a")).ok());
+  Evicted out;
+  auto collect = [&](const TimeOrderedKeyValueBuffer::Entry& e) {
+    out.emplace_back(e.time, std::string(e.key.as_string_view()), e.record_timestamp,
+                     std::string(e.value.as_string_view()));
+    return ok_status();
+  };
+  // Stops within the entries of one time: the other stays, and is still found.
+  auto more_than_two = [&]() -> Result<bool> {
+    RUNNEL_ASSIGN_OR_RETURN(std::uint64_t n, buffer.num_records());
+    return n > 2;
+  };
+  ASSERT_TRUE(buffer.evict_while(more_than_two, collect).ok());
+  EXPECT_EQ(out, (Evicted{{10, "a", 12, "a"}}));
+  EXPECT_EQ(find(buffer, "a"), std::nullopt);
+  EXPECT_EQ(find(buffer, "b"), FoundTuple(std::make_tuple(10, 11, "b")));
+  EXPECT_EQ(*buffer.min_time(), std::optional<Timestamp>(10));
+  // 8 + 1 + 8 + 1 bytes an entry.
+  EXPECT_EQ(*buffer.num_bytes(), 36u);
+  out.clear();
+  ASSERT_TRUE(buffer.evict_while([]() -> Result<bool> { return true; }, collect).ok());
+  EXPECT_EQ(out, (Evicted{{10, "b", 11, "b"}, {20, "c", 21, "c"}}));
+  EXPECT_EQ(records(buffer), 0u);
+  EXPECT_EQ(*buffer.num_bytes(), 0u);
+  // more()'s error stops the eviction and is returned.
+  ASSERT_TRUE(buffer.put(1, b("d"), 1, b("d")).ok());
+  EXPECT_EQ(
+      buffer.evict_while([]() -> Result<bool> { return unavailable_error("no"); }, collect).code(),
+      StatusCode::kUnavailable);
+  EXPECT_EQ(records(buffer), 1u);
+}
+
+TEST(TimeOrderedKeyValueBufferTest, AnIndexedBufferOverARestoredStoreFindsEveryKey) {
+  Changelog changelog;
+  {
+    ChangeLoggingKeyValueStore logged(std::make_unique<InMemoryKeyValueStore>("buffer"),
+                                      TopicPartition{"app-buffer-changelog", 0}, changelog,
+                                      [] { return Timestamp{0}; });
+    TimeOrderedKeyValueBuffer buffer(logged, false, /*index_keys=*/true);
+    ASSERT_TRUE(buffer.put(10, b("a"), 10, b("a1")).ok());
+    ASSERT_TRUE(buffer.put(10, b("a"), 14, b("a2")).ok());
+    ASSERT_TRUE(buffer.put(12, b("b"), 12, b("b1")).ok());
+    ASSERT_TRUE(buffer.put(5, b("gone"), 5, b("g")).ok());
+    EXPECT_EQ(evict(buffer, 5), (Evicted{{5, "gone", 5, "g"}}));
+  }
+  InMemoryKeyValueStore restored("buffer");
+  TimeOrderedKeyValueBuffer buffer(restored, false, /*index_keys=*/true);
+  ASSERT_TRUE(changelog.replay_into(restored).ok());
+  EXPECT_EQ(find(buffer, "a"), FoundTuple(std::make_tuple(10, 14, "a2")));
+  EXPECT_EQ(find(buffer, "b"), FoundTuple(std::make_tuple(12, 12, "b1")));
+  EXPECT_EQ(find(buffer, "gone"), std::nullopt);
 }
 
 TEST(TimeOrderedKeyValueBufferTest, AForeignEntryInTheStoreIsCorruption) {
