@@ -46,13 +46,16 @@ StoreDef windowed_store_def(const std::string& name, StoreKind kind,
 
 // Declares the key-value store in which a windowed aggregation emitting on window close
 // keeps how far it has emitted (WindowCloseEmitter): <store>-emit-position, logged when the
-// window store is. Returns its name.
+// window store is. Cached: the position may move at every record (a sliding window may end
+// at any millisecond), and its changelog needs it once per commit, as Kafka Streams keeps it
+// in the commit's metadata. Returns its name.
 inline std::string add_emit_position_store(BuilderState& state, const std::string& store,
                                            bool logging) {
   StoreDef def;
   def.name = store + "-emit-position";
   def.kind = StoreKind::kKeyValue;
   def.logging = logging;
+  def.caching = true;
   std::string name = def.name;
   state.add_store(std::move(def));
   return name;
