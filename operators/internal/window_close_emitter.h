@@ -1,8 +1,10 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
 #include <limits>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -84,6 +86,52 @@ class WindowCloseEmitter {
   Bytes key_;  // The processor's name.
   std::optional<Timestamp> emitted_up_to_;
   Bytes position_;  // Reused for the 8-byte value.
+};
+
+// The windows an aggregation emitting on window close has written and not yet emitted, by
+// window start, then windowed key bytes (key bytes and big-endian start, as TimeWindowedSerde
+// writes them and suppress orders them): an index of keys only, the values stay in the window
+// store. For windows that can end at any millisecond (sliding windows): a window store orders
+// its entries by key, so reading back the windows that closed in the last millisecond or two
+// would scan every segment they can be in at every record. Not persisted: after a restart, the
+// aggregation fills it again from one scan of its store (set semantics make the scan and the
+// puts that came before it meet without duplicates). Owned by the processor node.
+class PendingWindows {
+ public:
+  bool loaded() const { return loaded_; }
+  void set_loaded() { loaded_ = true; }
+
+  void add(Timestamp start, BytesView key_bytes) {
+    std::string windowed(key_bytes.as_string_view());
+    windowed.resize(windowed.size() + 8);
+    for (int i = 0; i < 8; ++i) {
+      windowed[windowed.size() - 1 - i] =
+          static_cast<char>(static_cast<std::uint64_t>(start) >> (8 * i));
+    }
+    windows_.emplace(start, std::move(windowed));
+  }
+
+  // Forgets the windows starting before first_start (emitted before: a task that restarted
+  // with its stream time behind may write them again), and calls emit(start, key_bytes) for
+  // those starting in [first_start, last_start], in order, forgetting each once emitted.
+  template <typename Emit>
+  [[nodiscard]] Status take(Timestamp first_start, Timestamp last_start, Emit&& emit) {
+    while (!windows_.empty() && windows_.begin()->first <= last_start) {
+      auto it = windows_.begin();
+      if (it->first >= first_start) {
+        const std::string& windowed = it->second;
+        RUNNEL_RETURN_IF_ERROR(emit(it->first, BytesView(windowed.data(), windowed.size() - 8)));
+      }
+      windows_.erase(it);
+    }
+    return ok_status();
+  }
+
+  std::size_t size() const { return windows_.size(); }
+
+ private:
+  std::set<std::pair<Timestamp, std::string>> windows_;
+  bool loaded_ = false;
 };
 
 // Puts closed windows, as a window store's fetch_all returns them (by segment, then key

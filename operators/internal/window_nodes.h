@@ -332,8 +332,10 @@ class KStreamSessionAggregate final : public ProcessorNode,
 // nothing is forwarded per update: at each record, before its own updates, the windows whose
 // inclusive end has fallen below the close time (stream time - grace) since the last emission
 // are read back from the window store and forwarded once each, final value and no old value,
-// with the window's largest record timestamp, in order of window end (then key bytes); the
-// position store keeps the close time emitted up to (WindowCloseEmitter). A window [s, e] can
+// with the window's largest record timestamp, in order of window end (then windowed key
+// bytes, as suppress); the position store keeps the close time emitted up to
+// (WindowCloseEmitter). Which windows are still to emit, an in-memory index (PendingWindows)
+// says, so that each emission reads exactly its windows from the store. A window [s, e] can
 // change while e >= close time (the checks above), so it goes out once close time > e: grace
 // + 1 ms after its end, as suppress(until_window_closes) waits. The store keeps every window
 // not yet emitted: it starts at or after the close time emitted up to - diff, and the
@@ -360,8 +362,10 @@ class KStreamSlidingWindowAggregate final : public ProcessorNode,
     RUNNEL_RETURN_IF_ERROR(ProcessorNode::init(context));
     RUNNEL_ASSIGN_OR_RETURN(StateStore s, context.get_state_store(name(), store_name_));
     store_.emplace(*s.window, *key_serde_, *value_serde_);
+    raw_store_ = s.window;
     if (emitter_.enabled()) {
       RUNNEL_RETURN_IF_ERROR(emitter_.init(context, name()));
+      pending_ = PendingWindows();  // Filled again from the store once it is restored.
     } else if (auto* caching = dynamic_cast<state::CachingWindowStore*>(s.window)) {
       flush_forwarder_.emplace(*this, *key_serde_, *value_serde_, windows_.time_difference_ms);
       caching->set_flush_listener(&*flush_forwarder_, /*send_old_values=*/true);
@@ -378,6 +382,7 @@ class KStreamSlidingWindowAggregate final : public ProcessorNode,
     const K& key = *record.key;
     const Timestamp t = record.timestamp;
     const Timestamp diff = windows_.time_difference_ms;
+    key_bytes_.reset();
     const Timestamp close_time = context_->stream_time() - windows_.grace_ms;
     if (emitter_.enabled()) {
       RUNNEL_RETURN_IF_ERROR(
@@ -466,10 +471,18 @@ class KStreamSlidingWindowAggregate final : public ProcessorNode,
 
   Status put_and_forward(const K& key, Timestamp start, VA aggregate, std::optional<VA> old,
                          Timestamp max_record, const Record<K, V>& record) {
+    if (emitter_.enabled()) {
+      // emit_closed() forwards it once it closes.
+      if (!key_bytes_) {
+        RUNNEL_ASSIGN_OR_RETURN(key_bytes_, store_->serialize_key(key));
+      }
+      RUNNEL_RETURN_IF_ERROR(store_->put_serialized(
+          *key_bytes_, ValueAndTimestamp<VA>{std::move(aggregate), max_record}, start));
+      pending_.add(start, key_bytes_->view());
+      return ok_status();
+    }
     RUNNEL_RETURN_IF_ERROR(store_->put(key, ValueAndTimestamp<VA>{aggregate, max_record}, start));
-    // With caching, the cache forwards it when it writes the window down; on window close,
-    // emit_closed() does.
-    if (cached_ || emitter_.enabled()) return ok_status();
+    if (cached_) return ok_status();  // the cache forwards it when it writes the window down
     return this->forward(Record<Windowed<K>, Change<VA>>{
         Windowed<K>{key, Window{start, start + windows_.time_difference_ms}},
         Change<VA>{std::move(aggregate), std::move(old)}, max_record, record.headers,
@@ -485,14 +498,37 @@ class KStreamSlidingWindowAggregate final : public ProcessorNode,
     const Timestamp first_start = emitted_up_to == WindowCloseEmitter::kNeverEmitted
                                       ? 0
                                       : std::max<Timestamp>(0, emitted_up_to - diff);
-    RUNNEL_ASSIGN_OR_RETURN(auto closed, store_->fetch_all(first_start, last_start));
-    for (auto& [windowed, value] : closed) windowed.window.end_ms = windowed.window.start_ms + diff;
-    sort_by_window_end(closed);
-    for (auto& [windowed, value] : closed) {
-      RUNNEL_RETURN_IF_ERROR(this->forward(Record<Windowed<K>, Change<VA>>{
-          std::move(windowed), Change<VA>{std::move(value.value), std::nullopt}, value.timestamp}));
+    if (!pending_.loaded()) {
+      // Every window not yet emitted, as the store holds them after a restore: the one scan of
+      // the whole store; from here on, puts keep the index.
+      const Timestamp latest = raw_store_->observed_stream_time();
+      if (latest >= first_start) {
+        RUNNEL_ASSIGN_OR_RETURN(auto stored, store_->fetch_all(first_start, latest));
+        for (const auto& [windowed, value] : stored) {
+          RUNNEL_ASSIGN_OR_RETURN(Bytes key_bytes, store_->serialize_key(windowed.key));
+          pending_.add(windowed.window.start_ms, key_bytes.view());
+        }
+      }
+      pending_.set_loaded();
     }
+    RUNNEL_RETURN_IF_ERROR(pending_.take(
+        first_start, last_start,
+        [&](Timestamp start, BytesView key_bytes) { return emit_window(start, key_bytes); }));
     return true;
+  }
+
+  Status emit_window(Timestamp start, BytesView key_bytes) {
+    RUNNEL_ASSIGN_OR_RETURN(std::optional<ValueAndTimestamp<VA>> value,
+                            store_->fetch_serialized(key_bytes, start));
+    // Every pending window is in the store (retention outlasts it, nothing removes windows).
+    if (!value) {
+      return internal_error("sliding window at " + std::to_string(start) + " of " + name() +
+                            " is missing from store " + store_name_ + " before it closed");
+    }
+    RUNNEL_ASSIGN_OR_RETURN(K key, key_serde_->deserialize(key_bytes));
+    return this->forward(Record<Windowed<K>, Change<VA>>{
+        Windowed<K>{std::move(key), Window{start, start + windows_.time_difference_ms}},
+        Change<VA>{std::move(value->value), std::nullopt}, value->timestamp});
   }
 
   std::string store_name_;
@@ -502,7 +538,10 @@ class KStreamSlidingWindowAggregate final : public ProcessorNode,
   std::optional<state::TypedWindowStore<K, ValueAndTimestamp<VA>>> store_;
   std::optional<WindowCacheFlushForwarder<K, VA, /*kTimestamped=*/true>> flush_forwarder_;
   bool cached_ = false;
-  WindowCloseEmitter emitter_;  // Enabled when emitting on window close.
+  state::WindowStore* raw_store_ = nullptr;  // The task's; valid from init to close.
+  WindowCloseEmitter emitter_;               // Enabled when emitting on window close.
+  PendingWindows pending_;          // On window close: the windows put and not yet emitted.
+  std::optional<Bytes> key_bytes_;  // On window close: the record's key, serialized once.
   Step step_;
 };
 
