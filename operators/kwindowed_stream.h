@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,6 +42,40 @@ StoreDef windowed_store_def(const std::string& name, StoreKind kind,
   def.window_size_ms = window_size_ms;
   set_store_serdes<K, V>(def, std::move(key_serde), std::move(value_serde));
   return def;
+}
+
+// Declares the key-value store in which a windowed aggregation emitting on window close
+// keeps how far it has emitted (WindowCloseEmitter): <store>-emit-position, logged when the
+// window store is. Cached: the position may move at every record (a sliding window may end
+// at any millisecond), and its changelog needs it once per commit, as Kafka Streams keeps it
+// in the commit's metadata. Returns its name.
+inline std::string add_emit_position_store(BuilderState& state, const std::string& store,
+                                           bool logging) {
+  StoreDef def;
+  def.name = store + "-emit-position";
+  def.kind = StoreKind::kKeyValue;
+  def.logging = logging;
+  def.caching = true;
+  std::string name = def.name;
+  state.add_store(std::move(def));
+  return name;
+}
+
+// Adds a windowed aggregation's processor, reading `parent`, with its window (or session)
+// store and, when emitting on window close, its position store (else empty).
+template <typename K, typename V>
+void add_windowed_aggregate_node(BuilderState& state, const std::string& name,
+                                 const std::string& parent, const std::string& store,
+                                 const std::string& position_store,
+                                 std::function<std::unique_ptr<ProcessorNode>()> factory) {
+  NodeDef def;
+  def.name = name;
+  def.predecessors = {parent};
+  def.stores = {store};
+  if (!position_store.empty()) def.stores.push_back(position_store);
+  def.factory = std::move(factory);
+  def.attach = &attach<K, V>;
+  state.add_node(std::move(def));
 }
 
 }  // namespace internal
@@ -123,31 +158,15 @@ class TimeWindowedKStream {
         windows_.size_ms, key_serde, value_serde);
     if (on_close) store_def.caching = false;
     state.add_store(std::move(store_def));
-    std::string position_store;
-    if (on_close) {
-      position_store = store + "-emit-position";
-      internal::StoreDef position_def;
-      position_def.name = position_store;
-      position_def.kind = StoreKind::kKeyValue;
-      position_def.logging = materialized.logging;
-      state.add_store(std::move(position_def));
-    }
-    auto factory = [name, store, windows = windows_, key_serde, value_serde, step, position_store] {
-      return std::unique_ptr<internal::ProcessorNode>(
-          std::make_unique<internal::KStreamWindowAggregate<K, V, VA, Step>>(
-              name, store, windows, key_serde, value_serde, step, position_store));
-    };
-    if (on_close) {
-      internal::NodeDef def;
-      def.name = n.name;
-      def.predecessors = {n.parent};
-      def.stores = {n.store, position_store};
-      def.factory = std::move(factory);
-      def.attach = &internal::attach<K, V>;
-      state.add_node(std::move(def));
-    } else {
-      grouped_.add_aggregate_node(n, std::move(factory));
-    }
+    const std::string position_store =
+        on_close ? internal::add_emit_position_store(state, store, materialized.logging) : "";
+    internal::add_windowed_aggregate_node<K, V>(
+        state, name, n.parent, store, position_store,
+        [name, store, windows = windows_, key_serde, value_serde, step, position_store] {
+          return std::unique_ptr<internal::ProcessorNode>(
+              std::make_unique<internal::KStreamWindowAggregate<K, V, VA, Step>>(
+                  name, store, windows, key_serde, value_serde, step, position_store));
+        });
     // The table's getter reads a window's value from the window store.
     internal::ValueGetterSupplier<Windowed<K>, VA> getter =
         [store, key_serde, value_serde](
@@ -289,6 +308,18 @@ class SessionWindowedKStream {
 template <typename K, typename V>
 class SlidingWindowedKStream {
  public:
+  // When the aggregations below send results (EmitStrategy), as TimeWindowedKStream's: on
+  // every update (the default), or once per window when it closes. A sliding window [s, e]
+  // includes its end, so it closes once stream time - grace > e (as suppress(
+  // until_window_closes) waits for it); its final result carries the window's largest record
+  // timestamp. On window close the window store is not cached, and <store>-emit-position
+  // keeps how far the windows have been emitted.
+  SlidingWindowedKStream emit_strategy(EmitStrategy strategy) const {
+    SlidingWindowedKStream copy = *this;
+    copy.emit_ = strategy;
+    return copy;
+  }
+
   // The number of records per key and window. Value serde: Materialized's, else Int64Serde.
   KTable<Windowed<K>, std::int64_t> count(Materialized<K, std::int64_t> materialized = {},
                                           const Named& named = {}) const {
@@ -359,14 +390,22 @@ class SlidingWindowedKStream {
     // time - retention + 1, and a record at close time may need the window starting at
     // close time - 2 * diff, hence the + 1.
     const std::int64_t min_retention = 2 * windows_.time_difference_ms + windows_.grace_ms + 1;
-    state.add_store(internal::windowed_store_def<K, VA>(store, StoreKind::kWindow, materialized,
-                                                        min_retention, windows_.time_difference_ms,
-                                                        key_serde, stored_view));
-    grouped_.add_aggregate_node(n, [name, store, windows = windows_, key_serde, value_serde, step] {
-      return std::unique_ptr<internal::ProcessorNode>(
-          std::make_unique<internal::KStreamSlidingWindowAggregate<K, V, VA, Step>>(
-              name, store, windows, key_serde, value_serde, step));
-    });
+    const bool on_close = emit_.kind() == EmitStrategy::Kind::kOnWindowClose;
+    internal::StoreDef store_def =
+        internal::windowed_store_def<K, VA>(store, StoreKind::kWindow, materialized, min_retention,
+                                            windows_.time_difference_ms, key_serde, stored_view);
+    // Nothing leaves the store before its window closes: a cache would only delay writes.
+    if (on_close) store_def.caching = false;
+    state.add_store(std::move(store_def));
+    const std::string position_store =
+        on_close ? internal::add_emit_position_store(state, store, materialized.logging) : "";
+    internal::add_windowed_aggregate_node<K, V>(
+        state, name, n.parent, store, position_store,
+        [name, store, windows = windows_, key_serde, value_serde, step, position_store] {
+          return std::unique_ptr<internal::ProcessorNode>(
+              std::make_unique<internal::KStreamSlidingWindowAggregate<K, V, VA, Step>>(
+                  name, store, windows, key_serde, value_serde, step, position_store));
+        });
     internal::ValueGetterSupplier<Windowed<K>, VA> getter =
         [store, key_serde, value_serde](
             internal::TaskContext& context,
@@ -394,6 +433,7 @@ class SlidingWindowedKStream {
 
   KGroupedStream<K, V> grouped_;
   SlidingWindows windows_;
+  EmitStrategy emit_ = EmitStrategy::on_window_update();
 };
 
 template <typename K, typename V>

@@ -14,6 +14,7 @@
 #include "operators/change.h"
 #include "operators/internal/processor_node.h"
 #include "operators/internal/value_and_timestamp.h"
+#include "operators/internal/window_close_emitter.h"
 #include "operators/windows.h"
 #include "state/caching_session_store.h"
 #include "state/caching_window_store.h"
@@ -122,21 +123,18 @@ class KStreamWindowAggregate final : public ProcessorNode,
                          std::string position_store = {})
       : ProcessorNode(std::move(name)),
         store_name_(std::move(store)),
-        position_store_name_(std::move(position_store)),
         windows_(windows),
         key_serde_(std::move(key_serde)),
         value_serde_(std::move(value_serde)),
+        emitter_(std::move(position_store)),
         step_(std::move(step)) {}
 
   Status init(TaskContext& context) override {
     RUNNEL_RETURN_IF_ERROR(ProcessorNode::init(context));
     RUNNEL_ASSIGN_OR_RETURN(StateStore s, context.get_state_store(name(), store_name_));
     store_.emplace(*s.window, *key_serde_, *value_serde_);
-    if (!position_store_name_.empty()) {
-      RUNNEL_ASSIGN_OR_RETURN(StateStore p, context.get_state_store(name(), position_store_name_));
-      position_store_ = p.key_value;
-      // Read at the first record: stores are restored after init.
-      last_emitted_.reset();
+    if (emitter_.enabled()) {
+      RUNNEL_RETURN_IF_ERROR(emitter_.init(context, name()));
     } else if (auto* caching = dynamic_cast<state::CachingWindowStore*>(s.window)) {
       flush_forwarder_.emplace(*this, *key_serde_, *value_serde_, windows_.size_ms);
       caching->set_flush_listener(&*flush_forwarder_, /*send_old_values=*/true);
@@ -154,7 +152,12 @@ class KStreamWindowAggregate final : public ProcessorNode,
     // Before this record's puts: they advance the store's stream time, which may expire the
     // windows that close now (retention is size + grace), and the record cannot change a
     // closed window anyway.
-    if (position_store_ != nullptr) RUNNEL_RETURN_IF_ERROR(emit_closed(close_time));
+    if (emitter_.enabled()) {
+      RUNNEL_RETURN_IF_ERROR(
+          emitter_.emit_closed(close_time, [this](Timestamp emitted_up_to, Timestamp close) {
+            return emit_closed(emitted_up_to, close);
+          }));
+    }
     std::optional<Bytes> key_bytes;  // Serialized once for all the record's windows.
     for (const Window& window : windows_.windows_for(record.timestamp)) {
       if (window.end_ms <= close_time) {
@@ -170,7 +173,7 @@ class KStreamWindowAggregate final : public ProcessorNode,
       RUNNEL_RETURN_IF_ERROR(store_->put_serialized(*key_bytes, aggregate, window.start_ms));
       // With caching, the cache forwards it when it writes the window down; on window close,
       // emit_closed() does.
-      if (cached_ || position_store_ != nullptr) continue;
+      if (cached_ || emitter_.enabled()) continue;
       RUNNEL_RETURN_IF_ERROR(this->forward(Record<Windowed<K>, Change<VA>>{
           Windowed<K>{*record.key, window}, Change<VA>{std::move(aggregate), std::move(old)},
           record.timestamp, record.headers, record.position}));
@@ -179,60 +182,38 @@ class KStreamWindowAggregate final : public ProcessorNode,
   }
 
  private:
-  static constexpr Timestamp kNeverEmitted = std::numeric_limits<Timestamp>::min();
-
-  // The position store's key: this processor's name.
-  Bytes position_key() const { return Bytes::from_string(name()); }
-
   // Forwards the windows that closed since the last emission: those with end in
-  // (last emitted close time, close_time].
-  Status emit_closed(Timestamp close_time) {
-    if (!last_emitted_) {
-      RUNNEL_ASSIGN_OR_RETURN(std::optional<Bytes> stored,
-                              position_store_->get(position_key().view()));
-      if (stored && stored->size() != 8) return corruption_error("emit position not 8 bytes");
-      last_emitted_ = stored ? read_big_endian(stored->view(), 0) : kNeverEmitted;
-    }
-    if (close_time <= *last_emitted_) return ok_status();
+  // (emitted_up_to, close_time]. False when none can have.
+  Result<bool> emit_closed(Timestamp emitted_up_to, Timestamp close_time) {
     // Windows start at multiples of advance and end size later: the first end after the last
     // emission decides whether any window closed.
     const Timestamp size = windows_.size_ms;
     const Timestamp advance = windows_.advance_ms;
     Timestamp first_start = 0;
-    if (*last_emitted_ != kNeverEmitted && *last_emitted_ - size + 1 > 0) {
-      first_start = (*last_emitted_ - size + 1 + advance - 1) / advance * advance;
+    if (emitted_up_to != WindowCloseEmitter::kNeverEmitted && emitted_up_to - size + 1 > 0) {
+      first_start = (emitted_up_to - size + 1 + advance - 1) / advance * advance;
     }
-    if (first_start + size > close_time) return ok_status();
+    if (first_start + size > close_time) return false;
     RUNNEL_ASSIGN_OR_RETURN(auto closed, store_->fetch_all(first_start, close_time - size));
-    // The store orders by segment, then key; emit by window end, then key bytes.
-    std::stable_sort(closed.begin(), closed.end(), [](const auto& a, const auto& b) {
-      return a.first.window.start_ms < b.first.window.start_ms;
-    });
+    for (auto& [windowed, value] : closed) windowed.window.end_ms = windowed.window.start_ms + size;
+    sort_by_window_end(closed);
     for (auto& [windowed, value] : closed) {
-      Windowed<K> key{std::move(windowed.key),
-                      Window{windowed.window.start_ms, windowed.window.start_ms + size}};
-      const Timestamp timestamp = key.window.end_ms - 1;
+      // The latest timestamp a record of the window can have: the store keeps none.
+      const Timestamp timestamp = windowed.window.end_ms - 1;
       RUNNEL_RETURN_IF_ERROR(this->forward(Record<Windowed<K>, Change<VA>>{
-          std::move(key), Change<VA>{std::move(value), std::nullopt}, timestamp}));
+          std::move(windowed), Change<VA>{std::move(value), std::nullopt}, timestamp}));
     }
-    last_emitted_ = close_time;
-    Bytes position;
-    append_big_endian(position, close_time);
-    return position_store_->put(position_key().view(), position.view());
+    return true;
   }
 
   std::string store_name_;
-  std::string position_store_name_;  // Empty unless emitting on window close.
   TimeWindows windows_;
   std::shared_ptr<const Serde<K>> key_serde_;
   std::shared_ptr<const Serde<VA>> value_serde_;
   std::optional<state::TypedWindowStore<K, VA>> store_;
   std::optional<WindowCacheFlushForwarder<K, VA>> flush_forwarder_;
   bool cached_ = false;
-  // Emit on window close: the task's position store (valid from init to close), and the
-  // close time emitted up to, once read from it.
-  state::KeyValueStore* position_store_ = nullptr;
-  std::optional<Timestamp> last_emitted_;
+  WindowCloseEmitter emitter_;  // Enabled when emitting on window close.
   Step step_;
 };
 
@@ -346,6 +327,20 @@ class KStreamSessionAggregate final : public ProcessorNode,
 // (SlidingWindowedKStream). Output: each updated or created window, in order of start, with
 // the window's largest record timestamp (as Kafka Streams); a created window has no old value.
 // When the store caches, the cache forwards each window once per commit instead.
+//
+// With emit on window close (EmitStrategy::on_window_close, `position_store` non-empty),
+// nothing is forwarded per update: at each record, before its own updates, the windows whose
+// inclusive end has fallen below the close time (stream time - grace) since the last emission
+// are read back from the window store and forwarded once each, final value and no old value,
+// with the window's largest record timestamp, in order of window end (then windowed key
+// bytes, as suppress); the position store keeps the close time emitted up to
+// (WindowCloseEmitter). Which windows are still to emit, an in-memory index (PendingWindows)
+// says, so that each emission reads exactly its windows from the store. A window [s, e] can
+// change while e >= close time (the checks above), so it goes out once close time > e: grace
+// + 1 ms after its end, as suppress(until_window_closes) waits. The store keeps every window
+// not yet emitted: it starts at or after the close time emitted up to - diff, and the
+// retention reaches back 2 * diff + grace from the latest window start, which is at most the
+// stream time.
 template <typename K, typename V, typename VA, typename Step>
 class KStreamSlidingWindowAggregate final : public ProcessorNode,
                                             public Receiver<K, V>,
@@ -353,19 +348,25 @@ class KStreamSlidingWindowAggregate final : public ProcessorNode,
  public:
   KStreamSlidingWindowAggregate(std::string name, std::string store, SlidingWindows windows,
                                 std::shared_ptr<const Serde<K>> key_serde,
-                                std::shared_ptr<const Serde<VA>> value_serde, Step step)
+                                std::shared_ptr<const Serde<VA>> value_serde, Step step,
+                                std::string position_store = {})
       : ProcessorNode(std::move(name)),
         store_name_(std::move(store)),
         windows_(windows),
         key_serde_(std::move(key_serde)),
         value_serde_(std::make_shared<ValueAndTimestampSerde<VA>>(std::move(value_serde))),
+        emitter_(std::move(position_store)),
         step_(std::move(step)) {}
 
   Status init(TaskContext& context) override {
     RUNNEL_RETURN_IF_ERROR(ProcessorNode::init(context));
     RUNNEL_ASSIGN_OR_RETURN(StateStore s, context.get_state_store(name(), store_name_));
     store_.emplace(*s.window, *key_serde_, *value_serde_);
-    if (auto* caching = dynamic_cast<state::CachingWindowStore*>(s.window)) {
+    raw_store_ = s.window;
+    if (emitter_.enabled()) {
+      RUNNEL_RETURN_IF_ERROR(emitter_.init(context, name()));
+      pending_ = PendingWindows();  // Filled again from the store once it is restored.
+    } else if (auto* caching = dynamic_cast<state::CachingWindowStore*>(s.window)) {
       flush_forwarder_.emplace(*this, *key_serde_, *value_serde_, windows_.time_difference_ms);
       caching->set_flush_listener(&*flush_forwarder_, /*send_old_values=*/true);
       cached_ = true;
@@ -381,7 +382,14 @@ class KStreamSlidingWindowAggregate final : public ProcessorNode,
     const K& key = *record.key;
     const Timestamp t = record.timestamp;
     const Timestamp diff = windows_.time_difference_ms;
+    key_bytes_.reset();
     const Timestamp close_time = context_->stream_time() - windows_.grace_ms;
+    if (emitter_.enabled()) {
+      RUNNEL_RETURN_IF_ERROR(
+          emitter_.emit_closed(close_time, [this](Timestamp emitted_up_to, Timestamp close) {
+            return emit_closed(emitted_up_to, close);
+          }));
+    }
     if (t + diff + 1 <= close_time) {
       // Every window the record could touch, its right window included, has closed.
       context_->record_late_dropped(name());
@@ -463,12 +471,64 @@ class KStreamSlidingWindowAggregate final : public ProcessorNode,
 
   Status put_and_forward(const K& key, Timestamp start, VA aggregate, std::optional<VA> old,
                          Timestamp max_record, const Record<K, V>& record) {
+    if (emitter_.enabled()) {
+      // emit_closed() forwards it once it closes.
+      if (!key_bytes_) {
+        RUNNEL_ASSIGN_OR_RETURN(key_bytes_, store_->serialize_key(key));
+      }
+      RUNNEL_RETURN_IF_ERROR(store_->put_serialized(
+          *key_bytes_, ValueAndTimestamp<VA>{std::move(aggregate), max_record}, start));
+      pending_.add(start, key_bytes_->view());
+      return ok_status();
+    }
     RUNNEL_RETURN_IF_ERROR(store_->put(key, ValueAndTimestamp<VA>{aggregate, max_record}, start));
     if (cached_) return ok_status();  // the cache forwards it when it writes the window down
     return this->forward(Record<Windowed<K>, Change<VA>>{
         Windowed<K>{key, Window{start, start + windows_.time_difference_ms}},
         Change<VA>{std::move(aggregate), std::move(old)}, max_record, record.headers,
         record.position});
+  }
+
+  // Forwards the windows that closed since the last emission: those with end in
+  // [emitted_up_to, close_time), i.e. start in [emitted_up_to - diff, close_time - 1 - diff].
+  Result<bool> emit_closed(Timestamp emitted_up_to, Timestamp close_time) {
+    const Timestamp diff = windows_.time_difference_ms;
+    const Timestamp last_start = close_time - 1 - diff;
+    if (last_start < 0) return false;  // Not even the earliest window, [0, diff], closed.
+    const Timestamp first_start = emitted_up_to == WindowCloseEmitter::kNeverEmitted
+                                      ? 0
+                                      : std::max<Timestamp>(0, emitted_up_to - diff);
+    if (!pending_.loaded()) {
+      // Every window not yet emitted, as the store holds them after a restore: the one scan of
+      // the whole store; from here on, puts keep the index.
+      const Timestamp latest = raw_store_->observed_stream_time();
+      if (latest >= first_start) {
+        RUNNEL_ASSIGN_OR_RETURN(auto stored, store_->fetch_all(first_start, latest));
+        for (const auto& [windowed, value] : stored) {
+          RUNNEL_ASSIGN_OR_RETURN(Bytes key_bytes, store_->serialize_key(windowed.key));
+          pending_.add(windowed.window.start_ms, key_bytes.view());
+        }
+      }
+      pending_.set_loaded();
+    }
+    RUNNEL_RETURN_IF_ERROR(pending_.take(
+        first_start, last_start,
+        [&](Timestamp start, BytesView key_bytes) { return emit_window(start, key_bytes); }));
+    return true;
+  }
+
+  Status emit_window(Timestamp start, BytesView key_bytes) {
+    RUNNEL_ASSIGN_OR_RETURN(std::optional<ValueAndTimestamp<VA>> value,
+                            store_->fetch_serialized(key_bytes, start));
+    // Every pending window is in the store (retention outlasts it, nothing removes windows).
+    if (!value) {
+      return internal_error("sliding window at " + std::to_string(start) + " of " + name() +
+                            " is missing from store " + store_name_ + " before it closed");
+    }
+    RUNNEL_ASSIGN_OR_RETURN(K key, key_serde_->deserialize(key_bytes));
+    return this->forward(Record<Windowed<K>, Change<VA>>{
+        Windowed<K>{std::move(key), Window{start, start + windows_.time_difference_ms}},
+        Change<VA>{std::move(value->value), std::nullopt}, value->timestamp});
   }
 
   std::string store_name_;
@@ -478,6 +538,10 @@ class KStreamSlidingWindowAggregate final : public ProcessorNode,
   std::optional<state::TypedWindowStore<K, ValueAndTimestamp<VA>>> store_;
   std::optional<WindowCacheFlushForwarder<K, VA, /*kTimestamped=*/true>> flush_forwarder_;
   bool cached_ = false;
+  state::WindowStore* raw_store_ = nullptr;  // The task's; valid from init to close.
+  WindowCloseEmitter emitter_;               // Enabled when emitting on window close.
+  PendingWindows pending_;          // On window close: the windows put and not yet emitted.
+  std::optional<Bytes> key_bytes_;  // On window close: the record's key, serialized once.
   Step step_;
 };
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -74,11 +75,16 @@ std::vector<KeyValue<S, V>> read_all(TestOutputTopic<S, V>& topic) {
 
 // Concatenates values in arrival order: shows which records a window holds, and in what
 // order they were added.
+auto concat_aggregate(const SlidingWindowedKStream<S, S>& windowed,
+                      Materialized<S, S> materialized = {}) {
+  return windowed.aggregate([] { return S(); },
+                            [](const S&, const S& v, const S& agg) { return agg + v; },
+                            std::move(materialized));
+}
+
 auto concat_aggregate(const KGroupedStream<S, S>& grouped, SlidingWindows windows,
                       Materialized<S, S> materialized = {}) {
-  return grouped.windowed_by(windows).aggregate(
-      [] { return S(); }, [](const S&, const S& v, const S& agg) { return agg + v; },
-      std::move(materialized));
+  return concat_aggregate(grouped.windowed_by(windows), std::move(materialized));
 }
 
 TEST(SlidingWindowTest, KafkaDocumentedExampleMakesFiveWindows) {
@@ -273,6 +279,149 @@ TEST(SlidingWindowTest, SuppressEmitsEachWindowOnceAfterItsInclusiveEndHasClosed
   EXPECT_EQ(read_all(out),
             (KVs{{"a@2-12", 2}, {"b@2-12", 1}, {"b@3-13", 2}, {"a@6-16", 1}, {"b@13-23", 1}}));
 }
+
+// "key@start-end=value@timestamp": what a final result says, and when.
+template <typename V>
+std::vector<S> read_stamped(TestOutputTopic<S, V>& topic) {
+  auto records = topic.read_records_to_list();
+  EXPECT_TRUE(records.ok()) << records.status();
+  std::vector<S> out;
+  if (!records.ok()) return out;
+  for (const auto& r : *records) {
+    out.push_back(*r.key + "=" + (r.value ? std::to_string(*r.value) : S("<null>")) + "@" +
+                  std::to_string(r.timestamp));
+  }
+  return out;
+}
+
+// emit_strategy(on_window_close): nothing while a window is open; once stream time - grace
+// passes its inclusive end, its final count, once, with its largest record timestamp, in
+// order of window end, then key.
+TEST(SlidingWindowTest, EmitOnWindowCloseForwardsEachWindowOnceAfterItsInclusiveEnd) {
+  StreamsBuilder builder;
+  to_labelled(builder.stream<S, S>("in")
+                  .group_by_key()
+                  .windowed_by(SlidingWindows::of_time_difference_and_grace(10ms, 2ms))
+                  .emit_strategy(EmitStrategy::on_window_close())
+                  .count(Materialized<S, I64>::as("counts")),
+              "out");
+  auto driver = driver_for(builder);
+  auto in = driver->create_input_topic<S, S>("in");
+  auto out = driver->create_output_topic<S, I64>("out");
+  ASSERT_TRUE(in.pipe_input("a", "x", 1).ok());
+  ASSERT_TRUE(in.pipe_input("a", "x", 5).ok());
+  ASSERT_TRUE(in.pipe_input("b", "x", 12).ok());  // Close time 10: [0,10] is still open...
+  ASSERT_TRUE(in.pipe_input("a", "x", 10).ok());  // ... and takes a record at its end.
+  EXPECT_TRUE(out.is_empty());
+  ASSERT_TRUE(in.pipe_input("b", "x", 13).ok());  // Close time 11: [0,10] has closed.
+  EXPECT_EQ(read_stamped(out), (std::vector<S>{"a@0-10=3@10"}));
+  ASSERT_TRUE(in.pipe_input("c", "x", 40).ok());  // Close time 38.
+  EXPECT_EQ(read_stamped(out), (std::vector<S>{"a@2-12=2@10", "b@2-12=1@12", "b@3-13=2@13",
+                                               "a@6-16=1@10", "b@13-23=1@13"}));
+  // Within grace, out of order: makes [29,39], joins [30,40] and makes its right window
+  // [40,50], all still open.
+  ASSERT_TRUE(in.pipe_input("c", "x", 39).ok());
+  // Late: 20 + 10 + 1 <= 38, every window it could touch has closed.
+  ASSERT_TRUE(in.pipe_input("a", "x", 20).ok());
+  EXPECT_TRUE(out.is_empty());
+  EXPECT_EQ(driver->metrics().dropped_late, 1u);
+  ASSERT_TRUE(in.pipe_input("d", "x", 60).ok());  // Close time 58.
+  EXPECT_EQ(read_stamped(out), (std::vector<S>{"c@29-39=1@39", "c@30-40=2@40", "c@40-50=1@40"}));
+  // The store still answers queries, with the windows' final counts.
+  auto store = driver->get_window_store<S, I64>("counts");
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(*store->fetch("c", 30), std::optional<I64>(2));
+  // Its emit position is a logged store of its own; there is no suppress buffer.
+  EXPECT_TRUE(driver->topology().is_internal_topic("counts-emit-position-changelog"));
+  EXPECT_EQ(driver->topology().describe().to_string().find("SUPPRESS"), std::string::npos);
+}
+
+// On random input with many keys, out-of-order records within grace, and late and partly
+// late records: emit on window close gives exactly what suppress(until_window_closes) gives
+// on the same aggregation (keys, values, timestamps and order), whether the window store
+// was asked to cache or not, and each window at most once.
+class SlidingEmitOnCloseRandomisedTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(SlidingEmitOnCloseRandomisedTest, OutputEqualsSuppressUntilWindowCloses) {
+  const bool rocksdb = GetParam();
+  const SlidingWindows windows = SlidingWindows::of_time_difference_and_grace(10ms, 15ms);
+  StreamsBuilder builder;
+  auto grouped = builder.stream<S, S>("in").group_by_key();
+  to_labelled(grouped.windowed_by(windows)
+                  .count(Materialized<S, I64>::as("plain").with_caching_disabled())
+                  .suppress(Suppressed::until_window_closes()),
+              "suppressed");
+  to_labelled(grouped.windowed_by(windows)
+                  .emit_strategy(EmitStrategy::on_window_close())
+                  .count(Materialized<S, I64>::as("cached")),
+              "on-close-cached");
+  to_labelled(grouped.windowed_by(windows)
+                  .emit_strategy(EmitStrategy::on_window_close())
+                  .count(Materialized<S, I64>::as("uncached").with_caching_disabled()),
+              "on-close");
+  // Concatenated values: which records each window holds, and in what order they came.
+  to_labelled(
+      concat_aggregate(grouped, windows, Materialized<S, S>::as("concat").with_caching_disabled())
+          .suppress(Suppressed::until_window_closes()),
+      "concat-suppressed");
+  to_labelled(
+      concat_aggregate(grouped.windowed_by(windows).emit_strategy(EmitStrategy::on_window_close()),
+                       Materialized<S, S>::as("concat-on-close")),
+      "concat-on-close");
+  std::shared_ptr<StoreSupplier> supplier;
+  std::filesystem::path dir;
+  if (rocksdb) {
+    dir = std::filesystem::temp_directory_path() /
+          ("runnel-sliding-eoc-" + std::to_string(::getpid()) + "-" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir);
+    supplier = std::make_shared<RocksDbStoreSupplier>(dir, "app");
+  }
+  auto driver = driver_for(builder, supplier);
+  ASSERT_NE(driver, nullptr);
+  auto in = driver->create_input_topic<S, S>("in");
+  auto suppressed = driver->create_output_topic<S, I64>("suppressed");
+  auto cached = driver->create_output_topic<S, I64>("on-close-cached");
+  auto uncached = driver->create_output_topic<S, I64>("on-close");
+  auto concat_suppressed = driver->create_output_topic<S, S>("concat-suppressed");
+  auto concat_on_close = driver->create_output_topic<S, S>("concat-on-close");
+
+  std::mt19937 rng(rocksdb ? 23 : 17);
+  // The driver commits after every record, which flushes RocksDB: fewer records there.
+  const int records = rocksdb ? 100 : 2000;
+  std::vector<S> expected, got_cached, got_uncached;
+  std::vector<KeyValue<S, S>> expected_concat, got_concat;
+  auto drain = [&] {
+    for (S& s : read_stamped(suppressed)) expected.push_back(std::move(s));
+    for (S& s : read_stamped(cached)) got_cached.push_back(std::move(s));
+    for (S& s : read_stamped(uncached)) got_uncached.push_back(std::move(s));
+    for (auto& kv : read_all(concat_suppressed)) expected_concat.push_back(std::move(kv));
+    for (auto& kv : read_all(concat_on_close)) got_concat.push_back(std::move(kv));
+  };
+  for (int i = 0; i < records; ++i) {
+    char key[8];
+    std::snprintf(key, sizeof key, "k%02u", static_cast<unsigned>(rng() % 20));
+    // Mostly near the front of the stream, some up to 40 ms behind it (grace is 15).
+    const Timestamp t = std::max<Timestamp>(0, i * 2 - static_cast<Timestamp>(rng() % 41));
+    ASSERT_TRUE(in.pipe_input(key, std::to_string(i) + ";", t).ok());
+    // Both at every step: the same windows close at the same records.
+    drain();
+    ASSERT_EQ(got_uncached, expected) << "after record " << i;
+  }
+  ASSERT_GT(driver->metrics().dropped_late, 0u);
+  ASSERT_GT(expected.size(), static_cast<std::size_t>(records) / 2);
+  EXPECT_EQ(got_cached, expected);
+  EXPECT_EQ(got_concat, expected_concat);
+  std::set<S> windows_seen;
+  for (const auto& kv : got_concat) EXPECT_TRUE(windows_seen.insert(*kv.key).second) << *kv.key;
+  driver.reset();
+  if (!dir.empty()) std::filesystem::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(InMemoryAndRocksDb, SlidingEmitOnCloseRandomisedTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "RocksDb" : "InMemory";
+                         });
 
 TEST(SlidingWindowTest, DescribeNamesProcessorsAndStoresAsKafkaStreams) {
   StreamsBuilder builder;
