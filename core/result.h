@@ -52,14 +52,19 @@ class [[nodiscard]] Result {
     assert(ok());
     return *value_;
   }
-  T&& value() && {
+  // On a temporary Result the value is moved out and returned by value, not as T&&: a
+  // reference into a temporary would dangle once the full expression ends, as in
+  //   for (const auto& kv : *driver.read_key_values_to_list()) ...
+  // where the range-for keeps only the reference alive, not the Result. By value, the
+  // range-for's lifetime extension applies to the moved-out value. It costs one move.
+  T value() && {
     assert(ok());
     return std::move(*value_);
   }
 
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
-  T&& operator*() && { return std::move(*this).value(); }
+  T operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
