@@ -66,7 +66,8 @@ class KGroupedStream {
   // aggregator(key, value, aggregate). VA is what the initializer returns.
   template <typename I, typename A, typename VA = std::remove_cvref_t<std::invoke_result_t<I&>>>
   KTable<K, VA> aggregate(I initializer, A aggregator,
-                          std::type_identity_t<Materialized<K, VA>> materialized = {},
+                          std::type_identity_t<Materialized<K, VA>> materialized =
+                              internal::options_without_serdes<Materialized<K, VA>, VA>(),
                           const Named& named = {}) const {
     static_assert(std::is_invocable_r_v<VA, A&, const K&, const V&, const VA&>,
                   "aggregate: the aggregator must be callable as VA(const K&, const V&, const "

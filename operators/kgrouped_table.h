@@ -97,7 +97,8 @@ class KGroupedTable {
   template <typename I, typename A, typename S,
             typename VA = std::remove_cvref_t<std::invoke_result_t<I&>>>
   KTable<K, VA> aggregate(I initializer, A adder, S subtractor,
-                          std::type_identity_t<Materialized<K, VA>> materialized = {},
+                          std::type_identity_t<Materialized<K, VA>> materialized =
+                              internal::options_without_serdes<Materialized<K, VA>, VA>(),
                           const Named& named = {}) const {
     static_assert(std::is_invocable_v<A&, const K&, const V&, const VA&> &&
                       std::is_invocable_v<S&, const K&, const V&, const VA&>,

@@ -87,22 +87,25 @@ class TopologyTestDriver {
   }
   ~TopologyTestDriver();
 
-  // An input topic writing with the given serdes (null: the types' DefaultSerde). The topic's
+  // An input topic writing with the given serdes (left out or null: the types' DefaultSerde;
+  // left out for a type without one is a compile error). The topic's
   // records are processed as they are piped. The driver must outlive the returned handle.
   template <typename K, typename V>
-  TestInputTopic<K, V> create_input_topic(const std::string& topic,
-                                          std::shared_ptr<const Serde<K>> key_serde = nullptr,
-                                          std::shared_ptr<const Serde<V>> value_serde = nullptr) {
+  TestInputTopic<K, V> create_input_topic(
+      const std::string& topic,
+      std::shared_ptr<const Serde<K>> key_serde = internal::required_default_serde<K>(),
+      std::shared_ptr<const Serde<V>> value_serde = internal::required_default_serde<V>()) {
     if (!key_serde) key_serde = internal::default_serde<K>();
     if (!value_serde) value_serde = internal::default_serde<V>();
     return TestInputTopic<K, V>(this, topic, std::move(key_serde), std::move(value_serde));
   }
-  // An output topic reading with the given serdes (null: the types' DefaultSerde). Internal
+  // An output topic reading with the given serdes (as create_input_topic). Internal
   // topics are read by their full name, <application.id>-<name>-repartition.
   template <typename K, typename V>
-  TestOutputTopic<K, V> create_output_topic(const std::string& topic,
-                                            std::shared_ptr<const Serde<K>> key_serde = nullptr,
-                                            std::shared_ptr<const Serde<V>> value_serde = nullptr) {
+  TestOutputTopic<K, V> create_output_topic(
+      const std::string& topic,
+      std::shared_ptr<const Serde<K>> key_serde = internal::required_default_serde<K>(),
+      std::shared_ptr<const Serde<V>> value_serde = internal::required_default_serde<V>()) {
     if (!key_serde) key_serde = internal::default_serde<K>();
     if (!value_serde) value_serde = internal::default_serde<V>();
     return TestOutputTopic<K, V>(this, topic, std::move(key_serde), std::move(value_serde));
