@@ -85,7 +85,8 @@ class [[nodiscard]] Result {
 #define RUNNEL_INTERNAL_CONCAT(a, b) RUNNEL_INTERNAL_CONCAT_INNER(a, b)
 
 // Evaluates `expr` (a Result<T>); on error returns its Status from the enclosing function,
-// otherwise moves the value into `lhs`, which may be a declaration:
+// otherwise moves the value into `lhs` (once: `tmp` is a named Result, so *tmp is a reference),
+// which may be a declaration:
 //   RUNNEL_ASSIGN_OR_RETURN(auto batch, RecordBatch::parse(bytes));
 #define RUNNEL_ASSIGN_OR_RETURN(lhs, expr) \
   RUNNEL_INTERNAL_ASSIGN_OR_RETURN(RUNNEL_INTERNAL_CONCAT(runnel_result_, __LINE__), lhs, expr)
@@ -93,4 +94,4 @@ class [[nodiscard]] Result {
 #define RUNNEL_INTERNAL_ASSIGN_OR_RETURN(tmp, lhs, expr) \
   auto tmp = (expr);                                     \
   if (!tmp.ok()) return tmp.status();                    \
-  lhs = std::move(tmp).value()
+  lhs = std::move(*tmp)

@@ -121,10 +121,11 @@ concept HasDefaultSerde = requires {
   typename DefaultSerde<T>::type;
 };
 
-// True, or a compile error naming the fix when T has no default serde. For the DSL's calls
-// that take no serde at all (no Consumed, no Materialized), where the default is the only
-// serde there can be; write it as a default argument, which the compiler instantiates only
-// when the caller leaves the argument out, so that passing a serde compiles for any type.
+// True, or a compile error naming the fix when T has no default serde. For the DSL's
+// overloads that take no serde (no Consumed, no Materialized), where the default is the only
+// serde there can be: static_assert(require_default_serdes<K, V>()) in their body, so that
+// the compiler's "required from here" points at the user's call. (A default argument would
+// hide it: GCC reports a default argument's instantiation at its declaration.)
 template <typename T>
 consteval bool require_default_serde() {
   static_assert(HasDefaultSerde<T>,
@@ -135,6 +136,10 @@ consteval bool require_default_serde() {
                 "(core/json_serde.h), a Protocol Buffers message (core/protobuf_serde.h), or a "
                 "runnel::DefaultSerde<T> specialization.");
   return true;
+}
+template <typename... T>
+consteval bool require_default_serdes() {
+  return (require_default_serde<T>() && ...);
 }
 
 }  // namespace runnel

@@ -130,24 +130,6 @@ std::shared_ptr<const Serde<T>> default_serde() {
   }
 }
 
-// The default of a DSL call's options argument (Consumed, Materialized...) that gives no serde
-// for `Types`, so that their default serdes are the only ones there can be: a compile error
-// naming the fix when one of them has none (require_default_serde, core/serdes.h). Written as
-// the default argument, it is instantiated only when the caller leaves the argument out.
-template <typename Options, typename... Types>
-Options options_without_serdes() {
-  static_assert((require_default_serde<Types>() && ...));
-  return Options{};
-}
-
-// The type's default serde, as the default argument of a call whose serde parameter the
-// caller left out; a compile error naming the fix when the type has none.
-template <typename T>
-std::shared_ptr<const Serde<T>> required_default_serde() {
-  static_assert(require_default_serde<T>());
-  return default_serde<T>();
-}
-
 // The first non-null of an explicit serde, the stream's and the type's default; records an
 // error naming `what` when there is none. Whether the stream knows a serde is only known at
 // run time (a stream read with Consumed serdes carries them to its sink), so this check
