@@ -153,6 +153,15 @@ TEST(JsonSerdeTest, JsonThatDoesNotFitTheTypeIsACorruptionErrorNamingTheType) {
   }
 }
 
+TEST(JsonSerdeTest, DeeplyNestedInputIsAnErrorNotACrash) {
+  // Untrusted bytes: a million nested arrays must not overflow the stack while parsing or
+  // freeing the document.
+  const std::string deep = std::string(1'000'000, '[') + std::string(1'000'000, ']');
+  Result<Payment> p = JsonSerde<Payment>().deserialize(std::string_view(deep));
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().code(), StatusCode::kCorruption);
+}
+
 TEST(JsonSerdeTest, AnExceptionFromAUsersFromJsonBecomesAnError) {
   Result<shop::Percent> p = JsonSerde<shop::Percent>().deserialize(std::string_view("140"));
   ASSERT_FALSE(p.ok());
