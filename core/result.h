@@ -52,14 +52,19 @@ class [[nodiscard]] Result {
     assert(ok());
     return *value_;
   }
-  T&& value() && {
+  // On a temporary Result the value is moved out and returned by value, not as T&&: a
+  // reference into a temporary would dangle once the full expression ends, as in
+  //   for (const auto& kv : *driver.read_key_values_to_list()) ...
+  // where the range-for keeps only the reference alive, not the Result. By value, the
+  // range-for's lifetime extension applies to the moved-out value. It costs one move.
+  T value() && {
     assert(ok());
     return std::move(*value_);
   }
 
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
-  T&& operator*() && { return std::move(*this).value(); }
+  T operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
@@ -80,7 +85,8 @@ class [[nodiscard]] Result {
 #define RUNNEL_INTERNAL_CONCAT(a, b) RUNNEL_INTERNAL_CONCAT_INNER(a, b)
 
 // Evaluates `expr` (a Result<T>); on error returns its Status from the enclosing function,
-// otherwise moves the value into `lhs`, which may be a declaration:
+// otherwise moves the value into `lhs` (once: `tmp` is a named Result, so *tmp is a reference),
+// which may be a declaration:
 //   RUNNEL_ASSIGN_OR_RETURN(auto batch, RecordBatch::parse(bytes));
 #define RUNNEL_ASSIGN_OR_RETURN(lhs, expr) \
   RUNNEL_INTERNAL_ASSIGN_OR_RETURN(RUNNEL_INTERNAL_CONCAT(runnel_result_, __LINE__), lhs, expr)
@@ -88,4 +94,4 @@ class [[nodiscard]] Result {
 #define RUNNEL_INTERNAL_ASSIGN_OR_RETURN(tmp, lhs, expr) \
   auto tmp = (expr);                                     \
   if (!tmp.ok()) return tmp.status();                    \
-  lhs = std::move(tmp).value()
+  lhs = std::move(*tmp)

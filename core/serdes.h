@@ -77,10 +77,20 @@ class VoidSerde final : public Serde<Void> {
 };
 
 // DefaultSerde<T>::type names the serde a type gets when the user gives none:
-// DefaultSerde<std::string>::type is StringSerde. Protocol Buffers messages get
-// ProtobufSerde<M> (core/protobuf_serde.h).
+// DefaultSerde<std::string>::type is StringSerde. A type gets one in one of three ways:
+//  - a specialization: template <> struct runnel::DefaultSerde<Money> { using type = ...; };
+//  - Protocol Buffers messages get ProtobufSerde<M> (core/protobuf_serde.h);
+//  - a function `S runnel_default_serde(const T*);` declared (not defined) in T's namespace,
+//    found by argument-dependent lookup, makes S the default: RUNNEL_JSON_DEFAULT_SERDE(T)
+//    (core/json_serde.h) declares one for JsonSerde<T>. Unlike a specialization, it can be
+//    written inside the user's own namespace, beside the type.
 template <typename T>
 struct DefaultSerde {};
+template <typename T>
+requires requires(const T* type) { runnel_default_serde(type); }
+struct DefaultSerde<T> {
+  using type = decltype(runnel_default_serde(static_cast<const T*>(nullptr)));
+};
 template <>
 struct DefaultSerde<Bytes> {
   using type = BytesSerde;
@@ -110,5 +120,26 @@ template <typename T>
 concept HasDefaultSerde = requires {
   typename DefaultSerde<T>::type;
 };
+
+// True, or a compile error naming the fix when T has no default serde. For the DSL's
+// overloads that take no serde (no Consumed, no Materialized), where the default is the only
+// serde there can be: static_assert(require_default_serdes<K, V>()) in their body, so that
+// the compiler's "required from here" points at the user's call. (A default argument would
+// hide it: GCC reports a default argument's instantiation at its declaration.)
+template <typename T>
+consteval bool require_default_serde() {
+  static_assert(HasDefaultSerde<T>,
+                "runnel: this type has no default serde (no runnel::DefaultSerde<T>), and this "
+                "call gives none. Give the serde here (Consumed/Produced/Grouped/Materialized"
+                "::with(key_serde, value_serde)), or give the type a default: "
+                "RUNNEL_JSON_DEFAULT_SERDE(T) beside its nlohmann to_json/from_json "
+                "(core/json_serde.h), a Protocol Buffers message (core/protobuf_serde.h), or a "
+                "runnel::DefaultSerde<T> specialization.");
+  return true;
+}
+template <typename... T>
+consteval bool require_default_serdes() {
+  return (require_default_serde<T>() && ...);
+}
 
 }  // namespace runnel

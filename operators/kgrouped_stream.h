@@ -63,10 +63,16 @@ class KGroupedStream {
   }
 
   // Folds the values of each key into an aggregate: initializer() for a new key, then
-  // aggregator(key, value, aggregate). VA is what the initializer returns.
+  // aggregator(key, value, aggregate). VA is what the initializer returns; without a
+  // Materialized, VA must have a DefaultSerde.
+  template <typename I, typename A, typename VA = std::remove_cvref_t<std::invoke_result_t<I&>>>
+  KTable<K, VA> aggregate(I initializer, A aggregator) const {
+    static_assert(require_default_serdes<VA>());
+    return aggregate(std::move(initializer), std::move(aggregator), Materialized<K, VA>{});
+  }
   template <typename I, typename A, typename VA = std::remove_cvref_t<std::invoke_result_t<I&>>>
   KTable<K, VA> aggregate(I initializer, A aggregator,
-                          std::type_identity_t<Materialized<K, VA>> materialized = {},
+                          std::type_identity_t<Materialized<K, VA>> materialized,
                           const Named& named = {}) const {
     static_assert(std::is_invocable_r_v<VA, A&, const K&, const V&, const VA&>,
                   "aggregate: the aggregator must be callable as VA(const K&, const V&, const "

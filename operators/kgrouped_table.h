@@ -93,11 +93,19 @@ class KGroupedTable {
   // Folds the values of each group into an aggregate: initializer() for a new group, then
   // adder(key, value, aggregate) for each value added and subtractor(key, value, aggregate)
   // for each value removed (key: the group's). Both return VA, or std::optional<VA> where
-  // null deletes the group. VA is what the initializer returns.
+  // null deletes the group. VA is what the initializer returns; without a Materialized, VA
+  // must have a DefaultSerde.
+  template <typename I, typename A, typename S,
+            typename VA = std::remove_cvref_t<std::invoke_result_t<I&>>>
+  KTable<K, VA> aggregate(I initializer, A adder, S subtractor) const {
+    static_assert(require_default_serdes<VA>());
+    return aggregate(std::move(initializer), std::move(adder), std::move(subtractor),
+                     Materialized<K, VA>{});
+  }
   template <typename I, typename A, typename S,
             typename VA = std::remove_cvref_t<std::invoke_result_t<I&>>>
   KTable<K, VA> aggregate(I initializer, A adder, S subtractor,
-                          std::type_identity_t<Materialized<K, VA>> materialized = {},
+                          std::type_identity_t<Materialized<K, VA>> materialized,
                           const Named& named = {}) const {
     static_assert(std::is_invocable_v<A&, const K&, const V&, const VA&> &&
                       std::is_invocable_v<S&, const K&, const V&, const VA&>,

@@ -32,14 +32,25 @@ class StreamsBuilder {
   StreamsBuilder() : state_(std::make_unique<internal::BuilderState>()) {}
 
   // The records of `topic` as Record<K, V>, deserialized with Consumed's serdes (or the types'
-  // DefaultSerde). Source name prefix KSTREAM-SOURCE-.
+  // DefaultSerde). Source name prefix KSTREAM-SOURCE-. Without a Consumed, K and V must have a
+  // DefaultSerde: a compile error says how to give one when they have not.
   template <typename K, typename V>
-  KStream<K, V> stream(const std::string& topic, Consumed<K, V> consumed = {}) {
+  KStream<K, V> stream(const std::string& topic) {
+    static_assert(require_default_serdes<K, V>());
+    return stream<K, V>(std::vector<std::string>{topic}, Consumed<K, V>{});
+  }
+  template <typename K, typename V>
+  KStream<K, V> stream(const std::string& topic, Consumed<K, V> consumed) {
     return stream<K, V>(std::vector<std::string>{topic}, std::move(consumed));
   }
   // The records of several topics, read by one source node.
   template <typename K, typename V>
-  KStream<K, V> stream(const std::vector<std::string>& topics, Consumed<K, V> consumed = {}) {
+  KStream<K, V> stream(const std::vector<std::string>& topics) {
+    static_assert(require_default_serdes<K, V>());
+    return stream<K, V>(topics, Consumed<K, V>{});
+  }
+  template <typename K, typename V>
+  KStream<K, V> stream(const std::vector<std::string>& topics, Consumed<K, V> consumed) {
     const std::string name = state_->name_or_new(consumed.name, "KSTREAM-SOURCE-");
     std::string what = "stream(";
     for (std::size_t i = 0; i < topics.size(); ++i) what += (i ? ", " : "") + topics[i];
@@ -65,9 +76,14 @@ class StreamsBuilder {
   // The topic read as a table (KTable): per key the latest value, a null value deleting the
   // key. Materialized in a key-value store named by Materialized, else
   // <topic>-STATE-STORE-<n>. Stateful; no repartition. Source name prefix KSTREAM-SOURCE-,
-  // table processor KTABLE-SOURCE-.
+  // table processor KTABLE-SOURCE-. Without a Consumed, K and V must have a DefaultSerde.
   template <typename K, typename V>
-  KTable<K, V> table(const std::string& topic, Consumed<K, V> consumed = {},
+  KTable<K, V> table(const std::string& topic) {
+    static_assert(require_default_serdes<K, V>());
+    return table<K, V>(topic, Consumed<K, V>{});
+  }
+  template <typename K, typename V>
+  KTable<K, V> table(const std::string& topic, Consumed<K, V> consumed,
                      Materialized<K, V> materialized = {}) {
     const std::string store = materialized.store_name.empty() ? state_->new_store_name(topic + "-")
                                                               : materialized.store_name;
@@ -99,9 +115,15 @@ class StreamsBuilder {
   // Materialized::with_in_memory_store(); never change-logged or cached (the topic is its
   // changelog). Described as its own sub-topology "for global store"; source name prefix
   // KSTREAM-SOURCE-, store processor KTABLE-SOURCE-, as in Kafka Streams. Stateful; needs no
-  // co-partitioning with the streams that join it.
+  // co-partitioning with the streams that join it. Without a Consumed, K and V must have a
+  // DefaultSerde.
   template <typename K, typename V>
-  GlobalKTable<K, V> global_table(const std::string& topic, Consumed<K, V> consumed = {},
+  GlobalKTable<K, V> global_table(const std::string& topic) {
+    static_assert(require_default_serdes<K, V>());
+    return global_table<K, V>(topic, Consumed<K, V>{});
+  }
+  template <typename K, typename V>
+  GlobalKTable<K, V> global_table(const std::string& topic, Consumed<K, V> consumed,
                                   Materialized<K, V> materialized = {}) {
     const std::string store = materialized.store_name.empty() ? state_->new_store_name(topic + "-")
                                                               : materialized.store_name;

@@ -106,7 +106,9 @@ Result<StreamsConfig> StreamsConfig::parse(const StreamsProperties& properties) 
       return invalid_argument_error(
           name +
           ": serdes follow the C++ types: a type's default serde is its "
-          "runnel::DefaultSerde<T> specialization (specialize it for your own types), and "
+          "runnel::DefaultSerde<T> (specialize it for your own types, or write "
+          "RUNNEL_JSON_DEFAULT_SERDE(T) beside a JSON type's to_json/from_json: "
+          "core/json_serde.h), and "
           "Consumed, Produced, Grouped and Materialized take a serde for one operator");
     } else {
       // A librdkafka property for one kind of client or for all.

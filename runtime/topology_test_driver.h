@@ -89,20 +89,44 @@ class TopologyTestDriver {
 
   // An input topic writing with the given serdes (null: the types' DefaultSerde). The topic's
   // records are processed as they are piped. The driver must outlive the returned handle.
+  // Leaving a serde out for a type without a DefaultSerde is a compile error.
+  template <typename K, typename V>
+  TestInputTopic<K, V> create_input_topic(const std::string& topic) {
+    static_assert(require_default_serdes<K, V>());
+    return create_input_topic<K, V>(topic, nullptr, nullptr);
+  }
   template <typename K, typename V>
   TestInputTopic<K, V> create_input_topic(const std::string& topic,
-                                          std::shared_ptr<const Serde<K>> key_serde = nullptr,
-                                          std::shared_ptr<const Serde<V>> value_serde = nullptr) {
+                                          std::shared_ptr<const Serde<K>> key_serde) {
+    static_assert(require_default_serdes<V>());
+    return create_input_topic<K, V>(topic, std::move(key_serde), nullptr);
+  }
+  template <typename K, typename V>
+  TestInputTopic<K, V> create_input_topic(const std::string& topic,
+                                          std::shared_ptr<const Serde<K>> key_serde,
+                                          std::shared_ptr<const Serde<V>> value_serde) {
     if (!key_serde) key_serde = internal::default_serde<K>();
     if (!value_serde) value_serde = internal::default_serde<V>();
     return TestInputTopic<K, V>(this, topic, std::move(key_serde), std::move(value_serde));
   }
   // An output topic reading with the given serdes (null: the types' DefaultSerde). Internal
-  // topics are read by their full name, <application.id>-<name>-repartition.
+  // topics are read by their full name, <application.id>-<name>-repartition. Leaving a serde
+  // out for a type without a DefaultSerde is a compile error.
+  template <typename K, typename V>
+  TestOutputTopic<K, V> create_output_topic(const std::string& topic) {
+    static_assert(require_default_serdes<K, V>());
+    return create_output_topic<K, V>(topic, nullptr, nullptr);
+  }
   template <typename K, typename V>
   TestOutputTopic<K, V> create_output_topic(const std::string& topic,
-                                            std::shared_ptr<const Serde<K>> key_serde = nullptr,
-                                            std::shared_ptr<const Serde<V>> value_serde = nullptr) {
+                                            std::shared_ptr<const Serde<K>> key_serde) {
+    static_assert(require_default_serdes<V>());
+    return create_output_topic<K, V>(topic, std::move(key_serde), nullptr);
+  }
+  template <typename K, typename V>
+  TestOutputTopic<K, V> create_output_topic(const std::string& topic,
+                                            std::shared_ptr<const Serde<K>> key_serde,
+                                            std::shared_ptr<const Serde<V>> value_serde) {
     if (!key_serde) key_serde = internal::default_serde<K>();
     if (!value_serde) value_serde = internal::default_serde<V>();
     return TestOutputTopic<K, V>(this, topic, std::move(key_serde), std::move(value_serde));

@@ -9,7 +9,7 @@ packages=(
   g++ cmake ninja-build ccache pkg-config
   # libraries
   libboost-dev libprotobuf-dev protobuf-compiler librocksdb-dev librdkafka-dev
-  libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev libfmt-dev libcli11-dev
+  libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # independent Kafka clients the integration tests drive

@@ -152,7 +152,7 @@ class TypedKeyValueStore {
     if (!bytes) return std::optional<V>();
     Result<V> value = value_serde_.deserialize(*bytes);
     if (!value.ok()) return value.status().with_context("store '" + name() + "': value");
-    return std::optional<V>(std::move(value).value());
+    return std::optional<V>(std::move(*value));  // one move: *value is V&, not a temporary
   }
   Result<Iterator> wrap(Result<std::unique_ptr<KeyValueIterator>> bytes) const {
     if (!bytes.ok()) return bytes.status();

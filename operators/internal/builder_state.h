@@ -131,7 +131,9 @@ std::shared_ptr<const Serde<T>> default_serde() {
 }
 
 // The first non-null of an explicit serde, the stream's and the type's default; records an
-// error naming `what` when there is none.
+// error naming `what` when there is none. Whether the stream knows a serde is only known at
+// run time (a stream read with Consumed serdes carries them to its sink), so this check
+// cannot be made at compile time.
 template <typename T>
 std::shared_ptr<const Serde<T>> resolve_serde(BuilderState& state,
                                               std::shared_ptr<const Serde<T>> given,
@@ -141,7 +143,12 @@ std::shared_ptr<const Serde<T>> resolve_serde(BuilderState& state,
   if (known) return known;
   auto fallback = default_serde<T>();
   if (!fallback) {
-    state.set_error(invalid_argument_error(what + ": the type has no default serde; give one"));
+    state.set_error(invalid_argument_error(
+        what +
+        ": the type has no default serde and none was given; give one (Consumed, Produced, "
+        "Grouped, Materialized or Repartitioned ::with), or give the type a default "
+        "(RUNNEL_JSON_DEFAULT_SERDE in core/json_serde.h, a protobuf message, or a "
+        "runnel::DefaultSerde specialization)"));
   }
   return fallback;
 }

@@ -2,6 +2,9 @@
 
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -34,6 +37,30 @@ TEST(ResultTest, ConvertsFromCompatibleValues) {
   Result<std::string> result = "literal";  // const char* -> std::string
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(*result, "literal");
+}
+
+Result<std::vector<std::string>> words() {
+  return std::vector<std::string>{"alpha", "beta", "gamma"};
+}
+
+TEST(ResultTest, RangeForOverTheValueOfATemporaryResultSeesTheValues) {
+  // The range-for keeps alive what *words() returns, not the temporary Result: the value must
+  // be moved out of it, or the loop would read the destroyed vector.
+  std::vector<std::string> seen;
+  for (const auto& word : *words()) seen.push_back(word);
+  EXPECT_EQ(seen, (std::vector<std::string>{"alpha", "beta", "gamma"}));
+
+  seen.clear();
+  for (auto& word : words().value()) seen.push_back(std::move(word));
+  EXPECT_EQ(seen, (std::vector<std::string>{"alpha", "beta", "gamma"}));
+}
+
+TEST(ResultTest, ATemporaryResultGivesItsValueNotAReferenceIntoItself) {
+  static_assert(std::is_same_v<decltype(*words()), std::vector<std::string>>);
+  static_assert(std::is_same_v<decltype(words().value()), std::vector<std::string>>);
+  Result<std::vector<std::string>> held = words();
+  static_assert(std::is_same_v<decltype(*held), std::vector<std::string>&>);
+  EXPECT_EQ((*held).size(), 3u);
 }
 
 Result<int> parse_digit(char c) {
