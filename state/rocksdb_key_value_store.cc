@@ -387,6 +387,9 @@ Result<std::uint64_t> RocksDbKeyValueStore::approximate_num_entries() {
   if (!db_->GetIntProperty(rocksdb::DB::Properties::kEstimateNumKeys, &count)) {
     return internal_error("rocksdb store '" + name_ + "': no estimate-num-keys property");
   }
+  // Batched writes are the store's content already (unlike buffered, uncommitted ones): count
+  // them, as RocksDB's own estimate counts its memtable (rewrites of a key count twice).
+  if (batches_writes()) count += overlay_->size();
   return count;
 }
 

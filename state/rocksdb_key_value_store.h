@@ -83,7 +83,7 @@ struct RocksDbStoreOptions {
 // Batched writes (RocksDbStoreOptions::write_batch_bytes, at-least-once): reads and
 // iterators see the overlay as in buffered mode, but it is applied when it passes its bound,
 // by flush() before the memtables go to disk, and by close(), so nothing written is dropped
-// by a clean close. approximate_num_entries() counts what was applied.
+// by a clean close. approximate_num_entries() adds the batch's entries to RocksDB's estimate.
 //
 // Errors name the store and its directory ("rocksdb store 'counts' at /var/runnel/...: IO
 // error: ..."); RocksDB's "no space" maps to NoSpace, corruption to Corruption, other I/O
