@@ -114,7 +114,8 @@ void Connection::dispatch(std::shared_ptr<Bytes> frame) {
   in_flight_.push_back(std::make_unique<Slot>());
   Slot* slot = in_flight_.back().get();
   slot->frame = frame;
-  RequestContext context{.connection_id = id_, .peer = peer_, .executor = socket_.get_executor()};
+  RequestContext context{
+      .connection_id = id_, .peer = peer_, .executor = socket_.get_executor(), .session = session_};
   handler_.handle(context, frame->view(),
                   [self = shared_from_this(), slot](HandlerOutcome outcome) {
                     asio::post(self->strand_, [self, slot, outcome = std::move(outcome)]() mutable {

@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -11,12 +13,35 @@
 
 namespace runnel::broker {
 
+// Who a connection speaks for. One per connection, shared by every request read from it;
+// requests of one connection may be handled concurrently, hence the lock. Authentication (a
+// SASL exchange, a TLS client certificate) sets the principal; until then it is Kafka's
+// "User:ANONYMOUS", which is also what every client is on a PLAINTEXT listener.
+class ConnectionSession {
+ public:
+  static constexpr const char* kAnonymous = "User:ANONYMOUS";
+
+  std::string principal() const {
+    std::lock_guard lock(mutex_);
+    return principal_;
+  }
+  void set_principal(std::string principal) {
+    std::lock_guard lock(mutex_);
+    principal_ = std::move(principal);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::string principal_ = kAnonymous;
+};
+
 // Where a request came from, and an executor its handler may use for timers (a long-polling
 // fetch). The server knows frames, not Kafka message bodies.
 struct RequestContext {
   uint64_t connection_id = 0;
   std::string peer;  // "127.0.0.1:54321"
   boost::asio::any_io_executor executor;
+  std::shared_ptr<ConnectionSession> session;  // never null when the server made the context
 };
 
 // What the server should do with a request once handled.
