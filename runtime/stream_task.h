@@ -142,6 +142,11 @@ class StreamTask final : private internal::TaskContext {
   // The topics this task reads, with internal ones under their full names.
   const std::vector<std::string>& source_topics() const { return source_topics_; }
   Timestamp stream_time() const override { return stream_time_; }
+  // Sets the stream time from a previous run's commit, before the task processes: a record
+  // older than it is then late by as much as it would have been without the restart.
+  void restore_stream_time(Timestamp time) {
+    if (time > stream_time_) stream_time_ = time;
+  }
   TaskId id() const { return id_; }
   const Metrics& metrics() const { return metrics_; }
 

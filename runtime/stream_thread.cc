@@ -149,6 +149,9 @@ Result<std::unique_ptr<StreamThread>> StreamThread::create(Options options) {
     Result<std::int64_t> position = consumer->position(tp);
     return position.ok() && *position >= 0 ? *position : -1;
   };
+  task_options.committed = [consumer](const std::vector<client::TopicPartition>& partitions) {
+    return consumer->committed(partitions, kTransactionCallTimeout);
+  };
   // Kafka Streams splits cache.max.bytes.buffering evenly across the threads.
   thread->cache_budget_ = std::make_unique<state::CacheBudget>(
       static_cast<std::size_t>(config.cache_max_bytes / config.num_stream_threads));

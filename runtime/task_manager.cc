@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <optional>
 #include <system_error>
 #include <utility>
 
 #include "core/log.h"
+#include "runtime/internal/partition_time_metadata.h"
 #include "state/checkpoint_file.h"
 #include "state/deferred_flushes.h"
 
@@ -142,6 +145,7 @@ Status TaskManager::restore_new_tasks() {
     for (auto& [id, task] : tasks_) {
       if (task.task == nullptr) RUNNEL_RETURN_IF_ERROR(try_make_task(id, task));
     }
+    restore_stream_times();
     for (auto& [id, task] : tasks_) {
       if (task.restored || task.task == nullptr) continue;
       std::vector<StreamTask::Store> stores = task.task->stores();
@@ -215,6 +219,39 @@ void TaskManager::mark_restored(Task& task) {
   task.restored = true;
   ++restore_metrics_.tasks;
   if (options_.registry != nullptr) task.slot = options_.registry->add(*task.task);
+}
+
+void TaskManager::restore_stream_times() {
+  std::vector<client::TopicPartition> partitions;
+  for (const auto& [id, task] : tasks_) {
+    if (task.task == nullptr || task.stream_time_restored) continue;
+    for (const auto& [tp, input] : task.inputs) partitions.push_back(tp);
+  }
+  if (partitions.empty() || !options_.committed) return;
+  Result<std::vector<client::TopicPartitionOffset>> committed = options_.committed(partitions);
+  std::map<client::TopicPartition, Timestamp> partition_times;
+  if (committed.ok()) {
+    for (const client::TopicPartitionOffset& c : *committed) {
+      if (std::optional<Timestamp> time = internal::decode_partition_time(c.metadata)) {
+        partition_times[c.topic_partition] = *time;
+      }
+    }
+  } else {
+    // Not worth failing the thread over: the first record processed sets the stream time, as
+    // it did before stream times were committed.
+    log::warn("{}: the committed stream times of {} partition(s) are unknown: {}", options_.name,
+              partitions.size(), committed.status().to_string());
+  }
+  for (auto& [id, task] : tasks_) {
+    if (task.task == nullptr || task.stream_time_restored) continue;
+    task.stream_time_restored = true;
+    Timestamp stream_time = kNoTimestamp;
+    for (const auto& [tp, input] : task.inputs) {
+      auto it = partition_times.find(tp);
+      if (it != partition_times.end()) stream_time = std::max(stream_time, it->second);
+    }
+    if (stream_time != kNoTimestamp) task.task->restore_stream_time(stream_time);
+  }
 }
 
 std::unique_lock<std::mutex> TaskManager::lock_stores(Task& task) {
@@ -453,7 +490,11 @@ std::vector<client::TopicPartitionOffset> TaskManager::uncommitted_offsets() con
   for (const auto& [id, task] : tasks_) {
     for (const auto& [tp, input] : task.inputs) {
       if (input.next_offset >= 0 && input.next_offset != input.committed_offset) {
-        out.push_back({tp, input.next_offset, {}});
+        // Kafka Streams commits each partition's own time; a task's stream time is the
+        // largest of them, which is what a restart needs back.
+        const Timestamp stream_time = task.task->stream_time();
+        out.push_back({tp, input.next_offset,
+                       stream_time >= 0 ? internal::encode_partition_time(stream_time) : ""});
       }
     }
   }

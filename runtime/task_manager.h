@@ -79,6 +79,12 @@ class TaskManager {
     // where it stands, and comparing the last processed record with the high watermark would
     // see a record left for ever. Null: unknown.
     std::function<std::int64_t(const client::TopicPartition&)> consumer_position;
+    // The group's committed offsets of `partitions`, with their metadata: a new task's stream
+    // time is restored from it (see internal/partition_time_metadata.h). Null: a new task's
+    // stream time starts unknown.
+    std::function<Result<std::vector<client::TopicPartitionOffset>>(
+        const std::vector<client::TopicPartition>&)>
+        committed;
     std::string name;  // Of the owning thread, for logs.
     // Where stores and checkpoints live: <state_dir>/<application_id>/<task>.
     std::filesystem::path state_dir;
@@ -197,7 +203,7 @@ class TaskManager {
   [[nodiscard]] Status punctuate_wall_clock();
 
   // For each input partition processed since the last mark_committed(): the next offset to
-  // read, as Kafka commits it.
+  // read, as Kafka commits it, with the task's stream time as its metadata.
   std::vector<client::TopicPartitionOffset> uncommitted_offsets() const;
   void mark_committed();
 
@@ -235,6 +241,8 @@ class TaskManager {
     bool lock_wait_logged = false;
     std::map<client::TopicPartition, Input> inputs;
     bool restored = false;
+    // Its stream time was set from the committed metadata (or there was none to set).
+    bool stream_time_restored = false;
     // When it started idling on an empty input (max.task.idle.ms); nullopt: not idling.
     std::optional<std::int64_t> idle_since_ms;
     bool enforcing = false;  // Idled long enough: processes until every input has records.
@@ -250,6 +258,9 @@ class TaskManager {
 
   // The task is restored: it may process, and readers may query it.
   void mark_restored(Task& task);
+  // Sets the stream time of every made task whose stream time is not yet restored to the
+  // largest partition time committed for its inputs (Kafka Streams' initializeTaskTime).
+  void restore_stream_times();
   // Held while the task touches its stores; empty when the task is not offered to queries.
   static std::unique_lock<std::mutex> lock_stores(Task& task);
   void close_task(Task& task);

@@ -12,6 +12,7 @@ namespace runnel::client {
 
 using internal::RdKafkaPartitionList;
 using internal::status_from;
+using internal::to_partition_list;
 
 namespace {
 
@@ -19,22 +20,6 @@ RdKafkaPartitionList to_list(const std::vector<TopicPartition>& partitions) {
   RdKafkaPartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
   for (const auto& p : partitions) {
     rd_kafka_topic_partition_list_add(list.get(), p.topic.c_str(), p.partition);
-  }
-  return list;
-}
-
-RdKafkaPartitionList to_list(const std::vector<TopicPartitionOffset>& offsets) {
-  RdKafkaPartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
-  for (const auto& o : offsets) {
-    rd_kafka_topic_partition_t* entry = rd_kafka_topic_partition_list_add(
-        list.get(), o.topic_partition.topic.c_str(), o.topic_partition.partition);
-    entry->offset = o.offset;
-    if (!o.metadata.empty()) {
-      // librdkafka frees the metadata with the list.
-      entry->metadata = rd_kafka_mem_malloc(nullptr, o.metadata.size());
-      std::memcpy(entry->metadata, o.metadata.data(), o.metadata.size());
-      entry->metadata_size = o.metadata.size();
-    }
   }
   return list;
 }
@@ -190,7 +175,7 @@ Status Consumer::subscribe(const std::vector<std::string>& topics) {
 }
 
 Status Consumer::assign(const std::vector<TopicPartitionOffset>& partitions) {
-  RdKafkaPartitionList list = to_list(partitions);
+  RdKafkaPartitionList list = to_partition_list(partitions);
   detach_partition_queues(nullptr);
   attach_partition_queues(list.get());
   return status_from(rd_kafka_assign(handle_.get(), list.get()), "assign");
@@ -294,7 +279,7 @@ Result<std::vector<ConsumerRecord>> Consumer::poll_partitions(
 
 Status Consumer::commit(const std::vector<TopicPartitionOffset>& offsets) {
   if (offsets.empty()) return Status();
-  RdKafkaPartitionList list = to_list(offsets);
+  RdKafkaPartitionList list = to_partition_list(offsets);
   RUNNEL_RETURN_IF_ERROR(
       status_from(rd_kafka_commit(handle_.get(), list.get(), /*async=*/0), "commit"));
   return first_partition_error(list.get(), "commit");
@@ -321,7 +306,8 @@ Result<std::vector<TopicPartitionOffset>> Consumer::committed(
 
 Status Consumer::seek(const TopicPartition& partition, std::int64_t offset,
                       std::chrono::milliseconds timeout) {
-  RdKafkaPartitionList list = to_list(std::vector<TopicPartitionOffset>{{partition, offset, {}}});
+  RdKafkaPartitionList list =
+      to_partition_list(std::vector<TopicPartitionOffset>{{partition, offset, {}}});
   RUNNEL_RETURN_IF_ERROR(take_error(
       rd_kafka_seek_partitions(handle_.get(), list.get(), static_cast<int>(timeout.count())),
       "seek"));
@@ -367,7 +353,7 @@ Result<std::int64_t> Consumer::cached_high_watermark(const TopicPartition& parti
 Result<std::int64_t> Consumer::offset_for_time(const TopicPartition& partition, Timestamp timestamp,
                                                std::chrono::milliseconds timeout) const {
   RdKafkaPartitionList list =
-      to_list(std::vector<TopicPartitionOffset>{{partition, timestamp, {}}});
+      to_partition_list(std::vector<TopicPartitionOffset>{{partition, timestamp, {}}});
   RUNNEL_RETURN_IF_ERROR(status_from(
       rd_kafka_offsets_for_times(handle_.get(), list.get(), static_cast<int>(timeout.count())),
       "offsets for times"));

@@ -228,13 +228,7 @@ Status Producer::begin_transaction() {
 Status Producer::send_offsets_to_transaction(const std::vector<TopicPartitionOffset>& offsets,
                                              const ConsumerGroupMetadata& group,
                                              std::chrono::milliseconds timeout) {
-  internal::RdKafkaPartitionList list(
-      rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
-  for (const TopicPartitionOffset& o : offsets) {
-    rd_kafka_topic_partition_list_add(list.get(), o.topic_partition.topic.c_str(),
-                                      o.topic_partition.partition)
-        ->offset = o.offset;
-  }
+  internal::RdKafkaPartitionList list = internal::to_partition_list(offsets);
   return transaction_status(
       handle_.get(),
       rd_kafka_send_offsets_to_transaction(handle_.get(), list.get(), group.get(),

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -156,6 +157,51 @@ class BrokerFixture : public ::testing::Test {
       total += marks->second - marks->first;
     }
     return total;
+  }
+
+  // Every record of `topic` a read_committed consumer sees, from the start of each partition
+  // to its last stable offset as it is when called. The end is reached when the consumer's
+  // position gets there: transaction markers hold offsets it never returns.
+  std::vector<Message> read_committed(const std::string& topic,
+                                      const std::string& isolation = "read_committed") {
+    std::vector<Message> out;
+    const std::int32_t partitions = partitions_of(topic);
+    EXPECT_GT(partitions, 0) << topic;
+    auto consumer = client::Consumer::create(client_config({{"group.id", "committed-reader"},
+                                                            {"enable.auto.commit", "false"},
+                                                            {"isolation.level", isolation}}));
+    EXPECT_TRUE(consumer.ok()) << consumer.status();
+    if (!consumer.ok()) return out;
+    std::vector<client::TopicPartitionOffset> assignment;
+    std::map<client::TopicPartition, std::int64_t> end;
+    for (int p = 0; p < partitions; ++p) {
+      auto marks = (*consumer)->watermark_offsets({topic, p}, 10s);
+      EXPECT_TRUE(marks.ok()) << marks.status();
+      if (!marks.ok()) return out;
+      if (marks->second > marks->first) end[{topic, p}] = marks->second;
+      assignment.push_back({{topic, p}, client::kOffsetBeginning, {}});
+    }
+    EXPECT_TRUE((*consumer)->assign(assignment).ok());
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (!end.empty() && std::chrono::steady_clock::now() < deadline) {
+      auto batch = (*consumer)->poll(100ms);
+      EXPECT_TRUE(batch.ok()) << batch.status();
+      if (!batch.ok()) break;
+      for (const client::ConsumerRecord& r : *batch) {
+        Message m;
+        if (r.key()) m.key = std::string(r.key()->as_string_view());
+        if (r.value()) m.value = std::string(r.value()->as_string_view());
+        m.partition = r.partition();
+        m.offset = r.offset();
+        out.push_back(std::move(m));
+      }
+      for (auto it = end.begin(); it != end.end();) {
+        auto position = (*consumer)->position(it->first);
+        it = position.ok() && *position >= it->second ? end.erase(it) : std::next(it);
+      }
+    }
+    EXPECT_TRUE(end.empty()) << "read_committed reader did not reach the end of " << topic;
+    return out;
   }
 
   // Every record of `topic`, from the start of each partition to its high watermark as it is

@@ -1,5 +1,6 @@
 #include "core/client/internal/rdkafka_handle.h"
 
+#include <cstring>
 #include <string>
 
 namespace runnel::client::internal {
@@ -25,6 +26,22 @@ Result<RdKafkaHandle> make_handle(rd_kafka_type_t type, RdKafkaConf conf) {
   }
   conf.release();
   return RdKafkaHandle(handle);
+}
+
+RdKafkaPartitionList to_partition_list(const std::vector<TopicPartitionOffset>& offsets) {
+  RdKafkaPartitionList list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+  for (const TopicPartitionOffset& o : offsets) {
+    rd_kafka_topic_partition_t* entry = rd_kafka_topic_partition_list_add(
+        list.get(), o.topic_partition.topic.c_str(), o.topic_partition.partition);
+    entry->offset = o.offset;
+    if (!o.metadata.empty()) {
+      // librdkafka frees the metadata with the list.
+      entry->metadata = rd_kafka_mem_malloc(nullptr, o.metadata.size());
+      std::memcpy(entry->metadata, o.metadata.data(), o.metadata.size());
+      entry->metadata_size = o.metadata.size();
+    }
+  }
+  return list;
 }
 
 Status status_from(rd_kafka_resp_err_t error, std::string_view what) {

@@ -2,10 +2,12 @@
 
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include <librdkafka/rdkafka.h>
 
 #include "core/client/client_config.h"
+#include "core/client/topic_partition.h"
 #include "core/result.h"
 #include "core/status.h"
 
@@ -41,6 +43,10 @@ struct RdKafkaPartitionListDeleter {
 };
 using RdKafkaPartitionList =
     std::unique_ptr<rd_kafka_topic_partition_list_t, RdKafkaPartitionListDeleter>;
+
+// A librdkafka partition list of `offsets`, each with its commit metadata (consumer commits
+// and a transaction's offsets carry it alike).
+RdKafkaPartitionList to_partition_list(const std::vector<TopicPartitionOffset>& offsets);
 
 // A librdkafka configuration holding every property of `config`; the first property
 // librdkafka refuses is an invalid_argument naming it and librdkafka's reason.
