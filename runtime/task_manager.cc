@@ -300,30 +300,25 @@ Status TaskManager::write_checkpoints(
     }
     if (!due) continue;
     task.checkpointed_offsets = task.changelog_offsets;
-    if (in_background) {
-      // The stores' part on this thread; the wait for the disk and the file on the
-      // checkpointer's (internal/checkpointer.h).
-      internal::Checkpointer::Job job{.what = "task " + id.to_string(),
-                                      .checkpoint_path = checkpoint_path(id),
-                                      .offsets = std::move(offsets)};
-      {
-        std::unique_lock lock = lock_stores(task);
-        state::DeferredFlushes deferred;
-        Status durable = task.task->make_durable();
-        if (!durable.ok()) {
-          return durable.with_context("writing the stores of task " + id.to_string() + " to disk");
-        }
-        job.flushes = deferred.take();
-      }
-      RUNNEL_RETURN_IF_ERROR(checkpointer_.submit(std::move(job)));
-      continue;
-    }
+    std::vector<state::DeferredFlushes::Job> flushes;
     {
       std::unique_lock lock = lock_stores(task);
+      // In the background, the stores' part on this thread; the wait for the disk and the
+      // file on the checkpointer's (internal/checkpointer.h).
+      std::optional<state::DeferredFlushes> deferred;
+      if (in_background) deferred.emplace();
       Status durable = task.task->make_durable();
       if (!durable.ok()) {
         return durable.with_context("writing the stores of task " + id.to_string() + " to disk");
       }
+      if (deferred) flushes = deferred->take();
+    }
+    if (in_background) {
+      RUNNEL_RETURN_IF_ERROR(checkpointer_.submit({.what = "task " + id.to_string(),
+                                                   .flushes = std::move(flushes),
+                                                   .checkpoint_path = checkpoint_path(id),
+                                                   .offsets = std::move(offsets)}));
+      continue;
     }
     std::error_code ec;
     std::filesystem::create_directories(store_supplier_->task_directory(id), ec);
