@@ -61,6 +61,18 @@ Status KafkaStreams::set_state_listener(StateListener listener) {
   return ok_status();
 }
 
+Status KafkaStreams::set_processing_exception_handler(
+    std::shared_ptr<ProcessingExceptionHandler> handler) {
+  std::lock_guard lock(mutex_);
+  if (state_.load() != State::kCreated) {
+    return invalid_argument_error(
+        "the processing exception handler can only be set before start()");
+  }
+  if (handler == nullptr) return invalid_argument_error("a null processing exception handler");
+  processing_handler_ = std::move(handler);
+  return ok_status();
+}
+
 Status KafkaStreams::set_uncaught_error_handler(UncaughtErrorHandler handler) {
   std::lock_guard lock(mutex_);
   if (state_.load() != State::kCreated) {
@@ -127,6 +139,7 @@ Status KafkaStreams::start() {
 Status KafkaStreams::prepare() {
   if (!topology_.status().ok()) return topology_.status().with_context("invalid topology");
   RUNNEL_ASSIGN_OR_RETURN(config_, StreamsConfig::parse(properties_));
+  if (processing_handler_ != nullptr) config_.processing_handler = processing_handler_;
   if (topology_.subtopologies().empty()) {
     return invalid_argument_error("the topology has no source: nothing to run");
   }

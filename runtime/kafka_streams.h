@@ -90,6 +90,10 @@ class KafkaStreams {
   // Only before start(); InvalidArgument afterwards.
   [[nodiscard]] Status set_state_listener(StateListener listener);
   [[nodiscard]] Status set_uncaught_error_handler(UncaughtErrorHandler handler);
+  // A processing exception handler object of one's own, in place of the one
+  // processing.exception.handler names; shared by every task (thread-safe).
+  [[nodiscard]] Status set_processing_exception_handler(
+      std::shared_ptr<ProcessingExceptionHandler> handler);
 
   // Starts the application; returns once its threads run (they join the group in the
   // background: the state is REBALANCING until every thread has its tasks, then RUNNING).
@@ -216,6 +220,7 @@ class KafkaStreams {
   std::vector<StreamThread::State> thread_states_;
   StateListener state_listener_;
   UncaughtErrorHandler error_handler_;
+  std::shared_ptr<ProcessingExceptionHandler> processing_handler_;  // Null: from the config.
 };
 
 }  // namespace runnel

@@ -1,7 +1,12 @@
 #include "runtime/stream_task.h"
 
+#include <cxxabi.h>
+
 #include <algorithm>
+#include <cstdlib>
+#include <exception>
 #include <string>
+#include <typeinfo>
 #include <utility>
 
 #include "core/log.h"
@@ -188,7 +193,13 @@ Status StreamTask::process(const internal::RawRecordView& record) {
   position_->offset = record.offset;
   in_record_ = true;
   Status deserialization_error;
-  Status s = it->second->process_raw(record, deserialization_error);
+  Status s;
+  try {
+    s = it->second->process_raw(record, deserialization_error);
+  } catch (...) {
+    in_record_ = false;
+    return handle_processing_exception(&record);
+  }
   in_record_ = false;
   if (!deserialization_error.ok()) {
     DeserializationErrorContext context{id_, std::string(record.topic), record.partition,
@@ -207,6 +218,66 @@ Status StreamTask::process(const internal::RawRecordView& record) {
   ++metrics_.processed;
   if (schedules_.empty()) return ok_status();
   return punctuate(PunctuationType::kStreamTime, stream_time_);
+}
+
+namespace {
+
+std::string demangled(const char* name) {
+  int status = 0;
+  char* readable = abi::__cxa_demangle(name, nullptr, nullptr, &status);
+  std::string out = status == 0 && readable != nullptr ? readable : name;
+  std::free(readable);
+  return out;
+}
+
+}  // namespace
+
+Status StreamTask::handle_processing_exception(const internal::RawRecordView* record) {
+  ProcessingErrorContext context{.task_id = id_};
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    context.exception_type = demangled(typeid(e).name());
+    context.message = e.what();
+  } catch (...) {
+    context.exception_type = "an exception not derived from std::exception";
+  }
+  if (record != nullptr) {
+    context.topic = std::string(record->topic);
+    context.partition = record->partition;
+    context.offset = record->offset;
+    context.timestamp = record->timestamp;
+    if (record->key) context.source_key = Bytes(*record->key);
+    if (record->value) context.source_value = Bytes(*record->value);
+  }
+  static LogAndFailProcessingExceptionHandler default_handler;
+  ProcessingExceptionHandler& handler =
+      options_.processing_handler != nullptr ? *options_.processing_handler : default_handler;
+  ProcessingHandlerResponse response;
+  try {
+    response = handler.handle(context);
+  } catch (...) {
+    return internal_error("task " + id_.to_string() +
+                          ": the processing exception handler threw while handling " +
+                          context.exception_type + " (\"" + context.message + "\")");
+  }
+  for (const DeadLetterRecord& dead : response.dead_letters) {
+    Status sent = options_.collector->send(dead.topic, view_of(dead.key), view_of(dead.value),
+                                           dead.timestamp, dead.headers, std::nullopt);
+    if (!sent.ok()) return sent.with_context("sending a dead-letter record to " + dead.topic);
+  }
+  if (response.result == ProcessingHandlerResponse::Result::kResume) {
+    ++metrics_.dropped;
+    return ok_status();
+  }
+  const std::string where = record == nullptr
+                                ? "a punctuation"
+                                : "the record from topic " + context.topic + " partition " +
+                                      std::to_string(context.partition) + " offset " +
+                                      std::to_string(context.offset);
+  return internal_error("task " + id_.to_string() + ": " + context.exception_type + " (\"" +
+                        context.message + "\") while processing " + where +
+                        "; the processing exception handler chose to fail");
 }
 
 Status StreamTask::punctuate_wall_clock() {
@@ -233,7 +304,12 @@ Status StreamTask::punctuate(PunctuationType type, Timestamp now) {
     if (now >= next) next = due->next + ((now - due->next) / interval + 1) * interval;
     due->next = next;
     internal::TaskPunctuator punctuator = due->punctuator;  // `due` may move if one is added.
-    Status s = punctuator(now);
+    Status s;
+    try {
+      s = punctuator(now);
+    } catch (...) {
+      s = handle_processing_exception(nullptr);
+    }
     if (!s.ok()) return s.with_context("punctuator in task " + id_.to_string());
   }
 }

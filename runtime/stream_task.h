@@ -21,6 +21,7 @@
 #include "operators/timestamp_extractor.h"
 #include "operators/topology.h"
 #include "runtime/deserialization_exception_handler.h"
+#include "runtime/processing_exception_handler.h"
 #include "runtime/store_supplier.h"
 #include "state/cache_budget.h"
 #include "state/changelog_collector.h"
@@ -97,6 +98,9 @@ class StreamTask final : private internal::TaskContext {
     // False (at-least-once): writes go straight to RocksDB and commit_state() does nothing.
     // In-memory stores are unaffected (they are rebuilt from their changelogs anyway).
     bool buffer_uncommitted_writes = false;
+    // For exceptions thrown by user code while processing a record or punctuating; borrowed.
+    // Null: log and fail, Kafka Streams' default.
+    ProcessingExceptionHandler* processing_handler = nullptr;
   };
   static constexpr std::size_t kDefaultCacheMaxBytes = 10 << 20;
 
@@ -199,6 +203,10 @@ class StreamTask final : private internal::TaskContext {
 
   StreamTask(TaskId id, Options options);
   Status punctuate(PunctuationType type, Timestamp now);
+  // Hands the exception in flight (inside a catch) to the processing handler and sends its
+  // dead-letter records; OK when the handler resumes. `record`: what was being processed,
+  // null for a punctuation.
+  Status handle_processing_exception(const internal::RawRecordView* record);
 
   // TaskContext.
   const std::string& application_id() const override { return options_.application_id; }

@@ -136,6 +136,7 @@ Result<std::unique_ptr<StreamThread>> StreamThread::create(Options options) {
   task_options.collector = thread->collector_.get();
   task_options.clock = &system_clock();
   task_options.deserialization_handler = config.deserialization_handler.get();
+  task_options.processing_handler = config.processing_handler.get();
   task_options.default_timestamp_extractor = config.default_timestamp_extractor;
   task_options.max_task_idle = config.max_task_idle;
   task_options.buffered_records_per_partition =

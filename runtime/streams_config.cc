@@ -33,6 +33,7 @@ Result<StreamsConfig> StreamsConfig::parse(const StreamsProperties& properties) 
   bool commit_interval_set = false;
   config.state_dir = std::filesystem::temp_directory_path() / "runnel-streams";
   config.deserialization_handler = std::make_shared<LogAndFailExceptionHandler>();
+  bool continue_after_processing_errors = false;
   for (const auto& [name, value] : properties) {
     if (name == kApplicationId) {
       config.application_id = value;
@@ -81,6 +82,19 @@ Result<StreamsConfig> StreamsConfig::parse(const StreamsProperties& properties) 
                                       ": expected log-and-fail or log-and-continue, got \"" +
                                       value + "\"");
       }
+    } else if (name == kProcessingExceptionHandler) {
+      if (value == "log-and-fail" || value.ends_with("LogAndFailProcessingExceptionHandler")) {
+        continue_after_processing_errors = false;
+      } else if (value == "log-and-continue" ||
+                 value.ends_with("LogAndContinueProcessingExceptionHandler")) {
+        continue_after_processing_errors = true;
+      } else {
+        return invalid_argument_error(std::string(name) +
+                                      ": expected log-and-fail or log-and-continue, got \"" +
+                                      value + "\"");
+      }
+    } else if (name == kDeadLetterQueueTopicName || name == kDeadLetterQueueTopicNameAlias) {
+      config.dead_letter_queue_topic = value;
     } else if (name == kDefaultTimestampExtractor) {
       Result<DefaultTimestampExtractor> extractor = parse_default_timestamp_extractor(value);
       if (!extractor.ok()) return extractor.status().with_context(name);
@@ -188,6 +202,14 @@ Result<StreamsConfig> StreamsConfig::parse(const StreamsProperties& properties) 
     // read_committed readers of its output for at most this long (a restart with the same
     // transactional.id aborts the transaction at once).
     config.producer.try_emplace("transaction.timeout.ms", "10000");
+  }
+  // After the loop: the handler needs the dead-letter topic, whichever came first.
+  if (continue_after_processing_errors) {
+    config.processing_handler =
+        std::make_shared<LogAndContinueProcessingExceptionHandler>(config.dead_letter_queue_topic);
+  } else {
+    config.processing_handler =
+        std::make_shared<LogAndFailProcessingExceptionHandler>(config.dead_letter_queue_topic);
   }
   return config;
 }

@@ -13,6 +13,7 @@
 #include "operators/timestamp_extractor.h"
 #include "operators/topology_optimization.h"
 #include "runtime/deserialization_exception_handler.h"
+#include "runtime/processing_exception_handler.h"
 
 namespace runnel {
 
@@ -57,6 +58,15 @@ enum class ProcessingGuarantee { kAtLeastOnce, kExactlyOnceV2 };
 //   default.deserialization.exception.handler  log-and-fail (default) or log-and-continue
 //                       (Kafka's class names LogAndFailExceptionHandler and
 //                       LogAndContinueExceptionHandler are accepted too)
+//   processing.exception.handler  log-and-fail (default) or log-and-continue, for exceptions
+//                       thrown by user code while processing a record or punctuating (Kafka's
+//                       LogAndFailProcessingExceptionHandler and
+//                       LogAndContinueProcessingExceptionHandler names are accepted too); a
+//                       handler object of one's own: KafkaStreams::
+//                       set_processing_exception_handler
+//   errors.dead.letter.queue.topic.name  unset by default (alias
+//                       errors.deadletterqueue.topic.name): the built-in processing handlers
+//                       send the failing record there, with the error in headers (KIP-1034)
 //   default.timestamp.extractor  for sources without their own (Consumed): Kafka's built-ins
 //                       FailOnInvalidTimestamp (default), LogAndSkipOnInvalidTimestamp,
 //                       UsePartitionTimeOnInvalidTimestamp, WallclockTimestampExtractor
@@ -99,6 +109,9 @@ struct StreamsConfig {
   static constexpr const char* kReplicationFactor = "replication.factor";
   static constexpr const char* kDeserializationExceptionHandler =
       "default.deserialization.exception.handler";
+  static constexpr const char* kProcessingExceptionHandler = "processing.exception.handler";
+  static constexpr const char* kDeadLetterQueueTopicName = "errors.dead.letter.queue.topic.name";
+  static constexpr const char* kDeadLetterQueueTopicNameAlias = "errors.deadletterqueue.topic.name";
   static constexpr const char* kDefaultTimestampExtractor = "default.timestamp.extractor";
   static constexpr const char* kCacheMaxBytesBuffering = "cache.max.bytes.buffering";
   static constexpr const char* kStateStoreCacheMaxBytes = "statestore.cache.max.bytes";
@@ -118,6 +131,9 @@ struct StreamsConfig {
   ProcessingGuarantee processing_guarantee = ProcessingGuarantee::kAtLeastOnce;
   // Shared by every task of the application; thread-safe.
   std::shared_ptr<DeserializationExceptionHandler> deserialization_handler;
+  // Shared by every task of the application; thread-safe.
+  std::shared_ptr<ProcessingExceptionHandler> processing_handler;
+  std::string dead_letter_queue_topic;  // Empty: none.
   DefaultTimestampExtractor default_timestamp_extractor =
       DefaultTimestampExtractor::kFailOnInvalidTimestamp;
   std::uint64_t cache_max_bytes = 10 << 20;    // For the whole instance.

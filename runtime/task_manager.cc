@@ -128,7 +128,8 @@ Result<std::unique_ptr<StreamTask>> TaskManager::make_task(TaskId id) {
                               .default_timestamp_extractor = options_.default_timestamp_extractor,
                               .cache_budget = options_.cache_budget,
                               .global_stores = options_.global_stores,
-                              .buffer_uncommitted_writes = options_.exactly_once};
+                              .buffer_uncommitted_writes = options_.exactly_once,
+                              .processing_handler = options_.processing_handler};
   return StreamTask::create(*options_.topology, id, std::move(options));
 }
 

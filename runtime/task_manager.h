@@ -62,6 +62,7 @@ class TaskManager {
     internal::RecordCollector* collector = nullptr;                      // Borrowed.
     const Clock* clock = nullptr;                                        // Borrowed.
     DeserializationExceptionHandler* deserialization_handler = nullptr;  // Borrowed.
+    ProcessingExceptionHandler* processing_handler = nullptr;            // Borrowed.
     DefaultTimestampExtractor default_timestamp_extractor =
         DefaultTimestampExtractor::kFailOnInvalidTimestamp;
     state::CacheBudget* cache_budget = nullptr;  // Borrowed; see StreamTask::Options.

@@ -126,7 +126,8 @@ Result<StreamTask*> TopologyTestDriver::task_for(std::int32_t subtopology, std::
                               .store_supplier = config_.store_supplier.get(),
                               .default_timestamp_extractor = config_.default_timestamp_extractor,
                               .cache_budget = cache_budget_.get(),
-                              .global_stores = &global_stores_};
+                              .global_stores = &global_stores_,
+                              .processing_handler = config_.processing_handler.get()};
   RUNNEL_ASSIGN_OR_RETURN(
       std::unique_ptr<StreamTask> task,
       StreamTask::create(topology_, TaskId{subtopology, partition}, std::move(options)));

@@ -57,6 +57,9 @@ class TopologyTestDriver {
     // Null: LogAndFailExceptionHandler, Kafka Streams' default. Shared so that a test can
     // keep a handle on the handler to inspect it.
     std::shared_ptr<DeserializationExceptionHandler> deserialization_handler;
+    // Null: LogAndFailProcessingExceptionHandler, Kafka Streams' default: an exception thrown
+    // by user code fails pipe_input with an Internal error naming it.
+    std::shared_ptr<ProcessingExceptionHandler> processing_handler;
     // Makes the tasks' byte stores. Null: in memory (InMemoryStoreSupplier).
     std::shared_ptr<StoreSupplier> store_supplier;
     // For sources without a TimestampExtractor of their own (Consumed).

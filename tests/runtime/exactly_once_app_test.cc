@@ -262,6 +262,33 @@ TEST_F(ExactlyOnceAppTest, AThreadThatFailsMidTransactionLeavesNothingOfItVisibl
   EXPECT_EQ(keys_of(out), range(0, 10));
 }
 
+// processing.exception.handler=log-and-continue with a dead-letter topic: the poison record
+// goes to the dead-letter topic inside the task's transaction, and the thread carries on.
+TEST_F(ExactlyOnceAppTest, APoisonRecordGoesToTheDeadLetterTopicAndTheAppCarriesOn) {
+  if (!broker_has_transactions()) GTEST_SKIP() << "the broker does not serve transactions";
+  create_topic("input", 1);
+  create_topic("output", 1);
+  create_topic("dead-letters", 1);
+  std::vector<Message> input = numbered(0, 5);
+  input.push_back({"poison", "poison", 0, 0, 2000});
+  for (const Message& m : numbered(5, 10)) input.push_back(m);
+  produce("input", input);
+  KafkaStreams app(
+      shouting_topology(/*poison_throws=*/true),
+      properties("eos-dead-letters", {{"processing.exception.handler", "log-and-continue"},
+                                      {"errors.dead.letter.queue.topic.name", "dead-letters"}}));
+  ASSERT_TRUE(app.start().ok());
+  ASSERT_TRUE(wait_for([&] { return read_committed("output").size() == 10; }));
+  EXPECT_EQ(keys_of(read_committed("output")), range(0, 10));
+  const std::vector<Message> dead = read_committed("dead-letters");
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(*dead[0].key, "poison");
+  EXPECT_EQ(*dead[0].value, "poison");
+  EXPECT_EQ(app.state(), State::kRunning);
+  app.close();
+  EXPECT_EQ(app.metrics().dropped, 1u);
+}
+
 TEST_F(ExactlyOnceAppTest, ARestartResumesFromTheCommittedTransaction) {
   if (!broker_has_transactions()) GTEST_SKIP() << "the broker does not serve transactions";
   create_topic("input", 3);
