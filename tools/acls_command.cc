@@ -1,6 +1,7 @@
 #include "tools/acls_command.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -157,6 +158,12 @@ void print_header() {
 }
 
 int add_offline(const AclFlags& flags, const std::vector<AclBinding>& acls) {
+  // A fresh broker's directory may not exist yet: runneld creates the rest on start.
+  std::error_code error;
+  std::filesystem::create_directories(flags.data_dir, error);
+  if (error) {
+    return fail(io_error(fmt::format("creating {}: {}", flags.data_dir, error.message())));
+  }
   auto authorizer = broker::Authorizer::open(flags.data_dir, {});
   if (!authorizer.ok()) return fail(authorizer.status());
   if (Status added = (*authorizer)->add(acls); !added.ok()) return fail(added);

@@ -51,6 +51,7 @@ ReadOutcome read_partitions(BrokerContext& context, const FetchRequest& request,
         part.high_watermark = -1;
         part.last_stable_offset = -1;
         part.log_start_offset = -1;
+        part.records = BytesView();  // librdkafka refuses a null record set
         topic_response.partitions.push_back(std::move(part));
         continue;
       }
