@@ -13,6 +13,7 @@ void handle_join_group(BrokerContext& context, const Access& access, JoinGroupRe
     JoinGroupResponse refused;
     refused.error_code = static_cast<int16_t>(ErrorCode::kGroupAuthorizationFailed);
     refused.member_id = std::move(request.member_id);
+    refused.protocol_name = std::string();  // not nullable before v7
     done(std::move(refused));
     return;
   }
