@@ -10,6 +10,7 @@ refused until `runnel acls add` allows them.
 
 import os
 import subprocess
+import time
 import unittest
 import uuid
 
@@ -61,7 +62,6 @@ def consume_in_group(address, topic, group, count, timeout_s=30):
                          "session.timeout.ms": 6000})
     consumer.subscribe([topic])
     values, errors = [], []
-    import time
     deadline = time.monotonic() + timeout_s
     try:
         while len(values) < count and time.monotonic() < deadline and not errors:
