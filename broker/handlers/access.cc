@@ -22,6 +22,8 @@ Access::Access(const Authorizer* authorizer, std::string principal, std::string 
     : authorizer_(authorizer), principal_(std::move(principal)), host_(std::move(host)) {}
 
 Access Access::of(const Authorizer* authorizer, const RequestContext& request_context) {
+  // Authorization off: nothing to look up on the request path.
+  if (authorizer == nullptr) return Access();
   std::string principal = request_context.session ? request_context.session->principal()
                                                   : std::string(ConnectionSession::kAnonymous);
   return Access(authorizer, std::move(principal), host_of(request_context.peer));

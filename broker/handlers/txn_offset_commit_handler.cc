@@ -22,7 +22,11 @@ TxnOffsetCommitResponse handle_txn_offset_commit(BrokerContext& context, const A
   const int64_t now = context.clock.now_ms();
   std::set<std::string> refused_topics;
   for (const auto& topic : request.topics) {
-    if (!access.topic(AclOperation::kRead, topic.name)) refused_topics.insert(topic.name);
+    // As Kafka: the readable topics' offsets are committed, the others refused.
+    if (!access.topic(AclOperation::kRead, topic.name)) {
+      refused_topics.insert(topic.name);
+      continue;
+    }
     for (const auto& partition : topic.partitions) {
       CommittedOffset offset;
       offset.offset = partition.committed_offset;
@@ -38,18 +42,13 @@ TxnOffsetCommitResponse handle_txn_offset_commit(BrokerContext& context, const A
     producer_error = ErrorCode::kTransactionalIdAuthorizationFailed;
   } else if (!access.group(AclOperation::kRead, request.group_id)) {
     producer_error = ErrorCode::kGroupAuthorizationFailed;
-  } else if (!refused_topics.empty()) {
-    // Kafka refuses the whole commit when a topic is not readable.
-    producer_error = ErrorCode::kTopicAuthorizationFailed;
   } else {
     producer_error = for_client(
         context.transactions.check_offset_commit(request.transactional_id, request.producer_id,
                                                  request.producer_epoch, request.group_id),
         false);
   }
-  if (producer_error != ErrorCode::kNone) {
-    errors.assign(params.offsets.size(), producer_error);
-  } else {
+  if (producer_error == ErrorCode::kNone && !params.offsets.empty()) {
     errors = context.groups.commit_transactional_offsets(params, request.producer_id,
                                                          request.producer_epoch);
   }
@@ -59,10 +58,11 @@ TxnOffsetCommitResponse handle_txn_offset_commit(BrokerContext& context, const A
     TxnOffsetCommitResponse::TxnOffsetCommitResponseTopic topic_response;
     topic_response.name = topic.name;
     for (const auto& partition : topic.partitions) {
-      ErrorCode error = errors[next++];
-      // The readable topics' partitions were not attempted.
-      if (error == ErrorCode::kTopicAuthorizationFailed && !refused_topics.contains(topic.name)) {
-        error = ErrorCode::kOperationNotAttempted;
+      // A refusal of the whole request (transactional id, group) names every partition.
+      ErrorCode error = producer_error;
+      if (error == ErrorCode::kNone) {
+        error = refused_topics.contains(topic.name) ? ErrorCode::kTopicAuthorizationFailed
+                                                    : errors[next++];
       }
       topic_response.partitions.push_back({.partition_index = partition.partition_index,
                                            .error_code = static_cast<int16_t>(error)});

@@ -1323,5 +1323,48 @@ TEST_F(RequestDispatcherTest, OffsetCommitNeedsReadOnTheGroupAndOnEachTopic) {
             code(ErrorCode::kNone));
 }
 
+TEST_F(RequestDispatcherTest, ATransactionalProducerCommitsOffsetsOnlyForTopicsItMayRead) {
+  enable_authorizer();
+  session_->set_principal(kAlice);
+  allow(kAlice, ResourceType::kTransactionalId, "txn", AclOperation::kWrite);
+  allow(kAlice, ResourceType::kGroup, "g", AclOperation::kRead);
+  allow(kAlice, ResourceType::kTopic, "readable", AclOperation::kRead);
+  InitProducerIdRequest init;
+  init.transactional_id = "txn";
+  init.transaction_timeout_ms = 60000;
+  auto producer = roundtrip<InitProducerIdResponse>(init, 4);
+  ASSERT_EQ(producer.error_code, code(ErrorCode::kNone));
+  AddOffsetsToTxnRequest add;
+  add.transactional_id = "txn";
+  add.producer_id = producer.producer_id;
+  add.producer_epoch = producer.producer_epoch;
+  add.group_id = "g";
+  ASSERT_EQ(roundtrip<AddOffsetsToTxnResponse>(add, 3).error_code, code(ErrorCode::kNone));
+  TxnOffsetCommitRequest commit;
+  commit.transactional_id = "txn";
+  commit.group_id = "g";
+  commit.producer_id = producer.producer_id;
+  commit.producer_epoch = producer.producer_epoch;
+  for (const char* topic : {"readable", "secret"}) {
+    commit.topics.push_back({.name = topic,
+                             .partitions = {{.partition_index = 0,
+                                             .committed_offset = 17,
+                                             .committed_leader_epoch = -1,
+                                             .committed_metadata = "m"}}});
+  }
+  auto committed = roundtrip<TxnOffsetCommitResponse>(commit, 3);
+  EXPECT_EQ(committed.topics.at(0).partitions.at(0).error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(committed.topics.at(1).partitions.at(0).error_code,
+            code(ErrorCode::kTopicAuthorizationFailed));
+  EndTxnRequest end;
+  end.transactional_id = "txn";
+  end.producer_id = producer.producer_id;
+  end.producer_epoch = producer.producer_epoch;
+  end.committed = true;
+  ASSERT_EQ(roundtrip<EndTxnResponse>(end, 3).error_code, code(ErrorCode::kNone));
+  EXPECT_TRUE(offsets_->fetch("g", {"readable", 0}).has_value());
+  EXPECT_FALSE(offsets_->fetch("g", {"secret", 0}).has_value());
+}
+
 }  // namespace
 }  // namespace runnel::broker
