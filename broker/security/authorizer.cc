@@ -12,6 +12,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <sys/file.h>
 
 #include "broker/security/acls.pb.h"
 
@@ -19,6 +20,7 @@ namespace runnel::broker {
 namespace {
 
 constexpr const char* kFile = "acls.meta";
+constexpr const char* kLockFile = "acls.lock";
 
 Status fsync_path(const std::filesystem::path& path, int flags) {
   const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
@@ -78,6 +80,17 @@ std::vector<std::string> parse_super_users(std::string_view value) {
 Result<std::unique_ptr<Authorizer>> Authorizer::open(const std::filesystem::path& data_dir,
                                                      AuthorizerOptions options) {
   std::unique_ptr<Authorizer> authorizer(new Authorizer(data_dir / kFile, std::move(options)));
+  const std::filesystem::path lock_path = data_dir / kLockFile;
+  authorizer->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (authorizer->lock_fd_ < 0) {
+    return io_error(fmt::format("open {}: {}", lock_path.string(), std::strerror(errno)));
+  }
+  if (::flock(authorizer->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return unavailable_error(
+        fmt::format("the ACLs of {} are in use by another process (is runneld running on it? "
+                    "then change them through it: runnel acls add --bootstrap-server ...)",
+                    data_dir.string()));
+  }
   std::error_code error;
   if (!std::filesystem::exists(authorizer->path_, error)) return authorizer;
   std::ifstream in(authorizer->path_, std::ios::binary);
@@ -103,6 +116,10 @@ Result<std::unique_ptr<Authorizer>> Authorizer::open(const std::filesystem::path
     authorizer->acls_.push_back(std::move(binding));
   }
   return authorizer;
+}
+
+Authorizer::~Authorizer() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the lock
 }
 
 bool Authorizer::is_super_user(std::string_view principal) const {

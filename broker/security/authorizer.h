@@ -39,8 +39,14 @@ std::vector<std::string> parse_super_users(std::string_view value);
 // Thread-safe: requests authorize concurrently while an admin request changes the ACLs.
 class Authorizer {
  public:
+  // Holds <data-dir>/acls.lock while open: a second Authorizer on the same directory (a
+  // `runnel acls add --data-dir` while runneld runs) is refused rather than let the two
+  // overwrite each other's changes.
   static Result<std::unique_ptr<Authorizer>> open(const std::filesystem::path& data_dir,
                                                   AuthorizerOptions options);
+  ~Authorizer();
+  Authorizer(const Authorizer&) = delete;
+  Authorizer& operator=(const Authorizer&) = delete;
 
   bool authorize(std::string_view principal, std::string_view host, AclOperation operation,
                  ResourceType type, std::string_view name) const;
@@ -71,6 +77,7 @@ class Authorizer {
 
   const std::filesystem::path path_;
   const AuthorizerOptions options_;
+  int lock_fd_ = -1;
   mutable std::shared_mutex mutex_;
   std::vector<AclBinding> acls_;  // guarded by mutex_
 };

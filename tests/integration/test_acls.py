@@ -164,6 +164,12 @@ class AclTest(unittest.TestCase):
         self.assertNotEqual(refused.returncode, 0)
         self.assertIn("CLUSTER_AUTHORIZATION_FAILED", refused.stderr)
 
+    def test_offline_bootstrap_is_refused_while_the_broker_runs(self):
+        refused = runnel("acls", "add", "--data-dir", self.broker.data_dir, "--allow-principal",
+                         ANONYMOUS, "--operation", "All", "--topic", "*", check=False)
+        self.assertNotEqual(refused.returncode, 0)
+        self.assertIn("in use by another process", refused.stderr)
+
 
 class SuperUserTest(unittest.TestCase):
     def test_a_super_user_is_refused_nothing(self):

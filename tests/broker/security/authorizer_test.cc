@@ -204,6 +204,12 @@ TEST_F(AuthorizerTest, AGarbledAclFileIsReportedNotIgnored) {
   EXPECT_FALSE(Authorizer::open(dir_, {}).ok());
 }
 
+TEST_F(AuthorizerTest, ASecondAuthorizerOnTheSameDirectoryIsRefusedUntilTheFirstCloses) {
+  EXPECT_FALSE(Authorizer::open(dir_, {}).ok());
+  authorizer_.reset();
+  EXPECT_TRUE(Authorizer::open(dir_, {}).ok());
+}
+
 TEST(AclBindingFilterTest, MatchSelectsEveryAclThatAppliesToTheName) {
   const AclBinding literal = acl(ResourceType::kTopic, "payments-eu", AclOperation::kRead);
   const AclBinding wildcard = acl(ResourceType::kTopic, "*", AclOperation::kRead);
