@@ -164,6 +164,27 @@ class AclTest(unittest.TestCase):
         self.assertNotEqual(refused.returncode, 0)
         self.assertIn("CLUSTER_AUTHORIZATION_FAILED", refused.stderr)
 
+    def test_a_transactional_producer_needs_write_on_its_transactional_id(self):
+        self.allow("--operation", "Write", "--operation", "Create", "--topic", self.topic)
+        config = {"bootstrap.servers": self.broker.address, "transactional.id": "payments-tx",
+                  "transaction.timeout.ms": 10000}
+        refused = Producer(config)
+        with self.assertRaises(Exception) as raised:
+            refused.init_transactions(15)
+        self.assertEqual(raised.exception.args[0].code(),
+                         KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
+
+        self.allow("--operation", "Write", "--transactional-id", "payments-tx")
+        producer = Producer(config)
+        producer.init_transactions(15)
+        producer.begin_transaction()
+        producer.produce(self.topic, b"paid")
+        producer.commit_transaction(15)
+        self.allow("--operation", "Read", "--topic", self.topic)
+        consumed = kcat("-b", self.broker.address, "-C", "-t", self.topic, "-e", "-X",
+                        "isolation.level=read_committed")
+        self.assertEqual(consumed.stdout.split(), ["paid"])
+
     def test_offline_bootstrap_is_refused_while_the_broker_runs(self):
         refused = runnel("acls", "add", "--data-dir", self.broker.data_dir, "--allow-principal",
                          ANONYMOUS, "--operation", "All", "--topic", "*", check=False)
