@@ -270,7 +270,7 @@ int list_acls(const ClusterConnection& cluster, const AclFlags& flags) {
   if (!selected.ok()) return fail(selected.status());
   auto client = KafkaWireClient::connect(cluster.bootstrap_server, cluster.timeout);
   if (!client.ok()) return fail(client.status());
-  print_header();
+  std::vector<AclBinding> found;
   for (const AclBindingFilter& filter : *selected) {
     broker::DescribeAclsRequest request;
     request.resource_type_filter = static_cast<int8_t>(filter.resource_type);
@@ -286,9 +286,11 @@ int list_acls(const ClusterConnection& cluster, const AclFlags& flags) {
       return fail(protocol_error(response->error_code, response->error_message, "listing ACLs"));
     }
     for (const auto& resource : response->resources) {
-      for (const auto& acl : resource.acls) print_binding(from_description(resource, acl));
+      for (const auto& acl : resource.acls) found.push_back(from_description(resource, acl));
     }
   }
+  print_header();
+  for (const AclBinding& acl : found) print_binding(acl);
   return 0;
 }
 

@@ -1,5 +1,7 @@
 #include "broker/handlers/describe_acls_handler.h"
 
+#include <algorithm>
+#include <iterator>
 #include <string>
 #include <vector>
 
