@@ -12,6 +12,7 @@
 #include "broker/handlers/broker_context.h"
 #include "broker/handlers/request_dispatcher.h"
 #include "broker/periodic_task.h"
+#include "broker/security/authorizer.h"
 #include "broker/server/server.h"
 #include "broker/storage/log_manager.h"
 #include "core/clock.h"
@@ -66,6 +67,15 @@ Result<std::unique_ptr<Broker>> Broker::start(BrokerConfig config) {
                                         .test_crash_point = cfg.test_transaction_crash_point},
           // Markers move the last stable offset: read_committed fetches waiting may now read.
           [appends = broker->appends_.get()] { appends->notify_appended(); }));
+  if (cfg.authorizer_enabled) {
+    RUNNEL_ASSIGN_OR_RETURN(
+        broker->authorizer_,
+        Authorizer::open(cfg.data_dir,
+                         AuthorizerOptions{
+                             .super_users = cfg.super_users,
+                             .allow_everyone_if_no_acl_found = cfg.allow_everyone_if_no_acl_found,
+                         }));
+  }
   broker->context_.reset(new BrokerContext{
       .logs = *broker->logs_,
       .appends = *broker->appends_,
@@ -77,6 +87,7 @@ Result<std::unique_ptr<Broker>> Broker::start(BrokerConfig config) {
       .config = cfg,
       .identity =
           BrokerIdentity{.node_id = cfg.node_id, .host = {}, .port = 0, .cluster_id = "runneld"},
+      .authorizer = broker->authorizer_.get(),
   });
   broker->dispatcher_ = std::make_unique<RequestDispatcher>(*broker->context_);
   RUNNEL_ASSIGN_OR_RETURN(broker->server_, Server::start(cfg.server, *broker->dispatcher_));

@@ -22,6 +22,7 @@ struct BrokerContext;
 class RequestDispatcher;
 class Server;
 class PeriodicTask;
+class Authorizer;
 
 // runneld as a class: the log storage under `config.data_dir`, the Kafka-protocol server on
 // `config.server.host:port` and the request handlers between them. Tests, examples and
@@ -71,6 +72,7 @@ class Broker {
   std::unique_ptr<GroupCoordinator> groups_;
   std::unique_ptr<ProducerIdManager> producer_ids_;
   std::unique_ptr<TransactionCoordinator> transactions_;
+  std::unique_ptr<Authorizer> authorizer_;  // null: authorization off
   std::unique_ptr<BrokerContext> context_;
   std::unique_ptr<RequestDispatcher> dispatcher_;
   std::unique_ptr<Server> server_;

@@ -1,9 +1,10 @@
 // runnel: the command-line tool for Runnel and any Kafka cluster: topics, produce, consume,
-// consumer groups, transactions and application reset.
+// consumer groups, transactions, ACLs and application reset.
 #include <functional>
 
 #include <CLI/CLI.hpp>
 
+#include "tools/acls_command.h"
 #include "tools/app_reset_command.h"
 #include "tools/cluster_connection.h"
 #include "tools/consume_command.h"
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   runnel::tools::add_consume_command(app, cluster, run);
   runnel::tools::add_groups_command(app, cluster, run);
   runnel::tools::add_transactions_command(app, cluster, run);
+  runnel::tools::add_acls_command(app, cluster, run);
   runnel::tools::add_app_reset_command(app, cluster, run);
 
   CLI11_PARSE(app, argc, argv);

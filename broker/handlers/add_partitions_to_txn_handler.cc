@@ -10,7 +10,9 @@ namespace runnel::broker {
 namespace {
 
 // Why a partition cannot join a transaction, before the coordinator is asked.
-ErrorCode partition_error(BrokerContext& context, const std::string& topic, int32_t partition) {
+ErrorCode partition_error(BrokerContext& context, const Access& access, const std::string& topic,
+                          int32_t partition) {
+  if (!access.topic(AclOperation::kWrite, topic)) return ErrorCode::kTopicAuthorizationFailed;
   // Clients cannot produce to the coordinators' topics (produce_handler.cc); a marker written
   // there on their behalf would be replayed as coordinator state.
   if (topic == OffsetStore::kTopic || topic == TransactionCoordinator::kTopic) {
@@ -23,6 +25,7 @@ ErrorCode partition_error(BrokerContext& context, const std::string& topic, int3
 }  // namespace
 
 AddPartitionsToTxnResponse handle_add_partitions_to_txn(BrokerContext& context,
+                                                        const Access& access,
                                                         const AddPartitionsToTxnRequest& request,
                                                         int16_t version) {
   std::vector<TopicPartition> partitions;
@@ -30,11 +33,16 @@ AddPartitionsToTxnResponse handle_add_partitions_to_txn(BrokerContext& context,
   for (const auto& topic : request.v3_and_below_topics) {
     for (int32_t partition : topic.partitions) {
       partitions.push_back(TopicPartition{topic.name, partition});
-      if (partition_error(context, topic.name, partition) != ErrorCode::kNone) any_refused = true;
+      if (partition_error(context, access, topic.name, partition) != ErrorCode::kNone)
+        any_refused = true;
     }
   }
+  // Without WRITE on the transactional id every partition gets the error (Kafka answers so).
   ErrorCode error = ErrorCode::kNone;
-  if (!any_refused) {
+  if (!access.transactional_id(AclOperation::kWrite, request.v3_and_below_transactional_id)) {
+    error = ErrorCode::kTransactionalIdAuthorizationFailed;
+    any_refused = false;
+  } else if (!any_refused) {
     error = for_client(context.transactions.add_partitions(
                            request.v3_and_below_transactional_id, request.v3_and_below_producer_id,
                            request.v3_and_below_producer_epoch, partitions),
@@ -47,7 +55,7 @@ AddPartitionsToTxnResponse handle_add_partitions_to_txn(BrokerContext& context,
     for (int32_t partition : topic.partitions) {
       ErrorCode result = error;
       if (any_refused) {
-        result = partition_error(context, topic.name, partition);
+        result = partition_error(context, access, topic.name, partition);
         if (result == ErrorCode::kNone) result = ErrorCode::kOperationNotAttempted;
       }
       topic_result.results_by_partition.push_back(

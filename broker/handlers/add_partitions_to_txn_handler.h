@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/protocol/generated/add_partitions_to_txn_request.h"
 #include "broker/protocol/generated/add_partitions_to_txn_response.h"
@@ -15,6 +16,7 @@ namespace runnel::broker {
 // transaction coordinator's answer applies to every partition. v0-1 get INVALID_PRODUCER_EPOCH
 // where v2+ get PRODUCER_FENCED (KIP-588).
 AddPartitionsToTxnResponse handle_add_partitions_to_txn(BrokerContext& context,
+                                                        const Access& access,
                                                         const AddPartitionsToTxnRequest& request,
                                                         int16_t version);
 

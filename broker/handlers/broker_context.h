@@ -10,6 +10,7 @@
 
 namespace runnel::broker {
 
+class Authorizer;
 class GroupCoordinator;
 class OffsetStore;
 class ProducerIdManager;
@@ -35,6 +36,9 @@ struct BrokerContext {
   Clock& clock;
   const BrokerConfig& config;
   BrokerIdentity identity;
+  // The ACL authorizer, or null when authorization is off (every request allowed; the ACL
+  // APIs answer SECURITY_DISABLED). Handlers ask it through Access, never directly.
+  Authorizer* authorizer = nullptr;
 };
 
 }  // namespace runnel::broker

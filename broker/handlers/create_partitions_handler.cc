@@ -62,12 +62,20 @@ TopicResult create_partitions(BrokerContext& context,
 
 }  // namespace
 
-CreatePartitionsResponse handle_create_partitions(BrokerContext& context,
+CreatePartitionsResponse handle_create_partitions(BrokerContext& context, const Access& access,
                                                   const CreatePartitionsRequest& request,
                                                   int16_t version) {
   (void)version;
   CreatePartitionsResponse response;
   for (const auto& topic : request.topics) {
+    if (!access.topic(AclOperation::kAlter, topic.name)) {
+      TopicResult refused;
+      refused.name = topic.name;
+      refused.error_code = static_cast<int16_t>(ErrorCode::kTopicAuthorizationFailed);
+      refused.error_message = "not authorized to alter this topic";
+      response.results.push_back(std::move(refused));
+      continue;
+    }
     response.results.push_back(create_partitions(context, topic, request.validate_only));
   }
   return response;

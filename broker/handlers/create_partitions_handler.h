@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/protocol/generated/create_partitions_request.h"
 #include "broker/protocol/generated/create_partitions_response.h"
@@ -11,7 +12,7 @@ namespace runnel::broker {
 // CreatePartitions: grows a topic to `count` partitions. Shrinking or keeping the count gets
 // INVALID_PARTITIONS, an unknown topic UNKNOWN_TOPIC_OR_PARTITION, an assignment naming
 // another broker INVALID_REPLICA_ASSIGNMENT. validate_only checks without changing anything.
-CreatePartitionsResponse handle_create_partitions(BrokerContext& context,
+CreatePartitionsResponse handle_create_partitions(BrokerContext& context, const Access& access,
                                                   const CreatePartitionsRequest& request,
                                                   int16_t version);
 

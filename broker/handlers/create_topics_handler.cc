@@ -98,7 +98,7 @@ TopicResult create_topic(BrokerContext& context, const CreatableTopic& topic, bo
 
 }  // namespace
 
-CreateTopicsResponse handle_create_topics(BrokerContext& context,
+CreateTopicsResponse handle_create_topics(BrokerContext& context, const Access& access,
                                           const CreateTopicsRequest& request, int16_t version) {
   (void)version;  // Served versions 0-4 differ only in fields the codec handles.
   std::map<std::string, int> occurrences;
@@ -112,6 +112,14 @@ CreateTopicsResponse handle_create_topics(BrokerContext& context,
       duplicate.error_code = static_cast<int16_t>(ErrorCode::kInvalidRequest);
       duplicate.error_message = fmt::format("topic '{}' appears more than once", topic.name);
       response.topics.push_back(std::move(duplicate));
+      continue;
+    }
+    if (!access.create_topic(topic.name)) {
+      TopicResult refused;
+      refused.name = topic.name;
+      refused.error_code = static_cast<int16_t>(ErrorCode::kTopicAuthorizationFailed);
+      refused.error_message = "not authorized to create this topic";
+      response.topics.push_back(std::move(refused));
       continue;
     }
     response.topics.push_back(create_topic(context, topic, request.validate_only));

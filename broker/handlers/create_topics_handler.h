@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/protocol/generated/create_topics_request.h"
 #include "broker/protocol/generated/create_topics_response.h"
@@ -15,7 +16,7 @@ namespace runnel::broker {
 // (INVALID_CONFIG), an existing topic (TOPIC_ALREADY_EXISTS), a name given twice in one
 // request (INVALID_REQUEST). -1 partitions or replication factor (v4+) means the broker's
 // default. With validate_only, everything is checked and nothing is created.
-CreateTopicsResponse handle_create_topics(BrokerContext& context,
+CreateTopicsResponse handle_create_topics(BrokerContext& context, const Access& access,
                                           const CreateTopicsRequest& request, int16_t version);
 
 }  // namespace runnel::broker

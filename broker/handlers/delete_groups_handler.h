@@ -4,6 +4,7 @@
 #include <functional>
 #include <string>
 
+#include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/protocol/generated/delete_groups_request.h"
 #include "broker/protocol/generated/delete_groups_response.h"
@@ -11,7 +12,7 @@
 namespace runnel::broker {
 
 // DeleteGroups (v0-1): deletes Empty groups and their committed offsets.
-DeleteGroupsResponse handle_delete_groups(BrokerContext& context,
+DeleteGroupsResponse handle_delete_groups(BrokerContext& context, const Access& access,
                                           const DeleteGroupsRequest& request, int16_t version);
 
 }  // namespace runnel::broker

@@ -5,13 +5,18 @@
 
 namespace runnel::broker {
 
-DeleteTopicsResponse handle_delete_topics(BrokerContext& context,
+DeleteTopicsResponse handle_delete_topics(BrokerContext& context, const Access& access,
                                           const DeleteTopicsRequest& request, int16_t version) {
   (void)version;  // Served versions 0-3 name topics in topic_names.
   DeleteTopicsResponse response;
   for (const std::string& name : request.topic_names) {
     DeleteTopicsResponse::DeletableTopicResult result;
     result.name = name;
+    if (!access.topic(AclOperation::kDelete, name)) {
+      result.error_code = static_cast<int16_t>(ErrorCode::kTopicAuthorizationFailed);
+      response.responses.push_back(std::move(result));
+      continue;
+    }
     Status deleted = context.logs.delete_topic(name);
     if (deleted.ok()) {
       log::info("deleted topic '{}'", name);

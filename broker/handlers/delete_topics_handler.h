@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/protocol/generated/delete_topics_request.h"
 #include "broker/protocol/generated/delete_topics_response.h"
@@ -10,7 +11,7 @@ namespace runnel::broker {
 
 // DeleteTopics: removes each named topic, its partitions and their files; an unknown name
 // gets UNKNOWN_TOPIC_OR_PARTITION. Fetches reading a deleted topic see it disappear.
-DeleteTopicsResponse handle_delete_topics(BrokerContext& context,
+DeleteTopicsResponse handle_delete_topics(BrokerContext& context, const Access& access,
                                           const DeleteTopicsRequest& request, int16_t version);
 
 }  // namespace runnel::broker

@@ -122,14 +122,37 @@ ResourceResult describe(const BrokerContext& context,
   return result;
 }
 
+// DESCRIBE_CONFIGS on the topic, or on the cluster for a broker's configs.
+ErrorCode authorization_error(const Access& access,
+                              const DescribeConfigsRequest::DescribeConfigsResource& resource) {
+  if (resource.resource_type == kTopicResource &&
+      !access.topic(AclOperation::kDescribeConfigs, resource.resource_name)) {
+    return ErrorCode::kTopicAuthorizationFailed;
+  }
+  if (resource.resource_type == kBrokerResource &&
+      !access.cluster(AclOperation::kDescribeConfigs)) {
+    return ErrorCode::kClusterAuthorizationFailed;
+  }
+  return ErrorCode::kNone;
+}
+
 }  // namespace
 
-DescribeConfigsResponse handle_describe_configs(BrokerContext& context,
+DescribeConfigsResponse handle_describe_configs(BrokerContext& context, const Access& access,
                                                 const DescribeConfigsRequest& request,
                                                 int16_t version) {
   DescribeConfigsResponse response;
   const bool include_synonyms = version >= 1 && request.include_synonyms;
   for (const auto& resource : request.resources) {
+    if (ErrorCode refused = authorization_error(access, resource); refused != ErrorCode::kNone) {
+      ResourceResult result;
+      result.resource_type = resource.resource_type;
+      result.resource_name = resource.resource_name;
+      result.error_code = static_cast<int16_t>(refused);
+      result.error_message = "not authorized to describe these configs";
+      response.results.push_back(std::move(result));
+      continue;
+    }
     response.results.push_back(describe(context, resource, include_synonyms));
   }
   return response;

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/protocol/generated/describe_configs_request.h"
 #include "broker/protocol/generated/describe_configs_response.h"
@@ -14,7 +15,7 @@ namespace runnel::broker {
 // AlterConfigs). `configuration_keys` narrows the list; synonyms (v1+) list the entry's own
 // source. An unknown topic gets UNKNOWN_TOPIC_OR_PARTITION; another broker id or resource
 // type gets INVALID_REQUEST.
-DescribeConfigsResponse handle_describe_configs(BrokerContext& context,
+DescribeConfigsResponse handle_describe_configs(BrokerContext& context, const Access& access,
                                                 const DescribeConfigsRequest& request,
                                                 int16_t version);
 

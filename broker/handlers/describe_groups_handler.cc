@@ -4,12 +4,19 @@
 
 namespace runnel::broker {
 
-DescribeGroupsResponse handle_describe_groups(BrokerContext& context,
+DescribeGroupsResponse handle_describe_groups(BrokerContext& context, const Access& access,
                                               const DescribeGroupsRequest& request,
                                               int16_t version) {
   (void)version;  // v0-4 differ only in fields the codec handles.
   DescribeGroupsResponse response;
   for (const std::string& group_id : request.groups) {
+    if (!access.group(AclOperation::kDescribe, group_id)) {
+      DescribeGroupsResponse::DescribedGroup refused;
+      refused.error_code = static_cast<int16_t>(ErrorCode::kGroupAuthorizationFailed);
+      refused.group_id = group_id;
+      response.groups.push_back(std::move(refused));
+      continue;
+    }
     GroupDescription description = context.groups.describe_group(group_id);
     DescribeGroupsResponse::DescribedGroup group;
     group.error_code = static_cast<int16_t>(description.error);

@@ -4,6 +4,7 @@
 #include <functional>
 #include <string>
 
+#include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/protocol/generated/describe_groups_request.h"
 #include "broker/protocol/generated/describe_groups_response.h"
@@ -12,7 +13,7 @@ namespace runnel::broker {
 
 // DescribeGroups (v0-4): state, protocol and members; member metadata and assignments only
 // while the group is Stable (as Kafka). An unknown group is reported Dead, without error.
-DescribeGroupsResponse handle_describe_groups(BrokerContext& context,
+DescribeGroupsResponse handle_describe_groups(BrokerContext& context, const Access& access,
                                               const DescribeGroupsRequest& request,
                                               int16_t version);
 

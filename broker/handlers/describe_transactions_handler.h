@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/protocol/generated/describe_transactions_request.h"
 #include "broker/protocol/generated/describe_transactions_response.h"
@@ -11,6 +12,7 @@ namespace runnel::broker {
 // DescribeTransactions (v0, KIP-664): each transactional id's state, producer, timeout and the
 // partitions of its open transaction; TRANSACTIONAL_ID_NOT_FOUND for an unknown id.
 DescribeTransactionsResponse handle_describe_transactions(
-    BrokerContext& context, const DescribeTransactionsRequest& request, int16_t version);
+    BrokerContext& context, const Access& access, const DescribeTransactionsRequest& request,
+    int16_t version);
 
 }  // namespace runnel::broker

@@ -4,6 +4,8 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <set>
+#include <string>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -26,7 +28,9 @@ struct ReadOutcome {
 };
 
 // One pass over every requested partition: what a response sent now would hold.
-ReadOutcome read_partitions(BrokerContext& context, const FetchRequest& request) {
+// `refused`: the topics the caller may not read, answered TOPIC_AUTHORIZATION_FAILED.
+ReadOutcome read_partitions(BrokerContext& context, const FetchRequest& request,
+                            const std::set<std::string>& refused) {
   ReadOutcome outcome;
   FetchResponse& response = outcome.result.response;
   response.error_code = code(ErrorCode::kNone);
@@ -42,6 +46,15 @@ ReadOutcome read_partitions(BrokerContext& context, const FetchRequest& request)
       part.partition_index = partition.partition;
       part.preferred_read_replica = -1;
       if (read_committed) part.aborted_transactions.emplace();
+      if (refused.contains(topic.topic)) {
+        part.error_code = code(ErrorCode::kTopicAuthorizationFailed);
+        part.high_watermark = -1;
+        part.last_stable_offset = -1;
+        part.log_start_offset = -1;
+        part.records = BytesView();  // librdkafka refuses a null record set
+        topic_response.partitions.push_back(std::move(part));
+        continue;
+      }
       std::shared_ptr<Log> partition_log = context.logs.log(topic.topic, partition.partition);
       if (partition_log == nullptr) {
         part.error_code = code(ErrorCode::kUnknownTopicOrPartition);
@@ -119,10 +132,11 @@ bool ready(const FetchRequest& request, const ReadOutcome& outcome) {
 // notifier listener; every state change happens on `strand_`.
 class PendingFetch : public std::enable_shared_from_this<PendingFetch> {
  public:
-  PendingFetch(BrokerContext& context, FetchRequest request, boost::asio::any_io_executor executor,
-               FetchCompletion done)
+  PendingFetch(BrokerContext& context, FetchRequest request, std::set<std::string> refused,
+               boost::asio::any_io_executor executor, FetchCompletion done)
       : context_(context),
         request_(std::move(request)),
+        refused_(std::move(refused)),
         strand_(boost::asio::make_strand(executor)),
         timer_(strand_),
         done_(std::move(done)) {}
@@ -136,7 +150,7 @@ class PendingFetch : public std::enable_shared_from_this<PendingFetch> {
       self->timer_.expires_after(std::chrono::milliseconds(self->request_.max_wait_ms));
       self->timer_.async_wait([self](const boost::system::error_code& error) {
         if (error == boost::asio::error::operation_aborted) return;
-        self->finish(read_partitions(self->context_, self->request_));
+        self->finish(read_partitions(self->context_, self->request_, self->refused_));
       });
       self->poll();
     });
@@ -156,7 +170,7 @@ class PendingFetch : public std::enable_shared_from_this<PendingFetch> {
         }
       });
     });
-    ReadOutcome outcome = read_partitions(context_, request_);
+    ReadOutcome outcome = read_partitions(context_, request_, refused_);
     if (ready(request_, outcome) || context_.appends.stopping()) finish(std::move(outcome));
   }
 
@@ -173,6 +187,7 @@ class PendingFetch : public std::enable_shared_from_this<PendingFetch> {
 
   BrokerContext& context_;
   const FetchRequest request_;
+  const std::set<std::string> refused_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   boost::asio::steady_timer timer_;
   FetchCompletion done_;
@@ -182,16 +197,28 @@ class PendingFetch : public std::enable_shared_from_this<PendingFetch> {
 
 }  // namespace
 
-void handle_fetch(BrokerContext& context, FetchRequest request, int16_t version,
-                  boost::asio::any_io_executor executor, FetchCompletion done) {
+void handle_fetch(BrokerContext& context, const Access& access, FetchRequest request,
+                  int16_t version, boost::asio::any_io_executor executor, FetchCompletion done) {
   (void)version;  // Served versions 4-11 differ only in fields the codec handles.
-  ReadOutcome outcome = read_partitions(context, request);
+  // Authorized once, when the request arrives, not on each wake-up of a waiting fetch.
+  std::set<std::string> refused;
+  bool any_allowed = false;
+  for (const auto& topic : request.topics) {
+    if (access.topic(AclOperation::kRead, topic.topic)) {
+      any_allowed = true;
+    } else {
+      refused.insert(topic.topic);
+    }
+  }
+  ReadOutcome outcome = read_partitions(context, request, refused);
+  // Nothing readable: answer now rather than wait for data the caller may not have.
+  if (!any_allowed && !request.topics.empty()) outcome.any_error = true;
   if (ready(request, outcome) || context.appends.stopping()) {
     done(std::move(outcome.result));
     return;
   }
-  auto pending = std::make_shared<PendingFetch>(context, std::move(request), std::move(executor),
-                                                std::move(done));
+  auto pending = std::make_shared<PendingFetch>(context, std::move(request), std::move(refused),
+                                                std::move(executor), std::move(done));
   pending->start();
 }
 

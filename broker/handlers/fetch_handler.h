@@ -6,6 +6,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/protocol/generated/fetch_request.h"
 #include "broker/protocol/generated/fetch_response.h"
@@ -37,7 +38,7 @@ using FetchCompletion = std::function<void(FetchResult)>;
 // Fetch sessions (v7+) are declined: the response's session id is always 0, which tells the
 // client to send full requests. `done` is called exactly once, on `executor` or the caller's
 // thread.
-void handle_fetch(BrokerContext& context, FetchRequest request, int16_t version,
-                  boost::asio::any_io_executor executor, FetchCompletion done);
+void handle_fetch(BrokerContext& context, const Access& access, FetchRequest request,
+                  int16_t version, boost::asio::any_io_executor executor, FetchCompletion done);
 
 }  // namespace runnel::broker

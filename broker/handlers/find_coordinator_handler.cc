@@ -10,7 +10,7 @@ constexpr int8_t kTransactionKey = 1;
 
 }  // namespace
 
-FindCoordinatorResponse handle_find_coordinator(BrokerContext& context,
+FindCoordinatorResponse handle_find_coordinator(BrokerContext& context, const Access& access,
                                                 const FindCoordinatorRequest& request,
                                                 int16_t version) {
   // Every key, a group (key type 0) or a transactional id (1), maps to this broker, whose
@@ -19,6 +19,18 @@ FindCoordinatorResponse handle_find_coordinator(BrokerContext& context,
   FindCoordinatorResponse response;
   if (version >= 1 && request.key_type != kGroupKey && request.key_type != kTransactionKey) {
     response.error_code = static_cast<int16_t>(ErrorCode::kInvalidRequest);
+    response.node_id = -1;
+    response.port = -1;
+    return response;
+  }
+  // v0 has no key type: it is a group.
+  const bool transaction = version >= 1 && request.key_type == kTransactionKey;
+  const bool allowed = transaction ? access.transactional_id(AclOperation::kDescribe, request.key)
+                                   : access.group(AclOperation::kDescribe, request.key);
+  if (!allowed) {
+    response.error_code =
+        static_cast<int16_t>(transaction ? ErrorCode::kTransactionalIdAuthorizationFailed
+                                         : ErrorCode::kGroupAuthorizationFailed);
     response.node_id = -1;
     response.port = -1;
     return response;

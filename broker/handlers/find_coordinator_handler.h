@@ -4,6 +4,7 @@
 #include <functional>
 #include <string>
 
+#include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/protocol/generated/find_coordinator_request.h"
 #include "broker/protocol/generated/find_coordinator_response.h"
@@ -12,7 +13,7 @@ namespace runnel::broker {
 
 // FindCoordinator (v0-2): runneld is a single node, so the coordinator of every group and
 // every transactional id is this broker. An unknown key type gets INVALID_REQUEST.
-FindCoordinatorResponse handle_find_coordinator(BrokerContext& context,
+FindCoordinatorResponse handle_find_coordinator(BrokerContext& context, const Access& access,
                                                 const FindCoordinatorRequest& request,
                                                 int16_t version);
 

@@ -4,6 +4,7 @@
 #include <functional>
 #include <string>
 
+#include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/protocol/generated/heartbeat_request.h"
 #include "broker/protocol/generated/heartbeat_response.h"
@@ -11,7 +12,7 @@
 namespace runnel::broker {
 
 // Heartbeat (v0-3): keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
-HeartbeatResponse handle_heartbeat(BrokerContext& context, const HeartbeatRequest& request,
-                                   int16_t version);
+HeartbeatResponse handle_heartbeat(BrokerContext& context, const Access& access,
+                                   const HeartbeatRequest& request, int16_t version);
 
 }  // namespace runnel::broker

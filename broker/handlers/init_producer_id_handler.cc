@@ -8,10 +8,21 @@
 
 namespace runnel::broker {
 
-InitProducerIdResponse handle_init_producer_id(BrokerContext& context,
+InitProducerIdResponse handle_init_producer_id(BrokerContext& context, const Access& access,
                                                const InitProducerIdRequest& request,
                                                int16_t version) {
   InitProducerIdResponse response;
+  response.producer_id = -1;
+  response.producer_epoch = -1;
+  if (request.transactional_id.has_value() &&
+      !access.transactional_id(AclOperation::kWrite, *request.transactional_id)) {
+    response.error_code = static_cast<int16_t>(ErrorCode::kTransactionalIdAuthorizationFailed);
+    return response;
+  }
+  if (!request.transactional_id.has_value() && !access.idempotent_write()) {
+    response.error_code = static_cast<int16_t>(ErrorCode::kClusterAuthorizationFailed);
+    return response;
+  }
   if (request.transactional_id.has_value()) {
     const InitProducerIdResult result = context.transactions.init_producer_id(
         *request.transactional_id, request.transaction_timeout_ms,

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/protocol/generated/init_producer_id_request.h"
 #include "broker/protocol/generated/init_producer_id_response.h"
@@ -13,7 +14,7 @@ namespace runnel::broker {
 // producer for that id, its epoch bumped (an open transaction of the previous epoch is aborted
 // first); v3+ carry the producer's current id and epoch (KIP-360) and a stale one is fenced:
 // PRODUCER_FENCED from v4 (KIP-588), INVALID_PRODUCER_EPOCH before.
-InitProducerIdResponse handle_init_producer_id(BrokerContext& context,
+InitProducerIdResponse handle_init_producer_id(BrokerContext& context, const Access& access,
                                                const InitProducerIdRequest& request,
                                                int16_t version);
 

@@ -6,9 +6,17 @@
 
 namespace runnel::broker {
 
-void handle_join_group(BrokerContext& context, JoinGroupRequest request, int16_t version,
-                       std::string client_id, std::string client_host,
+void handle_join_group(BrokerContext& context, const Access& access, JoinGroupRequest request,
+                       int16_t version, std::string client_id, std::string client_host,
                        std::function<void(JoinGroupResponse)> done) {
+  if (!access.group(AclOperation::kRead, request.group_id)) {
+    JoinGroupResponse refused;
+    refused.error_code = static_cast<int16_t>(ErrorCode::kGroupAuthorizationFailed);
+    refused.member_id = std::move(request.member_id);
+    refused.protocol_name = std::string();  // not nullable before v7
+    done(std::move(refused));
+    return;
+  }
   JoinGroupParams params;
   params.group_id = std::move(request.group_id);
   params.member_id = std::move(request.member_id);

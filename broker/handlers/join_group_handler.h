@@ -4,6 +4,7 @@
 #include <functional>
 #include <string>
 
+#include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/protocol/generated/join_group_request.h"
 #include "broker/protocol/generated/join_group_response.h"
@@ -15,8 +16,8 @@ namespace runnel::broker {
 // called exactly once, from whichever thread ends the wait, and no thread blocks meanwhile.
 // v4+: a first join without group.instance.id gets MEMBER_ID_REQUIRED and an id to join with.
 // `client_id` and `client_host` are what DescribeGroups reports for the member.
-void handle_join_group(BrokerContext& context, JoinGroupRequest request, int16_t version,
-                       std::string client_id, std::string client_host,
+void handle_join_group(BrokerContext& context, const Access& access, JoinGroupRequest request,
+                       int16_t version, std::string client_id, std::string client_host,
                        std::function<void(JoinGroupResponse)> done);
 
 }  // namespace runnel::broker

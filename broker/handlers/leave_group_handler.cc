@@ -6,8 +6,13 @@
 
 namespace runnel::broker {
 
-LeaveGroupResponse handle_leave_group(BrokerContext& context, const LeaveGroupRequest& request,
-                                      int16_t version) {
+LeaveGroupResponse handle_leave_group(BrokerContext& context, const Access& access,
+                                      const LeaveGroupRequest& request, int16_t version) {
+  if (!access.group(AclOperation::kRead, request.group_id)) {
+    LeaveGroupResponse refused;
+    refused.error_code = static_cast<int16_t>(ErrorCode::kGroupAuthorizationFailed);
+    return refused;
+  }
   std::vector<MemberIdentity> leaving;
   if (version >= 3) {
     for (const auto& member : request.members) {

@@ -4,6 +4,7 @@
 #include <functional>
 #include <string>
 
+#include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/protocol/generated/leave_group_request.h"
 #include "broker/protocol/generated/leave_group_response.h"
@@ -11,7 +12,7 @@
 namespace runnel::broker {
 
 // LeaveGroup (v0-3): v0-2 name one member; v3+ a batch by member id or group.instance.id.
-LeaveGroupResponse handle_leave_group(BrokerContext& context, const LeaveGroupRequest& request,
-                                      int16_t version);
+LeaveGroupResponse handle_leave_group(BrokerContext& context, const Access& access,
+                                      const LeaveGroupRequest& request, int16_t version);
 
 }  // namespace runnel::broker

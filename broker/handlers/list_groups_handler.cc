@@ -4,12 +4,15 @@
 
 namespace runnel::broker {
 
-ListGroupsResponse handle_list_groups(BrokerContext& context, const ListGroupsRequest& request,
-                                      int16_t version) {
+ListGroupsResponse handle_list_groups(BrokerContext& context, const Access& access,
+                                      const ListGroupsRequest& request, int16_t version) {
   (void)request;  // v0-2 have no filters.
   (void)version;
   ListGroupsResponse response;
+  // DESCRIBE on the cluster sees every group; otherwise only the groups it may describe.
+  const bool sees_all = access.cluster(AclOperation::kDescribe);
   for (const GroupListing& listing : context.groups.list_groups()) {
+    if (!sees_all && !access.group(AclOperation::kDescribe, listing.group_id)) continue;
     ListGroupsResponse::ListedGroup group;
     group.group_id = listing.group_id;
     group.protocol_type = listing.protocol_type;

@@ -4,6 +4,7 @@
 #include <functional>
 #include <string>
 
+#include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/protocol/generated/list_groups_request.h"
 #include "broker/protocol/generated/list_groups_response.h"
@@ -12,7 +13,7 @@ namespace runnel::broker {
 
 // ListGroups (v0-2): every group this coordinator knows, including groups that only have
 // committed offsets (state Empty).
-ListGroupsResponse handle_list_groups(BrokerContext& context, const ListGroupsRequest& request,
-                                      int16_t version);
+ListGroupsResponse handle_list_groups(BrokerContext& context, const Access& access,
+                                      const ListGroupsRequest& request, int16_t version);
 
 }  // namespace runnel::broker

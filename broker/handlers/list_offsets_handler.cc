@@ -52,14 +52,24 @@ PartitionResponse list_offset(BrokerContext& context, const std::string& topic, 
 
 }  // namespace
 
-ListOffsetsResponse handle_list_offsets(BrokerContext& context, const ListOffsetsRequest& request,
-                                        int16_t version) {
+ListOffsetsResponse handle_list_offsets(BrokerContext& context, const Access& access,
+                                        const ListOffsetsRequest& request, int16_t version) {
   ListOffsetsResponse response;
   const bool read_committed = version >= 2 && request.isolation_level == 1;
   for (const auto& topic : request.topics) {
     TopicResponse topic_response;
     topic_response.name = topic.name;
+    const bool allowed = access.topic(AclOperation::kDescribe, topic.name);
     for (const auto& partition : topic.partitions) {
+      if (!allowed) {
+        PartitionResponse refused;
+        refused.partition_index = partition.partition_index;
+        refused.error_code = code(ErrorCode::kTopicAuthorizationFailed);
+        refused.timestamp = -1;
+        refused.offset = -1;
+        topic_response.partitions.push_back(std::move(refused));
+        continue;
+      }
       topic_response.partitions.push_back(
           list_offset(context, topic.name, partition.partition_index, partition.timestamp,
                       read_committed, version));

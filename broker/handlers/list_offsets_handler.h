@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/protocol/generated/list_offsets_request.h"
 #include "broker/protocol/generated/list_offsets_response.h"
@@ -12,7 +13,7 @@ namespace runnel::broker {
 // (latest; equal to the last stable offset while there are no transactions), any other
 // timestamp = the first offset of the first batch whose max timestamp is at or after it, with
 // that batch's timestamp; offset -1 when there is none. v0 answers in its old list layout.
-ListOffsetsResponse handle_list_offsets(BrokerContext& context, const ListOffsetsRequest& request,
-                                        int16_t version);
+ListOffsetsResponse handle_list_offsets(BrokerContext& context, const Access& access,
+                                        const ListOffsetsRequest& request, int16_t version);
 
 }  // namespace runnel::broker

@@ -7,7 +7,7 @@
 
 namespace runnel::broker {
 
-ListTransactionsResponse handle_list_transactions(BrokerContext& context,
+ListTransactionsResponse handle_list_transactions(BrokerContext& context, const Access& access,
                                                   const ListTransactionsRequest& request,
                                                   int16_t version) {
   (void)version;  // v0 only.
@@ -25,6 +25,7 @@ ListTransactionsResponse handle_list_transactions(BrokerContext& context,
   const std::set<int64_t> producer_ids(request.producer_id_filters.begin(),
                                        request.producer_id_filters.end());
   for (const TransactionListing& listing : context.transactions.list(states, producer_ids)) {
+    if (!access.transactional_id(AclOperation::kDescribe, listing.transactional_id)) continue;
     response.transaction_states.push_back(
         {.transactional_id = listing.transactional_id,
          .producer_id = listing.producer_id,

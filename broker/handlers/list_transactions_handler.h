@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/protocol/generated/list_transactions_request.h"
 #include "broker/protocol/generated/list_transactions_response.h"
@@ -11,7 +12,7 @@ namespace runnel::broker {
 // ListTransactions (v0, KIP-664): every transactional id matching the state and producer id
 // filters (an empty filter matches all); state names the coordinator does not know are echoed
 // in unknown_state_filters.
-ListTransactionsResponse handle_list_transactions(BrokerContext& context,
+ListTransactionsResponse handle_list_transactions(BrokerContext& context, const Access& access,
                                                   const ListTransactionsRequest& request,
                                                   int16_t version);
 

@@ -40,9 +40,15 @@ ResponseTopic topic_error(const std::string& name, ErrorCode error) {
 }
 
 // The topic `name` as the client should see it, creating it if allowed.
-ResponseTopic lookup_or_create(BrokerContext& context, const std::string& name, bool may_create) {
+ResponseTopic lookup_or_create(BrokerContext& context, const Access& access,
+                               const std::string& name, bool may_create) {
+  if (!access.topic(AclOperation::kDescribe, name)) {
+    return topic_error(name, ErrorCode::kTopicAuthorizationFailed);
+  }
   if (auto topic = context.logs.describe_topic(name)) return describe(context, *topic);
   if (!may_create) return topic_error(name, ErrorCode::kUnknownTopicOrPartition);
+  // Auto-creation is a CreateTopics in disguise and needs the same right.
+  if (!access.create_topic(name)) return topic_error(name, ErrorCode::kTopicAuthorizationFailed);
   if (Status valid = validate_topic_name(name); !valid.ok()) {
     return topic_error(name, ErrorCode::kInvalidTopicException);
   }
@@ -63,8 +69,8 @@ ResponseTopic lookup_or_create(BrokerContext& context, const std::string& name, 
 
 }  // namespace
 
-MetadataResponse handle_metadata(BrokerContext& context, const MetadataRequest& request,
-                                 int16_t version) {
+MetadataResponse handle_metadata(BrokerContext& context, const Access& access,
+                                 const MetadataRequest& request, int16_t version) {
   MetadataResponse response;
   MetadataResponse::MetadataResponseBroker broker;
   broker.node_id = context.identity.node_id;
@@ -78,6 +84,8 @@ MetadataResponse handle_metadata(BrokerContext& context, const MetadataRequest& 
   const bool all_topics = !request.topics.has_value() || (version == 0 && request.topics->empty());
   if (all_topics) {
     for (const TopicInfo& topic : context.logs.list_topics()) {
+      // A listing leaves out what the caller may not see rather than naming it.
+      if (!access.topic(AclOperation::kDescribe, topic.name)) continue;
       response.topics.push_back(describe(context, topic));
     }
     return response;
@@ -86,7 +94,7 @@ MetadataResponse handle_metadata(BrokerContext& context, const MetadataRequest& 
       context.config.auto_create_topics && (version < 4 || request.allow_auto_topic_creation);
   for (const auto& requested : *request.topics) {
     if (!requested.name.has_value()) continue;  // Topic ids come with v10+, not served.
-    response.topics.push_back(lookup_or_create(context, *requested.name, may_create));
+    response.topics.push_back(lookup_or_create(context, access, *requested.name, may_create));
   }
   return response;
 }

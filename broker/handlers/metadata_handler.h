@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/protocol/generated/metadata_request.h"
 #include "broker/protocol/generated/metadata_response.h"
@@ -12,7 +13,7 @@ namespace runnel::broker {
 // A requested topic that does not exist is created with the broker's default partition count
 // when auto-creation is on (and, from v4, the client allows it); otherwise it is answered with
 // UNKNOWN_TOPIC_OR_PARTITION. A null topic list (v1+; empty in v0) means every topic.
-MetadataResponse handle_metadata(BrokerContext& context, const MetadataRequest& request,
-                                 int16_t version);
+MetadataResponse handle_metadata(BrokerContext& context, const Access& access,
+                                 const MetadataRequest& request, int16_t version);
 
 }  // namespace runnel::broker

@@ -1,12 +1,14 @@
 #include "broker/handlers/offset_commit_handler.h"
 
+#include <set>
+#include <string>
 #include <vector>
 
 #include "broker/coordinator/group_coordinator.h"
 
 namespace runnel::broker {
 
-OffsetCommitResponse handle_offset_commit(BrokerContext& context,
+OffsetCommitResponse handle_offset_commit(BrokerContext& context, const Access& access,
                                           const OffsetCommitRequest& request, int16_t version) {
   OffsetCommitParams params;
   params.group_id = request.group_id;
@@ -15,7 +17,16 @@ OffsetCommitResponse handle_offset_commit(BrokerContext& context,
   params.member_id = version >= 1 ? request.member_id : std::string();
   params.group_instance_id = request.group_instance_id;
   const int64_t now = context.clock.now_ms();
+  // Kafka commits what it may and names the rest: the group needs READ (else nothing is
+  // committed), each topic READ.
+  const bool group_allowed = access.group(AclOperation::kRead, request.group_id);
+  std::set<std::string> refused_topics;
   for (const auto& topic : request.topics) {
+    if (!group_allowed) continue;
+    if (!access.topic(AclOperation::kRead, topic.name)) {
+      refused_topics.insert(topic.name);
+      continue;
+    }
     for (const auto& partition : topic.partitions) {
       CommittedOffset offset;
       offset.offset = partition.committed_offset;
@@ -27,7 +38,8 @@ OffsetCommitResponse handle_offset_commit(BrokerContext& context,
       params.offsets.emplace_back(TopicPartition{topic.name, partition.partition_index}, offset);
     }
   }
-  const std::vector<ErrorCode> errors = context.groups.commit_offsets(params);
+  std::vector<ErrorCode> errors;
+  if (!params.offsets.empty()) errors = context.groups.commit_offsets(params);
   OffsetCommitResponse response;
   size_t next = 0;
   for (const auto& topic : request.topics) {
@@ -36,7 +48,13 @@ OffsetCommitResponse handle_offset_commit(BrokerContext& context,
     for (const auto& partition : topic.partitions) {
       OffsetCommitResponse::OffsetCommitResponseTopic::OffsetCommitResponsePartition result;
       result.partition_index = partition.partition_index;
-      result.error_code = static_cast<int16_t>(errors[next++]);
+      if (!group_allowed) {
+        result.error_code = static_cast<int16_t>(ErrorCode::kGroupAuthorizationFailed);
+      } else if (refused_topics.contains(topic.name)) {
+        result.error_code = static_cast<int16_t>(ErrorCode::kTopicAuthorizationFailed);
+      } else {
+        result.error_code = static_cast<int16_t>(errors[next++]);
+      }
       topic_response.partitions.push_back(result);
     }
     response.topics.push_back(std::move(topic_response));

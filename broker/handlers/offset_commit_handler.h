@@ -4,6 +4,7 @@
 #include <functional>
 #include <string>
 
+#include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/protocol/generated/offset_commit_request.h"
 #include "broker/protocol/generated/offset_commit_response.h"
@@ -15,7 +16,7 @@ namespace runnel::broker {
 // allowed while the group has no members; a member's commit is checked against the group's
 // members and generation (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS).
 // retention_time_ms (v2-4) is accepted and ignored: offsets live until deleted.
-OffsetCommitResponse handle_offset_commit(BrokerContext& context,
+OffsetCommitResponse handle_offset_commit(BrokerContext& context, const Access& access,
                                           const OffsetCommitRequest& request, int16_t version);
 
 }  // namespace runnel::broker

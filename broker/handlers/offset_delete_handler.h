@@ -4,6 +4,7 @@
 #include <functional>
 #include <string>
 
+#include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/protocol/generated/offset_delete_request.h"
 #include "broker/protocol/generated/offset_delete_response.h"
@@ -11,7 +12,7 @@
 namespace runnel::broker {
 
 // OffsetDelete (v0): deletes committed offsets of topics no live member subscribes to.
-OffsetDeleteResponse handle_offset_delete(BrokerContext& context,
+OffsetDeleteResponse handle_offset_delete(BrokerContext& context, const Access& access,
                                           const OffsetDeleteRequest& request, int16_t version);
 
 }  // namespace runnel::broker

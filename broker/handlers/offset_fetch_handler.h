@@ -4,6 +4,7 @@
 #include <functional>
 #include <string>
 
+#include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/protocol/generated/offset_fetch_request.h"
 #include "broker/protocol/generated/offset_fetch_response.h"
@@ -12,7 +13,7 @@ namespace runnel::broker {
 
 // OffsetFetch (v0-5): committed offsets and metadata; -1 (and no error) where nothing is
 // committed. v2+: a null topic list asks for every offset the group has.
-OffsetFetchResponse handle_offset_fetch(BrokerContext& context, const OffsetFetchRequest& request,
-                                        int16_t version);
+OffsetFetchResponse handle_offset_fetch(BrokerContext& context, const Access& access,
+                                        const OffsetFetchRequest& request, int16_t version);
 
 }  // namespace runnel::broker

@@ -16,12 +16,12 @@ int16_t code(ErrorCode error) { return static_cast<int16_t>(error); }
 
 PartitionResponse append_partition(BrokerContext& context, const std::string& topic,
                                    int32_t partition, const std::optional<BytesView>& records,
-                                   bool acks_valid, bool& appended) {
+                                   ErrorCode refused, bool& appended) {
   PartitionResponse response;
   response.index = partition;
   response.base_offset = -1;
-  if (!acks_valid) {
-    response.error_code = code(ErrorCode::kInvalidRequiredAcks);
+  if (refused != ErrorCode::kNone) {
+    response.error_code = code(refused);
     return response;
   }
   if (topic == OffsetStore::kTopic || topic == TransactionCoordinator::kTopic) {
@@ -57,18 +57,30 @@ PartitionResponse append_partition(BrokerContext& context, const std::string& to
 
 }  // namespace
 
-std::optional<ProduceResponse> handle_produce(BrokerContext& context, const ProduceRequest& request,
-                                              int16_t version) {
+std::optional<ProduceResponse> handle_produce(BrokerContext& context, const Access& access,
+                                              const ProduceRequest& request, int16_t version) {
   (void)version;  // Every served version (3-7) has the same fields the broker acts on.
   const bool acks_valid = request.acks == 0 || request.acks == 1 || request.acks == -1;
+  // A transactional producer must be allowed to write for its transactional id, else the
+  // whole request is refused (Kafka: TRANSACTIONAL_ID_AUTHORIZATION_FAILED on every
+  // partition). Idempotence alone needs no check here: InitProducerId made it.
+  ErrorCode request_error = acks_valid ? ErrorCode::kNone : ErrorCode::kInvalidRequiredAcks;
+  if (request_error == ErrorCode::kNone && request.transactional_id.has_value() &&
+      !access.transactional_id(AclOperation::kWrite, *request.transactional_id)) {
+    request_error = ErrorCode::kTransactionalIdAuthorizationFailed;
+  }
   ProduceResponse response;
   bool appended = false;
   for (const auto& topic : request.topic_data) {
     TopicResponse topic_response;
     topic_response.name = topic.name;
+    ErrorCode refused = request_error;
+    if (refused == ErrorCode::kNone && !access.topic(AclOperation::kWrite, topic.name)) {
+      refused = ErrorCode::kTopicAuthorizationFailed;
+    }
     for (const auto& partition : topic.partition_data) {
       topic_response.partition_responses.push_back(append_partition(
-          context, topic.name, partition.index, partition.records, acks_valid, appended));
+          context, topic.name, partition.index, partition.records, refused, appended));
     }
     response.responses.push_back(std::move(topic_response));
   }

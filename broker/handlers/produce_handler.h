@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/protocol/generated/produce_request.h"
 #include "broker/protocol/generated/produce_response.h"
@@ -17,7 +18,7 @@ namespace runnel::broker {
 // leader is the whole in-sync replica set. Neither waits for fsync unless the topic's
 // flush.messages/flush.ms say so (docs/DURABILITY.md). Any other value gets
 // INVALID_REQUIRED_ACKS and writes nothing.
-std::optional<ProduceResponse> handle_produce(BrokerContext& context, const ProduceRequest& request,
-                                              int16_t version);
+std::optional<ProduceResponse> handle_produce(BrokerContext& context, const Access& access,
+                                              const ProduceRequest& request, int16_t version);
 
 }  // namespace runnel::broker

@@ -6,10 +6,13 @@
 #include "broker/handlers/add_offsets_to_txn_handler.h"
 #include "broker/handlers/add_partitions_to_txn_handler.h"
 #include "broker/handlers/api_versions_handler.h"
+#include "broker/handlers/create_acls_handler.h"
 #include "broker/handlers/create_partitions_handler.h"
 #include "broker/handlers/create_topics_handler.h"
+#include "broker/handlers/delete_acls_handler.h"
 #include "broker/handlers/delete_groups_handler.h"
 #include "broker/handlers/delete_topics_handler.h"
+#include "broker/handlers/describe_acls_handler.h"
 #include "broker/handlers/describe_configs_handler.h"
 #include "broker/handlers/describe_groups_handler.h"
 #include "broker/handlers/describe_transactions_handler.h"
@@ -89,15 +92,15 @@ std::string client_host(const std::string& peer) {
   return "/" + (colon == std::string::npos ? peer : peer.substr(0, colon));
 }
 
-// Decodes and answers an API whose handler answers at once: Response handler(context,
+// Decodes and answers an API whose handler answers at once: Response handler(context, access,
 // request, version).
 template <typename Request, typename Handler>
-bool answer_now(BrokerContext& context, const RequestHeader& header, WireReader& reader,
-                const RequestContext& request_context, const ResponseCallback& done,
-                Handler handler) {
+bool answer_now(BrokerContext& context, const Access& access, const RequestHeader& header,
+                WireReader& reader, const RequestContext& request_context,
+                const ResponseCallback& done, Handler handler) {
   auto request = decode_body<Request>(reader, header, request_context);
   if (!request) return false;
-  done(respond(header, handler(context, *request, header.api_version), header.api_version));
+  done(respond(header, handler(context, access, *request, header.api_version), header.api_version));
   return true;
 }
 
@@ -125,18 +128,20 @@ void RequestDispatcher::handle(const RequestContext& request_context, BytesView 
     done(close_connection());
     return;
   }
+  // Who is asking: every handler's authorization checks are for this principal and host.
+  const Access access = Access::of(context_.authorizer, request_context);
   switch (static_cast<ApiKey>(header.api_key)) {
     case ApiKey::kProduce: {
       auto request = decode_body<ProduceRequest>(reader, header, request_context);
       if (!request) break;
-      auto response = handle_produce(context_, *request, version);
+      auto response = handle_produce(context_, access, *request, version);
       done(response ? respond(header, *response, version) : HandlerOutcome{});
       return;
     }
     case ApiKey::kFetch: {
       auto request = decode_body<FetchRequest>(reader, header, request_context);
       if (!request) break;
-      handle_fetch(context_, std::move(*request), version, request_context.executor,
+      handle_fetch(context_, access, std::move(*request), version, request_context.executor,
                    [header, done](FetchResult result) {
                      done(respond(header, result.response, header.api_version));
                    });
@@ -145,50 +150,50 @@ void RequestDispatcher::handle(const RequestContext& request_context, BytesView 
     case ApiKey::kListOffsets: {
       auto request = decode_body<ListOffsetsRequest>(reader, header, request_context);
       if (!request) break;
-      done(respond(header, handle_list_offsets(context_, *request, version), version));
+      done(respond(header, handle_list_offsets(context_, access, *request, version), version));
       return;
     }
     case ApiKey::kMetadata: {
       auto request = decode_body<MetadataRequest>(reader, header, request_context);
       if (!request) break;
-      done(respond(header, handle_metadata(context_, *request, version), version));
+      done(respond(header, handle_metadata(context_, access, *request, version), version));
       return;
     }
     case ApiKey::kCreateTopics: {
       auto request = decode_body<CreateTopicsRequest>(reader, header, request_context);
       if (!request) break;
-      done(respond(header, handle_create_topics(context_, *request, version), version));
+      done(respond(header, handle_create_topics(context_, access, *request, version), version));
       return;
     }
     case ApiKey::kDeleteTopics: {
       auto request = decode_body<DeleteTopicsRequest>(reader, header, request_context);
       if (!request) break;
-      done(respond(header, handle_delete_topics(context_, *request, version), version));
+      done(respond(header, handle_delete_topics(context_, access, *request, version), version));
       return;
     }
     case ApiKey::kDescribeConfigs: {
       auto request = decode_body<DescribeConfigsRequest>(reader, header, request_context);
       if (!request) break;
-      done(respond(header, handle_describe_configs(context_, *request, version), version));
+      done(respond(header, handle_describe_configs(context_, access, *request, version), version));
       return;
     }
     case ApiKey::kCreatePartitions: {
       auto request = decode_body<CreatePartitionsRequest>(reader, header, request_context);
       if (!request) break;
-      done(respond(header, handle_create_partitions(context_, *request, version), version));
+      done(respond(header, handle_create_partitions(context_, access, *request, version), version));
       return;
     }
     case ApiKey::kFindCoordinator:
-      if (!answer_now<FindCoordinatorRequest>(context_, header, reader, request_context, done,
-                                              handle_find_coordinator))
+      if (!answer_now<FindCoordinatorRequest>(context_, access, header, reader, request_context,
+                                              done, handle_find_coordinator))
         break;
       return;
     case ApiKey::kJoinGroup: {
       auto request = decode_body<JoinGroupRequest>(reader, header, request_context);
       if (!request) break;
       // Answered when the rebalance's join phase ends, from whichever thread ends it.
-      handle_join_group(context_, std::move(*request), version, header.client_id.value_or(""),
-                        client_host(request_context.peer),
+      handle_join_group(context_, access, std::move(*request), version,
+                        header.client_id.value_or(""), client_host(request_context.peer),
                         [header, done](JoinGroupResponse response) {
                           done(respond(header, response, header.api_version));
                         });
@@ -198,85 +203,101 @@ void RequestDispatcher::handle(const RequestContext& request_context, BytesView 
       auto request = decode_body<SyncGroupRequest>(reader, header, request_context);
       if (!request) break;
       // A follower's answer waits for the leader's assignment.
-      handle_sync_group(context_, std::move(*request), version,
+      handle_sync_group(context_, access, std::move(*request), version,
                         [header, done](SyncGroupResponse response) {
                           done(respond(header, response, header.api_version));
                         });
       return;
     }
     case ApiKey::kHeartbeat:
-      if (!answer_now<HeartbeatRequest>(context_, header, reader, request_context, done,
+      if (!answer_now<HeartbeatRequest>(context_, access, header, reader, request_context, done,
                                         handle_heartbeat))
         break;
       return;
     case ApiKey::kInitProducerId:
-      if (!answer_now<InitProducerIdRequest>(context_, header, reader, request_context, done,
-                                             handle_init_producer_id))
+      if (!answer_now<InitProducerIdRequest>(context_, access, header, reader, request_context,
+                                             done, handle_init_producer_id))
         break;
       return;
     case ApiKey::kLeaveGroup:
-      if (!answer_now<LeaveGroupRequest>(context_, header, reader, request_context, done,
+      if (!answer_now<LeaveGroupRequest>(context_, access, header, reader, request_context, done,
                                          handle_leave_group))
         break;
       return;
     case ApiKey::kListGroups:
-      if (!answer_now<ListGroupsRequest>(context_, header, reader, request_context, done,
+      if (!answer_now<ListGroupsRequest>(context_, access, header, reader, request_context, done,
                                          handle_list_groups))
         break;
       return;
     case ApiKey::kDescribeGroups:
-      if (!answer_now<DescribeGroupsRequest>(context_, header, reader, request_context, done,
-                                             handle_describe_groups))
+      if (!answer_now<DescribeGroupsRequest>(context_, access, header, reader, request_context,
+                                             done, handle_describe_groups))
         break;
       return;
     case ApiKey::kDeleteGroups:
-      if (!answer_now<DeleteGroupsRequest>(context_, header, reader, request_context, done,
+      if (!answer_now<DeleteGroupsRequest>(context_, access, header, reader, request_context, done,
                                            handle_delete_groups))
         break;
       return;
     case ApiKey::kOffsetCommit:
-      if (!answer_now<OffsetCommitRequest>(context_, header, reader, request_context, done,
+      if (!answer_now<OffsetCommitRequest>(context_, access, header, reader, request_context, done,
                                            handle_offset_commit))
         break;
       return;
     case ApiKey::kOffsetFetch:
-      if (!answer_now<OffsetFetchRequest>(context_, header, reader, request_context, done,
+      if (!answer_now<OffsetFetchRequest>(context_, access, header, reader, request_context, done,
                                           handle_offset_fetch))
         break;
       return;
     case ApiKey::kOffsetDelete:
-      if (!answer_now<OffsetDeleteRequest>(context_, header, reader, request_context, done,
+      if (!answer_now<OffsetDeleteRequest>(context_, access, header, reader, request_context, done,
                                            handle_offset_delete))
         break;
       return;
     case ApiKey::kAddPartitionsToTxn:
-      if (!answer_now<AddPartitionsToTxnRequest>(context_, header, reader, request_context, done,
-                                                 handle_add_partitions_to_txn))
+      if (!answer_now<AddPartitionsToTxnRequest>(context_, access, header, reader, request_context,
+                                                 done, handle_add_partitions_to_txn))
         break;
       return;
     case ApiKey::kAddOffsetsToTxn:
-      if (!answer_now<AddOffsetsToTxnRequest>(context_, header, reader, request_context, done,
-                                              handle_add_offsets_to_txn))
+      if (!answer_now<AddOffsetsToTxnRequest>(context_, access, header, reader, request_context,
+                                              done, handle_add_offsets_to_txn))
         break;
       return;
     case ApiKey::kEndTxn:
-      if (!answer_now<EndTxnRequest>(context_, header, reader, request_context, done,
+      if (!answer_now<EndTxnRequest>(context_, access, header, reader, request_context, done,
                                      handle_end_txn))
         break;
       return;
     case ApiKey::kTxnOffsetCommit:
-      if (!answer_now<TxnOffsetCommitRequest>(context_, header, reader, request_context, done,
-                                              handle_txn_offset_commit))
+      if (!answer_now<TxnOffsetCommitRequest>(context_, access, header, reader, request_context,
+                                              done, handle_txn_offset_commit))
         break;
       return;
     case ApiKey::kDescribeTransactions:
-      if (!answer_now<DescribeTransactionsRequest>(context_, header, reader, request_context, done,
+      if (!answer_now<DescribeTransactionsRequest>(context_, access, header, reader,
+                                                   request_context, done,
                                                    handle_describe_transactions))
         break;
       return;
     case ApiKey::kListTransactions:
-      if (!answer_now<ListTransactionsRequest>(context_, header, reader, request_context, done,
-                                               handle_list_transactions))
+      if (!answer_now<ListTransactionsRequest>(context_, access, header, reader, request_context,
+                                               done, handle_list_transactions))
+        break;
+      return;
+    case ApiKey::kDescribeAcls:
+      if (!answer_now<DescribeAclsRequest>(context_, access, header, reader, request_context, done,
+                                           handle_describe_acls))
+        break;
+      return;
+    case ApiKey::kCreateAcls:
+      if (!answer_now<CreateAclsRequest>(context_, access, header, reader, request_context, done,
+                                         handle_create_acls))
+        break;
+      return;
+    case ApiKey::kDeleteAcls:
+      if (!answer_now<DeleteAclsRequest>(context_, access, header, reader, request_context, done,
+                                         handle_delete_acls))
         break;
       return;
     default:

@@ -27,6 +27,8 @@ constexpr int16_t key(ApiKey api) { return static_cast<int16_t>(api); }
 //   KafkaJS send; AddPartitionsToTxn 4+ is the brokers' batched form (KIP-890) and the others'
 //   4+ add KIP-890's TRANSACTION_ABORTABLE. TxnOffsetCommit 3 carries the member (KIP-447).
 // - DescribeTransactions and ListTransactions 0 (KIP-664), for kafka-transactions.sh and Admin.
+// - DescribeAcls, CreateAcls and DeleteAcls 0-3: librdkafka sends 0-1, kafka-acls.sh and the
+//   Java Admin 2-3 (flexible; 1 added prefixed patterns, KIP-290).
 constexpr std::array kSupportedApis = {
     ApiVersionRange{key(ApiKey::kProduce), 3, 7},
     ApiVersionRange{key(ApiKey::kFetch), 4, 11},
@@ -55,6 +57,9 @@ constexpr std::array kSupportedApis = {
     ApiVersionRange{key(ApiKey::kTxnOffsetCommit), 0, 3},
     ApiVersionRange{key(ApiKey::kDescribeTransactions), 0, 0},
     ApiVersionRange{key(ApiKey::kListTransactions), 0, 0},
+    ApiVersionRange{key(ApiKey::kDescribeAcls), 0, 3},
+    ApiVersionRange{key(ApiKey::kCreateAcls), 0, 3},
+    ApiVersionRange{key(ApiKey::kDeleteAcls), 0, 3},
 };
 
 }  // namespace

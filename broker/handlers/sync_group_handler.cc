@@ -6,9 +6,15 @@
 
 namespace runnel::broker {
 
-void handle_sync_group(BrokerContext& context, SyncGroupRequest request, int16_t version,
-                       std::function<void(SyncGroupResponse)> done) {
+void handle_sync_group(BrokerContext& context, const Access& access, SyncGroupRequest request,
+                       int16_t version, std::function<void(SyncGroupResponse)> done) {
   (void)version;  // v0-3 differ only in fields the codec handles (v3: group_instance_id).
+  if (!access.group(AclOperation::kRead, request.group_id)) {
+    SyncGroupResponse refused;
+    refused.error_code = static_cast<int16_t>(ErrorCode::kGroupAuthorizationFailed);
+    done(std::move(refused));
+    return;
+  }
   SyncGroupParams params;
   params.group_id = std::move(request.group_id);
   params.generation_id = request.generation_id;

@@ -4,6 +4,7 @@
 #include <functional>
 #include <string>
 
+#include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/protocol/generated/sync_group_request.h"
 #include "broker/protocol/generated/sync_group_response.h"
@@ -12,7 +13,7 @@ namespace runnel::broker {
 
 // SyncGroup (v0-3). The leader's request carries every member's assignment; a follower's
 // response waits for it. `done` is called exactly once, possibly later from another thread.
-void handle_sync_group(BrokerContext& context, SyncGroupRequest request, int16_t version,
-                       std::function<void(SyncGroupResponse)> done);
+void handle_sync_group(BrokerContext& context, const Access& access, SyncGroupRequest request,
+                       int16_t version, std::function<void(SyncGroupResponse)> done);
 
 }  // namespace runnel::broker

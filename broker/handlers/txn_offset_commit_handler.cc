@@ -1,5 +1,7 @@
 #include "broker/handlers/txn_offset_commit_handler.h"
 
+#include <set>
+#include <string>
 #include <vector>
 
 #include "broker/coordinator/group_coordinator.h"
@@ -8,7 +10,7 @@
 
 namespace runnel::broker {
 
-TxnOffsetCommitResponse handle_txn_offset_commit(BrokerContext& context,
+TxnOffsetCommitResponse handle_txn_offset_commit(BrokerContext& context, const Access& access,
                                                  const TxnOffsetCommitRequest& request,
                                                  int16_t version) {
   OffsetCommitParams params;
@@ -18,7 +20,13 @@ TxnOffsetCommitResponse handle_txn_offset_commit(BrokerContext& context,
   params.member_id = version >= 3 ? request.member_id : std::string();
   params.group_instance_id = version >= 3 ? request.group_instance_id : std::nullopt;
   const int64_t now = context.clock.now_ms();
+  std::set<std::string> refused_topics;
   for (const auto& topic : request.topics) {
+    // As Kafka: the readable topics' offsets are committed, the others refused.
+    if (!access.topic(AclOperation::kRead, topic.name)) {
+      refused_topics.insert(topic.name);
+      continue;
+    }
     for (const auto& partition : topic.partitions) {
       CommittedOffset offset;
       offset.offset = partition.committed_offset;
@@ -29,13 +37,18 @@ TxnOffsetCommitResponse handle_txn_offset_commit(BrokerContext& context,
     }
   }
   std::vector<ErrorCode> errors;
-  const ErrorCode producer_error = for_client(
-      context.transactions.check_offset_commit(request.transactional_id, request.producer_id,
-                                               request.producer_epoch, request.group_id),
-      false);
-  if (producer_error != ErrorCode::kNone) {
-    errors.assign(params.offsets.size(), producer_error);
+  ErrorCode producer_error = ErrorCode::kNone;
+  if (!access.transactional_id(AclOperation::kWrite, request.transactional_id)) {
+    producer_error = ErrorCode::kTransactionalIdAuthorizationFailed;
+  } else if (!access.group(AclOperation::kRead, request.group_id)) {
+    producer_error = ErrorCode::kGroupAuthorizationFailed;
   } else {
+    producer_error = for_client(
+        context.transactions.check_offset_commit(request.transactional_id, request.producer_id,
+                                                 request.producer_epoch, request.group_id),
+        false);
+  }
+  if (producer_error == ErrorCode::kNone && !params.offsets.empty()) {
     errors = context.groups.commit_transactional_offsets(params, request.producer_id,
                                                          request.producer_epoch);
   }
@@ -45,8 +58,14 @@ TxnOffsetCommitResponse handle_txn_offset_commit(BrokerContext& context,
     TxnOffsetCommitResponse::TxnOffsetCommitResponseTopic topic_response;
     topic_response.name = topic.name;
     for (const auto& partition : topic.partitions) {
+      // A refusal of the whole request (transactional id, group) names every partition.
+      ErrorCode error = producer_error;
+      if (error == ErrorCode::kNone) {
+        error = refused_topics.contains(topic.name) ? ErrorCode::kTopicAuthorizationFailed
+                                                    : errors[next++];
+      }
       topic_response.partitions.push_back({.partition_index = partition.partition_index,
-                                           .error_code = static_cast<int16_t>(errors[next++])});
+                                           .error_code = static_cast<int16_t>(error)});
     }
     response.topics.push_back(std::move(topic_response));
   }

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
 #include "broker/protocol/generated/txn_offset_commit_request.h"
 #include "broker/protocol/generated/txn_offset_commit_response.h"
@@ -13,7 +14,7 @@ namespace runnel::broker {
 // group's offsets must have been added with AddOffsetsToTxn: INVALID_TXN_STATE otherwise; a
 // stale epoch gets INVALID_PRODUCER_EPOCH, the only fencing error this API has), then v3's
 // generation, member id and instance id by the group coordinator (KIP-447).
-TxnOffsetCommitResponse handle_txn_offset_commit(BrokerContext& context,
+TxnOffsetCommitResponse handle_txn_offset_commit(BrokerContext& context, const Access& access,
                                                  const TxnOffsetCommitRequest& request,
                                                  int16_t version);
 

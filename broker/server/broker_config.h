@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "broker/server/server.h"
 
@@ -36,6 +37,13 @@ struct BrokerConfig {
   int64_t transaction_timeout_check_interval_ms = 1000;
   // Crash tests only: TransactionCoordinatorOptions::test_crash_point.
   std::string test_transaction_crash_point;
+
+  // Authorization (Kafka's authorizer.class.name, super.users,
+  // allow.everyone.if.no.acl.found). Off by default: every client may do everything. On, the
+  // ACLs in <data-dir>/acls.meta decide (docs/SECURITY.md).
+  bool authorizer_enabled = false;
+  std::vector<std::string> super_users;  // "User:admin"
+  bool allow_everyone_if_no_acl_found = false;
 
   // Topic defaults (each topic may override them with its own config).
   int64_t log_segment_bytes = 1073741824;                 // log.segment.bytes -> segment.bytes

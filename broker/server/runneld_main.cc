@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "broker/broker.h"
+#include "broker/security/authorizer.h"
 #include "core/log.h"
 
 namespace {
@@ -110,10 +111,21 @@ int main(int argc, char** argv) {
   app.add_option("--transaction-max-timeout-ms", config.transaction_max_timeout_ms,
                  "Longest transaction.timeout.ms a transactional producer may ask for")
       ->capture_default_str();
+  std::string super_users;
+  app.add_flag("--authorizer", config.authorizer_enabled,
+               "Enforce ACLs (Kafka's authorizer.class.name); off, every client may do "
+               "everything. See docs/SECURITY.md");
+  app.add_option("--super-users", super_users,
+                 "Principals allowed everything, ';'-separated: 'User:admin;User:bob' "
+                 "(super.users)");
+  app.add_flag("--allow-everyone-if-no-acl-found", config.allow_everyone_if_no_acl_found,
+               "With --authorizer, allow a resource no ACL applies to "
+               "(allow.everyone.if.no.acl.found)");
   CLI11_PARSE(app, argc, argv);
 
   config.data_dir = data_dir;
   config.auto_create_topics = auto_create;
+  config.super_users = runnel::broker::parse_super_users(super_users);
   if (const char* crash_point = std::getenv("RUNNELD_TEST_CRASH_POINT")) {
     config.test_transaction_crash_point = crash_point;
   }

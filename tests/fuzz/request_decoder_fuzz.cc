@@ -13,10 +13,13 @@
 #include "broker/protocol/generated/add_offsets_to_txn_request.h"
 #include "broker/protocol/generated/add_partitions_to_txn_request.h"
 #include "broker/protocol/generated/api_versions_request.h"
+#include "broker/protocol/generated/create_acls_request.h"
 #include "broker/protocol/generated/create_partitions_request.h"
 #include "broker/protocol/generated/create_topics_request.h"
+#include "broker/protocol/generated/delete_acls_request.h"
 #include "broker/protocol/generated/delete_groups_request.h"
 #include "broker/protocol/generated/delete_topics_request.h"
+#include "broker/protocol/generated/describe_acls_request.h"
 #include "broker/protocol/generated/describe_configs_request.h"
 #include "broker/protocol/generated/describe_groups_request.h"
 #include "broker/protocol/generated/describe_transactions_request.h"
@@ -164,6 +167,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case ListTransactionsRequest::kApiKey:
       decode_body<ListTransactionsRequest>(body.view(), version);
+      break;
+    case DescribeAclsRequest::kApiKey:
+      decode_body<DescribeAclsRequest>(body.view(), version);
+      break;
+    case CreateAclsRequest::kApiKey:
+      decode_body<CreateAclsRequest>(body.view(), version);
+      break;
+    case DeleteAclsRequest::kApiKey:
+      decode_body<DeleteAclsRequest>(body.view(), version);
       break;
     default:
       break;

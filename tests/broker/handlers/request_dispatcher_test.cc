@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <future>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,10 +29,20 @@
 #include "broker/protocol/generated/add_partitions_to_txn_response.h"
 #include "broker/protocol/generated/api_versions_request.h"
 #include "broker/protocol/generated/api_versions_response.h"
+#include "broker/protocol/generated/create_acls_request.h"
+#include "broker/protocol/generated/create_acls_response.h"
+#include "broker/protocol/generated/create_partitions_request.h"
+#include "broker/protocol/generated/create_partitions_response.h"
 #include "broker/protocol/generated/create_topics_request.h"
 #include "broker/protocol/generated/create_topics_response.h"
+#include "broker/protocol/generated/delete_acls_request.h"
+#include "broker/protocol/generated/delete_acls_response.h"
 #include "broker/protocol/generated/delete_groups_request.h"
 #include "broker/protocol/generated/delete_groups_response.h"
+#include "broker/protocol/generated/delete_topics_request.h"
+#include "broker/protocol/generated/delete_topics_response.h"
+#include "broker/protocol/generated/describe_acls_request.h"
+#include "broker/protocol/generated/describe_acls_response.h"
 #include "broker/protocol/generated/describe_configs_request.h"
 #include "broker/protocol/generated/describe_configs_response.h"
 #include "broker/protocol/generated/describe_groups_request.h"
@@ -74,6 +86,7 @@
 #include "broker/protocol/request_header.h"
 #include "broker/protocol/wire_reader.h"
 #include "broker/protocol/wire_writer.h"
+#include "broker/security/authorizer.h"
 #include "broker/storage/record_batch_builder.h"
 #include "core/clock.h"
 
@@ -155,8 +168,10 @@ class RequestDispatcherTest : public ::testing::Test {
   // Hands `frame` to the dispatcher and waits for its outcome (however long a fetch waits).
   HandlerOutcome call(const Bytes& frame) {
     std::promise<HandlerOutcome> outcome;
-    RequestContext request_context{
-        .connection_id = 1, .peer = "127.0.0.1:1", .executor = io_.get_executor()};
+    RequestContext request_context{.connection_id = 1,
+                                   .peer = "127.0.0.1:1",
+                                   .executor = io_.get_executor(),
+                                   .session = session_};
     dispatcher_->handle(request_context, frame.view(), [&outcome](HandlerOutcome result) {
       outcome.set_value(std::move(result));
     });
@@ -167,8 +182,10 @@ class RequestDispatcherTest : public ::testing::Test {
   // waiting for the rebalance, SyncGroup waiting for the leader).
   std::future<HandlerOutcome> start_call(const Bytes& frame) {
     auto outcome = std::make_shared<std::promise<HandlerOutcome>>();
-    RequestContext request_context{
-        .connection_id = 1, .peer = "127.0.0.1:1", .executor = io_.get_executor()};
+    RequestContext request_context{.connection_id = 1,
+                                   .peer = "127.0.0.1:1",
+                                   .executor = io_.get_executor(),
+                                   .session = session_};
     dispatcher_->handle(request_context, frame.view(), [outcome](HandlerOutcome result) {
       outcome->set_value(std::move(result));
     });
@@ -218,6 +235,27 @@ class RequestDispatcherTest : public ::testing::Test {
     return response;
   }
 
+  // Turns authorization on, as runneld --authorizer does.
+  void enable_authorizer(AuthorizerOptions options = {}) {
+    auto opened = Authorizer::open(data_dir_, std::move(options));
+    ASSERT_TRUE(opened.ok()) << opened.status().to_string();
+    authorizer_ = std::move(opened.value());
+    context_->authorizer = authorizer_.get();
+  }
+
+  void allow(const std::string& principal, ResourceType type, const std::string& name,
+             AclOperation operation, PatternType pattern = PatternType::kLiteral) {
+    ASSERT_TRUE(authorizer_
+                    ->add({AclBinding{.resource_type = type,
+                                      .resource_name = name,
+                                      .pattern_type = pattern,
+                                      .principal = principal,
+                                      .host = "*",
+                                      .operation = operation,
+                                      .permission = AclPermission::kAllow}})
+                    .ok());
+  }
+
   void create_topic(const std::string& name, int32_t partitions) {
     ASSERT_TRUE(logs_->create_topic(name, partitions, {}, false).ok());
   }
@@ -264,6 +302,9 @@ class RequestDispatcherTest : public ::testing::Test {
   std::unique_ptr<GroupCoordinator> groups_;
   std::unique_ptr<ProducerIdManager> producer_ids_;
   std::unique_ptr<TransactionCoordinator> transactions_;
+  std::unique_ptr<Authorizer> authorizer_;
+  // Who the requests come from; tests that check authorization change the principal.
+  std::shared_ptr<ConnectionSession> session_ = std::make_shared<ConnectionSession>();
   AppendNotifier appends_;
   std::unique_ptr<BrokerContext> context_;
   std::unique_ptr<RequestDispatcher> dispatcher_;
@@ -928,6 +969,401 @@ TEST_F(RequestDispatcherTest, CommittedOffsetsAndMetadataAreFetchedBack) {
   EXPECT_EQ(removed.topics.at(0).partitions.at(0).error_code, code(ErrorCode::kNone));
   fetch.topics = std::vector{topic};
   EXPECT_EQ(roundtrip<OffsetFetchResponse>(fetch, 1).topics[0].partitions[1].committed_offset, -1);
+}
+
+// ---- Authorization (runneld --authorizer) ----
+
+constexpr const char* kAlice = "User:alice";
+constexpr const char* kAdmin = "User:admin";
+
+bool is_authorization_error(int16_t error) {
+  return error == code(ErrorCode::kTopicAuthorizationFailed) ||
+         error == code(ErrorCode::kGroupAuthorizationFailed) ||
+         error == code(ErrorCode::kClusterAuthorizationFailed) ||
+         error == code(ErrorCode::kTransactionalIdAuthorizationFailed);
+}
+
+TEST_F(RequestDispatcherTest, EveryServedApiIsRefusedToAPrincipalWithoutAcls) {
+  enable_authorizer(AuthorizerOptions{.super_users = {kAdmin}});
+  create_topic("t", 1);
+  // As the admin: a group with committed offsets and a transactional id, for the listings.
+  session_->set_principal(kAdmin);
+  ASSERT_EQ(roundtrip<OffsetCommitResponse>(commit_request(-1, "", 5), 2)
+                .topics.at(0)
+                .partitions.at(0)
+                .error_code,
+            code(ErrorCode::kNone));
+  InitProducerIdRequest txn_init;
+  txn_init.transactional_id = "txn";
+  txn_init.transaction_timeout_ms = 60000;
+  ASSERT_EQ(roundtrip<InitProducerIdResponse>(txn_init, 4).error_code, code(ErrorCode::kNone));
+  session_->set_principal(kAlice);
+
+  // For each API: send a request naming a resource alice has no ACL on; true when the broker
+  // refused it with an authorization error (or, for listings, left the resource out).
+  std::map<int16_t, std::function<bool()>> refused;
+  auto key = [](ApiKey api) { return static_cast<int16_t>(api); };
+  refused[key(ApiKey::kProduce)] = [&] {
+    return is_authorization_error(
+        produce("t", 0, batch_of({"x"})).responses.at(0).partition_responses.at(0).error_code);
+  };
+  refused[key(ApiKey::kFetch)] = [&] {
+    return is_authorization_error(roundtrip<FetchResponse>(fetch_request("t", 0, 0, 0, 0), 11)
+                                      .responses.at(0)
+                                      .partitions.at(0)
+                                      .error_code);
+  };
+  refused[key(ApiKey::kListOffsets)] = [&] {
+    ListOffsetsRequest request;
+    request.replica_id = -1;
+    request.topics.push_back(
+        {.name = "t", .partitions = {{.partition_index = 0, .timestamp = -1}}});
+    return is_authorization_error(
+        roundtrip<ListOffsetsResponse>(request, 2).topics.at(0).partitions.at(0).error_code);
+  };
+  refused[key(ApiKey::kMetadata)] = [&] {
+    MetadataRequest request;
+    request.topics.emplace();
+    request.topics->push_back({.name = "t"});
+    return is_authorization_error(roundtrip<MetadataResponse>(request, 4).topics.at(0).error_code);
+  };
+  refused[key(ApiKey::kCreateTopics)] = [&] {
+    CreateTopicsRequest request;
+    request.topics.push_back({.name = "new", .num_partitions = 1, .replication_factor = 1});
+    return is_authorization_error(
+        roundtrip<CreateTopicsResponse>(request, 4).topics.at(0).error_code);
+  };
+  refused[key(ApiKey::kDeleteTopics)] = [&] {
+    DeleteTopicsRequest request;
+    request.topic_names = {"t"};
+    return is_authorization_error(
+        roundtrip<DeleteTopicsResponse>(request, 3).responses.at(0).error_code);
+  };
+  refused[key(ApiKey::kDescribeConfigs)] = [&] {
+    DescribeConfigsRequest request;
+    request.resources.push_back({.resource_type = 2, .resource_name = "t"});
+    return is_authorization_error(
+        roundtrip<DescribeConfigsResponse>(request, 2).results.at(0).error_code);
+  };
+  refused[key(ApiKey::kCreatePartitions)] = [&] {
+    CreatePartitionsRequest request;
+    request.topics.push_back({.name = "t", .count = 3});
+    return is_authorization_error(
+        roundtrip<CreatePartitionsResponse>(request, 0).results.at(0).error_code);
+  };
+  refused[key(ApiKey::kOffsetCommit)] = [&] {
+    return is_authorization_error(roundtrip<OffsetCommitResponse>(commit_request(-1, "", 9), 2)
+                                      .topics.at(0)
+                                      .partitions.at(0)
+                                      .error_code);
+  };
+  refused[key(ApiKey::kOffsetFetch)] = [&] {
+    OffsetFetchRequest request;
+    request.group_id = "offsets";
+    return is_authorization_error(roundtrip<OffsetFetchResponse>(request, 5).error_code);
+  };
+  refused[key(ApiKey::kFindCoordinator)] = [&] {
+    FindCoordinatorRequest request;
+    request.key = "offsets";
+    return is_authorization_error(roundtrip<FindCoordinatorResponse>(request, 2).error_code);
+  };
+  refused[key(ApiKey::kJoinGroup)] = [&] {
+    JoinGroupRequest request;
+    request.group_id = "g";
+    request.session_timeout_ms = 10000;
+    request.rebalance_timeout_ms = 10000;
+    request.protocol_type = "consumer";
+    return is_authorization_error(roundtrip<JoinGroupResponse>(request, 5).error_code);
+  };
+  refused[key(ApiKey::kHeartbeat)] = [&] {
+    HeartbeatRequest request;
+    request.group_id = "g";
+    return is_authorization_error(roundtrip<HeartbeatResponse>(request, 3).error_code);
+  };
+  refused[key(ApiKey::kLeaveGroup)] = [&] {
+    LeaveGroupRequest request;
+    request.group_id = "g";
+    return is_authorization_error(roundtrip<LeaveGroupResponse>(request, 3).error_code);
+  };
+  refused[key(ApiKey::kSyncGroup)] = [&] {
+    SyncGroupRequest request;
+    request.group_id = "g";
+    return is_authorization_error(roundtrip<SyncGroupResponse>(request, 3).error_code);
+  };
+  refused[key(ApiKey::kDescribeGroups)] = [&] {
+    DescribeGroupsRequest request;
+    request.groups = {"offsets"};
+    return is_authorization_error(
+        roundtrip<DescribeGroupsResponse>(request, 4).groups.at(0).error_code);
+  };
+  refused[key(ApiKey::kListGroups)] = [&] {
+    return roundtrip<ListGroupsResponse>(ListGroupsRequest{}, 2).groups.empty();
+  };
+  refused[key(ApiKey::kDeleteGroups)] = [&] {
+    DeleteGroupsRequest request;
+    request.groups_names = {"offsets"};
+    return is_authorization_error(
+        roundtrip<DeleteGroupsResponse>(request, 1).results.at(0).error_code);
+  };
+  refused[key(ApiKey::kOffsetDelete)] = [&] {
+    OffsetDeleteRequest request;
+    request.group_id = "offsets";
+    return is_authorization_error(roundtrip<OffsetDeleteResponse>(request, 0).error_code);
+  };
+  refused[key(ApiKey::kInitProducerId)] = [&] {
+    InitProducerIdRequest idempotent;
+    InitProducerIdRequest transactional = txn_init;
+    return is_authorization_error(roundtrip<InitProducerIdResponse>(idempotent, 4).error_code) &&
+           is_authorization_error(roundtrip<InitProducerIdResponse>(transactional, 4).error_code);
+  };
+  refused[key(ApiKey::kAddPartitionsToTxn)] = [&] {
+    AddPartitionsToTxnRequest request;
+    request.v3_and_below_transactional_id = "txn";
+    request.v3_and_below_topics.push_back({.name = "t", .partitions = {0}});
+    return is_authorization_error(roundtrip<AddPartitionsToTxnResponse>(request, 3)
+                                      .results_by_topic_v3_and_below.at(0)
+                                      .results_by_partition.at(0)
+                                      .partition_error_code);
+  };
+  refused[key(ApiKey::kAddOffsetsToTxn)] = [&] {
+    AddOffsetsToTxnRequest request;
+    request.transactional_id = "txn";
+    request.group_id = "offsets";
+    return is_authorization_error(roundtrip<AddOffsetsToTxnResponse>(request, 3).error_code);
+  };
+  refused[key(ApiKey::kEndTxn)] = [&] {
+    EndTxnRequest request;
+    request.transactional_id = "txn";
+    return is_authorization_error(roundtrip<EndTxnResponse>(request, 3).error_code);
+  };
+  refused[key(ApiKey::kTxnOffsetCommit)] = [&] {
+    TxnOffsetCommitRequest request;
+    request.transactional_id = "txn";
+    request.group_id = "offsets";
+    request.topics.push_back({.name = "t", .partitions = {{.partition_index = 0}}});
+    return is_authorization_error(
+        roundtrip<TxnOffsetCommitResponse>(request, 3).topics.at(0).partitions.at(0).error_code);
+  };
+  refused[key(ApiKey::kDescribeTransactions)] = [&] {
+    DescribeTransactionsRequest request;
+    request.transactional_ids = {"txn"};
+    return is_authorization_error(
+        roundtrip<DescribeTransactionsResponse>(request, 0).transaction_states.at(0).error_code);
+  };
+  refused[key(ApiKey::kListTransactions)] = [&] {
+    return roundtrip<ListTransactionsResponse>(ListTransactionsRequest{}, 0)
+        .transaction_states.empty();
+  };
+  refused[key(ApiKey::kDescribeAcls)] = [&] {
+    DescribeAclsRequest request;
+    request.resource_type_filter = static_cast<int8_t>(ResourceType::kAny);
+    request.pattern_type_filter = static_cast<int8_t>(PatternType::kAny);
+    request.operation = static_cast<int8_t>(AclOperation::kAny);
+    request.permission_type = static_cast<int8_t>(AclPermission::kAny);
+    return is_authorization_error(roundtrip<DescribeAclsResponse>(request, 1).error_code);
+  };
+  refused[key(ApiKey::kCreateAcls)] = [&] {
+    CreateAclsRequest request;
+    request.creations.push_back({.resource_type = 2,
+                                 .resource_name = "t",
+                                 .resource_pattern_type = 3,
+                                 .principal = kAlice,
+                                 .host = "*",
+                                 .operation = 2,
+                                 .permission_type = 3});
+    return is_authorization_error(
+        roundtrip<CreateAclsResponse>(request, 1).results.at(0).error_code);
+  };
+  refused[key(ApiKey::kDeleteAcls)] = [&] {
+    DeleteAclsRequest request;
+    request.filters.push_back({.resource_type_filter = 1,
+                               .pattern_type_filter = 1,
+                               .operation = 1,
+                               .permission_type = 1});
+    return is_authorization_error(
+        roundtrip<DeleteAclsResponse>(request, 1).filter_results.at(0).error_code);
+  };
+
+  for (const ApiVersionRange& api : supported_apis()) {
+    if (api.api_key == key(ApiKey::kApiVersions)) continue;  // what a client asks first
+    auto check = refused.find(api.api_key);
+    ASSERT_NE(check, refused.end()) << api_name(api.api_key) << " has no authorization check";
+    EXPECT_TRUE(check->second()) << api_name(api.api_key) << " was not refused";
+  }
+  // The admin, a super user, is refused nothing; the topic and group are still there.
+  session_->set_principal(kAdmin);
+  EXPECT_EQ(produce("t", 0, batch_of({"x"})).responses.at(0).partition_responses.at(0).error_code,
+            code(ErrorCode::kNone));
+  EXPECT_FALSE(roundtrip<ListGroupsResponse>(ListGroupsRequest{}, 2).groups.empty());
+}
+
+TEST_F(RequestDispatcherTest, WithoutTheAuthorizerAclApisAnswerSecurityDisabled) {
+  DescribeAclsRequest request;
+  request.resource_type_filter = static_cast<int8_t>(ResourceType::kAny);
+  request.pattern_type_filter = static_cast<int8_t>(PatternType::kAny);
+  request.operation = static_cast<int8_t>(AclOperation::kAny);
+  request.permission_type = static_cast<int8_t>(AclPermission::kAny);
+  EXPECT_EQ(roundtrip<DescribeAclsResponse>(request, 1).error_code,
+            code(ErrorCode::kSecurityDisabled));
+}
+
+TEST_F(RequestDispatcherTest, AnAclAddedThroughCreateAclsLetsThePrincipalProduce) {
+  enable_authorizer();
+  create_topic("t", 1);
+  allow(kAdmin, ResourceType::kCluster, "kafka-cluster", AclOperation::kAlter);
+  allow(kAdmin, ResourceType::kCluster, "kafka-cluster", AclOperation::kDescribe);
+  session_->set_principal(kAlice);
+  EXPECT_EQ(produce("t", 0, batch_of({"x"})).responses.at(0).partition_responses.at(0).error_code,
+            code(ErrorCode::kTopicAuthorizationFailed));
+
+  session_->set_principal(kAdmin);
+  CreateAclsRequest create;
+  create.creations.push_back({.resource_type = static_cast<int8_t>(ResourceType::kTopic),
+                              .resource_name = "t",
+                              .resource_pattern_type = static_cast<int8_t>(PatternType::kPrefixed),
+                              .principal = kAlice,
+                              .host = "*",
+                              .operation = static_cast<int8_t>(AclOperation::kWrite),
+                              .permission_type = static_cast<int8_t>(AclPermission::kAllow)});
+  create.creations.push_back({.resource_type = static_cast<int8_t>(ResourceType::kAny),
+                              .resource_name = "t",
+                              .resource_pattern_type = 3,
+                              .principal = kAlice,
+                              .host = "*",
+                              .operation = static_cast<int8_t>(AclOperation::kRead),
+                              .permission_type = static_cast<int8_t>(AclPermission::kAllow)});
+  // v3 is flexible (compact strings, tagged fields): what kafka-acls.sh sends.
+  auto created = roundtrip<CreateAclsResponse>(create, 3);
+  ASSERT_EQ(created.results.size(), 2u);
+  EXPECT_EQ(created.results[0].error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(created.results[1].error_code, code(ErrorCode::kInvalidRequest));
+
+  session_->set_principal(kAlice);
+  EXPECT_EQ(produce("t", 0, batch_of({"x"})).responses.at(0).partition_responses.at(0).error_code,
+            code(ErrorCode::kNone));
+
+  session_->set_principal(kAdmin);
+  DescribeAclsRequest describe;
+  describe.resource_type_filter = static_cast<int8_t>(ResourceType::kTopic);
+  describe.resource_name_filter = "t-and-more";
+  describe.pattern_type_filter = static_cast<int8_t>(PatternType::kMatch);
+  describe.operation = static_cast<int8_t>(AclOperation::kAny);
+  describe.permission_type = static_cast<int8_t>(AclPermission::kAny);
+  auto described = roundtrip<DescribeAclsResponse>(describe, 3);
+  EXPECT_EQ(described.error_code, code(ErrorCode::kNone));
+  ASSERT_EQ(described.resources.size(), 1u);
+  EXPECT_EQ(described.resources[0].resource_name, "t");
+  EXPECT_EQ(described.resources[0].pattern_type, static_cast<int8_t>(PatternType::kPrefixed));
+  ASSERT_EQ(described.resources[0].acls.size(), 1u);
+  EXPECT_EQ(described.resources[0].acls[0].principal, kAlice);
+
+  DeleteAclsRequest remove;
+  remove.filters.push_back({.resource_type_filter = static_cast<int8_t>(ResourceType::kTopic),
+                            .resource_name_filter = "t",
+                            .pattern_type_filter = static_cast<int8_t>(PatternType::kPrefixed),
+                            .principal_filter = kAlice,
+                            .operation = static_cast<int8_t>(AclOperation::kAny),
+                            .permission_type = static_cast<int8_t>(AclPermission::kAny)});
+  auto removed = roundtrip<DeleteAclsResponse>(remove, 1);
+  ASSERT_EQ(removed.filter_results.size(), 1u);
+  EXPECT_EQ(removed.filter_results[0].matching_acls.size(), 1u);
+  session_->set_principal(kAlice);
+  EXPECT_EQ(produce("t", 0, batch_of({"x"})).responses.at(0).partition_responses.at(0).error_code,
+            code(ErrorCode::kTopicAuthorizationFailed));
+}
+
+TEST_F(RequestDispatcherTest, MetadataListsOnlyDescribableTopicsAndAutoCreatesOnlyWithCreate) {
+  enable_authorizer();
+  create_topic("visible", 1);
+  create_topic("hidden", 1);
+  session_->set_principal(kAlice);
+  allow(kAlice, ResourceType::kTopic, "visible", AclOperation::kRead);
+  allow(kAlice, ResourceType::kTopic, "auto-", AclOperation::kDescribe, PatternType::kPrefixed);
+  MetadataRequest all;  // null topics: every topic
+  auto listed = roundtrip<MetadataResponse>(all, 4);
+  ASSERT_EQ(listed.topics.size(), 1u);
+  EXPECT_EQ(listed.topics[0].name, "visible");
+
+  MetadataRequest named;
+  named.topics.emplace();
+  named.topics->push_back({.name = "auto-1"});
+  named.allow_auto_topic_creation = true;
+  EXPECT_EQ(roundtrip<MetadataResponse>(named, 4).topics.at(0).error_code,
+            code(ErrorCode::kTopicAuthorizationFailed));
+  EXPECT_FALSE(logs_->describe_topic("auto-1").has_value());
+  allow(kAlice, ResourceType::kTopic, "auto-", AclOperation::kCreate, PatternType::kPrefixed);
+  EXPECT_EQ(roundtrip<MetadataResponse>(named, 4).topics.at(0).error_code, code(ErrorCode::kNone));
+  EXPECT_TRUE(logs_->describe_topic("auto-1").has_value());
+}
+
+TEST_F(RequestDispatcherTest, AnIdempotentProducerNeedsWriteOnSomeTopicOrIdempotentWrite) {
+  enable_authorizer();
+  session_->set_principal(kAlice);
+  EXPECT_EQ(roundtrip<InitProducerIdResponse>(InitProducerIdRequest{}, 4).error_code,
+            code(ErrorCode::kClusterAuthorizationFailed));
+  allow(kAlice, ResourceType::kTopic, "events", AclOperation::kWrite);
+  EXPECT_EQ(roundtrip<InitProducerIdResponse>(InitProducerIdRequest{}, 4).error_code,
+            code(ErrorCode::kNone));
+}
+
+TEST_F(RequestDispatcherTest, OffsetCommitNeedsReadOnTheGroupAndOnEachTopic) {
+  enable_authorizer();
+  session_->set_principal(kAlice);
+  allow(kAlice, ResourceType::kGroup, "offsets", AclOperation::kRead);
+  EXPECT_EQ(roundtrip<OffsetCommitResponse>(commit_request(-1, "", 1), 2)
+                .topics.at(0)
+                .partitions.at(0)
+                .error_code,
+            code(ErrorCode::kTopicAuthorizationFailed));
+  allow(kAlice, ResourceType::kTopic, "t", AclOperation::kRead);
+  EXPECT_EQ(roundtrip<OffsetCommitResponse>(commit_request(-1, "", 1), 2)
+                .topics.at(0)
+                .partitions.at(0)
+                .error_code,
+            code(ErrorCode::kNone));
+}
+
+TEST_F(RequestDispatcherTest, ATransactionalProducerCommitsOffsetsOnlyForTopicsItMayRead) {
+  enable_authorizer();
+  session_->set_principal(kAlice);
+  allow(kAlice, ResourceType::kTransactionalId, "txn", AclOperation::kWrite);
+  allow(kAlice, ResourceType::kGroup, "g", AclOperation::kRead);
+  allow(kAlice, ResourceType::kTopic, "readable", AclOperation::kRead);
+  InitProducerIdRequest init;
+  init.transactional_id = "txn";
+  init.transaction_timeout_ms = 60000;
+  auto producer = roundtrip<InitProducerIdResponse>(init, 4);
+  ASSERT_EQ(producer.error_code, code(ErrorCode::kNone));
+  AddOffsetsToTxnRequest add;
+  add.transactional_id = "txn";
+  add.producer_id = producer.producer_id;
+  add.producer_epoch = producer.producer_epoch;
+  add.group_id = "g";
+  ASSERT_EQ(roundtrip<AddOffsetsToTxnResponse>(add, 3).error_code, code(ErrorCode::kNone));
+  TxnOffsetCommitRequest commit;
+  commit.transactional_id = "txn";
+  commit.group_id = "g";
+  commit.producer_id = producer.producer_id;
+  commit.producer_epoch = producer.producer_epoch;
+  for (const char* topic : {"readable", "secret"}) {
+    commit.topics.push_back({.name = topic,
+                             .partitions = {{.partition_index = 0,
+                                             .committed_offset = 17,
+                                             .committed_leader_epoch = -1,
+                                             .committed_metadata = "m"}}});
+  }
+  auto committed = roundtrip<TxnOffsetCommitResponse>(commit, 3);
+  EXPECT_EQ(committed.topics.at(0).partitions.at(0).error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(committed.topics.at(1).partitions.at(0).error_code,
+            code(ErrorCode::kTopicAuthorizationFailed));
+  EndTxnRequest end;
+  end.transactional_id = "txn";
+  end.producer_id = producer.producer_id;
+  end.producer_epoch = producer.producer_epoch;
+  end.committed = true;
+  ASSERT_EQ(roundtrip<EndTxnResponse>(end, 3).error_code, code(ErrorCode::kNone));
+  EXPECT_TRUE(offsets_->fetch("g", {"readable", 0}).has_value());
+  EXPECT_FALSE(offsets_->fetch("g", {"secret", 0}).has_value());
 }
 
 }  // namespace
