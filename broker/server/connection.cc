@@ -90,6 +90,7 @@ void Connection::read_more() {
     frame_lease_ = std::move(*lease);
   }
   const std::span<uint8_t> room = assembler_.prepare(kReadChunkBytes);
+  if (room.empty()) return;  // only after a framing error, which closes the connection
   reading_ = true;
   socket_.async_read_some(
       asio::buffer(room.data(), room.size()),
