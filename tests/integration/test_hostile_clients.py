@@ -105,6 +105,16 @@ def answers_api_versions(port, timeout=5.0):
         return False
 
 
+def eventually(check, seconds):
+    """Whether check() holds within `seconds` (the broker notices closes asynchronously)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def closed_by_server(sock, timeout=10.0):
     sock.settimeout(timeout)
     try:
@@ -185,10 +195,7 @@ class HostileClientsTest(unittest.TestCase):
         third = self.connect(broker)
         self.assertTrue(closed_by_server(third))
         first.close()
-        deadline = time.monotonic() + 10
-        while not answers_api_versions(broker.port) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        self.assertTrue(answers_api_versions(broker.port))
+        self.assertTrue(eventually(lambda: answers_api_versions(broker.port), 10))
         self.assertTrue(any("refusing connection from 127.0.0.1" in line
                             for line in broker.log_lines()))
 
@@ -207,10 +214,7 @@ class HostileClientsTest(unittest.TestCase):
         self.assertLessEqual(len(failures), 3, "".join(failures))
         for s in clients:
             s.close()
-        deadline = time.monotonic() + 20
-        while not answers_api_versions(broker.port) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        self.assertTrue(answers_api_versions(broker.port))
+        self.assertTrue(eventually(lambda: answers_api_versions(broker.port), 20))
         self.assertIsNone(broker.process.poll())
 
     def test_deleting_consumer_offsets_is_refused_and_committed_offsets_stay(self):
