@@ -14,7 +14,7 @@ import time
 import unittest
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, NewPartitions, NewTopic
 
 RUNNELD = os.environ.get("RUNNELD", "build/bin/runneld")
 RUNNEL = os.environ.get("RUNNEL", "build/bin/runnel")
@@ -217,7 +217,7 @@ class HostileClientsTest(unittest.TestCase):
         self.assertTrue(eventually(lambda: answers_api_versions(broker.port), 20))
         self.assertIsNone(broker.process.poll())
 
-    def test_deleting_consumer_offsets_is_refused_and_committed_offsets_stay(self):
+    def test_deleting_or_growing_consumer_offsets_is_refused_and_committed_offsets_stay(self):
         broker = self.broker()
         admin = AdminClient({"bootstrap.servers": broker.address})
         admin.create_topics([NewTopic("orders", 1, 1)])["orders"].result(timeout=30)
@@ -230,6 +230,12 @@ class HostileClientsTest(unittest.TestCase):
         with self.assertRaises(KafkaException) as raised:
             future["__consumer_offsets"].result(timeout=30)
         self.assertEqual(raised.exception.args[0].code(), KafkaError.TOPIC_EXCEPTION)
+
+        grow = admin.create_partitions([NewPartitions("__consumer_offsets", 50)])
+        with self.assertRaises(KafkaException) as raised:
+            grow["__consumer_offsets"].result(timeout=30)
+        self.assertEqual(raised.exception.args[0].code(), KafkaError.TOPIC_EXCEPTION)
+        self.assertIn("internal", raised.exception.args[0].str())
 
         committed = consumer.committed([TopicPartition("orders", 0)], timeout=10)
         self.assertEqual(committed[0].offset, 42)
