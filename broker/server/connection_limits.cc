@@ -68,14 +68,14 @@ Result<ConnectionLimits::Ticket> ConnectionLimits::admit(const std::string& ip) 
   }
   const auto override_it = overrides_.find(ip);
   const int32_t per_ip = override_it != overrides_.end() ? override_it->second : max_per_ip_;
-  int32_t& from_ip = open_per_ip_[ip];
+  const auto open_it = open_per_ip_.find(ip);
+  const int32_t from_ip = open_it == open_per_ip_.end() ? 0 : open_it->second;
   if (from_ip >= per_ip) {
-    if (from_ip == 0) open_per_ip_.erase(ip);
     return unavailable_error(
         fmt::format("{} connections from {} are open, the limit (max.connections.per.ip{} = {})",
                     from_ip, ip, override_it != overrides_.end() ? ".overrides" : "", per_ip));
   }
-  ++from_ip;
+  ++open_per_ip_[ip];
   ++open_;
   return Ticket(shared_from_this(), ip);
 }
