@@ -5,11 +5,11 @@
 // Beyond "never crashes, never reads or writes out of bounds", both must agree on the frames
 // and on whether the stream is malformed (framing cannot depend on how bytes arrive), every
 // frame respects the size limits, and the buffer of a frame never outgrows its announced size.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <algorithm>
 #include <cstring>
 #include <span>
 #include <vector>
