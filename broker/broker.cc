@@ -90,6 +90,7 @@ Result<std::unique_ptr<Broker>> Broker::start(BrokerConfig config) {
       .authorizer = broker->authorizer_.get(),
   });
   broker->dispatcher_ = std::make_unique<RequestDispatcher>(*broker->context_);
+  share_limits(broker->config_.server);  // every listener's Server counts against the same limits
   RUNNEL_ASSIGN_OR_RETURN(broker->server_, Server::start(cfg.server, *broker->dispatcher_));
   broker->host_ = broker->server_->host();
   broker->port_ = broker->server_->port();

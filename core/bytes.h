@@ -96,6 +96,7 @@ class Bytes {
   void push_back(std::uint8_t byte) { data_.push_back(byte); }
   void resize(std::size_t size) { data_.resize(size); }
   void reserve(std::size_t capacity) { data_.reserve(capacity); }
+  std::size_t capacity() const noexcept { return data_.capacity(); }
   void clear() noexcept { data_.clear(); }
 
   friend bool operator==(const Bytes& a, const Bytes& b) noexcept { return a.view() == b.view(); }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Builds the Kafka request decoder fuzzer (clang++, libFuzzer with the address and undefined
-# behaviour sanitizers) in build-fuzz and runs it for SECONDS (default 60), starting from the
-# seed requests in tests/fuzz/corpus/. New inputs it finds go to a temporary directory that is
-# removed afterwards; a crashing input is kept as build-fuzz/artifacts/crash-* and the script
-# exits non-zero.
+# Builds the fuzzers (clang++, libFuzzer with the address and undefined behaviour sanitizers)
+# in build-fuzz and runs them within SECONDS (default 60) in all: the Kafka request decoder for
+# two thirds of it, starting from the seed requests in tests/fuzz/corpus/, then the connection
+# layer's framing (byte streams in arbitrary chunks) for the rest. New inputs they find go to
+# temporary directories removed afterwards; a crashing input is kept as
+# build-fuzz/artifacts/crash-* and the script exits non-zero.
 #
 #   scripts/fuzz.sh [SECONDS]
 set -euo pipefail
@@ -16,11 +17,17 @@ esac
 
 CXX=clang++ CC=clang cmake -S . -B build-fuzz -G Ninja -DRUNNEL_FUZZ=ON \
   -DRUNNEL_BUILD_TESTS=OFF -DRUNNEL_BUILD_BENCHMARKS=OFF >/dev/null
-cmake --build build-fuzz --target request_decoder_fuzz | tail -n 1
+cmake --build build-fuzz --target request_decoder_fuzz frame_assembler_fuzz | tail -n 1
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/runnel-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mkdir -p build-fuzz/artifacts
-echo "== fuzzing the request decoder for ${seconds}s"
-build-fuzz/bin/request_decoder_fuzz -max_total_time="$seconds" -print_final_stats=1 \
-  -artifact_prefix=build-fuzz/artifacts/ "$work" tests/fuzz/corpus
+decoder_seconds=$((seconds * 2 / 3))
+framing_seconds=$((seconds - decoder_seconds))
+mkdir -p "$work/decoder" "$work/framing"
+echo "== fuzzing the request decoder for ${decoder_seconds}s"
+build-fuzz/bin/request_decoder_fuzz -max_total_time="$decoder_seconds" -print_final_stats=1 \
+  -artifact_prefix=build-fuzz/artifacts/ "$work/decoder" tests/fuzz/corpus
+echo "== fuzzing the connection framing for ${framing_seconds}s"
+build-fuzz/bin/frame_assembler_fuzz -max_total_time="$framing_seconds" -print_final_stats=1 \
+  -artifact_prefix=build-fuzz/artifacts/ "$work/framing"

@@ -8,6 +8,7 @@
 
 #include "broker/protocol/wire_reader.h"
 #include "core/log.h"
+#include "core/log_rate_limiter.h"
 
 namespace runnel::broker {
 namespace {
@@ -710,7 +711,9 @@ std::vector<ErrorCode> GroupCoordinator::commit_offsets(const OffsetCommitParams
     }
   }
   if (Status committed = offsets_.commit(params.group_id, accepted); !committed.ok()) {
-    log::error("group {}: committing offsets failed: {}", params.group_id, committed.to_string());
+    static log::RateLimiter commit_error_log(std::chrono::seconds(10));  // a full disk repeats
+    log::error_limited(commit_error_log, "group {}: committing offsets failed: {}", params.group_id,
+                       committed.to_string());
     for (ErrorCode& code : errors) {
       if (code == ErrorCode::kNone) code = ErrorCode::kCoordinatorNotAvailable;
     }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "broker/handlers/internal_topics.h"
 #include "broker/protocol/error_code.h"
 #include "core/log.h"
 
@@ -20,6 +21,11 @@ TopicResult create_partitions(BrokerContext& context,
     result.error_message = std::move(message);
     return result;
   };
+  if (is_broker_internal_topic(topic.name)) {
+    return fail(ErrorCode::kInvalidTopicException,
+                fmt::format("topic '{}' is internal to the broker: its partition count is fixed",
+                            topic.name));
+  }
   auto existing = context.logs.describe_topic(topic.name);
   if (!existing) {
     return fail(ErrorCode::kUnknownTopicOrPartition,

@@ -1,5 +1,8 @@
 #include "broker/handlers/delete_topics_handler.h"
 
+#include <fmt/format.h>
+
+#include "broker/handlers/internal_topics.h"
 #include "broker/protocol/error_code.h"
 #include "core/log.h"
 
@@ -14,6 +17,15 @@ DeleteTopicsResponse handle_delete_topics(BrokerContext& context, const Access& 
     result.name = name;
     if (!access.topic(AclOperation::kDelete, name)) {
       result.error_code = static_cast<int16_t>(ErrorCode::kTopicAuthorizationFailed);
+      response.responses.push_back(std::move(result));
+      continue;
+    }
+    if (is_broker_internal_topic(name)) {
+      // Apache Kafka answers INVALID_TOPIC_EXCEPTION when a client may not touch an internal
+      // topic (appends to it); its tools refuse to delete one.
+      result.error_code = static_cast<int16_t>(ErrorCode::kInvalidTopicException);
+      result.error_message =
+          fmt::format("topic '{}' is internal to the broker and cannot be deleted", name);
       response.responses.push_back(std::move(result));
       continue;
     }

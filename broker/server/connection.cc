@@ -2,28 +2,40 @@
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
 #include "core/big_endian.h"
 #include "core/log.h"
+#include "core/log_rate_limiter.h"
 
 namespace runnel::broker {
 
 namespace asio = boost::asio;
 
-// Shorter than this, a frame cannot hold api key, api version and correlation id.
-constexpr uint32_t kMinimumFrameSize = 8;
+namespace {
+
+// The most read from a socket at once: bounds what one read allocates ahead of the bytes.
+constexpr size_t kReadChunkBytes = 64 * 1024;
+
+// One line per condition every 10 s at most, however many connections hit it.
+log::RateLimiter bad_frame_log(std::chrono::seconds(10));
+log::RateLimiter read_timeout_log(std::chrono::seconds(10));
+
+}  // namespace
 
 Connection::Connection(asio::ip::tcp::socket socket, uint64_t id, const ServerOptions& options,
-                       RequestHandler& handler, std::function<void(uint64_t)> on_closed)
+                       RequestHandler& handler, ConnectionLimits::Ticket ticket,
+                       std::function<void(uint64_t)> on_closed)
     : socket_(std::move(socket)),
       strand_(asio::make_strand(socket_.get_executor())),
       idle_timer_(strand_),
+      read_timer_(strand_),
       id_(id),
       options_(options),
       handler_(handler),
-      on_closed_(std::move(on_closed)) {
+      on_closed_(std::move(on_closed)),
+      ticket_(std::move(ticket)),
+      assembler_(options.socket_request_max_bytes) {
   boost::system::error_code error;
   auto endpoint = socket_.remote_endpoint(error);
   peer_ =
@@ -35,7 +47,7 @@ void Connection::start() {
   asio::post(strand_, [self = shared_from_this()] {
     self->last_activity_ = std::chrono::steady_clock::now();
     self->arm_idle_timer();
-    self->read_size();
+    self->read_more();
   });
 }
 
@@ -54,66 +66,88 @@ void Connection::arm_idle_timer() {
   });
 }
 
-void Connection::read_size() {
-  if (closed_ || stopping_ || reading_) return;
-  if (in_flight_.size() >= static_cast<size_t>(options_.max_in_flight_per_connection)) return;
+void Connection::read_more() {
+  if (closed_ || stopping_ || reading_ || waiting_for_memory_) return;
+  // Between frames, too many requests in flight pause reading (backpressure). A frame already
+  // started is read to its end: its memory is reserved, and the read timer runs.
+  if (!assembler_.frame_started() &&
+      in_flight_.size() >= static_cast<size_t>(options_.max_in_flight_per_connection)) {
+    return;
+  }
+  if (const auto size = assembler_.announced_size(); size && frame_lease_.bytes() == 0) {
+    auto lease = options_.request_memory_pool->reserve_or_wait(*size, [weak = weak_from_this()] {
+      auto self = weak.lock();
+      if (!self) return;
+      asio::post(self->strand_, [self] {
+        self->waiting_for_memory_ = false;
+        self->read_more();
+      });
+    });
+    if (!lease) {
+      waiting_for_memory_ = true;  // queued.max.request.bytes reached: woken on release
+      return;
+    }
+    frame_lease_ = std::move(*lease);
+  }
+  const std::span<uint8_t> room = assembler_.prepare(kReadChunkBytes);
+  if (room.empty()) return;  // only after a framing error, which closes the connection
   reading_ = true;
-  asio::async_read(
-      socket_, asio::buffer(size_buffer_, 4),
-      asio::bind_executor(
-          strand_, [self = shared_from_this()](const boost::system::error_code& error, size_t) {
-            self->reading_ = false;
-            if (error) {
-              self->close_on_strand(nullptr);
-              return;
-            }
-            self->last_activity_ = std::chrono::steady_clock::now();
-            const int32_t size = load_big_endian<int32_t>(self->size_buffer_);
-            if (size < static_cast<int32_t>(kMinimumFrameSize)) {
-              log::warn("closing connection from {}: frame of {} bytes is too short", self->peer_,
-                        size);
-              self->close_on_strand(nullptr);
-              return;
-            }
-            if (size > self->options_.socket_request_max_bytes) {
-              log::warn(
-                  "closing connection from {}: request of {} bytes is above "
-                  "socket.request.max.bytes ({})",
-                  self->peer_, size, self->options_.socket_request_max_bytes);
-              self->close_on_strand(nullptr);
-              return;
-            }
-            self->read_frame(static_cast<uint32_t>(size));
-          }));
-}
-
-void Connection::read_frame(uint32_t size) {
-  auto frame = std::make_shared<Bytes>();
-  frame->resize(size);
-  reading_ = true;
-  asio::async_read(
-      socket_, asio::buffer(frame->data(), size),
-      asio::bind_executor(strand_, [self = shared_from_this(), frame](
-                                       const boost::system::error_code& error, size_t) {
+  socket_.async_read_some(
+      asio::buffer(room.data(), room.size()),
+      asio::bind_executor(strand_, [self = shared_from_this()](
+                                       const boost::system::error_code& error, size_t count) {
         self->reading_ = false;
         if (error) {
           self->close_on_strand(nullptr);
           return;
         }
-        self->last_activity_ = std::chrono::steady_clock::now();
-        if (self->stopping_) {
-          self->close_on_strand(nullptr);
-          return;
-        }
-        self->dispatch(frame);
-        self->read_size();
+        self->bytes_read(count);
       }));
 }
 
-void Connection::dispatch(std::shared_ptr<Bytes> frame) {
+void Connection::bytes_read(size_t count) {
+  if (closed_) return;
+  last_activity_ = std::chrono::steady_clock::now();
+  if (Status status = assembler_.commit(count); !status.ok()) {
+    log::warn_limited(bad_frame_log, "closing connection from {}: {}", peer_, status.message());
+    close_on_strand(nullptr);
+    return;
+  }
+  if (!read_timer_armed_ && assembler_.frame_started()) arm_read_timer();
+  if (assembler_.frame_ready()) {
+    read_timer_armed_ = false;
+    read_timer_.cancel();
+    ++frames_read_;
+    auto frame = std::make_shared<Bytes>(assembler_.take_frame());
+    if (stopping_) {
+      close_on_strand(nullptr);
+      return;
+    }
+    dispatch(std::move(frame), std::move(frame_lease_));
+  }
+  read_more();
+}
+
+void Connection::arm_read_timer() {
+  read_timer_armed_ = true;
+  read_timer_.expires_after(std::chrono::milliseconds(options_.request_read_timeout_ms));
+  read_timer_.async_wait(
+      [self = shared_from_this(), frame = frames_read_](const boost::system::error_code& error) {
+        if (error || self->closed_ || !self->read_timer_armed_ || self->frames_read_ != frame)
+          return;
+        log::warn_limited(read_timeout_log,
+                          "closing connection from {}: request not read whole within "
+                          "request.read.timeout.ms ({} ms)",
+                          self->peer_, self->options_.request_read_timeout_ms);
+        self->close_on_strand(nullptr);
+      });
+}
+
+void Connection::dispatch(std::shared_ptr<Bytes> frame, RequestMemoryPool::Lease lease) {
   in_flight_.push_back(std::make_unique<Slot>());
   Slot* slot = in_flight_.back().get();
   slot->frame = frame;
+  slot->lease = std::move(lease);
   RequestContext context{
       .connection_id = id_, .peer = peer_, .executor = socket_.get_executor(), .session = session_};
   handler_.handle(context, frame->view(),
@@ -128,6 +162,7 @@ void Connection::answered(Slot* slot, HandlerOutcome outcome) {
   slot->answered = true;
   slot->outcome = std::move(outcome);
   slot->frame.reset();
+  slot->lease.release();  // the request's bytes are no longer needed
   write_ready();
 }
 
@@ -168,7 +203,7 @@ void Connection::write_ready() {
     close_on_strand(nullptr);
     return;
   }
-  read_size();  // Resume reading if backpressure had paused it.
+  read_more();  // Resume reading if backpressure had paused it.
 }
 
 void Connection::begin_stop() {
@@ -188,6 +223,9 @@ void Connection::close_on_strand(const char* reason) {
   if (reason != nullptr) log::info("closing connection from {}: {}", peer_, reason);
   boost::system::error_code ignored;
   idle_timer_.cancel();
+  read_timer_.cancel();
+  frame_lease_.release();
+  ticket_.release();
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   // Requests still in flight answer into slots nobody will write; their frames stay alive

@@ -12,7 +12,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "broker/server/connection_limits.h"
+#include "broker/server/frame_assembler.h"
 #include "broker/server/request_handler.h"
+#include "broker/server/request_memory_pool.h"
 #include "broker/server/server.h"
 #include "core/bytes.h"
 
@@ -23,8 +26,10 @@ namespace runnel::broker {
 // on the connection's strand; handler callbacks hop onto it.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
+  // `ticket` counts the connection against the connection limits until it closes.
   Connection(boost::asio::ip::tcp::socket socket, uint64_t id, const ServerOptions& options,
-             RequestHandler& handler, std::function<void(uint64_t)> on_closed);
+             RequestHandler& handler, ConnectionLimits::Ticket ticket,
+             std::function<void(uint64_t)> on_closed);
 
   void start();
   // Stop reading new requests; close once every in-flight response is written.
@@ -36,14 +41,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   struct Slot {
-    std::shared_ptr<Bytes> frame;  // alive until the handler answers
+    std::shared_ptr<Bytes> frame;    // alive until the handler answers
+    RequestMemoryPool::Lease lease;  // the frame's share of queued.max.request.bytes
     bool answered = false;
     HandlerOutcome outcome;
   };
 
-  void read_size();
-  void read_frame(uint32_t size);
-  void dispatch(std::shared_ptr<Bytes> frame);
+  // Reads the next bytes of the current frame, unless paused: by max_in_flight_per_connection,
+  // by the memory pool, or by stopping.
+  void read_more();
+  void bytes_read(size_t count);
+  void arm_read_timer();
+  void dispatch(std::shared_ptr<Bytes> frame, RequestMemoryPool::Lease lease);
   void answered(Slot* slot, HandlerOutcome outcome);
   void write_ready();
   void arm_idle_timer();
@@ -52,13 +61,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   boost::asio::ip::tcp::socket socket_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   boost::asio::steady_timer idle_timer_;
+  boost::asio::steady_timer read_timer_;  // request.read.timeout.ms of the current frame
   const uint64_t id_;
   const ServerOptions& options_;
   RequestHandler& handler_;
   std::function<void(uint64_t)> on_closed_;
   std::string peer_;
   std::shared_ptr<ConnectionSession> session_ = std::make_shared<ConnectionSession>();
-  uint8_t size_buffer_[4];
+  ConnectionLimits::Ticket ticket_;
+  FrameAssembler assembler_;
+  RequestMemoryPool::Lease frame_lease_;  // the current frame's, once its size is known
+  uint64_t frames_read_ = 0;              // tells a stale read timer from the current one
+  bool read_timer_armed_ = false;
+  bool waiting_for_memory_ = false;
   std::deque<std::unique_ptr<Slot>> in_flight_;  // in request order
   Bytes write_buffer_;
   bool reading_ = false;

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   std::string listen = "127.0.0.1:9092";
   std::string advertised;
   bool auto_create = true;
+  std::string per_ip_overrides;
 
   CLI::App app{"runneld: Runnel's Kafka-protocol log broker (a single node)"};
   app.get_formatter()->column_width(44);
@@ -61,6 +62,22 @@ int main(int argc, char** argv) {
   app.add_option("--connections-max-idle-ms", config.server.connections_max_idle_ms,
                  "Close connections idle this long")
       ->capture_default_str();
+  app.add_option("--queued-max-request-bytes", config.server.queued_max_request_bytes,
+                 "Bytes of requests being read or in flight, broker-wide; past it connections "
+                 "pause reading (at least --socket-request-max-bytes)")
+      ->capture_default_str();
+  app.add_option("--request-read-timeout-ms", config.server.request_read_timeout_ms,
+                 "Runnel's own: close a connection whose request has not arrived whole this "
+                 "long after its first byte")
+      ->capture_default_str();
+  app.add_option("--max-connections", config.server.max_connections,
+                 "Connections open at once, broker-wide; more are closed on accept")
+      ->capture_default_str();
+  app.add_option("--max-connections-per-ip", config.server.max_connections_per_ip,
+                 "Connections open at once from one client address")
+      ->capture_default_str();
+  app.add_option("--max-connections-per-ip-overrides", per_ip_overrides,
+                 "ADDRESS:COUNT,... per-address exceptions to --max-connections-per-ip");
   app.add_option("--auto-create-topics", auto_create,
                  "Create unknown topics asked for in Metadata (auto.create.topics.enable)")
       ->capture_default_str();
@@ -124,6 +141,12 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   config.data_dir = data_dir;
+  auto overrides = runnel::broker::ConnectionLimits::parse_overrides(per_ip_overrides);
+  if (!overrides.ok()) {
+    std::fprintf(stderr, "runneld: %s\n", overrides.status().to_string().c_str());
+    return 2;
+  }
+  config.server.max_connections_per_ip_overrides = std::move(overrides).value();
   config.auto_create_topics = auto_create;
   config.super_users = runnel::broker::parse_super_users(super_users);
   if (const char* crash_point = std::getenv("RUNNELD_TEST_CRASH_POINT")) {

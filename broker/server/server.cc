@@ -10,21 +10,58 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <fmt/format.h>
 
 #include "broker/server/connection.h"
 #include "core/log.h"
+#include "core/log_rate_limiter.h"
 
 namespace runnel::broker {
 
 namespace asio = boost::asio;
 
+namespace {
+
+// After a failed accept (EMFILE, ENFILE, ENOBUFS, ...) the acceptor waits before trying
+// again, doubling from the first to the last: retrying at once spins a core and floods the
+// log while nothing can change.
+constexpr std::chrono::milliseconds kFirstAcceptBackoff(100);
+constexpr std::chrono::milliseconds kMaxAcceptBackoff(1000);
+
+log::RateLimiter accept_error_log(std::chrono::seconds(10));
+log::RateLimiter refused_connection_log(std::chrono::seconds(10));
+
+}  // namespace
+
+void share_limits(ServerOptions& options) {
+  if (!options.connection_limits) {
+    options.connection_limits =
+        ConnectionLimits::create(options.max_connections, options.max_connections_per_ip,
+                                 options.max_connections_per_ip_overrides);
+  }
+  if (!options.request_memory_pool) {
+    options.request_memory_pool = RequestMemoryPool::create(options.queued_max_request_bytes,
+                                                            options.socket_request_max_bytes);
+  }
+}
+
 class Server::Impl {
  public:
   Impl(ServerOptions options, RequestHandler& handler)
-      : options_(std::move(options)), handler_(handler), acceptor_(io_) {}
+      : options_(std::move(options)), handler_(handler), acceptor_(io_), backoff_timer_(io_) {
+    share_limits(options_);
+  }
 
   Status listen() {
+    if (options_.queued_max_request_bytes < options_.socket_request_max_bytes) {
+      return invalid_argument_error(fmt::format(
+          "queued.max.request.bytes ({}) must be at least socket.request.max.bytes ({})",
+          options_.queued_max_request_bytes, options_.socket_request_max_bytes));
+    }
+    if (options_.request_read_timeout_ms <= 0) {
+      return invalid_argument_error("request.read.timeout.ms must be positive");
+    }
     boost::system::error_code error;
     const auto address = asio::ip::make_address(options_.host, error);
     if (error) {
@@ -51,16 +88,37 @@ class Server::Impl {
     acceptor_.async_accept(asio::make_strand(io_), [this](const boost::system::error_code& error,
                                                           asio::ip::tcp::socket socket) {
       if (error) {
-        if (error != asio::error::operation_aborted) {
-          log::warn("accept failed: {}", error.message());
-          accept();
-        }
+        if (error == asio::error::operation_aborted) return;
+        log::warn_limited(accept_error_log, "accept failed: {}; retrying in {} ms", error.message(),
+                          backoff_.count());
+        backoff_timer_.expires_after(backoff_);
+        backoff_ = std::min(backoff_ * 2, kMaxAcceptBackoff);
+        backoff_timer_.async_wait([this](const boost::system::error_code& waited) {
+          if (waited) return;
+          std::lock_guard lock(mutex_);
+          if (!stopping_) accept();
+        });
         return;
       }
+      backoff_ = kFirstAcceptBackoff;
       std::lock_guard lock(mutex_);
       if (stopping_) return;
+      boost::system::error_code endpoint_error;
+      const auto remote = socket.remote_endpoint(endpoint_error);
+      // A peer gone already is let through: its first read fails and closes it.
+      const std::string ip = endpoint_error ? "unknown" : remote.address().to_string();
+      auto ticket = options_.connection_limits->admit(ip);
+      if (!ticket.ok()) {
+        log::warn_limited(refused_connection_log, "refusing connection from {}: {}", ip,
+                          ticket.status().message());
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        accept();
+        return;
+      }
       const uint64_t id = next_id_++;
       auto connection = std::make_shared<Connection>(std::move(socket), id, options_, handler_,
+                                                     std::move(ticket).value(),
                                                      [this](uint64_t closed) { forget(closed); });
       connections_.emplace(id, connection);
       connection->start();
@@ -82,6 +140,7 @@ class Server::Impl {
       asio::post(acceptor_.get_executor(), [this] {
         boost::system::error_code ignored;
         acceptor_.close(ignored);
+        backoff_timer_.cancel();
       });
       for (auto& [id, connection] : connections_) connection->begin_stop();
       if (!drained_.wait_for(lock, drain_timeout, [this] { return connections_.empty(); })) {
@@ -102,6 +161,8 @@ class Server::Impl {
   RequestHandler& handler_;
   asio::io_context io_;
   asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer backoff_timer_;  // on the acceptor's thread only
+  std::chrono::milliseconds backoff_ = kFirstAcceptBackoff;
   asio::ip::tcp::endpoint bound_;
   std::vector<std::thread> threads_;
   std::mutex mutex_;

@@ -2,12 +2,16 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
+#include <map>
 #include <memory>
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include "broker/server/connection_limits.h"
 #include "broker/server/request_handler.h"
+#include "broker/server/request_memory_pool.h"
 #include "core/result.h"
 
 namespace runnel::broker {
@@ -21,7 +25,26 @@ struct ServerOptions {
   // Requests read ahead on one connection while earlier ones are being handled; past this
   // the server stops reading from the connection (backpressure, bounded memory).
   int max_in_flight_per_connection = 16;
+  // queued.max.request.bytes: the bytes of requests being read or in flight, broker-wide.
+  // Kafka's default is -1 (no bound); Runnel's is 256 MiB, and it must be at least
+  // socket.request.max.bytes. See RequestMemoryPool.
+  int64_t queued_max_request_bytes = 268435456;
+  // Runnel's own (Kafka has no equivalent): a request whose bytes have not all arrived this
+  // long after its first byte closes the connection. Ends slow-loris clients well before
+  // connections.max.idle.ms does.
+  int64_t request_read_timeout_ms = 30000;
+  int32_t max_connections = std::numeric_limits<int32_t>::max();         // max.connections
+  int32_t max_connections_per_ip = std::numeric_limits<int32_t>::max();  // max.connections.per.ip
+  std::map<std::string, int32_t> max_connections_per_ip_overrides;       // ...per.ip.overrides
+  // Shared by every Server of one broker (one per listener) so that the bounds above are
+  // broker-wide; share_limits() makes them from the values above when they are null.
+  std::shared_ptr<ConnectionLimits> connection_limits;
+  std::shared_ptr<RequestMemoryPool> request_memory_pool;
 };
+
+// Fills options.connection_limits and options.request_memory_pool if they are null, so that
+// every Server started from copies of `options` shares them.
+void share_limits(ServerOptions& options);
 
 // The broker's TCP server (Boost.Asio): accepts connections, reads Kafka frames (a 4-byte
 // big-endian size, then the request), hands each to the RequestHandler, and writes the
@@ -29,7 +52,12 @@ struct ServerOptions {
 //
 // Limits: a frame above socket_request_max_bytes, or too short to hold a request header's
 // fixed part (8 bytes), closes the connection before its body is read; a connection idle for
-// connections_max_idle_ms with nothing in flight is closed.
+// connections_max_idle_ms with nothing in flight is closed; a request not read whole within
+// request_read_timeout_ms closes its connection. Request bytes are buffered as they arrive
+// (FrameAssembler) within the broker-wide queued_max_request_bytes (RequestMemoryPool); a
+// connection that does not fit stops being read until memory is released. Connections over
+// max_connections or max_connections_per_ip are closed as soon as accepted. Accept errors
+// (EMFILE, ENFILE, ...) back off from 100 ms to 1 s instead of retrying at once.
 class Server {
  public:
   // Binds and starts accepting on `options.network_threads` threads. `handler` must outlive

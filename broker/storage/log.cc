@@ -13,6 +13,7 @@
 #include "broker/storage/record_batch_builder.h"
 #include "core/big_endian.h"
 #include "core/log.h"
+#include "core/log_rate_limiter.h"
 
 namespace runnel::broker {
 
@@ -401,7 +402,10 @@ void Log::write_locked(BytesView records, const std::vector<BatchInBlob>& batche
     rolled = std::exchange(rolled_unflushed_, std::nullopt);
   }
   if (Status written = active().append(stored.view(), headers); !written.ok()) {
-    log::error("{}: append failed: {}", dir_.string(), written.to_string());
+    // A full disk fails every append of every partition: one line per 10 s, with a count.
+    static log::RateLimiter append_error_log(std::chrono::seconds(10));
+    log::error_limited(append_error_log, "{}: append failed: {}", dir_.string(),
+                       written.to_string());
     result.error = AppendError::kKafkaStorageError;
     result.message = written.to_string();
     result.base_offset = result.last_offset = -1;

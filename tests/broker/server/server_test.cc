@@ -2,8 +2,6 @@
 // stopping, independent of Kafka message bodies.
 #include "broker/server/server.h"
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -16,6 +14,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+#include <gtest/gtest.h>
 
 #include "core/big_endian.h"
 
@@ -42,9 +41,10 @@ class EchoHandler final : public RequestHandler {
     }
     if (frame[0] == 'D') {
       auto timer = std::make_shared<asio::steady_timer>(context.executor, 200ms);
-      timer->async_wait([timer, copy = std::move(copy), done](const boost::system::error_code&) mutable {
-        done(HandlerOutcome{.response = std::move(copy)});
-      });
+      timer->async_wait(
+          [timer, copy = std::move(copy), done](const boost::system::error_code&) mutable {
+            done(HandlerOutcome{.response = std::move(copy)});
+          });
       return;
     }
     done(HandlerOutcome{.response = std::move(copy)});
@@ -67,6 +67,12 @@ class Client {
     uint8_t bytes[4];
     store_big_endian<int32_t>(bytes, size);
     asio::write(socket_, asio::buffer(bytes, 4));
+  }
+  // Raw bytes, no size prefix; false once the server has closed the connection.
+  bool send_raw(std::string_view bytes) {
+    boost::system::error_code error;
+    asio::write(socket_, asio::buffer(bytes.data(), bytes.size()), error);
+    return !error;
   }
   // The next response body, or nullopt when the server closed the connection.
   std::optional<std::string> receive() {
@@ -180,6 +186,129 @@ TEST_F(ServerTest, StopAnswersInFlightRequestsBeforeClosing) {
   EXPECT_EQ(client.receive(), "D-slow-in-flight");
   EXPECT_EQ(client.receive(), std::nullopt);
   stopper.join();
+}
+
+std::string size_prefix(int32_t size) {
+  std::string bytes(4, '\0');
+  store_big_endian<int32_t>(reinterpret_cast<uint8_t*>(bytes.data()), size);
+  return bytes;
+}
+
+constexpr int64_t kMiB = 1 << 20;
+
+TEST_F(ServerTest, ConnectionsAnnouncingHugeRequestsAndSendingNothingDoNotStopOthersBeingServed) {
+  auto pool = RequestMemoryPool::create(256 * kMiB, 100 * kMiB);
+  start(ServerOptions{.socket_request_max_bytes = 100 * kMiB, .request_memory_pool = pool});
+  std::vector<std::unique_ptr<Client>> hostile;
+  for (int i = 0; i < 30; ++i) {
+    hostile.push_back(std::make_unique<Client>(server_->port()));
+    ASSERT_TRUE(hostile.back()->send_raw(size_prefix(100 * kMiB)));
+  }
+  Client fresh(server_->port());
+  for (int i = 0; i < 20; ++i) {
+    fresh.send("metadata-please");
+    EXPECT_EQ(fresh.receive(), "metadata-please");
+  }
+  EXPECT_LE(pool->peak_reserved(), pool->capacity());
+}
+
+TEST_F(ServerTest, ConnectionsDribblingHugeRequestsDoNotStarveSmallRequests) {
+  // Room for one 100 MiB request besides the small-request reserve.
+  auto pool = RequestMemoryPool::create(116 * kMiB, 100 * kMiB);
+  start(ServerOptions{.socket_request_max_bytes = 100 * kMiB, .request_memory_pool = pool});
+  std::vector<std::unique_ptr<Client>> hostile;
+  for (int i = 0; i < 10; ++i) {
+    hostile.push_back(std::make_unique<Client>(server_->port()));
+    ASSERT_TRUE(hostile.back()->send_raw(size_prefix(100 * kMiB) + std::string(1000, 'h')));
+  }
+  Client fresh(server_->port());
+  for (int round = 0; round < 5; ++round) {
+    for (auto& client : hostile) client->send_raw(std::string(10, 'h'));
+    const std::string body = "heartbeat-" + std::to_string(round);
+    fresh.send(body);
+    EXPECT_EQ(fresh.receive(), body);
+  }
+  EXPECT_LE(pool->peak_reserved(), pool->capacity());
+  EXPECT_LE(pool->reserved(), pool->capacity() - pool->small_request_reserve());
+  EXPECT_EQ(handler_.requests.load(), 5);
+}
+
+TEST_F(ServerTest, ARequestNotReadWholeWithinTheReadTimeoutClosesTheConnection) {
+  auto pool = RequestMemoryPool::create(256 * kMiB, 100 * kMiB);
+  start(ServerOptions{.socket_request_max_bytes = 100 * kMiB,
+                      .request_read_timeout_ms = 200,
+                      .request_memory_pool = pool});
+  Client slow(server_->port());
+  ASSERT_TRUE(slow.send_raw(size_prefix(1000) + "partial"));
+  EXPECT_EQ(slow.receive(), std::nullopt);
+  EXPECT_EQ(handler_.requests.load(), 0);
+  // Its reservation is released with it.
+  for (int i = 0; i < 1000 && pool->reserved() != 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(pool->reserved(), 0);
+}
+
+TEST_F(ServerTest, ASlowLorisDribblingBytesIsClosedByTheReadTimeoutNotKeptAlive) {
+  start(ServerOptions{.connections_max_idle_ms = 600000, .request_read_timeout_ms = 300});
+  Client loris(server_->port());
+  ASSERT_TRUE(loris.send_raw(size_prefix(1000)));
+  // One byte every 20 ms would take 20 s to finish the request; the server closes it first.
+  bool closed = false;
+  for (int i = 0; i < 1000 && !closed; ++i) {
+    std::this_thread::sleep_for(20ms);
+    closed = !loris.send_raw("x");
+  }
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(handler_.requests.load(), 0);
+}
+
+TEST_F(ServerTest, ARequestThatDoesNotFitTheMemoryBoundWaitsAndIsServedOnceMemoryFrees) {
+  // Capacity for one 600 KiB request at a time; 'D' requests are held 200 ms by the handler.
+  auto pool = RequestMemoryPool::create(1 * kMiB, 1 * kMiB);
+  start(ServerOptions{.socket_request_max_bytes = 1 * kMiB, .request_memory_pool = pool});
+  Client first(server_->port());
+  Client second(server_->port());
+  const std::string slow = "D" + std::string(600 * 1024, 'a');
+  const std::string next = std::string(600 * 1024, 'b');
+  first.send(slow);
+  while (handler_.requests.load() == 0) std::this_thread::sleep_for(1ms);
+  second.send(next);
+  EXPECT_EQ(first.receive(), slow);
+  EXPECT_EQ(second.receive(), next);
+  EXPECT_LE(pool->peak_reserved(), pool->capacity());
+}
+
+TEST_F(ServerTest, ConnectionsOverThePerAddressLimitAreClosedAndAcceptedAgainWhenOneCloses) {
+  start(ServerOptions{.max_connections_per_ip = 2});
+  auto a = std::make_unique<Client>(server_->port());
+  Client b(server_->port());
+  a->send("client-a");
+  b.send("client-b");
+  ASSERT_EQ(a->receive(), "client-a");
+  ASSERT_EQ(b.receive(), "client-b");
+  {
+    Client refused(server_->port());
+    refused.send_raw(size_prefix(9) + "refused!!");
+    EXPECT_EQ(refused.receive(), std::nullopt);
+  }
+  a.reset();
+  // The server notices the close asynchronously: retry until a new connection is served.
+  std::optional<std::string> answer;
+  for (int attempt = 0; attempt < 500 && !answer; ++attempt) {
+    Client again(server_->port());
+    again.send_raw(size_prefix(8) + "again-ok");
+    answer = again.receive();
+    if (!answer) std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(answer, "again-ok");
+}
+
+TEST_F(ServerTest, AMemoryBoundBelowTheLargestRequestIsRefusedAtStart) {
+  EchoHandler handler;
+  auto started = Server::start(
+      ServerOptions{
+          .port = 0, .socket_request_max_bytes = 100 * kMiB, .queued_max_request_bytes = 10 * kMiB},
+      handler);
+  EXPECT_EQ(started.status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace
