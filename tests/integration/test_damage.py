@@ -19,9 +19,19 @@ RECORDS = 20000
 TOPIC = "damaged"
 
 
+def read_file(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def write_file(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+
+
 def batches(path):
     """(position, base offset, record count, size) of every batch in a segment file."""
-    data = open(path, "rb").read()
+    data = read_file(path)
     found, at = [], 0
     while at + 61 <= len(data):
         base, length = struct.unpack(">qi", data[at:at + 12])
@@ -90,9 +100,9 @@ class DamageTest(unittest.TestCase):
     def test_a_seven_byte_cut_in_an_older_segment_loses_only_the_batch_it_cut(self):
         segment = self.segments[2]
         victim = batches(segment)[len(batches(segment)) // 2]
-        data = open(segment, "rb").read()
+        data = read_file(segment)
         cut = victim[0] + victim[3] // 2
-        open(segment, "wb").write(data[:cut] + data[cut + 7:])
+        write_file(segment, data[:cut] + data[cut + 7:])
         self.expect_only_batch_lost(victim)
         self.assertEqual(len([f for f in os.listdir(os.path.dirname(segment))
                               if f.endswith(".log")]), len(self.segments))
@@ -100,9 +110,9 @@ class DamageTest(unittest.TestCase):
     def test_a_flipped_byte_in_an_older_segment_loses_only_its_batch(self):
         segment = self.segments[1]
         victim = batches(segment)[len(batches(segment)) // 3]
-        data = bytearray(open(segment, "rb").read())
+        data = bytearray(read_file(segment))
         data[victim[0] + victim[3] - 20] ^= 0x04
-        open(segment, "wb").write(bytes(data))
+        write_file(segment, bytes(data))
         self.expect_only_batch_lost(victim)
 
 

@@ -334,5 +334,21 @@ TEST(DamageTest, ARecoveryPointCheckpointIsWrittenInKafkasFormatAndADamagedOneCo
   EXPECT_EQ(read_back(*(*manager)->log("t", 1)).offsets, all_but_batch(-1));
 }
 
+TEST(DamageTest, AGarbledTopicRegistryStopsTheBrokerAndDeletesNothing) {
+  TempDir dir;
+  ManualClock clock(0);
+  {
+    auto manager = LogManager::open(dir.path(), TopicConfig(), clock);
+    ASSERT_TRUE(manager.ok());
+    ASSERT_TRUE((*manager)->create_topic("t", 1, {}, false).ok());
+    ASSERT_EQ((*manager)->log("t", 0)->append(make_batch(3), 0).error, AppendError::kNone);
+  }
+  spit(dir.path() / "topics.meta", std::vector<char>(40, '\xff'));
+  auto manager = LogManager::open(dir.path(), TopicConfig(), clock);
+  ASSERT_FALSE(manager.ok());
+  EXPECT_EQ(manager.status().code(), StatusCode::kCorruption);
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "t-0" / "00000000000000000000.log"));
+}
+
 }  // namespace
 }  // namespace runnel::broker
