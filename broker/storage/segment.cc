@@ -48,7 +48,7 @@ Status Segment::open_files(bool create, bool trust_indexes, bool& indexes_loaded
   RUNNEL_ASSIGN_OR_RETURN(size_, file_->size());
   const std::string stem = fmt::format("{:020}", base_offset_);
   RUNNEL_ASSIGN_OR_RETURN(
-      index_, SegmentIndex::open(dir_ / (stem + ".index"), dir_ / (stem + ".timeindex"), size_,
+      index_, SegmentIndex::open(fs_, dir_ / (stem + ".index"), dir_ / (stem + ".timeindex"), size_,
                                  trust_indexes, indexes_loaded));
   return ok_status();
 }
