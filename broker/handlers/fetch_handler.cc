@@ -90,6 +90,9 @@ ReadOutcome read_partitions(BrokerContext& context, const FetchRequest& request,
           case StatusCode::kNotFound:  // Deleted while this fetch was waiting.
             part.error_code = code(ErrorCode::kUnknownTopicOrPartition);
             break;
+          case StatusCode::kCorruption:  // A damaged batch on disk: the consumer may seek past.
+            part.error_code = code(ErrorCode::kCorruptMessage);
+            break;
           default:
             part.error_code = code(ErrorCode::kKafkaStorageError);
             break;

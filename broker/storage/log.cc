@@ -30,73 +30,57 @@ bool only_empty_batches(BytesView blob) {
 
 }  // namespace
 
-Log::Log(std::filesystem::path dir, TopicConfig config)
-    : dir_(std::move(dir)), config_(std::move(config)) {}
+Log::Log(std::filesystem::path dir, TopicConfig config, FileSystem& fs)
+    : dir_(std::move(dir)), fs_(fs), config_(std::move(config)) {}
 
 Log::~Log() = default;
 
 Result<std::unique_ptr<Log>> Log::open(std::filesystem::path dir, TopicConfig config,
-                                       int64_t now_ms) {
-  std::error_code error;
-  std::filesystem::create_directories(dir, error);
-  if (error) return io_error(fmt::format("creating {}: {}", dir.string(), error.message()));
-  std::unique_ptr<Log> log(new Log(dir, std::move(config)));
+                                       int64_t now_ms, LogOpenOptions options) {
+  FileSystem& fs = options.file_system ? *options.file_system : FileSystem::posix();
+  RUNNEL_RETURN_IF_ERROR(fs.create_dirs(dir));
+  std::unique_ptr<Log> log(new Log(dir, std::move(config), fs));
   // Before listing segments: a cleaner swap cut by a crash is finished or forgotten.
   RUNNEL_RETURN_IF_ERROR(recover_cleaner_swap(dir));
   std::vector<int64_t> bases;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
-    const std::string name = entry.path().filename().string();
+  RUNNEL_ASSIGN_OR_RETURN(std::vector<std::string> names, fs.list(dir));
+  for (const std::string& name : names) {
     int64_t base = -1;
     if (name.size() == 24 && name.ends_with(".log") &&
         std::from_chars(name.data(), name.data() + 20, base).ptr == name.data() + 20 && base >= 0) {
       bases.push_back(base);
     } else if (name.ends_with(".tmp")) {
-      std::filesystem::remove(entry.path(), error);
+      RUNNEL_RETURN_IF_ERROR(fs.remove(dir / name));
     }
   }
-  if (error) return io_error(fmt::format("listing {}: {}", dir.string(), error.message()));
   std::sort(bases.begin(), bases.end());
+  // Only what may be torn is verified, as Kafka's recovery point does: segments holding
+  // offsets at or after it (each rolled segment was fsynced, and the recovery point moved
+  // past it only after that), and the last segment, which appends continue. Damage below the
+  // recovery point is not a torn write but a bad disk or a careless hand: it is contained
+  // (kept, skipped, reported to readers), never answered by cutting or deleting data.
   for (size_t i = 0; i < bases.size(); ++i) {
     const bool last = i + 1 == bases.size();
+    SegmentOpenOptions segment_options;
+    if (!last) segment_options.next_segment_base = bases[i + 1];
+    segment_options.verify_crcs = last || bases[i + 1] > options.recovery_point;
+    segment_options.truncate_torn_tail = segment_options.verify_crcs;
     uint64_t truncated = 0;
-    const int32_t interval = log->config_.index_interval_bytes;
-    // Older segments were fsynced when they rolled, so only their headers are walked (no
-    // CRC pass over every byte at each start). If one is damaged anyway (its roll's fsync
-    // never completed before a power loss), recover it like the last one: keep its valid
-    // batches and drop every later segment, since offsets must stay contiguous (as Kafka
-    // does).
-    auto segment = Segment::open(dir, bases[i], interval, last, now_ms, truncated);
-    bool drop_later = false;
-    if (!segment.ok() && !last && segment.status().code() == StatusCode::kCorruption) {
-      log::warn("{}: {}; recovering that segment and deleting the {} after it", dir.string(),
-                segment.status().to_string(), bases.size() - i - 1);
-      segment = Segment::open(dir, bases[i], interval, true, now_ms, truncated);
-      drop_later = true;
-    }
-    if (!segment.ok()) return segment.status();
+    RUNNEL_ASSIGN_OR_RETURN(auto segment,
+                            Segment::open(fs, dir, bases[i], log->config_.index_interval_bytes,
+                                          segment_options, now_ms, truncated));
     if (truncated > 0) {
-      log::warn("recovered {}: cut {} byte(s) of torn or corrupt tail; log ends at offset {}",
-                dir.string(), truncated, (*segment)->next_offset());
+      log::warn("recovered {}: cut {} byte(s) of torn tail of segment {}; it ends at offset {}",
+                dir.string(), truncated, bases[i], segment->next_offset());
     }
-    log->segments_.emplace(bases[i], std::shared_ptr<Segment>(std::move(*segment)));
-    if (drop_later) {
-      for (size_t j = i + 1; j < bases.size(); ++j) {
-        const std::string stem = fmt::format("{:020}", bases[j]);
-        for (const char* suffix : {".log", ".index", ".timeindex", ".txnindex"}) {
-          std::filesystem::remove(dir / (stem + suffix), error);
-          if (error) {
-            return io_error(fmt::format("deleting {}{}: {}", stem, suffix, error.message()));
-          }
-        }
-      }
-      break;
-    }
+    log->segments_.emplace(bases[i], std::shared_ptr<Segment>(std::move(segment)));
   }
   if (log->segments_.empty()) {
     RUNNEL_ASSIGN_OR_RETURN(auto segment,
-                            Segment::create(dir, 0, log->config_.index_interval_bytes, now_ms));
+                            Segment::create(fs, dir, 0, log->config_.index_interval_bytes, now_ms));
     log->segments_.emplace(0, std::shared_ptr<Segment>(std::move(segment)));
   }
+  log->recovery_point_ = std::min(options.recovery_point, log->active().next_offset());
   log->cleaned_up_to_ = log->segments_.begin()->first;
   log->last_flush_ms_ = now_ms;
   RUNNEL_RETURN_IF_ERROR(log->load_aborted_transactions());
@@ -108,7 +92,16 @@ Status Log::load_aborted_transactions() {
   const int64_t end = active().next_offset();
   for (const auto& [base, segment] : segments_) {
     const std::filesystem::path file = TransactionIndex::path(dir_, base);
-    RUNNEL_ASSIGN_OR_RETURN(std::vector<AbortedTransaction> entries, TransactionIndex::read(file));
+    Result<std::vector<AbortedTransaction>> read = TransactionIndex::read(file);
+    if (!read.ok() && read.status().code() == StatusCode::kCorruption) {
+      // Contained: this segment's aborted transactions are unknown (read_committed fetches
+      // of it may return aborted records; the last two segments' are rebuilt below), and
+      // the partition still opens.
+      log::error("{}; ignoring that transaction index", read.status().to_string());
+      continue;
+    }
+    if (!read.ok()) return read.status();
+    std::vector<AbortedTransaction> entries = std::move(*read);
     std::vector<AbortedTransaction> kept;
     for (const AbortedTransaction& entry : entries) {
       if (entry.last_offset < end) kept.push_back(entry);
@@ -170,9 +163,18 @@ Status Log::for_each_batch(
     const std::function<Status(const RecordBatchHeader&, BytesView batch)>& visit) const {
   int64_t next = from;
   while (next < log_end_offset()) {
-    RUNNEL_ASSIGN_OR_RETURN(ReadResult read, this->read(next, 1 << 20));
+    Result<ReadResult> read = this->read(next, 1 << 20);
+    if (!read.ok() && read.status().code() == StatusCode::kCorruption) {
+      RUNNEL_ASSIGN_OR_RETURN(std::optional<int64_t> resume, end_of_damage(next));
+      if (!resume || *resume <= next) return read.status();
+      log::warn("{}: skipping offsets [{}, {}) of a damaged batch: {}", dir_.string(), next,
+                *resume, read.status().to_string());
+      next = *resume;
+      continue;
+    }
+    if (!read.ok()) return read.status();
     const int64_t before = next;
-    BytesView rest = read.records.view();
+    BytesView rest = read->records.view();
     while (rest.size() >= RecordBatchHeader::kSize) {
       const RecordBatchHeader header = RecordBatchHeader::parse(rest);
       if (header.total_size() > rest.size()) break;
@@ -186,6 +188,19 @@ Status Log::for_each_batch(
     if (next == before) break;  // nothing readable past `next` (retention raced the scan)
   }
   return ok_status();
+}
+
+Result<std::optional<int64_t>> Log::end_of_damage(int64_t offset) const {
+  std::shared_lock lock(mutex_);
+  if (segments_.empty() || offset < segments_.begin()->first) return std::optional<int64_t>();
+  auto it = segments_.upper_bound(offset);
+  --it;
+  return it->second->end_of_damage(offset);
+}
+
+int64_t Log::recovery_point() const {
+  std::shared_lock lock(mutex_);
+  return recovery_point_;
 }
 
 int64_t Log::log_start_offset() const {
@@ -248,7 +263,7 @@ void Log::set_config(TopicConfig config) {
 Status Log::roll(int64_t now_ms) {
   const int64_t base = active().next_offset();
   RUNNEL_ASSIGN_OR_RETURN(auto segment,
-                          Segment::create(dir_, base, config_.index_interval_bytes, now_ms));
+                          Segment::create(fs_, dir_, base, config_.index_interval_bytes, now_ms));
   // The finished segment will not change again: append() makes it durable (after letting
   // readers back in) so that a power loss can only affect the active segment.
   rolled_unflushed_ = active().base_offset();
@@ -306,12 +321,21 @@ void Log::flush_rolled(std::optional<int64_t> rolled) {
     // fsync of a rolled segment, which can hold up to segment.bytes of dirty pages and take
     // seconds: under the shared lock, so fetches go on meanwhile, and retention (exclusive)
     // cannot delete the segment under us. Done before the ack, as the roll was part of it.
-    std::shared_lock lock(mutex_);
-    auto it = segments_.find(*rolled);
-    if (it != segments_.end()) {
-      if (Status flushed = it->second->flush(); !flushed.ok()) {
+    std::shared_ptr<Segment> segment;
+    {
+      std::shared_lock lock(mutex_);
+      auto it = segments_.find(*rolled);
+      if (it == segments_.end()) return;
+      segment = it->second;
+      if (Status flushed = segment->flush(); !flushed.ok()) {
         log::warn("{}: flushing a rolled segment: {}", dir_.string(), flushed.to_string());
+        return;
       }
+    }
+    // Durable now: the recovery point may pass it, if everything before it was durable too.
+    std::unique_lock lock(mutex_);
+    if (segment->base_offset() <= recovery_point_) {
+      recovery_point_ = std::max(recovery_point_, segment->next_offset());
     }
   }
 }
@@ -446,8 +470,13 @@ Result<ReadResult> Log::read(int64_t offset, int32_t max_bytes, IsolationLevel i
   for (; it != segments_.end(); ++it) {
     const auto room = static_cast<int32_t>(
         std::max<int64_t>(0, int64_t{max_bytes} - static_cast<int64_t>(result.records.size())));
-    RUNNEL_ASSIGN_OR_RETURN(Bytes records, it->second->read(offset, room));
-    result.records.append(records.view());
+    Result<Bytes> records = it->second->read(offset, room);
+    if (!records.ok()) {
+      // Damage after what is already read: answer that; the next read meets the error.
+      if (!result.records.empty() && records.status().code() == StatusCode::kCorruption) break;
+      return records.status();
+    }
+    result.records.append(records->view());
     // The log cleaner leaves an emptied last batch at the end of a segment to keep its
     // offsets; some clients (librdkafka 2.0) take a response holding only empty batches for
     // a message too large to fetch, so the next segment's batches follow it.
@@ -520,8 +549,16 @@ Result<int> Log::enforce_retention(int64_t now_ms) {
 }
 
 Status Log::flush_locked() {
+  // Every segment not yet known durable (normally the active one only: rolled segments are
+  // fsynced as they roll), so that the recovery point can move to the log end.
+  for (const auto& [base, segment] : segments_) {
+    if (segment.get() != &active() && segment->next_offset() > recovery_point_) {
+      RUNNEL_RETURN_IF_ERROR(segment->flush());
+    }
+  }
   RUNNEL_RETURN_IF_ERROR(active().flush());
   unflushed_messages_ = 0;
+  recovery_point_ = active().next_offset();
   return ok_status();
 }
 

@@ -50,6 +50,16 @@ struct ReadResult {
   std::vector<AbortedTransaction> aborted;
 };
 
+// What Log::open needs besides the directory and config.
+struct LogOpenOptions {
+  // The partition's recovery point (docs/DURABILITY.md): every offset below it was fsynced,
+  // so only segments holding offsets at or after it are verified batch by batch (CRC32C) and
+  // may have a torn tail cut. 0 (unknown) verifies every segment.
+  int64_t recovery_point = 0;
+  // Where the segments' files are reached; nullptr for FileSystem::posix().
+  FileSystem* file_system = nullptr;
+};
+
 // One partition: a directory of segments holding record batches as producers sent them,
 // with offsets assigned. Appends are serialized; reads run concurrently with each other and
 // see only whole, completed appends.
@@ -59,10 +69,13 @@ struct ReadResult {
 // topic's flush.messages or flush.ms say so, or by flush().
 class Log {
  public:
-  // Opens the partition in `dir` (creating it when missing). The last segment is recovered:
-  // a torn or corrupt tail is cut at the last valid batch.
+  // Opens the partition in `dir` (creating it when missing). Segments at or after the
+  // recovery point, and always the last one, are verified: a torn tail (damage no valid
+  // batch follows) is cut at the last valid batch. Damage anywhere else is contained: the
+  // damaged batch is kept on disk and skipped, reads of its offsets fail with
+  // corruption_error, and no other batch or segment is cut or deleted.
   static Result<std::unique_ptr<Log>> open(std::filesystem::path dir, TopicConfig config,
-                                           int64_t now_ms);
+                                           int64_t now_ms, LogOpenOptions options = {});
   ~Log();
 
   // Validates `records` (a producer's batches), assigns offsets, and writes them. On any
@@ -95,9 +108,18 @@ class Log {
   Result<ReadResult> read(int64_t offset, int32_t max_bytes,
                           IsolationLevel isolation = IsolationLevel::kReadUncommitted) const;
 
+  // Where a reader that met a corrupt batch at `offset` (read() failed with
+  // corruption_error) can go on: the offset after the damaged batch. nullopt when `offset`
+  // is readable.
+  Result<std::optional<int64_t>> end_of_damage(int64_t offset) const;
+
+  // Offsets below this were fsynced: what the recovery point checkpoint records.
+  int64_t recovery_point() const;
+
   // Calls `visit` with every stored batch (header and whole bytes, offsets assigned) from the
   // one holding `from` to the log end, in order, each once: how the coordinators replay their
-  // internal topics. Stops at, and returns, the first error of a read or of `visit`.
+  // internal topics. A damaged batch is skipped with a warning (its records are lost, the
+  // rest is replayed). Stops at, and returns, the first other error of a read or of `visit`.
   Status for_each_batch(
       int64_t from,
       const std::function<Status(const RecordBatchHeader&, BytesView batch)>& visit) const;
@@ -143,7 +165,7 @@ class Log {
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
-  Log(std::filesystem::path dir, TopicConfig config);
+  Log(std::filesystem::path dir, TopicConfig config, FileSystem& fs);
   Status roll(int64_t now_ms);
   AppendResult append_locked(BytesView records, int64_t now_ms, AppendOrigin origin,
                              std::optional<int64_t>& rolled);
@@ -172,6 +194,7 @@ class Log {
   Status cleaner_step(CleanerStep step) const;
 
   const std::filesystem::path dir_;
+  FileSystem& fs_;
   mutable std::shared_mutex mutex_;
   TopicConfig config_;
   // By base offset; never empty (until remove()). shared_ptr so that the log cleaner can
@@ -180,6 +203,8 @@ class Log {
   int64_t unflushed_messages_ = 0;
   std::optional<int64_t> rolled_unflushed_;  // base of the segment roll() just finished
   int64_t last_flush_ms_ = 0;
+  // Every offset below it is fsynced. GUARDED_BY(mutex_) for writes; read under either lock.
+  int64_t recovery_point_ = 0;
   ProducerStateTable producers_;  // GUARDED_BY(mutex_)
   // Every aborted transaction of the log, by marker offset (the .txnindex files' entries);
   // trimmed by retention. GUARDED_BY(mutex_)

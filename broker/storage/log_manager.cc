@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "broker/storage/recovery_point_checkpoint.h"
 #include "broker/storage/topic_metadata.pb.h"
 #include "core/log.h"
 
@@ -82,6 +83,13 @@ Status LogManager::load() {
       return corruption_error(fmt::format("{} does not parse as topic metadata", path.string()));
     }
   }
+  // A missing or damaged checkpoint costs time, not data: every segment is verified.
+  RecoveryPointCheckpoint::Offsets recovery_points;
+  if (auto read = RecoveryPointCheckpoint::read(FileSystem::posix(), data_dir_); read.ok()) {
+    recovery_points = std::move(*read);
+  } else {
+    log::warn("{}; verifying every segment of every partition", read.status().to_string());
+  }
   std::set<std::string> known_dirs;
   for (const auto& meta : registry.topics()) {
     std::map<std::string, std::string> overrides(meta.config_overrides().begin(),
@@ -96,8 +104,12 @@ Status LogManager::load() {
                 .logs = {}};
     for (int32_t p = 0; p < meta.partitions(); ++p) {
       known_dirs.insert(partition_dir(meta.name(), p).filename().string());
-      RUNNEL_ASSIGN_OR_RETURN(auto log,
-                              Log::open(partition_dir(meta.name(), p), *config, clock_.now_ms()));
+      LogOpenOptions options;
+      if (auto it = recovery_points.find({meta.name(), p}); it != recovery_points.end()) {
+        options.recovery_point = it->second;
+      }
+      RUNNEL_ASSIGN_OR_RETURN(
+          auto log, Log::open(partition_dir(meta.name(), p), *config, clock_.now_ms(), options));
       topic.logs.push_back(std::move(log));
     }
     topics_.emplace(meta.name(), std::move(topic));
@@ -261,6 +273,23 @@ void LogManager::run_retention() {
     if (!deleted.ok())
       log::warn("retention of {}: {}", log->dir().string(), deleted.status().to_string());
   }
+  if (Status written = checkpoint_recovery_points(); !written.ok()) {
+    log::warn("writing the recovery points: {}", written.to_string());
+  }
+}
+
+Status LogManager::checkpoint_recovery_points() {
+  RecoveryPointCheckpoint::Offsets offsets;
+  {
+    std::shared_lock lock(mutex_);
+    for (const auto& [name, topic] : topics_) {
+      for (size_t p = 0; p < topic.logs.size(); ++p) {
+        offsets[{name, static_cast<int32_t>(p)}] = topic.logs[p]->recovery_point();
+      }
+    }
+  }
+  std::lock_guard lock(checkpoint_mutex_);
+  return RecoveryPointCheckpoint::write(FileSystem::posix(), data_dir_, offsets);
 }
 
 void LogManager::run_cleaner() {
@@ -328,6 +357,9 @@ Status LogManager::flush_all() {
     Status flushed = log->flush();
     if (!flushed.ok() && first_error.ok()) first_error = flushed;
   }
+  // Every partition flushed to its end: a restart after this verifies only last segments.
+  Status written = checkpoint_recovery_points();
+  if (!written.ok() && first_error.ok()) first_error = written;
   return first_error;
 }
 

@@ -64,8 +64,11 @@ class LogManager {
   // Applies retention and time-based flushing to every partition; the broker calls it
   // periodically. Errors are logged, not returned: one bad partition must not stop the rest.
   void run_retention();
-  // fsyncs every partition (graceful stop).
+  // fsyncs every partition (graceful stop), then writes the recovery points.
   Status flush_all();
+  // Writes `<data-dir>/recovery-point-offset-checkpoint` (RecoveryPointCheckpoint) with
+  // every partition's recovery point; run_retention() and flush_all() call it.
+  Status checkpoint_recovery_points();
 
   // One pass of the log cleaner: Log::clean() on every partition of every topic whose
   // cleanup.policy includes compact. Errors are logged and counted in the metrics.
@@ -95,6 +98,7 @@ class LogManager {
   Clock& clock_;
   mutable std::shared_mutex mutex_;
   std::map<std::string, Topic> topics_;
+  std::mutex checkpoint_mutex_;  // one writer of the recovery point file at a time
 
   // The cleaner thread and what wakes it up early (stop).
   std::mutex cleaner_thread_mutex_;

@@ -1,17 +1,43 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <utility>
+#include <vector>
 
+#include "broker/storage/file_system.h"
 #include "broker/storage/record_batch.h"
 #include "broker/storage/segment_index.h"
 #include "core/bytes.h"
 #include "core/result.h"
 
 namespace runnel::broker {
+
+// How Log::open opens a segment: what recovery checks in it (docs/DURABILITY.md).
+struct SegmentOpenOptions {
+  // Check every batch's CRC32C, not only its framing: for segments at or after the
+  // partition's recovery point, which a crash may have torn.
+  bool verify_crcs = false;
+  // Cut damage after which no valid batch follows (a torn write at the end of the file).
+  // Without it such a tail is kept and reported as damaged, like damage in the middle.
+  bool truncate_torn_tail = false;
+  // The next segment's base offset, when there is one: this segment's offsets end before
+  // it, and a damaged tail stands for the offsets up to it.
+  std::optional<int64_t> next_segment_base;
+};
+
+// Bytes of a segment that hold no readable batch, found at open, and the offsets they stood
+// for: [first_offset, end_offset). Kept in the file (never cut unless it is a torn tail
+// being recovered) and skipped by reads, which answer CORRUPT_MESSAGE for those offsets.
+struct DamagedRange {
+  uint64_t position = 0;
+  uint64_t end_position = 0;  // where the next readable batch starts, or the file's end
+  int64_t first_offset = 0;
+  int64_t end_offset = 0;  // the next readable batch's base offset
+};
 
 // One file of a partition's log, `<base offset, 20 digits>.log`, with its indexes. Holds
 // whole record batches back to back, exactly as stored (base offsets assigned).
@@ -21,18 +47,35 @@ namespace runnel::broker {
 class Segment {
  public:
   // A new, empty segment. Fails if its files exist already.
-  static Result<std::unique_ptr<Segment>> create(const std::filesystem::path& dir,
+  static Result<std::unique_ptr<Segment>> create(FileSystem& fs, const std::filesystem::path& dir,
                                                  int64_t base_offset, int32_t index_interval_bytes,
                                                  int64_t now_ms);
-  // An existing segment. With `recover`, every batch is checked (lengths, magic, CRC32C) and
-  // the file is truncated after the last valid one — a torn or corrupt tail from a crash —
-  // and the indexes are rebuilt; `truncated_bytes` says how much was cut. Without it, the
-  // index files are used when they are consistent with the log, and rebuilt otherwise.
-  static Result<std::unique_ptr<Segment>> open(const std::filesystem::path& dir,
+  static Result<std::unique_ptr<Segment>> create(const std::filesystem::path& dir,
+                                                 int64_t base_offset, int32_t index_interval_bytes,
+                                                 int64_t now_ms) {
+    return create(FileSystem::posix(), dir, base_offset, index_interval_bytes, now_ms);
+  }
+  // An existing segment. Every batch's framing is walked (lengths, magic, increasing
+  // offsets), and with `verify_crcs` its CRC32C too. A batch that fails is damage: the walk
+  // looks for the next valid batch after it (a valid header whose CRC32C matches) and goes
+  // on from there, recording the bytes in between as a DamagedRange. Damage that no valid
+  // batch follows is cut when `truncate_torn_tail` (`truncated_bytes` says how much), and
+  // kept as a damaged range otherwise. Nothing is ever cut in the middle of a segment.
+  // The index files are used when consistent with the log, and rebuilt otherwise (always
+  // after damage or a cut).
+  static Result<std::unique_ptr<Segment>> open(FileSystem& fs, const std::filesystem::path& dir,
                                                int64_t base_offset, int32_t index_interval_bytes,
-                                               bool recover, int64_t now_ms,
+                                               const SegmentOpenOptions& options, int64_t now_ms,
                                                uint64_t& truncated_bytes);
   ~Segment();
+
+  // The damage found at open, in file order.
+  const std::vector<DamagedRange>& damaged() const { return damaged_; }
+  // Where a reader stopped by a corrupt batch at `offset` can go on: the offset after the
+  // damaged batch (or damaged range) holding `offset`, found from the batch framing or the
+  // next readable batch even when the damaged batch's length is wrong. nullopt when
+  // `offset` is not in a damaged batch.
+  Result<std::optional<int64_t>> end_of_damage(int64_t offset) const;
 
   static std::filesystem::path log_path(const std::filesystem::path& dir, int64_t base_offset);
 
@@ -65,6 +108,10 @@ class Segment {
 
   // Whole batches from the one containing `offset`, at most `max_bytes` except that the
   // first batch is returned whole whatever its size. Empty when `offset` is past the end.
+  // Every batch returned has its CRC32C checked: a corrupt batch ends the bytes returned,
+  // and when it is the first one (or `offset` is in a damaged range) the read fails with
+  // corruption_error naming the file, byte position and offsets, logged at most once a
+  // minute per segment.
   Result<Bytes> read(int64_t offset, int32_t max_bytes) const;
 
   // The first record whose timestamp is >= `timestamp`: (its offset, its timestamp), or
@@ -78,11 +125,23 @@ class Segment {
   Status remove();
 
  private:
-  Segment(std::filesystem::path dir, int64_t base_offset, int32_t index_interval_bytes);
-  Status open_files(bool trust_indexes, bool& indexes_loaded);
-  // Reads batch headers from `position` to the end (checking CRCs with `verify`); cuts the
-  // file at the first bad batch when `verify`; rebuilds the indexes when `rebuild_index`.
-  Status scan(bool verify, bool rebuild_index, uint64_t& truncated_bytes);
+  Segment(FileSystem& fs, std::filesystem::path dir, int64_t base_offset,
+          int32_t index_interval_bytes);
+  Status open_files(bool create, bool trust_indexes, bool& indexes_loaded);
+  // The walk of open(): see there. Rebuilds the indexes when `rebuild_index`.
+  Status scan(const SegmentOpenOptions& options, bool rebuild_index, uint64_t& truncated_bytes);
+  // Re-creates both indexes from the batches (skipping damaged ranges).
+  Status rebuild_indexes();
+  // The first position at or after `from` where a valid batch (plausible header for this
+  // segment, base offset >= `min_base`, matching CRC32C) starts, and its header.
+  Result<std::optional<std::pair<uint64_t, RecordBatchHeader>>> find_next_batch(
+      uint64_t from, int64_t min_base, std::optional<int64_t> next_segment_base) const;
+  Result<bool> crc_ok_at(uint64_t position, const RecordBatchHeader& header) const;
+  // The damaged range starting at `position`, if any.
+  const DamagedRange* damage_at(uint64_t position) const;
+  // A corruption_error for the batch or range at `position`, logged (rate-limited).
+  Status corrupt(uint64_t position, int64_t first_offset, int64_t last_offset,
+                 std::string_view why) const;
   Result<RecordBatchHeader> header_at(uint64_t position) const;
   // header_at, refusing anything that is not a plausible stored batch header of this
   // segment, or one starting below `expected_base` (the end of the previous batch).
@@ -92,10 +151,11 @@ class Segment {
   Result<uint64_t> scan_start(uint32_t relative_offset) const;
   Status index_batch(const RecordBatchHeader& header, uint64_t position);
 
+  FileSystem& fs_;
   std::filesystem::path dir_;
   int64_t base_offset_;
   int32_t index_interval_bytes_;
-  int fd_ = -1;
+  std::unique_ptr<File> file_;
   uint64_t size_ = 0;
   int64_t next_offset_;
   int64_t max_timestamp_ = -1;
@@ -103,6 +163,9 @@ class Segment {
   int64_t last_modified_ms_ = 0;
   uint64_t bytes_since_index_ = 0;
   SegmentIndex index_;
+  std::vector<DamagedRange> damaged_;  // set at open, then read-only
+  // When a corrupt batch here was last logged (steady clock ms): one line a minute at most.
+  mutable std::atomic<int64_t> last_corruption_log_ms_{-1};
 };
 
 }  // namespace runnel::broker

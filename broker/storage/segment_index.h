@@ -2,9 +2,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <vector>
 
+#include "broker/storage/file_system.h"
 #include "core/result.h"
 
 namespace runnel::broker {
@@ -33,14 +35,14 @@ class SegmentIndex {
   // Opens (creating if missing) both files. With `trust_files`, loads their entries if they
   // are well-formed and point inside a log of `log_size` bytes; returns false (and starts
   // empty, files truncated) when they are not, and the caller rebuilds them.
-  static Result<SegmentIndex> open(const std::filesystem::path& offset_index_path,
+  static Result<SegmentIndex> open(FileSystem& fs, const std::filesystem::path& offset_index_path,
                                    const std::filesystem::path& time_index_path, uint64_t log_size,
                                    bool trust_files, bool& loaded);
 
   SegmentIndex() = default;
-  SegmentIndex(SegmentIndex&& other) noexcept;
-  SegmentIndex& operator=(SegmentIndex&& other) noexcept;
-  ~SegmentIndex();
+  SegmentIndex(SegmentIndex&& other) noexcept = default;
+  SegmentIndex& operator=(SegmentIndex&& other) noexcept = default;
+  ~SegmentIndex() = default;
 
   Status append_offset(uint32_t relative_offset, uint32_t position);
   Status append_time(int64_t timestamp, uint32_t relative_offset);
@@ -57,13 +59,16 @@ class SegmentIndex {
   // Drops every entry and empties both files (before a rebuild).
   Status clear();
   Status flush();
-  void close();
 
  private:
   std::vector<OffsetEntry> offset_entries_;
   std::vector<TimeEntry> time_entries_;
-  int offset_fd_ = -1;
-  int time_fd_ = -1;
+  // Entries are written at the end of what is known good (offset_size_, time_size_), so a
+  // short write is overwritten by the next append rather than left between entries.
+  std::unique_ptr<File> offset_file_;
+  std::unique_ptr<File> time_file_;
+  uint64_t offset_size_ = 0;
+  uint64_t time_size_ = 0;
 };
 
 }  // namespace runnel::broker
