@@ -28,9 +28,11 @@
 #include "broker/handlers/offset_delete_handler.h"
 #include "broker/handlers/offset_fetch_handler.h"
 #include "broker/handlers/produce_handler.h"
+#include "broker/handlers/sasl_handlers.h"
 #include "broker/handlers/supported_apis.h"
 #include "broker/handlers/sync_group_handler.h"
 #include "broker/handlers/txn_offset_commit_handler.h"
+#include "broker/handlers/user_scram_credentials_handlers.h"
 #include "broker/protocol/api_key.h"
 #include "broker/protocol/generated/api_versions_request.h"
 #include "broker/protocol/request_header.h"
@@ -101,10 +103,33 @@ bool answer_now(BrokerContext& context, const RequestHeader& header, WireReader&
   return true;
 }
 
+// What a connection that has not authenticated on a SASL listener may ask: Kafka's
+// SaslServerAuthenticator serves these and closes the connection on anything else.
+bool served_before_authentication(int16_t api_key) {
+  return api_key == static_cast<int16_t>(ApiKey::kApiVersions) ||
+         api_key == static_cast<int16_t>(ApiKey::kSaslHandshake) ||
+         api_key == static_cast<int16_t>(ApiKey::kSaslAuthenticate);
+}
+
 }  // namespace
 
 void RequestDispatcher::handle(const RequestContext& request_context, BytesView frame,
                                ResponseCallback done) {
+  // A context made outside a server (tests, tools) may carry no session: an anonymous
+  // PLAINTEXT one.
+  const std::shared_ptr<ConnectionSession> session_holder =
+      request_context.session ? request_context.session : std::make_shared<ConnectionSession>();
+  ConnectionSession& session = *session_holder;
+  if (SaslExchange* exchange = raw_sasl_exchange(session)) {
+    // After a v0 SaslHandshake the frames are bare SASL tokens, not requests.
+    auto challenge = handle_raw_sasl_token(session, *exchange, frame, request_context.peer);
+    if (!challenge) {
+      done(close_connection());
+      return;
+    }
+    done(HandlerOutcome{.response = std::move(*challenge), .close_connection = false});
+    return;
+  }
   WireReader reader(frame);
   RequestHeader header;
   if (Status decoded = decode_request_header(reader, header); !decoded.ok()) {
@@ -114,6 +139,13 @@ void RequestDispatcher::handle(const RequestContext& request_context, BytesView 
     return;
   }
   const int16_t version = header.api_version;
+  if (session.requires_authentication() && !session.authenticated() &&
+      !served_before_authentication(header.api_key)) {
+    log::warn("closing connection from {}: {} before SASL authentication on listener {}",
+              request_context.peer, api_name(header.api_key), session.listener_name());
+    done(close_connection());
+    return;
+  }
   if (header.api_key == static_cast<int16_t>(ApiKey::kApiVersions)) {
     done(answer_api_versions(header, reader, request_context));
     return;
@@ -151,7 +183,8 @@ void RequestDispatcher::handle(const RequestContext& request_context, BytesView 
     case ApiKey::kMetadata: {
       auto request = decode_body<MetadataRequest>(reader, header, request_context);
       if (!request) break;
-      done(respond(header, handle_metadata(context_, *request, version), version));
+      done(respond(header, handle_metadata(context_, *request, version, session.listener_name()),
+                   version));
       return;
     }
     case ApiKey::kCreateTopics: {
@@ -178,9 +211,42 @@ void RequestDispatcher::handle(const RequestContext& request_context, BytesView 
       done(respond(header, handle_create_partitions(context_, *request, version), version));
       return;
     }
-    case ApiKey::kFindCoordinator:
-      if (!answer_now<FindCoordinatorRequest>(context_, header, reader, request_context, done,
-                                              handle_find_coordinator))
+    case ApiKey::kFindCoordinator: {
+      auto request = decode_body<FindCoordinatorRequest>(reader, header, request_context);
+      if (!request) break;
+      done(respond(header,
+                   handle_find_coordinator(context_, *request, version, session.listener_name()),
+                   version));
+      return;
+    }
+    case ApiKey::kSaslHandshake: {
+      auto request = decode_body<SaslHandshakeRequest>(reader, header, request_context);
+      if (!request) break;
+      auto outcome = handle_sasl_handshake(context_, session, *request, version);
+      HandlerOutcome answer = respond(header, outcome.response, version);
+      answer.close_connection = outcome.close_connection;
+      done(std::move(answer));
+      return;
+    }
+    case ApiKey::kSaslAuthenticate: {
+      auto request = decode_body<SaslAuthenticateRequest>(reader, header, request_context);
+      if (!request) break;
+      auto outcome =
+          handle_sasl_authenticate(context_, session, *request, version, request_context.peer);
+      HandlerOutcome answer = respond(header, outcome.response, version);
+      answer.close_connection = outcome.close_connection;
+      done(std::move(answer));
+      return;
+    }
+    case ApiKey::kDescribeUserScramCredentials:
+      if (!answer_now<DescribeUserScramCredentialsRequest>(context_, header, reader,
+                                                           request_context, done,
+                                                           handle_describe_user_scram_credentials))
+        break;
+      return;
+    case ApiKey::kAlterUserScramCredentials:
+      if (!answer_now<AlterUserScramCredentialsRequest>(context_, header, reader, request_context,
+                                                        done, handle_alter_user_scram_credentials))
         break;
       return;
     case ApiKey::kJoinGroup: {

@@ -27,6 +27,10 @@ constexpr int16_t key(ApiKey api) { return static_cast<int16_t>(api); }
 //   KafkaJS send; AddPartitionsToTxn 4+ is the brokers' batched form (KIP-890) and the others'
 //   4+ add KIP-890's TRANSACTION_ABORTABLE. TxnOffsetCommit 3 carries the member (KIP-447).
 // - DescribeTransactions and ListTransactions 0 (KIP-664), for kafka-transactions.sh and Admin.
+// - SaslHandshake 0-1 and SaslAuthenticate 0-2: v0 handshakes are followed by raw tokens
+//   (pre-1.0 clients); SaslAuthenticate 1 adds the session lifetime (always 0: KIP-368
+//   re-authentication is not served), 2 is flexible. Describe/AlterUserScramCredentials 0
+//   (KIP-554), the only versions.
 constexpr std::array kSupportedApis = {
     ApiVersionRange{key(ApiKey::kProduce), 3, 7},
     ApiVersionRange{key(ApiKey::kFetch), 4, 11},
@@ -55,6 +59,10 @@ constexpr std::array kSupportedApis = {
     ApiVersionRange{key(ApiKey::kTxnOffsetCommit), 0, 3},
     ApiVersionRange{key(ApiKey::kDescribeTransactions), 0, 0},
     ApiVersionRange{key(ApiKey::kListTransactions), 0, 0},
+    ApiVersionRange{key(ApiKey::kSaslHandshake), 0, 1},
+    ApiVersionRange{key(ApiKey::kSaslAuthenticate), 0, 2},
+    ApiVersionRange{key(ApiKey::kDescribeUserScramCredentials), 0, 0},
+    ApiVersionRange{key(ApiKey::kAlterUserScramCredentials), 0, 0},
 };
 
 }  // namespace

@@ -202,7 +202,11 @@ Result<SaslServer::Step> ScramSaslServer::client_final(std::string_view message)
   if (!channel_binding || channel_binding->as_string_view() != gs2_header_) {
     return invalid_argument_error(fmt::format("{}: invalid channel binding", name));
   }
-  if ((*fields)[1].second != nonce_) {
+  // RFC 5802 wants the nonce back exactly; librdkafka (up to 2.x) sends its own nonce before
+  // the combined one. Kafka accepts any nonce that ends with the combined one, and so does
+  // runneld: the server's fresh part is what protects against replay, and the proof covers
+  // the message as sent.
+  if (!(*fields)[1].second.ends_with(nonce_)) {
     return invalid_argument_error(fmt::format("{}: invalid nonce", name));
   }
   const std::string auth_message =

@@ -57,7 +57,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   RequestHandler& handler_;
   std::function<void(uint64_t)> on_closed_;
   std::string peer_;
-  std::shared_ptr<ConnectionSession> session_ = std::make_shared<ConnectionSession>();
+  std::shared_ptr<ConnectionSession> session_ =
+      std::make_shared<ConnectionSession>(options_.listener_name, options_.security_protocol);
   uint8_t size_buffer_[4];
   std::deque<std::unique_ptr<Slot>> in_flight_;  // in request order
   Bytes write_buffer_;

@@ -74,6 +74,7 @@
 #include "broker/protocol/request_header.h"
 #include "broker/protocol/wire_reader.h"
 #include "broker/protocol/wire_writer.h"
+#include "broker/security/credential_store.h"
 #include "broker/storage/record_batch_builder.h"
 #include "core/clock.h"
 
@@ -123,6 +124,7 @@ class RequestDispatcherTest : public ::testing::Test {
     producer_ids_ = std::move(ProducerIdManager::open(data_dir_).value());
     transactions_ =
         std::move(TransactionCoordinator::open(*logs_, *offsets_, *producer_ids_, clock_).value());
+    credentials_ = std::move(CredentialStore::open(data_dir_).value());
     context_ = std::make_unique<BrokerContext>(BrokerContext{
         .logs = *logs_,
         .appends = appends_,
@@ -130,6 +132,7 @@ class RequestDispatcherTest : public ::testing::Test {
         .offsets = *offsets_,
         .producer_ids = *producer_ids_,
         .transactions = *transactions_,
+        .credentials = *credentials_,
         .clock = clock_,
         .config = config_,
         .identity =
@@ -264,6 +267,7 @@ class RequestDispatcherTest : public ::testing::Test {
   std::unique_ptr<GroupCoordinator> groups_;
   std::unique_ptr<ProducerIdManager> producer_ids_;
   std::unique_ptr<TransactionCoordinator> transactions_;
+  std::unique_ptr<CredentialStore> credentials_;
   AppendNotifier appends_;
   std::unique_ptr<BrokerContext> context_;
   std::unique_ptr<RequestDispatcher> dispatcher_;
