@@ -117,9 +117,10 @@ Result<std::unique_ptr<Broker>> Broker::start(BrokerConfig config) {
   RUNNEL_ASSIGN_OR_RETURN(TopicConfig defaults, topic_defaults(cfg).with_overrides({}));
   RUNNEL_ASSIGN_OR_RETURN(std::vector<ListenerConfig> listeners, listeners_of(cfg));
   RUNNEL_RETURN_IF_ERROR(check_mechanisms(cfg));
+  RUNNEL_ASSIGN_OR_RETURN(broker->logs_, LogManager::open(cfg.data_dir, defaults, system_clock()));
+  // After the LogManager, which creates the data directory.
   RUNNEL_ASSIGN_OR_RETURN(broker->credentials_, CredentialStore::open(cfg.data_dir));
   RUNNEL_RETURN_IF_ERROR(add_scram_users(cfg, *broker->credentials_));
-  RUNNEL_ASSIGN_OR_RETURN(broker->logs_, LogManager::open(cfg.data_dir, defaults, system_clock()));
   broker->appends_ = std::make_unique<AppendNotifier>();
   // Committed offsets are back (replayed from __consumer_offsets) before any client connects.
   RUNNEL_ASSIGN_OR_RETURN(broker->offsets_, OffsetStore::open(*broker->logs_, system_clock()));
