@@ -141,8 +141,11 @@ void RequestDispatcher::handle(const RequestContext& request_context, BytesView 
   const int16_t version = header.api_version;
   if (session.requires_authentication() && !session.authenticated() &&
       !served_before_authentication(header.api_key)) {
-    log::warn("closing connection from {}: {} before SASL authentication on listener {}",
-              request_context.peer, api_name(header.api_key), session.listener_name());
+    // Kafka's words, which is what people search for: usually a client without SASL.
+    log::warn(
+        "closing connection from {}: unexpected Kafka request of type {} during SASL handshake "
+        "on listener {} (is the client configured for SASL?)",
+        request_context.peer, api_name(header.api_key), session.listener_name());
     done(close_connection());
     return;
   }
