@@ -136,6 +136,20 @@ class SaslTest(unittest.TestCase):
                 out = kcat("-C", "-t", topic, "-o", "beginning", "-e", *auth).stdout
                 self.assertEqual(out.split(), [f"m{i}" for i in range(20)])
 
+    def test_kcat_consumes_in_a_group_and_commits_over_sasl(self):
+        auth = sasl_kcat_args(self.sasl, "SCRAM-SHA-512", "alice", "alice-secret")
+        kcat("-P", "-t", "kcat-group", *auth, input_text="".join(f"g{i}\n" for i in range(15)))
+        group = f"kcat-{uuid.uuid4()}"
+        out = kcat("-G", group, *auth, "-X", "auto.offset.reset=earliest", "-e",
+                   "kcat-group").stdout
+        self.assertEqual(out.split(), [f"g{i}" for i in range(15)])
+        # kcat commits what it consumed when it leaves the group; the broker kept it.
+        consumer = Consumer({**sasl_config(self.sasl, "SCRAM-SHA-512", "alice", "alice-secret"),
+                             "group.id": group})
+        committed = consumer.committed([TopicPartition("kcat-group", 0)], timeout=30)
+        consumer.close()
+        self.assertEqual(committed[0].offset, 15)
+
     def test_kcat_with_a_wrong_password_is_refused_with_authentication_failed(self):
         result = kcat("-L", "-m", "5", *sasl_kcat_args(self.sasl, "SCRAM-SHA-256", "alice",
                                                        "wrong"), check=False)
