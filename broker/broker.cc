@@ -1,5 +1,6 @@
 #include "broker/broker.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <fmt/format.h>
@@ -13,6 +14,8 @@
 #include "broker/handlers/request_dispatcher.h"
 #include "broker/periodic_task.h"
 #include "broker/security/authorizer.h"
+#include "broker/security/credential_store.h"
+#include "broker/security/sasl_server.h"
 #include "broker/server/server.h"
 #include "broker/storage/log_manager.h"
 #include "core/clock.h"
@@ -35,6 +38,75 @@ TopicConfig topic_defaults(const BrokerConfig& config) {
   return defaults;
 }
 
+// The listeners to open: the configured ones, or the single PLAINTEXT one of `server`.
+Result<std::vector<ListenerConfig>> listeners_of(const BrokerConfig& config) {
+  if (config.listeners.empty()) {
+    return std::vector<ListenerConfig>{ListenerConfig{.name = "PLAINTEXT",
+                                                      .security_protocol = "PLAINTEXT",
+                                                      .host = config.server.host,
+                                                      .port = config.server.port,
+                                                      .advertised_host = config.advertised_host,
+                                                      .advertised_port = config.advertised_port}};
+  }
+  std::vector<std::string> names;
+  for (const ListenerConfig& listener : config.listeners) {
+    const std::string& protocol = listener.security_protocol;
+    if (protocol == "SSL" || protocol == "SASL_SSL") {
+      return invalid_argument_error(fmt::format(
+          "listener {}: security protocol {} needs TLS, which runneld does not serve yet; use "
+          "PLAINTEXT or SASL_PLAINTEXT",
+          listener.name, protocol));
+    }
+    if (protocol != "PLAINTEXT" && protocol != "SASL_PLAINTEXT") {
+      return invalid_argument_error(
+          fmt::format("listener {}: unknown security protocol '{}' (PLAINTEXT or SASL_PLAINTEXT)",
+                      listener.name, protocol));
+    }
+    if (listener.name.empty()) return invalid_argument_error("a listener needs a name");
+    if (std::find(names.begin(), names.end(), listener.name) != names.end()) {
+      return invalid_argument_error(fmt::format("listener name {} is used twice", listener.name));
+    }
+    names.push_back(listener.name);
+  }
+  return config.listeners;
+}
+
+Status check_mechanisms(const BrokerConfig& config) {
+  const auto& supported = sasl_supported_mechanisms();
+  for (const std::string& mechanism : config.sasl_enabled_mechanisms) {
+    if (std::find(supported.begin(), supported.end(), mechanism) == supported.end()) {
+      return invalid_argument_error(fmt::format(
+          "sasl.enabled.mechanisms: {} is not served (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)",
+          mechanism));
+    }
+  }
+  return ok_status();
+}
+
+// Creates or replaces the --add-scram users, before any client can connect.
+Status add_scram_users(const BrokerConfig& config, CredentialStore& credentials) {
+  for (const ScramUserConfig& user : config.add_scram) {
+    auto mechanism = scram_mechanism_from_name(user.mechanism);
+    if (!mechanism) {
+      return invalid_argument_error(fmt::format(
+          "--add-scram: unknown mechanism '{}' (SCRAM-SHA-256 or SCRAM-SHA-512)", user.mechanism));
+    }
+    if (user.name.empty() || user.password.empty()) {
+      return invalid_argument_error("--add-scram: a user needs a name and a password");
+    }
+    if (user.iterations < kScramMinIterations || user.iterations > kScramMaxIterations) {
+      return invalid_argument_error(fmt::format("--add-scram: iterations must be {}-{}",
+                                                kScramMinIterations, kScramMaxIterations));
+    }
+    RUNNEL_ASSIGN_OR_RETURN(Bytes salt, secure_random_bytes(32));
+    RUNNEL_RETURN_IF_ERROR(credentials.upsert(
+        user.name, *mechanism,
+        scram_credential_from_password(*mechanism, user.password, salt.view(), user.iterations)));
+    log::info("runneld: SCRAM user '{}' ({}) created", user.name, user.mechanism);
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 Broker::Broker(BrokerConfig config) : config_(std::move(config)) {}
@@ -44,7 +116,12 @@ Result<std::unique_ptr<Broker>> Broker::start(BrokerConfig config) {
   const BrokerConfig& cfg = broker->config_;
   // Validate the defaults the same way a CreateTopics config would be.
   RUNNEL_ASSIGN_OR_RETURN(TopicConfig defaults, topic_defaults(cfg).with_overrides({}));
+  RUNNEL_ASSIGN_OR_RETURN(std::vector<ListenerConfig> listeners, listeners_of(cfg));
+  RUNNEL_RETURN_IF_ERROR(check_mechanisms(cfg));
   RUNNEL_ASSIGN_OR_RETURN(broker->logs_, LogManager::open(cfg.data_dir, defaults, system_clock()));
+  // After the LogManager, which creates the data directory.
+  RUNNEL_ASSIGN_OR_RETURN(broker->credentials_, CredentialStore::open(cfg.data_dir));
+  RUNNEL_RETURN_IF_ERROR(add_scram_users(cfg, *broker->credentials_));
   broker->appends_ = std::make_unique<AppendNotifier>();
   // Committed offsets are back (replayed from __consumer_offsets) before any client connects.
   RUNNEL_ASSIGN_OR_RETURN(broker->offsets_, OffsetStore::open(*broker->logs_, system_clock()));
@@ -83,6 +160,7 @@ Result<std::unique_ptr<Broker>> Broker::start(BrokerConfig config) {
       .offsets = *broker->offsets_,
       .producer_ids = *broker->producer_ids_,
       .transactions = *broker->transactions_,
+      .credentials = *broker->credentials_,
       .clock = system_clock(),
       .config = cfg,
       .identity =
@@ -91,29 +169,51 @@ Result<std::unique_ptr<Broker>> Broker::start(BrokerConfig config) {
   });
   broker->dispatcher_ = std::make_unique<RequestDispatcher>(*broker->context_);
   share_limits(broker->config_.server);  // every listener's Server counts against the same limits
-  RUNNEL_ASSIGN_OR_RETURN(broker->server_, Server::start(cfg.server, *broker->dispatcher_));
-  broker->host_ = broker->server_->host();
-  broker->port_ = broker->server_->port();
-  // Set before start() returns: no client knows the port earlier, so no request reads the
-  // identity before it is complete.
+  // The identity is complete before start() returns: no client knows a port earlier, so no
+  // request reads it before. (A client guessing a fixed port could connect between two
+  // listeners' starts; it is then told the first listener's address, which is bound.)
   BrokerIdentity& identity = broker->context_->identity;
-  identity.host = cfg.advertised_host.empty() ? broker->host_ : cfg.advertised_host;
-  identity.port = cfg.advertised_port != 0 ? cfg.advertised_port : broker->port_;
+  for (const ListenerConfig& listener : listeners) {
+    ServerOptions options = cfg.server;
+    options.listener_name = listener.name;
+    options.security_protocol = listener.security_protocol;
+    options.host = listener.host;
+    options.port = listener.port;
+    RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<Server> server,
+                            Server::start(options, *broker->dispatcher_));
+    BoundListener bound{.name = listener.name,
+                        .security_protocol = listener.security_protocol,
+                        .host = server->host(),
+                        .port = server->port()};
+    identity.listeners[listener.name] = AdvertisedEndpoint{
+        .host = listener.advertised_host.empty() ? bound.host : listener.advertised_host,
+        .port = listener.advertised_port != 0 ? listener.advertised_port : bound.port};
+    if (broker->servers_.empty()) {
+      identity.host = identity.listeners[listener.name].host;
+      identity.port = identity.listeners[listener.name].port;
+    }
+    broker->bound_.push_back(std::move(bound));
+    broker->servers_.push_back(std::move(server));
+  }
+  broker->host_ = broker->bound_.front().host;
+  broker->port_ = broker->bound_.front().port;
+  Server& first = *broker->servers_.front();
 
   broker->retention_ = std::make_unique<PeriodicTask>(
-      broker->server_->executor(), std::chrono::milliseconds(cfg.retention_check_interval_ms),
+      first.executor(), std::chrono::milliseconds(cfg.retention_check_interval_ms),
       [logs = broker->logs_.get()] { logs->run_retention(); });
   broker->group_timeouts_ = std::make_unique<PeriodicTask>(
-      broker->server_->executor(), std::chrono::milliseconds(cfg.group_timeout_check_interval_ms),
+      first.executor(), std::chrono::milliseconds(cfg.group_timeout_check_interval_ms),
       [groups = broker->groups_.get()] { groups->tick(); });
   broker->transaction_timeouts_ = std::make_unique<PeriodicTask>(
-      broker->server_->executor(),
-      std::chrono::milliseconds(cfg.transaction_timeout_check_interval_ms),
+      first.executor(), std::chrono::milliseconds(cfg.transaction_timeout_check_interval_ms),
       [transactions = broker->transactions_.get()] { transactions->tick(); });
   broker->logs_->start_cleaner(std::chrono::milliseconds(cfg.log_cleaner_backoff_ms));
-  log::info("runneld broker {} serving {} topic(s) from {} on {}:{}", cfg.node_id,
-            broker->logs_->list_topics().size(), cfg.data_dir.string(), broker->host_,
-            broker->port_);
+  for (const BoundListener& listener : broker->bound_) {
+    log::info("runneld broker {} serving {} topic(s) from {} on {}:{} (listener {}, {})",
+              cfg.node_id, broker->logs_->list_topics().size(), cfg.data_dir.string(),
+              listener.host, listener.port, listener.name, listener.security_protocol);
+  }
   return broker;
 }
 
@@ -121,6 +221,11 @@ Broker::~Broker() { stop(); }
 
 std::string Broker::bootstrap_servers() const {
   return fmt::format("{}:{}", context_->identity.host, context_->identity.port);
+}
+
+std::string Broker::bootstrap_servers(const std::string& listener_name) const {
+  const AdvertisedEndpoint endpoint = context_->identity.advertised(listener_name);
+  return fmt::format("{}:{}", endpoint.host, endpoint.port);
 }
 
 CleanerMetrics Broker::cleaner_metrics() const { return logs_->cleaner_metrics(); }
@@ -138,7 +243,7 @@ void Broker::stop() {
   if (groups_) groups_->shut_down();
   // Waiting fetches answer now, so that the server's drain does not wait out their max_wait.
   if (appends_) appends_->shut_down();
-  if (server_) server_->stop();
+  for (auto& server : servers_) server->stop();
   if (logs_) {
     if (Status flushed = logs_->flush_all(); !flushed.ok()) {
       log::error("runneld: flushing logs at stop failed: {}", flushed.to_string());

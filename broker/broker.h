@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "broker/server/broker_config.h"
 #include "broker/storage/log_cleaner.h"
@@ -14,6 +15,7 @@ namespace runnel::broker {
 
 class LogManager;
 class AppendNotifier;
+class CredentialStore;
 class GroupCoordinator;
 class OffsetStore;
 class ProducerIdManager;
@@ -40,17 +42,31 @@ class Authorizer;
 // (waiting fetches answer at once), flush every log, close the files.
 class Broker {
  public:
+  // invalid_argument_error for a listener with an unknown or not-yet-served security
+  // protocol (SSL, SASL_SSL), a duplicate listener name, or a bad --add-scram user.
   static Result<std::unique_ptr<Broker>> start(BrokerConfig config);
+
+  // A listener as bound: its name, protocol and the real port when 0 was asked.
+  struct BoundListener {
+    std::string name;
+    std::string security_protocol;
+    std::string host;
+    uint16_t port = 0;
+  };
 
   Broker(const Broker&) = delete;
   Broker& operator=(const Broker&) = delete;
   ~Broker();
 
-  // The bound listener (the real port when 0 was asked).
+  // The first bound listener (the real port when 0 was asked).
   const std::string& host() const { return host_; }
   uint16_t port() const { return port_; }
-  // "host:port" as clients should be told: the advertised listener.
+  // Every listener, in configuration order.
+  const std::vector<BoundListener>& listeners() const { return bound_; }
+  // "host:port" as clients should be told: the first listener's advertised address, or
+  // the named listener's.
   std::string bootstrap_servers() const;
+  std::string bootstrap_servers(const std::string& listener_name) const;
 
   // The log cleaner's totals (compacted topics), for metrics and tests.
   CleanerMetrics cleaner_metrics() const;
@@ -64,6 +80,7 @@ class Broker {
   BrokerConfig config_;
   std::string host_;
   uint16_t port_ = 0;
+  std::vector<BoundListener> bound_;
   // Declaration order is destruction order reversed: the server (and its threads) goes first,
   // then what handlers use.
   std::unique_ptr<LogManager> logs_;
@@ -73,9 +90,11 @@ class Broker {
   std::unique_ptr<ProducerIdManager> producer_ids_;
   std::unique_ptr<TransactionCoordinator> transactions_;
   std::unique_ptr<Authorizer> authorizer_;  // null: authorization off
+  std::unique_ptr<CredentialStore> credentials_;
   std::unique_ptr<BrokerContext> context_;
   std::unique_ptr<RequestDispatcher> dispatcher_;
-  std::unique_ptr<Server> server_;
+  // One per listener; the first one's threads also run the broker's timers.
+  std::vector<std::unique_ptr<Server>> servers_;
   std::unique_ptr<PeriodicTask> retention_;
   std::unique_ptr<PeriodicTask> group_timeouts_;
   std::unique_ptr<PeriodicTask> transaction_timeouts_;

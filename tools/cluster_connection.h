@@ -8,6 +8,7 @@
 #include "core/client/admin.h"
 #include "core/client/client_config.h"
 #include "core/result.h"
+#include "tools/kafka_wire_client.h"
 
 namespace runnel::tools {
 
@@ -16,6 +17,12 @@ namespace runnel::tools {
 struct ClusterConnection {
   std::string bootstrap_server = "127.0.0.1:9092";
   std::chrono::milliseconds timeout{10'000};
+  // How to authenticate (librdkafka's security.protocol, sasl.mechanism, sasl.username,
+  // sasl.password): PLAINTEXT, or SASL_PLAINTEXT with PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512.
+  std::string security_protocol = "PLAINTEXT";
+  std::string sasl_mechanism = "SCRAM-SHA-256";
+  std::string sasl_username;
+  std::string sasl_password;
 
   // librdkafka properties for a client of this cluster. librdkafka's own log lines are off:
   // runnel reports failures itself, once, in words that name the broker.
@@ -24,6 +31,10 @@ struct ClusterConnection {
   // An admin client that has shown the cluster answers: an unavailable_error naming the
   // address when no broker answers within the timeout.
   Result<std::unique_ptr<client::Admin>> connect() const;
+
+  // A wire client to `address`, authenticated when security_protocol is SASL_PLAINTEXT:
+  // an error naming the broker's reason when it refuses the credentials.
+  Result<std::unique_ptr<KafkaWireClient>> connect_wire(const std::string& address) const;
 };
 
 // OK when `partition` is one of `topic`'s; otherwise an invalid_argument naming both.

@@ -12,6 +12,7 @@
 #include "tools/produce_command.h"
 #include "tools/topics_command.h"
 #include "tools/transactions_command.h"
+#include "tools/users_command.h"
 
 int main(int argc, char** argv) {
   runnel::tools::ClusterConnection cluster;
@@ -28,6 +29,21 @@ int main(int argc, char** argv) {
   app.add_option("--timeout-ms", timeout_ms, "How long to wait for the cluster's answers")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--security-protocol", cluster.security_protocol,
+                 "PLAINTEXT or SASL_PLAINTEXT (security.protocol)")
+      ->envname("RUNNEL_SECURITY_PROTOCOL")
+      ->check(CLI::IsMember({"PLAINTEXT", "SASL_PLAINTEXT"}))
+      ->capture_default_str();
+  app.add_option("--sasl-mechanism", cluster.sasl_mechanism,
+                 "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (sasl.mechanism)")
+      ->envname("RUNNEL_SASL_MECHANISM")
+      ->check(CLI::IsMember({"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"}))
+      ->capture_default_str();
+  app.add_option("--sasl-username", cluster.sasl_username, "SASL user (sasl.username)")
+      ->envname("RUNNEL_SASL_USERNAME");
+  app.add_option("--sasl-password", cluster.sasl_password,
+                 "SASL password (sasl.password; prefer the environment variable)")
+      ->envname("RUNNEL_SASL_PASSWORD");
   app.parse_complete_callback([&] { cluster.timeout = std::chrono::milliseconds(timeout_ms); });
 
   runnel::tools::add_topics_command(app, cluster, run);
@@ -37,6 +53,7 @@ int main(int argc, char** argv) {
   runnel::tools::add_transactions_command(app, cluster, run);
   runnel::tools::add_acls_command(app, cluster, run);
   runnel::tools::add_app_reset_command(app, cluster, run);
+  runnel::tools::add_users_command(app, cluster, run);
 
   CLI11_PARSE(app, argc, argv);
   return run ? run() : 1;

@@ -37,8 +37,7 @@ Status protocol_error(int16_t code, const std::string& what) {
 
 // Every broker of the cluster, as "host:port", from a Metadata request to the bootstrap one.
 Result<std::vector<std::string>> broker_addresses(const ClusterConnection& cluster) {
-  RUNNEL_ASSIGN_OR_RETURN(auto client,
-                          KafkaWireClient::connect(cluster.bootstrap_server, cluster.timeout));
+  RUNNEL_ASSIGN_OR_RETURN(auto client, cluster.connect_wire(cluster.bootstrap_server));
   broker::MetadataRequest request;
   request.topics.emplace();  // no topics: brokers only
   RUNNEL_ASSIGN_OR_RETURN(auto metadata,
@@ -68,7 +67,7 @@ int list_transactions(const ClusterConnection& cluster, const std::vector<std::s
   request.producer_id_filters = producer_ids;
   std::vector<broker::ListTransactionsResponse::TransactionState> all;
   for (const std::string& address : *addresses) {
-    auto client = KafkaWireClient::connect(address, cluster.timeout);
+    auto client = cluster.connect_wire(address);
     if (!client.ok()) return fail(client.status());
     auto listed =
         (*client)->call<broker::ListTransactionsResponse>(request, kListTransactionsVersion);
@@ -93,7 +92,7 @@ int list_transactions(const ClusterConnection& cluster, const std::vector<std::s
 }
 
 int describe_transaction(const ClusterConnection& cluster, const std::string& transactional_id) {
-  auto bootstrap = KafkaWireClient::connect(cluster.bootstrap_server, cluster.timeout);
+  auto bootstrap = cluster.connect_wire(cluster.bootstrap_server);
   if (!bootstrap.ok()) return fail(bootstrap.status());
   broker::FindCoordinatorRequest find;
   find.key = transactional_id;
@@ -105,8 +104,7 @@ int describe_transaction(const ClusterConnection& cluster, const std::string& tr
     return fail(protocol_error(coordinator->error_code,
                                "finding the coordinator of '" + transactional_id + "'"));
   }
-  auto client = KafkaWireClient::connect(fmt::format("{}:{}", coordinator->host, coordinator->port),
-                                         cluster.timeout);
+  auto client = cluster.connect_wire(fmt::format("{}:{}", coordinator->host, coordinator->port));
   if (!client.ok()) return fail(client.status());
   broker::DescribeTransactionsRequest request;
   request.transactional_ids = {transactional_id};

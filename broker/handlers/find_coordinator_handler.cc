@@ -12,7 +12,7 @@ constexpr int8_t kTransactionKey = 1;
 
 FindCoordinatorResponse handle_find_coordinator(BrokerContext& context, const Access& access,
                                                 const FindCoordinatorRequest& request,
-                                                int16_t version) {
+                                                int16_t version, const std::string& listener_name) {
   // Every key, a group (key type 0) or a transactional id (1), maps to this broker, whose
   // transaction coordinator serves every transactional id. v0-2 differ only in fields the
   // codec handles.
@@ -37,8 +37,9 @@ FindCoordinatorResponse handle_find_coordinator(BrokerContext& context, const Ac
   }
   response.error_code = static_cast<int16_t>(ErrorCode::kNone);
   response.node_id = context.identity.node_id;
-  response.host = context.identity.host;
-  response.port = context.identity.port;
+  const AdvertisedEndpoint endpoint = context.identity.advertised(listener_name);
+  response.host = endpoint.host;
+  response.port = endpoint.port;
   return response;
 }
 

@@ -13,8 +13,10 @@ namespace runnel::broker {
 
 // FindCoordinator (v0-2): runneld is a single node, so the coordinator of every group and
 // every transactional id is this broker. An unknown key type gets INVALID_REQUEST.
+// The coordinator is this broker, at the advertised address of `listener_name` (the listener
+// the request came in on).
 FindCoordinatorResponse handle_find_coordinator(BrokerContext& context, const Access& access,
                                                 const FindCoordinatorRequest& request,
-                                                int16_t version);
+                                                int16_t version, const std::string& listener_name);
 
 }  // namespace runnel::broker

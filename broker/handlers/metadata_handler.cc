@@ -70,12 +70,14 @@ ResponseTopic lookup_or_create(BrokerContext& context, const Access& access,
 }  // namespace
 
 MetadataResponse handle_metadata(BrokerContext& context, const Access& access,
-                                 const MetadataRequest& request, int16_t version) {
+                                 const MetadataRequest& request, int16_t version,
+                                 const std::string& listener_name) {
   MetadataResponse response;
   MetadataResponse::MetadataResponseBroker broker;
+  const AdvertisedEndpoint endpoint = context.identity.advertised(listener_name);
   broker.node_id = context.identity.node_id;
-  broker.host = context.identity.host;
-  broker.port = context.identity.port;
+  broker.host = endpoint.host;
+  broker.port = endpoint.port;
   response.brokers.push_back(std::move(broker));
   response.cluster_id = context.identity.cluster_id;
   response.controller_id = context.identity.node_id;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
@@ -13,7 +14,10 @@ namespace runnel::broker {
 // A requested topic that does not exist is created with the broker's default partition count
 // when auto-creation is on (and, from v4, the client allows it); otherwise it is answered with
 // UNKNOWN_TOPIC_OR_PARTITION. A null topic list (v1+; empty in v0) means every topic.
+// Brokers are listed with the advertised address of `listener_name`, the listener the request
+// came in on.
 MetadataResponse handle_metadata(BrokerContext& context, const Access& access,
-                                 const MetadataRequest& request, int16_t version);
+                                 const MetadataRequest& request, int16_t version,
+                                 const std::string& listener_name);
 
 }  // namespace runnel::broker

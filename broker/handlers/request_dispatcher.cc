@@ -31,9 +31,11 @@
 #include "broker/handlers/offset_delete_handler.h"
 #include "broker/handlers/offset_fetch_handler.h"
 #include "broker/handlers/produce_handler.h"
+#include "broker/handlers/sasl_handlers.h"
 #include "broker/handlers/supported_apis.h"
 #include "broker/handlers/sync_group_handler.h"
 #include "broker/handlers/txn_offset_commit_handler.h"
+#include "broker/handlers/user_scram_credentials_handlers.h"
 #include "broker/protocol/api_key.h"
 #include "broker/protocol/generated/api_versions_request.h"
 #include "broker/protocol/request_header.h"
@@ -104,10 +106,33 @@ bool answer_now(BrokerContext& context, const Access& access, const RequestHeade
   return true;
 }
 
+// What a connection that has not authenticated on a SASL listener may ask: Kafka's
+// SaslServerAuthenticator serves these and closes the connection on anything else.
+bool served_before_authentication(int16_t api_key) {
+  return api_key == static_cast<int16_t>(ApiKey::kApiVersions) ||
+         api_key == static_cast<int16_t>(ApiKey::kSaslHandshake) ||
+         api_key == static_cast<int16_t>(ApiKey::kSaslAuthenticate);
+}
+
 }  // namespace
 
 void RequestDispatcher::handle(const RequestContext& request_context, BytesView frame,
                                ResponseCallback done) {
+  // A context made outside a server (tests, tools) may carry no session: an anonymous
+  // PLAINTEXT one.
+  const std::shared_ptr<ConnectionSession> session_holder =
+      request_context.session ? request_context.session : std::make_shared<ConnectionSession>();
+  ConnectionSession& session = *session_holder;
+  if (SaslExchange* exchange = raw_sasl_exchange(session)) {
+    // After a v0 SaslHandshake the frames are bare SASL tokens, not requests.
+    auto challenge = handle_raw_sasl_token(session, *exchange, frame, request_context.peer);
+    if (!challenge) {
+      done(close_connection());
+      return;
+    }
+    done(HandlerOutcome{.response = std::move(*challenge), .close_connection = false});
+    return;
+  }
   WireReader reader(frame);
   RequestHeader header;
   if (Status decoded = decode_request_header(reader, header); !decoded.ok()) {
@@ -117,6 +142,16 @@ void RequestDispatcher::handle(const RequestContext& request_context, BytesView 
     return;
   }
   const int16_t version = header.api_version;
+  if (session.requires_authentication() && !session.authenticated() &&
+      !served_before_authentication(header.api_key)) {
+    // Kafka's words, which is what people search for: usually a client without SASL.
+    log::warn(
+        "closing connection from {}: unexpected Kafka request of type {} during SASL handshake "
+        "on listener {} (is the client configured for SASL?)",
+        request_context.peer, api_name(header.api_key), session.listener_name());
+    done(close_connection());
+    return;
+  }
   if (header.api_key == static_cast<int16_t>(ApiKey::kApiVersions)) {
     done(answer_api_versions(header, reader, request_context));
     return;
@@ -156,7 +191,9 @@ void RequestDispatcher::handle(const RequestContext& request_context, BytesView 
     case ApiKey::kMetadata: {
       auto request = decode_body<MetadataRequest>(reader, header, request_context);
       if (!request) break;
-      done(respond(header, handle_metadata(context_, access, *request, version), version));
+      done(respond(header,
+                   handle_metadata(context_, access, *request, version, session.listener_name()),
+                   version));
       return;
     }
     case ApiKey::kCreateTopics: {
@@ -183,9 +220,44 @@ void RequestDispatcher::handle(const RequestContext& request_context, BytesView 
       done(respond(header, handle_create_partitions(context_, access, *request, version), version));
       return;
     }
-    case ApiKey::kFindCoordinator:
-      if (!answer_now<FindCoordinatorRequest>(context_, access, header, reader, request_context,
-                                              done, handle_find_coordinator))
+    case ApiKey::kFindCoordinator: {
+      auto request = decode_body<FindCoordinatorRequest>(reader, header, request_context);
+      if (!request) break;
+      done(respond(
+          header,
+          handle_find_coordinator(context_, access, *request, version, session.listener_name()),
+          version));
+      return;
+    }
+    case ApiKey::kSaslHandshake: {
+      auto request = decode_body<SaslHandshakeRequest>(reader, header, request_context);
+      if (!request) break;
+      auto outcome = handle_sasl_handshake(context_, session, *request, version);
+      HandlerOutcome answer = respond(header, outcome.response, version);
+      answer.close_connection = outcome.close_connection;
+      done(std::move(answer));
+      return;
+    }
+    case ApiKey::kSaslAuthenticate: {
+      auto request = decode_body<SaslAuthenticateRequest>(reader, header, request_context);
+      if (!request) break;
+      auto outcome =
+          handle_sasl_authenticate(context_, session, *request, version, request_context.peer);
+      HandlerOutcome answer = respond(header, outcome.response, version);
+      answer.close_connection = outcome.close_connection;
+      done(std::move(answer));
+      return;
+    }
+    case ApiKey::kDescribeUserScramCredentials:
+      if (!answer_now<DescribeUserScramCredentialsRequest>(context_, access, header, reader,
+                                                           request_context, done,
+                                                           handle_describe_user_scram_credentials))
+        break;
+      return;
+    case ApiKey::kAlterUserScramCredentials:
+      if (!answer_now<AlterUserScramCredentialsRequest>(context_, access, header, reader,
+                                                        request_context, done,
+                                                        handle_alter_user_scram_credentials))
         break;
       return;
     case ApiKey::kJoinGroup: {

@@ -29,6 +29,10 @@ constexpr int16_t key(ApiKey api) { return static_cast<int16_t>(api); }
 // - DescribeTransactions and ListTransactions 0 (KIP-664), for kafka-transactions.sh and Admin.
 // - DescribeAcls, CreateAcls and DeleteAcls 0-3: librdkafka sends 0-1, kafka-acls.sh and the
 //   Java Admin 2-3 (flexible; 1 added prefixed patterns, KIP-290).
+// - SaslHandshake 0-1 and SaslAuthenticate 0-2: v0 handshakes are followed by raw tokens
+//   (pre-1.0 clients); SaslAuthenticate 1 adds the session lifetime (always 0: KIP-368
+//   re-authentication is not served), 2 is flexible. Describe/AlterUserScramCredentials 0
+//   (KIP-554), the only versions.
 constexpr std::array kSupportedApis = {
     ApiVersionRange{key(ApiKey::kProduce), 3, 7},
     ApiVersionRange{key(ApiKey::kFetch), 4, 11},
@@ -60,6 +64,10 @@ constexpr std::array kSupportedApis = {
     ApiVersionRange{key(ApiKey::kDescribeAcls), 0, 3},
     ApiVersionRange{key(ApiKey::kCreateAcls), 0, 3},
     ApiVersionRange{key(ApiKey::kDeleteAcls), 0, 3},
+    ApiVersionRange{key(ApiKey::kSaslHandshake), 0, 1},
+    ApiVersionRange{key(ApiKey::kSaslAuthenticate), 0, 2},
+    ApiVersionRange{key(ApiKey::kDescribeUserScramCredentials), 0, 0},
+    ApiVersionRange{key(ApiKey::kAlterUserScramCredentials), 0, 0},
 };
 
 }  // namespace

@@ -9,6 +9,30 @@
 
 namespace runnel::broker {
 
+// One of Kafka's listeners (listeners=NAME://HOST:PORT with
+// listener.security.protocol.map=NAME:PROTOCOL): a port clients connect to and how they
+// authenticate there.
+struct ListenerConfig {
+  std::string name;                             // "PLAINTEXT", "SASL_PLAINTEXT", "INTERNAL"...
+  std::string security_protocol = "PLAINTEXT";  // PLAINTEXT or SASL_PLAINTEXT
+  std::string host = "127.0.0.1";
+  uint16_t port = 9092;  // 0 = an ephemeral port
+  // advertised.listeners: what Metadata tells clients that came in on this listener;
+  // empty / 0 = the bound address.
+  std::string advertised_host;
+  uint16_t advertised_port = 0;
+};
+
+// A SCRAM user created (or replaced) when the broker starts, before any listener accepts:
+// how the first user gets onto a broker whose only listener needs SASL (Kafka's
+// `kafka-storage format --add-scram`).
+struct ScramUserConfig {
+  std::string mechanism;  // "SCRAM-SHA-256" or "SCRAM-SHA-512"
+  std::string name;
+  std::string password;
+  int32_t iterations = 4096;
+};
+
 // Everything runneld is started with; runneld's flags (runneld --help) set these, and
 // embedding code fills them in directly. Names follow Kafka's broker configs.
 struct BrokerConfig {
@@ -17,6 +41,13 @@ struct BrokerConfig {
   // What Metadata tells clients to connect to; empty / 0 = the bound listener.
   std::string advertised_host;
   uint16_t advertised_port = 0;
+  // listeners / advertised.listeners: one Server each, sharing `server`'s threads count and
+  // limits. Empty = one PLAINTEXT listener on server.host:port advertised as above.
+  std::vector<ListenerConfig> listeners;
+  // sasl.enabled.mechanisms: what SaslHandshake offers on SASL listeners.
+  std::vector<std::string> sasl_enabled_mechanisms = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"};
+  // Users to create at start (runneld --add-scram).
+  std::vector<ScramUserConfig> add_scram;
   int32_t node_id = 0;                           // broker.id
   bool auto_create_topics = true;                // auto.create.topics.enable
   int32_t num_partitions = 1;                    // num.partitions, for auto-created topics

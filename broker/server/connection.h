@@ -67,7 +67,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   RequestHandler& handler_;
   std::function<void(uint64_t)> on_closed_;
   std::string peer_;
-  std::shared_ptr<ConnectionSession> session_ = std::make_shared<ConnectionSession>();
+  std::shared_ptr<ConnectionSession> session_ =
+      std::make_shared<ConnectionSession>(options_.listener_name, options_.security_protocol);
   ConnectionLimits::Ticket ticket_;
   FrameAssembler assembler_;
   RequestMemoryPool::Lease frame_lease_;  // the current frame's, once its size is known

@@ -21,6 +21,46 @@ class ConnectionSession {
  public:
   static constexpr const char* kAnonymous = "User:ANONYMOUS";
 
+  // The state of an authentication exchange in progress (a SCRAM conversation), owned by
+  // the layer that runs it; the session only keeps it for as long as the connection lives.
+  class AuthenticationState {
+   public:
+    virtual ~AuthenticationState() = default;
+  };
+
+  ConnectionSession() = default;
+  // `listener_name` and `security_protocol` as Kafka names them ("SASL_PLAINTEXT").
+  ConnectionSession(std::string listener_name, std::string security_protocol)
+      : listener_name_(std::move(listener_name)),
+        security_protocol_(std::move(security_protocol)) {}
+
+  // The listener the connection was accepted on; immutable, so read without the lock.
+  const std::string& listener_name() const { return listener_name_; }
+  const std::string& security_protocol() const { return security_protocol_; }
+  // A SASL listener serves nothing but ApiVersions and the SASL exchange until this is true.
+  bool requires_authentication() const { return security_protocol_.starts_with("SASL_"); }
+  bool authenticated() const {
+    std::lock_guard lock(mutex_);
+    return authenticated_;
+  }
+  // Ends an authentication: the connection now speaks for `principal` ("User:alice").
+  void set_authenticated(std::string principal) {
+    std::lock_guard lock(mutex_);
+    principal_ = std::move(principal);
+    authenticated_ = true;
+    authentication_.reset();
+  }
+  // The exchange in progress, if any. The authenticating layer calls these only from the
+  // requests of one exchange, which a client sends one at a time.
+  AuthenticationState* authentication() const {
+    std::lock_guard lock(mutex_);
+    return authentication_.get();
+  }
+  void set_authentication(std::unique_ptr<AuthenticationState> state) {
+    std::lock_guard lock(mutex_);
+    authentication_ = std::move(state);
+  }
+
   std::string principal() const {
     std::lock_guard lock(mutex_);
     return principal_;
@@ -31,8 +71,12 @@ class ConnectionSession {
   }
 
  private:
+  const std::string listener_name_ = "PLAINTEXT";
+  const std::string security_protocol_ = "PLAINTEXT";
   mutable std::mutex mutex_;
-  std::string principal_ = kAnonymous;
+  std::string principal_ = kAnonymous;                   // guarded by mutex_
+  bool authenticated_ = false;                           // guarded by mutex_
+  std::unique_ptr<AuthenticationState> authentication_;  // guarded by mutex_
 };
 
 // Where a request came from, and an executor its handler may use for timers (a long-polling

@@ -1,16 +1,19 @@
-// runneld: Runnel's Kafka-protocol log broker as a program. Parses flags into a BrokerConfig,
-// starts the Broker, prints "runneld listening on HOST:PORT" once it accepts connections,
-// and stops gracefully on SIGTERM or SIGINT (exit 0).
+// runneld: Runnel's Kafka-protocol log broker as a program. Parses flags (and an optional
+// Kafka-style server.properties) into a BrokerConfig, starts the Broker, prints
+// "runneld listening on HOST:PORT" per listener once it accepts connections, and stops
+// gracefully on SIGTERM or SIGINT (exit 0).
 #include <signal.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "broker/broker.h"
 #include "broker/security/authorizer.h"
+#include "broker/server_properties.h"
 #include "core/log.h"
 
 namespace {
@@ -33,24 +36,66 @@ bool split_host_port(const std::string& text, std::string& host, uint16_t& port)
   return true;
 }
 
+// The value of --config, looked for before the flags are parsed: the file sets the
+// defaults that the other flags then override.
+std::string config_file_of(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--config" && i + 1 < argc) return argv[i + 1];
+    if (arg.starts_with("--config=")) return arg.substr(9);
+  }
+  return {};
+}
+
+std::string join(const std::vector<std::string>& parts) {
+  std::string joined;
+  for (const std::string& part : parts) joined += (joined.empty() ? "" : ",") + part;
+  return joined;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   BrokerConfig config;
-  std::string data_dir;
+  std::string config_file = config_file_of(argc, argv);
+  if (!config_file.empty()) {
+    if (auto loaded = runnel::broker::load_server_properties(config_file, config); !loaded.ok()) {
+      std::fprintf(stderr, "runneld: --config %s: %s\n", config_file.c_str(),
+                   loaded.to_string().c_str());
+      return 2;
+    }
+  }
+  std::string data_dir = config.data_dir.string();
   std::string listen = "127.0.0.1:9092";
-  std::string advertised;
-  bool auto_create = true;
+  std::vector<std::string> listener_flags;
+  std::vector<std::string> advertised;
+  std::vector<std::string> add_scram;
+  std::string mechanisms = join(config.sasl_enabled_mechanisms);
+  bool auto_create = config.auto_create_topics;
   std::string per_ip_overrides;
 
   CLI::App app{"runneld: Runnel's Kafka-protocol log broker (a single node)"};
   app.get_formatter()->column_width(44);
-  app.add_option("--data-dir", data_dir, "Directory for topics and their logs (log.dirs)")
-      ->required();
-  app.add_option("--listen", listen, "HOST:PORT to accept clients on; port 0 picks a free one")
+  app.add_option("--config", config_file,
+                 "Kafka-style server.properties (listeners, advertised.listeners, "
+                 "sasl.enabled.mechanisms, log.dirs, ...); flags override it");
+  app.add_option("--data-dir", data_dir, "Directory for topics and their logs (log.dirs)");
+  app.add_option("--listen", listen,
+                 "HOST:PORT of the one PLAINTEXT listener; port 0 picks a free one")
       ->capture_default_str();
+  app.add_option("--listener", listener_flags,
+                 "NAME=PROTOCOL://HOST:PORT (repeatable; PLAINTEXT or SASL_PLAINTEXT); "
+                 "replaces --listen and the file's listeners");
   app.add_option("--advertised-listener", advertised,
-                 "HOST:PORT clients are told to connect to (default: the bound address)");
+                 "HOST:PORT clients are told to connect to (default: the bound address), or "
+                 "NAME://HOST:PORT per listener (repeatable)");
+  app.add_option("--sasl-enabled-mechanisms", mechanisms,
+                 "SASL mechanisms offered on SASL listeners (sasl.enabled.mechanisms)")
+      ->capture_default_str();
+  app.add_option("--add-scram", add_scram,
+                 "Create a SCRAM user at start, before clients connect: "
+                 "'SCRAM-SHA-256=[name=alice,password=secret]' (repeatable; see "
+                 "docs/SECURITY.md)");
   app.add_option("--node-id", config.node_id, "This broker's id (broker.id)")
       ->capture_default_str();
   app.add_option("--network-threads", config.server.network_threads,
@@ -140,6 +185,10 @@ int main(int argc, char** argv) {
                "(allow.everyone.if.no.acl.found)");
   CLI11_PARSE(app, argc, argv);
 
+  if (data_dir.empty()) {
+    std::fprintf(stderr, "runneld: --data-dir (or log.dirs in --config) is required\n");
+    return 2;
+  }
   config.data_dir = data_dir;
   auto overrides = runnel::broker::ConnectionLimits::parse_overrides(per_ip_overrides);
   if (!overrides.ok()) {
@@ -149,6 +198,40 @@ int main(int argc, char** argv) {
   config.server.max_connections_per_ip_overrides = std::move(overrides).value();
   config.auto_create_topics = auto_create;
   config.super_users = runnel::broker::parse_super_users(super_users);
+  config.sasl_enabled_mechanisms.clear();
+  for (size_t start = 0; start <= mechanisms.size();) {
+    size_t end = mechanisms.find(',', start);
+    if (end == std::string::npos) end = mechanisms.size();
+    if (end > start)
+      config.sasl_enabled_mechanisms.push_back(mechanisms.substr(start, end - start));
+    start = end + 1;
+  }
+  for (const std::string& text : add_scram) {
+    auto user = runnel::broker::parse_add_scram(text);
+    if (!user.ok()) {
+      std::fprintf(stderr, "runneld: %s\n", std::string(user.status().message()).c_str());
+      return 2;
+    }
+    config.add_scram.push_back(std::move(*user));
+  }
+  if (!listener_flags.empty()) {
+    if (app.count("--listen") > 0) {
+      std::fprintf(stderr, "runneld: --listen and --listener are exclusive\n");
+      return 2;
+    }
+    config.listeners.clear();
+    for (const std::string& text : listener_flags) {
+      auto listener = runnel::broker::parse_listener_flag(text);
+      if (!listener.ok()) {
+        std::fprintf(stderr, "runneld: --listener %s\n",
+                     std::string(listener.status().message()).c_str());
+        return 2;
+      }
+      config.listeners.push_back(std::move(*listener));
+    }
+  } else if (app.count("--listen") > 0) {
+    config.listeners.clear();
+  }
   if (const char* crash_point = std::getenv("RUNNELD_TEST_CRASH_POINT")) {
     config.test_transaction_crash_point = crash_point;
   }
@@ -156,11 +239,34 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "runneld: --listen '%s' is not HOST:PORT\n", listen.c_str());
     return 2;
   }
-  if (!advertised.empty() &&
-      !split_host_port(advertised, config.advertised_host, config.advertised_port)) {
-    std::fprintf(stderr, "runneld: --advertised-listener '%s' is not HOST:PORT\n",
-                 advertised.c_str());
-    return 2;
+  for (const std::string& text : advertised) {
+    if (text.find("://") != std::string::npos) {
+      if (auto applied = runnel::broker::apply_advertised_listeners(text, config.listeners);
+          !applied.ok()) {
+        std::fprintf(stderr, "runneld: --advertised-listener %s\n",
+                     std::string(applied.message()).c_str());
+        return 2;
+      }
+      continue;
+    }
+    std::string host;
+    uint16_t port = 0;
+    if (!split_host_port(text, host, port)) {
+      std::fprintf(stderr, "runneld: --advertised-listener '%s' is not HOST:PORT\n", text.c_str());
+      return 2;
+    }
+    if (config.listeners.size() > 1) {
+      std::fprintf(stderr,
+                   "runneld: with several listeners, --advertised-listener takes "
+                   "NAME://HOST:PORT\n");
+      return 2;
+    }
+    config.advertised_host = host;
+    config.advertised_port = port;
+    if (config.listeners.size() == 1) {
+      config.listeners[0].advertised_host = host;
+      config.listeners[0].advertised_port = port;
+    }
   }
 
   // Block the stop signals before any thread starts, so that only sigwait below sees them.
@@ -177,7 +283,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "runneld: %s\n", broker.status().to_string().c_str());
     return 1;
   }
-  std::printf("runneld listening on %s:%u\n", (*broker)->host().c_str(), (*broker)->port());
+  for (const auto& listener : (*broker)->listeners()) {
+    std::printf("runneld listening on %s:%u\n", listener.host.c_str(), listener.port);
+  }
   std::fflush(stdout);
 
   int received = 0;

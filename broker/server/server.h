@@ -17,6 +17,10 @@
 namespace runnel::broker {
 
 struct ServerOptions {
+  // The Kafka listener this server is (listeners=NAME://HOST:PORT) and its security protocol
+  // (PLAINTEXT, SASL_PLAINTEXT), handed to every connection's ConnectionSession.
+  std::string listener_name = "PLAINTEXT";
+  std::string security_protocol = "PLAINTEXT";
   std::string host = "127.0.0.1";
   uint16_t port = 9092;  // 0 = an ephemeral port; port() says which
   int network_threads = 1;

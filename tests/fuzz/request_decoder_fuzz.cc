@@ -12,6 +12,7 @@
 
 #include "broker/protocol/generated/add_offsets_to_txn_request.h"
 #include "broker/protocol/generated/add_partitions_to_txn_request.h"
+#include "broker/protocol/generated/alter_user_scram_credentials_request.h"
 #include "broker/protocol/generated/api_versions_request.h"
 #include "broker/protocol/generated/create_acls_request.h"
 #include "broker/protocol/generated/create_partitions_request.h"
@@ -23,6 +24,7 @@
 #include "broker/protocol/generated/describe_configs_request.h"
 #include "broker/protocol/generated/describe_groups_request.h"
 #include "broker/protocol/generated/describe_transactions_request.h"
+#include "broker/protocol/generated/describe_user_scram_credentials_request.h"
 #include "broker/protocol/generated/end_txn_request.h"
 #include "broker/protocol/generated/fetch_request.h"
 #include "broker/protocol/generated/find_coordinator_request.h"
@@ -38,6 +40,8 @@
 #include "broker/protocol/generated/offset_delete_request.h"
 #include "broker/protocol/generated/offset_fetch_request.h"
 #include "broker/protocol/generated/produce_request.h"
+#include "broker/protocol/generated/sasl_authenticate_request.h"
+#include "broker/protocol/generated/sasl_handshake_request.h"
 #include "broker/protocol/generated/sync_group_request.h"
 #include "broker/protocol/generated/txn_offset_commit_request.h"
 #include "broker/protocol/request_header.h"
@@ -116,6 +120,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case FindCoordinatorRequest::kApiKey:
       decode_body<FindCoordinatorRequest>(body.view(), version);
+      break;
+    case SaslHandshakeRequest::kApiKey:
+      decode_body<SaslHandshakeRequest>(body.view(), version);
+      break;
+    case SaslAuthenticateRequest::kApiKey:
+      decode_body<SaslAuthenticateRequest>(body.view(), version);
+      break;
+    case DescribeUserScramCredentialsRequest::kApiKey:
+      decode_body<DescribeUserScramCredentialsRequest>(body.view(), version);
+      break;
+    case AlterUserScramCredentialsRequest::kApiKey:
+      decode_body<AlterUserScramCredentialsRequest>(body.view(), version);
       break;
     case JoinGroupRequest::kApiKey:
       decode_body<JoinGroupRequest>(body.view(), version);

@@ -27,6 +27,8 @@
 #include "broker/protocol/generated/add_offsets_to_txn_response.h"
 #include "broker/protocol/generated/add_partitions_to_txn_request.h"
 #include "broker/protocol/generated/add_partitions_to_txn_response.h"
+#include "broker/protocol/generated/alter_user_scram_credentials_request.h"
+#include "broker/protocol/generated/alter_user_scram_credentials_response.h"
 #include "broker/protocol/generated/api_versions_request.h"
 #include "broker/protocol/generated/api_versions_response.h"
 #include "broker/protocol/generated/create_acls_request.h"
@@ -49,6 +51,8 @@
 #include "broker/protocol/generated/describe_groups_response.h"
 #include "broker/protocol/generated/describe_transactions_request.h"
 #include "broker/protocol/generated/describe_transactions_response.h"
+#include "broker/protocol/generated/describe_user_scram_credentials_request.h"
+#include "broker/protocol/generated/describe_user_scram_credentials_response.h"
 #include "broker/protocol/generated/end_txn_request.h"
 #include "broker/protocol/generated/end_txn_response.h"
 #include "broker/protocol/generated/fetch_request.h"
@@ -79,6 +83,10 @@
 #include "broker/protocol/generated/offset_fetch_response.h"
 #include "broker/protocol/generated/produce_request.h"
 #include "broker/protocol/generated/produce_response.h"
+#include "broker/protocol/generated/sasl_authenticate_request.h"
+#include "broker/protocol/generated/sasl_authenticate_response.h"
+#include "broker/protocol/generated/sasl_handshake_request.h"
+#include "broker/protocol/generated/sasl_handshake_response.h"
 #include "broker/protocol/generated/sync_group_request.h"
 #include "broker/protocol/generated/sync_group_response.h"
 #include "broker/protocol/generated/txn_offset_commit_request.h"
@@ -87,6 +95,8 @@
 #include "broker/protocol/wire_reader.h"
 #include "broker/protocol/wire_writer.h"
 #include "broker/security/authorizer.h"
+#include "broker/security/credential_store.h"
+#include "broker/security/scram_client.h"
 #include "broker/storage/record_batch_builder.h"
 #include "core/clock.h"
 
@@ -136,6 +146,7 @@ class RequestDispatcherTest : public ::testing::Test {
     producer_ids_ = std::move(ProducerIdManager::open(data_dir_).value());
     transactions_ =
         std::move(TransactionCoordinator::open(*logs_, *offsets_, *producer_ids_, clock_).value());
+    credentials_ = std::move(CredentialStore::open(data_dir_).value());
     context_ = std::make_unique<BrokerContext>(BrokerContext{
         .logs = *logs_,
         .appends = appends_,
@@ -143,6 +154,7 @@ class RequestDispatcherTest : public ::testing::Test {
         .offsets = *offsets_,
         .producer_ids = *producer_ids_,
         .transactions = *transactions_,
+        .credentials = *credentials_,
         .clock = clock_,
         .config = config_,
         .identity =
@@ -303,7 +315,9 @@ class RequestDispatcherTest : public ::testing::Test {
   std::unique_ptr<ProducerIdManager> producer_ids_;
   std::unique_ptr<TransactionCoordinator> transactions_;
   std::unique_ptr<Authorizer> authorizer_;
-  // Who the requests come from; tests that check authorization change the principal.
+  std::unique_ptr<CredentialStore> credentials_;
+  // The connection's session requests are sent on: an anonymous PLAINTEXT one unless a test
+  // replaces it (SASL) or changes its principal (authorization).
   std::shared_ptr<ConnectionSession> session_ = std::make_shared<ConnectionSession>();
   AppendNotifier appends_;
   std::unique_ptr<BrokerContext> context_;
@@ -1364,7 +1378,202 @@ TEST_F(RequestDispatcherTest, ATransactionalProducerCommitsOffsetsOnlyForTopicsI
   ASSERT_EQ(roundtrip<EndTxnResponse>(end, 3).error_code, code(ErrorCode::kNone));
   EXPECT_TRUE(offsets_->fetch("g", {"readable", 0}).has_value());
   EXPECT_FALSE(offsets_->fetch("g", {"secret", 0}).has_value());
-}
+  // --- SASL and SCRAM users -------------------------------------------------------------------
+
+  class SaslDispatchTest : public RequestDispatcherTest {
+   protected:
+    void SetUp() override {
+      RequestDispatcherTest::SetUp();
+      session_ = std::make_shared<ConnectionSession>("SASL", "SASL_PLAINTEXT");
+      const Bytes salt = Bytes::from_string("0123456789abcdef");
+      ASSERT_TRUE(credentials_
+                      ->upsert("alice", ScramMechanism::kSha256,
+                               scram_credential_from_password(ScramMechanism::kSha256, "secret",
+                                                              salt.view(), 4096))
+                      .ok());
+    }
+
+    HandlerOutcome authenticate(const std::string& password) {
+      SaslHandshakeRequest handshake;
+      handshake.mechanism = "SCRAM-SHA-256";
+      EXPECT_EQ(roundtrip<SaslHandshakeResponse>(handshake, 1).error_code, 0);
+      ScramClient client(ScramMechanism::kSha256, "alice", password, "client-nonce");
+      SaslAuthenticateRequest first;
+      first.auth_bytes = Bytes::from_string(client.client_first());
+      auto challenge = roundtrip<SaslAuthenticateResponse>(first, 2);
+      EXPECT_EQ(challenge.error_code, 0);
+      SaslAuthenticateRequest last;
+      last.auth_bytes =
+          Bytes::from_string(client.client_final(challenge.auth_bytes.as_string_view()).value());
+      return call(frame_of(last, 2, 43));
+    }
+  };
+
+  TEST_F(SaslDispatchTest, BeforeAuthenticationOnlyApiVersionsAndSaslAreServed) {
+    EXPECT_EQ(roundtrip<ApiVersionsResponse>(ApiVersionsRequest{}, 3).error_code, 0);
+    HandlerOutcome metadata = call(frame_of(MetadataRequest{}, 1, 7));
+    EXPECT_TRUE(metadata.close_connection);
+    EXPECT_FALSE(metadata.response.has_value());
+    EXPECT_EQ(session_->principal(), ConnectionSession::kAnonymous);
+  }
+
+  TEST_F(SaslDispatchTest, AScramExchangeAuthenticatesTheSessionAndThenEverythingIsServed) {
+    HandlerOutcome outcome = authenticate("secret");
+    auto response = decode_outcome<SaslAuthenticateResponse>(outcome, 36, 2);
+    EXPECT_EQ(response.error_code, 0);
+    EXPECT_TRUE(response.auth_bytes.as_string_view().starts_with("v="));
+    EXPECT_TRUE(session_->authenticated());
+    EXPECT_EQ(session_->principal(), "User:alice");
+    EXPECT_FALSE(call(frame_of(MetadataRequest{}, 1, 8)).close_connection);
+    // No second exchange on an authenticated connection.
+    SaslHandshakeRequest again;
+    again.mechanism = "PLAIN";
+    EXPECT_EQ(roundtrip<SaslHandshakeResponse>(again, 1).error_code,
+              code(ErrorCode::kIllegalSaslState));
+  }
+
+  TEST_F(SaslDispatchTest, AWrongPasswordAnswersSaslAuthenticationFailedAndCloses) {
+    HandlerOutcome outcome = authenticate("wrong");
+    ASSERT_TRUE(outcome.response.has_value());
+    EXPECT_TRUE(outcome.close_connection);
+    WireReader reader(outcome.response->view());
+    int32_t correlation_id = 0;
+    uint32_t tagged_fields = 0;
+    ASSERT_TRUE(reader.read_int32(correlation_id).ok());
+    ASSERT_TRUE(reader.read_uvarint(tagged_fields).ok());
+    SaslAuthenticateResponse response;
+    ASSERT_TRUE(response.decode(reader, 2).ok());
+    EXPECT_EQ(response.error_code, code(ErrorCode::kSaslAuthenticationFailed));
+    EXPECT_NE(response.error_message.value_or("").find("invalid credentials"), std::string::npos);
+    EXPECT_FALSE(session_->authenticated());
+  }
+
+  TEST_F(SaslDispatchTest, AnUnenabledMechanismIsRefusedWithTheEnabledList) {
+    config_.sasl_enabled_mechanisms = {"SCRAM-SHA-512"};
+    SaslHandshakeRequest handshake;
+    handshake.mechanism = "PLAIN";
+    HandlerOutcome outcome = call(frame_of(handshake, 1, 9));
+    EXPECT_TRUE(outcome.close_connection);
+    ASSERT_TRUE(outcome.response.has_value());
+    WireReader reader(outcome.response->view());
+    int32_t correlation_id = 0;
+    ASSERT_TRUE(reader.read_int32(correlation_id).ok());
+    SaslHandshakeResponse response;
+    ASSERT_TRUE(response.decode(reader, 1).ok());
+    EXPECT_EQ(response.error_code, code(ErrorCode::kUnsupportedSaslMechanism));
+    EXPECT_EQ(response.mechanisms, std::vector<std::string>{"SCRAM-SHA-512"});
+  }
+
+  TEST_F(SaslDispatchTest, SaslAuthenticateWithoutAHandshakeClosesTheConnection) {
+    SaslAuthenticateRequest request;
+    request.auth_bytes = Bytes::from_string("n,,n=alice,r=abc");
+    EXPECT_TRUE(call(frame_of(request, 1, 5)).close_connection);
+  }
+
+  TEST_F(SaslDispatchTest, AfterAV0HandshakeRawTokensCarryTheExchange) {
+    SaslHandshakeRequest handshake;
+    handshake.mechanism = "PLAIN";
+    EXPECT_EQ(roundtrip<SaslHandshakeResponse>(handshake, 0).error_code, 0);
+    HandlerOutcome outcome = call(Bytes::from_string(std::string("\0alice\0secret", 13)));
+    EXPECT_FALSE(outcome.close_connection);
+    ASSERT_TRUE(outcome.response.has_value());
+    EXPECT_TRUE(outcome.response->empty());
+    EXPECT_EQ(session_->principal(), "User:alice");
+  }
+
+  TEST_F(RequestDispatcherTest, SaslHandshakeOnAPlaintextListenerIsAnIllegalSaslState) {
+    SaslHandshakeRequest handshake;
+    handshake.mechanism = "PLAIN";
+    EXPECT_EQ(roundtrip<SaslHandshakeResponse>(handshake, 1).error_code,
+              code(ErrorCode::kIllegalSaslState));
+  }
+
+  TEST_F(RequestDispatcherTest, MetadataAndFindCoordinatorAdvertiseTheRequestsListener) {
+    context_->identity.listeners["INTERNAL"] = AdvertisedEndpoint{.host = "10.0.0.1", .port = 9094};
+    session_ = std::make_shared<ConnectionSession>("INTERNAL", "PLAINTEXT");
+    auto metadata = roundtrip<MetadataResponse>(MetadataRequest{}, 1);
+    ASSERT_EQ(metadata.brokers.size(), 1u);
+    EXPECT_EQ(metadata.brokers[0].host, "10.0.0.1");
+    EXPECT_EQ(metadata.brokers[0].port, 9094);
+    FindCoordinatorRequest find;
+    find.key = "g";
+    EXPECT_EQ(roundtrip<FindCoordinatorResponse>(find, 1).port, 9094);
+    session_ = std::make_shared<ConnectionSession>("OTHER", "PLAINTEXT");
+    EXPECT_EQ(roundtrip<MetadataResponse>(MetadataRequest{}, 1).brokers[0].port, 9092);
+  }
+
+  TEST_F(RequestDispatcherTest, AlterUserScramCredentialsStoresOnlyDerivedKeys) {
+    const Bytes salt = Bytes::from_string("salt-salt-salt-salt");
+    AlterUserScramCredentialsRequest request;
+    request.upsertions.push_back({.name = "bob",
+                                  .mechanism = 2,
+                                  .iterations = 4096,
+                                  .salt = salt,
+                                  .salted_password = scram_salted_password(
+                                      ScramMechanism::kSha512, "bob-secret", salt.view(), 4096)});
+    auto altered = roundtrip<AlterUserScramCredentialsResponse>(request, 0);
+    ASSERT_EQ(altered.results.size(), 1u);
+    EXPECT_EQ(altered.results[0].error_code, 0);
+    EXPECT_EQ(
+        credentials_->find("bob", ScramMechanism::kSha512),
+        scram_credential_from_password(ScramMechanism::kSha512, "bob-secret", salt.view(), 4096));
+    EXPECT_TRUE(credentials_->verify_password("bob", "bob-secret"));
+
+    DescribeUserScramCredentialsRequest describe;
+    auto all = roundtrip<DescribeUserScramCredentialsResponse>(describe, 0);
+    ASSERT_EQ(all.results.size(), 1u);
+    EXPECT_EQ(all.results[0].user, "bob");
+    ASSERT_EQ(all.results[0].credential_infos.size(), 1u);
+    EXPECT_EQ(all.results[0].credential_infos[0].mechanism, 2);
+    EXPECT_EQ(all.results[0].credential_infos[0].iterations, 4096);
+  }
+
+  TEST_F(RequestDispatcherTest, AlterUserScramCredentialsChecksEachUserOnItsOwn) {
+    const Bytes salt = Bytes::from_string("salt");
+    const Bytes salted = Bytes::from_string("salted");
+    AlterUserScramCredentialsRequest request;
+    request.deletions.push_back({.name = "ghost", .mechanism = 1});
+    request.upsertions.push_back({.name = "few",
+                                  .mechanism = 1,
+                                  .iterations = 100,
+                                  .salt = salt,
+                                  .salted_password = salted});
+    request.upsertions.push_back({.name = "odd",
+                                  .mechanism = 9,
+                                  .iterations = 4096,
+                                  .salt = salt,
+                                  .salted_password = salted});
+    request.upsertions.push_back({.name = "twice",
+                                  .mechanism = 1,
+                                  .iterations = 4096,
+                                  .salt = salt,
+                                  .salted_password = salted});
+    request.deletions.push_back({.name = "twice", .mechanism = 1});
+    request.upsertions.push_back({.name = "fine",
+                                  .mechanism = 1,
+                                  .iterations = 4096,
+                                  .salt = salt,
+                                  .salted_password = salted});
+    auto response = roundtrip<AlterUserScramCredentialsResponse>(request, 0);
+    std::map<std::string, int16_t> errors;
+    for (const auto& result : response.results) errors[result.user] = result.error_code;
+    EXPECT_EQ(errors["ghost"], code(ErrorCode::kResourceNotFound));
+    EXPECT_EQ(errors["few"], code(ErrorCode::kUnacceptableCredential));
+    EXPECT_EQ(errors["odd"], code(ErrorCode::kUnsupportedSaslMechanism));
+    EXPECT_EQ(errors["twice"], code(ErrorCode::kDuplicateResource));
+    EXPECT_EQ(errors["fine"], 0);
+    ASSERT_EQ(credentials_->list().size(), 1u);
+    EXPECT_EQ(credentials_->list()[0].name, "fine");
+
+    DescribeUserScramCredentialsRequest describe;
+    describe.users.emplace();
+    describe.users->push_back({.name = "fine"});
+    describe.users->push_back({.name = "ghost"});
+    auto described = roundtrip<DescribeUserScramCredentialsResponse>(describe, 0);
+    ASSERT_EQ(described.results.size(), 2u);
+    EXPECT_EQ(described.results[0].error_code, 0);
+    EXPECT_EQ(described.results[1].error_code, code(ErrorCode::kResourceNotFound));
+  }
 
 }  // namespace
 }  // namespace runnel::broker
