@@ -1198,8 +1198,28 @@ TEST_F(RequestDispatcherTest, EveryServedApiIsRefusedToAPrincipalWithoutAcls) {
         roundtrip<DeleteAclsResponse>(request, 1).filter_results.at(0).error_code);
   };
 
+  refused[key(ApiKey::kDescribeUserScramCredentials)] = [&] {
+    DescribeUserScramCredentialsRequest request;  // every user
+    return is_authorization_error(
+        roundtrip<DescribeUserScramCredentialsResponse>(request, 0).error_code);
+  };
+  refused[key(ApiKey::kAlterUserScramCredentials)] = [&] {
+    AlterUserScramCredentialsRequest request;
+    request.upsertions.push_back({.name = "mallory",
+                                  .mechanism = 1,
+                                  .iterations = 4096,
+                                  .salt = Bytes::from_string("salt"),
+                                  .salted_password = Bytes::from_string("0123456789abcdef")});
+    return is_authorization_error(
+        roundtrip<AlterUserScramCredentialsResponse>(request, 0).results.at(0).error_code);
+  };
+
   for (const ApiVersionRange& api : supported_apis()) {
-    if (api.api_key == key(ApiKey::kApiVersions)) continue;  // what a client asks first
+    // What a client asks before it is anyone: the versions, and its authentication.
+    if (api.api_key == key(ApiKey::kApiVersions) || api.api_key == key(ApiKey::kSaslHandshake) ||
+        api.api_key == key(ApiKey::kSaslAuthenticate)) {
+      continue;
+    }
     auto check = refused.find(api.api_key);
     ASSERT_NE(check, refused.end()) << api_name(api.api_key) << " has no authorization check";
     EXPECT_TRUE(check->second()) << api_name(api.api_key) << " was not refused";
@@ -1378,202 +1398,198 @@ TEST_F(RequestDispatcherTest, ATransactionalProducerCommitsOffsetsOnlyForTopicsI
   ASSERT_EQ(roundtrip<EndTxnResponse>(end, 3).error_code, code(ErrorCode::kNone));
   EXPECT_TRUE(offsets_->fetch("g", {"readable", 0}).has_value());
   EXPECT_FALSE(offsets_->fetch("g", {"secret", 0}).has_value());
-  // --- SASL and SCRAM users -------------------------------------------------------------------
+}
 
-  class SaslDispatchTest : public RequestDispatcherTest {
-   protected:
-    void SetUp() override {
-      RequestDispatcherTest::SetUp();
-      session_ = std::make_shared<ConnectionSession>("SASL", "SASL_PLAINTEXT");
-      const Bytes salt = Bytes::from_string("0123456789abcdef");
-      ASSERT_TRUE(credentials_
-                      ->upsert("alice", ScramMechanism::kSha256,
-                               scram_credential_from_password(ScramMechanism::kSha256, "secret",
-                                                              salt.view(), 4096))
-                      .ok());
-    }
+// --- SASL and SCRAM users -------------------------------------------------------------------
 
-    HandlerOutcome authenticate(const std::string& password) {
-      SaslHandshakeRequest handshake;
-      handshake.mechanism = "SCRAM-SHA-256";
-      EXPECT_EQ(roundtrip<SaslHandshakeResponse>(handshake, 1).error_code, 0);
-      ScramClient client(ScramMechanism::kSha256, "alice", password, "client-nonce");
-      SaslAuthenticateRequest first;
-      first.auth_bytes = Bytes::from_string(client.client_first());
-      auto challenge = roundtrip<SaslAuthenticateResponse>(first, 2);
-      EXPECT_EQ(challenge.error_code, 0);
-      SaslAuthenticateRequest last;
-      last.auth_bytes =
-          Bytes::from_string(client.client_final(challenge.auth_bytes.as_string_view()).value());
-      return call(frame_of(last, 2, 43));
-    }
-  };
-
-  TEST_F(SaslDispatchTest, BeforeAuthenticationOnlyApiVersionsAndSaslAreServed) {
-    EXPECT_EQ(roundtrip<ApiVersionsResponse>(ApiVersionsRequest{}, 3).error_code, 0);
-    HandlerOutcome metadata = call(frame_of(MetadataRequest{}, 1, 7));
-    EXPECT_TRUE(metadata.close_connection);
-    EXPECT_FALSE(metadata.response.has_value());
-    EXPECT_EQ(session_->principal(), ConnectionSession::kAnonymous);
+class SaslDispatchTest : public RequestDispatcherTest {
+ protected:
+  void SetUp() override {
+    RequestDispatcherTest::SetUp();
+    session_ = std::make_shared<ConnectionSession>("SASL", "SASL_PLAINTEXT");
+    const Bytes salt = Bytes::from_string("0123456789abcdef");
+    ASSERT_TRUE(credentials_
+                    ->upsert("alice", ScramMechanism::kSha256,
+                             scram_credential_from_password(ScramMechanism::kSha256, "secret",
+                                                            salt.view(), 4096))
+                    .ok());
   }
 
-  TEST_F(SaslDispatchTest, AScramExchangeAuthenticatesTheSessionAndThenEverythingIsServed) {
-    HandlerOutcome outcome = authenticate("secret");
-    auto response = decode_outcome<SaslAuthenticateResponse>(outcome, 36, 2);
-    EXPECT_EQ(response.error_code, 0);
-    EXPECT_TRUE(response.auth_bytes.as_string_view().starts_with("v="));
-    EXPECT_TRUE(session_->authenticated());
-    EXPECT_EQ(session_->principal(), "User:alice");
-    EXPECT_FALSE(call(frame_of(MetadataRequest{}, 1, 8)).close_connection);
-    // No second exchange on an authenticated connection.
-    SaslHandshakeRequest again;
-    again.mechanism = "PLAIN";
-    EXPECT_EQ(roundtrip<SaslHandshakeResponse>(again, 1).error_code,
-              code(ErrorCode::kIllegalSaslState));
-  }
-
-  TEST_F(SaslDispatchTest, AWrongPasswordAnswersSaslAuthenticationFailedAndCloses) {
-    HandlerOutcome outcome = authenticate("wrong");
-    ASSERT_TRUE(outcome.response.has_value());
-    EXPECT_TRUE(outcome.close_connection);
-    WireReader reader(outcome.response->view());
-    int32_t correlation_id = 0;
-    uint32_t tagged_fields = 0;
-    ASSERT_TRUE(reader.read_int32(correlation_id).ok());
-    ASSERT_TRUE(reader.read_uvarint(tagged_fields).ok());
-    SaslAuthenticateResponse response;
-    ASSERT_TRUE(response.decode(reader, 2).ok());
-    EXPECT_EQ(response.error_code, code(ErrorCode::kSaslAuthenticationFailed));
-    EXPECT_NE(response.error_message.value_or("").find("invalid credentials"), std::string::npos);
-    EXPECT_FALSE(session_->authenticated());
-  }
-
-  TEST_F(SaslDispatchTest, AnUnenabledMechanismIsRefusedWithTheEnabledList) {
-    config_.sasl_enabled_mechanisms = {"SCRAM-SHA-512"};
+  HandlerOutcome authenticate(const std::string& password) {
     SaslHandshakeRequest handshake;
-    handshake.mechanism = "PLAIN";
-    HandlerOutcome outcome = call(frame_of(handshake, 1, 9));
-    EXPECT_TRUE(outcome.close_connection);
-    ASSERT_TRUE(outcome.response.has_value());
-    WireReader reader(outcome.response->view());
-    int32_t correlation_id = 0;
-    ASSERT_TRUE(reader.read_int32(correlation_id).ok());
-    SaslHandshakeResponse response;
-    ASSERT_TRUE(response.decode(reader, 1).ok());
-    EXPECT_EQ(response.error_code, code(ErrorCode::kUnsupportedSaslMechanism));
-    EXPECT_EQ(response.mechanisms, std::vector<std::string>{"SCRAM-SHA-512"});
+    handshake.mechanism = "SCRAM-SHA-256";
+    EXPECT_EQ(roundtrip<SaslHandshakeResponse>(handshake, 1).error_code, 0);
+    ScramClient client(ScramMechanism::kSha256, "alice", password, "client-nonce");
+    SaslAuthenticateRequest first;
+    first.auth_bytes = Bytes::from_string(client.client_first());
+    auto challenge = roundtrip<SaslAuthenticateResponse>(first, 2);
+    EXPECT_EQ(challenge.error_code, 0);
+    SaslAuthenticateRequest last;
+    last.auth_bytes =
+        Bytes::from_string(client.client_final(challenge.auth_bytes.as_string_view()).value());
+    return call(frame_of(last, 2, 43));
   }
+};
 
-  TEST_F(SaslDispatchTest, SaslAuthenticateWithoutAHandshakeClosesTheConnection) {
-    SaslAuthenticateRequest request;
-    request.auth_bytes = Bytes::from_string("n,,n=alice,r=abc");
-    EXPECT_TRUE(call(frame_of(request, 1, 5)).close_connection);
-  }
+TEST_F(SaslDispatchTest, BeforeAuthenticationOnlyApiVersionsAndSaslAreServed) {
+  EXPECT_EQ(roundtrip<ApiVersionsResponse>(ApiVersionsRequest{}, 3).error_code, 0);
+  HandlerOutcome metadata = call(frame_of(MetadataRequest{}, 1, 7));
+  EXPECT_TRUE(metadata.close_connection);
+  EXPECT_FALSE(metadata.response.has_value());
+  EXPECT_EQ(session_->principal(), ConnectionSession::kAnonymous);
+}
 
-  TEST_F(SaslDispatchTest, AfterAV0HandshakeRawTokensCarryTheExchange) {
-    SaslHandshakeRequest handshake;
-    handshake.mechanism = "PLAIN";
-    EXPECT_EQ(roundtrip<SaslHandshakeResponse>(handshake, 0).error_code, 0);
-    HandlerOutcome outcome = call(Bytes::from_string(std::string("\0alice\0secret", 13)));
-    EXPECT_FALSE(outcome.close_connection);
-    ASSERT_TRUE(outcome.response.has_value());
-    EXPECT_TRUE(outcome.response->empty());
-    EXPECT_EQ(session_->principal(), "User:alice");
-  }
+TEST_F(SaslDispatchTest, AScramExchangeAuthenticatesTheSessionAndThenEverythingIsServed) {
+  HandlerOutcome outcome = authenticate("secret");
+  auto response = decode_outcome<SaslAuthenticateResponse>(outcome, 36, 2);
+  EXPECT_EQ(response.error_code, 0);
+  EXPECT_TRUE(response.auth_bytes.as_string_view().starts_with("v="));
+  EXPECT_TRUE(session_->authenticated());
+  EXPECT_EQ(session_->principal(), "User:alice");
+  EXPECT_FALSE(call(frame_of(MetadataRequest{}, 1, 8)).close_connection);
+  // No second exchange on an authenticated connection.
+  SaslHandshakeRequest again;
+  again.mechanism = "PLAIN";
+  EXPECT_EQ(roundtrip<SaslHandshakeResponse>(again, 1).error_code,
+            code(ErrorCode::kIllegalSaslState));
+}
 
-  TEST_F(RequestDispatcherTest, SaslHandshakeOnAPlaintextListenerIsAnIllegalSaslState) {
-    SaslHandshakeRequest handshake;
-    handshake.mechanism = "PLAIN";
-    EXPECT_EQ(roundtrip<SaslHandshakeResponse>(handshake, 1).error_code,
-              code(ErrorCode::kIllegalSaslState));
-  }
+TEST_F(SaslDispatchTest, AWrongPasswordAnswersSaslAuthenticationFailedAndCloses) {
+  HandlerOutcome outcome = authenticate("wrong");
+  ASSERT_TRUE(outcome.response.has_value());
+  EXPECT_TRUE(outcome.close_connection);
+  WireReader reader(outcome.response->view());
+  int32_t correlation_id = 0;
+  uint32_t tagged_fields = 0;
+  ASSERT_TRUE(reader.read_int32(correlation_id).ok());
+  ASSERT_TRUE(reader.read_uvarint(tagged_fields).ok());
+  SaslAuthenticateResponse response;
+  ASSERT_TRUE(response.decode(reader, 2).ok());
+  EXPECT_EQ(response.error_code, code(ErrorCode::kSaslAuthenticationFailed));
+  EXPECT_NE(response.error_message.value_or("").find("invalid credentials"), std::string::npos);
+  EXPECT_FALSE(session_->authenticated());
+}
 
-  TEST_F(RequestDispatcherTest, MetadataAndFindCoordinatorAdvertiseTheRequestsListener) {
-    context_->identity.listeners["INTERNAL"] = AdvertisedEndpoint{.host = "10.0.0.1", .port = 9094};
-    session_ = std::make_shared<ConnectionSession>("INTERNAL", "PLAINTEXT");
-    auto metadata = roundtrip<MetadataResponse>(MetadataRequest{}, 1);
-    ASSERT_EQ(metadata.brokers.size(), 1u);
-    EXPECT_EQ(metadata.brokers[0].host, "10.0.0.1");
-    EXPECT_EQ(metadata.brokers[0].port, 9094);
-    FindCoordinatorRequest find;
-    find.key = "g";
-    EXPECT_EQ(roundtrip<FindCoordinatorResponse>(find, 1).port, 9094);
-    session_ = std::make_shared<ConnectionSession>("OTHER", "PLAINTEXT");
-    EXPECT_EQ(roundtrip<MetadataResponse>(MetadataRequest{}, 1).brokers[0].port, 9092);
-  }
+TEST_F(SaslDispatchTest, AnUnenabledMechanismIsRefusedWithTheEnabledList) {
+  config_.sasl_enabled_mechanisms = {"SCRAM-SHA-512"};
+  SaslHandshakeRequest handshake;
+  handshake.mechanism = "PLAIN";
+  HandlerOutcome outcome = call(frame_of(handshake, 1, 9));
+  EXPECT_TRUE(outcome.close_connection);
+  ASSERT_TRUE(outcome.response.has_value());
+  WireReader reader(outcome.response->view());
+  int32_t correlation_id = 0;
+  ASSERT_TRUE(reader.read_int32(correlation_id).ok());
+  SaslHandshakeResponse response;
+  ASSERT_TRUE(response.decode(reader, 1).ok());
+  EXPECT_EQ(response.error_code, code(ErrorCode::kUnsupportedSaslMechanism));
+  EXPECT_EQ(response.mechanisms, std::vector<std::string>{"SCRAM-SHA-512"});
+}
 
-  TEST_F(RequestDispatcherTest, AlterUserScramCredentialsStoresOnlyDerivedKeys) {
-    const Bytes salt = Bytes::from_string("salt-salt-salt-salt");
-    AlterUserScramCredentialsRequest request;
-    request.upsertions.push_back({.name = "bob",
-                                  .mechanism = 2,
-                                  .iterations = 4096,
-                                  .salt = salt,
-                                  .salted_password = scram_salted_password(
-                                      ScramMechanism::kSha512, "bob-secret", salt.view(), 4096)});
-    auto altered = roundtrip<AlterUserScramCredentialsResponse>(request, 0);
-    ASSERT_EQ(altered.results.size(), 1u);
-    EXPECT_EQ(altered.results[0].error_code, 0);
-    EXPECT_EQ(
-        credentials_->find("bob", ScramMechanism::kSha512),
-        scram_credential_from_password(ScramMechanism::kSha512, "bob-secret", salt.view(), 4096));
-    EXPECT_TRUE(credentials_->verify_password("bob", "bob-secret"));
+TEST_F(SaslDispatchTest, SaslAuthenticateWithoutAHandshakeClosesTheConnection) {
+  SaslAuthenticateRequest request;
+  request.auth_bytes = Bytes::from_string("n,,n=alice,r=abc");
+  EXPECT_TRUE(call(frame_of(request, 1, 5)).close_connection);
+}
 
-    DescribeUserScramCredentialsRequest describe;
-    auto all = roundtrip<DescribeUserScramCredentialsResponse>(describe, 0);
-    ASSERT_EQ(all.results.size(), 1u);
-    EXPECT_EQ(all.results[0].user, "bob");
-    ASSERT_EQ(all.results[0].credential_infos.size(), 1u);
-    EXPECT_EQ(all.results[0].credential_infos[0].mechanism, 2);
-    EXPECT_EQ(all.results[0].credential_infos[0].iterations, 4096);
-  }
+TEST_F(SaslDispatchTest, AfterAV0HandshakeRawTokensCarryTheExchange) {
+  SaslHandshakeRequest handshake;
+  handshake.mechanism = "PLAIN";
+  EXPECT_EQ(roundtrip<SaslHandshakeResponse>(handshake, 0).error_code, 0);
+  HandlerOutcome outcome = call(Bytes::from_string(std::string("\0alice\0secret", 13)));
+  EXPECT_FALSE(outcome.close_connection);
+  ASSERT_TRUE(outcome.response.has_value());
+  EXPECT_TRUE(outcome.response->empty());
+  EXPECT_EQ(session_->principal(), "User:alice");
+}
 
-  TEST_F(RequestDispatcherTest, AlterUserScramCredentialsChecksEachUserOnItsOwn) {
-    const Bytes salt = Bytes::from_string("salt");
-    const Bytes salted = Bytes::from_string("salted");
-    AlterUserScramCredentialsRequest request;
-    request.deletions.push_back({.name = "ghost", .mechanism = 1});
-    request.upsertions.push_back({.name = "few",
-                                  .mechanism = 1,
-                                  .iterations = 100,
-                                  .salt = salt,
-                                  .salted_password = salted});
-    request.upsertions.push_back({.name = "odd",
-                                  .mechanism = 9,
-                                  .iterations = 4096,
-                                  .salt = salt,
-                                  .salted_password = salted});
-    request.upsertions.push_back({.name = "twice",
-                                  .mechanism = 1,
-                                  .iterations = 4096,
-                                  .salt = salt,
-                                  .salted_password = salted});
-    request.deletions.push_back({.name = "twice", .mechanism = 1});
-    request.upsertions.push_back({.name = "fine",
-                                  .mechanism = 1,
-                                  .iterations = 4096,
-                                  .salt = salt,
-                                  .salted_password = salted});
-    auto response = roundtrip<AlterUserScramCredentialsResponse>(request, 0);
-    std::map<std::string, int16_t> errors;
-    for (const auto& result : response.results) errors[result.user] = result.error_code;
-    EXPECT_EQ(errors["ghost"], code(ErrorCode::kResourceNotFound));
-    EXPECT_EQ(errors["few"], code(ErrorCode::kUnacceptableCredential));
-    EXPECT_EQ(errors["odd"], code(ErrorCode::kUnsupportedSaslMechanism));
-    EXPECT_EQ(errors["twice"], code(ErrorCode::kDuplicateResource));
-    EXPECT_EQ(errors["fine"], 0);
-    ASSERT_EQ(credentials_->list().size(), 1u);
-    EXPECT_EQ(credentials_->list()[0].name, "fine");
+TEST_F(RequestDispatcherTest, SaslHandshakeOnAPlaintextListenerIsAnIllegalSaslState) {
+  SaslHandshakeRequest handshake;
+  handshake.mechanism = "PLAIN";
+  EXPECT_EQ(roundtrip<SaslHandshakeResponse>(handshake, 1).error_code,
+            code(ErrorCode::kIllegalSaslState));
+}
 
-    DescribeUserScramCredentialsRequest describe;
-    describe.users.emplace();
-    describe.users->push_back({.name = "fine"});
-    describe.users->push_back({.name = "ghost"});
-    auto described = roundtrip<DescribeUserScramCredentialsResponse>(describe, 0);
-    ASSERT_EQ(described.results.size(), 2u);
-    EXPECT_EQ(described.results[0].error_code, 0);
-    EXPECT_EQ(described.results[1].error_code, code(ErrorCode::kResourceNotFound));
-  }
+TEST_F(RequestDispatcherTest, MetadataAndFindCoordinatorAdvertiseTheRequestsListener) {
+  context_->identity.listeners["INTERNAL"] = AdvertisedEndpoint{.host = "10.0.0.1", .port = 9094};
+  session_ = std::make_shared<ConnectionSession>("INTERNAL", "PLAINTEXT");
+  auto metadata = roundtrip<MetadataResponse>(MetadataRequest{}, 1);
+  ASSERT_EQ(metadata.brokers.size(), 1u);
+  EXPECT_EQ(metadata.brokers[0].host, "10.0.0.1");
+  EXPECT_EQ(metadata.brokers[0].port, 9094);
+  FindCoordinatorRequest find;
+  find.key = "g";
+  EXPECT_EQ(roundtrip<FindCoordinatorResponse>(find, 1).port, 9094);
+  session_ = std::make_shared<ConnectionSession>("OTHER", "PLAINTEXT");
+  EXPECT_EQ(roundtrip<MetadataResponse>(MetadataRequest{}, 1).brokers[0].port, 9092);
+}
+
+TEST_F(RequestDispatcherTest, AlterUserScramCredentialsStoresOnlyDerivedKeys) {
+  const Bytes salt = Bytes::from_string("salt-salt-salt-salt");
+  AlterUserScramCredentialsRequest request;
+  request.upsertions.push_back({.name = "bob",
+                                .mechanism = 2,
+                                .iterations = 4096,
+                                .salt = salt,
+                                .salted_password = scram_salted_password(
+                                    ScramMechanism::kSha512, "bob-secret", salt.view(), 4096)});
+  auto altered = roundtrip<AlterUserScramCredentialsResponse>(request, 0);
+  ASSERT_EQ(altered.results.size(), 1u);
+  EXPECT_EQ(altered.results[0].error_code, 0);
+  EXPECT_EQ(
+      credentials_->find("bob", ScramMechanism::kSha512),
+      scram_credential_from_password(ScramMechanism::kSha512, "bob-secret", salt.view(), 4096));
+  EXPECT_TRUE(credentials_->verify_password("bob", "bob-secret"));
+
+  DescribeUserScramCredentialsRequest describe;
+  auto all = roundtrip<DescribeUserScramCredentialsResponse>(describe, 0);
+  ASSERT_EQ(all.results.size(), 1u);
+  EXPECT_EQ(all.results[0].user, "bob");
+  ASSERT_EQ(all.results[0].credential_infos.size(), 1u);
+  EXPECT_EQ(all.results[0].credential_infos[0].mechanism, 2);
+  EXPECT_EQ(all.results[0].credential_infos[0].iterations, 4096);
+}
+
+TEST_F(RequestDispatcherTest, AlterUserScramCredentialsChecksEachUserOnItsOwn) {
+  const Bytes salt = Bytes::from_string("salt");
+  const Bytes salted = Bytes::from_string("salted");
+  AlterUserScramCredentialsRequest request;
+  request.deletions.push_back({.name = "ghost", .mechanism = 1});
+  request.upsertions.push_back(
+      {.name = "few", .mechanism = 1, .iterations = 100, .salt = salt, .salted_password = salted});
+  request.upsertions.push_back(
+      {.name = "odd", .mechanism = 9, .iterations = 4096, .salt = salt, .salted_password = salted});
+  request.upsertions.push_back({.name = "twice",
+                                .mechanism = 1,
+                                .iterations = 4096,
+                                .salt = salt,
+                                .salted_password = salted});
+  request.deletions.push_back({.name = "twice", .mechanism = 1});
+  request.upsertions.push_back({.name = "fine",
+                                .mechanism = 1,
+                                .iterations = 4096,
+                                .salt = salt,
+                                .salted_password = salted});
+  auto response = roundtrip<AlterUserScramCredentialsResponse>(request, 0);
+  std::map<std::string, int16_t> errors;
+  for (const auto& result : response.results) errors[result.user] = result.error_code;
+  EXPECT_EQ(errors["ghost"], code(ErrorCode::kResourceNotFound));
+  EXPECT_EQ(errors["few"], code(ErrorCode::kUnacceptableCredential));
+  EXPECT_EQ(errors["odd"], code(ErrorCode::kUnsupportedSaslMechanism));
+  EXPECT_EQ(errors["twice"], code(ErrorCode::kDuplicateResource));
+  EXPECT_EQ(errors["fine"], 0);
+  ASSERT_EQ(credentials_->list().size(), 1u);
+  EXPECT_EQ(credentials_->list()[0].name, "fine");
+
+  DescribeUserScramCredentialsRequest describe;
+  describe.users.emplace();
+  describe.users->push_back({.name = "fine"});
+  describe.users->push_back({.name = "ghost"});
+  auto described = roundtrip<DescribeUserScramCredentialsResponse>(describe, 0);
+  ASSERT_EQ(described.results.size(), 2u);
+  EXPECT_EQ(described.results[0].error_code, 0);
+  EXPECT_EQ(described.results[1].error_code, code(ErrorCode::kResourceNotFound));
+}
 
 }  // namespace
 }  // namespace runnel::broker
