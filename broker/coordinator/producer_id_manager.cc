@@ -10,22 +10,12 @@
 #include <fmt/format.h>
 
 #include "broker/coordinator/producer_ids.pb.h"
+#include "core/durable_file.h"
 
 namespace runnel::broker {
 namespace {
 
 constexpr const char* kFile = "producer_ids.meta";
-
-Status fsync_path(const std::filesystem::path& path, int flags) {
-  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) return io_error(fmt::format("open {}: {}", path.string(), std::strerror(errno)));
-  const int synced = ::fsync(fd);
-  ::close(fd);
-  if (synced != 0) {
-    return io_error(fmt::format("fsync {}: {}", path.string(), std::strerror(errno)));
-  }
-  return ok_status();
-}
 
 }  // namespace
 
@@ -48,18 +38,7 @@ Result<std::unique_ptr<ProducerIdManager>> ProducerIdManager::open(std::filesyst
 Status ProducerIdManager::persist_block_end(int64_t block_end) {
   coordinator::ProducerIdBlock block;
   block.set_next_block_start(block_end);
-  const auto temporary = std::filesystem::path(path_.string() + ".tmp");
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!block.SerializeToOstream(&out) || !out.flush()) {
-      return io_error(fmt::format("writing {} failed (disk full?)", temporary.string()));
-    }
-  }
-  RUNNEL_RETURN_IF_ERROR(fsync_path(temporary, O_RDONLY));
-  std::error_code error;
-  std::filesystem::rename(temporary, path_, error);
-  if (error) return io_error(fmt::format("renaming {}: {}", temporary.string(), error.message()));
-  return fsync_path(path_.parent_path(), O_RDONLY | O_DIRECTORY);
+  return replace_file_durably(path_, block.SerializeAsString());
 }
 
 Result<int64_t> ProducerIdManager::next_id() {

@@ -15,23 +15,13 @@
 #include <sys/file.h>
 
 #include "broker/security/acls.pb.h"
+#include "core/durable_file.h"
 
 namespace runnel::broker {
 namespace {
 
 constexpr const char* kFile = "acls.meta";
 constexpr const char* kLockFile = "acls.lock";
-
-Status fsync_path(const std::filesystem::path& path, int flags) {
-  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) return io_error(fmt::format("open {}: {}", path.string(), std::strerror(errno)));
-  const int synced = ::fsync(fd);
-  ::close(fd);
-  if (synced != 0) {
-    return io_error(fmt::format("fsync {}: {}", path.string(), std::strerror(errno)));
-  }
-  return ok_status();
-}
 
 // Whether a stored ACL's resource pattern applies to the resource (type, name).
 bool applies_to(const AclBinding& acl, ResourceType type, std::string_view name) {
@@ -240,18 +230,7 @@ Status Authorizer::persist(const std::vector<AclBinding>& acls) const {
     entry->set_operation(static_cast<int32_t>(acl.operation));
     entry->set_permission(static_cast<int32_t>(acl.permission));
   }
-  const auto temporary = std::filesystem::path(path_.string() + ".tmp");
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!stored.SerializeToOstream(&out) || !out.flush()) {
-      return io_error(fmt::format("writing {} failed (disk full?)", temporary.string()));
-    }
-  }
-  RUNNEL_RETURN_IF_ERROR(fsync_path(temporary, O_RDONLY));
-  std::error_code error;
-  std::filesystem::rename(temporary, path_, error);
-  if (error) return io_error(fmt::format("renaming {}: {}", temporary.string(), error.message()));
-  return fsync_path(path_.parent_path(), O_RDONLY | O_DIRECTORY);
+  return replace_file_durably(path_, stored.SerializeAsString());
 }
 
 }  // namespace runnel::broker

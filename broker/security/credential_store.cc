@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include "core/durable_file.h"
+
 namespace runnel::broker {
 namespace {
 
@@ -17,17 +19,6 @@ namespace {
 // spaces: the user name (base64, since a name may hold any character), the mechanism, the
 // iterations, and base64 salt, StoredKey and ServerKey.
 constexpr std::string_view kHeader = "runnel-scram-credentials 1";
-
-Status fsync_path(const std::filesystem::path& path, int flags) {
-  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) return io_error(fmt::format("open {}: {}", path.string(), std::strerror(errno)));
-  const int synced = ::fsync(fd);
-  ::close(fd);
-  if (synced != 0) {
-    return io_error(fmt::format("fsync {}: {}", path.string(), std::strerror(errno)));
-  }
-  return ok_status();
-}
 
 std::vector<std::string> split_spaces(const std::string& line) {
   std::vector<std::string> fields;
@@ -173,36 +164,9 @@ Status CredentialStore::persist(const Users& users) const {
                           base64_encode(credential.server_key.view()));
     }
   }
-  const auto temporary = std::filesystem::path(path_.string() + ".tmp");
-  {
-    // Owner-only: the keys are not passwords, but they let anyone who reads them attempt an
-    // offline dictionary attack.
-    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-      return io_error(fmt::format("open {}: {}", temporary.string(), std::strerror(errno)));
-    }
-    size_t written = 0;
-    while (written < text.size()) {
-      const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        const int saved = errno;
-        ::close(fd);
-        return io_error(fmt::format("writing {}: {}", temporary.string(), std::strerror(saved)));
-      }
-      written += static_cast<size_t>(n);
-    }
-    const int synced = ::fsync(fd);
-    const int saved = errno;
-    ::close(fd);
-    if (synced != 0) {
-      return io_error(fmt::format("fsync {}: {}", temporary.string(), std::strerror(saved)));
-    }
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path_, error);
-  if (error) return io_error(fmt::format("renaming {}: {}", temporary.string(), error.message()));
-  return fsync_path(path_.parent_path(), O_RDONLY | O_DIRECTORY);
+  // Owner-only: the keys are not passwords, but they let anyone who reads them attempt an
+  // offline dictionary attack.
+  return replace_file_durably(path_, text, 0600);
 }
 
 }  // namespace runnel::broker

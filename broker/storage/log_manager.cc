@@ -13,22 +13,13 @@
 
 #include "broker/storage/recovery_point_checkpoint.h"
 #include "broker/storage/topic_metadata.pb.h"
+#include "core/durable_file.h"
 #include "core/log.h"
 
 namespace runnel::broker {
 namespace {
 
 constexpr const char* kMetadataFile = "topics.meta";
-
-Status fsync_path(const std::filesystem::path& path, int flags) {
-  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) return io_error(fmt::format("open {}: {}", path.string(), std::strerror(errno)));
-  const int synced = ::fsync(fd);
-  ::close(fd);
-  if (synced != 0)
-    return io_error(fmt::format("fsync {}: {}", path.string(), std::strerror(errno)));
-  return ok_status();
-}
 
 // `<topic>-<partition>` holding nothing but segment files: what a create or delete that a
 // crash interrupted leaves behind, and the only kind of directory load() may delete.
@@ -144,19 +135,7 @@ Status LogManager::persist_locked() const {
     for (const auto& [key, value] : topic.info.overrides)
       (*meta->mutable_config_overrides())[key] = value;
   }
-  const auto path = data_dir_ / kMetadataFile;
-  const auto temporary = data_dir_ / (std::string(kMetadataFile) + ".tmp");
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!registry.SerializeToOstream(&out) || !out.flush()) {
-      return io_error(fmt::format("writing {} failed (disk full?)", temporary.string()));
-    }
-  }
-  RUNNEL_RETURN_IF_ERROR(fsync_path(temporary, O_RDONLY));
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) return io_error(fmt::format("renaming {}: {}", temporary.string(), error.message()));
-  return fsync_path(data_dir_, O_RDONLY | O_DIRECTORY);
+  return replace_file_durably(data_dir_ / kMetadataFile, registry.SerializeAsString());
 }
 
 Status LogManager::create_topic(const std::string& name, int32_t partitions,
