@@ -9,6 +9,7 @@
 #include "broker/protocol/generated/sasl_handshake_response.h"
 #include "broker/security/scram.h"
 #include "broker/security/scram_client.h"
+#include "core/base64.h"
 
 namespace runnel::tools {
 namespace {
@@ -51,7 +52,7 @@ Status sasl_login(KafkaWireClient& client, const ClusterConnection& cluster) {
   }
   RUNNEL_ASSIGN_OR_RETURN(Bytes nonce, broker::secure_random_bytes(24));
   broker::ScramClient scram(*mechanism, cluster.sasl_username, cluster.sasl_password,
-                            broker::base64_encode(nonce.view()));
+                            base64_encode(nonce.view()));
   RUNNEL_ASSIGN_OR_RETURN(std::string server_first, send(scram.client_first()));
   RUNNEL_ASSIGN_OR_RETURN(std::string client_final, scram.client_final(server_first));
   RUNNEL_ASSIGN_OR_RETURN(std::string server_final, send(std::move(client_final)));

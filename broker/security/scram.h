@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/base64.h"
 #include "core/bytes.h"
 #include "core/result.h"
 
@@ -56,10 +57,5 @@ Result<Bytes> secure_random_bytes(size_t size);
 // Compares in time that depends only on the sizes, so that a verifier leaks nothing of
 // where a forged key first differs.
 bool constant_time_equal(BytesView a, BytesView b);
-
-// Standard base64 with padding (RFC 4648 §4), as SCRAM's messages carry salts and proofs.
-std::string base64_encode(BytesView bytes);
-// nullopt when `text` is not canonical padded base64.
-std::optional<Bytes> base64_decode(std::string_view text);
 
 }  // namespace runnel::broker
