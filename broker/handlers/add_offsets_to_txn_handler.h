@@ -4,6 +4,7 @@
 
 #include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
+#include "broker/handlers/handler.h"
 #include "broker/protocol/generated/add_offsets_to_txn_request.h"
 #include "broker/protocol/generated/add_offsets_to_txn_response.h"
 
@@ -15,5 +16,9 @@ namespace runnel::broker {
 AddOffsetsToTxnResponse handle_add_offsets_to_txn(BrokerContext& context, const Access& access,
                                                   const AddOffsetsToTxnRequest& request,
                                                   int16_t version);
+
+// AddOffsetsToTxn as runneld serves it (why these versions: handlers.h).
+using AddOffsetsToTxnHandler =
+    ImmediateHandler<AddOffsetsToTxnRequest, 0, 3, handle_add_offsets_to_txn>;
 
 }  // namespace runnel::broker

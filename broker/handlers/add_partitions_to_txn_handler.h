@@ -4,6 +4,7 @@
 
 #include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
+#include "broker/handlers/handler.h"
 #include "broker/protocol/generated/add_partitions_to_txn_request.h"
 #include "broker/protocol/generated/add_partitions_to_txn_response.h"
 
@@ -19,5 +20,9 @@ AddPartitionsToTxnResponse handle_add_partitions_to_txn(BrokerContext& context,
                                                         const Access& access,
                                                         const AddPartitionsToTxnRequest& request,
                                                         int16_t version);
+
+// AddPartitionsToTxn as runneld serves it (why these versions: handlers.h).
+using AddPartitionsToTxnHandler =
+    ImmediateHandler<AddPartitionsToTxnRequest, 0, 3, handle_add_partitions_to_txn>;
 
 }  // namespace runnel::broker

@@ -20,4 +20,9 @@ ApiVersionsResponse handle_api_versions(int16_t version) {
   return response;
 }
 
+void ApiVersionsHandler::handle(const HandlerCall& call, ApiVersionsRequest /*request*/,
+                                const Responder& respond) {
+  respond.send(handle_api_versions(call.version()));
+}
+
 }  // namespace runnel::broker

@@ -4,6 +4,7 @@
 
 #include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
+#include "broker/handlers/handler.h"
 #include "broker/protocol/generated/create_acls_request.h"
 #include "broker/protocol/generated/create_acls_response.h"
 
@@ -14,5 +15,8 @@ namespace runnel::broker {
 // INVALID_REQUEST with the reason; with authorization off, SECURITY_DISABLED.
 CreateAclsResponse handle_create_acls(BrokerContext& context, const Access& access,
                                       const CreateAclsRequest& request, int16_t version);
+
+// CreateAcls as runneld serves it (why these versions: handlers.h).
+using CreateAclsHandler = ImmediateHandler<CreateAclsRequest, 0, 3, handle_create_acls>;
 
 }  // namespace runnel::broker

@@ -4,6 +4,7 @@
 
 #include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
+#include "broker/handlers/handler.h"
 #include "broker/protocol/generated/create_partitions_request.h"
 #include "broker/protocol/generated/create_partitions_response.h"
 
@@ -15,5 +16,9 @@ namespace runnel::broker {
 CreatePartitionsResponse handle_create_partitions(BrokerContext& context, const Access& access,
                                                   const CreatePartitionsRequest& request,
                                                   int16_t version);
+
+// CreatePartitions as runneld serves it (why these versions: handlers.h).
+using CreatePartitionsHandler =
+    ImmediateHandler<CreatePartitionsRequest, 0, 0, handle_create_partitions>;
 
 }  // namespace runnel::broker

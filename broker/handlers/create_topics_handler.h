@@ -4,6 +4,7 @@
 
 #include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
+#include "broker/handlers/handler.h"
 #include "broker/protocol/generated/create_topics_request.h"
 #include "broker/protocol/generated/create_topics_response.h"
 
@@ -18,5 +19,8 @@ namespace runnel::broker {
 // default. With validate_only, everything is checked and nothing is created.
 CreateTopicsResponse handle_create_topics(BrokerContext& context, const Access& access,
                                           const CreateTopicsRequest& request, int16_t version);
+
+// CreateTopics as runneld serves it (why these versions: handlers.h).
+using CreateTopicsHandler = ImmediateHandler<CreateTopicsRequest, 0, 4, handle_create_topics>;
 
 }  // namespace runnel::broker

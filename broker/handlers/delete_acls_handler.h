@@ -4,6 +4,7 @@
 
 #include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
+#include "broker/handlers/handler.h"
 #include "broker/protocol/generated/delete_acls_request.h"
 #include "broker/protocol/generated/delete_acls_response.h"
 
@@ -14,5 +15,8 @@ namespace runnel::broker {
 // authorization off, SECURITY_DISABLED.
 DeleteAclsResponse handle_delete_acls(BrokerContext& context, const Access& access,
                                       const DeleteAclsRequest& request, int16_t version);
+
+// DeleteAcls as runneld serves it (why these versions: handlers.h).
+using DeleteAclsHandler = ImmediateHandler<DeleteAclsRequest, 0, 3, handle_delete_acls>;
 
 }  // namespace runnel::broker

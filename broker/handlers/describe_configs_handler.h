@@ -4,6 +4,7 @@
 
 #include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
+#include "broker/handlers/handler.h"
 #include "broker/protocol/generated/describe_configs_request.h"
 #include "broker/protocol/generated/describe_configs_response.h"
 
@@ -18,5 +19,9 @@ namespace runnel::broker {
 DescribeConfigsResponse handle_describe_configs(BrokerContext& context, const Access& access,
                                                 const DescribeConfigsRequest& request,
                                                 int16_t version);
+
+// DescribeConfigs as runneld serves it (why these versions: handlers.h).
+using DescribeConfigsHandler =
+    ImmediateHandler<DescribeConfigsRequest, 0, 2, handle_describe_configs>;
 
 }  // namespace runnel::broker

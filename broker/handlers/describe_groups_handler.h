@@ -6,6 +6,7 @@
 
 #include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
+#include "broker/handlers/handler.h"
 #include "broker/protocol/generated/describe_groups_request.h"
 #include "broker/protocol/generated/describe_groups_response.h"
 
@@ -16,5 +17,8 @@ namespace runnel::broker {
 DescribeGroupsResponse handle_describe_groups(BrokerContext& context, const Access& access,
                                               const DescribeGroupsRequest& request,
                                               int16_t version);
+
+// DescribeGroups as runneld serves it (why these versions: handlers.h).
+using DescribeGroupsHandler = ImmediateHandler<DescribeGroupsRequest, 0, 4, handle_describe_groups>;
 
 }  // namespace runnel::broker

@@ -4,6 +4,7 @@
 
 #include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
+#include "broker/handlers/handler.h"
 #include "broker/protocol/generated/describe_transactions_request.h"
 #include "broker/protocol/generated/describe_transactions_response.h"
 
@@ -14,5 +15,9 @@ namespace runnel::broker {
 DescribeTransactionsResponse handle_describe_transactions(
     BrokerContext& context, const Access& access, const DescribeTransactionsRequest& request,
     int16_t version);
+
+// DescribeTransactions as runneld serves it (why these versions: handlers.h).
+using DescribeTransactionsHandler =
+    ImmediateHandler<DescribeTransactionsRequest, 0, 0, handle_describe_transactions>;
 
 }  // namespace runnel::broker

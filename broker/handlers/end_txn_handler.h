@@ -4,6 +4,7 @@
 
 #include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
+#include "broker/handlers/handler.h"
 #include "broker/protocol/generated/end_txn_request.h"
 #include "broker/protocol/generated/end_txn_response.h"
 
@@ -14,5 +15,8 @@ namespace runnel::broker {
 // PRODUCER_FENCED (KIP-588).
 EndTxnResponse handle_end_txn(BrokerContext& context, const Access& access,
                               const EndTxnRequest& request, int16_t version);
+
+// EndTxn as runneld serves it (why these versions: handlers.h).
+using EndTxnHandler = ImmediateHandler<EndTxnRequest, 0, 3, handle_end_txn>;
 
 }  // namespace runnel::broker

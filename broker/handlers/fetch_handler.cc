@@ -225,4 +225,10 @@ void handle_fetch(BrokerContext& context, const Access& access, FetchRequest req
   pending->start();
 }
 
+void FetchHandler::handle(const HandlerCall& call, FetchRequest request, const Responder& respond) {
+  handle_fetch(call.context, call.access, std::move(request), call.version(),
+               call.request_context.executor,
+               [respond](FetchResult result) { respond.send(result.response); });
+}
+
 }  // namespace runnel::broker

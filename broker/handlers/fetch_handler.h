@@ -8,6 +8,7 @@
 
 #include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
+#include "broker/handlers/handler.h"
 #include "broker/protocol/generated/fetch_request.h"
 #include "broker/protocol/generated/fetch_response.h"
 #include "core/bytes.h"
@@ -40,5 +41,11 @@ using FetchCompletion = std::function<void(FetchResult)>;
 // thread.
 void handle_fetch(BrokerContext& context, const Access& access, FetchRequest request,
                   int16_t version, boost::asio::any_io_executor executor, FetchCompletion done);
+
+// Fetch as runneld serves it (why these versions: handlers.h); answers when handle_fetch
+// completes, from whichever thread completes it.
+struct FetchHandler : HandlerTraits<FetchRequest, 4, 11> {
+  static void handle(const HandlerCall& call, FetchRequest request, const Responder& respond);
+};
 
 }  // namespace runnel::broker

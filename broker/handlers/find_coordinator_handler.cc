@@ -43,4 +43,10 @@ FindCoordinatorResponse handle_find_coordinator(BrokerContext& context, const Ac
   return response;
 }
 
+void FindCoordinatorHandler::handle(const HandlerCall& call, FindCoordinatorRequest request,
+                                    const Responder& respond) {
+  respond.send(handle_find_coordinator(call.context, call.access, request, call.version(),
+                                       call.session.listener_name()));
+}
+
 }  // namespace runnel::broker

@@ -6,6 +6,7 @@
 
 #include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
+#include "broker/handlers/handler.h"
 #include "broker/protocol/generated/find_coordinator_request.h"
 #include "broker/protocol/generated/find_coordinator_response.h"
 
@@ -18,5 +19,12 @@ namespace runnel::broker {
 FindCoordinatorResponse handle_find_coordinator(BrokerContext& context, const Access& access,
                                                 const FindCoordinatorRequest& request,
                                                 int16_t version, const std::string& listener_name);
+
+// FindCoordinator as runneld serves it (why these versions: handlers.h), with the address of
+// the listener the request came in on.
+struct FindCoordinatorHandler : HandlerTraits<FindCoordinatorRequest, 0, 2> {
+  static void handle(const HandlerCall& call, FindCoordinatorRequest request,
+                     const Responder& respond);
+};
 
 }  // namespace runnel::broker

@@ -4,6 +4,7 @@
 
 #include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
+#include "broker/handlers/handler.h"
 #include "broker/protocol/generated/init_producer_id_request.h"
 #include "broker/protocol/generated/init_producer_id_response.h"
 
@@ -17,5 +18,9 @@ namespace runnel::broker {
 InitProducerIdResponse handle_init_producer_id(BrokerContext& context, const Access& access,
                                                const InitProducerIdRequest& request,
                                                int16_t version);
+
+// InitProducerId as runneld serves it (why these versions: handlers.h).
+using InitProducerIdHandler =
+    ImmediateHandler<InitProducerIdRequest, 0, 4, handle_init_producer_id>;
 
 }  // namespace runnel::broker

@@ -50,4 +50,21 @@ void handle_join_group(BrokerContext& context, const Access& access, JoinGroupRe
   });
 }
 
+namespace {
+
+// Kafka reports a member's host as "/" + its address, without the port.
+std::string client_host(const std::string& peer) {
+  const size_t colon = peer.rfind(':');
+  return "/" + (colon == std::string::npos ? peer : peer.substr(0, colon));
+}
+
+}  // namespace
+
+void JoinGroupHandler::handle(const HandlerCall& call, JoinGroupRequest request,
+                              const Responder& respond) {
+  handle_join_group(call.context, call.access, std::move(request), call.version(),
+                    call.header.client_id.value_or(""), client_host(call.request_context.peer),
+                    [respond](JoinGroupResponse response) { respond.send(response); });
+}
+
 }  // namespace runnel::broker

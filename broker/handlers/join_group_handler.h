@@ -6,6 +6,7 @@
 
 #include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
+#include "broker/handlers/handler.h"
 #include "broker/protocol/generated/join_group_request.h"
 #include "broker/protocol/generated/join_group_response.h"
 
@@ -19,5 +20,11 @@ namespace runnel::broker {
 void handle_join_group(BrokerContext& context, const Access& access, JoinGroupRequest request,
                        int16_t version, std::string client_id, std::string client_host,
                        std::function<void(JoinGroupResponse)> done);
+
+// JoinGroup as runneld serves it (why these versions: handlers.h); answers when the
+// rebalance's join phase ends, from whichever thread ends it.
+struct JoinGroupHandler : HandlerTraits<JoinGroupRequest, 0, 5> {
+  static void handle(const HandlerCall& call, JoinGroupRequest request, const Responder& respond);
+};
 
 }  // namespace runnel::broker

@@ -6,6 +6,7 @@
 
 #include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
+#include "broker/handlers/handler.h"
 #include "broker/protocol/generated/leave_group_request.h"
 #include "broker/protocol/generated/leave_group_response.h"
 
@@ -14,5 +15,8 @@ namespace runnel::broker {
 // LeaveGroup (v0-3): v0-2 name one member; v3+ a batch by member id or group.instance.id.
 LeaveGroupResponse handle_leave_group(BrokerContext& context, const Access& access,
                                       const LeaveGroupRequest& request, int16_t version);
+
+// LeaveGroup as runneld serves it (why these versions: handlers.h).
+using LeaveGroupHandler = ImmediateHandler<LeaveGroupRequest, 0, 3, handle_leave_group>;
 
 }  // namespace runnel::broker

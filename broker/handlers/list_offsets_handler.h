@@ -4,6 +4,7 @@
 
 #include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
+#include "broker/handlers/handler.h"
 #include "broker/protocol/generated/list_offsets_request.h"
 #include "broker/protocol/generated/list_offsets_response.h"
 
@@ -15,5 +16,8 @@ namespace runnel::broker {
 // that batch's timestamp; offset -1 when there is none. v0 answers in its old list layout.
 ListOffsetsResponse handle_list_offsets(BrokerContext& context, const Access& access,
                                         const ListOffsetsRequest& request, int16_t version);
+
+// ListOffsets as runneld serves it (why these versions: handlers.h).
+using ListOffsetsHandler = ImmediateHandler<ListOffsetsRequest, 0, 2, handle_list_offsets>;
 
 }  // namespace runnel::broker

@@ -4,6 +4,7 @@
 
 #include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
+#include "broker/handlers/handler.h"
 #include "broker/protocol/generated/list_transactions_request.h"
 #include "broker/protocol/generated/list_transactions_response.h"
 
@@ -15,5 +16,9 @@ namespace runnel::broker {
 ListTransactionsResponse handle_list_transactions(BrokerContext& context, const Access& access,
                                                   const ListTransactionsRequest& request,
                                                   int16_t version);
+
+// ListTransactions as runneld serves it (why these versions: handlers.h).
+using ListTransactionsHandler =
+    ImmediateHandler<ListTransactionsRequest, 0, 0, handle_list_transactions>;
 
 }  // namespace runnel::broker

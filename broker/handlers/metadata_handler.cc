@@ -101,4 +101,10 @@ MetadataResponse handle_metadata(BrokerContext& context, const Access& access,
   return response;
 }
 
+void MetadataHandler::handle(const HandlerCall& call, MetadataRequest request,
+                             const Responder& respond) {
+  respond.send(handle_metadata(call.context, call.access, request, call.version(),
+                               call.session.listener_name()));
+}
+
 }  // namespace runnel::broker

@@ -5,6 +5,7 @@
 
 #include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
+#include "broker/handlers/handler.h"
 #include "broker/protocol/generated/metadata_request.h"
 #include "broker/protocol/generated/metadata_response.h"
 
@@ -19,5 +20,11 @@ namespace runnel::broker {
 MetadataResponse handle_metadata(BrokerContext& context, const Access& access,
                                  const MetadataRequest& request, int16_t version,
                                  const std::string& listener_name);
+
+// Metadata as runneld serves it (why these versions: handlers.h), with the addresses of the
+// listener the request came in on.
+struct MetadataHandler : HandlerTraits<MetadataRequest, 0, 4> {
+  static void handle(const HandlerCall& call, MetadataRequest request, const Responder& respond);
+};
 
 }  // namespace runnel::broker

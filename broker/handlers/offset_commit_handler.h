@@ -6,6 +6,7 @@
 
 #include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
+#include "broker/handlers/handler.h"
 #include "broker/protocol/generated/offset_commit_request.h"
 #include "broker/protocol/generated/offset_commit_response.h"
 
@@ -18,5 +19,8 @@ namespace runnel::broker {
 // retention_time_ms (v2-4) is accepted and ignored: offsets live until deleted.
 OffsetCommitResponse handle_offset_commit(BrokerContext& context, const Access& access,
                                           const OffsetCommitRequest& request, int16_t version);
+
+// OffsetCommit as runneld serves it (why these versions: handlers.h).
+using OffsetCommitHandler = ImmediateHandler<OffsetCommitRequest, 0, 7, handle_offset_commit>;
 
 }  // namespace runnel::broker

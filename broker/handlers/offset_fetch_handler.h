@@ -6,6 +6,7 @@
 
 #include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
+#include "broker/handlers/handler.h"
 #include "broker/protocol/generated/offset_fetch_request.h"
 #include "broker/protocol/generated/offset_fetch_response.h"
 
@@ -15,5 +16,8 @@ namespace runnel::broker {
 // committed. v2+: a null topic list asks for every offset the group has.
 OffsetFetchResponse handle_offset_fetch(BrokerContext& context, const Access& access,
                                         const OffsetFetchRequest& request, int16_t version);
+
+// OffsetFetch as runneld serves it (why these versions: handlers.h).
+using OffsetFetchHandler = ImmediateHandler<OffsetFetchRequest, 0, 5, handle_offset_fetch>;
 
 }  // namespace runnel::broker

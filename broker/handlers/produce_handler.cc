@@ -89,4 +89,14 @@ std::optional<ProduceResponse> handle_produce(BrokerContext& context, const Acce
   return response;
 }
 
+void ProduceHandler::handle(const HandlerCall& call, ProduceRequest request,
+                            const Responder& respond) {
+  auto response = handle_produce(call.context, call.access, request, call.version());
+  if (response) {
+    respond.send(*response);
+  } else {
+    respond.send_nothing();
+  }
+}
+
 }  // namespace runnel::broker

@@ -5,6 +5,7 @@
 
 #include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
+#include "broker/handlers/handler.h"
 #include "broker/protocol/generated/produce_request.h"
 #include "broker/protocol/generated/produce_response.h"
 
@@ -20,5 +21,10 @@ namespace runnel::broker {
 // INVALID_REQUIRED_ACKS and writes nothing.
 std::optional<ProduceResponse> handle_produce(BrokerContext& context, const Access& access,
                                               const ProduceRequest& request, int16_t version);
+
+// Produce as runneld serves it (why these versions: handlers.h). acks=0 sends nothing.
+struct ProduceHandler : HandlerTraits<ProduceRequest, 3, 7> {
+  static void handle(const HandlerCall& call, ProduceRequest request, const Responder& respond);
+};
 
 }  // namespace runnel::broker

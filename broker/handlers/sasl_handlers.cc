@@ -108,4 +108,17 @@ std::optional<Bytes> handle_raw_sasl_token(ConnectionSession& session, SaslExcha
   return std::move(*challenge);
 }
 
+void SaslHandshakeHandler::handle(const HandlerCall& call, SaslHandshakeRequest request,
+                                  const Responder& respond) {
+  auto outcome = handle_sasl_handshake(call.context, call.session, request, call.version());
+  respond.send(outcome.response, outcome.close_connection);
+}
+
+void SaslAuthenticateHandler::handle(const HandlerCall& call, SaslAuthenticateRequest request,
+                                     const Responder& respond) {
+  auto outcome = handle_sasl_authenticate(call.context, call.session, request, call.version(),
+                                          call.request_context.peer);
+  respond.send(outcome.response, outcome.close_connection);
+}
+
 }  // namespace runnel::broker

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "broker/handlers/broker_context.h"
+#include "broker/handlers/handler.h"
 #include "broker/protocol/generated/sasl_authenticate_request.h"
 #include "broker/protocol/generated/sasl_authenticate_response.h"
 #include "broker/protocol/generated/sasl_handshake_request.h"
@@ -48,6 +49,17 @@ SaslOutcome<SaslHandshakeResponse> handle_sasl_handshake(BrokerContext& context,
 SaslOutcome<SaslAuthenticateResponse> handle_sasl_authenticate(
     BrokerContext& context, ConnectionSession& session, const SaslAuthenticateRequest& request,
     int16_t version, const std::string& peer);
+
+// SaslHandshake and SaslAuthenticate as runneld serves them (why these versions: handlers.h):
+// a failed exchange is answered, then the connection closed.
+struct SaslHandshakeHandler : HandlerTraits<SaslHandshakeRequest, 0, 1> {
+  static void handle(const HandlerCall& call, SaslHandshakeRequest request,
+                     const Responder& respond);
+};
+struct SaslAuthenticateHandler : HandlerTraits<SaslAuthenticateRequest, 0, 2> {
+  static void handle(const HandlerCall& call, SaslAuthenticateRequest request,
+                     const Responder& respond);
+};
 
 // A raw SASL token after a v0 SaslHandshake: the next token to send back as a bare frame,
 // or nullopt when the exchange failed (the connection closes without an answer, as Kafka's

@@ -34,4 +34,10 @@ void handle_sync_group(BrokerContext& context, const Access& access, SyncGroupRe
   });
 }
 
+void SyncGroupHandler::handle(const HandlerCall& call, SyncGroupRequest request,
+                              const Responder& respond) {
+  handle_sync_group(call.context, call.access, std::move(request), call.version(),
+                    [respond](SyncGroupResponse response) { respond.send(response); });
+}
+
 }  // namespace runnel::broker

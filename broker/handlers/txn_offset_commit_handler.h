@@ -4,6 +4,7 @@
 
 #include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
+#include "broker/handlers/handler.h"
 #include "broker/protocol/generated/txn_offset_commit_request.h"
 #include "broker/protocol/generated/txn_offset_commit_response.h"
 
@@ -17,5 +18,9 @@ namespace runnel::broker {
 TxnOffsetCommitResponse handle_txn_offset_commit(BrokerContext& context, const Access& access,
                                                  const TxnOffsetCommitRequest& request,
                                                  int16_t version);
+
+// TxnOffsetCommit as runneld serves it (why these versions: handlers.h).
+using TxnOffsetCommitHandler =
+    ImmediateHandler<TxnOffsetCommitRequest, 0, 3, handle_txn_offset_commit>;
 
 }  // namespace runnel::broker

@@ -4,6 +4,7 @@
 
 #include "broker/handlers/access.h"
 #include "broker/handlers/broker_context.h"
+#include "broker/handlers/handler.h"
 #include "broker/protocol/generated/alter_user_scram_credentials_request.h"
 #include "broker/protocol/generated/alter_user_scram_credentials_response.h"
 #include "broker/protocol/generated/describe_user_scram_credentials_request.h"
@@ -19,6 +20,11 @@ DescribeUserScramCredentialsResponse handle_describe_user_scram_credentials(
     BrokerContext& context, const Access& access,
     const DescribeUserScramCredentialsRequest& request, int16_t version);
 
+// DescribeUserScramCredentials as runneld serves it (why these versions: handlers.h).
+using DescribeUserScramCredentialsHandler =
+    ImmediateHandler<DescribeUserScramCredentialsRequest, 0, 0,
+                     handle_describe_user_scram_credentials>;
+
 // AlterUserScramCredentials (v0, KIP-554): deletes and upserts credentials. The client sends
 // the salt and the salted password (never the password); the broker keeps only the salt,
 // the iterations and the keys derived from it. One result per user named: the first error
@@ -30,5 +36,9 @@ DescribeUserScramCredentialsResponse handle_describe_user_scram_credentials(
 AlterUserScramCredentialsResponse handle_alter_user_scram_credentials(
     BrokerContext& context, const Access& access, const AlterUserScramCredentialsRequest& request,
     int16_t version);
+
+// AlterUserScramCredentials as runneld serves it (why these versions: handlers.h).
+using AlterUserScramCredentialsHandler =
+    ImmediateHandler<AlterUserScramCredentialsRequest, 0, 0, handle_alter_user_scram_credentials>;
 
 }  // namespace runnel::broker
