@@ -603,7 +603,9 @@ std::vector<GroupListing> GroupCoordinator::list_groups() const {
     }
   }
   for (const std::string& id : offsets_.groups()) {
-    if (!listed.contains(id)) listings.push_back(GroupListing{id, "", GroupState::kEmpty});
+    if (!listed.contains(id)) {
+      listings.push_back(GroupListing{id, empty_group_protocol_type(id), GroupState::kEmpty});
+    }
   }
   return listings;
 }
@@ -637,6 +639,9 @@ GroupDescription GroupCoordinator::describe_group(const std::string& group_id) c
     }
   }
   description.state = offsets_.has_offsets(group_id) ? GroupState::kEmpty : GroupState::kDead;
+  if (description.state == GroupState::kEmpty) {
+    description.protocol_type = empty_group_protocol_type(group_id);
+  }
   return description;
 }
 
@@ -659,6 +664,7 @@ ErrorCode GroupCoordinator::delete_group(const std::string& group_id) {
     return ErrorCode::kCoordinatorNotAvailable;
   }
   if (found != groups_.end()) groups_.erase(found);
+  empty_group_protocol_types_.erase(group_id);
   log::info("group {}: deleted", group_id);
   return ErrorCode::kNone;
 }
@@ -823,6 +829,12 @@ std::pair<ErrorCode, std::vector<ErrorCode>> GroupCoordinator::delete_offsets(
   return {ErrorCode::kNone, errors};
 }
 
+std::string GroupCoordinator::empty_group_protocol_type(const std::string& group_id) const {
+  std::lock_guard lock(mutex_);
+  auto found = empty_group_protocol_types_.find(group_id);
+  return found != empty_group_protocol_types_.end() ? found->second : std::string();
+}
+
 void GroupCoordinator::tick() {
   Completions out;
   {
@@ -853,10 +865,18 @@ void GroupCoordinator::tick() {
     }
     // A group with nobody in it is forgotten, so that groups that come and go do not
     // accumulate; its committed offsets (if any) keep it listed, as Empty.
-    std::erase_if(groups_, [](const auto& entry) {
+    std::erase_if(groups_, [this](const auto& entry) {
       const Group& group = entry.second;
-      return group.state == GroupState::kEmpty && group.members.empty() &&
-             group.pending_members.empty();
+      const bool forget = group.state == GroupState::kEmpty && group.members.empty() &&
+                          group.pending_members.empty();
+      if (forget && !group.protocol_type.empty() && offsets_.has_offsets(entry.first)) {
+        empty_group_protocol_types_[entry.first] = group.protocol_type;
+      }
+      return forget;
+    });
+    // Lock order: mutex_, then the OffsetStore's (offsets may have expired or been deleted).
+    std::erase_if(empty_group_protocol_types_, [this](const auto& entry) {
+      return groups_.contains(entry.first) || !offsets_.has_offsets(entry.first);
     });
   }
   run(out);

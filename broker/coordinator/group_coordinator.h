@@ -170,6 +170,8 @@ class GroupCoordinator {
   ErrorCode find_member_locked(Group& group, const std::string& member_id,
                                const std::optional<std::string>& instance_id, GroupMember** member);
   static void run(Completions& completions);
+  // The protocol type a forgotten Empty group had, or "" (empty_group_protocol_types_).
+  std::string empty_group_protocol_type(const std::string& group_id) const;
 
   OffsetStore& offsets_;
   Clock& clock_;
@@ -180,6 +182,11 @@ class GroupCoordinator {
   // groups that became Empty. Groups that only have committed offsets (after a restart, or
   // simple commits) are not here: they are Empty, and the OffsetStore knows them.
   std::map<std::string, Group> groups_;
+  // The protocol type ("consumer") of each group tick() forgot, while the group still has
+  // committed offsets: Kafka keeps an Empty group's protocol type, and tools (kafka-python's
+  // admin, kafka-consumer-groups.sh) tell consumer groups by it. GUARDED_BY(mutex_). Not
+  // persisted: after a restart such a group reports "" until a member joins again.
+  std::map<std::string, std::string> empty_group_protocol_types_;
   std::mt19937_64 random_;  // GUARDED_BY(mutex_): member ids
   bool stopping_ = false;   // GUARDED_BY(mutex_)
 };

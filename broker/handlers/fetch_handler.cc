@@ -45,13 +45,15 @@ ReadOutcome read_partitions(BrokerContext& context, const FetchRequest& request,
       PartitionResponse part;
       part.partition_index = partition.partition;
       part.preferred_read_replica = -1;
+      // Never null, errors included: librdkafka refuses the whole response when one
+      // partition's record set is null ("Protocol parse failure"); Kafka sends it empty.
+      part.records = BytesView();
       if (read_committed) part.aborted_transactions.emplace();
       if (refused.contains(topic.topic)) {
         part.error_code = code(ErrorCode::kTopicAuthorizationFailed);
         part.high_watermark = -1;
         part.last_stable_offset = -1;
         part.log_start_offset = -1;
-        part.records = BytesView();  // librdkafka refuses a null record set
         topic_response.partitions.push_back(std::move(part));
         continue;
       }
@@ -65,16 +67,21 @@ ReadOutcome read_partitions(BrokerContext& context, const FetchRequest& request,
         topic_response.partitions.push_back(std::move(part));
         continue;
       }
+      // Each partition gets at most its own limit and what is left of the request's
+      // (KIP-74); the first batch of the first partition with data comes whole even when
+      // larger than both (Log::read returns at least one batch), so that a consumer always
+      // makes progress. Only that batch may take the response past max_bytes.
       const int64_t remaining = max_bytes - outcome.bytes;
       const bool first_data = outcome.bytes == 0;
-      int32_t limit = partition.partition_max_bytes > 0 ? partition.partition_max_bytes : 0;
-      if (!first_data) limit = static_cast<int32_t>(std::min<int64_t>(limit, remaining));
+      const int64_t partition_limit =
+          partition.partition_max_bytes > 0 ? partition.partition_max_bytes : 0;
+      const auto limit =
+          static_cast<int32_t>(std::max<int64_t>(0, std::min<int64_t>(partition_limit, remaining)));
 
       part.error_code = code(ErrorCode::kNone);
       part.high_watermark = partition_log->log_end_offset();
       part.last_stable_offset = partition_log->last_stable_offset();
       part.log_start_offset = partition_log->log_start_offset();
-      part.records = BytesView();
       if (!first_data && limit <= 0) {
         topic_response.partitions.push_back(std::move(part));
         continue;
@@ -112,7 +119,7 @@ ReadOutcome read_partitions(BrokerContext& context, const FetchRequest& request,
           part.aborted_transactions->push_back(entry);
         }
       }
-      // Only the first batch of the response may exceed the limits (KIP-74).
+      // A later partition's first batch larger than what is left waits for the next fetch.
       const int64_t size = static_cast<int64_t>(read->records.size());
       if (size > 0 && (first_data || size <= remaining)) {
         outcome.bytes += size;

@@ -2,6 +2,7 @@
 
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "broker/coordinator/group_coordinator.h"
@@ -18,9 +19,11 @@ OffsetCommitResponse handle_offset_commit(BrokerContext& context, const Access& 
   params.group_instance_id = request.group_instance_id;
   const int64_t now = context.clock.now_ms();
   // Kafka commits what it may and names the rest: the group needs READ (else nothing is
-  // committed), each topic READ.
+  // committed), each topic READ, and then each partition must exist
+  // (UNKNOWN_TOPIC_OR_PARTITION, as KafkaApis.handleOffsetCommitRequest answers).
   const bool group_allowed = access.group(AclOperation::kRead, request.group_id);
   std::set<std::string> refused_topics;
+  std::set<std::pair<std::string, int32_t>> unknown_partitions;
   for (const auto& topic : request.topics) {
     if (!group_allowed) continue;
     if (!access.topic(AclOperation::kRead, topic.name)) {
@@ -28,6 +31,10 @@ OffsetCommitResponse handle_offset_commit(BrokerContext& context, const Access& 
       continue;
     }
     for (const auto& partition : topic.partitions) {
+      if (context.logs.log(topic.name, partition.partition_index) == nullptr) {
+        unknown_partitions.emplace(topic.name, partition.partition_index);
+        continue;
+      }
       CommittedOffset offset;
       offset.offset = partition.committed_offset;
       offset.leader_epoch = partition.committed_leader_epoch;
@@ -52,6 +59,8 @@ OffsetCommitResponse handle_offset_commit(BrokerContext& context, const Access& 
         result.error_code = static_cast<int16_t>(ErrorCode::kGroupAuthorizationFailed);
       } else if (refused_topics.contains(topic.name)) {
         result.error_code = static_cast<int16_t>(ErrorCode::kTopicAuthorizationFailed);
+      } else if (unknown_partitions.contains({topic.name, partition.partition_index})) {
+        result.error_code = static_cast<int16_t>(ErrorCode::kUnknownTopicOrPartition);
       } else {
         result.error_code = static_cast<int16_t>(errors[next++]);
       }

@@ -97,6 +97,72 @@ const std::vector<ConfigField>& config_fields() {
   return fields;
 }
 
+// A Kafka topic config runneld accepts but does not act on (TopicConfig::not_enforced): its
+// name, Kafka's default and Kafka's check of a value.
+struct NotEnforcedConfig {
+  std::string_view name;
+  std::string_view kafka_default;
+  std::function<Status(std::string_view name, std::string_view value)> validate;
+};
+
+std::function<Status(std::string_view, std::string_view)> at_least(int64_t min) {
+  return [min](std::string_view name, std::string_view text) {
+    return parse_long(name, text, min).status();
+  };
+}
+
+Status boolean(std::string_view name, std::string_view text) {
+  if (text == "true" || text == "false") return ok_status();
+  return invalid_argument_error(fmt::format("{}: '{}' is not true or false", name, text));
+}
+
+Status any_text(std::string_view /*name*/, std::string_view /*text*/) { return ok_status(); }
+
+// The rest of Kafka's topic configs (LogConfig, Kafka 3.9), so that a client or tool that sets
+// them (Kafka Streams sets min.insync.replicas and friends on its internal topics) is not
+// refused. Why each is not honoured: docs/PROTOCOL.md, "Topic configs".
+const std::vector<NotEnforcedConfig>& not_enforced_configs() {
+  static const std::vector<NotEnforcedConfig> configs = {
+      {"compression.type", "producer",
+       [](std::string_view name, std::string_view text) -> Status {
+         for (std::string_view known :
+              {"producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"}) {
+           if (text == known) return ok_status();
+         }
+         return invalid_argument_error(fmt::format(
+             "{}: '{}' is not one of producer, uncompressed, gzip, snappy, lz4, zstd", name, text));
+       }},
+      {"file.delete.delay.ms", "60000", at_least(0)},
+      {"follower.replication.throttled.replicas", "", any_text},
+      {"leader.replication.throttled.replicas", "", any_text},
+      {"local.retention.bytes", "-2", at_least(-2)},
+      {"local.retention.ms", "-2", at_least(-2)},
+      {"max.compaction.lag.ms", "9223372036854775807", at_least(1)},
+      {"message.downconversion.enable", "true", boolean},
+      {"message.format.version", "3.0-IV1", any_text},
+      {"message.timestamp.after.max.ms", "9223372036854775807", at_least(0)},
+      {"message.timestamp.before.max.ms", "9223372036854775807", at_least(0)},
+      {"message.timestamp.difference.max.ms", "9223372036854775807", at_least(0)},
+      {"min.compaction.lag.ms", "0", at_least(0)},
+      {"min.insync.replicas", "1", at_least(1)},
+      {"preallocate", "false", boolean},
+      {"remote.log.copy.disable", "false", boolean},
+      {"remote.log.delete.on.disable", "false", boolean},
+      {"remote.storage.enable", "false", boolean},
+      {"segment.index.bytes", "10485760", at_least(4)},
+      {"segment.jitter.ms", "0", at_least(0)},
+      {"unclean.leader.election.enable", "false", boolean},
+  };
+  return configs;
+}
+
+const NotEnforcedConfig* find_not_enforced(std::string_view name) {
+  for (const NotEnforcedConfig& config : not_enforced_configs()) {
+    if (config.name == name) return &config;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 Result<TopicConfig> TopicConfig::with_overrides(
@@ -107,10 +173,22 @@ Result<TopicConfig> TopicConfig::with_overrides(
     for (const ConfigField& candidate : config_fields()) {
       if (candidate.name == name) field = &candidate;
     }
-    if (field == nullptr) {
+    if (field != nullptr) {
+      RUNNEL_RETURN_IF_ERROR(field->parse(config, value));
+      continue;
+    }
+    const NotEnforcedConfig* accepted = find_not_enforced(name);
+    if (accepted == nullptr) {
       return invalid_argument_error(fmt::format("unknown topic config '{}'", name));
     }
-    RUNNEL_RETURN_IF_ERROR(field->parse(config, value));
+    RUNNEL_RETURN_IF_ERROR(accepted->validate(name, value));
+    // Kept only when it differs from Kafka's default, as a field equal to its default is
+    // the same config whether set or not.
+    if (value == accepted->kafka_default) {
+      config.not_enforced.erase(name);
+    } else {
+      config.not_enforced[name] = value;
+    }
   }
   return config;
 }
@@ -122,6 +200,16 @@ std::vector<ConfigEntry> TopicConfig::describe(const TopicConfig& defaults) cons
     const bool is_default = value == field.format(defaults);
     entries.push_back(ConfigEntry{
         .name = std::string(field.name), .value = std::move(value), .is_default = is_default});
+  }
+  auto value_in = [](const TopicConfig& config, const NotEnforcedConfig& accepted) {
+    auto found = config.not_enforced.find(std::string(accepted.name));
+    return found != config.not_enforced.end() ? found->second : std::string(accepted.kafka_default);
+  };
+  for (const NotEnforcedConfig& accepted : not_enforced_configs()) {
+    std::string value = value_in(*this, accepted);
+    const bool is_default = value == value_in(defaults, accepted);
+    entries.push_back(ConfigEntry{
+        .name = std::string(accepted.name), .value = std::move(value), .is_default = is_default});
   }
   return entries;
 }

@@ -37,6 +37,12 @@ struct TopicConfig {
   int32_t index_interval_bytes = 4096;     // index.interval.bytes: offset index density
   double min_cleanable_dirty_ratio = 0.5;  // min.cleanable.dirty.ratio (compaction)
   int64_t delete_retention_ms = 86400000;  // delete.retention.ms (compaction tombstones)
+  // Kafka topic configs runneld accepts, keeps and reports but does not act on, because on
+  // one node they mean nothing (min.insync.replicas, unclean.leader.election.enable, the
+  // throttled replicas) or are not implemented yet (compression.type other than producer,
+  // min.compaction.lag.ms, ...): by name, only those set to other than Kafka's default.
+  // docs/PROTOCOL.md lists them and why each is not honoured.
+  std::map<std::string, std::string> not_enforced;
 
   bool log_append_time() const { return message_timestamp_type == "LogAppendTime"; }
   // cleanup.policy includes compact: the log cleaner keeps the newest record per key.
@@ -44,11 +50,13 @@ struct TopicConfig {
   // cleanup.policy includes delete: retention.ms and retention.bytes delete old segments.
   bool deletes() const { return cleanup_policy.find("delete") != std::string::npos; }
 
-  // *this with Kafka-named string overrides applied ("retention.ms" -> "1000"). An unknown
-  // name or a bad value gives invalid_argument_error naming the config and the value.
+  // *this with Kafka-named string overrides applied ("retention.ms" -> "1000"). Every Kafka
+  // topic config name is accepted; an unknown name or a bad value (Kafka's type and range)
+  // gives invalid_argument_error naming the config and the value.
   Result<TopicConfig> with_overrides(const std::map<std::string, std::string>& overrides) const;
 
-  // Every config, with its value and whether it equals `defaults`' value.
+  // Every config (the not-enforced ones included, at Kafka's default unless set), with its
+  // value and whether it equals `defaults`' value.
   std::vector<ConfigEntry> describe(const TopicConfig& defaults) const;
 
   bool operator==(const TopicConfig&) const = default;

@@ -238,6 +238,24 @@ TEST_F(StableGroupTest, AMemberThatStopsHeartbeatingIsRemovedAndTheOthersRebalan
             ErrorCode::kUnknownMemberId);
 }
 
+TEST_F(StableGroupTest, ASessionExpiresAtItsTimeoutToTheMillisecond) {
+  // Issue #16 reported sessions ending about a second late; the deadline is the last
+  // heartbeat plus session.timeout.ms, checked on every tick (runneld ticks every 100 ms).
+  EXPECT_EQ(groups_->heartbeat("g", a_.generation_id, a_.member_id, std::nullopt),
+            ErrorCode::kNone);
+  EXPECT_EQ(groups_->heartbeat("g", b_.generation_id, b_.member_id, std::nullopt),
+            ErrorCode::kNone);
+  advance(kSession - 1);
+  EXPECT_EQ(state(), GroupState::kStable);
+  EXPECT_EQ(groups_->heartbeat("g", b_.generation_id, b_.member_id, std::nullopt),
+            ErrorCode::kNone);
+  advance(1);
+  EXPECT_EQ(state(), GroupState::kPreparingRebalance);
+  auto described = groups_->describe_group("g");
+  ASSERT_EQ(described.members.size(), 1u);
+  EXPECT_EQ(described.members[0].member_id, b_.member_id);
+}
+
 TEST_F(StableGroupTest, AMemberThatDoesNotRejoinWithinTheRebalanceTimeoutIsDropped) {
   PendingJoin c;
   join_new(c);  // a newcomer starts a rebalance
@@ -385,6 +403,25 @@ TEST_F(StableGroupTest, OnlyAnEmptyGroupCanBeDeletedAndItsOffsetsGoWithIt) {
   EXPECT_FALSE(offsets_->has_offsets("g"));
   EXPECT_EQ(state(), GroupState::kDead);
   EXPECT_EQ(groups_->delete_group("g"), ErrorCode::kGroupIdNotFound);
+}
+
+TEST_F(StableGroupTest, AnEmptyGroupKeepsItsProtocolTypeWhileItHasOffsets) {
+  // Kafka keeps "consumer" once the last member has left; tools tell consumer groups by it.
+  ASSERT_TRUE(offsets_->commit("g", {{{"t", 0}, CommittedOffset{.offset = 3}}}).ok());
+  groups_->leave_group("g", {{a_.member_id, std::nullopt}, {b_.member_id, std::nullopt}});
+  advance(1000);  // tick() forgets the Empty group's members
+  auto listed = groups_->list_groups();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].state, GroupState::kEmpty);
+  EXPECT_EQ(listed[0].protocol_type, "consumer");
+  auto described = groups_->describe_group("g");
+  EXPECT_EQ(described.state, GroupState::kEmpty);
+  EXPECT_EQ(described.protocol_type, "consumer");
+  EXPECT_TRUE(described.members.empty());
+  // Deleted, then only committed to from outside group management: no protocol type.
+  EXPECT_EQ(groups_->delete_group("g"), ErrorCode::kNone);
+  ASSERT_TRUE(offsets_->commit("g", {{{"t", 0}, CommittedOffset{.offset = 4}}}).ok());
+  EXPECT_EQ(groups_->describe_group("g").protocol_type, "");
 }
 
 TEST_F(StableGroupTest, OffsetsOfTopicsAMemberSubscribesToCannotBeDeleted) {

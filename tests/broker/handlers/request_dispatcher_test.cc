@@ -939,6 +939,7 @@ OffsetCommitRequest commit_request(int32_t generation, std::string member, int64
 }
 
 TEST_F(RequestDispatcherTest, CommittedOffsetsAndMetadataAreFetchedBack) {
+  create_topic("t", 2);  // commits to partitions that do not exist are refused
   // kafka-python commits at v2 and fetches at v1; librdkafka goes up to v7 and v5.
   for (int16_t version : {0, 2, 7}) {
     auto committed = roundtrip<OffsetCommitResponse>(commit_request(-1, "", 40 + version), version);
@@ -985,6 +986,101 @@ TEST_F(RequestDispatcherTest, CommittedOffsetsAndMetadataAreFetchedBack) {
   EXPECT_EQ(roundtrip<OffsetFetchResponse>(fetch, 1).topics[0].partitions[1].committed_offset, -1);
 }
 
+// ---- Client-facing bugs of issue #16 ----
+
+TEST_F(RequestDispatcherTest, APartitionInErrorCarriesAnEmptyRecordSetNeverANullOne) {
+  // librdkafka refuses a whole Fetch response in which one partition's records are null
+  // ("Protocol parse failure for Fetch v11"); Kafka sends an empty record set.
+  create_topic("orders", 1);
+  produce("orders", 0, batch_of({"a"}));
+  FetchRequest request = fetch_request("orders", 0, 5, 0, 1);  // past the end
+  FetchRequest::FetchTopic deleted = request.topics.at(0);
+  deleted.topic = "deleted";
+  request.topics.push_back(deleted);
+  auto fetched = roundtrip<FetchResponse>(request, 11);
+  ASSERT_EQ(fetched.responses.size(), 2u);
+  EXPECT_EQ(fetched.responses[0].partitions.at(0).error_code, code(ErrorCode::kOffsetOutOfRange));
+  EXPECT_EQ(fetched.responses[1].partitions.at(0).error_code,
+            code(ErrorCode::kUnknownTopicOrPartition));
+  for (const auto& topic : fetched.responses) {
+    for (const auto& partition : topic.partitions) {
+      ASSERT_TRUE(partition.records.has_value()) << topic.topic;
+      EXPECT_EQ(partition.records->size(), 0u);
+    }
+  }
+}
+
+TEST_F(RequestDispatcherTest, FetchStaysWithinItsMaxBytesExceptForTheFirstBatch) {
+  create_topic("big", 3);
+  const Bytes batch = batch_of({std::string(1000, 'x')});
+  for (int32_t partition = 0; partition < 3; ++partition) {
+    for (int i = 0; i < 4; ++i) produce("big", partition, batch);
+  }
+  FetchRequest request = fetch_request("big", 0, 0, 0, 1);
+  for (int32_t partition = 1; partition < 3; ++partition) {
+    FetchRequest::FetchTopic::FetchPartition more = request.topics[0].partitions[0];
+    more.partition = partition;
+    request.topics[0].partitions.push_back(more);
+  }
+  auto total_bytes = [](const FetchResponse& response) {
+    size_t total = 0;
+    for (const auto& topic : response.responses) {
+      for (const auto& partition : topic.partitions) {
+        total += partition.records.value_or(BytesView()).size();
+      }
+    }
+    return total;
+  };
+  // The partitions' own limits (1 MiB each) are far above the request's: the request's wins.
+  request.max_bytes = static_cast<int32_t>(2 * batch.size() + batch.size() / 2);
+  auto two_and_a_half = roundtrip<FetchResponse>(request, 11);
+  EXPECT_EQ(total_bytes(two_and_a_half), 2 * batch.size());
+  EXPECT_EQ(two_and_a_half.responses[0].partitions[0].records->size(), 2 * batch.size());
+
+  // Smaller than one batch: the first batch of the first partition still comes whole
+  // (KIP-74), so that the consumer makes progress, and nothing else.
+  request.max_bytes = 10;
+  auto tiny = roundtrip<FetchResponse>(request, 11);
+  EXPECT_EQ(total_bytes(tiny), batch.size());
+  EXPECT_EQ(tiny.responses[0].partitions[0].records->size(), batch.size());
+
+  // The first partition has nothing at its offset: the first batch of the next one is the
+  // response's first.
+  request.topics[0].partitions[0].fetch_offset = 4;
+  auto skipped = roundtrip<FetchResponse>(request, 11);
+  EXPECT_EQ(total_bytes(skipped), batch.size());
+  EXPECT_EQ(skipped.responses[0].partitions[1].records->size(), batch.size());
+}
+
+TEST_F(RequestDispatcherTest, OffsetCommitForATopicThatDoesNotExistIsUnknownTopicOrPartition) {
+  create_topic("t", 1);
+  OffsetCommitRequest request = commit_request(-1, "", 7);  // t-1: no such partition
+  OffsetCommitRequest::OffsetCommitRequestTopic missing = request.topics.at(0);
+  missing.name = "missing";
+  request.topics.push_back(missing);
+  OffsetCommitRequest::OffsetCommitRequestTopic existing = request.topics.at(0);
+  existing.partitions.at(0).partition_index = 0;
+  request.topics.push_back(existing);
+  auto committed = roundtrip<OffsetCommitResponse>(request, 7);
+  ASSERT_EQ(committed.topics.size(), 3u);
+  EXPECT_EQ(committed.topics[0].partitions.at(0).error_code,
+            code(ErrorCode::kUnknownTopicOrPartition));
+  EXPECT_EQ(committed.topics[1].partitions.at(0).error_code,
+            code(ErrorCode::kUnknownTopicOrPartition));
+  EXPECT_EQ(committed.topics[2].partitions.at(0).error_code, code(ErrorCode::kNone));
+
+  // Only the existing partition's offset was stored.
+  OffsetFetchRequest fetch;
+  fetch.group_id = "offsets";
+  fetch.topics = std::nullopt;
+  auto every = roundtrip<OffsetFetchResponse>(fetch, 5);
+  ASSERT_EQ(every.topics.size(), 1u);
+  EXPECT_EQ(every.topics[0].name, "t");
+  ASSERT_EQ(every.topics[0].partitions.size(), 1u);
+  EXPECT_EQ(every.topics[0].partitions[0].partition_index, 0);
+  EXPECT_EQ(every.topics[0].partitions[0].committed_offset, 7);
+}
+
 // ---- Authorization (runneld --authorizer) ----
 
 constexpr const char* kAlice = "User:alice";
@@ -999,7 +1095,7 @@ bool is_authorization_error(int16_t error) {
 
 TEST_F(RequestDispatcherTest, EveryServedApiIsRefusedToAPrincipalWithoutAcls) {
   enable_authorizer(AuthorizerOptions{.super_users = {kAdmin}});
-  create_topic("t", 1);
+  create_topic("t", 2);  // commit_request commits to partition 1
   // As the admin: a group with committed offsets and a transactional id, for the listings.
   session_->set_principal(kAdmin);
   ASSERT_EQ(roundtrip<OffsetCommitResponse>(commit_request(-1, "", 5), 2)
@@ -1341,6 +1437,7 @@ TEST_F(RequestDispatcherTest, AnIdempotentProducerNeedsWriteOnSomeTopicOrIdempot
 }
 
 TEST_F(RequestDispatcherTest, OffsetCommitNeedsReadOnTheGroupAndOnEachTopic) {
+  create_topic("t", 2);
   enable_authorizer();
   session_->set_principal(kAlice);
   allow(kAlice, ResourceType::kGroup, "offsets", AclOperation::kRead);

@@ -89,6 +89,45 @@ TEST(TopicConfigTest, RejectsBadValuesNamingTheConfigAndTheValue) {
   expect_refused("index.interval.bytes", "1.5");
 }
 
+TEST(TopicConfigTest, AcceptsEveryKafkaTopicConfigAndChecksItsValue) {
+  // What clients and Kafka Streams set on topics; refused with INVALID_CONFIG until issue #16.
+  const std::map<std::string, std::string> standard = {
+      {"compression.type", "zstd"},
+      {"min.insync.replicas", "2"},
+      {"unclean.leader.election.enable", "true"},
+      {"min.compaction.lag.ms", "1000"},
+      {"max.compaction.lag.ms", "600000"},
+      {"message.timestamp.difference.max.ms", "86400000"},
+      {"preallocate", "true"},
+      {"segment.index.bytes", "1048576"},
+      {"segment.jitter.ms", "10"},
+      {"file.delete.delay.ms", "1000"},
+      {"message.downconversion.enable", "false"},
+      {"follower.replication.throttled.replicas", "*"},
+      {"leader.replication.throttled.replicas", "0:0"},
+      {"local.retention.ms", "1000"},
+      {"remote.storage.enable", "false"},
+  };
+  auto config = TopicConfig().with_overrides(standard);
+  ASSERT_TRUE(config.ok()) << config.status().to_string();
+  std::map<std::string, ConfigEntry> by_name;
+  for (const ConfigEntry& entry : config->describe(TopicConfig())) by_name[entry.name] = entry;
+  for (const auto& [name, value] : standard) {
+    ASSERT_TRUE(by_name.contains(name)) << name;
+    EXPECT_EQ(by_name[name].value, value) << name;
+    EXPECT_EQ(by_name[name].is_default, name == "remote.storage.enable") << name;
+  }
+  EXPECT_EQ(by_name["message.format.version"].value, "3.0-IV1");
+  EXPECT_TRUE(by_name["message.format.version"].is_default);
+
+  expect_refused("compression.type", "brotli");
+  expect_refused("min.insync.replicas", "0");
+  expect_refused("preallocate", "yes");
+  expect_refused("segment.index.bytes", "3");
+  expect_refused("max.compaction.lag.ms", "0");
+  expect_refused("local.retention.bytes", "-3");
+}
+
 TEST(TopicConfigTest, DescribeListsEveryConfigAndMarksDefaults) {
   const TopicConfig defaults;
   auto config = defaults.with_overrides({{"retention.ms", "1000"}, {"cleanup.policy", "compact"}});
