@@ -13,6 +13,7 @@
 #include "broker/handlers/create_topics_handler.h"
 #include "broker/handlers/delete_acls_handler.h"
 #include "broker/handlers/delete_groups_handler.h"
+#include "broker/handlers/delete_records_handler.h"
 #include "broker/handlers/delete_topics_handler.h"
 #include "broker/handlers/describe_acls_handler.h"
 #include "broker/handlers/describe_configs_handler.h"
@@ -71,6 +72,8 @@ struct HandlerList {
 //   (pre-1.0 clients); SaslAuthenticate 1 adds the session lifetime (always 0: KIP-368
 //   re-authentication is not served), 2 is flexible. Describe/AlterUserScramCredentials 0
 //   (KIP-554), the only versions.
+// - DeleteRecords 0-2, every version (2 is flexible): KafkaJS sends 0-1, librdkafka 0-1
+//   (rd_kafka_DeleteRecords), the Java Admin 2.
 // One API a line (clang-format would pack them), so that adding one is a one-line change.
 // clang-format off
 using ServedApis = HandlerList<
@@ -107,7 +110,8 @@ using ServedApis = HandlerList<
     SaslHandshakeHandler,
     SaslAuthenticateHandler,
     DescribeUserScramCredentialsHandler,
-    AlterUserScramCredentialsHandler>;
+    AlterUserScramCredentialsHandler,
+    DeleteRecordsHandler>;
 // clang-format on
 
 // Calls `visit.template operator()<Handler>()` for the handler of `api_key` and returns true,

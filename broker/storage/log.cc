@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <fstream>
 #include <iterator>
 #include <mutex>
 #include <optional>
@@ -12,6 +13,7 @@
 
 #include "broker/storage/record_batch_builder.h"
 #include "core/big_endian.h"
+#include "core/durable_file.h"
 #include "core/log.h"
 #include "core/log_rate_limiter.h"
 
@@ -26,6 +28,20 @@ bool only_empty_batches(BytesView blob) {
     blob = blob.subview(header.total_size());
   }
   return true;
+}
+
+// DeleteRecords' log start offset, one decimal line; absent until the first DeleteRecords.
+constexpr const char* kLogStartOffsetFile = "log-start-offset";
+
+Result<int64_t> read_log_start_offset(const std::filesystem::path& dir) {
+  std::ifstream in(dir / kLogStartOffsetFile);
+  if (!in.is_open()) return int64_t{0};
+  int64_t offset = -1;
+  if (!(in >> offset) || offset < 0) {
+    return corruption_error(
+        fmt::format("{}: '{}' does not hold an offset", dir.string(), kLogStartOffsetFile));
+  }
+  return offset;
 }
 
 }  // namespace
@@ -80,6 +96,7 @@ Result<std::unique_ptr<Log>> Log::open(std::filesystem::path dir, TopicConfig co
                             Segment::create(fs, dir, 0, log->config_.index_interval_bytes, now_ms));
     log->segments_.emplace(0, std::shared_ptr<Segment>(std::move(segment)));
   }
+  RUNNEL_ASSIGN_OR_RETURN(log->deleted_before_, read_log_start_offset(dir));
   log->recovery_point_ = std::min(options.recovery_point, log->active().next_offset());
   log->cleaned_up_to_ = log->segments_.begin()->first;
   log->last_flush_ms_ = now_ms;
@@ -161,7 +178,8 @@ Status Log::load_producer_state() {
 Status Log::for_each_batch(
     int64_t from,
     const std::function<Status(const RecordBatchHeader&, BytesView batch)>& visit) const {
-  int64_t next = from;
+  // Nothing below the log start is readable once DeleteRecords moved it into a segment.
+  int64_t next = std::max(from, log_start_offset());
   while (next < log_end_offset()) {
     Result<ReadResult> read = this->read(next, 1 << 20);
     if (!read.ok() && read.status().code() == StatusCode::kCorruption) {
@@ -206,7 +224,31 @@ int64_t Log::recovery_point() const {
 int64_t Log::log_start_offset() const {
   std::shared_lock lock(mutex_);
   if (segments_.empty()) return 0;
-  return segments_.begin()->second->base_offset();
+  return log_start_offset_locked();
+}
+
+Result<int64_t> Log::delete_records_before(int64_t offset) {
+  std::unique_lock lock(mutex_);
+  if (segments_.empty()) return not_found_error("the partition was deleted");
+  const int64_t high_watermark = active().next_offset();
+  if (offset == -1) offset = high_watermark;
+  if (offset < 0 || offset > high_watermark) {
+    return out_of_range_error(fmt::format("{}: cannot delete records before {}: the log ends at {}",
+                                          dir_.filename().string(), offset, high_watermark));
+  }
+  if (offset <= log_start_offset_locked()) return log_start_offset_locked();
+  RUNNEL_RETURN_IF_ERROR(
+      replace_file_durably(dir_ / kLogStartOffsetFile, std::to_string(offset) + "\n"));
+  deleted_before_ = offset;
+  // Segments wholly below the new start go now (Kafka's retention does it a little later).
+  while (segments_.size() > 1 && std::next(segments_.begin())->first <= offset) {
+    RUNNEL_RETURN_IF_ERROR(segments_.begin()->second->remove());
+    segments_.erase(segments_.begin());
+  }
+  std::erase_if(aborted_, [offset](const AbortedTransaction& e) { return e.last_offset < offset; });
+  cleaned_up_to_ = std::max(cleaned_up_to_, segments_.begin()->first);
+  log::info("deleted the records of {} before offset {}", dir_.filename().string(), offset);
+  return offset;
 }
 
 int64_t Log::log_end_offset() const {
@@ -296,7 +338,7 @@ Result<int64_t> Log::append_transaction_marker(int64_t producer_id, int16_t prod
         TransactionMarker{.type = type, .coordinator_epoch = coordinator_epoch}, now_ms);
     const std::vector<BatchInBlob> batches = {
         BatchInBlob{.position = 0, .header = RecordBatchHeader::parse(marker.view())}};
-    result.log_start_offset = segments_.begin()->second->base_offset();
+    result.log_start_offset = log_start_offset_locked();
     write_locked(marker.view(), batches, now_ms, rolled, result);
     if (result.error == AppendError::kNone) {
       const std::optional<int64_t> first = producers_.end_transaction(producer_id, producer_epoch);
@@ -349,7 +391,7 @@ AppendResult Log::append_locked(BytesView records, int64_t now_ms, AppendOrigin 
     result.message = "the partition was deleted";
     return result;
   }
-  result.log_start_offset = segments_.begin()->second->base_offset();
+  result.log_start_offset = log_start_offset_locked();
   BatchValidation validation = validate_produced_batches(records, config_.max_message_bytes);
   if (validation.error != AppendError::kNone) {
     result.error = validation.error;
@@ -457,7 +499,7 @@ Result<ReadResult> Log::read(int64_t offset, int32_t max_bytes, IsolationLevel i
   std::shared_lock lock(mutex_);
   ReadResult result;
   if (segments_.empty()) return not_found_error("the partition was deleted");
-  result.log_start_offset = segments_.begin()->second->base_offset();
+  result.log_start_offset = log_start_offset_locked();
   result.high_watermark = active().next_offset();
   result.last_stable_offset = last_stable_offset_locked();
   if (offset < result.log_start_offset || offset > result.high_watermark) {
@@ -508,7 +550,11 @@ Result<std::optional<std::pair<int64_t, int64_t>>> Log::offset_for_timestamp(
   std::shared_lock lock(mutex_);
   for (const auto& [base, segment] : segments_) {
     RUNNEL_ASSIGN_OR_RETURN(auto found, segment->find_timestamp(timestamp));
-    if (found) return found;
+    // Nothing below the log start is found, DeleteRecords having moved it into a segment.
+    if (found) {
+      found->first = std::max(found->first, log_start_offset_locked());
+      return found;
+    }
   }
   return std::optional<std::pair<int64_t, int64_t>>();
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -117,9 +118,10 @@ class Log {
   int64_t recovery_point() const;
 
   // Calls `visit` with every stored batch (header and whole bytes, offsets assigned) from the
-  // one holding `from` to the log end, in order, each once: how the coordinators replay their
-  // internal topics. A damaged batch is skipped with a warning (its records are lost, the
-  // rest is replayed). Stops at, and returns, the first other error of a read or of `visit`.
+  // one holding `from` (or the log start, when above `from`) to the log end, in order, each once:
+  // how the coordinators replay their internal topics. A damaged batch is skipped with a warning
+  // (its records are lost, the rest is replayed). Stops at, and returns, the first other error of a
+  // read or of `visit`.
   Status for_each_batch(
       int64_t from,
       const std::function<Status(const RecordBatchHeader&, BytesView batch)>& visit) const;
@@ -138,6 +140,13 @@ class Log {
   // The first record with timestamp >= `timestamp`: (its offset, its timestamp); for a
   // compressed batch, which is not decompressed, the batch's (base offset, max timestamp).
   Result<std::optional<std::pair<int64_t, int64_t>>> offset_for_timestamp(int64_t timestamp) const;
+
+  // DeleteRecords: moves the log start offset up to `offset` (-1: the high watermark) and
+  // deletes the segments wholly below it; reads and ListOffsets below it then find nothing.
+  // The new start is written durably (`<dir>/log-start-offset`) before this returns, so it
+  // survives a restart. Returns the log start offset (unchanged when `offset` is below it);
+  // out_of_range_error for an offset past the high watermark or below -1.
+  Result<int64_t> delete_records_before(int64_t offset);
 
   void set_config(TopicConfig config);
   // Deletes whole old segments past retention.ms / retention.bytes (never the active one),
@@ -176,6 +185,11 @@ class Log {
   // Fsyncs the segment append() rolled, after the exclusive lock is let go.
   void flush_rolled(std::optional<int64_t> rolled);
   int64_t last_stable_offset_locked() const;
+  // The first offset a reader may ask for: the oldest segment's base, or higher after
+  // DeleteRecords. Called with mutex_ held.
+  int64_t log_start_offset_locked() const {
+    return std::max(deleted_before_, segments_.begin()->first);
+  }
   std::vector<AbortedTransaction> aborted_locked(int64_t from, int64_t to) const;
   // Loads every segment's .txnindex (open()), dropping entries past the log end.
   Status load_aborted_transactions();
@@ -212,6 +226,9 @@ class Log {
   // Offset below which every segment has been cleaned since open (in memory only: after a
   // restart the first cleaning treats the whole log as dirty). GUARDED_BY(mutex_)
   int64_t cleaned_up_to_ = 0;
+  // DeleteRecords' log start offset (0 until one); persisted in dir_/log-start-offset.
+  // GUARDED_BY(mutex_)
+  int64_t deleted_before_ = 0;
 
   // Serializes clean() calls; held for a whole cleaning, never by produce or fetch.
   std::mutex cleaner_mutex_;

@@ -41,6 +41,8 @@
 #include "broker/protocol/generated/delete_acls_response.h"
 #include "broker/protocol/generated/delete_groups_request.h"
 #include "broker/protocol/generated/delete_groups_response.h"
+#include "broker/protocol/generated/delete_records_request.h"
+#include "broker/protocol/generated/delete_records_response.h"
 #include "broker/protocol/generated/delete_topics_request.h"
 #include "broker/protocol/generated/delete_topics_response.h"
 #include "broker/protocol/generated/describe_acls_request.h"
@@ -1081,6 +1083,41 @@ TEST_F(RequestDispatcherTest, OffsetCommitForATopicThatDoesNotExistIsUnknownTopi
   EXPECT_EQ(every.topics[0].partitions[0].committed_offset, 7);
 }
 
+TEST_F(RequestDispatcherTest, DeleteRecordsMovesTheLogStartThatFetchAndListOffsetsHonour) {
+  create_topic("orders", 2);
+  for (int i = 0; i < 3; ++i) produce("orders", 0, batch_of({"a", "b"}));  // offsets 0-5
+  DeleteRecordsRequest request;
+  request.timeout_ms = 1000;
+  request.topics.push_back({.name = "orders",
+                            .partitions = {{.partition_index = 0, .offset = 4},
+                                           {.partition_index = 1, .offset = 1},
+                                           {.partition_index = 2, .offset = 0}}});
+  request.topics.push_back(
+      {.name = "__consumer_offsets", .partitions = {{.partition_index = 0, .offset = -1}}});
+  for (int16_t version : {0, 2}) {
+    auto deleted = roundtrip<DeleteRecordsResponse>(request, version);
+    ASSERT_EQ(deleted.topics.size(), 2u);
+    const auto& partitions = deleted.topics[0].partitions;
+    ASSERT_EQ(partitions.size(), 3u);
+    EXPECT_EQ(partitions[0].error_code, code(ErrorCode::kNone));
+    EXPECT_EQ(partitions[0].low_watermark, 4);
+    EXPECT_EQ(partitions[1].error_code, code(ErrorCode::kOffsetOutOfRange));  // past its end
+    EXPECT_EQ(partitions[2].error_code, code(ErrorCode::kUnknownTopicOrPartition));
+    EXPECT_EQ(deleted.topics[1].partitions.at(0).error_code,
+              code(ErrorCode::kInvalidTopicException));
+  }
+  ListOffsetsRequest earliest;
+  earliest.replica_id = -1;
+  earliest.topics.push_back(
+      {.name = "orders", .partitions = {{.partition_index = 0, .timestamp = -2}}});
+  EXPECT_EQ(roundtrip<ListOffsetsResponse>(earliest, 2).topics.at(0).partitions.at(0).offset, 4);
+  auto below = roundtrip<FetchResponse>(fetch_request("orders", 0, 3, 0, 1), 11);
+  EXPECT_EQ(below.responses.at(0).partitions.at(0).error_code, code(ErrorCode::kOffsetOutOfRange));
+  auto from = roundtrip<FetchResponse>(fetch_request("orders", 0, 4, 0, 1), 11);
+  EXPECT_EQ(from.responses.at(0).partitions.at(0).log_start_offset, 4);
+  EXPECT_EQ(from.responses.at(0).partitions.at(0).records->size(), batch_of({"a", "b"}).size());
+}
+
 // ---- Authorization (runneld --authorizer) ----
 
 constexpr const char* kAlice = "User:alice";
@@ -1294,6 +1331,12 @@ TEST_F(RequestDispatcherTest, EveryServedApiIsRefusedToAPrincipalWithoutAcls) {
         roundtrip<DeleteAclsResponse>(request, 1).filter_results.at(0).error_code);
   };
 
+  refused[key(ApiKey::kDeleteRecords)] = [&] {
+    DeleteRecordsRequest request;
+    request.topics.push_back({.name = "t", .partitions = {{.partition_index = 0, .offset = -1}}});
+    return is_authorization_error(
+        roundtrip<DeleteRecordsResponse>(request, 0).topics.at(0).partitions.at(0).error_code);
+  };
   refused[key(ApiKey::kDescribeUserScramCredentials)] = [&] {
     DescribeUserScramCredentialsRequest request;  // every user
     return is_authorization_error(

@@ -491,6 +491,60 @@ TEST(LogTest, ReopeningAfterRetentionKeepsTheLogStartOffset) {
   EXPECT_EQ(log->read(0, 100).status().code(), StatusCode::kOutOfRange);
 }
 
+TEST(LogTest, DeleteRecordsMovesTheLogStartDeletesSegmentsBelowItAndSurvivesAReopen) {
+  TempDir dir;
+  const TopicConfig config = with({{"segment.bytes", "100"}});
+  {
+    auto log = open_log(dir.path(), config);
+    // Four segments of one two-record batch each: offsets 0-1, 2-3, 4-5, 6-7.
+    for (int i = 0; i < 4; ++i) {
+      ASSERT_EQ(log->append(make_batch(2, 100), kNow).error, AppendError::kNone);
+    }
+    ASSERT_EQ(log->segment_count(), 4u);
+    auto start = log->delete_records_before(4);
+    ASSERT_TRUE(start.ok()) << start.status().to_string();
+    EXPECT_EQ(*start, 4);
+    EXPECT_EQ(log->log_start_offset(), 4);
+    EXPECT_EQ(log->segment_count(), 2u);  // 0-1 and 2-3 are wholly below 4
+    EXPECT_EQ(log->read(3, 1000).status().code(), StatusCode::kOutOfRange);
+    EXPECT_EQ(offsets_in(*log), range(4, 8));
+    // Inside a segment: the segment stays, its first batch can no longer be asked for.
+    ASSERT_EQ(*log->delete_records_before(6), 6);
+    EXPECT_EQ(log->log_start_offset(), 6);
+    EXPECT_EQ(log->read(5, 1000).status().code(), StatusCode::kOutOfRange);
+    // Below the start: nothing moves. Past the end: refused.
+    EXPECT_EQ(*log->delete_records_before(2), 6);
+    EXPECT_EQ(log->delete_records_before(9).status().code(), StatusCode::kOutOfRange);
+    EXPECT_EQ(log->delete_records_before(-2).status().code(), StatusCode::kOutOfRange);
+    EXPECT_EQ(log->log_start_offset(), 6);
+    AppendResult after = log->append(make_batch(1), kNow);
+    EXPECT_EQ(after.log_start_offset, 6);
+  }
+  auto log = open_log(dir.path(), config);
+  EXPECT_EQ(log->log_start_offset(), 6);
+  EXPECT_EQ(log->log_end_offset(), 9);
+  EXPECT_EQ(log->read(5, 100).status().code(), StatusCode::kOutOfRange);
+  // -1: everything up to the high watermark.
+  EXPECT_EQ(*log->delete_records_before(-1), 9);
+  EXPECT_EQ(log->log_start_offset(), 9);
+  EXPECT_EQ(log->read(9, 100).value().records.size(), 0u);
+}
+
+TEST(LogTest, ALogWhoseStartIsInsideItsOnlySegmentReopens) {
+  // Reopening replays the last segments' batches (producer state) from the log start.
+  TempDir dir;
+  {
+    auto log = open_log(dir.path());
+    for (int i = 0; i < 3; ++i)
+      ASSERT_EQ(log->append(make_batch(2), kNow).error, AppendError::kNone);
+    ASSERT_EQ(*log->delete_records_before(2), 2);
+  }
+  auto log = open_log(dir.path());
+  ASSERT_NE(log, nullptr);
+  EXPECT_EQ(log->log_start_offset(), 2);
+  EXPECT_EQ(offsets_in(*log), range(2, 6));
+}
+
 // Damages the index files of every segment but the last, then checks a reopened log reads
 // every offset exactly as before.
 void expect_reads_survive_index_damage(

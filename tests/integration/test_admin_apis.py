@@ -1,0 +1,87 @@
+"""Admin APIs runneld added for issue #16, driven by independent clients: DeleteRecords from
+KafkaJS 2.2 (admin.deleteTopicRecords) and `runnel topics delete-records`, checked with
+confluent-kafka 1.7 (librdkafka 2.0.2) and kcat, across a broker restart."""
+
+import os
+import subprocess
+import unittest
+
+from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from runneld_fixture import Runneld
+from test_kafkajs import KAFKAJS, install_kafkajs
+
+RUNNEL = os.environ.get("RUNNEL", "build/bin/runnel")
+
+
+class AdminApisTest(unittest.TestCase):
+    def setUp(self):
+        self.broker = Runneld().start()
+        self.addCleanup(self.broker.cleanup)
+        self.admin = AdminClient({"bootstrap.servers": self.broker.address})
+
+    def create(self, topic, partitions):
+        self.admin.create_topics([NewTopic(topic, partitions, 1)])[topic].result(timeout=30)
+
+    def watermarks(self, topic, partition):
+        consumer = Consumer({"bootstrap.servers": self.broker.address, "group.id": "marks"})
+        try:
+            return consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
+        finally:
+            consumer.close()
+
+    def read_from_the_start(self, topic):
+        consumer = Consumer({"bootstrap.servers": self.broker.address, "group.id": "reader",
+                             "auto.offset.reset": "earliest", "enable.partition.eof": True})
+        self.addCleanup(consumer.close)
+        consumer.assign([TopicPartition(topic, 0, 0)])  # below the start: reset to earliest
+        records = []
+        while True:
+            message = consumer.poll(10)
+            self.assertIsNotNone(message, "no record and no end of partition within 10 s")
+            if message.error():
+                break  # end of partition
+            records.append((message.offset(), message.value()))
+        return records
+
+    def runnel(self, *args):
+        return subprocess.run([RUNNEL, "-b", self.broker.address, *args], capture_output=True,
+                              text=True, timeout=60)
+
+    def test_delete_records_moves_the_start_offset_and_survives_a_restart(self):
+        install_kafkajs()
+        self.create("ledger", 2)
+        run = subprocess.run(["node", "delete_records.js", self.broker.address, "ledger"],
+                             cwd=KAFKAJS, capture_output=True, text=True, timeout=120)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertEqual(run.stdout.strip(), "ok low=4 high=10")
+
+        self.broker.restart_on_same_port()
+        self.assertEqual(self.watermarks("ledger", 0), (4, 10))
+        self.assertEqual(self.read_from_the_start("ledger"),
+                         [(i, f"r{i}".encode()) for i in range(4, 10)])
+        # kcat's earliest offset (ListOffsets -2) is the new start too.
+        kcat = subprocess.run(["kcat", "-b", self.broker.address, "-C", "-t", "ledger", "-p", "0",
+                               "-o", "beginning", "-e", "-f", "%o\n"],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(kcat.returncode, 0, kcat.stderr)
+        self.assertEqual(kcat.stdout.split(), [str(i) for i in range(4, 10)])
+
+        # runnel: past the end is refused and moves nothing; -1 (the default) deletes all.
+        refused = self.runnel("topics", "delete-records", "ledger", "-p", "0", "--before", "11")
+        self.assertNotEqual(refused.returncode, 0)
+        self.assertIn("OFFSET_OUT_OF_RANGE", refused.stderr)
+        self.assertEqual(self.watermarks("ledger", 0), (4, 10))
+        every = self.runnel("topics", "delete-records", "ledger")
+        self.assertEqual(every.returncode, 0, every.stderr)
+        self.assertIn("partition ledger-0 now starts at offset 10", every.stdout)
+        self.assertIn("partition ledger-1 now starts at offset 0", every.stdout)
+        self.assertEqual(self.watermarks("ledger", 0), (10, 10))
+        missing = self.runnel("topics", "delete-records", "no-such-topic")
+        self.assertNotEqual(missing.returncode, 0)
+        self.assertIn("UNKNOWN_TOPIC_OR_PARTITION", missing.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
