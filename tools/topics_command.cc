@@ -13,6 +13,8 @@
 #include "broker/protocol/error_code.h"
 #include "broker/protocol/generated/delete_records_request.h"
 #include "broker/protocol/generated/delete_records_response.h"
+#include "broker/protocol/generated/incremental_alter_configs_request.h"
+#include "broker/protocol/generated/incremental_alter_configs_response.h"
 #include "broker/protocol/generated/metadata_request.h"
 #include "broker/protocol/generated/metadata_response.h"
 #include "core/client/consumer.h"
@@ -171,6 +173,53 @@ int delete_records(const ClusterConnection& cluster, const DeleteRecordsOptions&
   return code;
 }
 
+struct AlterConfigOptions {
+  std::string topic;
+  std::vector<std::string> set;     // NAME=VALUE
+  std::vector<std::string> remove;  // NAME
+};
+
+constexpr int16_t kIncrementalAlterConfigsVersion = 0;
+
+// IncrementalAlterConfigs (Kafka 2.3+) to the bootstrap broker, which any broker accepts.
+int alter_config(const ClusterConnection& cluster, const AlterConfigOptions& options) {
+  broker::IncrementalAlterConfigsRequest request;
+  auto& resource = request.resources.emplace_back();
+  resource.resource_type = 2;  // topic
+  resource.resource_name = options.topic;
+  for (const std::string& config : options.set) {
+    const auto equals = config.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      return fail(invalid_argument_error("--set " + config + ": expected NAME=VALUE"));
+    }
+    resource.configs.push_back({.name = config.substr(0, equals),
+                                .config_operation = 0,
+                                .value = config.substr(equals + 1)});
+  }
+  for (const std::string& name : options.remove) {
+    resource.configs.push_back({.name = name, .config_operation = 1, .value = std::nullopt});
+  }
+  if (resource.configs.empty()) {
+    return fail(invalid_argument_error("nothing to alter: give --set NAME=VALUE or --delete NAME"));
+  }
+  auto client = cluster.connect_wire(cluster.bootstrap_server);
+  if (!client.ok()) return fail(client.status());
+  auto response = (*client)->call<broker::IncrementalAlterConfigsResponse>(
+      request, kIncrementalAlterConfigsVersion);
+  if (!response.ok()) return fail(response.status());
+  if (response->responses.size() != 1) {
+    return fail(corruption_error("IncrementalAlterConfigs: one result expected"));
+  }
+  const auto& result = response->responses[0];
+  if (result.error_code != 0) {
+    return fail(invalid_argument_error(
+        fmt::format("topic {}: {}{}", options.topic, broker::error_name(result.error_code),
+                    result.error_message ? ": " + *result.error_message : std::string())));
+  }
+  std::printf("altered the config of topic %s\n", options.topic.c_str());
+  return 0;
+}
+
 }  // namespace
 
 void add_topics_command(CLI::App& parent, const ClusterConnection& cluster,
@@ -222,6 +271,16 @@ void add_topics_command(CLI::App& parent, const ClusterConnection& cluster,
       ->add_option("--before", delete_records_options->before,
                    "Delete the records below this offset (-1, the default: every record)")
       ->check(CLI::Range(int64_t{-1}, std::numeric_limits<int64_t>::max()));
+  auto alter = std::make_shared<AlterConfigOptions>();
+  CLI::App* alter_cmd = topics->add_subcommand(
+      "alter-config", "Set or delete topic configs (retention.ms, cleanup.policy, ...) at once");
+  alter_cmd->add_option("topic", alter->topic, "Topic name")->required();
+  alter_cmd->add_option("--set,-s", alter->set, "NAME=VALUE, repeatable");
+  alter_cmd->add_option("--delete,-d", alter->remove, "NAME back to its default, repeatable");
+  alter_cmd->callback([&cluster, &run, alter] {
+    run = [&cluster, alter] { return alter_config(cluster, *alter); };
+  });
+
   delete_records_cmd->callback([&cluster, &run, delete_records_options] {
     run = [&cluster, delete_records_options] {
       return delete_records(cluster, *delete_records_options);

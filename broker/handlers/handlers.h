@@ -7,6 +7,7 @@
 
 #include "broker/handlers/add_offsets_to_txn_handler.h"
 #include "broker/handlers/add_partitions_to_txn_handler.h"
+#include "broker/handlers/alter_configs_handlers.h"
 #include "broker/handlers/api_versions_handler.h"
 #include "broker/handlers/create_acls_handler.h"
 #include "broker/handlers/create_partitions_handler.h"
@@ -74,6 +75,9 @@ struct HandlerList {
 //   (KIP-554), the only versions.
 // - DeleteRecords 0-2, every version (2 is flexible): KafkaJS sends 0-1, librdkafka 0-1
 //   (rd_kafka_DeleteRecords), the Java Admin 2.
+// - AlterConfigs 0-1 and IncrementalAlterConfigs 0-1: librdkafka 2.0, kafka-python and KafkaJS
+//   send AlterConfigs 0-1; IncrementalAlterConfigs 1 is flexible. AlterConfigs 2 (flexible,
+//   Java Admin only, which prefers the incremental API) is not served.
 // One API a line (clang-format would pack them), so that adding one is a one-line change.
 // clang-format off
 using ServedApis = HandlerList<
@@ -111,7 +115,9 @@ using ServedApis = HandlerList<
     SaslAuthenticateHandler,
     DescribeUserScramCredentialsHandler,
     AlterUserScramCredentialsHandler,
-    DeleteRecordsHandler>;
+    DeleteRecordsHandler,
+    AlterConfigsHandler,
+    IncrementalAlterConfigsHandler>;
 // clang-format on
 
 // Calls `visit.template operator()<Handler>()` for the handler of `api_key` and returns true,

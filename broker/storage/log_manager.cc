@@ -216,6 +216,26 @@ Status LogManager::create_partitions(const std::string& name, int32_t new_total,
   return ok_status();
 }
 
+Status LogManager::set_topic_config(const std::string& name,
+                                    const std::map<std::string, std::string>& overrides,
+                                    bool validate_only) {
+  RUNNEL_ASSIGN_OR_RETURN(TopicConfig config, defaults_.with_overrides(overrides));
+  std::unique_lock lock(mutex_);
+  auto it = topics_.find(name);
+  if (it == topics_.end()) return not_found_error(fmt::format("topic '{}' does not exist", name));
+  if (validate_only) return ok_status();
+  Topic& topic = it->second;
+  const TopicInfo previous = topic.info;
+  topic.info.config = config;
+  topic.info.overrides = overrides;
+  if (Status persisted = persist_locked(); !persisted.ok()) {
+    topic.info = previous;
+    return persisted;
+  }
+  for (const auto& log : topic.logs) log->set_config(config);
+  return ok_status();
+}
+
 std::vector<TopicInfo> LogManager::list_topics() const {
   std::shared_lock lock(mutex_);
   std::vector<TopicInfo> result;

@@ -52,6 +52,15 @@ class LogManager {
   // Grows a topic to `new_total` partitions; invalid_argument_error if not larger.
   Status create_partitions(const std::string& name, int32_t new_total, bool validate_only);
 
+  // Replaces the topic's config overrides with `overrides` (AlterConfigs; for
+  // IncrementalAlterConfigs the caller computes the whole new set), checked as create_topic
+  // checks them. topics.meta is rewritten before any partition takes the new config, so it
+  // holds at once (the next append, roll or retention pass) and after a restart; on an error
+  // nothing changes. not_found_error without the topic, invalid_argument_error for a bad name
+  // or value. With validate_only, checks and changes nothing.
+  Status set_topic_config(const std::string& name,
+                          const std::map<std::string, std::string>& overrides, bool validate_only);
+
   std::vector<TopicInfo> list_topics() const;  // sorted by name
   std::optional<TopicInfo> describe_topic(const std::string& name) const;
   // The partition's log, or nullptr when the topic or partition does not exist. The Log

@@ -1,6 +1,8 @@
-"""Admin APIs runneld added for issue #16, driven by independent clients: DeleteRecords from
-KafkaJS 2.2 (admin.deleteTopicRecords) and `runnel topics delete-records`, checked with
-confluent-kafka 1.7 (librdkafka 2.0.2) and kcat, across a broker restart."""
+"""Admin APIs runneld added for issue #16, driven by independent clients across a broker
+restart: DeleteRecords from KafkaJS 2.2 (admin.deleteTopicRecords) and `runnel topics
+delete-records`, checked with confluent-kafka 1.7 (librdkafka 2.0.2) and kcat; AlterConfigs
+from confluent-kafka and kafka-python 2.0.2 and IncrementalAlterConfigs from `runnel topics
+alter-config`, checked with DescribeConfigs and a producer."""
 
 import os
 import subprocess
@@ -81,6 +83,53 @@ class AdminApisTest(unittest.TestCase):
         missing = self.runnel("topics", "delete-records", "no-such-topic")
         self.assertNotEqual(missing.returncode, 0)
         self.assertIn("UNKNOWN_TOPIC_OR_PARTITION", missing.stderr)
+
+    def test_altered_topic_configs_take_effect_at_once_and_survive_a_restart(self):
+        from confluent_kafka import KafkaError, KafkaException, Producer
+        from confluent_kafka.admin import ConfigResource, ConfigSource
+        from kafka.admin import ConfigResource as KpConfigResource, ConfigResourceType
+        from kafka.admin import KafkaAdminClient
+
+        self.create("audit", 1)
+        # confluent-kafka's alter_configs is AlterConfigs: the overrides are replaced.
+        resource = ConfigResource("topic", "audit",
+                                  set_config={"max.message.bytes": "1000",
+                                              "retention.ms": "3600000"})
+        self.admin.alter_configs([resource])[resource].result(timeout=30)
+        producer = Producer({"bootstrap.servers": self.broker.address, "linger.ms": 0})
+        errors = []
+        producer.produce("audit", value=b"x" * 5000, on_delivery=lambda err, msg: errors.append(err))
+        producer.flush(30)
+        self.assertEqual([e.code() if e else None for e in errors], [KafkaError.MSG_SIZE_TOO_LARGE])
+
+        # kafka-python's alter_configs (AlterConfigs v0) replaces them again.
+        kafka_admin = KafkaAdminClient(bootstrap_servers=self.broker.address)
+        self.addCleanup(kafka_admin.close)
+        kafka_admin.alter_configs([KpConfigResource(ConfigResourceType.TOPIC, "audit",
+                                                    configs={"retention.ms": "7200000"})])
+        # runnel topics alter-config: IncrementalAlterConfigs, the rest stays.
+        altered = self.runnel("topics", "alter-config", "audit", "--set", "segment.ms=600000")
+        self.assertEqual(altered.returncode, 0, altered.stderr)
+        refused = self.runnel("topics", "alter-config", "audit", "--set", "retention.ms=soon")
+        self.assertNotEqual(refused.returncode, 0)
+        self.assertIn("INVALID_CONFIG", refused.stderr)
+
+        self.broker.restart_on_same_port()
+        described = ConfigResource("topic", "audit")
+        configs = self.admin.describe_configs([described])[described].result(timeout=30)
+        self.assertEqual(configs["retention.ms"].value, "7200000")
+        self.assertEqual(configs["segment.ms"].value, "600000")
+        source = configs["retention.ms"].source
+        self.assertEqual(getattr(source, "value", source), ConfigSource.DYNAMIC_TOPIC_CONFIG.value)
+        self.assertEqual(configs["max.message.bytes"].value, "1048588")  # back to the default
+        source = configs["max.message.bytes"].source
+        self.assertEqual(getattr(source, "value", source), ConfigSource.DEFAULT_CONFIG.value)
+        # A null value deletes: the default comes back.
+        deleted = self.runnel("topics", "alter-config", "audit", "--delete", "retention.ms")
+        self.assertEqual(deleted.returncode, 0, deleted.stderr)
+        configs = self.admin.describe_configs([described])[described].result(timeout=30)
+        self.assertEqual(configs["retention.ms"].value, "604800000")
+        self.assertEqual(configs["segment.ms"].value, "600000")
 
 
 if __name__ == "__main__":

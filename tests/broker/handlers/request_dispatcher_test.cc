@@ -27,6 +27,8 @@
 #include "broker/protocol/generated/add_offsets_to_txn_response.h"
 #include "broker/protocol/generated/add_partitions_to_txn_request.h"
 #include "broker/protocol/generated/add_partitions_to_txn_response.h"
+#include "broker/protocol/generated/alter_configs_request.h"
+#include "broker/protocol/generated/alter_configs_response.h"
 #include "broker/protocol/generated/alter_user_scram_credentials_request.h"
 #include "broker/protocol/generated/alter_user_scram_credentials_response.h"
 #include "broker/protocol/generated/api_versions_request.h"
@@ -63,6 +65,8 @@
 #include "broker/protocol/generated/find_coordinator_response.h"
 #include "broker/protocol/generated/heartbeat_request.h"
 #include "broker/protocol/generated/heartbeat_response.h"
+#include "broker/protocol/generated/incremental_alter_configs_request.h"
+#include "broker/protocol/generated/incremental_alter_configs_response.h"
 #include "broker/protocol/generated/init_producer_id_request.h"
 #include "broker/protocol/generated/init_producer_id_response.h"
 #include "broker/protocol/generated/join_group_request.h"
@@ -1118,6 +1122,70 @@ TEST_F(RequestDispatcherTest, DeleteRecordsMovesTheLogStartThatFetchAndListOffse
   EXPECT_EQ(from.responses.at(0).partitions.at(0).records->size(), batch_of({"a", "b"}).size());
 }
 
+TEST_F(RequestDispatcherTest, AlteredTopicConfigsAreDescribedAsDynamicAndSurviveEachOther) {
+  ASSERT_TRUE(logs_->create_topic("tuned", 1, {{"retention.ms", "1000"}}, false).ok());
+  auto describe = [&](const std::string& name) {
+    DescribeConfigsRequest request;
+    request.resources.push_back({.resource_type = 2,
+                                 .resource_name = "tuned",
+                                 .configuration_keys = std::vector<std::string>{name}});
+    return roundtrip<DescribeConfigsResponse>(request, 1).results.at(0).configs.at(0);
+  };
+  auto incremental =
+      [&](std::vector<IncrementalAlterConfigsRequest::AlterConfigsResource::AlterableConfig>
+              configs,
+          std::string topic = "tuned", int8_t type = 2) {
+        IncrementalAlterConfigsRequest request;
+        request.resources.push_back(
+            {.resource_type = type, .resource_name = topic, .configs = std::move(configs)});
+        return roundtrip<IncrementalAlterConfigsResponse>(request, 1).responses.at(0);
+      };
+  // SET one, the other override stays.
+  auto set = incremental({{.name = "segment.ms", .config_operation = 0, .value = "60000"}});
+  EXPECT_EQ(set.error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(describe("segment.ms").value, "60000");
+  EXPECT_EQ(describe("segment.ms").config_source, 1);  // DYNAMIC_TOPIC_CONFIG
+  EXPECT_EQ(describe("retention.ms").value, "1000");
+  // DELETE: back to the default.
+  EXPECT_EQ(incremental({{.name = "retention.ms", .config_operation = 1, .value = std::nullopt}})
+                .error_code,
+            code(ErrorCode::kNone));
+  EXPECT_EQ(describe("retention.ms").value, "604800000");
+  EXPECT_EQ(describe("retention.ms").config_source, 5);  // DEFAULT_CONFIG
+  // APPEND to a list.
+  EXPECT_EQ(incremental({{.name = "cleanup.policy", .config_operation = 2, .value = "compact"}})
+                .error_code,
+            code(ErrorCode::kNone));
+  EXPECT_EQ(describe("cleanup.policy").value, "delete,compact");
+  // Refusals change nothing.
+  auto bad = incremental({{.name = "retention.ms", .config_operation = 0, .value = "soon"}});
+  EXPECT_EQ(bad.error_code, code(ErrorCode::kInvalidConfig));
+  EXPECT_NE(bad.error_message.value_or("").find("retention.ms"), std::string::npos);
+  EXPECT_EQ(incremental({{.name = "no.such", .config_operation = 0, .value = "1"}}).error_code,
+            code(ErrorCode::kInvalidConfig));
+  EXPECT_EQ(incremental({{.name = "segment.ms", .config_operation = 0, .value = "1"},
+                         {.name = "segment.ms", .config_operation = 1, .value = std::nullopt}})
+                .error_code,
+            code(ErrorCode::kInvalidRequest));
+  EXPECT_EQ(incremental({{.name = "retention.ms", .config_operation = 0, .value = "1"}}, "nope")
+                .error_code,
+            code(ErrorCode::kUnknownTopicOrPartition));
+  EXPECT_EQ(incremental({{.name = "retention.ms", .config_operation = 0, .value = "1"}}, "0", 4)
+                .error_code,
+            code(ErrorCode::kInvalidRequest));
+  EXPECT_EQ(describe("segment.ms").value, "60000");
+  // AlterConfigs replaces every override.
+  AlterConfigsRequest replace;
+  replace.resources.push_back({.resource_type = 2,
+                               .resource_name = "tuned",
+                               .configs = {{.name = "retention.bytes", .value = "4096"}}});
+  EXPECT_EQ(roundtrip<AlterConfigsResponse>(replace, 1).responses.at(0).error_code,
+            code(ErrorCode::kNone));
+  EXPECT_EQ(logs_->describe_topic("tuned")->overrides,
+            (std::map<std::string, std::string>{{"retention.bytes", "4096"}}));
+  EXPECT_EQ(logs_->describe_topic("tuned")->config.retention_bytes, 4096);
+}
+
 // ---- Authorization (runneld --authorizer) ----
 
 constexpr const char* kAlice = "User:alice";
@@ -1331,6 +1399,23 @@ TEST_F(RequestDispatcherTest, EveryServedApiIsRefusedToAPrincipalWithoutAcls) {
         roundtrip<DeleteAclsResponse>(request, 1).filter_results.at(0).error_code);
   };
 
+  refused[key(ApiKey::kAlterConfigs)] = [&] {
+    AlterConfigsRequest request;
+    request.resources.push_back({.resource_type = 2,
+                                 .resource_name = "t",
+                                 .configs = {{.name = "retention.ms", .value = "1000"}}});
+    return is_authorization_error(
+        roundtrip<AlterConfigsResponse>(request, 0).responses.at(0).error_code);
+  };
+  refused[key(ApiKey::kIncrementalAlterConfigs)] = [&] {
+    IncrementalAlterConfigsRequest request;
+    request.resources.push_back(
+        {.resource_type = 2,
+         .resource_name = "t",
+         .configs = {{.name = "retention.ms", .config_operation = 0, .value = "1000"}}});
+    return is_authorization_error(
+        roundtrip<IncrementalAlterConfigsResponse>(request, 0).responses.at(0).error_code);
+  };
   refused[key(ApiKey::kDeleteRecords)] = [&] {
     DeleteRecordsRequest request;
     request.topics.push_back({.name = "t", .partitions = {{.partition_index = 0, .offset = -1}}});

@@ -199,6 +199,33 @@ TEST_F(LogManagerTest, ReopenAppliesTheCurrentBrokerDefaultsUnderTheOverrides) {
   EXPECT_EQ(config.retention_ms, 5000);
 }
 
+TEST_F(LogManagerTest, SetTopicConfigTakesEffectAtOnceAndPersistsAcrossReopen) {
+  {
+    auto manager = open_manager();
+    ASSERT_TRUE(manager->create_topic("tuned", 2, {{"retention.ms", "1000"}}, false).ok());
+    EXPECT_TRUE(manager->set_topic_config("tuned", {{"max.message.bytes", "100"}}, true).ok());
+    EXPECT_EQ(manager->describe_topic("tuned")->config.max_message_bytes,
+              1048588);  // validate only
+    ASSERT_TRUE(manager->set_topic_config("tuned", {{"max.message.bytes", "100"}}, false).ok());
+    const TopicInfo info = *manager->describe_topic("tuned");
+    EXPECT_EQ(info.overrides, (std::map<std::string, std::string>{{"max.message.bytes", "100"}}));
+    EXPECT_EQ(info.config.max_message_bytes, 100);
+    EXPECT_EQ(info.config.retention_ms, TopicConfig().retention_ms);  // no longer overridden
+    // Every partition's log has it now: a larger batch is refused.
+    for (int32_t p = 0; p < 2; ++p) {
+      EXPECT_EQ(manager->log("tuned", p)->append(make_batch(3, 200), clock_.now_ms()).error,
+                AppendError::kMessageTooLarge);
+    }
+    EXPECT_EQ(manager->set_topic_config("tuned", {{"max.message.bytes", "x"}}, false).code(),
+              StatusCode::kInvalidArgument);
+    EXPECT_EQ(manager->set_topic_config("missing", {}, false).code(), StatusCode::kNotFound);
+    EXPECT_EQ(manager->describe_topic("tuned")->config.max_message_bytes, 100);
+  }
+  auto manager = open_manager();
+  EXPECT_EQ(manager->describe_topic("tuned")->config.max_message_bytes, 100);
+  EXPECT_EQ(manager->describe_topic("tuned")->overrides.size(), 1u);
+}
+
 TEST_F(LogManagerTest, RemovesPartitionDirectoriesNoTopicOwnsAtOpen) {
   {
     auto manager = open_manager();
