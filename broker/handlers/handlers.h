@@ -54,7 +54,10 @@ struct HandlerList {
 //   both); Produce 7 / Fetch 10 are needed for zstd; Fetch 11 makes kafka-python assume a
 //   Kafka 2.3 broker, which selects Produce v7 and Fetch v4.
 // - ListOffsets 1 enables offsets-by-timestamp in librdkafka; v2 adds isolation level.
-// - Metadata 4 adds allow_auto_topic_creation; higher versions add nothing clients need here.
+// - Metadata 4 adds allow_auto_topic_creation; 5 adds offline replicas (none on one node) and
+//   6 only changes quota throttling, so both are served: Sarama with Version=2.1+ sends 5 or
+//   6 without negotiating. 7 adds leader epochs (KIP-320), which runneld does not keep; 9+
+//   are flexible.
 // - ApiVersions 3 is what librdkafka asks for first (flexible body, header v2).
 // - Group APIs start at 0: librdkafka enables its group consumer only when FindCoordinator 0,
 //   JoinGroup/SyncGroup/Heartbeat/LeaveGroup 0, OffsetCommit 1-2 and OffsetFetch 1 are in the

@@ -23,7 +23,7 @@ MetadataResponse handle_metadata(BrokerContext& context, const Access& access,
 
 // Metadata as runneld serves it (why these versions: handlers.h), with the addresses of the
 // listener the request came in on.
-struct MetadataHandler : HandlerTraits<MetadataRequest, 0, 4> {
+struct MetadataHandler : HandlerTraits<MetadataRequest, 0, 6> {
   static void handle(const HandlerCall& call, MetadataRequest request, const Responder& respond);
 };
 

@@ -524,6 +524,24 @@ TEST_F(RequestDispatcherTest, MetadataDoesNotCreateWhenTheClientForbidsIt) {
   EXPECT_FALSE(logs_->describe_topic("not-wanted").has_value());
 }
 
+TEST_F(RequestDispatcherTest, MetadataV5AndV6AnswerWithNoOfflineReplicas) {
+  // Sarama with Version=2.1+ sends these without negotiating.
+  create_topic("orders", 2);
+  MetadataRequest request;
+  request.topics = std::vector<MetadataRequest::MetadataRequestTopic>{{.name = "orders"}};
+  for (int16_t version : {5, 6}) {
+    const MetadataResponse response = roundtrip<MetadataResponse>(request, version);
+    ASSERT_EQ(response.topics.size(), 1u);
+    ASSERT_EQ(response.topics[0].partitions.size(), 2u);
+    for (const auto& partition : response.topics[0].partitions) {
+      EXPECT_EQ(partition.leader_id, 0);
+      EXPECT_EQ(partition.isr_nodes, std::vector<int32_t>{0});
+      EXPECT_TRUE(partition.offline_replicas.empty());
+    }
+    EXPECT_EQ(response.cluster_id, "test");
+  }
+}
+
 TEST_F(RequestDispatcherTest, MetadataWithANullTopicListDescribesEveryTopicAndEmptyNone) {
   create_topic("a", 1);
   create_topic("b", 3);
