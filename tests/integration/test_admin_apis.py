@@ -2,7 +2,7 @@
 restart: DeleteRecords from KafkaJS 2.2 (admin.deleteTopicRecords) and `runnel topics
 delete-records`, checked with confluent-kafka 1.7 (librdkafka 2.0.2) and kcat; AlterConfigs
 from confluent-kafka and kafka-python 2.0.2 and IncrementalAlterConfigs from `runnel topics
-alter-config`, checked with DescribeConfigs and a producer."""
+alter-config`, checked with DescribeConfigs and a producer; DescribeCluster over a plain socket."""
 
 import os
 import subprocess
@@ -131,6 +131,64 @@ class AdminApisTest(unittest.TestCase):
         self.assertEqual(configs["retention.ms"].value, "604800000")
         self.assertEqual(configs["segment.ms"].value, "600000")
 
+
+    def test_describe_cluster_answers_an_independently_encoded_request(self):
+        # No client Debian ships sends DescribeCluster (librdkafka has it from 2.3, the Java
+        # Admin from 2.8): the request is encoded here by hand, from the Kafka schema, and the
+        # answer decoded the same way over a plain socket.
+        import socket
+        import struct
+
+        def uvarint(data, at):
+            value, shift = 0, 0
+            while True:
+                byte = data[at]
+                at += 1
+                value |= (byte & 0x7F) << shift
+                if byte < 0x80:
+                    return value, at
+                shift += 7
+
+        def compact_string(data, at):
+            length, at = uvarint(data, at)
+            if length == 0:
+                return None, at
+            return data[at:at + length - 1].decode(), at + length - 1
+
+        client_id = b"raw"
+        # Request header v2 (flexible), then the v0 body: include authorized operations, no tags.
+        request = (struct.pack(">hhih", 60, 0, 7, len(client_id)) + client_id + b"\x00" +
+                   b"\x01" + b"\x00")
+        host, port = self.broker.address.rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=10) as connection:
+            connection.sendall(struct.pack(">i", len(request)) + request)
+            size = struct.unpack(">i", connection.recv(4, socket.MSG_WAITALL))[0]
+            data = connection.recv(size, socket.MSG_WAITALL)
+        correlation_id, at = struct.unpack(">i", data[:4])[0], 4
+        self.assertEqual(correlation_id, 7)
+        _, at = uvarint(data, at)  # response header v1: tagged fields
+        _throttle, error_code = struct.unpack(">ih", data[at:at + 6])
+        at += 6
+        self.assertEqual(error_code, 0)
+        _message, at = compact_string(data, at)
+        cluster_id, at = compact_string(data, at)
+        controller_id = struct.unpack(">i", data[at:at + 4])[0]
+        at += 4
+        brokers, at = uvarint(data, at)
+        self.assertEqual(brokers - 1, 1)
+        broker_id = struct.unpack(">i", data[at:at + 4])[0]
+        broker_host, at = compact_string(data, at + 4)
+        broker_port = struct.unpack(">i", data[at:at + 4])[0]
+        rack, at = compact_string(data, at + 4)
+        _, at = uvarint(data, at)  # the broker's tagged fields
+        operations = struct.unpack(">i", data[at:at + 4])[0]
+        self.assertEqual((controller_id, broker_id, broker_host, broker_port, rack),
+                         (0, 0, host, int(port), None))
+        self.assertTrue(cluster_id)
+        # No authorizer: every cluster operation (DESCRIBE is bit 8, ALTER bit 7).
+        self.assertTrue(operations & (1 << 8) and operations & (1 << 7))
+        # The same cluster id as Metadata gives (through confluent-kafka).
+        self.assertEqual(self.admin.list_topics(timeout=10).cluster_id, cluster_id)
 
 if __name__ == "__main__":
     unittest.main()

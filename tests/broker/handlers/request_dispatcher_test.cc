@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <functional>
 #include <future>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -49,6 +50,8 @@
 #include "broker/protocol/generated/delete_topics_response.h"
 #include "broker/protocol/generated/describe_acls_request.h"
 #include "broker/protocol/generated/describe_acls_response.h"
+#include "broker/protocol/generated/describe_cluster_request.h"
+#include "broker/protocol/generated/describe_cluster_response.h"
 #include "broker/protocol/generated/describe_configs_request.h"
 #include "broker/protocol/generated/describe_configs_response.h"
 #include "broker/protocol/generated/describe_groups_request.h"
@@ -1204,6 +1207,31 @@ TEST_F(RequestDispatcherTest, AlteredTopicConfigsAreDescribedAsDynamicAndSurvive
   EXPECT_EQ(logs_->describe_topic("tuned")->config.retention_bytes, 4096);
 }
 
+TEST_F(RequestDispatcherTest, DescribeClusterNamesThisBrokerAsControllerAndOnlyBroker) {
+  DescribeClusterRequest request;
+  const auto response = roundtrip<DescribeClusterResponse>(request, 0);
+  EXPECT_EQ(response.error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(response.cluster_id, "test");
+  EXPECT_EQ(response.controller_id, 0);
+  ASSERT_EQ(response.brokers.size(), 1u);
+  EXPECT_EQ(response.brokers[0].broker_id, 0);
+  EXPECT_EQ(response.brokers[0].host, "127.0.0.1");
+  EXPECT_EQ(response.brokers[0].port, 9092);
+  EXPECT_FALSE(response.brokers[0].rack.has_value());
+  EXPECT_EQ(response.cluster_authorized_operations, std::numeric_limits<int32_t>::min());
+  // Without an authorizer everything is allowed: every cluster operation's bit.
+  request.include_cluster_authorized_operations = true;
+  const int32_t operations =
+      roundtrip<DescribeClusterResponse>(request, 0).cluster_authorized_operations;
+  for (AclOperation operation :
+       {AclOperation::kCreate, AclOperation::kClusterAction, AclOperation::kDescribeConfigs,
+        AclOperation::kAlterConfigs, AclOperation::kIdempotentWrite, AclOperation::kAlter,
+        AclOperation::kDescribe}) {
+    EXPECT_NE(operations & (1 << static_cast<int>(operation)), 0) << static_cast<int>(operation);
+  }
+  EXPECT_EQ(operations & (1 << static_cast<int>(AclOperation::kRead)), 0);
+}
+
 // ---- Authorization (runneld --authorizer) ----
 
 constexpr const char* kAlice = "User:alice";
@@ -1433,6 +1461,12 @@ TEST_F(RequestDispatcherTest, EveryServedApiIsRefusedToAPrincipalWithoutAcls) {
          .configs = {{.name = "retention.ms", .config_operation = 0, .value = "1000"}}});
     return is_authorization_error(
         roundtrip<IncrementalAlterConfigsResponse>(request, 0).responses.at(0).error_code);
+  };
+  refused[key(ApiKey::kDescribeCluster)] = [&] {
+    // Served to anyone, as in Kafka; what is withheld is the cluster's authorized operations.
+    DescribeClusterRequest request;
+    request.include_cluster_authorized_operations = true;
+    return roundtrip<DescribeClusterResponse>(request, 0).cluster_authorized_operations == 0;
   };
   refused[key(ApiKey::kDeleteRecords)] = [&] {
     DeleteRecordsRequest request;
