@@ -6,8 +6,9 @@
 namespace runnel::broker {
 
 // The broker's RequestHandler: decodes the request header, checks the API and version against
-// supported_apis(), decodes the body and hands it to the API's handler, then encodes the
-// response with the header version the API and version call for.
+// supported_apis(), decodes the body and hands it to the API's handler type in the handler
+// list (ServedApis, handlers.h), whose Responder encodes the response with the header version
+// the API and version call for.
 //
 // Malformed input never reaches storage: a header or body that does not decode, an API runneld
 // does not serve, or a version outside the served range closes the connection (what Kafka
