@@ -16,4 +16,7 @@ function(runnel_proto_library TARGET)
   target_link_libraries(${TARGET} PUBLIC protobuf::libprotobuf)
   # Generated code is not ours to keep warning-free.
   target_compile_options(${TARGET} PRIVATE -Wno-error)
+  # protoc gives every generated file the same file-scope names (schemas, ...): they cannot
+  # share a translation unit.
+  set_target_properties(${TARGET} PROPERTIES UNITY_BUILD OFF)
 endfunction()

@@ -6,6 +6,7 @@
 
 #include "core/big_endian.h"
 #include "state/internal/cache_merge.h"
+#include "state/internal/segmented_cache_key.h"
 #include "state/internal/segments.h"
 #include "state/window_key_schema.h"
 
@@ -13,23 +14,11 @@ namespace runnel::state {
 
 namespace {
 
-constexpr std::size_t kSegmentPrefix = 8;
+using segmented_cache_key::kSegmentPrefixSize;
+using segmented_cache_key::segment_prefix;
+using segmented_cache_key::store_key_of;
+
 constexpr Timestamp kMaxTime = std::numeric_limits<Timestamp>::max();
-
-Bytes segment_prefix(std::int64_t segment) {
-  Bytes out;
-  out.resize(kSegmentPrefix);
-  store_big_endian<std::int64_t>(out.data(), segment);
-  return out;
-}
-
-std::int64_t segment_of_cache_key(BytesView cache_key) {
-  return load_big_endian<std::int64_t>(cache_key.data());
-}
-
-BytesView store_key_of(BytesView cache_key) {
-  return cache_key.subview(kSegmentPrefix, cache_key.size() - kSegmentPrefix);
-}
 
 Window session_of(BytesView store_key) {
   return Window{session_key::extract_start(store_key), session_key::extract_end(store_key)};
@@ -219,7 +208,7 @@ CachingSessionStore::Cached CachingSessionStore::cached_between(
   auto it = seek(segment);
   Bytes bound = upper(last_time(segment));
   while (it != entries.end()) {
-    const std::int64_t s = segment_of_cache_key(it->first.view());
+    const std::int64_t s = segmented_cache_key::segment_of(it->first.view());
     if (s != segment) {
       segment = s;
       bound = upper(last_time(segment));

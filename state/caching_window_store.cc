@@ -6,6 +6,7 @@
 
 #include "core/big_endian.h"
 #include "state/internal/cache_merge.h"
+#include "state/internal/segmented_cache_key.h"
 #include "state/internal/segments.h"
 #include "state/window_key_schema.h"
 
@@ -13,32 +14,20 @@ namespace runnel::state {
 
 namespace {
 
-constexpr std::size_t kSegmentPrefix = 8;
-constexpr std::uint32_t kMaxSeqnum = std::numeric_limits<std::uint32_t>::max();
+using segmented_cache_key::kSegmentPrefixSize;
+using segmented_cache_key::segment_prefix;
+using segmented_cache_key::store_key_of;
 
-Bytes segment_prefix(std::int64_t segment) {
-  Bytes out;
-  out.resize(kSegmentPrefix);
-  store_big_endian<std::int64_t>(out.data(), segment);
-  return out;
-}
+constexpr std::uint32_t kMaxSeqnum = std::numeric_limits<std::uint32_t>::max();
 
 // Writes the cache key of a window (segment | window store key) into `out`, reusing its
 // buffer: built for every fetch and put of an aggregation, so one allocation at most.
 void write_cache_key(Bytes& out, std::int64_t segment, BytesView key, Timestamp window_start) {
   out.clear();
-  out.reserve(kSegmentPrefix + key.size() + window_key::kSuffixSize);
-  out.resize(kSegmentPrefix);
+  out.reserve(kSegmentPrefixSize + key.size() + window_key::kSuffixSize);
+  out.resize(kSegmentPrefixSize);
   store_big_endian<std::int64_t>(out.data(), segment);
   window_key::append_store_key(out, key, window_start, 0);
-}
-
-std::int64_t segment_of_cache_key(BytesView cache_key) {
-  return load_big_endian<std::int64_t>(cache_key.data());
-}
-
-BytesView store_key_of(BytesView cache_key) {
-  return cache_key.subview(kSegmentPrefix, cache_key.size() - kSegmentPrefix);
 }
 
 // Merges a snapshot of cached windows (cache keys: segment | window store key) with an
@@ -225,7 +214,7 @@ CachingWindowStore::Cached CachingWindowStore::cached_between(
   auto it = seek(segment);
   std::optional<Bytes> bound = upper(last_time(segment));
   while (it != entries.end()) {
-    const std::int64_t s = segment_of_cache_key(it->first.view());
+    const std::int64_t s = segmented_cache_key::segment_of(it->first.view());
     if (s > last_segment) break;
     if (s != segment) {
       segment = s;

@@ -12,7 +12,7 @@ namespace runnel::broker {
 namespace {
 
 // Kafka's offsets.topic.segment.bytes: small segments let the cleaner reclaim space sooner.
-constexpr const char* kSegmentBytes = "104857600";
+constexpr const char* kOffsetsTopicSegmentBytes = "104857600";
 
 std::string encode_key(const std::string& group, const TopicPartition& partition) {
   coordinator::CommittedOffsetKey key;
@@ -51,8 +51,8 @@ Result<std::unique_ptr<OffsetStore>> OffsetStore::open(LogManager& logs, Clock& 
   std::unique_ptr<OffsetStore> store(new OffsetStore(logs, clock));
   if (!logs.describe_topic(kTopic).has_value()) {
     RUNNEL_RETURN_IF_ERROR(logs.create_topic(
-        kTopic, kPartitions, {{"cleanup.policy", "compact"}, {"segment.bytes", kSegmentBytes}},
-        false));
+        kTopic, kPartitions,
+        {{"cleanup.policy", "compact"}, {"segment.bytes", kOffsetsTopicSegmentBytes}}, false));
     log::info("created internal topic {} ({} partitions, compacted)", kTopic, kPartitions);
   }
   RUNNEL_RETURN_IF_ERROR(store->load());

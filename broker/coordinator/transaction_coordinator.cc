@@ -15,7 +15,7 @@ namespace runnel::broker {
 namespace {
 
 // Kafka's transaction.state.log.segment.bytes.
-constexpr const char* kSegmentBytes = "104857600";
+constexpr const char* kTransactionStateLogSegmentBytes = "104857600";
 // Kafka's TransactionMetadata.isEpochExhausted: the last epoch is kept for the fence bump.
 constexpr int16_t kMaxEpoch = INT16_MAX - 1;
 
@@ -111,7 +111,8 @@ Result<std::unique_ptr<TransactionCoordinator>> TransactionCoordinator::open(
       logs, offsets, producer_ids, clock, options, std::move(on_markers_written)));
   if (!logs.describe_topic(kTopic).has_value()) {
     RUNNEL_RETURN_IF_ERROR(logs.create_topic(
-        kTopic, kPartitions, {{"cleanup.policy", "compact"}, {"segment.bytes", kSegmentBytes}},
+        kTopic, kPartitions,
+        {{"cleanup.policy", "compact"}, {"segment.bytes", kTransactionStateLogSegmentBytes}},
         false));
     log::info("created internal topic {} ({} partitions, compacted)", kTopic, kPartitions);
   }

@@ -10,14 +10,12 @@
 
 #include <fmt/format.h>
 
+#include "broker/handlers/config_resource.h"
 #include "broker/protocol/error_code.h"
 #include "core/log.h"
 
 namespace runnel::broker {
 namespace {
-
-constexpr int8_t kTopicResource = 2;
-constexpr int8_t kBrokerResource = 4;
 
 enum class ConfigOperation : int8_t { kSet = 0, kDelete = 1, kAppend = 2, kSubtract = 3 };
 

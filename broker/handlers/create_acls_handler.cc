@@ -10,10 +10,11 @@
 namespace runnel::broker {
 namespace {
 
-using Result = CreateAclsResponse::AclCreationResult;
+using CreationResult = CreateAclsResponse::AclCreationResult;
 
-Result failure(ErrorCode error, std::string message) {
-  return Result{.error_code = static_cast<int16_t>(error), .error_message = std::move(message)};
+CreationResult creation_failure(ErrorCode error, std::string message) {
+  return CreationResult{.error_code = static_cast<int16_t>(error),
+                        .error_message = std::move(message)};
 }
 
 }  // namespace
@@ -24,16 +25,18 @@ CreateAclsResponse handle_create_acls(BrokerContext& context, const Access& acce
   CreateAclsResponse response;
   const size_t count = request.creations.size();
   if (context.authorizer == nullptr) {
-    response.results.assign(count, failure(ErrorCode::kSecurityDisabled,
-                                           "no authorizer is configured (runneld --authorizer)"));
+    response.results.assign(count,
+                            creation_failure(ErrorCode::kSecurityDisabled,
+                                             "no authorizer is configured (runneld --authorizer)"));
     return response;
   }
   if (!access.cluster(AclOperation::kAlter)) {
-    response.results.assign(count, failure(ErrorCode::kClusterAuthorizationFailed,
-                                           "ALTER on the cluster is needed to create ACLs"));
+    response.results.assign(count,
+                            creation_failure(ErrorCode::kClusterAuthorizationFailed,
+                                             "ALTER on the cluster is needed to create ACLs"));
     return response;
   }
-  response.results.resize(count, Result{.error_code = 0, .error_message = std::nullopt});
+  response.results.resize(count, CreationResult{.error_code = 0, .error_message = std::nullopt});
   std::vector<AclBinding> valid;
   std::vector<size_t> valid_index;
   for (size_t i = 0; i < count; ++i) {
@@ -46,7 +49,7 @@ CreateAclsResponse handle_create_acls(BrokerContext& context, const Access& acce
                        .operation = operation_from_code(creation.operation),
                        .permission = permission_from_code(creation.permission_type)};
     if (auto reason = invalid_binding_reason(binding)) {
-      response.results[i] = failure(ErrorCode::kInvalidRequest, *reason);
+      response.results[i] = creation_failure(ErrorCode::kInvalidRequest, *reason);
       continue;
     }
     valid.push_back(std::move(binding));
@@ -55,7 +58,8 @@ CreateAclsResponse handle_create_acls(BrokerContext& context, const Access& acce
   if (Status added = context.authorizer->add(valid); !added.ok()) {
     log::error("CreateAcls: storing ACLs failed: {}", added.to_string());
     for (size_t i : valid_index) {
-      response.results[i] = failure(ErrorCode::kUnknownServerError, std::string(added.message()));
+      response.results[i] =
+          creation_failure(ErrorCode::kUnknownServerError, std::string(added.message()));
     }
     return response;
   }

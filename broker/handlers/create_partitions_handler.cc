@@ -9,12 +9,12 @@
 namespace runnel::broker {
 namespace {
 
-using TopicResult = CreatePartitionsResponse::CreatePartitionsTopicResult;
+using PartitionsTopicResult = CreatePartitionsResponse::CreatePartitionsTopicResult;
 
-TopicResult create_partitions(BrokerContext& context,
-                              const CreatePartitionsRequest::CreatePartitionsTopic& topic,
-                              bool validate_only) {
-  TopicResult result;
+PartitionsTopicResult create_partitions(BrokerContext& context,
+                                        const CreatePartitionsRequest::CreatePartitionsTopic& topic,
+                                        bool validate_only) {
+  PartitionsTopicResult result;
   result.name = topic.name;
   auto fail = [&result](ErrorCode error, std::string message) {
     result.error_code = static_cast<int16_t>(error);
@@ -75,7 +75,7 @@ CreatePartitionsResponse handle_create_partitions(BrokerContext& context, const 
   CreatePartitionsResponse response;
   for (const auto& topic : request.topics) {
     if (!access.topic(AclOperation::kAlter, topic.name)) {
-      TopicResult refused;
+      PartitionsTopicResult refused;
       refused.name = topic.name;
       refused.error_code = static_cast<int16_t>(ErrorCode::kTopicAuthorizationFailed);
       refused.error_message = "not authorized to alter this topic";

@@ -14,7 +14,7 @@ namespace {
 using FilterResult = DeleteAclsResponse::DeleteAclsFilterResult;
 using MatchingAcl = FilterResult::DeleteAclsMatchingAcl;
 
-FilterResult failure(ErrorCode error, std::string message) {
+FilterResult filter_failure(ErrorCode error, std::string message) {
   FilterResult result;
   result.error_code = static_cast<int16_t>(error);
   result.error_message = std::move(message);
@@ -29,13 +29,14 @@ DeleteAclsResponse handle_delete_acls(BrokerContext& context, const Access& acce
   DeleteAclsResponse response;
   const size_t count = request.filters.size();
   if (context.authorizer == nullptr) {
-    response.filter_results.assign(count,
-                                   failure(ErrorCode::kSecurityDisabled,
-                                           "no authorizer is configured (runneld --authorizer)"));
+    response.filter_results.assign(
+        count, filter_failure(ErrorCode::kSecurityDisabled,
+                              "no authorizer is configured (runneld --authorizer)"));
     return response;
   }
   if (!access.cluster(AclOperation::kAlter)) {
-    response.filter_results.assign(count, failure(ErrorCode::kClusterAuthorizationFailed,
+    response.filter_results.assign(count,
+                                   filter_failure(ErrorCode::kClusterAuthorizationFailed,
                                                   "ALTER on the cluster is needed to delete ACLs"));
     return response;
   }
@@ -48,7 +49,7 @@ DeleteAclsResponse handle_delete_acls(BrokerContext& context, const Access& acce
         acl_filter(f.resource_type_filter, f.resource_name_filter, f.pattern_type_filter,
                    f.principal_filter, f.host_filter, f.operation, f.permission_type);
     if (auto reason = invalid_filter_reason(filter)) {
-      response.filter_results[i] = failure(ErrorCode::kInvalidRequest, *reason);
+      response.filter_results[i] = filter_failure(ErrorCode::kInvalidRequest, *reason);
       continue;
     }
     filters.push_back(std::move(filter));
@@ -59,7 +60,7 @@ DeleteAclsResponse handle_delete_acls(BrokerContext& context, const Access& acce
     log::error("DeleteAcls: storing ACLs failed: {}", removed.status().to_string());
     for (size_t i : filter_index) {
       response.filter_results[i] =
-          failure(ErrorCode::kUnknownServerError, std::string(removed.status().message()));
+          filter_failure(ErrorCode::kUnknownServerError, std::string(removed.status().message()));
     }
     return response;
   }

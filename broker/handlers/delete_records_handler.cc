@@ -5,11 +5,7 @@
 #include "core/log.h"
 
 namespace runnel::broker {
-namespace {
-
-int16_t code(ErrorCode error) { return static_cast<int16_t>(error); }
-
-}  // namespace
+namespace {}  // namespace
 
 DeleteRecordsResponse handle_delete_records(BrokerContext& context, const Access& access,
                                             const DeleteRecordsRequest& request, int16_t version) {

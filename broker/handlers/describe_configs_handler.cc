@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "broker/handlers/config_resource.h"
 #include "broker/protocol/error_code.h"
 
 namespace runnel::broker {
@@ -15,9 +16,6 @@ using ResourceResult = DescribeConfigsResponse::DescribeConfigsResult;
 using Entry = DescribeConfigsResponse::DescribeConfigsResult::DescribeConfigsResourceResult;
 using Synonym = DescribeConfigsResponse::DescribeConfigsResult::DescribeConfigsResourceResult::
     DescribeConfigsSynonym;
-
-constexpr int8_t kTopicResource = 2;
-constexpr int8_t kBrokerResource = 4;
 
 // Kafka's ConfigSource values.
 constexpr int8_t kTopicConfigSource = 1;

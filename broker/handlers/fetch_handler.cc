@@ -16,10 +16,8 @@
 namespace runnel::broker {
 namespace {
 
-using TopicResponse = FetchResponse::FetchableTopicResponse;
-using PartitionResponse = FetchResponse::FetchableTopicResponse::PartitionData;
-
-int16_t code(ErrorCode error) { return static_cast<int16_t>(error); }
+using FetchTopicResponse = FetchResponse::FetchableTopicResponse;
+using FetchPartitionResponse = FetchResponse::FetchableTopicResponse::PartitionData;
 
 struct ReadOutcome {
   FetchResult result;
@@ -39,10 +37,10 @@ ReadOutcome read_partitions(BrokerContext& context, const FetchRequest& request,
   const bool read_committed = request.isolation_level == 1;
 
   for (const auto& topic : request.topics) {
-    TopicResponse topic_response;
+    FetchTopicResponse topic_response;
     topic_response.topic = topic.topic;
     for (const auto& partition : topic.partitions) {
-      PartitionResponse part;
+      FetchPartitionResponse part;
       part.partition_index = partition.partition;
       part.preferred_read_replica = -1;
       // Never null, errors included: librdkafka refuses the whole response when one
@@ -113,7 +111,7 @@ ReadOutcome read_partitions(BrokerContext& context, const FetchRequest& request,
       part.log_start_offset = read->log_start_offset;
       if (read_committed) {
         for (const AbortedTransaction& aborted : read->aborted) {
-          PartitionResponse::AbortedTransaction entry;
+          FetchPartitionResponse::AbortedTransaction entry;
           entry.producer_id = aborted.producer_id;
           entry.first_offset = aborted.first_offset;
           part.aborted_transactions->push_back(entry);

@@ -5,18 +5,17 @@
 namespace runnel::broker {
 namespace {
 
-using TopicResponse = ListOffsetsResponse::ListOffsetsTopicResponse;
-using PartitionResponse =
+using ListOffsetsTopicResponse = ListOffsetsResponse::ListOffsetsTopicResponse;
+using ListOffsetsPartitionResponse =
     ListOffsetsResponse::ListOffsetsTopicResponse::ListOffsetsPartitionResponse;
 
 constexpr int64_t kLatestTimestamp = -1;
 constexpr int64_t kEarliestTimestamp = -2;
 
-int16_t code(ErrorCode error) { return static_cast<int16_t>(error); }
-
-PartitionResponse list_offset(BrokerContext& context, const std::string& topic, int32_t partition,
-                              int64_t timestamp, bool read_committed, int16_t version) {
-  PartitionResponse response;
+ListOffsetsPartitionResponse list_offset(BrokerContext& context, const std::string& topic,
+                                         int32_t partition, int64_t timestamp, bool read_committed,
+                                         int16_t version) {
+  ListOffsetsPartitionResponse response;
   response.partition_index = partition;
   response.timestamp = -1;
   response.offset = -1;
@@ -57,12 +56,12 @@ ListOffsetsResponse handle_list_offsets(BrokerContext& context, const Access& ac
   ListOffsetsResponse response;
   const bool read_committed = version >= 2 && request.isolation_level == 1;
   for (const auto& topic : request.topics) {
-    TopicResponse topic_response;
+    ListOffsetsTopicResponse topic_response;
     topic_response.name = topic.name;
     const bool allowed = access.topic(AclOperation::kDescribe, topic.name);
     for (const auto& partition : topic.partitions) {
       if (!allowed) {
-        PartitionResponse refused;
+        ListOffsetsPartitionResponse refused;
         refused.partition_index = partition.partition_index;
         refused.error_code = code(ErrorCode::kTopicAuthorizationFailed);
         refused.timestamp = -1;

@@ -12,8 +12,6 @@ namespace {
 using ResponseTopic = MetadataResponse::MetadataResponseTopic;
 using ResponsePartition = MetadataResponse::MetadataResponseTopic::MetadataResponsePartition;
 
-int16_t code(ErrorCode error) { return static_cast<int16_t>(error); }
-
 ResponseTopic describe(const BrokerContext& context, const TopicInfo& topic) {
   ResponseTopic result;
   result.error_code = code(ErrorCode::kNone);

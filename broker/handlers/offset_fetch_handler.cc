@@ -7,12 +7,12 @@
 namespace runnel::broker {
 namespace {
 
-using TopicResponse = OffsetFetchResponse::OffsetFetchResponseTopic;
-using PartitionResponse = TopicResponse::OffsetFetchResponsePartition;
+using OffsetFetchTopicResponse = OffsetFetchResponse::OffsetFetchResponseTopic;
+using OffsetFetchPartitionResponse = OffsetFetchTopicResponse::OffsetFetchResponsePartition;
 using TopicRequest = OffsetFetchRequest::OffsetFetchRequestTopic;
 
-PartitionResponse partition_response(int32_t partition, const CommittedOffset* offset) {
-  PartitionResponse response;
+OffsetFetchPartitionResponse partition_response(int32_t partition, const CommittedOffset* offset) {
+  OffsetFetchPartitionResponse response;
   response.partition_index = partition;
   response.error_code = static_cast<int16_t>(ErrorCode::kNone);
   response.committed_offset = offset != nullptr ? offset->offset : -1;
@@ -34,10 +34,10 @@ OffsetFetchResponse handle_offset_fetch(BrokerContext& context, const Access& ac
       return response;
     }
     for (const auto& topic : request.topics.value_or(std::vector<TopicRequest>{})) {
-      TopicResponse topic_response;
+      OffsetFetchTopicResponse topic_response;
       topic_response.name = topic.name;
       for (int32_t partition : topic.partition_indexes) {
-        PartitionResponse refused = partition_response(partition, nullptr);
+        OffsetFetchPartitionResponse refused = partition_response(partition, nullptr);
         refused.error_code = static_cast<int16_t>(ErrorCode::kGroupAuthorizationFailed);
         topic_response.partitions.push_back(std::move(refused));
       }
@@ -53,7 +53,7 @@ OffsetFetchResponse handle_offset_fetch(BrokerContext& context, const Access& ac
       // Offsets of topics the caller may not see are left out, not named.
       if (!access.topic(AclOperation::kDescribe, partition.topic)) continue;
       if (response.topics.empty() || response.topics.back().name != partition.topic) {
-        TopicResponse topic;
+        OffsetFetchTopicResponse topic;
         topic.name = partition.topic;
         response.topics.push_back(std::move(topic));
       }
@@ -62,12 +62,12 @@ OffsetFetchResponse handle_offset_fetch(BrokerContext& context, const Access& ac
     return response;
   }
   for (const auto& topic : *request.topics) {
-    TopicResponse topic_response;
+    OffsetFetchTopicResponse topic_response;
     topic_response.name = topic.name;
     const bool allowed = access.topic(AclOperation::kDescribe, topic.name);
     for (int32_t partition : topic.partition_indexes) {
       if (!allowed) {
-        PartitionResponse refused = partition_response(partition, nullptr);
+        OffsetFetchPartitionResponse refused = partition_response(partition, nullptr);
         refused.error_code = static_cast<int16_t>(ErrorCode::kTopicAuthorizationFailed);
         topic_response.partitions.push_back(std::move(refused));
         continue;

@@ -9,15 +9,14 @@
 namespace runnel::broker {
 namespace {
 
-using TopicResponse = ProduceResponse::TopicProduceResponse;
-using PartitionResponse = ProduceResponse::TopicProduceResponse::PartitionProduceResponse;
+using ProduceTopicResponse = ProduceResponse::TopicProduceResponse;
+using ProducePartitionResponse = ProduceResponse::TopicProduceResponse::PartitionProduceResponse;
 
-int16_t code(ErrorCode error) { return static_cast<int16_t>(error); }
-
-PartitionResponse append_partition(BrokerContext& context, const std::string& topic,
-                                   int32_t partition, const std::optional<BytesView>& records,
-                                   ErrorCode refused, bool& appended) {
-  PartitionResponse response;
+ProducePartitionResponse append_partition(BrokerContext& context, const std::string& topic,
+                                          int32_t partition,
+                                          const std::optional<BytesView>& records,
+                                          ErrorCode refused, bool& appended) {
+  ProducePartitionResponse response;
   response.index = partition;
   response.base_offset = -1;
   if (refused != ErrorCode::kNone) {
@@ -72,7 +71,7 @@ std::optional<ProduceResponse> handle_produce(BrokerContext& context, const Acce
   ProduceResponse response;
   bool appended = false;
   for (const auto& topic : request.topic_data) {
-    TopicResponse topic_response;
+    ProduceTopicResponse topic_response;
     topic_response.name = topic.name;
     ErrorCode refused = request_error;
     if (refused == ErrorCode::kNone && !access.topic(AclOperation::kWrite, topic.name)) {

@@ -8,8 +8,6 @@
 namespace runnel::broker {
 namespace {
 
-int16_t code(ErrorCode error) { return static_cast<int16_t>(error); }
-
 // Completes or fails `exchange` with `token`: the challenge to answer, or the failure.
 Result<Bytes> step(ConnectionSession& session, SaslExchange& exchange, BytesView token,
                    const std::string& peer) {

@@ -14,9 +14,7 @@
 namespace runnel::broker {
 namespace {
 
-int16_t code(ErrorCode error) { return static_cast<int16_t>(error); }
-
-struct Failure {
+struct CredentialFailure {
   ErrorCode error;
   std::string message;
 };
@@ -75,12 +73,12 @@ AlterUserScramCredentialsResponse handle_alter_user_scram_credentials(
   (void)version;
   // Users in the order first named, and the first failure of each.
   std::vector<std::string> users;
-  std::map<std::string, std::optional<Failure>> failures;
+  std::map<std::string, std::optional<CredentialFailure>> failures;
   const auto name_user = [&](const std::string& name) {
     if (failures.emplace(name, std::nullopt).second) users.push_back(name);
   };
   const auto fail = [&](const std::string& name, ErrorCode error, std::string message) {
-    if (!failures[name]) failures[name] = Failure{error, std::move(message)};
+    if (!failures[name]) failures[name] = CredentialFailure{error, std::move(message)};
   };
   std::map<std::pair<std::string, int8_t>, int> alterations;
   for (const auto& deletion : request.deletions) ++alterations[{deletion.name, deletion.mechanism}];

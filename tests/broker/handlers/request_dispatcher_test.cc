@@ -114,7 +114,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-int16_t code(ErrorCode error) { return static_cast<int16_t>(error); }
 
 // One uncompressed batch holding `values` (no keys), as a producer would send it.
 Bytes batch_of(const std::vector<std::string>& values, int64_t timestamp_ms = 1000) {
