@@ -24,6 +24,9 @@ from runneld_fixture import RUNNELD
 from test_sasl import Broker, frame, kcat, runnel
 
 CERTS = None  # the temporary directory setUpModule fills
+# kcat -m for a connection expected to fail: librdkafka logs the reason at once, then retries
+# until this many seconds have passed.
+REFUSED_WAIT = "2"
 ALICE = "User:CN=alice,OU=eng,O=acme"
 
 
@@ -206,7 +209,7 @@ class TlsTest(unittest.TestCase):
         for mechanism in ["SCRAM-SHA-256", "PLAIN"]:
             with self.subTest(mechanism=mechanism):
                 config = client_config(self.sasl_ssl, "SASL_SSL", mechanism, password="wrong")
-                result = kcat("-L", "-m", "5", *kcat_args(config), check=False)
+                result = kcat("-L", "-m", REFUSED_WAIT, *kcat_args(config), check=False)
                 self.assertNotEqual(result.returncode, 0)
                 # The broker's SASL_AUTHENTICATION_FAILED message, as librdkafka reports it.
                 self.assertIn("Authentication failed", result.stderr)
@@ -229,11 +232,11 @@ class TlsTest(unittest.TestCase):
                     answer = b""
                 # No Kafka answer: at most a TLS alert record (content type 21), then EOF.
                 self.assertTrue(answer == b"" or answer[0] == 21, answer)
-        result = kcat("-L", "-m", "3", "-b", self.ssl, check=False)
+        result = kcat("-L", "-m", REFUSED_WAIT, "-b", self.ssl, check=False)
         self.assertNotEqual(result.returncode, 0)
         self.assertNotIn("topics:", result.stdout)
         # A plaintext client on the SASL_SSL port fares the same.
-        result = kcat("-L", "-m", "3", "-b", self.sasl_ssl, check=False)
+        result = kcat("-L", "-m", REFUSED_WAIT, "-b", self.sasl_ssl, check=False)
         self.assertNotEqual(result.returncode, 0)
         # Everyone else is served, over TLS and over plaintext.
         kcat("-L", *kcat_args(client_config(self.ssl, "SSL")))
@@ -249,7 +252,7 @@ class TlsTest(unittest.TestCase):
     def test_a_client_that_does_not_trust_the_broker_certificate_gives_up(self):
         config = client_config(self.ssl, "SSL")
         config["ssl.ca.location"] = cert("rogue-ca.pem")
-        result = kcat("-L", "-m", "5", *kcat_args(config), check=False)
+        result = kcat("-L", "-m", REFUSED_WAIT, *kcat_args(config), check=False)
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("certificate verify failed", result.stderr)
 
@@ -291,11 +294,11 @@ class MutualTlsTest(unittest.TestCase):
         # The ACL is alice's, not anyone's with a certificate from the same CA: the same
         # subject signed by another CA does not even get through the handshake.
         mallory = client_config(self.ssl, "SSL", identity="mallory")
-        result = kcat("-L", "-m", "5", *kcat_args(mallory), check=False)
+        result = kcat("-L", "-m", REFUSED_WAIT, *kcat_args(mallory), check=False)
         self.assertNotEqual(result.returncode, 0)
 
     def test_without_a_client_certificate_the_handshake_fails(self):
-        result = kcat("-L", "-m", "5", *kcat_args(client_config(self.ssl, "SSL")), check=False)
+        result = kcat("-L", "-m", REFUSED_WAIT, *kcat_args(client_config(self.ssl, "SSL")), check=False)
         self.assertNotEqual(result.returncode, 0)
         self.assertNotIn("topics:", result.stdout)
         self.assertIn("TLS handshake failed", broker_log(self.broker))
@@ -342,7 +345,7 @@ class TlsConfigTest(unittest.TestCase):
         address = broker.addresses["SECURE"]
         metadata = kcat("-L", *kcat_args(client_config(address, "SSL", identity="alice")))
         self.assertIn(f"broker 0 at {address}", metadata.stdout)
-        refused = kcat("-L", "-m", "5", *kcat_args(client_config(address, "SSL")), check=False)
+        refused = kcat("-L", "-m", REFUSED_WAIT, *kcat_args(client_config(address, "SSL")), check=False)
         self.assertNotEqual(refused.returncode, 0)
 
 
