@@ -16,6 +16,9 @@ namespace {
 
 // The most read from a socket at once: bounds what one read allocates ahead of the bytes.
 constexpr size_t kReadChunkBytes = 64 * 1024;
+// On TLS a read returns at most one record's plaintext (16 KiB); asking for more would only
+// make the frame assembler grow (and zero) room that the read cannot fill.
+constexpr size_t kTlsReadChunkBytes = 16 * 1024;
 
 // One line per condition every 10 s at most, however many connections hit it.
 log::RateLimiter bad_frame_log(std::chrono::seconds(10));
@@ -139,7 +142,8 @@ void Connection::read_more() {
     }
     frame_lease_ = std::move(*lease);
   }
-  const std::span<uint8_t> room = assembler_.prepare(kReadChunkBytes);
+  const std::span<uint8_t> room =
+      assembler_.prepare(stream_.is_tls() ? kTlsReadChunkBytes : kReadChunkBytes);
   if (room.empty()) return;  // only after a framing error, which closes the connection
   reading_ = true;
   stream_.async_read_some(

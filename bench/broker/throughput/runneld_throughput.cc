@@ -338,12 +338,12 @@ int main(int argc, char** argv) {
       static_cast<long long>(options.count), options.message_bytes, options.acks.c_str(),
       options.partitions, options.rounds);
   std::printf("  %-44s %12s %10s %8s %10s\n", "scenario", "msgs/s", "MB/s", "CPU s", "/PLAINTEXT");
-  const Scenario* plaintext = nullptr;
+  const Scenario* plaintext =
+      results.contains("PLAINTEXT") ? &median_of(results["PLAINTEXT"]) : nullptr;
   double produce_mb_s = 0;
   double consume_mb_s = 0;
   for (const std::string& protocol : options.security) {
     const Scenario& median = median_of(results[protocol]);
-    if (plaintext == nullptr && protocol == "PLAINTEXT") plaintext = &median;
     // Throughput over PLAINTEXT's: the inverse ratio of the times.
     const auto ratio = [&](double plaintext_seconds, double seconds) {
       return plaintext == nullptr ? std::string() : fmt_ratio(plaintext_seconds / seconds);
