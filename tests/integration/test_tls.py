@@ -64,9 +64,11 @@ def setUpModule():
     sign("server", "ca", 1, "subjectAltName=DNS:localhost,IP:127.0.0.1")
     make_key_and_csr("alice", "/O=acme/OU=eng/CN=alice")
     sign("alice", "ca", 2)
+    make_key_and_csr("admin", "/O=acme/CN=admin")
+    sign("admin", "ca", 4)
     make_ca("rogue-ca", "/CN=Someone Else's CA")
     make_key_and_csr("mallory", "/O=acme/OU=eng/CN=alice")  # alice's name, the wrong CA
-    sign("mallory", "rogue-ca", 3)
+    sign("mallory", "rogue-ca", 5)
     # Kafka's PEM keystore: the private key and the certificate in one file.
     with open(cert("keystore.pem"), "w") as out:
         for part in ["server.key", "server.pem"]:
@@ -256,15 +258,48 @@ class TlsTest(unittest.TestCase):
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("certificate verify failed", result.stderr)
 
+    def test_runnel_speaks_ssl_and_sasl_ssl_with_a_kafka_command_config(self):
+        ssl_config = os.path.join(CERTS, "ssl-client.properties")
+        with open(ssl_config, "w") as out:
+            out.write("security.protocol=SSL\n"
+                      f"ssl.truststore.location={cert('ca.pem')}\n"
+                      "ssl.truststore.type=PEM\n")
+        runnel("-b", self.ssl, "--command-config", ssl_config, "topics", "create", "via-ssl",
+               "--partitions", "2")
+        listed = runnel("-b", self.ssl, "--command-config", ssl_config, "topics", "list").stdout
+        self.assertIn("via-ssl", listed)
+        # Kafka's tools name the SASL login in Java's JAAS syntax; the wire client (users,
+        # acls, transactions) speaks TLS and SCRAM itself.
+        sasl_config = os.path.join(CERTS, "sasl-ssl-client.properties")
+        with open(sasl_config, "w") as out:
+            out.write("security.protocol=SASL_SSL\n"
+                      "sasl.mechanism=SCRAM-SHA-256\n"
+                      "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule "
+                      'required username="alice" password="alice-secret";\n'
+                      f"ssl.ca.location={cert('ca.pem')}\n")
+        users = runnel("-b", self.sasl_ssl, "--command-config", sasl_config, "users",
+                       "list").stdout
+        self.assertRegex(users, r"alice\s+SCRAM-SHA-256\s+4096")
+        wrong = runnel("-b", self.sasl_ssl, "--command-config", sasl_config,
+                       "--sasl-password", "wrong", "users", "list", check=False)
+        self.assertNotEqual(wrong.returncode, 0)
+        self.assertIn("SASL_AUTHENTICATION_FAILED", wrong.stderr)
+        untrusted = runnel("-b", self.ssl, "--security-protocol", "SSL", "--ssl-ca-location",
+                           cert("rogue-ca.pem"), "users", "list", check=False)
+        self.assertNotEqual(untrusted.returncode, 0)
+        self.assertIn("not trusted", untrusted.stderr)
+
 
 class MutualTlsTest(unittest.TestCase):
     """ssl.client.auth=required with the authorizer on: alice's certificate subject is her
     principal. The admin is User:ANONYMOUS on the PLAINTEXT listener, bootstrapped with a
-    cluster ACL written into the data directory (docs/SECURITY.md)."""
+    cluster ACL written into the data directory (docs/SECURITY.md), and, over TLS, the super
+    user whose certificate says CN=admin,O=acme."""
 
     def setUp(self):
         self.broker = Broker([("PLAINTEXT", "PLAINTEXT"), ("SSL", "SSL")],
                              extra_args=[*tls_args("required"), "--authorizer",
+                                         "--super-users", "User:CN=admin,O=acme",
                                          "--group-initial-rebalance-delay-ms", "0"])
         self.addCleanup(self.broker.cleanup)
         runnel("acls", "add", "--data-dir", self.broker.data_dir, "--allow-principal",
@@ -296,6 +331,19 @@ class MutualTlsTest(unittest.TestCase):
         mallory = client_config(self.ssl, "SSL", identity="mallory")
         result = kcat("-L", "-m", REFUSED_WAIT, *kcat_args(mallory), check=False)
         self.assertNotEqual(result.returncode, 0)
+
+    def test_a_super_user_named_by_its_certificate_manages_acls_with_runnel(self):
+        def as_identity(identity, *args, check=True):
+            return runnel("-b", self.ssl, "--security-protocol", "SSL",
+                          "--ssl-ca-location", cert("ca.pem"),
+                          "--ssl-certificate-location", cert(f"{identity}.pem"),
+                          "--ssl-key-location", cert(f"{identity}.key"), *args, check=check)
+        refused = as_identity("alice", "acls", "list", check=False)
+        self.assertNotEqual(refused.returncode, 0)
+        self.assertIn("CLUSTER_AUTHORIZATION_FAILED", refused.stderr)
+        as_identity("admin", "acls", "add", "--allow-principal", ALICE, "--operation", "Describe",
+                    "--cluster")
+        self.assertIn(ALICE, as_identity("alice", "acls", "list").stdout)
 
     def test_without_a_client_certificate_the_handshake_fails(self):
         result = kcat("-L", "-m", REFUSED_WAIT, *kcat_args(client_config(self.ssl, "SSL")), check=False)
