@@ -199,6 +199,21 @@ TEST_F(TlsServerTest, AHandshakeNotDoneWithinTheReadTimeoutClosesTheConnection) 
   EXPECT_EQ(handler_.requests.load(), 0);
 }
 
+TEST_F(TlsServerTest, StopClosesConnectionsStillInTheirHandshakeAtOnce) {
+  start();
+  RawClient silent(port());
+  TlsClient served(port(), certificates_);
+  ASSERT_FALSE(served.handshake());
+  EXPECT_EQ(served.round_trip("served before the stop"), "served before the stop");
+  // Nothing is in flight on either connection: the stop closes both without waiting out its
+  // drain timeout (10 s), and the silent client's read returns.
+  const auto started = std::chrono::steady_clock::now();
+  server_->stop(std::chrono::seconds(30));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
+  silent.read_until_closed();
+  EXPECT_EQ(served.round_trip("after the stop"), std::nullopt);
+}
+
 TEST_F(TlsServerTest, AClientCertificateSubjectIsThePrincipal) {
   start(TlsClientAuth::kRequested);
   TlsClient alice(port(), certificates_, certificates_.client_pem());
