@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include <boost/asio/ssl/context.hpp>
 #include <fmt/format.h>
 
 #include "broker/coordinator/group_coordinator.h"
@@ -16,6 +17,7 @@
 #include "broker/security/authorizer.h"
 #include "broker/security/credential_store.h"
 #include "broker/security/sasl_server.h"
+#include "broker/security/tls_context.h"
 #include "broker/server/server.h"
 #include "broker/storage/log_manager.h"
 #include "core/clock.h"
@@ -51,16 +53,12 @@ Result<std::vector<ListenerConfig>> listeners_of(const BrokerConfig& config) {
   std::vector<std::string> names;
   for (const ListenerConfig& listener : config.listeners) {
     const std::string& protocol = listener.security_protocol;
-    if (protocol == "SSL" || protocol == "SASL_SSL") {
+    if (protocol != "PLAINTEXT" && protocol != "SASL_PLAINTEXT" && protocol != "SSL" &&
+        protocol != "SASL_SSL") {
       return invalid_argument_error(fmt::format(
-          "listener {}: security protocol {} needs TLS, which runneld does not serve yet; use "
-          "PLAINTEXT or SASL_PLAINTEXT",
+          "listener {}: unknown security protocol '{}' (PLAINTEXT, SASL_PLAINTEXT, SSL or "
+          "SASL_SSL)",
           listener.name, protocol));
-    }
-    if (protocol != "PLAINTEXT" && protocol != "SASL_PLAINTEXT") {
-      return invalid_argument_error(
-          fmt::format("listener {}: unknown security protocol '{}' (PLAINTEXT or SASL_PLAINTEXT)",
-                      listener.name, protocol));
     }
     if (listener.name.empty()) return invalid_argument_error("a listener needs a name");
     if (std::find(names.begin(), names.end(), listener.name) != names.end()) {
@@ -69,6 +67,23 @@ Result<std::vector<ListenerConfig>> listeners_of(const BrokerConfig& config) {
     names.push_back(listener.name);
   }
   return config.listeners;
+}
+
+bool uses_tls(const ListenerConfig& listener) {
+  return listener.security_protocol == "SSL" || listener.security_protocol == "SASL_SSL";
+}
+
+// The TLS context of the SSL and SASL_SSL listeners, made once (the certificate and key are
+// read at start, so a bad file stops the start); null when no listener uses TLS.
+Result<std::shared_ptr<boost::asio::ssl::context>> tls_context_for(
+    const BrokerConfig& config, const std::vector<ListenerConfig>& listeners) {
+  if (std::none_of(listeners.begin(), listeners.end(), uses_tls)) {
+    if (config.tls.configured()) {
+      log::warn("runneld: ssl.* settings given but no SSL or SASL_SSL listener; ignored");
+    }
+    return std::shared_ptr<boost::asio::ssl::context>();
+  }
+  return make_server_tls_context(config.tls);
 }
 
 Status check_mechanisms(const BrokerConfig& config) {
@@ -118,6 +133,7 @@ Result<std::unique_ptr<Broker>> Broker::start(BrokerConfig config) {
   RUNNEL_ASSIGN_OR_RETURN(TopicConfig defaults, topic_defaults(cfg).with_overrides({}));
   RUNNEL_ASSIGN_OR_RETURN(std::vector<ListenerConfig> listeners, listeners_of(cfg));
   RUNNEL_RETURN_IF_ERROR(check_mechanisms(cfg));
+  RUNNEL_ASSIGN_OR_RETURN(auto tls_context, tls_context_for(cfg, listeners));
   RUNNEL_ASSIGN_OR_RETURN(broker->logs_, LogManager::open(cfg.data_dir, defaults, system_clock()));
   // After the LogManager, which creates the data directory.
   RUNNEL_ASSIGN_OR_RETURN(broker->credentials_, CredentialStore::open(cfg.data_dir));
@@ -179,6 +195,7 @@ Result<std::unique_ptr<Broker>> Broker::start(BrokerConfig config) {
     options.security_protocol = listener.security_protocol;
     options.host = listener.host;
     options.port = listener.port;
+    if (uses_tls(listener)) options.tls_context = tls_context;
     RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<Server> server,
                             Server::start(options, *broker->dispatcher_));
     BoundListener bound{.name = listener.name,

@@ -42,8 +42,9 @@ class Authorizer;
 // (waiting fetches answer at once), flush every log, close the files.
 class Broker {
  public:
-  // invalid_argument_error for a listener with an unknown or not-yet-served security
-  // protocol (SSL, SASL_SSL), a duplicate listener name, or a bad --add-scram user.
+  // invalid_argument_error for a listener with an unknown security protocol, a duplicate
+  // listener name, a bad --add-scram user, or an SSL or SASL_SSL listener without a usable
+  // certificate and key (config.tls).
   static Result<std::unique_ptr<Broker>> start(BrokerConfig config);
 
   // A listener as bound: its name, protocol and the real port when 0 was asked.

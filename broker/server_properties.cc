@@ -238,6 +238,21 @@ Status load_server_properties(const std::filesystem::path& path, BrokerConfig& c
       return ok_status();
     };
   };
+  const auto text = [](std::string& field) -> Setter {
+    return [&field](std::string_view, std::string_view value) {
+      field = std::string(value);
+      return ok_status();
+    };
+  };
+  const Setter pem_only = [](std::string_view key, std::string_view value) {
+    if (value != "PEM") {
+      return invalid_argument_error(fmt::format(
+          "{}={}: runneld reads PEM files only (JKS and PKCS12 are Java's)", key, value));
+    }
+    return ok_status();
+  };
+  std::string keystore_location;
+  std::string truststore_location;
   const std::map<std::string, Setter, std::less<>> setters = {
       {"log.dirs",
        [&](std::string_view key, std::string_view value) {
@@ -306,6 +321,21 @@ Status load_server_properties(const std::filesystem::path& path, BrokerConfig& c
       {"group.max.session.timeout.ms", number(config.group_max_session_timeout_ms)},
       {"group.initial.rebalance.delay.ms", number(config.group_initial_rebalance_delay_ms)},
       {"transaction.max.timeout.ms", number(config.transaction_max_timeout_ms)},
+      // TLS, under librdkafka's names (Kafka's broker reads the same files as a PEM keystore
+      // and truststore, below).
+      {"ssl.certificate.location", text(config.tls.certificate_location)},
+      {"ssl.key.location", text(config.tls.key_location)},
+      {"ssl.key.password", text(config.tls.key_password)},
+      {"ssl.ca.location", text(config.tls.ca_location)},
+      {"ssl.keystore.location", text(keystore_location)},
+      {"ssl.truststore.location", text(truststore_location)},
+      {"ssl.keystore.type", pem_only},
+      {"ssl.truststore.type", pem_only},
+      {"ssl.client.auth",
+       [&](std::string_view, std::string_view value) -> Status {
+         RUNNEL_ASSIGN_OR_RETURN(config.tls.client_auth, parse_tls_client_auth(value));
+         return ok_status();
+       }},
       {"sasl.enabled.mechanisms",
        [&](std::string_view, std::string_view value) {
          config.sasl_enabled_mechanisms.clear();
@@ -328,6 +358,15 @@ Status load_server_properties(const std::filesystem::path& path, BrokerConfig& c
     RUNNEL_RETURN_IF_ERROR(setter->second(key, value));
   }
   config.auto_create_topics = auto_create;
+  // Kafka's PEM keystore holds the private key and the certificate chain in one file.
+  if (!keystore_location.empty()) {
+    if (config.tls.certificate_location.empty())
+      config.tls.certificate_location = keystore_location;
+    if (config.tls.key_location.empty()) config.tls.key_location = keystore_location;
+  }
+  if (!truststore_location.empty() && config.tls.ca_location.empty()) {
+    config.tls.ca_location = truststore_location;
+  }
   if (retention_ms) {
     config.log_retention_ms = *retention_ms;
   } else if (retention_minutes) {

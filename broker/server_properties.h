@@ -33,8 +33,10 @@ Result<ScramUserConfig> parse_add_scram(std::string_view text);
 
 // Reads a Kafka-style properties file into `config`: listeners, advertised.listeners,
 // listener.security.protocol.map, sasl.enabled.mechanisms, log.dirs, broker.id / node.id,
-// and the other settings runneld has flags for, under their Kafka names (runneld --help
-// lists them). Keys runneld does not know are logged and ignored, so that a Kafka
+// TLS (ssl.certificate.location, ssl.key.location, ssl.key.password, ssl.ca.location,
+// ssl.client.auth, and Kafka's PEM ssl.keystore.location / ssl.truststore.location with
+// ssl.keystore.type=PEM), and the other settings runneld has flags for, under their Kafka names
+// (runneld --help lists them). Keys runneld does not know are logged and ignored, so that a Kafka
 // server.properties can be reused; a value that does not parse is an error.
 Status load_server_properties(const std::filesystem::path& path, BrokerConfig& config);
 

@@ -10,8 +10,11 @@ packages=(
   # libraries
   libboost-dev libprotobuf-dev protobuf-compiler librocksdb-dev librdkafka-dev
   libzstd-dev liblz4-dev libsnappy-dev zlib1g-dev libfmt-dev libcli11-dev nlohmann-json3-dev
-  # SASL/SCRAM: PBKDF2, HMAC, SHA-2 and a CSPRNG from OpenSSL's libcrypto
+  # SASL/SCRAM: PBKDF2, HMAC, SHA-2 and a CSPRNG from OpenSSL's libcrypto; TLS listeners
+  # through libssl
   libssl-dev
+  # test_tls.py makes its throwaway CA and certificates with the openssl command
+  openssl
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # independent Kafka clients the integration tests drive

@@ -175,7 +175,7 @@ int add_acls(const ClusterConnection& cluster, const AclFlags& flags) {
   auto acls = bindings(flags);
   if (!acls.ok()) return fail(acls.status());
   if (!flags.data_dir.empty()) return add_offline(flags, *acls);
-  auto client = KafkaWireClient::connect(cluster.bootstrap_server, cluster.timeout);
+  auto client = cluster.connect_wire(cluster.bootstrap_server);
   if (!client.ok()) return fail(client.status());
   broker::CreateAclsRequest request;
   for (const AclBinding& acl : *acls) {
@@ -268,7 +268,7 @@ AclBinding from_description(
 int list_acls(const ClusterConnection& cluster, const AclFlags& flags) {
   auto selected = filters(flags, PatternType::kAny, false);
   if (!selected.ok()) return fail(selected.status());
-  auto client = KafkaWireClient::connect(cluster.bootstrap_server, cluster.timeout);
+  auto client = cluster.connect_wire(cluster.bootstrap_server);
   if (!client.ok()) return fail(client.status());
   std::vector<AclBinding> found;
   for (const AclBindingFilter& filter : *selected) {
@@ -297,7 +297,7 @@ int list_acls(const ClusterConnection& cluster, const AclFlags& flags) {
 int remove_acls(const ClusterConnection& cluster, const AclFlags& flags) {
   auto selected = filters(flags, PatternType::kLiteral, true);
   if (!selected.ok()) return fail(selected.status());
-  auto client = KafkaWireClient::connect(cluster.bootstrap_server, cluster.timeout);
+  auto client = cluster.connect_wire(cluster.bootstrap_server);
   if (!client.ok()) return fail(client.status());
   broker::DeleteAclsRequest request;
   for (const AclBindingFilter& filter : *selected) {

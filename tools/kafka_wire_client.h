@@ -11,7 +11,19 @@
 #include "core/bytes.h"
 #include "core/result.h"
 
+typedef struct ssl_st SSL;
+typedef struct ssl_ctx_st SSL_CTX;
+
 namespace runnel::tools {
+
+// TLS for a KafkaWireClient (librdkafka's names): the CAs that sign the broker's certificate
+// (empty: the system's), and a client certificate and key for brokers that ask for one.
+struct WireTlsOptions {
+  std::string ca_location;
+  std::string certificate_location;
+  std::string key_location;
+  std::string key_password;
+};
 
 // A blocking connection to one Kafka broker that sends requests with runneld's generated
 // codecs and reads their responses: for the admin calls librdkafka 2.0 does not offer
@@ -23,9 +35,12 @@ namespace runnel::tools {
 class KafkaWireClient {
  public:
   // Connects to `address` ("host:port") within `timeout`, which also bounds every later
-  // request. unavailable_error naming the address when it cannot connect.
+  // request; with `tls`, over TLS 1.2 or 1.3, checking that the broker's certificate chains
+  // to tls->ca_location and names the host. unavailable_error naming the address when it
+  // cannot connect, with OpenSSL's reason when the TLS handshake fails.
   [[nodiscard]] static Result<std::unique_ptr<KafkaWireClient>> connect(
-      const std::string& address, std::chrono::milliseconds timeout);
+      const std::string& address, std::chrono::milliseconds timeout,
+      const WireTlsOptions* tls = nullptr);
   ~KafkaWireClient();
   KafkaWireClient(const KafkaWireClient&) = delete;
   KafkaWireClient& operator=(const KafkaWireClient&) = delete;
@@ -55,10 +70,16 @@ class KafkaWireClient {
  private:
   KafkaWireClient(int fd, std::string address, std::chrono::milliseconds timeout)
       : fd_(fd), address_(std::move(address)), timeout_(timeout) {}
+  // The TLS handshake on the connected socket.
+  Status start_tls(const std::string& host, const WireTlsOptions& tls);
   // Frames and sends header + `body`; returns the response frame (without its length).
   Result<Bytes> round_trip(int16_t api_key, int16_t version, Bytes body);
+  Status send_all(const uint8_t* data, size_t size);
+  Status receive_exactly(uint8_t* into, size_t size);
 
   int fd_;
+  SSL_CTX* tls_context_ = nullptr;  // owned; null on plaintext
+  SSL* tls_ = nullptr;              // owned; null on plaintext
   const std::string address_;
   const std::chrono::milliseconds timeout_;
   int32_t correlation_id_ = 0;

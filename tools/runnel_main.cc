@@ -1,6 +1,8 @@
 // runnel: the command-line tool for Runnel and any Kafka cluster: topics, produce, consume,
 // consumer groups, transactions, ACLs and application reset.
+#include <cstdio>
 #include <functional>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -14,8 +16,30 @@
 #include "tools/transactions_command.h"
 #include "tools/users_command.h"
 
+namespace {
+
+// The value of --command-config, looked for before the flags are parsed: the file sets the
+// defaults that the other flags then override.
+std::string command_config_of(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--command-config" && i + 1 < argc) return argv[i + 1];
+    if (arg.starts_with("--command-config=")) return arg.substr(17);
+  }
+  return {};
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   runnel::tools::ClusterConnection cluster;
+  std::string command_config = command_config_of(argc, argv);
+  if (!command_config.empty()) {
+    if (auto loaded = runnel::tools::load_command_config(command_config, cluster); !loaded.ok()) {
+      std::fprintf(stderr, "runnel: %s\n", std::string(loaded.message()).c_str());
+      return 2;
+    }
+  }
   long long timeout_ms = cluster.timeout.count();
   std::function<int()> run;
 
@@ -29,10 +53,13 @@ int main(int argc, char** argv) {
   app.add_option("--timeout-ms", timeout_ms, "How long to wait for the cluster's answers")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--command-config", command_config,
+                 "Kafka client properties (security.protocol, sasl.*, ssl.*) as Kafka's tools "
+                 "take them; flags override it");
   app.add_option("--security-protocol", cluster.security_protocol,
-                 "PLAINTEXT or SASL_PLAINTEXT (security.protocol)")
+                 "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (security.protocol)")
       ->envname("RUNNEL_SECURITY_PROTOCOL")
-      ->check(CLI::IsMember({"PLAINTEXT", "SASL_PLAINTEXT"}))
+      ->check(CLI::IsMember({"PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"}))
       ->capture_default_str();
   app.add_option("--sasl-mechanism", cluster.sasl_mechanism,
                  "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (sasl.mechanism)")
@@ -44,6 +71,19 @@ int main(int argc, char** argv) {
   app.add_option("--sasl-password", cluster.sasl_password,
                  "SASL password (sasl.password; prefer the environment variable)")
       ->envname("RUNNEL_SASL_PASSWORD");
+  app.add_option("--ssl-ca-location", cluster.tls.ca_location,
+                 "PEM CA certificates the broker's certificate must chain to (ssl.ca.location; "
+                 "default: the system's)")
+      ->envname("RUNNEL_SSL_CA_LOCATION");
+  app.add_option("--ssl-certificate-location", cluster.tls.certificate_location,
+                 "PEM client certificate, for brokers that ask for one (ssl.certificate.location)")
+      ->envname("RUNNEL_SSL_CERTIFICATE_LOCATION");
+  app.add_option("--ssl-key-location", cluster.tls.key_location,
+                 "PEM private key of the client certificate (ssl.key.location)")
+      ->envname("RUNNEL_SSL_KEY_LOCATION");
+  app.add_option("--ssl-key-password", cluster.tls.key_password,
+                 "Password of an encrypted client key (ssl.key.password)")
+      ->envname("RUNNEL_SSL_KEY_PASSWORD");
   app.parse_complete_callback([&] { cluster.timeout = std::chrono::milliseconds(timeout_ms); });
 
   runnel::tools::add_topics_command(app, cluster, run);

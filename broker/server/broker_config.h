@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/security/tls_context.h"
 #include "broker/server/server.h"
 
 namespace runnel::broker {
@@ -13,8 +14,9 @@ namespace runnel::broker {
 // listener.security.protocol.map=NAME:PROTOCOL): a port clients connect to and how they
 // authenticate there.
 struct ListenerConfig {
-  std::string name;                             // "PLAINTEXT", "SASL_PLAINTEXT", "INTERNAL"...
-  std::string security_protocol = "PLAINTEXT";  // PLAINTEXT or SASL_PLAINTEXT
+  std::string name;  // "PLAINTEXT", "SASL_PLAINTEXT", "INTERNAL"...
+  // PLAINTEXT, SASL_PLAINTEXT, SSL or SASL_SSL
+  std::string security_protocol = "PLAINTEXT";
   std::string host = "127.0.0.1";
   uint16_t port = 9092;  // 0 = an ephemeral port
   // advertised.listeners: what Metadata tells clients that came in on this listener;
@@ -46,6 +48,10 @@ struct BrokerConfig {
   std::vector<ListenerConfig> listeners;
   // sasl.enabled.mechanisms: what SaslHandshake offers on SASL listeners.
   std::vector<std::string> sasl_enabled_mechanisms = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"};
+  // The certificate and key of the SSL and SASL_SSL listeners, and whether they ask clients
+  // for certificates (ssl.certificate.location, ssl.key.location, ssl.ca.location,
+  // ssl.client.auth).
+  TlsConfig tls;
   // Users to create at start (runneld --add-scram).
   std::vector<ScramUserConfig> add_scram;
   int32_t node_id = 0;                           // broker.id

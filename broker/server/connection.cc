@@ -2,8 +2,8 @@
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 
+#include "broker/security/tls_principal.h"
 #include "core/big_endian.h"
 #include "core/log.h"
 #include "core/log_rate_limiter.h"
@@ -16,18 +16,27 @@ namespace {
 
 // The most read from a socket at once: bounds what one read allocates ahead of the bytes.
 constexpr size_t kReadChunkBytes = 64 * 1024;
+// On TLS a read returns at most one record's plaintext (16 KiB); asking for more would only
+// make the frame assembler grow (and zero) room that the read cannot fill.
+constexpr size_t kTlsReadChunkBytes = 16 * 1024;
 
 // One line per condition every 10 s at most, however many connections hit it.
 log::RateLimiter bad_frame_log(std::chrono::seconds(10));
 log::RateLimiter read_timeout_log(std::chrono::seconds(10));
+log::RateLimiter handshake_failed_log(std::chrono::seconds(10));
+
+ConnectionStream make_stream(asio::ip::tcp::socket socket, const ServerOptions& options) {
+  if (options.tls_context) return ConnectionStream(std::move(socket), *options.tls_context);
+  return ConnectionStream(std::move(socket));
+}
 
 }  // namespace
 
 Connection::Connection(asio::ip::tcp::socket socket, uint64_t id, const ServerOptions& options,
                        RequestHandler& handler, ConnectionLimits::Ticket ticket,
                        std::function<void(uint64_t)> on_closed)
-    : socket_(std::move(socket)),
-      strand_(asio::make_strand(socket_.get_executor())),
+    : stream_(make_stream(std::move(socket), options)),
+      strand_(asio::make_strand(stream_.socket().get_executor())),
       idle_timer_(strand_),
       read_timer_(strand_),
       id_(id),
@@ -37,18 +46,62 @@ Connection::Connection(asio::ip::tcp::socket socket, uint64_t id, const ServerOp
       ticket_(std::move(ticket)),
       assembler_(options.socket_request_max_bytes) {
   boost::system::error_code error;
-  auto endpoint = socket_.remote_endpoint(error);
+  auto endpoint = stream_.socket().remote_endpoint(error);
   peer_ =
       error ? "unknown" : endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-  socket_.set_option(asio::ip::tcp::no_delay(true), error);
+  stream_.socket().set_option(asio::ip::tcp::no_delay(true), error);
 }
 
 void Connection::start() {
   asio::post(strand_, [self = shared_from_this()] {
     self->last_activity_ = std::chrono::steady_clock::now();
     self->arm_idle_timer();
-    self->read_more();
+    if (self->stream_.is_tls()) {
+      self->start_handshake();
+    } else {
+      self->read_more();
+    }
   });
+}
+
+void Connection::start_handshake() {
+  handshaking_ = true;
+  // The handshake gets the time a request gets to arrive whole: a client that connects and
+  // says nothing, or dribbles a ClientHello, is closed as a slow-loris request would be.
+  arm_read_timer();
+  stream_.async_handshake(asio::bind_executor(
+      strand_, [self = shared_from_this()](const boost::system::error_code& error) {
+        self->handshake_done(error);
+      }));
+}
+
+void Connection::handshake_done(const boost::system::error_code& error) {
+  handshaking_ = false;
+  read_timer_armed_ = false;
+  read_timer_.cancel();
+  ++frames_read_;  // the handshake was "frame" 0: a late handshake timer must not close frame 1
+  if (closed_) return;  // timed out, or the server is stopping
+  if (error) {
+    // A plaintext Kafka client on a TLS port lands here ("wrong version number"), as does a
+    // certificate the CA did not sign, or a client that hung up.
+    log::warn_limited(handshake_failed_log, "closing connection from {}: TLS handshake failed: {}",
+                      peer_, error.message());
+    close_on_strand(nullptr);
+    return;
+  }
+  if (X509* certificate = stream_.peer_certificate()) {
+    // mTLS: the verified certificate's subject is who the connection speaks for (Kafka's
+    // ssl.principal.mapping.rules=DEFAULT). On SASL_SSL the SASL login decides instead.
+    if (!session_->requires_authentication()) session_->set_principal(tls_principal(certificate));
+  }
+  log::debug("connection from {}: {}, principal {}", peer_, stream_.tls_description(),
+             session_->principal());
+  last_activity_ = std::chrono::steady_clock::now();
+  if (stopping_) {
+    close_on_strand(nullptr);
+    return;
+  }
+  read_more();
 }
 
 void Connection::arm_idle_timer() {
@@ -67,7 +120,7 @@ void Connection::arm_idle_timer() {
 }
 
 void Connection::read_more() {
-  if (closed_ || stopping_ || reading_ || waiting_for_memory_) return;
+  if (closed_ || stopping_ || reading_ || waiting_for_memory_ || handshaking_) return;
   // Between frames, too many requests in flight pause reading (backpressure). A frame already
   // started is read to its end: its memory is reserved, and the read timer runs.
   if (!assembler_.frame_started() &&
@@ -89,10 +142,11 @@ void Connection::read_more() {
     }
     frame_lease_ = std::move(*lease);
   }
-  const std::span<uint8_t> room = assembler_.prepare(kReadChunkBytes);
+  const std::span<uint8_t> room =
+      assembler_.prepare(stream_.is_tls() ? kTlsReadChunkBytes : kReadChunkBytes);
   if (room.empty()) return;  // only after a framing error, which closes the connection
   reading_ = true;
-  socket_.async_read_some(
+  stream_.async_read_some(
       asio::buffer(room.data(), room.size()),
       asio::bind_executor(strand_, [self = shared_from_this()](
                                        const boost::system::error_code& error, size_t count) {
@@ -135,6 +189,14 @@ void Connection::arm_read_timer() {
       [self = shared_from_this(), frame = frames_read_](const boost::system::error_code& error) {
         if (error || self->closed_ || !self->read_timer_armed_ || self->frames_read_ != frame)
           return;
+        if (self->handshaking_) {
+          log::warn_limited(handshake_failed_log,
+                            "closing connection from {}: TLS handshake not done within "
+                            "request.read.timeout.ms ({} ms)",
+                            self->peer_, self->options_.request_read_timeout_ms);
+          self->close_on_strand(nullptr);
+          return;
+        }
         log::warn_limited(read_timeout_log,
                           "closing connection from {}: request not read whole within "
                           "request.read.timeout.ms ({} ms)",
@@ -148,8 +210,10 @@ void Connection::dispatch(std::shared_ptr<Bytes> frame, RequestMemoryPool::Lease
   Slot* slot = in_flight_.back().get();
   slot->frame = frame;
   slot->lease = std::move(lease);
-  RequestContext context{
-      .connection_id = id_, .peer = peer_, .executor = socket_.get_executor(), .session = session_};
+  RequestContext context{.connection_id = id_,
+                         .peer = peer_,
+                         .executor = stream_.socket().get_executor(),
+                         .session = session_};
   handler_.handle(context, frame->view(),
                   [self = shared_from_this(), slot](HandlerOutcome outcome) {
                     asio::post(self->strand_, [self, slot, outcome = std::move(outcome)]() mutable {
@@ -178,8 +242,8 @@ void Connection::write_ready() {
       const bool close_after = front.outcome.close_connection;
       in_flight_.pop_front();
       writing_ = true;
-      asio::async_write(
-          socket_, asio::buffer(write_buffer_.data(), write_buffer_.size()),
+      stream_.async_write(
+          asio::buffer(write_buffer_.data(), write_buffer_.size()),
           asio::bind_executor(strand_, [self = shared_from_this(), close_after](
                                            const boost::system::error_code& error, size_t) {
             self->writing_ = false;
@@ -221,13 +285,11 @@ void Connection::close_on_strand(const char* reason) {
   if (closed_) return;
   closed_ = true;
   if (reason != nullptr) log::info("closing connection from {}: {}", peer_, reason);
-  boost::system::error_code ignored;
   idle_timer_.cancel();
   read_timer_.cancel();
   frame_lease_.release();
   ticket_.release();
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  stream_.close();
   // Requests still in flight answer into slots nobody will write; their frames stay alive
   // in the slots (owned by this connection, kept alive by the handlers' callbacks).
   on_closed_(id_);

@@ -84,8 +84,8 @@ int main(int argc, char** argv) {
                  "HOST:PORT of the one PLAINTEXT listener; port 0 picks a free one")
       ->capture_default_str();
   app.add_option("--listener", listener_flags,
-                 "NAME=PROTOCOL://HOST:PORT (repeatable; PLAINTEXT or SASL_PLAINTEXT); "
-                 "replaces --listen and the file's listeners");
+                 "NAME=PROTOCOL://HOST:PORT (repeatable; PLAINTEXT, SASL_PLAINTEXT, SSL or "
+                 "SASL_SSL); replaces --listen and the file's listeners");
   app.add_option("--advertised-listener", advertised,
                  "HOST:PORT clients are told to connect to (default: the bound address), or "
                  "NAME://HOST:PORT per listener (repeatable)");
@@ -96,6 +96,20 @@ int main(int argc, char** argv) {
                  "Create a SCRAM user at start, before clients connect: "
                  "'SCRAM-SHA-256=[name=alice,password=secret]' (repeatable; see "
                  "docs/SECURITY.md)");
+  std::string client_auth;
+  app.add_option("--ssl-certificate-location", config.tls.certificate_location,
+                 "PEM certificate (and chain) of the SSL and SASL_SSL listeners "
+                 "(ssl.certificate.location)");
+  app.add_option("--ssl-key-location", config.tls.key_location,
+                 "PEM private key of that certificate (ssl.key.location)");
+  app.add_option("--ssl-key-password", config.tls.key_password,
+                 "Password of an encrypted private key (ssl.key.password)");
+  app.add_option("--ssl-ca-location", config.tls.ca_location,
+                 "PEM CA certificates that client certificates must chain to (ssl.ca.location)");
+  app.add_option("--ssl-client-auth", client_auth,
+                 "Ask TLS clients for a certificate: none, requested or required "
+                 "(ssl.client.auth; default none); its subject becomes the principal")
+      ->check(CLI::IsMember({"none", "requested", "required"}));
   app.add_option("--node-id", config.node_id, "This broker's id (broker.id)")
       ->capture_default_str();
   app.add_option("--network-threads", config.server.network_threads,
@@ -197,6 +211,9 @@ int main(int argc, char** argv) {
   }
   config.server.max_connections_per_ip_overrides = std::move(overrides).value();
   config.auto_create_topics = auto_create;
+  if (!client_auth.empty()) {
+    config.tls.client_auth = runnel::broker::parse_tls_client_auth(client_auth).value();
+  }
   config.super_users = runnel::broker::parse_super_users(super_users);
   config.sasl_enabled_mechanisms.clear();
   for (size_t start = 0; start <= mechanisms.size();) {

@@ -14,13 +14,21 @@
 #include "broker/server/request_memory_pool.h"
 #include "core/result.h"
 
+namespace boost::asio::ssl {
+class context;
+}  // namespace boost::asio::ssl
+
 namespace runnel::broker {
 
 struct ServerOptions {
   // The Kafka listener this server is (listeners=NAME://HOST:PORT) and its security protocol
-  // (PLAINTEXT, SASL_PLAINTEXT), handed to every connection's ConnectionSession.
+  // (PLAINTEXT, SASL_PLAINTEXT, SSL, SASL_SSL), handed to every connection's
+  // ConnectionSession.
   std::string listener_name = "PLAINTEXT";
   std::string security_protocol = "PLAINTEXT";
+  // Set on SSL and SASL_SSL listeners (make_server_tls_context): every connection starts
+  // with a TLS handshake; null serves plaintext. Shared, read-only, by the connections.
+  std::shared_ptr<boost::asio::ssl::context> tls_context;
   std::string host = "127.0.0.1";
   uint16_t port = 9092;  // 0 = an ephemeral port; port() says which
   int network_threads = 1;
@@ -35,7 +43,7 @@ struct ServerOptions {
   int64_t queued_max_request_bytes = 268435456;
   // Runnel's own (Kafka has no equivalent): a request whose bytes have not all arrived this
   // long after its first byte closes the connection. Ends slow-loris clients well before
-  // connections.max.idle.ms does.
+  // connections.max.idle.ms does. On a TLS listener it also bounds the handshake.
   int64_t request_read_timeout_ms = 30000;
   int32_t max_connections = std::numeric_limits<int32_t>::max();         // max.connections
   int32_t max_connections_per_ip = std::numeric_limits<int32_t>::max();  // max.connections.per.ip
@@ -57,11 +65,12 @@ void share_limits(ServerOptions& options);
 // Limits: a frame above socket_request_max_bytes, or too short to hold a request header's
 // fixed part (8 bytes), closes the connection before its body is read; a connection idle for
 // connections_max_idle_ms with nothing in flight is closed; a request not read whole within
-// request_read_timeout_ms closes its connection. Request bytes are buffered as they arrive
-// (FrameAssembler) within the broker-wide queued_max_request_bytes (RequestMemoryPool); a
-// connection that does not fit stops being read until memory is released. Connections over
-// max_connections or max_connections_per_ip are closed as soon as accepted. Accept errors
-// (EMFILE, ENFILE, ...) back off from 100 ms to 1 s instead of retrying at once.
+// request_read_timeout_ms closes its connection, as does a TLS handshake not done within it.
+// Request bytes are buffered as they arrive (FrameAssembler) within the broker-wide
+// queued_max_request_bytes (RequestMemoryPool); a connection that does not fit stops being read
+// until memory is released. Connections over max_connections or max_connections_per_ip are closed
+// as soon as accepted. Accept errors (EMFILE, ENFILE, ...) back off from 100 ms to 1 s instead of
+// retrying at once.
 class Server {
  public:
   // Binds and starts accepting on `options.network_threads` threads. `handler` must outlive

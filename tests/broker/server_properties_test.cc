@@ -94,5 +94,46 @@ TEST(ServerPropertiesTest, AKafkaPropertiesFileSetsRunneldsSettings) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(ServerPropertiesTest, TlsSettingsTakeLibrdkafkaAndKafkaPemKeystoreNames) {
+  std::string pattern = (std::filesystem::temp_directory_path() / "props-tls-XXXXXX").string();
+  const std::filesystem::path dir = ::mkdtemp(pattern.data());
+  const auto path = dir / "server.properties";
+  std::ofstream(path) << "listeners=SECURE://:9093\n"
+                         "listener.security.protocol.map=SECURE:SASL_SSL\n"
+                         "ssl.certificate.location=/etc/runneld/server.pem\n"
+                         "ssl.key.location=/etc/runneld/server.key\n"
+                         "ssl.key.password=secret\n"
+                         "ssl.ca.location=/etc/runneld/ca.pem\n"
+                         "ssl.client.auth=requested\n";
+  BrokerConfig config;
+  Status loaded = load_server_properties(path, config);
+  ASSERT_TRUE(loaded.ok()) << loaded.to_string();
+  EXPECT_EQ(config.listeners.at(0).security_protocol, "SASL_SSL");
+  EXPECT_EQ(config.tls.certificate_location, "/etc/runneld/server.pem");
+  EXPECT_EQ(config.tls.key_location, "/etc/runneld/server.key");
+  EXPECT_EQ(config.tls.key_password, "secret");
+  EXPECT_EQ(config.tls.ca_location, "/etc/runneld/ca.pem");
+  EXPECT_EQ(config.tls.client_auth, TlsClientAuth::kRequested);
+
+  // Kafka's PEM keystore holds the key and the certificate; its truststore the CAs.
+  std::ofstream(path) << "ssl.keystore.location=/etc/runneld/keystore.pem\n"
+                         "ssl.keystore.type=PEM\n"
+                         "ssl.truststore.location=/etc/runneld/truststore.pem\n"
+                         "ssl.truststore.type=PEM\n";
+  BrokerConfig kafka;
+  loaded = load_server_properties(path, kafka);
+  ASSERT_TRUE(loaded.ok()) << loaded.to_string();
+  EXPECT_EQ(kafka.tls.certificate_location, "/etc/runneld/keystore.pem");
+  EXPECT_EQ(kafka.tls.key_location, "/etc/runneld/keystore.pem");
+  EXPECT_EQ(kafka.tls.ca_location, "/etc/runneld/truststore.pem");
+
+  std::ofstream(path) << "ssl.keystore.type=JKS\n";
+  EXPECT_NE(load_server_properties(path, kafka).message().find("PEM files only"),
+            std::string::npos);
+  std::ofstream(path) << "ssl.client.auth=sometimes\n";
+  EXPECT_FALSE(load_server_properties(path, kafka).ok());
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace runnel::broker
