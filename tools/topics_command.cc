@@ -104,7 +104,7 @@ struct DeleteRecordsOptions {
 
 // Versions every Kafka release since DeleteRecords (1.1) serves; Metadata 4 so that asking
 // about a topic does not create it.
-constexpr int16_t kMetadataVersion = 4;
+constexpr int16_t kDeleteRecordsMetadataVersion = 4;
 constexpr int16_t kDeleteRecordsVersion = 0;
 
 // DeleteRecords goes to each partition's leader, found with a Metadata request (librdkafka
@@ -115,7 +115,8 @@ int delete_records(const ClusterConnection& cluster, const DeleteRecordsOptions&
   broker::MetadataRequest metadata_request;
   metadata_request.topics.emplace().push_back({.name = options.topic});
   metadata_request.allow_auto_topic_creation = false;
-  auto metadata = (*bootstrap)->call<broker::MetadataResponse>(metadata_request, kMetadataVersion);
+  auto metadata =
+      (*bootstrap)->call<broker::MetadataResponse>(metadata_request, kDeleteRecordsMetadataVersion);
   if (!metadata.ok()) return fail(metadata.status());
   if (metadata->topics.size() != 1 || metadata->topics[0].error_code != 0) {
     const int16_t error = metadata->topics.empty() ? 3 : metadata->topics[0].error_code;

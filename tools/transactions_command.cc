@@ -25,7 +25,7 @@ namespace runnel::tools {
 namespace {
 
 // Versions every Kafka release with the API serves (and runneld serves).
-constexpr int16_t kMetadataVersion = 1;
+constexpr int16_t kTransactionsMetadataVersion = 1;
 constexpr int16_t kFindCoordinatorVersion = 1;
 constexpr int16_t kListTransactionsVersion = 0;
 constexpr int16_t kDescribeTransactionsVersion = 0;
@@ -40,8 +40,8 @@ Result<std::vector<std::string>> broker_addresses(const ClusterConnection& clust
   RUNNEL_ASSIGN_OR_RETURN(auto client, cluster.connect_wire(cluster.bootstrap_server));
   broker::MetadataRequest request;
   request.topics.emplace();  // no topics: brokers only
-  RUNNEL_ASSIGN_OR_RETURN(auto metadata,
-                          client->call<broker::MetadataResponse>(request, kMetadataVersion));
+  RUNNEL_ASSIGN_OR_RETURN(
+      auto metadata, client->call<broker::MetadataResponse>(request, kTransactionsMetadataVersion));
   std::vector<std::string> addresses;
   for (const auto& broker : metadata.brokers) {
     addresses.push_back(fmt::format("{}:{}", broker.host, broker.port));

@@ -6,17 +6,10 @@
 #include <gtest/gtest.h>
 
 #include "core/big_endian.h"
+#include "tests/broker/server/framed.h"
 
 namespace runnel::broker {
 namespace {
-
-std::string framed(std::string_view body) {
-  std::string out(4, '\0');
-  store_big_endian<int32_t>(reinterpret_cast<uint8_t*>(out.data()),
-                            static_cast<int32_t>(body.size()));
-  out.append(body);
-  return out;
-}
 
 std::string prefix_only(int32_t size) {
   std::string out(4, '\0');

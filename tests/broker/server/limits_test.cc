@@ -9,34 +9,34 @@
 namespace runnel::broker {
 namespace {
 
-constexpr int64_t kMiB = 1 << 20;
+constexpr int64_t kMebibyte = 1 << 20;
 
 TEST(RequestMemoryPoolTest, ReservationsWithinTheCapacityAreGrantedAndReleased) {
-  auto pool = RequestMemoryPool::create(256 * kMiB, 100 * kMiB);
+  auto pool = RequestMemoryPool::create(256 * kMebibyte, 100 * kMebibyte);
   {
-    auto lease = pool->reserve_or_wait(100 * kMiB, [] {});
+    auto lease = pool->reserve_or_wait(100 * kMebibyte, [] {});
     ASSERT_TRUE(lease.has_value());
-    EXPECT_EQ(pool->reserved(), 100 * kMiB);
+    EXPECT_EQ(pool->reserved(), 100 * kMebibyte);
   }
   EXPECT_EQ(pool->reserved(), 0);
 }
 
 TEST(RequestMemoryPoolTest, AReservationThatDoesNotFitWaitsAndIsWokenOnRelease) {
-  auto pool = RequestMemoryPool::create(200 * kMiB, 100 * kMiB);
-  auto first = pool->reserve_or_wait(100 * kMiB, [] {});
+  auto pool = RequestMemoryPool::create(200 * kMebibyte, 100 * kMebibyte);
+  auto first = pool->reserve_or_wait(100 * kMebibyte, [] {});
   ASSERT_TRUE(first.has_value());
   std::atomic<int> woken{0};
-  EXPECT_FALSE(pool->reserve_or_wait(100 * kMiB, [&] { ++woken; }).has_value());
+  EXPECT_FALSE(pool->reserve_or_wait(100 * kMebibyte, [&] { ++woken; }).has_value());
   EXPECT_EQ(woken, 0);
   first->release();
   EXPECT_EQ(woken, 1);
-  EXPECT_TRUE(pool->reserve_or_wait(100 * kMiB, [] {}).has_value());
+  EXPECT_TRUE(pool->reserve_or_wait(100 * kMebibyte, [] {}).has_value());
 }
 
 TEST(RequestMemoryPoolTest, LargeRequestsLeaveTheSmallRequestReserveFree) {
-  auto pool = RequestMemoryPool::create(116 * kMiB, 100 * kMiB);
-  EXPECT_EQ(pool->small_request_reserve(), 16 * kMiB);
-  auto large = pool->reserve_or_wait(100 * kMiB, [] {});
+  auto pool = RequestMemoryPool::create(116 * kMebibyte, 100 * kMebibyte);
+  EXPECT_EQ(pool->small_request_reserve(), 16 * kMebibyte);
+  auto large = pool->reserve_or_wait(100 * kMebibyte, [] {});
   ASSERT_TRUE(large.has_value());
   // Another large request may not take the reserve...
   EXPECT_FALSE(pool->reserve_or_wait(RequestMemoryPool::kSmallRequestBytes + 1, [] {}).has_value());
@@ -48,7 +48,7 @@ TEST(RequestMemoryPoolTest, LargeRequestsLeaveTheSmallRequestReserveFree) {
     small.push_back(std::move(*lease));
   }
   EXPECT_FALSE(pool->reserve_or_wait(100, [] {}).has_value());
-  EXPECT_EQ(pool->peak_reserved(), 116 * kMiB);
+  EXPECT_EQ(pool->peak_reserved(), 116 * kMebibyte);
 }
 
 TEST(ConnectionLimitsTest, ConnectionsFromOneAddressOverItsLimitAreRefusedUntilOneCloses) {

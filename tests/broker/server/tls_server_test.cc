@@ -17,6 +17,7 @@
 #include "broker/server/server.h"
 #include "core/big_endian.h"
 #include "tests/broker/security/test_certificates.h"
+#include "tests/broker/server/framed.h"
 
 namespace runnel::broker {
 namespace {
@@ -26,7 +27,7 @@ namespace ssl = boost::asio::ssl;
 using namespace std::chrono_literals;
 
 // Echoes each frame; a frame "tell me who I am" is answered with the connection's principal.
-class EchoHandler final : public RequestHandler {
+class PrincipalEchoHandler final : public RequestHandler {
  public:
   void handle(const RequestContext& context, BytesView frame, ResponseCallback done) override {
     ++requests;
@@ -37,13 +38,6 @@ class EchoHandler final : public RequestHandler {
   }
   std::atomic<int> requests{0};
 };
-
-std::string framed(std::string_view body) {
-  std::string bytes(4, '\0');
-  store_big_endian<int32_t>(reinterpret_cast<uint8_t*>(bytes.data()),
-                            static_cast<int32_t>(body.size()));
-  return bytes + std::string(body);
-}
 
 // A synchronous TLS client: the CA to trust, optionally a certificate to present, and the
 // highest TLS version to offer.
@@ -142,7 +136,7 @@ class TlsServerTest : public ::testing::Test {
   uint16_t port() const { return server_->port(); }
 
   testing::TestCertificates certificates_;
-  EchoHandler handler_;
+  PrincipalEchoHandler handler_;
   std::unique_ptr<Server> server_;
 };
 
