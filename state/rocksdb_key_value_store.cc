@@ -265,12 +265,18 @@ Result<std::unique_ptr<RocksDbKeyValueStore>> RocksDbKeyValueStore::open(
   if (options.uncommitted_writes != nullptr) {
     store->overlay_ = std::make_unique<internal::WriteOverlay>();
     store->uncommitted_writes_ = options.uncommitted_writes;
-    store->uncommitted_writes_->add(store.get());
+    if (!options.defer_registration) store->register_uncommitted_writes();
   } else if (options.write_batch_bytes > 0) {
     store->overlay_ = std::make_unique<internal::WriteOverlay>();
     store->write_batch_bytes_ = options.write_batch_bytes;
   }
   return store;
+}
+
+void RocksDbKeyValueStore::register_uncommitted_writes() {
+  if (uncommitted_writes_ == nullptr || registered_) return;
+  uncommitted_writes_->add(this);
+  registered_ = true;
 }
 
 Status RocksDbKeyValueStore::destroy(const std::filesystem::path& directory) {
