@@ -78,8 +78,8 @@ std::unique_ptr<SegmentFactory> make_rocksdb_segment_factory(std::string store_n
 // the segment is opened without registering with the UncommittedWrites
 // (SegmentFactory::open_unregistered) and registered on the owner thread as it is taken
 // (SegmentFactory::adopt), before anything is written to it.
-// Not thread-safe: one owner thread; only the factory's open() of the prepared segment runs
-// on the other.
+// Not thread-safe: one owner thread; only the factory's open_unregistered() of the prepared
+// segment runs on the other.
 class Segments final : private UncommittedWrites::Participant {
  public:
   Segments(std::string store_name, Timestamp retention_ms, Timestamp interval_ms,
