@@ -15,6 +15,8 @@ packages=(
   libssl-dev
   # test_tls.py makes its throwaway CA and certificates with the openssl command
   openssl
+  # jemalloc: the fraud demo's allocator (glibc malloc was ~20% of its CPU; examples/fraud_detection)
+  libjemalloc-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # independent Kafka clients the integration tests drive

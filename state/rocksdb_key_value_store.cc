@@ -249,6 +249,12 @@ Result<std::unique_ptr<RocksDbKeyValueStore>> RocksDbKeyValueStore::open(
   db_options.write_buffer_size = options.write_buffer_size;
   db_options.max_write_buffer_number = 3;
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // RocksDB loads the table files' handlers at open with up to max_file_opening_threads
+  // threads (default 16), and spawns them even for a new, empty instance: a window store
+  // opens an instance per segment, dozens an hour, and those thread creations were half of
+  // an open's CPU besides its file creation and syncs (bench/state/store_bench.cc,
+  // BM_RocksDbStoreOpenNew). A store's instance holds few files; one thread opens them.
+  db_options.max_file_opening_threads = 1;
   if (options.memory_budget != nullptr) {
     db_options.write_buffer_manager = options.memory_budget->write_buffer_manager();
   }
@@ -265,12 +271,18 @@ Result<std::unique_ptr<RocksDbKeyValueStore>> RocksDbKeyValueStore::open(
   if (options.uncommitted_writes != nullptr) {
     store->overlay_ = std::make_unique<internal::WriteOverlay>();
     store->uncommitted_writes_ = options.uncommitted_writes;
-    store->uncommitted_writes_->add(store.get());
+    if (!options.defer_registration) store->register_uncommitted_writes();
   } else if (options.write_batch_bytes > 0) {
     store->overlay_ = std::make_unique<internal::WriteOverlay>();
     store->write_batch_bytes_ = options.write_batch_bytes;
   }
   return store;
+}
+
+void RocksDbKeyValueStore::register_uncommitted_writes() {
+  if (uncommitted_writes_ == nullptr || registered_) return;
+  uncommitted_writes_->add(this);
+  registered_ = true;
 }
 
 Status RocksDbKeyValueStore::destroy(const std::filesystem::path& directory) {

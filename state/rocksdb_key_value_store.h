@@ -46,6 +46,11 @@ struct RocksDbStoreOptions {
   // Borrowed: the store registers with it while open, so it must outlive the store. Null
   // (the default, at-least-once): every write goes straight to RocksDB.
   UncommittedWrites* uncommitted_writes = nullptr;
+  // Buffered mode only: open() leaves the registration with `uncommitted_writes` to a later
+  // register_uncommitted_writes(), so that the open (tens of milliseconds of file creation and
+  // syncs) can run on another thread while the registration, which is the task thread's,
+  // happens there (a window store's next segment, opened ahead: internal/segments.h).
+  bool defer_registration = false;
   // Write batching for at-least-once (ignored in buffered mode). Non-zero: writes go to the
   // same in-memory overlay as in buffered mode, and reach RocksDB in one Write once the
   // overlay's batch passes this many bytes, at flush() (which the runtime calls before every
@@ -100,6 +105,11 @@ class RocksDbKeyValueStore final : public KeyValueStore, private UncommittedWrit
   // held by another open instance.
   [[nodiscard]] static Result<std::unique_ptr<RocksDbKeyValueStore>> open(
       std::string name, std::filesystem::path directory, const RocksDbStoreOptions& options = {});
+
+  // Registers an open store with its options' `uncommitted_writes`, when it was opened with
+  // `defer_registration`; until then its writes are buffered, but no commit or discard
+  // reaches them, so call it before the first write. Owner thread only. Idempotent.
+  void register_uncommitted_writes();
 
   // Deletes the store's files and directory. The store must not be open.
   [[nodiscard]] static Status destroy(const std::filesystem::path& directory);
@@ -158,6 +168,7 @@ class RocksDbKeyValueStore final : public KeyValueStore, private UncommittedWrit
   // store is registered with while open; null when batching.
   std::unique_ptr<internal::WriteOverlay> overlay_;
   UncommittedWrites* uncommitted_writes_ = nullptr;
+  bool registered_ = false;  // With uncommitted_writes_ (register_uncommitted_writes()).
   std::size_t write_batch_bytes_ = 0;
   // Iterators not yet destroyed; close() invalidates them before the DB goes away.
   std::set<Iterator*> open_iterators_;

@@ -2,7 +2,8 @@
 // (same options as RocksDbKeyValueStore: write-ahead log off, bloom filters, 16 MiB block
 // cache) against RocksDbKeyValueStore and InMemoryKeyValueStore, with 16-byte keys and
 // 100-byte values drawn from 1 Mi distinct keys in a scattered order; and a window store put
-// as a windowed aggregation does it (stream time advancing, 1-minute windows).
+// as a windowed aggregation does it (stream time advancing, 1-minute windows); and what
+// opening a new store costs (a window store opens one per segment, dozens an hour).
 
 #include <stdlib.h>
 
@@ -214,6 +215,27 @@ void BM_CachedRocksDbStorePut(benchmark::State& state) {
   std::filesystem::remove_all(dir);
 }
 
+// A new RocksDbKeyValueStore opened in a fresh directory, one key written, closed: a window
+// store's segment from creation to close (the deletion of its files is not timed).
+void BM_RocksDbStoreOpenNew(benchmark::State& state) {
+  const std::filesystem::path dir = fresh_dir();
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const std::filesystem::path where = dir / std::to_string(i++);
+    auto store = RocksDbKeyValueStore::open("bench", where);
+    if (!store.ok()) std::abort();
+    Status s = (*store)->put(key_at(i), value());
+    benchmark::DoNotOptimize(s);
+    if (!(*store)->close().ok()) std::abort();
+    state.PauseTiming();
+    store->reset();
+    std::filesystem::remove_all(where);
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  std::filesystem::remove_all(dir);
+}
+
 // Process CPU time, so that RocksDB's background flush and compaction threads count: on a
 // shared machine it is a fairer measure than wall-clock time.
 BENCHMARK(BM_RawRocksDbPut)->MeasureProcessCPUTime();
@@ -225,6 +247,7 @@ BENCHMARK(BM_RocksDbStoreGet)->MeasureProcessCPUTime();
 BENCHMARK(BM_InMemoryStoreGet)->MeasureProcessCPUTime();
 BENCHMARK(BM_WindowStorePut<true>)->Name("BM_RocksDbWindowStorePut")->MeasureProcessCPUTime();
 BENCHMARK(BM_WindowStorePut<false>)->Name("BM_InMemoryWindowStorePut")->MeasureProcessCPUTime();
+BENCHMARK(BM_RocksDbStoreOpenNew)->MeasureProcessCPUTime()->UseRealTime();
 
 }  // namespace
 }  // namespace runnel::state

@@ -44,6 +44,20 @@ class RocksDbSegmentFactory final : public SegmentFactory {
     return std::unique_ptr<KeyValueStore>(std::move(store));
   }
 
+  Result<std::unique_ptr<KeyValueStore>> open_unregistered(std::int64_t segment_id) override {
+    RocksDbStoreOptions options = options_;
+    options.defer_registration = true;
+    RUNNEL_ASSIGN_OR_RETURN(
+        auto store, RocksDbKeyValueStore::open(segment_name(segment_id),
+                                               directory_ / segment_name(segment_id), options));
+    return std::unique_ptr<KeyValueStore>(std::move(store));
+  }
+
+  void adopt(KeyValueStore& segment) override {
+    // Every segment this factory makes is a RocksDbKeyValueStore.
+    static_cast<RocksDbKeyValueStore&>(segment).register_uncommitted_writes();
+  }
+
   Status destroy(std::int64_t segment_id) override {
     return RocksDbKeyValueStore::destroy(directory_ / segment_name(segment_id));
   }
@@ -132,15 +146,13 @@ Segments::~Segments() {
 }
 
 void Segments::prepare(std::int64_t id) {
-  if (prepared_id_.has_value() || uncommitted_writes_ != nullptr || !factory_->opens_ahead()) {
-    return;
-  }
+  if (prepared_id_.has_value() || !factory_->opens_ahead()) return;
   prepared_id_ = id;
   // The factory outlives the open: take_prepared() (at the latest in close() or the
   // destructor) waits for it.
   prepared_ = std::async(std::launch::async, [factory = factory_.get(), id, name = store_name_] {
     const auto start = std::chrono::steady_clock::now();
-    Result<std::unique_ptr<KeyValueStore>> segment = factory->open(id);
+    Result<std::unique_ptr<KeyValueStore>> segment = factory->open_unregistered(id);
     log::debug("{}: segment {} opened ahead in {:.1f} ms", name, id,
                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
                    .count());
@@ -150,7 +162,11 @@ void Segments::prepare(std::int64_t id) {
 
 Result<std::unique_ptr<KeyValueStore>> Segments::take_prepared() {
   prepared_id_.reset();
-  return prepared_.get();
+  Result<std::unique_ptr<KeyValueStore>> segment = prepared_.get();
+  // Opened off this thread without registering (buffered mode): registered here, before
+  // any write reaches it.
+  if (segment.ok() && uncommitted_writes_ != nullptr) factory_->adopt(**segment);
+  return segment;
 }
 
 Status Segments::open_existing() {

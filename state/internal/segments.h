@@ -33,9 +33,18 @@ class SegmentFactory {
   [[nodiscard]] virtual Result<std::vector<std::int64_t>> list_existing() = 0;
   // Where the segments' writes wait for commit (buffered mode), or null.
   virtual UncommittedWrites* uncommitted_writes() const { return nullptr; }
-  // Whether opening a segment is slow enough to be worth doing ahead, on another thread
-  // (Segments does so only outside buffered mode).
+  // Whether opening a segment is slow enough to be worth doing ahead, on another thread.
   virtual bool opens_ahead() const { return false; }
+  // open(), for a segment opened ahead on another thread: in buffered mode the segment is
+  // not registered with uncommitted_writes() yet, which is the owner thread's to do, with
+  // adopt() when it takes the segment. The same as open() outside buffered mode.
+  [[nodiscard]] virtual Result<std::unique_ptr<KeyValueStore>> open_unregistered(
+      std::int64_t segment_id) {
+    return open(segment_id);
+  }
+  // Registers a segment from open_unregistered() with uncommitted_writes(); owner thread,
+  // before the segment's first write.
+  virtual void adopt(KeyValueStore&) {}
 };
 
 // Segments are InMemoryKeyValueStores; nothing persists.
@@ -65,11 +74,12 @@ std::unique_ptr<SegmentFactory> make_rocksdb_segment_factory(std::string store_n
 // live until taken: reads do not see it. If the stream time jumps past it, it joins the live
 // set when the newer segment is made (empty, it expires like any other); close() closes it
 // and leaves it on disk, where open_existing() finds it, empty. Only for factories whose
-// opens_ahead() (RocksDB's; an in-memory segment costs nothing to make), and not in buffered
-// mode: there a store registers with the UncommittedWrites as it opens, which is the owner
-// thread's.
-// Not thread-safe: one owner thread; only the factory's open() of the prepared segment runs
-// on the other.
+// opens_ahead() (RocksDB's; an in-memory segment costs nothing to make). In buffered mode
+// the segment is opened without registering with the UncommittedWrites
+// (SegmentFactory::open_unregistered) and registered on the owner thread as it is taken
+// (SegmentFactory::adopt), before anything is written to it.
+// Not thread-safe: one owner thread; only the factory's open_unregistered() of the prepared
+// segment runs on the other.
 class Segments final : private UncommittedWrites::Participant {
  public:
   Segments(std::string store_name, Timestamp retention_ms, Timestamp interval_ms,

@@ -43,6 +43,14 @@ class RecordingFactory final : public SegmentFactory {
     }
     return inner_->open(segment_id);
   }
+  Result<std::unique_ptr<KeyValueStore>> open_unregistered(std::int64_t segment_id) override {
+    {
+      std::lock_guard lock(*mutex_);
+      opens_->push_back({segment_id, std::this_thread::get_id()});
+    }
+    return inner_->open_unregistered(segment_id);
+  }
+  void adopt(KeyValueStore& segment) override { inner_->adopt(segment); }
   Status destroy(std::int64_t segment_id) override { return inner_->destroy(segment_id); }
   Result<std::vector<std::int64_t>> list_existing() override { return inner_->list_existing(); }
   UncommittedWrites* uncommitted_writes() const override { return inner_->uncommitted_writes(); }
@@ -151,13 +159,34 @@ TEST(SegmentsInMemoryTest, InMemorySegmentsAreNotOpenedAhead) {
   EXPECT_TRUE(segments.close().ok());
 }
 
-TEST_F(SegmentsTest, BufferedModeOpensNothingAhead) {
+// Exactly-once: the segment opened ahead is buffered like one opened on the stream thread.
+// It is registered with the task's UncommittedWrites as it is taken, so that a commit writes
+// its buffered writes to RocksDB and a discard (an aborted transaction) drops them; a
+// segment that missed the registration would do neither (its writes reach no commit).
+TEST_F(SegmentsTest, BufferedModeOpensAheadAndRegistersTheSegmentAsItIsTaken) {
   UncommittedWrites uncommitted;
   auto segments = make({.uncommitted_writes = &uncommitted});
   ASSERT_TRUE(segments->get_or_create(5'000, 5'000).ok());
-  EXPECT_EQ(segments->prepared_segment(), std::nullopt);
-  ASSERT_TRUE(segments->get_or_create(15'000, 15'000).ok());
-  EXPECT_EQ(thread_that_opened(1), std::this_thread::get_id());
+  EXPECT_EQ(segments->prepared_segment(), std::optional<std::int64_t>(1));
+  Result<KeyValueStore*> next = segments->get_or_create(15'000, 15'000);
+  ASSERT_TRUE(next.ok()) << next.status();
+  ASSERT_NE(*next, nullptr);
+  ASSERT_TRUE(thread_that_opened(1).has_value());
+  EXPECT_NE(*thread_that_opened(1), std::this_thread::get_id());
+
+  ASSERT_TRUE((*next)->put(b("committed"), b("v")).ok());
+  EXPECT_GT(uncommitted.uncommitted_bytes(), 0u);
+  ASSERT_TRUE(uncommitted.commit().ok());
+  EXPECT_EQ(uncommitted.uncommitted_bytes(), 0u);
+  ASSERT_TRUE((*next)->put(b("aborted"), b("v")).ok());
+  uncommitted.discard();
+
+  Result<std::optional<Bytes>> committed = (*next)->get(b("committed"));
+  ASSERT_TRUE(committed.ok()) << committed.status();
+  EXPECT_EQ(*committed, std::optional<Bytes>(b("v")));
+  Result<std::optional<Bytes>> aborted = (*next)->get(b("aborted"));
+  ASSERT_TRUE(aborted.ok()) << aborted.status();
+  EXPECT_EQ(*aborted, std::nullopt);
   EXPECT_TRUE(segments->close().ok());
 }
 
