@@ -65,7 +65,7 @@ TEST(ProtobufSerdeTest, CorruptInputNamesTheSerdeAndTheByteCount) {
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), StatusCode::kCorruption);
   EXPECT_EQ(result.status().message(),
-            "protobuf(runnel.test.test::Payment) serde: cannot parse 3 bytes");
+            "protobuf(runnel.test.Payment) serde: cannot parse 3 bytes");
 }
 
 TEST(ProtobufSerdeTest, TruncationAtEveryByteNeverCrashes) {
