@@ -64,8 +64,7 @@ TEST(ProtobufSerdeTest, CorruptInputNamesTheSerdeAndTheByteCount) {
   Result<test::Payment> result = serde.deserialize(truncated);
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), StatusCode::kCorruption);
-  EXPECT_EQ(result.status().message(),
-            "protobuf(runnel.test.Payment) serde: cannot parse 3 bytes");
+  EXPECT_EQ(result.status().message(), "protobuf(runnel.test.Payment) serde: cannot parse 3 bytes");
 }
 
 TEST(ProtobufSerdeTest, TruncationAtEveryByteNeverCrashes) {

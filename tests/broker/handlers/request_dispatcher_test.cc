@@ -114,7 +114,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-
 // One uncompressed batch holding `values` (no keys), as a producer would send it.
 Bytes batch_of(const std::vector<std::string>& values, int64_t timestamp_ms = 1000) {
   RecordBatchBuilder builder(timestamp_ms);
