@@ -5,8 +5,9 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
+
+#include "broker/server/tls_stream.h"
 
 typedef struct x509_st X509;
 
@@ -20,7 +21,6 @@ namespace runnel::broker {
 class ConnectionStream {
  public:
   using Socket = boost::asio::ip::tcp::socket;
-  using TlsStream = boost::asio::ssl::stream<Socket>;
 
   // Plaintext.
   explicit ConnectionStream(Socket socket)
@@ -28,7 +28,7 @@ class ConnectionStream {
   // TLS, server side; `tls` must outlive the stream. handshake() must complete before the
   // first read or write.
   ConnectionStream(Socket socket, boost::asio::ssl::context& tls)
-      : stream_(std::in_place_type<TlsStream>, std::move(socket), tls) {}
+      : stream_(std::in_place_type<TlsStream>, std::move(socket), tls.native_handle()) {}
 
   bool is_tls() const { return std::holds_alternative<TlsStream>(stream_); }
 
@@ -41,8 +41,7 @@ class ConnectionStream {
   // The server side of the TLS handshake; `handler(error_code)`. TLS only.
   template <typename Handler>
   void async_handshake(Handler&& handler) {
-    std::get<TlsStream>(stream_).async_handshake(boost::asio::ssl::stream_base::server,
-                                                 std::forward<Handler>(handler));
+    std::get<TlsStream>(stream_).async_handshake(std::forward<Handler>(handler));
   }
 
   // Reads what is available (after decryption, on TLS) into `buffer`; `handler(error_code,
@@ -62,8 +61,7 @@ class ConnectionStream {
     if (auto* socket = std::get_if<Socket>(&stream_)) {
       boost::asio::async_write(*socket, buffer, std::forward<Handler>(handler));
     } else {
-      boost::asio::async_write(std::get<TlsStream>(stream_), buffer,
-                               std::forward<Handler>(handler));
+      std::get<TlsStream>(stream_).async_write(buffer, std::forward<Handler>(handler));
     }
   }
 

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -56,9 +57,18 @@ class TlsClient {
   std::string version() { return SSL_get_version(stream_.native_handle()); }
   // Sends `body` as a frame and reads the answer; nullopt when the server closed.
   std::optional<std::string> round_trip(std::string_view body) {
+    if (!send(framed(body))) return std::nullopt;
+    return receive_frame();
+  }
+  // Sends `bytes` as they are, in one TLS write; false when the server closed.
+  bool send(std::string_view bytes) {
     boost::system::error_code error;
-    asio::write(stream_, asio::buffer(framed(body)), error);
-    if (error) return std::nullopt;
+    asio::write(stream_, asio::buffer(bytes.data(), bytes.size()), error);
+    return !error;
+  }
+  // Reads one frame's body; nullopt when the server closed.
+  std::optional<std::string> receive_frame() {
+    boost::system::error_code error;
     uint8_t size[4];
     asio::read(stream_, asio::buffer(size, 4), error);
     if (error) return std::nullopt;
@@ -152,6 +162,23 @@ TEST_F(TlsServerTest, ServesFramesOverTls13AndTls12) {
   ASSERT_FALSE(tls12.handshake());
   EXPECT_EQ(tls12.version(), "TLSv1.2");
   EXPECT_EQ(tls12.round_trip("hello over TLS 1.2"), "hello over TLS 1.2");
+}
+
+TEST_F(TlsServerTest, PipelinedFramesInOneWriteAreAnsweredInOrder) {
+  start();
+  TlsClient client(port(), certificates_);
+  ASSERT_FALSE(client.handshake());
+  // Many frames, small and large, in one write: the server decrypts several records from one
+  // socket read and a frame's records across reads, and may answer several frames at once.
+  std::string frames;
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 40; ++i) {
+    bodies.push_back(std::string(i % 5 == 0 ? 70'000 : 10 + i, static_cast<char>('a' + i % 26)));
+    frames += framed(bodies.back());
+  }
+  ASSERT_TRUE(client.send(frames));
+  for (const std::string& body : bodies) EXPECT_EQ(client.receive_frame(), body);
+  EXPECT_EQ(client.round_trip("still open"), "still open");
 }
 
 TEST_F(TlsServerTest, APlaintextClientIsClosedBeforeAnyFrameAndOthersAreServed) {
