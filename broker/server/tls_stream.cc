@@ -155,8 +155,8 @@ TlsStream::ErrorCode TlsStream::encrypt(const uint8_t* data, size_t size) {
   return error;
 }
 
-boost::asio::mutable_buffer TlsStream::input_room() {
-  if (input_.empty()) input_.resize(kInputBytes);
+boost::asio::mutable_buffer TlsStream::input_room(size_t capacity) {
+  if (input_.size() < capacity) input_.resize(capacity);
   input_begin_ = 0;
   input_end_ = 0;
   return boost::asio::buffer(input_.data(), input_.size());

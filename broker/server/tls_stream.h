@@ -36,7 +36,9 @@ class TlsStream {
   using Socket = boost::asio::ip::tcp::socket;
   using ErrorCode = boost::system::error_code;
 
-  // How many bytes of records one socket read may take.
+  // How many bytes of records one socket read may take: one whole record during the
+  // handshake (a silent or half-open client holds no more), and four once it is done.
+  static constexpr size_t kHandshakeInputBytes = 16 * 1024 + 5;
   static constexpr size_t kInputBytes = 64 * 1024;
 
   // `context` must outlive the stream; its verification settings (client certificates)
@@ -85,8 +87,8 @@ class TlsStream {
   ErrorCode encrypt(const uint8_t* data, size_t size);
 
   // Where the next socket read goes: the input buffer, empty by then (OpenSSL asks for more
-  // only when it has taken everything).
-  boost::asio::mutable_buffer input_room();
+  // only when it has taken everything), of `capacity` bytes.
+  boost::asio::mutable_buffer input_room(size_t capacity);
   void input_received(size_t count);
 
   bool has_output() const { return !output_.empty(); }
@@ -121,7 +123,8 @@ class TlsStream {
             return self.complete(ErrorCode());
           case Progress::kNeedInput:
             state = State::kReceived;
-            stream.socket_.async_read_some(stream.input_room(), std::move(self));
+            stream.socket_.async_read_some(stream.input_room(kHandshakeInputBytes),
+                                           std::move(self));
             return;
           case Progress::kClosed:
             return self.complete(boost::asio::error::eof);
@@ -151,7 +154,7 @@ class TlsStream {
       switch (stream.decrypt(data, size, count, result)) {
         case Progress::kNeedInput:
           state = State::kReceived;
-          stream.socket_.async_read_some(stream.input_room(), std::move(self));
+          stream.socket_.async_read_some(stream.input_room(kInputBytes), std::move(self));
           return;
         case Progress::kDone:
           break;
