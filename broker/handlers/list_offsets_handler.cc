@@ -12,9 +12,13 @@ using ListOffsetsPartitionResponse =
 constexpr int64_t kLatestTimestamp = -1;
 constexpr int64_t kEarliestTimestamp = -2;
 
+// The leader epoch of every partition: runneld is its only leader, from its creation on (what
+// Metadata v7+ reports too).
+constexpr int32_t kLeaderEpoch = 0;
+
 ListOffsetsPartitionResponse list_offset(BrokerContext& context, const std::string& topic,
                                          int32_t partition, int64_t timestamp, bool read_committed,
-                                         int16_t version) {
+                                         int32_t current_leader_epoch, int16_t version) {
   ListOffsetsPartitionResponse response;
   response.partition_index = partition;
   response.timestamp = -1;
@@ -22,6 +26,16 @@ ListOffsetsPartitionResponse list_offset(BrokerContext& context, const std::stri
   std::shared_ptr<Log> partition_log = context.logs.log(topic, partition);
   if (partition_log == nullptr) {
     response.error_code = code(ErrorCode::kUnknownTopicOrPartition);
+    return response;
+  }
+  // v4+ fencing (KIP-320): a client ahead of the leader's epoch has metadata this broker does
+  // not know; one behind it is fenced. -1 skips the check.
+  if (current_leader_epoch > kLeaderEpoch) {
+    response.error_code = code(ErrorCode::kUnknownLeaderEpoch);
+    return response;
+  }
+  if (current_leader_epoch >= 0 && current_leader_epoch < kLeaderEpoch) {
+    response.error_code = code(ErrorCode::kFencedLeaderEpoch);
     return response;
   }
   response.error_code = code(ErrorCode::kNone);
@@ -46,6 +60,7 @@ ListOffsetsPartitionResponse list_offset(BrokerContext& context, const std::stri
     }
   }
   if (version == 0 && response.offset >= 0) response.old_style_offsets = {response.offset};
+  if (response.offset >= 0) response.leader_epoch = kLeaderEpoch;
   return response;
 }
 
@@ -71,7 +86,7 @@ ListOffsetsResponse handle_list_offsets(BrokerContext& context, const Access& ac
       }
       topic_response.partitions.push_back(
           list_offset(context, topic.name, partition.partition_index, partition.timestamp,
-                      read_committed, version));
+                      read_committed, version >= 4 ? partition.current_leader_epoch : -1, version));
     }
     response.topics.push_back(std::move(topic_response));
   }
