@@ -20,6 +20,7 @@
 #include "broker/handlers/describe_cluster_handler.h"
 #include "broker/handlers/describe_configs_handler.h"
 #include "broker/handlers/describe_groups_handler.h"
+#include "broker/handlers/describe_log_dirs_handler.h"
 #include "broker/handlers/describe_transactions_handler.h"
 #include "broker/handlers/end_txn_handler.h"
 #include "broker/handlers/fetch_handler.h"
@@ -35,6 +36,7 @@
 #include "broker/handlers/offset_commit_handler.h"
 #include "broker/handlers/offset_delete_handler.h"
 #include "broker/handlers/offset_fetch_handler.h"
+#include "broker/handlers/offset_for_leader_epoch_handler.h"
 #include "broker/handlers/produce_handler.h"
 #include "broker/handlers/sasl_handlers.h"
 #include "broker/handlers/sync_group_handler.h"
@@ -99,6 +101,9 @@ struct HandlerList {
 //   (rd_kafka_DeleteRecords), the Java Admin 2.
 // - IncrementalAlterConfigs 0-1, every version (1 is flexible).
 // - OffsetDelete 0, the only version (not flexible).
+// - OffsetForLeaderEpoch 0-4, every version (4 is flexible): one epoch, 0, per partition.
+// - DescribeLogDirs 0-4, every version (2 is flexible, 4 adds the volume's sizes): the one
+//   data directory.
 // - DescribeCluster 0 (KIP-700, the Java Admin 2.8+); 1 adds controller endpoints (KIP-919),
 //   whose refusal needs an error code the schemas here do not have yet.
 // One API a line (clang-format would pack them), so that adding one is a one-line change.
@@ -141,7 +146,9 @@ using ServedApis = HandlerList<
     DeleteRecordsHandler,
     AlterConfigsHandler,
     IncrementalAlterConfigsHandler,
-    DescribeClusterHandler>;
+    DescribeClusterHandler,
+    OffsetForLeaderEpochHandler,
+    DescribeLogDirsHandler>;
 // clang-format on
 
 // Calls `visit.template operator()<Handler>()` for the handler of `api_key` and returns true,

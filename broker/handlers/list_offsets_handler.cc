@@ -1,5 +1,6 @@
 #include "broker/handlers/list_offsets_handler.h"
 
+#include "broker/handlers/leader_epoch.h"
 #include "broker/protocol/error_code.h"
 
 namespace runnel::broker {
@@ -11,10 +12,6 @@ using ListOffsetsPartitionResponse =
 
 constexpr int64_t kLatestTimestamp = -1;
 constexpr int64_t kEarliestTimestamp = -2;
-
-// The leader epoch of every partition: runneld is its only leader, from its creation on (what
-// Metadata v7+ reports too).
-constexpr int32_t kLeaderEpoch = 0;
 
 ListOffsetsPartitionResponse list_offset(BrokerContext& context, const std::string& topic,
                                          int32_t partition, int64_t timestamp, bool read_committed,
@@ -28,14 +25,10 @@ ListOffsetsPartitionResponse list_offset(BrokerContext& context, const std::stri
     response.error_code = code(ErrorCode::kUnknownTopicOrPartition);
     return response;
   }
-  // v4+ fencing (KIP-320): a client ahead of the leader's epoch has metadata this broker does
-  // not know; one behind it is fenced. -1 skips the check.
-  if (current_leader_epoch > kLeaderEpoch) {
-    response.error_code = code(ErrorCode::kUnknownLeaderEpoch);
-    return response;
-  }
-  if (current_leader_epoch >= 0 && current_leader_epoch < kLeaderEpoch) {
-    response.error_code = code(ErrorCode::kFencedLeaderEpoch);
+  // v4+ fencing (KIP-320).
+  if (ErrorCode fenced = check_current_leader_epoch(current_leader_epoch);
+      fenced != ErrorCode::kNone) {
+    response.error_code = code(fenced);
     return response;
   }
   response.error_code = code(ErrorCode::kNone);
@@ -60,7 +53,7 @@ ListOffsetsPartitionResponse list_offset(BrokerContext& context, const std::stri
     }
   }
   if (version == 0 && response.offset >= 0) response.old_style_offsets = {response.offset};
-  if (response.offset >= 0) response.leader_epoch = kLeaderEpoch;
+  if (response.offset >= 0) response.leader_epoch = kPartitionLeaderEpoch;
   return response;
 }
 

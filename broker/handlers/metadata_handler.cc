@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/handlers/leader_epoch.h"
 #include "broker/protocol/error_code.h"
 #include "core/log.h"
 
@@ -23,8 +24,7 @@ ResponseTopic describe(const BrokerContext& context, const TopicInfo& topic) {
     partition.error_code = code(ErrorCode::kNone);
     partition.partition_index = index;
     partition.leader_id = context.identity.node_id;
-    // v7+: the single broker leads every partition from its creation on, in epoch 0.
-    partition.leader_epoch = 0;
+    partition.leader_epoch = kPartitionLeaderEpoch;  // v7+
     partition.replica_nodes = {context.identity.node_id};
     partition.isr_nodes = {context.identity.node_id};
     result.partitions.push_back(std::move(partition));

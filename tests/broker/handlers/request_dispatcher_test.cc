@@ -56,6 +56,8 @@
 #include "broker/protocol/generated/describe_configs_response.h"
 #include "broker/protocol/generated/describe_groups_request.h"
 #include "broker/protocol/generated/describe_groups_response.h"
+#include "broker/protocol/generated/describe_log_dirs_request.h"
+#include "broker/protocol/generated/describe_log_dirs_response.h"
 #include "broker/protocol/generated/describe_transactions_request.h"
 #include "broker/protocol/generated/describe_transactions_response.h"
 #include "broker/protocol/generated/describe_user_scram_credentials_request.h"
@@ -90,6 +92,8 @@
 #include "broker/protocol/generated/offset_delete_response.h"
 #include "broker/protocol/generated/offset_fetch_request.h"
 #include "broker/protocol/generated/offset_fetch_response.h"
+#include "broker/protocol/generated/offset_for_leader_epoch_request.h"
+#include "broker/protocol/generated/offset_for_leader_epoch_response.h"
 #include "broker/protocol/generated/produce_request.h"
 #include "broker/protocol/generated/produce_response.h"
 #include "broker/protocol/generated/sasl_authenticate_request.h"
@@ -1487,6 +1491,19 @@ TEST_F(RequestDispatcherTest, EveryServedApiIsRefusedToAPrincipalWithoutAcls) {
     return is_authorization_error(
         roundtrip<AlterUserScramCredentialsResponse>(request, 0).results.at(0).error_code);
   };
+  refused[key(ApiKey::kOffsetForLeaderEpoch)] = [&] {
+    OffsetForLeaderEpochRequest request;
+    request.replica_id = -1;
+    request.topics.push_back({.topic = "t", .partitions = {{.partition = 0, .leader_epoch = 0}}});
+    return is_authorization_error(roundtrip<OffsetForLeaderEpochResponse>(request, 4)
+                                      .topics.at(0)
+                                      .partitions.at(0)
+                                      .error_code);
+  };
+  refused[key(ApiKey::kDescribeLogDirs)] = [&] {
+    auto response = roundtrip<DescribeLogDirsResponse>(DescribeLogDirsRequest{}, 4);
+    return is_authorization_error(response.error_code) && response.results.empty();
+  };
 
   for (const ApiVersionRange& api : supported_apis()) {
     // What a client asks before it is anyone: the versions, and its authentication.
@@ -2070,6 +2087,70 @@ TEST_F(RequestDispatcherTest, ListTransactionsV1KeepsThoseOpenLongerThanTheDurat
   EXPECT_TRUE(roundtrip<ListTransactionsResponse>(list, 1).transaction_states.empty());
   clock_.advance_ms(5001);
   EXPECT_EQ(roundtrip<ListTransactionsResponse>(list, 1).transaction_states.size(), 1u);
+}
+
+TEST_F(RequestDispatcherTest, OffsetForLeaderEpochEndsEpochZeroAtTheLogEndOffset) {
+  create_topic("t", 1);
+  produce("t", 0, batch_of({"a", "b", "c"}));
+  OffsetForLeaderEpochRequest request;
+  request.replica_id = -1;
+  OffsetForLeaderEpochRequest::OffsetForLeaderTopic topic;
+  topic.topic = "t";
+  topic.partitions.push_back({.partition = 0, .current_leader_epoch = 0, .leader_epoch = 0});
+  topic.partitions.push_back({.partition = 1, .current_leader_epoch = -1, .leader_epoch = 0});
+  request.topics.push_back(topic);
+  auto response = roundtrip<OffsetForLeaderEpochResponse>(request, 4);
+  const auto& partitions = response.topics.at(0).partitions;
+  ASSERT_EQ(partitions.size(), 2u);
+  EXPECT_EQ(partitions[0].error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(partitions[0].leader_epoch, 0);
+  EXPECT_EQ(partitions[0].end_offset, 3);
+  EXPECT_EQ(partitions[1].error_code, code(ErrorCode::kUnknownTopicOrPartition));
+
+  // An epoch the partition never had: undefined, as Kafka answers.
+  request.topics[0].partitions = {{.partition = 0, .current_leader_epoch = -1, .leader_epoch = 5}};
+  auto unknown = roundtrip<OffsetForLeaderEpochResponse>(request, 3);
+  EXPECT_EQ(unknown.topics.at(0).partitions.at(0).error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(unknown.topics.at(0).partitions.at(0).leader_epoch, -1);
+  EXPECT_EQ(unknown.topics.at(0).partitions.at(0).end_offset, -1);
+  // Metadata newer than the broker's.
+  request.topics[0].partitions = {{.partition = 0, .current_leader_epoch = 2, .leader_epoch = 0}};
+  EXPECT_EQ(
+      roundtrip<OffsetForLeaderEpochResponse>(request, 2).topics.at(0).partitions.at(0).error_code,
+      code(ErrorCode::kUnknownLeaderEpoch));
+}
+
+TEST_F(RequestDispatcherTest, DescribeLogDirsAnswersTheDataDirectoryWithEachPartitionsSize) {
+  create_topic("t", 2);
+  produce("t", 1, batch_of({"some", "records"}));
+  DescribeLogDirsRequest request;
+  request.topics.emplace().push_back({.topic = "t", .partitions = {1, 7}});
+  auto response = roundtrip<DescribeLogDirsResponse>(request, 4);
+  EXPECT_EQ(response.error_code, code(ErrorCode::kNone));
+  ASSERT_EQ(response.results.size(), 1u);
+  const auto& dir = response.results[0];
+  EXPECT_EQ(dir.error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(std::filesystem::path(dir.log_dir), std::filesystem::absolute(data_dir_));
+  EXPECT_GT(dir.total_bytes, 0);
+  EXPECT_GE(dir.usable_bytes, 0);
+  ASSERT_EQ(dir.topics.size(), 1u);
+  ASSERT_EQ(dir.topics[0].partitions.size(), 1u);  // partition 7 does not exist: left out
+  EXPECT_EQ(dir.topics[0].partitions[0].partition_index, 1);
+  EXPECT_EQ(dir.topics[0].partitions[0].partition_size,
+            static_cast<int64_t>(logs_->log("t", 1)->size_bytes()));
+  EXPECT_GT(dir.topics[0].partitions[0].partition_size, 0);
+
+  request.topics.reset();  // every partition
+  auto all = roundtrip<DescribeLogDirsResponse>(request, 1);
+  ASSERT_EQ(all.results.size(), 1u);
+  bool saw_t = false;
+  for (const auto& topic : all.results[0].topics) {
+    if (topic.name == "t") {
+      saw_t = true;
+      EXPECT_EQ(topic.partitions.size(), 2u);
+    }
+  }
+  EXPECT_TRUE(saw_t);
 }
 
 }  // namespace
