@@ -21,6 +21,7 @@
 #include "broker/handlers/describe_configs_handler.h"
 #include "broker/handlers/describe_groups_handler.h"
 #include "broker/handlers/describe_log_dirs_handler.h"
+#include "broker/handlers/describe_producers_handler.h"
 #include "broker/handlers/describe_transactions_handler.h"
 #include "broker/handlers/end_txn_handler.h"
 #include "broker/handlers/fetch_handler.h"
@@ -104,6 +105,7 @@ struct HandlerList {
 // - OffsetForLeaderEpoch 0-4, every version (4 is flexible): one epoch, 0, per partition.
 // - DescribeLogDirs 0-4, every version (2 is flexible, 4 adds the volume's sizes): the one
 //   data directory.
+// - DescribeProducers 0 (KIP-664), the only version (flexible).
 // - DescribeCluster 0 (KIP-700, the Java Admin 2.8+); 1 adds controller endpoints (KIP-919),
 //   whose refusal needs an error code the schemas here do not have yet.
 // One API a line (clang-format would pack them), so that adding one is a one-line change.
@@ -148,7 +150,8 @@ using ServedApis = HandlerList<
     IncrementalAlterConfigsHandler,
     DescribeClusterHandler,
     OffsetForLeaderEpochHandler,
-    DescribeLogDirsHandler>;
+    DescribeLogDirsHandler,
+    DescribeProducersHandler>;
 // clang-format on
 
 // Calls `visit.template operator()<Handler>()` for the handler of `api_key` and returns true,

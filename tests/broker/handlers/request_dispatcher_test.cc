@@ -58,6 +58,8 @@
 #include "broker/protocol/generated/describe_groups_response.h"
 #include "broker/protocol/generated/describe_log_dirs_request.h"
 #include "broker/protocol/generated/describe_log_dirs_response.h"
+#include "broker/protocol/generated/describe_producers_request.h"
+#include "broker/protocol/generated/describe_producers_response.h"
 #include "broker/protocol/generated/describe_transactions_request.h"
 #include "broker/protocol/generated/describe_transactions_response.h"
 #include "broker/protocol/generated/describe_user_scram_credentials_request.h"
@@ -1500,6 +1502,12 @@ TEST_F(RequestDispatcherTest, EveryServedApiIsRefusedToAPrincipalWithoutAcls) {
                                       .partitions.at(0)
                                       .error_code);
   };
+  refused[key(ApiKey::kDescribeProducers)] = [&] {
+    DescribeProducersRequest request;
+    request.topics.push_back({.name = "t", .partition_indexes = {0}});
+    return is_authorization_error(
+        roundtrip<DescribeProducersResponse>(request, 0).topics.at(0).partitions.at(0).error_code);
+  };
   refused[key(ApiKey::kDescribeLogDirs)] = [&] {
     auto response = roundtrip<DescribeLogDirsResponse>(DescribeLogDirsRequest{}, 4);
     return is_authorization_error(response.error_code) && response.results.empty();
@@ -2151,6 +2159,54 @@ TEST_F(RequestDispatcherTest, DescribeLogDirsAnswersTheDataDirectoryWithEachPart
     }
   }
   EXPECT_TRUE(saw_t);
+}
+
+TEST_F(RequestDispatcherTest,
+       DescribeProducersListsAPartitionsIdempotentAndTransactionalProducers) {
+  create_topic("t", 2);
+  InitProducerIdRequest init;
+  init.transactional_id = "txn";
+  init.transaction_timeout_ms = 60000;
+  auto producer = roundtrip<InitProducerIdResponse>(init, 4);
+  AddPartitionsToTxnRequest add;
+  add.v3_and_below_transactional_id = "txn";
+  add.v3_and_below_producer_id = producer.producer_id;
+  add.v3_and_below_producer_epoch = producer.producer_epoch;
+  add.v3_and_below_topics.push_back({.name = "t", .partitions = {0}});
+  roundtrip<AddPartitionsToTxnResponse>(add, 3);
+  RecordBatchBuilder builder(5000);
+  builder.add(std::nullopt, Bytes::from_string("v1"), 5000, {});
+  builder.add(std::nullopt, Bytes::from_string("v2"), 5000, {});
+  builder.set_producer(producer.producer_id, producer.producer_epoch, 0, /*transactional=*/true);
+  ProduceRequest produce_request;
+  produce_request.transactional_id = "txn";
+  produce_request.acks = -1;
+  produce_request.timeout_ms = 1000;
+  const Bytes records = builder.build();
+  produce_request.topic_data.push_back(
+      {.name = "t", .partition_data = {{.index = 0, .records = records.view()}}});
+  ASSERT_EQ(roundtrip<ProduceResponse>(produce_request, 7)
+                .responses.at(0)
+                .partition_responses.at(0)
+                .error_code,
+            code(ErrorCode::kNone));
+
+  DescribeProducersRequest request;
+  request.topics.push_back({.name = "t", .partition_indexes = {0, 1, 9}});
+  auto response = roundtrip<DescribeProducersResponse>(request, 0);
+  const auto& partitions = response.topics.at(0).partitions;
+  ASSERT_EQ(partitions.size(), 3u);
+  EXPECT_EQ(partitions[0].error_code, code(ErrorCode::kNone));
+  ASSERT_EQ(partitions[0].active_producers.size(), 1u);
+  const auto& active = partitions[0].active_producers[0];
+  EXPECT_EQ(active.producer_id, producer.producer_id);
+  EXPECT_EQ(active.producer_epoch, producer.producer_epoch);
+  EXPECT_EQ(active.last_sequence, 1);
+  EXPECT_EQ(active.last_timestamp, 5000);
+  EXPECT_EQ(active.current_txn_start_offset, 0);
+  EXPECT_EQ(partitions[1].error_code, code(ErrorCode::kNone));
+  EXPECT_TRUE(partitions[1].active_producers.empty());
+  EXPECT_EQ(partitions[2].error_code, code(ErrorCode::kUnknownTopicOrPartition));
 }
 
 }  // namespace
