@@ -69,9 +69,9 @@ struct HandlerList {
 // - Metadata 0-9: 4 adds allow_auto_topic_creation, 5-6 are what Sarama with Version=2.1+
 //   sends without negotiating, 7 leader epochs (0: one leader forever), 8 authorized
 //   operations (KIP-430), 9 is flexible; 10+ carry topic ids.
-// - ApiVersions 0-3: 3 is what librdkafka asks for first. 4 (KAFKA-17011, the Java client
-//   3.9+ asks it first) only concerns feature flags, which runneld has none of; it is answered
-//   with UNSUPPORTED_VERSION in the v0 layout and those clients retry at 3.
+// - ApiVersions 0-4, every version: 3 is what librdkafka asks for first (flexible), 4 what the
+//   Java client 3.9+ asks (KAFKA-17011 only changes feature flags, of which runneld has none).
+//   A newer version is answered with UNSUPPORTED_VERSION in the v0 layout, to retry lower.
 // - CreateTopics 0-6 (5: flexible, the created topic's configs, KIP-525; 6 may throttle,
 //   never here); 7 returns topic ids. DeleteTopics 0-5 (4 flexible, 5 error messages); 6
 //   deletes by topic id. CreatePartitions 0-3, DeleteGroups 0-2, DescribeGroups 0-5,

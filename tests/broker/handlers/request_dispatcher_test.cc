@@ -113,6 +113,7 @@
 #include "broker/security/credential_store.h"
 #include "broker/security/scram_client.h"
 #include "broker/storage/record_batch_builder.h"
+#include "core/big_endian.h"
 #include "core/clock.h"
 
 namespace runnel::broker {
@@ -353,9 +354,12 @@ TEST_F(RequestDispatcherTest, ApiVersionsListsExactlyTheServedRanges) {
 }
 
 TEST_F(RequestDispatcherTest, ApiVersionsAboveTheServedRangeGetsUnsupportedVersionInTheV0Layout) {
-  // v4 is flexible (header v2) but the answer must be readable by any client: header v0 and
-  // the v0 body, listing what is served so that the client can retry at v3 or lower.
-  HandlerOutcome outcome = call(frame_of(ApiVersionsRequest{}, 4, 7));
+  // v5, as a client newer than the schemas here sends it (header v2, the body laid out as v4's):
+  // the answer must be readable by any client: header v0 and the v0 body, listing what is
+  // served so that the client can retry at v4 or lower.
+  Bytes frame = frame_of(ApiVersionsRequest{}, 4, 7);
+  store_big_endian<int16_t>(frame.data() + 2, 5);  // the header's api_version
+  HandlerOutcome outcome = call(frame);
   ASSERT_TRUE(outcome.response.has_value());
   EXPECT_FALSE(outcome.close_connection);
   WireReader reader(outcome.response->view());
