@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the fuzzers (clang++, libFuzzer with the address and undefined behaviour sanitizers)
 # in build-fuzz and runs them within SECONDS (default 60) in all: the Kafka request decoder for
-# half of it, starting from the seed requests in tests/fuzz/corpus/, then the connection
+# half of it, starting from the seed requests in tests/fuzz/corpus/ (one at least per
+# (API, version) of the handler list, which broker_protocol_seed_corpus_test checks and
+# build/bin/make_fuzz_seeds completes), then the connection
 # layer's framing (byte streams in arbitrary chunks) for a quarter, then the SASL state machine
 # fed the frames of byte streams (seeds in tests/fuzz/sasl_corpus/) for the rest. New inputs they find go to
 # temporary directories removed afterwards; a crashing input is kept as

@@ -1,6 +1,7 @@
 #include "broker/coordinator/offset_store.h"
 
 #include <functional>
+#include <limits>
 #include <utility>
 
 #include "broker/coordinator/committed_offsets.pb.h"
@@ -232,6 +233,16 @@ std::map<TopicPartition, CommittedOffset> OffsetStore::pending(const std::string
   auto found = pending_.find({group, producer_id});
   if (found == pending_.end()) return {};
   return found->second;
+}
+
+bool OffsetStore::has_pending(const std::string& group, const TopicPartition& partition) const {
+  std::lock_guard lock(mutex_);
+  // pending_ is ordered by (group, producer id): the group's entries are contiguous.
+  for (auto it = pending_.lower_bound({group, std::numeric_limits<int64_t>::min()});
+       it != pending_.end() && it->first.first == group; ++it) {
+    if (it->second.contains(partition)) return true;
+  }
+  return false;
 }
 
 Status OffsetStore::remove(const std::string& group,

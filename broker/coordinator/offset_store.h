@@ -102,6 +102,9 @@ class OffsetStore {
   // The offsets of `group` pending in producer `producer_id`'s open transaction.
   std::map<TopicPartition, CommittedOffset> pending(const std::string& group,
                                                     int64_t producer_id) const;
+  // Whether any open transaction holds an offset of `group` for `partition` (what OffsetFetch
+  // v7+ with require_stable answers UNSTABLE_OFFSET_COMMIT for).
+  bool has_pending(const std::string& group, const TopicPartition& partition) const;
 
  private:
   OffsetStore(LogManager& logs, Clock& clock) : logs_(logs), clock_(clock) {}

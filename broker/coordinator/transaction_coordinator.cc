@@ -569,8 +569,10 @@ std::vector<TransactionListing> TransactionCoordinator::list(
   for (const auto& [id, txn] : transactions_) {
     if (!states.empty() && !states.contains(txn.state)) continue;
     if (!producer_ids.empty() && !producer_ids.contains(txn.producer_id)) continue;
-    listings.push_back(TransactionListing{
-        .transactional_id = id, .producer_id = txn.producer_id, .state = txn.state});
+    listings.push_back(TransactionListing{.transactional_id = id,
+                                          .producer_id = txn.producer_id,
+                                          .state = txn.state,
+                                          .start_time_ms = txn.start_time_ms});
   }
   return listings;
 }

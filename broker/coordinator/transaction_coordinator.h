@@ -66,6 +66,7 @@ struct TransactionListing {
   std::string transactional_id;
   int64_t producer_id = -1;
   TxnState state = TxnState::kEmpty;
+  int64_t start_time_ms = -1;  // of the open transaction; -1 when none is open
 };
 
 // The transaction coordinator (KIP-98, with KIP-360's epoch bump on InitProducerId and

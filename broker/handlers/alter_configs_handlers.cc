@@ -92,7 +92,7 @@ Result result_of(int8_t type, const std::string& name, const Outcome& outcome) {
 
 AlterConfigsResponse handle_alter_configs(BrokerContext& context, const Access& access,
                                           const AlterConfigsRequest& request, int16_t version) {
-  (void)version;  // Versions 0-1 are the same request.
+  (void)version;  // Versions 0-2 are the same request (2 is flexible).
   AlterConfigsResponse response;
   for (const auto& resource : request.resources) {
     Outcome outcome;

@@ -12,7 +12,7 @@
 
 namespace runnel::broker {
 
-// AlterConfigs (v0-1): replaces a topic's config overrides with the ones given (a config not
+// AlterConfigs (v0-2): replaces a topic's config overrides with the ones given (a config not
 // named returns to its default), as Kafka does. The new config is persisted (topics.meta)
 // and takes effect at once; DescribeConfigs then reports the overrides as
 // DYNAMIC_TOPIC_CONFIG. Per resource: TOPIC_AUTHORIZATION_FAILED without ALTER_CONFIGS on the
@@ -30,7 +30,7 @@ IncrementalAlterConfigsResponse handle_incremental_alter_configs(
     int16_t version);
 
 // AlterConfigs and IncrementalAlterConfigs as runneld serves them (why: handlers.h).
-using AlterConfigsHandler = ImmediateHandler<AlterConfigsRequest, 0, 1, handle_alter_configs>;
+using AlterConfigsHandler = ImmediateHandler<AlterConfigsRequest, 0, 2, handle_alter_configs>;
 using IncrementalAlterConfigsHandler =
     ImmediateHandler<IncrementalAlterConfigsRequest, 0, 1, handle_incremental_alter_configs>;
 

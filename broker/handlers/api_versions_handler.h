@@ -16,7 +16,7 @@ ApiVersionsResponse handle_api_versions(int16_t version);
 
 // ApiVersions as runneld serves it (why these versions: handlers.h). The dispatcher answers a
 // version above these itself, before decoding the body (see RequestDispatcher).
-struct ApiVersionsHandler : HandlerTraits<ApiVersionsRequest, 0, 3> {
+struct ApiVersionsHandler : HandlerTraits<ApiVersionsRequest, 0, 4> {
   static void handle(const HandlerCall& call, ApiVersionsRequest request, const Responder& respond);
 };
 

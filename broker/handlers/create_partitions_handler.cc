@@ -71,7 +71,7 @@ PartitionsTopicResult create_partitions(BrokerContext& context,
 CreatePartitionsResponse handle_create_partitions(BrokerContext& context, const Access& access,
                                                   const CreatePartitionsRequest& request,
                                                   int16_t version) {
-  (void)version;
+  (void)version;  // v0-3 are the same request (2+ flexible; 3 may be throttled, never here).
   CreatePartitionsResponse response;
   for (const auto& topic : request.topics) {
     if (!access.topic(AclOperation::kAlter, topic.name)) {

@@ -19,6 +19,6 @@ CreatePartitionsResponse handle_create_partitions(BrokerContext& context, const 
 
 // CreatePartitions as runneld serves it (why these versions: handlers.h).
 using CreatePartitionsHandler =
-    ImmediateHandler<CreatePartitionsRequest, 0, 0, handle_create_partitions>;
+    ImmediateHandler<CreatePartitionsRequest, 0, 3, handle_create_partitions>;
 
 }  // namespace runnel::broker

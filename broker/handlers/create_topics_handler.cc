@@ -16,6 +16,10 @@ namespace {
 using TopicResult = CreateTopicsResponse::CreatableTopicResult;
 using CreatableTopic = CreateTopicsRequest::CreatableTopic;
 
+// Kafka's ConfigSource values.
+constexpr int8_t kTopicConfigSource = 1;
+constexpr int8_t kDefaultConfigSource = 5;
+
 struct Failure {
   ErrorCode error;
   std::string message;
@@ -73,7 +77,8 @@ TopicResult create_topic(BrokerContext& context, const CreatableTopic& topic, bo
   for (const auto& config : topic.configs) {
     if (config.value.has_value()) overrides[config.name] = *config.value;
   }
-  if (auto config = context.logs.defaults().with_overrides(overrides); !config.ok()) {
+  auto config = context.logs.defaults().with_overrides(overrides);
+  if (!config.ok()) {
     return fail(ErrorCode::kInvalidConfig, std::string(config.status().message()));
   }
   Status created = context.logs.create_topic(topic.name, std::get<int32_t>(partitions), overrides,
@@ -93,6 +98,18 @@ TopicResult create_topic(BrokerContext& context, const CreatableTopic& topic, bo
     log::info("created topic '{}' with {} partition(s)", topic.name, std::get<int32_t>(partitions));
   }
   result.error_code = static_cast<int16_t>(ErrorCode::kNone);
+  // v5+ (KIP-525) describe the topic as created, so that a client need not ask again.
+  result.num_partitions = std::get<int32_t>(partitions);
+  result.replication_factor = 1;
+  result.configs.emplace();
+  for (const ConfigEntry& entry : config.value().describe(context.logs.defaults())) {
+    result.configs->push_back(TopicResult::CreatableTopicConfigs{
+        .name = entry.name,
+        .value = entry.value,
+        .read_only = entry.read_only,
+        .config_source = entry.is_default ? kDefaultConfigSource : kTopicConfigSource,
+        .is_sensitive = entry.is_sensitive});
+  }
   return result;
 }
 
@@ -100,7 +117,9 @@ TopicResult create_topic(BrokerContext& context, const CreatableTopic& topic, bo
 
 CreateTopicsResponse handle_create_topics(BrokerContext& context, const Access& access,
                                           const CreateTopicsRequest& request, int16_t version) {
-  (void)version;  // Served versions 0-4 differ only in fields the codec handles.
+  // Served versions 0-6 differ only in fields the codec handles (v5+ encode the created
+  // topic's partitions and configs; v6 may be throttled, which runneld never does).
+  (void)version;
   std::map<std::string, int> occurrences;
   for (const auto& topic : request.topics) ++occurrences[topic.name];
 
@@ -123,6 +142,10 @@ CreateTopicsResponse handle_create_topics(BrokerContext& context, const Access& 
       continue;
     }
     response.topics.push_back(create_topic(context, topic, request.validate_only));
+  }
+  for (TopicResult& result : response.topics) {
+    // Kafka's failed results carry an empty config list, which its Admin client expects.
+    if (!result.configs) result.configs.emplace();
   }
   return response;
 }

@@ -6,7 +6,7 @@ namespace runnel::broker {
 
 DeleteGroupsResponse handle_delete_groups(BrokerContext& context, const Access& access,
                                           const DeleteGroupsRequest& request, int16_t version) {
-  (void)version;  // v0-1 have the same fields.
+  (void)version;  // v0-2 have the same fields.
   DeleteGroupsResponse response;
   for (const std::string& group_id : request.groups_names) {
     DeleteGroupsResponse::DeletableGroupResult result;

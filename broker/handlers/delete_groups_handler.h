@@ -12,11 +12,11 @@
 
 namespace runnel::broker {
 
-// DeleteGroups (v0-1): deletes Empty groups and their committed offsets.
+// DeleteGroups (v0-2): deletes Empty groups and their committed offsets.
 DeleteGroupsResponse handle_delete_groups(BrokerContext& context, const Access& access,
                                           const DeleteGroupsRequest& request, int16_t version);
 
 // DeleteGroups as runneld serves it (why these versions: handlers.h).
-using DeleteGroupsHandler = ImmediateHandler<DeleteGroupsRequest, 0, 1, handle_delete_groups>;
+using DeleteGroupsHandler = ImmediateHandler<DeleteGroupsRequest, 0, 2, handle_delete_groups>;
 
 }  // namespace runnel::broker

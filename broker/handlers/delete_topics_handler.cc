@@ -10,7 +10,7 @@ namespace runnel::broker {
 
 DeleteTopicsResponse handle_delete_topics(BrokerContext& context, const Access& access,
                                           const DeleteTopicsRequest& request, int16_t version) {
-  (void)version;  // Served versions 0-3 name topics in topic_names.
+  (void)version;  // Served versions 0-5 name topics in topic_names (5 adds the message).
   DeleteTopicsResponse response;
   for (const std::string& name : request.topic_names) {
     DeleteTopicsResponse::DeletableTopicResult result;

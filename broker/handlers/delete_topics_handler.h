@@ -16,6 +16,6 @@ DeleteTopicsResponse handle_delete_topics(BrokerContext& context, const Access& 
                                           const DeleteTopicsRequest& request, int16_t version);
 
 // DeleteTopics as runneld serves it (why these versions: handlers.h).
-using DeleteTopicsHandler = ImmediateHandler<DeleteTopicsRequest, 0, 3, handle_delete_topics>;
+using DeleteTopicsHandler = ImmediateHandler<DeleteTopicsRequest, 0, 5, handle_delete_topics>;
 
 }  // namespace runnel::broker

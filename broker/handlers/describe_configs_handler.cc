@@ -1,7 +1,10 @@
 #include "broker/handlers/describe_configs_handler.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <fmt/format.h>
@@ -22,6 +25,71 @@ constexpr int8_t kTopicConfigSource = 1;
 constexpr int8_t kStaticBrokerConfigSource = 4;
 constexpr int8_t kDefaultConfigSource = 5;
 
+// Kafka's ConfigType values (DescribeConfigs v3+).
+enum class ConfigType : int8_t {
+  kBoolean = 1,
+  kString = 2,
+  kInt = 3,
+  kLong = 5,
+  kDouble = 6,
+  kList = 7,
+};
+
+// The type Kafka's LogConfig and KafkaConfig define each config runneld describes with; a
+// config they do not list is a STRING, as the value runneld keeps is.
+ConfigType config_type(std::string_view name) {
+  static const std::unordered_map<std::string_view, ConfigType> kTypes = {
+      {"cleanup.policy", ConfigType::kList},
+      {"follower.replication.throttled.replicas", ConfigType::kList},
+      {"leader.replication.throttled.replicas", ConfigType::kList},
+      {"min.cleanable.dirty.ratio", ConfigType::kDouble},
+      {"message.downconversion.enable", ConfigType::kBoolean},
+      {"preallocate", ConfigType::kBoolean},
+      {"remote.log.copy.disable", ConfigType::kBoolean},
+      {"remote.log.delete.on.disable", ConfigType::kBoolean},
+      {"remote.storage.enable", ConfigType::kBoolean},
+      {"unclean.leader.election.enable", ConfigType::kBoolean},
+      {"auto.create.topics.enable", ConfigType::kBoolean},
+      {"index.interval.bytes", ConfigType::kInt},
+      {"max.message.bytes", ConfigType::kInt},
+      {"min.insync.replicas", ConfigType::kInt},
+      {"segment.bytes", ConfigType::kInt},
+      {"segment.index.bytes", ConfigType::kInt},
+      {"broker.id", ConfigType::kInt},
+      {"num.partitions", ConfigType::kInt},
+      {"default.replication.factor", ConfigType::kInt},
+      {"socket.request.max.bytes", ConfigType::kInt},
+      {"num.network.threads", ConfigType::kInt},
+      {"log.segment.bytes", ConfigType::kInt},
+      {"message.max.bytes", ConfigType::kInt},
+      {"delete.retention.ms", ConfigType::kLong},
+      {"file.delete.delay.ms", ConfigType::kLong},
+      {"flush.messages", ConfigType::kLong},
+      {"flush.ms", ConfigType::kLong},
+      {"local.retention.bytes", ConfigType::kLong},
+      {"local.retention.ms", ConfigType::kLong},
+      {"max.compaction.lag.ms", ConfigType::kLong},
+      {"message.timestamp.after.max.ms", ConfigType::kLong},
+      {"message.timestamp.before.max.ms", ConfigType::kLong},
+      {"message.timestamp.difference.max.ms", ConfigType::kLong},
+      {"min.compaction.lag.ms", ConfigType::kLong},
+      {"retention.bytes", ConfigType::kLong},
+      {"retention.ms", ConfigType::kLong},
+      {"segment.jitter.ms", ConfigType::kLong},
+      {"segment.ms", ConfigType::kLong},
+      {"connections.max.idle.ms", ConfigType::kLong},
+      {"log.roll.ms", ConfigType::kLong},
+      {"log.retention.ms", ConfigType::kLong},
+      {"log.retention.bytes", ConfigType::kLong},
+      {"log.retention.check.interval.ms", ConfigType::kLong},
+      {"log.cleaner.backoff.ms", ConfigType::kLong},
+      {"log.flush.interval.messages", ConfigType::kLong},
+      {"log.flush.interval.ms", ConfigType::kLong},
+  };
+  auto found = kTypes.find(name);
+  return found != kTypes.end() ? found->second : ConfigType::kString;
+}
+
 Entry make_entry(const ConfigEntry& config, int8_t source, bool include_synonyms) {
   Entry entry;
   entry.name = config.name;
@@ -30,6 +98,9 @@ Entry make_entry(const ConfigEntry& config, int8_t source, bool include_synonyms
   entry.is_default = config.is_default;
   entry.config_source = source;
   entry.is_sensitive = config.is_sensitive;
+  entry.config_type = static_cast<int8_t>(config_type(config.name));
+  // Documentation (v3+, when asked) stays null: runneld carries no config documentation.
+  entry.documentation = std::nullopt;
   if (include_synonyms) {
     Synonym synonym;
     synonym.name = config.name;

@@ -15,13 +15,13 @@ namespace runnel::broker {
 // started with, under Kafka's broker config names; read-only, as runneld serves no
 // AlterConfigs). `configuration_keys` narrows the list; synonyms (v1+) list the entry's own
 // source. An unknown topic gets UNKNOWN_TOPIC_OR_PARTITION; another broker id or resource
-// type gets INVALID_REQUEST.
+// type gets INVALID_REQUEST. v3+ give each config's type (Kafka's) and no documentation.
 DescribeConfigsResponse handle_describe_configs(BrokerContext& context, const Access& access,
                                                 const DescribeConfigsRequest& request,
                                                 int16_t version);
 
 // DescribeConfigs as runneld serves it (why these versions: handlers.h).
 using DescribeConfigsHandler =
-    ImmediateHandler<DescribeConfigsRequest, 0, 2, handle_describe_configs>;
+    ImmediateHandler<DescribeConfigsRequest, 0, 4, handle_describe_configs>;
 
 }  // namespace runnel::broker

@@ -7,7 +7,7 @@ namespace runnel::broker {
 DescribeGroupsResponse handle_describe_groups(BrokerContext& context, const Access& access,
                                               const DescribeGroupsRequest& request,
                                               int16_t version) {
-  (void)version;  // v0-4 differ only in fields the codec handles.
+  (void)version;  // v0-5 differ only in fields the codec handles.
   DescribeGroupsResponse response;
   for (const std::string& group_id : request.groups) {
     if (!access.group(AclOperation::kDescribe, group_id)) {

@@ -12,13 +12,13 @@
 
 namespace runnel::broker {
 
-// DescribeGroups (v0-4): state, protocol and members; member metadata and assignments only
+// DescribeGroups (v0-5): state, protocol and members; member metadata and assignments only
 // while the group is Stable (as Kafka). An unknown group is reported Dead, without error.
 DescribeGroupsResponse handle_describe_groups(BrokerContext& context, const Access& access,
                                               const DescribeGroupsRequest& request,
                                               int16_t version);
 
 // DescribeGroups as runneld serves it (why these versions: handlers.h).
-using DescribeGroupsHandler = ImmediateHandler<DescribeGroupsRequest, 0, 4, handle_describe_groups>;
+using DescribeGroupsHandler = ImmediateHandler<DescribeGroupsRequest, 0, 5, handle_describe_groups>;
 
 }  // namespace runnel::broker

@@ -207,7 +207,7 @@ class PendingFetch : public std::enable_shared_from_this<PendingFetch> {
 
 void handle_fetch(BrokerContext& context, const Access& access, FetchRequest request,
                   int16_t version, boost::asio::any_io_executor executor, FetchCompletion done) {
-  (void)version;  // Served versions 4-11 differ only in fields the codec handles.
+  (void)version;  // Served versions 4-12 differ only in fields the codec handles.
   // Authorized once, when the request arrives, not on each wake-up of a waiting fetch.
   std::set<std::string> refused;
   bool any_allowed = false;

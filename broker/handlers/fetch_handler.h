@@ -44,7 +44,7 @@ void handle_fetch(BrokerContext& context, const Access& access, FetchRequest req
 
 // Fetch as runneld serves it (why these versions: handlers.h); answers when handle_fetch
 // completes, from whichever thread completes it.
-struct FetchHandler : HandlerTraits<FetchRequest, 4, 11> {
+struct FetchHandler : HandlerTraits<FetchRequest, 4, 12> {
   static void handle(const HandlerCall& call, FetchRequest request, const Responder& respond);
 };
 

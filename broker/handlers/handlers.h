@@ -20,6 +20,8 @@
 #include "broker/handlers/describe_cluster_handler.h"
 #include "broker/handlers/describe_configs_handler.h"
 #include "broker/handlers/describe_groups_handler.h"
+#include "broker/handlers/describe_log_dirs_handler.h"
+#include "broker/handlers/describe_producers_handler.h"
 #include "broker/handlers/describe_transactions_handler.h"
 #include "broker/handlers/end_txn_handler.h"
 #include "broker/handlers/fetch_handler.h"
@@ -35,6 +37,7 @@
 #include "broker/handlers/offset_commit_handler.h"
 #include "broker/handlers/offset_delete_handler.h"
 #include "broker/handlers/offset_fetch_handler.h"
+#include "broker/handlers/offset_for_leader_epoch_handler.h"
 #include "broker/handlers/produce_handler.h"
 #include "broker/handlers/sasl_handlers.h"
 #include "broker/handlers/sync_group_handler.h"
@@ -49,39 +52,60 @@ struct HandlerList {
   static constexpr size_t kSize = sizeof...(Handlers);
 };
 
-// Every served API. Each handler type states its versions in its own header; why they stop
-// where they do (from the clients' sources, see shared/kafka-protocol/README.md):
-// - Produce 3 and Fetch 4 are the first versions with message format v2 (librdkafka requires
-//   both); Produce 7 / Fetch 10 are needed for zstd; Fetch 11 makes kafka-python assume a
-//   Kafka 2.3 broker, which selects Produce v7 and Fetch v4.
-// - ListOffsets 1 enables offsets-by-timestamp in librdkafka; v2 adds isolation level.
-// - Metadata 4 adds allow_auto_topic_creation; 5 adds offline replicas (none on one node) and
-//   6 only changes quota throttling, so both are served: Sarama with Version=2.1+ sends 5 or
-//   6 without negotiating. 7 adds leader epochs (KIP-320), which runneld does not keep; 9+
-//   are flexible.
-// - ApiVersions 3 is what librdkafka asks for first (flexible body, header v2).
+// Every served API. Each handler type states its versions in its own header. Every API whose
+// schema has flexible versions (KIP-482; request header v2, response header v1) is served up
+// to at least its first flexible one; the old versions the Debian clients use (librdkafka
+// 2.0.2, kafka-python 2.0.2, KafkaJS 2.2, Sarama) stay. Where each range stops, and why (the
+// next version needs something a single node without topic ids, leader changes, KIP-848
+// groups or KIP-890 transactions cannot honour); docs/PROTOCOL.md has the same per API:
+// - Produce 3-10: 3 is the first with message format v2 (librdkafka requires it), 7 allows
+//   zstd, 9 is flexible, 10 only adds leader hints to NOT_LEADER answers (never sent);
+//   11 is KIP-890's TRANSACTION_ABORTABLE.
+// - Fetch 4-12: 4 is message format v2, 10 zstd, 11 makes kafka-python assume a 2.3 broker,
+//   12 is flexible; 13+ name topics by id (KIP-516), which runneld does not keep.
+// - ListOffsets 0-6: 1 enables offsets-by-timestamp in librdkafka, 2 adds isolation level,
+//   4 leader epochs (always 0 here, and fenced as Kafka does), 6 is flexible; 7 is the max
+//   timestamp lookup (KIP-734), not served.
+// - Metadata 0-9: 4 adds allow_auto_topic_creation, 5-6 are what Sarama with Version=2.1+
+//   sends without negotiating, 7 leader epochs (0: one leader forever), 8 authorized
+//   operations (KIP-430), 9 is flexible; 10+ carry topic ids.
+// - ApiVersions 0-4, every version: 3 is what librdkafka asks for first (flexible), 4 what the
+//   Java client 3.9+ asks (KAFKA-17011 only changes feature flags, of which runneld has none).
+//   A newer version is answered with UNSUPPORTED_VERSION in the v0 layout, to retry lower.
+// - CreateTopics 0-6 (5: flexible, the created topic's configs, KIP-525; 6 may throttle,
+//   never here); 7 returns topic ids. DeleteTopics 0-5 (4 flexible, 5 error messages); 6
+//   deletes by topic id. CreatePartitions 0-3, DeleteGroups 0-2, DescribeGroups 0-5,
+//   Heartbeat 0-4, AlterConfigs 0-2: every version. DescribeConfigs 0-4 (3 adds config types;
+//   runneld has no documentation to give).
 // - Group APIs start at 0: librdkafka enables its group consumer only when FindCoordinator 0,
 //   JoinGroup/SyncGroup/Heartbeat/LeaveGroup 0, OffsetCommit 1-2 and OffsetFetch 1 are in the
-//   advertised ranges. JoinGroup 4 is where member ids are required (KIP-394) and 5 adds
-//   group.instance.id (librdkafka hangs without it when static membership is configured);
-//   LeaveGroup 3 leaves by instance id. The maxima are the last non-flexible versions.
+//   advertised ranges. JoinGroup 4 is where member ids are required (KIP-394), 5 adds
+//   group.instance.id, 6 is flexible, 9 is the last (the leader is never told to skip its
+//   assignment). SyncGroup 5 checks the protocol type and name (KIP-559). LeaveGroup 5 adds
+//   a reason. ListGroups 4 filters by state (KIP-518), 5 by type (all groups are classic).
+//   FindCoordinator 4 batches keys (KIP-699); 5 and 6 are KIP-890 and share groups.
+//   OffsetCommit 0-8 and OffsetFetch 0-8 (7: require_stable, 8: batched groups): 9 of both
+//   is KIP-848's member epoch, whose consumer groups runneld does not serve.
 // - InitProducerId 0 enables librdkafka's idempotent producer; librdkafka's transactions need
 //   3+ (KIP-360), and 4 is where PRODUCER_FENCED appears (KIP-588); 5 (KIP-890) is not served.
-// - AddPartitionsToTxn, AddOffsetsToTxn, EndTxn and TxnOffsetCommit 0-3: what librdkafka and
-//   KafkaJS send; AddPartitionsToTxn 4+ is the brokers' batched form (KIP-890) and the others'
-//   4+ add KIP-890's TRANSACTION_ABORTABLE. TxnOffsetCommit 3 carries the member (KIP-447).
-// - DescribeTransactions and ListTransactions 0 (KIP-664), for kafka-transactions.sh and Admin.
+// - AddPartitionsToTxn, AddOffsetsToTxn, EndTxn and TxnOffsetCommit 0-3 (3 is flexible):
+//   AddPartitionsToTxn 4+ is the brokers' batched form (KIP-890) and the others' 4+ add
+//   KIP-890's TRANSACTION_ABORTABLE. TxnOffsetCommit 3 carries the member (KIP-447).
+// - DescribeTransactions 0 and ListTransactions 0-1 (1: duration filter, KIP-994).
 // - DescribeAcls, CreateAcls and DeleteAcls 0-3: librdkafka sends 0-1, kafka-acls.sh and the
 //   Java Admin 2-3 (flexible; 1 added prefixed patterns, KIP-290).
-// - SaslHandshake 0-1 and SaslAuthenticate 0-2: v0 handshakes are followed by raw tokens
-//   (pre-1.0 clients); SaslAuthenticate 1 adds the session lifetime (always 0: KIP-368
-//   re-authentication is not served), 2 is flexible. Describe/AlterUserScramCredentials 0
-//   (KIP-554), the only versions.
+// - SaslHandshake 0-1 (no flexible version) and SaslAuthenticate 0-2: v0 handshakes are
+//   followed by raw tokens (pre-1.0 clients); SaslAuthenticate 1 adds the session lifetime
+//   (always 0: KIP-368 re-authentication is not served), 2 is flexible.
+//   Describe/AlterUserScramCredentials 0 (KIP-554), the only versions.
 // - DeleteRecords 0-2, every version (2 is flexible): KafkaJS sends 0-1, librdkafka 0-1
 //   (rd_kafka_DeleteRecords), the Java Admin 2.
-// - AlterConfigs 0-1 and IncrementalAlterConfigs 0-1: librdkafka 2.0, kafka-python and KafkaJS
-//   send AlterConfigs 0-1; IncrementalAlterConfigs 1 is flexible. AlterConfigs 2 (flexible,
-//   Java Admin only, which prefers the incremental API) is not served.
+// - IncrementalAlterConfigs 0-1, every version (1 is flexible).
+// - OffsetDelete 0, the only version (not flexible).
+// - OffsetForLeaderEpoch 0-4, every version (4 is flexible): one epoch, 0, per partition.
+// - DescribeLogDirs 0-4, every version (2 is flexible, 4 adds the volume's sizes): the one
+//   data directory.
+// - DescribeProducers 0 (KIP-664), the only version (flexible).
 // - DescribeCluster 0 (KIP-700, the Java Admin 2.8+); 1 adds controller endpoints (KIP-919),
 //   whose refusal needs an error code the schemas here do not have yet.
 // One API a line (clang-format would pack them), so that adding one is a one-line change.
@@ -124,7 +148,10 @@ using ServedApis = HandlerList<
     DeleteRecordsHandler,
     AlterConfigsHandler,
     IncrementalAlterConfigsHandler,
-    DescribeClusterHandler>;
+    DescribeClusterHandler,
+    OffsetForLeaderEpochHandler,
+    DescribeLogDirsHandler,
+    DescribeProducersHandler>;
 // clang-format on
 
 // Calls `visit.template operator()<Handler>()` for the handler of `api_key` and returns true,

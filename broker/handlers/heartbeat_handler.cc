@@ -6,7 +6,7 @@ namespace runnel::broker {
 
 HeartbeatResponse handle_heartbeat(BrokerContext& context, const Access& access,
                                    const HeartbeatRequest& request, int16_t version) {
-  (void)version;  // v0-3 differ only in fields the codec handles.
+  (void)version;  // v0-4 differ only in fields the codec handles.
   HeartbeatResponse response;
   if (!access.group(AclOperation::kRead, request.group_id)) {
     response.error_code = static_cast<int16_t>(ErrorCode::kGroupAuthorizationFailed);

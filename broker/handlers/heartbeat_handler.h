@@ -12,11 +12,11 @@
 
 namespace runnel::broker {
 
-// Heartbeat (v0-3): keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
+// Heartbeat (v0-4): keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin.
 HeartbeatResponse handle_heartbeat(BrokerContext& context, const Access& access,
                                    const HeartbeatRequest& request, int16_t version);
 
 // Heartbeat as runneld serves it (why these versions: handlers.h).
-using HeartbeatHandler = ImmediateHandler<HeartbeatRequest, 0, 3, handle_heartbeat>;
+using HeartbeatHandler = ImmediateHandler<HeartbeatRequest, 0, 4, handle_heartbeat>;
 
 }  // namespace runnel::broker

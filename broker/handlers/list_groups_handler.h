@@ -12,12 +12,13 @@
 
 namespace runnel::broker {
 
-// ListGroups (v0-2): every group this coordinator knows, including groups that only have
-// committed offsets (state Empty).
+// ListGroups (v0-5): every group this coordinator knows, including groups that only have
+// committed offsets (state Empty); v4+ only those in the requested states, v5+ only those of
+// the requested types (every group here is "classic").
 ListGroupsResponse handle_list_groups(BrokerContext& context, const Access& access,
                                       const ListGroupsRequest& request, int16_t version);
 
 // ListGroups as runneld serves it (why these versions: handlers.h).
-using ListGroupsHandler = ImmediateHandler<ListGroupsRequest, 0, 2, handle_list_groups>;
+using ListGroupsHandler = ImmediateHandler<ListGroupsRequest, 0, 5, handle_list_groups>;
 
 }  // namespace runnel::broker

@@ -1,5 +1,6 @@
 #include "broker/handlers/list_offsets_handler.h"
 
+#include "broker/handlers/leader_epoch.h"
 #include "broker/protocol/error_code.h"
 
 namespace runnel::broker {
@@ -14,7 +15,7 @@ constexpr int64_t kEarliestTimestamp = -2;
 
 ListOffsetsPartitionResponse list_offset(BrokerContext& context, const std::string& topic,
                                          int32_t partition, int64_t timestamp, bool read_committed,
-                                         int16_t version) {
+                                         int32_t current_leader_epoch, int16_t version) {
   ListOffsetsPartitionResponse response;
   response.partition_index = partition;
   response.timestamp = -1;
@@ -22,6 +23,12 @@ ListOffsetsPartitionResponse list_offset(BrokerContext& context, const std::stri
   std::shared_ptr<Log> partition_log = context.logs.log(topic, partition);
   if (partition_log == nullptr) {
     response.error_code = code(ErrorCode::kUnknownTopicOrPartition);
+    return response;
+  }
+  // v4+ fencing (KIP-320).
+  if (ErrorCode fenced = check_current_leader_epoch(current_leader_epoch);
+      fenced != ErrorCode::kNone) {
+    response.error_code = code(fenced);
     return response;
   }
   response.error_code = code(ErrorCode::kNone);
@@ -46,6 +53,7 @@ ListOffsetsPartitionResponse list_offset(BrokerContext& context, const std::stri
     }
   }
   if (version == 0 && response.offset >= 0) response.old_style_offsets = {response.offset};
+  if (response.offset >= 0) response.leader_epoch = kPartitionLeaderEpoch;
   return response;
 }
 
@@ -71,7 +79,7 @@ ListOffsetsResponse handle_list_offsets(BrokerContext& context, const Access& ac
       }
       topic_response.partitions.push_back(
           list_offset(context, topic.name, partition.partition_index, partition.timestamp,
-                      read_committed, version));
+                      read_committed, version >= 4 ? partition.current_leader_epoch : -1, version));
     }
     response.topics.push_back(std::move(topic_response));
   }

@@ -12,7 +12,7 @@
 
 namespace runnel::broker {
 
-// OffsetCommit (v0-7): stores offsets and metadata once appended to __consumer_offsets.
+// OffsetCommit (v0-8): stores offsets and metadata once appended to __consumer_offsets.
 // v0 and generation -1 with an empty member id are commits from outside group management,
 // allowed while the group has no members; a member's commit is checked against the group's
 // members and generation (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS).
@@ -21,6 +21,6 @@ OffsetCommitResponse handle_offset_commit(BrokerContext& context, const Access& 
                                           const OffsetCommitRequest& request, int16_t version);
 
 // OffsetCommit as runneld serves it (why these versions: handlers.h).
-using OffsetCommitHandler = ImmediateHandler<OffsetCommitRequest, 0, 7, handle_offset_commit>;
+using OffsetCommitHandler = ImmediateHandler<OffsetCommitRequest, 0, 8, handle_offset_commit>;
 
 }  // namespace runnel::broker

@@ -58,7 +58,9 @@ ProducePartitionResponse append_partition(BrokerContext& context, const std::str
 
 std::optional<ProduceResponse> handle_produce(BrokerContext& context, const Access& access,
                                               const ProduceRequest& request, int16_t version) {
-  (void)version;  // Every served version (3-7) has the same fields the broker acts on.
+  // Every served version (3-10) has the same fields the broker acts on; v8+ per-record errors
+  // (KIP-467) stay empty, v10 leader hints (KIP-951) are only for NOT_LEADER, never sent.
+  (void)version;
   const bool acks_valid = request.acks == 0 || request.acks == 1 || request.acks == -1;
   // A transactional producer must be allowed to write for its transactional id, else the
   // whole request is refused (Kafka: TRANSACTIONAL_ID_AUTHORIZATION_FAILED on every

@@ -23,7 +23,7 @@ std::optional<ProduceResponse> handle_produce(BrokerContext& context, const Acce
                                               const ProduceRequest& request, int16_t version);
 
 // Produce as runneld serves it (why these versions: handlers.h). acks=0 sends nothing.
-struct ProduceHandler : HandlerTraits<ProduceRequest, 3, 7> {
+struct ProduceHandler : HandlerTraits<ProduceRequest, 3, 10> {
   static void handle(const HandlerCall& call, ProduceRequest request, const Responder& respond);
 };
 

@@ -12,14 +12,14 @@
 
 namespace runnel::broker {
 
-// SyncGroup (v0-3). The leader's request carries every member's assignment; a follower's
+// SyncGroup (v0-5). The leader's request carries every member's assignment; a follower's
 // response waits for it. `done` is called exactly once, possibly later from another thread.
 void handle_sync_group(BrokerContext& context, const Access& access, SyncGroupRequest request,
                        int16_t version, std::function<void(SyncGroupResponse)> done);
 
 // SyncGroup as runneld serves it (why these versions: handlers.h); a follower's answer waits
 // for the leader's assignment.
-struct SyncGroupHandler : HandlerTraits<SyncGroupRequest, 0, 3> {
+struct SyncGroupHandler : HandlerTraits<SyncGroupRequest, 0, 5> {
   static void handle(const HandlerCall& call, SyncGroupRequest request, const Responder& respond);
 };
 

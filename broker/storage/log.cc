@@ -285,6 +285,11 @@ std::vector<AbortedTransaction> Log::aborted_locked(int64_t from, int64_t to) co
   return found;
 }
 
+std::vector<ProducerStateTable::ActiveProducer> Log::active_producers() const {
+  std::shared_lock lock(mutex_);
+  return producers_.active_producers();
+}
+
 uint64_t Log::size_bytes() const {
   std::shared_lock lock(mutex_);
   uint64_t total = 0;

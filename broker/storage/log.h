@@ -136,6 +136,8 @@ class Log {
   std::vector<AbortedTransaction> aborted_transactions(int64_t from, int64_t to) const;
   uint64_t size_bytes() const;
   size_t segment_count() const;
+  // The idempotent and transactional producers this partition remembers (DescribeProducers).
+  std::vector<ProducerStateTable::ActiveProducer> active_producers() const;
 
   // The first record with timestamp >= `timestamp`: (its offset, its timestamp); for a
   // compressed batch, which is not decompressed, the batch's (base offset, max timestamp).

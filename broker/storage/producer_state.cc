@@ -1,5 +1,6 @@
 #include "broker/storage/producer_state.h"
 
+#include <algorithm>
 #include <map>
 
 namespace runnel::broker {
@@ -103,6 +104,7 @@ void ProducerStateTable::record(const RecordBatchHeader& batch) {
     producer.epoch = batch.producer_epoch;
     producer.batches.clear();
   }
+  producer.last_timestamp = batch.max_timestamp;
   if (batch.is_transactional())
     open_transactions_.try_emplace(batch.producer_id, batch.base_offset);
   if (batch.base_sequence < 0) return;  // the broker's own batch: no sequence to remember
@@ -111,6 +113,23 @@ void ProducerStateTable::record(const RecordBatchHeader& batch) {
                                         .first_offset = batch.base_offset,
                                         .last_offset = batch.last_offset()});
   while (producer.batches.size() > kCachedBatches) producer.batches.pop_front();
+}
+
+std::vector<ProducerStateTable::ActiveProducer> ProducerStateTable::active_producers() const {
+  std::vector<ActiveProducer> active;
+  for (const auto& [id, producer] : producers_) {
+    auto open = open_transactions_.find(id);
+    active.push_back(ActiveProducer{
+        .producer_id = id,
+        .epoch = producer.epoch,
+        .last_sequence = producer.batches.empty() ? -1 : producer.batches.back().last_sequence,
+        .last_timestamp = producer.last_timestamp,
+        .transaction_start_offset = open != open_transactions_.end() ? open->second : -1});
+  }
+  std::sort(active.begin(), active.end(), [](const ActiveProducer& a, const ActiveProducer& b) {
+    return a.producer_id < b.producer_id;
+  });
+  return active;
 }
 
 bool ProducerStateTable::marker_epoch_valid(int64_t producer_id, int16_t epoch) const {

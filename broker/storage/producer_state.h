@@ -70,6 +70,17 @@ class ProducerStateTable {
 
   size_t producer_count() const { return producers_.size(); }
 
+  // One producer as DescribeProducers (KIP-664) reports it.
+  struct ActiveProducer {
+    int64_t producer_id = -1;
+    int16_t epoch = 0;
+    int32_t last_sequence = -1;             // -1: no sequenced batch remembered
+    int64_t last_timestamp = -1;            // max timestamp of its last batch here; -1: none
+    int64_t transaction_start_offset = -1;  // first offset of its open transaction; -1: none
+  };
+  // Every producer the partition remembers, by producer id.
+  std::vector<ActiveProducer> active_producers() const;
+
  private:
   struct BatchRange {
     int32_t first_sequence;
@@ -80,6 +91,7 @@ class ProducerStateTable {
   struct Producer {
     int16_t epoch = 0;
     std::deque<BatchRange> batches;  // oldest first, at most kCachedBatches
+    int64_t last_timestamp = -1;     // of its last batch recorded
   };
 
   std::unordered_map<int64_t, Producer> producers_;

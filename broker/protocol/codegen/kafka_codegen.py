@@ -536,10 +536,18 @@ def generate_message(schema, out_dir):
     h("")
     h("namespace runnel::broker {")
     h("")
+    # A request names its response type (declared here, defined in the response's header), so
+    # that code generic over requests (the handler list's tests) can decode the answer.
+    response = name[: -len("Request")] + "Response" if name.endswith("Request") else None
+    if response:
+        h(f"struct {response};")
+        h("")
     lines = Emitter()
     declare_struct(lines, top, 0)
     # Insert the constants right after the opening line of the message struct.
     h(lines.lines[0])
+    if response:
+        h(f"  using Response = {response};")
     if "apiKey" in schema:
         h(f"  static constexpr int16_t kApiKey = {schema['apiKey']};")
     h(f"  static constexpr int16_t kMinVersion = {valid.lo};")

@@ -56,6 +56,10 @@
 #include "broker/protocol/generated/describe_configs_response.h"
 #include "broker/protocol/generated/describe_groups_request.h"
 #include "broker/protocol/generated/describe_groups_response.h"
+#include "broker/protocol/generated/describe_log_dirs_request.h"
+#include "broker/protocol/generated/describe_log_dirs_response.h"
+#include "broker/protocol/generated/describe_producers_request.h"
+#include "broker/protocol/generated/describe_producers_response.h"
 #include "broker/protocol/generated/describe_transactions_request.h"
 #include "broker/protocol/generated/describe_transactions_response.h"
 #include "broker/protocol/generated/describe_user_scram_credentials_request.h"
@@ -90,6 +94,8 @@
 #include "broker/protocol/generated/offset_delete_response.h"
 #include "broker/protocol/generated/offset_fetch_request.h"
 #include "broker/protocol/generated/offset_fetch_response.h"
+#include "broker/protocol/generated/offset_for_leader_epoch_request.h"
+#include "broker/protocol/generated/offset_for_leader_epoch_response.h"
 #include "broker/protocol/generated/produce_request.h"
 #include "broker/protocol/generated/produce_response.h"
 #include "broker/protocol/generated/sasl_authenticate_request.h"
@@ -107,6 +113,7 @@
 #include "broker/security/credential_store.h"
 #include "broker/security/scram_client.h"
 #include "broker/storage/record_batch_builder.h"
+#include "core/big_endian.h"
 #include "core/clock.h"
 
 namespace runnel::broker {
@@ -347,9 +354,12 @@ TEST_F(RequestDispatcherTest, ApiVersionsListsExactlyTheServedRanges) {
 }
 
 TEST_F(RequestDispatcherTest, ApiVersionsAboveTheServedRangeGetsUnsupportedVersionInTheV0Layout) {
-  // v4 is flexible (header v2) but the answer must be readable by any client: header v0 and
-  // the v0 body, listing what is served so that the client can retry at v3 or lower.
-  HandlerOutcome outcome = call(frame_of(ApiVersionsRequest{}, 4, 7));
+  // v5, as a client newer than the schemas here sends it (header v2, the body laid out as v4's):
+  // the answer must be readable by any client: header v0 and the v0 body, listing what is
+  // served so that the client can retry at v4 or lower.
+  Bytes frame = frame_of(ApiVersionsRequest{}, 4, 7);
+  store_big_endian<int16_t>(frame.data() + 2, 5);  // the header's api_version
+  HandlerOutcome outcome = call(frame);
   ASSERT_TRUE(outcome.response.has_value());
   EXPECT_FALSE(outcome.close_connection);
   WireReader reader(outcome.response->view());
@@ -1487,6 +1497,25 @@ TEST_F(RequestDispatcherTest, EveryServedApiIsRefusedToAPrincipalWithoutAcls) {
     return is_authorization_error(
         roundtrip<AlterUserScramCredentialsResponse>(request, 0).results.at(0).error_code);
   };
+  refused[key(ApiKey::kOffsetForLeaderEpoch)] = [&] {
+    OffsetForLeaderEpochRequest request;
+    request.replica_id = -1;
+    request.topics.push_back({.topic = "t", .partitions = {{.partition = 0, .leader_epoch = 0}}});
+    return is_authorization_error(roundtrip<OffsetForLeaderEpochResponse>(request, 4)
+                                      .topics.at(0)
+                                      .partitions.at(0)
+                                      .error_code);
+  };
+  refused[key(ApiKey::kDescribeProducers)] = [&] {
+    DescribeProducersRequest request;
+    request.topics.push_back({.name = "t", .partition_indexes = {0}});
+    return is_authorization_error(
+        roundtrip<DescribeProducersResponse>(request, 0).topics.at(0).partitions.at(0).error_code);
+  };
+  refused[key(ApiKey::kDescribeLogDirs)] = [&] {
+    auto response = roundtrip<DescribeLogDirsResponse>(DescribeLogDirsRequest{}, 4);
+    return is_authorization_error(response.error_code) && response.results.empty();
+  };
 
   for (const ApiVersionRange& api : supported_apis()) {
     // What a client asks before it is anyone: the versions, and its authentication.
@@ -1864,6 +1893,324 @@ TEST_F(RequestDispatcherTest, AlterUserScramCredentialsChecksEachUserOnItsOwn) {
   ASSERT_EQ(described.results.size(), 2u);
   EXPECT_EQ(described.results[0].error_code, 0);
   EXPECT_EQ(described.results[1].error_code, code(ErrorCode::kResourceNotFound));
+}
+
+TEST_F(RequestDispatcherTest, FindCoordinatorV4AnswersEveryBatchedKey) {
+  FindCoordinatorRequest request;
+  request.coordinator_keys = {"group-a", "group-b"};
+  auto response = roundtrip<FindCoordinatorResponse>(request, 4);
+  ASSERT_EQ(response.coordinators.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(response.coordinators[i].key, request.coordinator_keys[i]);
+    EXPECT_EQ(response.coordinators[i].error_code, code(ErrorCode::kNone));
+    EXPECT_EQ(response.coordinators[i].node_id, 0);
+    EXPECT_EQ(response.coordinators[i].host, "127.0.0.1");
+    EXPECT_EQ(response.coordinators[i].port, 9092);
+  }
+  request.key_type = 7;
+  auto refused = roundtrip<FindCoordinatorResponse>(request, 4);
+  ASSERT_EQ(refused.coordinators.size(), 2u);
+  EXPECT_EQ(refused.coordinators[0].error_code, code(ErrorCode::kInvalidRequest));
+}
+
+TEST_F(RequestDispatcherTest, OffsetFetchV8AnswersEachGroupOfTheBatch) {
+  create_topic("t", 1);
+  ASSERT_TRUE(offsets_->commit("a", {{TopicPartition{"t", 0}, CommittedOffset{.offset = 5}}}).ok());
+  OffsetFetchRequest request;
+  OffsetFetchRequest::OffsetFetchRequestGroup all_of_a;
+  all_of_a.group_id = "a";  // null topics: every offset of the group
+  OffsetFetchRequest::OffsetFetchRequestGroup named_of_b;
+  named_of_b.group_id = "b";
+  named_of_b.topics.emplace().push_back({.name = "t", .partition_indexes = {0}});
+  request.groups = {all_of_a, named_of_b};
+  auto response = roundtrip<OffsetFetchResponse>(request, 8);
+  ASSERT_EQ(response.groups.size(), 2u);
+  EXPECT_EQ(response.groups[0].group_id, "a");
+  ASSERT_EQ(response.groups[0].topics.size(), 1u);
+  EXPECT_EQ(response.groups[0].topics[0].partitions.at(0).committed_offset, 5);
+  EXPECT_EQ(response.groups[1].group_id, "b");
+  EXPECT_EQ(response.groups[1].error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(response.groups[1].topics.at(0).partitions.at(0).committed_offset, -1);
+}
+
+TEST_F(RequestDispatcherTest, OffsetFetchRequireStableWithholdsAnOffsetAnOpenTransactionHolds) {
+  InitProducerIdRequest init;
+  init.transactional_id = "txn";
+  init.transaction_timeout_ms = 60000;
+  auto producer = roundtrip<InitProducerIdResponse>(init, 4);
+  AddOffsetsToTxnRequest add;
+  add.transactional_id = "txn";
+  add.producer_id = producer.producer_id;
+  add.producer_epoch = producer.producer_epoch;
+  add.group_id = "g";
+  ASSERT_EQ(roundtrip<AddOffsetsToTxnResponse>(add, 3).error_code, code(ErrorCode::kNone));
+  TxnOffsetCommitRequest commit;
+  commit.transactional_id = "txn";
+  commit.group_id = "g";
+  commit.producer_id = producer.producer_id;
+  commit.producer_epoch = producer.producer_epoch;
+  commit.topics.push_back(
+      {.name = "t", .partitions = {{.partition_index = 0, .committed_offset = 17}}});
+  roundtrip<TxnOffsetCommitResponse>(commit, 3);
+
+  OffsetFetchRequest fetch;
+  fetch.group_id = "g";
+  fetch.topics.emplace().push_back({.name = "t", .partition_indexes = {0}});
+  fetch.require_stable = true;
+  auto unstable = roundtrip<OffsetFetchResponse>(fetch, 7);
+  EXPECT_EQ(unstable.topics.at(0).partitions.at(0).error_code,
+            code(ErrorCode::kUnstableOffsetCommit));
+  fetch.require_stable = false;
+  auto without = roundtrip<OffsetFetchResponse>(fetch, 7);
+  EXPECT_EQ(without.topics.at(0).partitions.at(0).error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(without.topics.at(0).partitions.at(0).committed_offset, -1);
+}
+
+TEST_F(RequestDispatcherTest, ListGroupsV4FiltersByStateAndV5ByType) {
+  ASSERT_TRUE(
+      offsets_->commit("idle", {{TopicPartition{"t", 0}, CommittedOffset{.offset = 1}}}).ok());
+  ListGroupsRequest request;
+  request.states_filter = {"empty"};  // Kafka's coordinator parses states case-insensitively
+  auto empty = roundtrip<ListGroupsResponse>(request, 4);
+  ASSERT_EQ(empty.groups.size(), 1u);
+  EXPECT_EQ(empty.groups[0].group_id, "idle");
+  EXPECT_EQ(empty.groups[0].group_state, "Empty");
+  request.states_filter = {"Stable"};
+  EXPECT_TRUE(roundtrip<ListGroupsResponse>(request, 4).groups.empty());
+  request.states_filter = {};
+  request.types_filter = {"consumer"};
+  EXPECT_TRUE(roundtrip<ListGroupsResponse>(request, 5).groups.empty());
+  request.types_filter = {"Classic"};
+  auto classic = roundtrip<ListGroupsResponse>(request, 5);
+  ASSERT_EQ(classic.groups.size(), 1u);
+  EXPECT_EQ(classic.groups[0].group_type, "classic");
+}
+
+TEST_F(RequestDispatcherTest, CreateTopicsV5AnswersTheCreatedTopicsPartitionsAndConfigs) {
+  CreateTopicsRequest request;
+  CreateTopicsRequest::CreatableTopic topic;
+  topic.name = "described";
+  topic.num_partitions = 3;
+  topic.replication_factor = -1;
+  topic.configs.push_back({.name = "retention.ms", .value = "1000"});
+  request.topics.push_back(topic);
+  auto response = roundtrip<CreateTopicsResponse>(request, 5);
+  const auto& result = response.topics.at(0);
+  ASSERT_EQ(result.error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(result.num_partitions, 3);
+  EXPECT_EQ(result.replication_factor, 1);
+  ASSERT_TRUE(result.configs.has_value());
+  bool saw_retention = false;
+  for (const auto& config : *result.configs) {
+    if (config.name == "retention.ms") {
+      saw_retention = true;
+      EXPECT_EQ(config.value, "1000");
+      EXPECT_EQ(config.config_source, 1);  // TOPIC_CONFIG
+    }
+  }
+  EXPECT_TRUE(saw_retention);
+  auto again = roundtrip<CreateTopicsResponse>(request, 5);
+  EXPECT_EQ(again.topics.at(0).error_code, code(ErrorCode::kTopicAlreadyExists));
+  EXPECT_EQ(again.topics.at(0).num_partitions, -1);
+}
+
+TEST_F(RequestDispatcherTest, MetadataV8ReportsAuthorizedOperationsOnlyWhenAsked) {
+  create_topic("t", 1);
+  MetadataRequest request;
+  request.topics.emplace().push_back({.name = "t"});
+  auto unasked = roundtrip<MetadataResponse>(request, 8);
+  EXPECT_EQ(unasked.topics.at(0).topic_authorized_operations, INT32_MIN);
+  EXPECT_EQ(unasked.cluster_authorized_operations, INT32_MIN);
+  EXPECT_EQ(unasked.topics.at(0).partitions.at(0).leader_epoch, 0);
+  request.include_topic_authorized_operations = true;
+  request.include_cluster_authorized_operations = true;
+  auto asked = roundtrip<MetadataResponse>(request, 9);
+  // Without an authorizer every operation is allowed: READ (3) through ALTER_CONFIGS (11).
+  const int32_t topic_ops = asked.topics.at(0).topic_authorized_operations;
+  for (AclOperation operation : {AclOperation::kRead, AclOperation::kWrite, AclOperation::kDescribe,
+                                 AclOperation::kAlterConfigs}) {
+    EXPECT_NE(topic_ops & (1 << static_cast<int>(operation)), 0) << static_cast<int>(operation);
+  }
+  EXPECT_EQ(topic_ops & (1 << static_cast<int>(AclOperation::kIdempotentWrite)), 0);
+  EXPECT_NE(
+      asked.cluster_authorized_operations & (1 << static_cast<int>(AclOperation::kIdempotentWrite)),
+      0);
+}
+
+TEST_F(RequestDispatcherTest, ListOffsetsV4FencesALeaderEpochOtherThanTheBrokers) {
+  create_topic("t", 1);
+  ListOffsetsRequest request;
+  request.replica_id = -1;
+  ListOffsetsRequest::ListOffsetsTopic topic;
+  topic.name = "t";
+  topic.partitions.push_back({.partition_index = 0, .current_leader_epoch = 0, .timestamp = -1});
+  request.topics.push_back(topic);
+  auto current = roundtrip<ListOffsetsResponse>(request, 6);
+  EXPECT_EQ(current.topics.at(0).partitions.at(0).error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(current.topics.at(0).partitions.at(0).offset, 0);
+  EXPECT_EQ(current.topics.at(0).partitions.at(0).leader_epoch, 0);
+  request.topics[0].partitions[0].current_leader_epoch = 3;
+  EXPECT_EQ(roundtrip<ListOffsetsResponse>(request, 4).topics.at(0).partitions.at(0).error_code,
+            code(ErrorCode::kUnknownLeaderEpoch));
+}
+
+TEST_F(RequestDispatcherTest, SyncGroupV5RefusesAProtocolOtherThanTheGroups) {
+  JoinGroupRequest join = join_request("");
+  auto required = roundtrip<JoinGroupResponse>(join, 5);
+  ASSERT_EQ(required.error_code, code(ErrorCode::kMemberIdRequired));
+  join.member_id = required.member_id;
+  std::future<HandlerOutcome> joining = start_call(frame_of(join, 7, 43));
+  clock_.advance_ms(groups_->options().initial_rebalance_delay_ms);
+  groups_->tick();
+  auto joined = decode_outcome<JoinGroupResponse>(joining.get(), JoinGroupRequest::kApiKey, 7);
+  ASSERT_EQ(joined.error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(joined.protocol_type, "consumer");
+
+  SyncGroupRequest sync;
+  sync.group_id = "g";
+  sync.generation_id = joined.generation_id;
+  sync.member_id = joined.member_id;
+  sync.protocol_type = "connect";
+  sync.protocol_name = joined.protocol_name;
+  EXPECT_EQ(roundtrip<SyncGroupResponse>(sync, 5).error_code,
+            code(ErrorCode::kInconsistentGroupProtocol));
+  sync.protocol_type = "consumer";
+  sync.assignments.push_back({.member_id = joined.member_id, .assignment = Bytes()});
+  auto synced = roundtrip<SyncGroupResponse>(sync, 5);
+  EXPECT_EQ(synced.error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(synced.protocol_type, "consumer");
+  EXPECT_EQ(synced.protocol_name, joined.protocol_name);
+}
+
+TEST_F(RequestDispatcherTest, ListTransactionsV1KeepsThoseOpenLongerThanTheDuration) {
+  InitProducerIdRequest init;
+  init.transactional_id = "txn";
+  init.transaction_timeout_ms = 60000;
+  auto producer = roundtrip<InitProducerIdResponse>(init, 4);
+  create_topic("t", 1);
+  AddPartitionsToTxnRequest add;
+  add.v3_and_below_transactional_id = "txn";
+  add.v3_and_below_producer_id = producer.producer_id;
+  add.v3_and_below_producer_epoch = producer.producer_epoch;
+  add.v3_and_below_topics.push_back({.name = "t", .partitions = {0}});
+  roundtrip<AddPartitionsToTxnResponse>(add, 3);
+  ListTransactionsRequest list;
+  list.duration_filter = 5000;
+  EXPECT_TRUE(roundtrip<ListTransactionsResponse>(list, 1).transaction_states.empty());
+  clock_.advance_ms(5001);
+  EXPECT_EQ(roundtrip<ListTransactionsResponse>(list, 1).transaction_states.size(), 1u);
+}
+
+TEST_F(RequestDispatcherTest, OffsetForLeaderEpochEndsEpochZeroAtTheLogEndOffset) {
+  create_topic("t", 1);
+  produce("t", 0, batch_of({"a", "b", "c"}));
+  OffsetForLeaderEpochRequest request;
+  request.replica_id = -1;
+  OffsetForLeaderEpochRequest::OffsetForLeaderTopic topic;
+  topic.topic = "t";
+  topic.partitions.push_back({.partition = 0, .current_leader_epoch = 0, .leader_epoch = 0});
+  topic.partitions.push_back({.partition = 1, .current_leader_epoch = -1, .leader_epoch = 0});
+  request.topics.push_back(topic);
+  auto response = roundtrip<OffsetForLeaderEpochResponse>(request, 4);
+  const auto& partitions = response.topics.at(0).partitions;
+  ASSERT_EQ(partitions.size(), 2u);
+  EXPECT_EQ(partitions[0].error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(partitions[0].leader_epoch, 0);
+  EXPECT_EQ(partitions[0].end_offset, 3);
+  EXPECT_EQ(partitions[1].error_code, code(ErrorCode::kUnknownTopicOrPartition));
+
+  // An epoch the partition never had: undefined, as Kafka answers.
+  request.topics[0].partitions = {{.partition = 0, .current_leader_epoch = -1, .leader_epoch = 5}};
+  auto unknown = roundtrip<OffsetForLeaderEpochResponse>(request, 3);
+  EXPECT_EQ(unknown.topics.at(0).partitions.at(0).error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(unknown.topics.at(0).partitions.at(0).leader_epoch, -1);
+  EXPECT_EQ(unknown.topics.at(0).partitions.at(0).end_offset, -1);
+  // Metadata newer than the broker's.
+  request.topics[0].partitions = {{.partition = 0, .current_leader_epoch = 2, .leader_epoch = 0}};
+  EXPECT_EQ(
+      roundtrip<OffsetForLeaderEpochResponse>(request, 2).topics.at(0).partitions.at(0).error_code,
+      code(ErrorCode::kUnknownLeaderEpoch));
+}
+
+TEST_F(RequestDispatcherTest, DescribeLogDirsAnswersTheDataDirectoryWithEachPartitionsSize) {
+  create_topic("t", 2);
+  produce("t", 1, batch_of({"some", "records"}));
+  DescribeLogDirsRequest request;
+  request.topics.emplace().push_back({.topic = "t", .partitions = {1, 7}});
+  auto response = roundtrip<DescribeLogDirsResponse>(request, 4);
+  EXPECT_EQ(response.error_code, code(ErrorCode::kNone));
+  ASSERT_EQ(response.results.size(), 1u);
+  const auto& dir = response.results[0];
+  EXPECT_EQ(dir.error_code, code(ErrorCode::kNone));
+  EXPECT_EQ(std::filesystem::path(dir.log_dir), std::filesystem::absolute(data_dir_));
+  EXPECT_GT(dir.total_bytes, 0);
+  EXPECT_GE(dir.usable_bytes, 0);
+  ASSERT_EQ(dir.topics.size(), 1u);
+  ASSERT_EQ(dir.topics[0].partitions.size(), 1u);  // partition 7 does not exist: left out
+  EXPECT_EQ(dir.topics[0].partitions[0].partition_index, 1);
+  EXPECT_EQ(dir.topics[0].partitions[0].partition_size,
+            static_cast<int64_t>(logs_->log("t", 1)->size_bytes()));
+  EXPECT_GT(dir.topics[0].partitions[0].partition_size, 0);
+
+  request.topics.reset();  // every partition
+  auto all = roundtrip<DescribeLogDirsResponse>(request, 1);
+  ASSERT_EQ(all.results.size(), 1u);
+  bool saw_t = false;
+  for (const auto& topic : all.results[0].topics) {
+    if (topic.name == "t") {
+      saw_t = true;
+      EXPECT_EQ(topic.partitions.size(), 2u);
+    }
+  }
+  EXPECT_TRUE(saw_t);
+}
+
+TEST_F(RequestDispatcherTest,
+       DescribeProducersListsAPartitionsIdempotentAndTransactionalProducers) {
+  create_topic("t", 2);
+  InitProducerIdRequest init;
+  init.transactional_id = "txn";
+  init.transaction_timeout_ms = 60000;
+  auto producer = roundtrip<InitProducerIdResponse>(init, 4);
+  AddPartitionsToTxnRequest add;
+  add.v3_and_below_transactional_id = "txn";
+  add.v3_and_below_producer_id = producer.producer_id;
+  add.v3_and_below_producer_epoch = producer.producer_epoch;
+  add.v3_and_below_topics.push_back({.name = "t", .partitions = {0}});
+  roundtrip<AddPartitionsToTxnResponse>(add, 3);
+  RecordBatchBuilder builder(5000);
+  builder.add(std::nullopt, Bytes::from_string("v1"), 5000, {});
+  builder.add(std::nullopt, Bytes::from_string("v2"), 5000, {});
+  builder.set_producer(producer.producer_id, producer.producer_epoch, 0, /*transactional=*/true);
+  ProduceRequest produce_request;
+  produce_request.transactional_id = "txn";
+  produce_request.acks = -1;
+  produce_request.timeout_ms = 1000;
+  const Bytes records = builder.build();
+  produce_request.topic_data.push_back(
+      {.name = "t", .partition_data = {{.index = 0, .records = records.view()}}});
+  ASSERT_EQ(roundtrip<ProduceResponse>(produce_request, 7)
+                .responses.at(0)
+                .partition_responses.at(0)
+                .error_code,
+            code(ErrorCode::kNone));
+
+  DescribeProducersRequest request;
+  request.topics.push_back({.name = "t", .partition_indexes = {0, 1, 9}});
+  auto response = roundtrip<DescribeProducersResponse>(request, 0);
+  const auto& partitions = response.topics.at(0).partitions;
+  ASSERT_EQ(partitions.size(), 3u);
+  EXPECT_EQ(partitions[0].error_code, code(ErrorCode::kNone));
+  ASSERT_EQ(partitions[0].active_producers.size(), 1u);
+  const auto& active = partitions[0].active_producers[0];
+  EXPECT_EQ(active.producer_id, producer.producer_id);
+  EXPECT_EQ(active.producer_epoch, producer.producer_epoch);
+  EXPECT_EQ(active.last_sequence, 1);
+  EXPECT_EQ(active.last_timestamp, 5000);
+  EXPECT_EQ(active.current_txn_start_offset, 0);
+  EXPECT_EQ(partitions[1].error_code, code(ErrorCode::kNone));
+  EXPECT_TRUE(partitions[1].active_producers.empty());
+  EXPECT_EQ(partitions[2].error_code, code(ErrorCode::kUnknownTopicOrPartition));
 }
 
 }  // namespace

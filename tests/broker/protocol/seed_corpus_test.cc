@@ -1,34 +1,20 @@
 // The fuzzer's seed corpus (tests/fuzz/corpus/) must stay made of valid requests, or fuzzing
-// starts from inputs the decoder refuses at the first field and explores little.
+// starts from inputs the decoder refuses at the first field and explores little; and it must
+// hold one for every (API, version) the handler list serves, so that the fuzzer starts from
+// every served layout (flexible and not). tests/broker/handlers/make_fuzz_seeds writes the
+// missing ones.
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 
-#include "broker/protocol/generated/api_versions_request.h"
-#include "broker/protocol/generated/create_partitions_request.h"
-#include "broker/protocol/generated/create_topics_request.h"
-#include "broker/protocol/generated/delete_groups_request.h"
-#include "broker/protocol/generated/delete_topics_request.h"
-#include "broker/protocol/generated/describe_configs_request.h"
-#include "broker/protocol/generated/describe_groups_request.h"
-#include "broker/protocol/generated/fetch_request.h"
-#include "broker/protocol/generated/find_coordinator_request.h"
-#include "broker/protocol/generated/heartbeat_request.h"
-#include "broker/protocol/generated/init_producer_id_request.h"
-#include "broker/protocol/generated/join_group_request.h"
-#include "broker/protocol/generated/leave_group_request.h"
-#include "broker/protocol/generated/list_groups_request.h"
-#include "broker/protocol/generated/list_offsets_request.h"
-#include "broker/protocol/generated/metadata_request.h"
-#include "broker/protocol/generated/offset_commit_request.h"
-#include "broker/protocol/generated/offset_delete_request.h"
-#include "broker/protocol/generated/offset_fetch_request.h"
-#include "broker/protocol/generated/produce_request.h"
-#include "broker/protocol/generated/sync_group_request.h"
+#include "broker/handlers/handlers.h"
+#include "broker/protocol/api_key.h"
 #include "broker/protocol/request_header.h"
 
 namespace runnel::broker {
@@ -46,69 +32,63 @@ Status decode_all(WireReader& reader, int16_t version) {
 }
 
 Status decode_request(WireReader& reader, const RequestHeader& header) {
-  switch (header.api_key) {
-    case ProduceRequest::kApiKey:
-      return decode_all<ProduceRequest>(reader, header.api_version);
-    case FetchRequest::kApiKey:
-      return decode_all<FetchRequest>(reader, header.api_version);
-    case ListOffsetsRequest::kApiKey:
-      return decode_all<ListOffsetsRequest>(reader, header.api_version);
-    case MetadataRequest::kApiKey:
-      return decode_all<MetadataRequest>(reader, header.api_version);
-    case ApiVersionsRequest::kApiKey:
-      return decode_all<ApiVersionsRequest>(reader, header.api_version);
-    case CreateTopicsRequest::kApiKey:
-      return decode_all<CreateTopicsRequest>(reader, header.api_version);
-    case DeleteTopicsRequest::kApiKey:
-      return decode_all<DeleteTopicsRequest>(reader, header.api_version);
-    case DescribeConfigsRequest::kApiKey:
-      return decode_all<DescribeConfigsRequest>(reader, header.api_version);
-    case CreatePartitionsRequest::kApiKey:
-      return decode_all<CreatePartitionsRequest>(reader, header.api_version);
-    case FindCoordinatorRequest::kApiKey:
-      return decode_all<FindCoordinatorRequest>(reader, header.api_version);
-    case JoinGroupRequest::kApiKey:
-      return decode_all<JoinGroupRequest>(reader, header.api_version);
-    case SyncGroupRequest::kApiKey:
-      return decode_all<SyncGroupRequest>(reader, header.api_version);
-    case HeartbeatRequest::kApiKey:
-      return decode_all<HeartbeatRequest>(reader, header.api_version);
-    case LeaveGroupRequest::kApiKey:
-      return decode_all<LeaveGroupRequest>(reader, header.api_version);
-    case ListGroupsRequest::kApiKey:
-      return decode_all<ListGroupsRequest>(reader, header.api_version);
-    case DescribeGroupsRequest::kApiKey:
-      return decode_all<DescribeGroupsRequest>(reader, header.api_version);
-    case DeleteGroupsRequest::kApiKey:
-      return decode_all<DeleteGroupsRequest>(reader, header.api_version);
-    case OffsetCommitRequest::kApiKey:
-      return decode_all<OffsetCommitRequest>(reader, header.api_version);
-    case OffsetFetchRequest::kApiKey:
-      return decode_all<OffsetFetchRequest>(reader, header.api_version);
-    case OffsetDeleteRequest::kApiKey:
-      return decode_all<OffsetDeleteRequest>(reader, header.api_version);
-    case InitProducerIdRequest::kApiKey:
-      return decode_all<InitProducerIdRequest>(reader, header.api_version);
-    default:
-      return invalid_argument_error("not an API runneld serves");
+  Status status = invalid_argument_error("not an API runneld serves");
+  visit_handler(ServedApis{}, header.api_key, [&]<typename Handler>() {
+    status = decode_all<typename Handler::Request>(reader, header.api_version);
+  });
+  return status;
+}
+
+struct Seed {
+  std::filesystem::path path;
+  std::vector<uint8_t> bytes;
+};
+
+std::vector<Seed> seeds() {
+  std::vector<Seed> all;
+  for (const auto& entry : std::filesystem::directory_iterator(RUNNEL_FUZZ_CORPUS_DIR)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    all.push_back(Seed{.path = entry.path(),
+                       .bytes = std::vector<uint8_t>((std::istreambuf_iterator<char>(in)),
+                                                     std::istreambuf_iterator<char>())});
   }
+  return all;
 }
 
 TEST(FuzzSeedCorpus, EverySeedIsAWholeValidRequestOfAServedApi) {
-  const std::filesystem::path dir = RUNNEL_FUZZ_CORPUS_DIR;
-  int seeds = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    std::ifstream in(entry.path(), std::ios::binary);
-    const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)),
-                                     std::istreambuf_iterator<char>());
-    WireReader reader(BytesView(bytes.data(), bytes.size()));
+  for (const Seed& seed : seeds()) {
+    WireReader reader(BytesView(seed.bytes.data(), seed.bytes.size()));
     RequestHeader header;
-    ASSERT_TRUE(decode_request_header(reader, header).ok()) << entry.path();
+    ASSERT_TRUE(decode_request_header(reader, header).ok()) << seed.path;
     const Status status = decode_request(reader, header);
-    EXPECT_TRUE(status.ok()) << entry.path() << ": " << status.to_string();
-    ++seeds;
+    EXPECT_TRUE(status.ok()) << seed.path << ": " << status.to_string();
   }
-  EXPECT_GE(seeds, 21);  // at least one per served API
+}
+
+template <typename... Handlers>
+void expect_a_seed_for_every_served_version(HandlerList<Handlers...> /*list*/,
+                                            const std::set<std::pair<int16_t, int16_t>>& seeded) {
+  (
+      [&] {
+        for (int16_t version = Handlers::kMinVersion; version <= Handlers::kMaxVersion; ++version) {
+          EXPECT_TRUE(seeded.contains({Handlers::kApiKey, version}))
+              << "no seed for " << api_name(Handlers::kApiKey) << " v" << version
+              << " (run make_fuzz_seeds tests/fuzz/corpus)";
+        }
+      }(),
+      ...);
+}
+
+TEST(FuzzSeedCorpus, EveryServedApiAndVersionHasASeed) {
+  std::set<std::pair<int16_t, int16_t>> seeded;
+  for (const Seed& seed : seeds()) {
+    WireReader reader(BytesView(seed.bytes.data(), seed.bytes.size()));
+    RequestHeader header;
+    if (decode_request_header(reader, header).ok()) {
+      seeded.emplace(header.api_key, header.api_version);
+    }
+  }
+  expect_a_seed_for_every_served_version(ServedApis{}, seeded);
 }
 
 }  // namespace

@@ -99,6 +99,21 @@ TEST_F(ProducerStateTest, TheStateIsRebuiltFromTheLogWhenItReopens) {
   EXPECT_EQ(append(idempotent_batch(7, 0, 10, 1)).error, AppendError::kNone);
 }
 
+TEST_F(ProducerStateTest, ActiveProducersListEachProducersEpochLastSequenceAndTimestamp) {
+  ASSERT_EQ(append(idempotent_batch(9, 2, 0, 3)).error, AppendError::kNone);
+  ASSERT_EQ(append(idempotent_batch(7, 0, 0, 2)).error, AppendError::kNone);
+  ASSERT_EQ(append(make_batch(1)).error, AppendError::kNone);  // no producer id: not listed
+  const auto active = log_->active_producers();
+  ASSERT_EQ(active.size(), 2u);
+  EXPECT_EQ(active[0].producer_id, 7);
+  EXPECT_EQ(active[0].last_sequence, 1);
+  EXPECT_EQ(active[1].producer_id, 9);
+  EXPECT_EQ(active[1].epoch, 2);
+  EXPECT_EQ(active[1].last_sequence, 2);
+  EXPECT_EQ(active[1].last_timestamp, 1'000);  // make_batch's timestamp
+  EXPECT_EQ(active[1].transaction_start_offset, -1);
+}
+
 TEST(ProducerStateTableTest, ARequestWhoseSecondBatchSkipsASequenceIsRefused) {
   ProducerStateTable table;
   RecordBatchHeader first;
