@@ -128,9 +128,18 @@ func produce(args []string) error {
 	partitions := flags.Int("partitions", 1, "")
 	count := flags.Int("count", 1, "")
 	prefix := flags.String("prefix", "v", "value prefix; record i is prefix + i")
+	compression := flags.String("compression", "none", "none, gzip, snappy or lz4")
 	flags.Parse(args)
 
 	conf := config()
+	codecs := map[string]sarama.CompressionCodec{"none": sarama.CompressionNone,
+		"gzip": sarama.CompressionGZIP, "snappy": sarama.CompressionSnappy,
+		"lz4": sarama.CompressionLZ4}
+	codec, ok := codecs[*compression]
+	if !ok {
+		return fmt.Errorf("unknown compression %q", *compression)
+	}
+	conf.Producer.Compression = codec
 	conf.Producer.RequiredAcks = sarama.WaitForAll
 	conf.Producer.Return.Successes = true
 	conf.Producer.Partitioner = sarama.NewManualPartitioner
