@@ -21,7 +21,7 @@ from confluent_kafka import Consumer, TopicPartition
 
 from runneld_fixture import Runneld
 
-SARAMA_CLIENT = os.environ.get("SARAMA_CLIENT", "build/tests/integration/sarama_client")
+SARAMA_CLIENT = os.environ.get("SARAMA_CLIENT", "build/tests/integration/sarama/sarama_client")
 RUNNEL = os.environ.get("RUNNEL", "build/bin/runnel")
 ANONYMOUS = "User:ANONYMOUS"
 

@@ -147,7 +147,6 @@ func produce(args []string) error {
 	if err != nil {
 		return err
 	}
-	defer producer.Close()
 	for i := 0; i < *count; i++ {
 		value := fmt.Sprintf("%s%d", *prefix, i)
 		partition, offset, err := producer.SendMessage(&sarama.ProducerMessage{
@@ -157,6 +156,7 @@ func produce(args []string) error {
 			Value:     sarama.StringEncoder(value),
 		})
 		if err != nil {
+			producer.Close() // Close twice and Sarama panics: only on this path and below.
 			return err
 		}
 		emit(map[string]interface{}{"partition": partition, "offset": offset, "value": value})
