@@ -155,6 +155,12 @@ class SaramaCase:
                             "error": "kafka server: Not an error, why are you printing me?"}
                            for p in range(2)]}])
 
+        # Sarama 1.22's DescribeCluster sends Metadata v0, which has no controller id (v1+):
+        # it reports -1 whatever the broker. Client.Controller asks v1 (v5 from Version 1.0).
+        self.assertEqual(self.sarama_json("describe-cluster"), [{
+            "brokers": [{"id": node, "address": self.broker.address}], "controller": -1,
+            "client_controller": node}])
+
         self.sarama("create-partitions", "-topic", "ledger", "-count", "4")
         self.assertEqual([p["id"] for p in
                           self.sarama_json("describe-topics", "ledger")[0]["partitions"]],

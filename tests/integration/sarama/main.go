@@ -48,6 +48,7 @@ func main() {
 		"group-offsets":     groupOffsets,
 		"delete-group":      deleteGroup,
 		"delete-topic":      deleteTopic,
+		"describe-cluster":  describeCluster,
 		"create-acl":        createACL,
 		"list-acls":         listACLs,
 		"delete-acls":       deleteACLs,
@@ -488,6 +489,31 @@ func deleteTopic(args []string) error {
 	admin := newAdmin()
 	defer admin.Close()
 	return admin.DeleteTopic(*topic)
+}
+
+// describeCluster prints the brokers (id and address) and the controller's id as
+// ClusterAdmin.DescribeCluster and Client.Controller report it (Metadata).
+func describeCluster(args []string) error {
+	admin := newAdmin()
+	defer admin.Close()
+	brokers, controller, err := admin.DescribeCluster()
+	if err != nil {
+		return err
+	}
+	var nodes []map[string]interface{}
+	for _, broker := range brokers {
+		nodes = append(nodes, map[string]interface{}{"id": broker.ID(), "address": broker.Addr()})
+	}
+	// Client.Controller asks Metadata v1+, which carries the controller id.
+	client := newClient()
+	defer client.Close()
+	controllerBroker, err := client.Controller()
+	if err != nil {
+		return err
+	}
+	emit(map[string]interface{}{"brokers": nodes, "controller": controller,
+		"client_controller": controllerBroker.ID()})
+	return nil
 }
 
 // The ACL subcommands act on literal topic ACLs allowing -principal to -operation (read or
