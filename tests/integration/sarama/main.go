@@ -129,13 +129,13 @@ func produce(args []string) error {
 	partitions := flags.Int("partitions", 1, "")
 	count := flags.Int("count", 1, "")
 	prefix := flags.String("prefix", "v", "value prefix; record i is prefix + i")
-	compression := flags.String("compression", "none", "none, gzip, snappy or lz4")
+	compression := flags.String("compression", "none", "none, gzip, snappy, lz4 or zstd")
 	flags.Parse(args)
 
 	conf := config()
 	codecs := map[string]sarama.CompressionCodec{"none": sarama.CompressionNone,
 		"gzip": sarama.CompressionGZIP, "snappy": sarama.CompressionSnappy,
-		"lz4": sarama.CompressionLZ4}
+		"lz4": sarama.CompressionLZ4, "zstd": sarama.CompressionZSTD}
 	codec, ok := codecs[*compression]
 	if !ok {
 		return fmt.Errorf("unknown compression %q", *compression)
