@@ -11,13 +11,11 @@
 namespace runnel::broker {
 
 // DescribeConfigs for topics (every topic config Kafka names, with its value and whether it
-// is set on the topic, by the broker or Kafka's default) and for this broker (the settings
-// runneld was started with, under Kafka's broker config names; read-only).
-// `configuration_keys` narrows the list; synonyms (v1+, include_synonyms) list, as Kafka's
-// do, every source that defines the config: the topic's override, the broker's setting under
-// its broker config name (retention.ms: log.retention.ms) and Kafka's default. An unknown
-// topic gets UNKNOWN_TOPIC_OR_PARTITION; another broker id or resource type gets
-// INVALID_REQUEST.
+// is the broker default or set on the topic) and for this broker (the settings runneld was
+// started with, under Kafka's broker config names; read-only, as runneld serves no
+// AlterConfigs). `configuration_keys` narrows the list; synonyms (v1+) list the entry's own
+// source. An unknown topic gets UNKNOWN_TOPIC_OR_PARTITION; another broker id or resource
+// type gets INVALID_REQUEST.
 DescribeConfigsResponse handle_describe_configs(BrokerContext& context, const Access& access,
                                                 const DescribeConfigsRequest& request,
                                                 int16_t version);
