@@ -21,6 +21,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # independent Kafka clients the integration tests drive
   kcat python3 python3-kafka python3-confluent-kafka python3-snappy python3-lz4 python3-zstandard
+  # Sarama 1.22, a Go client that picks request versions from its configured Kafka release
+  # instead of negotiating: tests/integration/sarama builds against it offline (GOPATH mode)
+  golang-go golang-github-shopify-sarama-dev
   # the protocol fuzzer (libFuzzer ships with clang's runtime)
   clang libclang-rt-14-dev
 )

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "broker/handlers/config_resource.h"
+#include "broker/handlers/topic_config_sources.h"
 #include "broker/protocol/error_code.h"
 
 namespace runnel::broker {
@@ -20,10 +21,9 @@ using Entry = DescribeConfigsResponse::DescribeConfigsResult::DescribeConfigsRes
 using Synonym = DescribeConfigsResponse::DescribeConfigsResult::DescribeConfigsResourceResult::
     DescribeConfigsSynonym;
 
-// Kafka's ConfigSource values.
-constexpr int8_t kTopicConfigSource = 1;
+// Kafka's ConfigSource value of runneld's broker configs (topic configs:
+// topic_config_sources.h).
 constexpr int8_t kStaticBrokerConfigSource = 4;
-constexpr int8_t kDefaultConfigSource = 5;
 
 // Kafka's ConfigType values (DescribeConfigs v3+).
 enum class ConfigType : int8_t {
@@ -149,6 +149,13 @@ std::vector<ConfigEntry> broker_configs(const BrokerContext& context) {
   };
 }
 
+// name -> value of `entries`.
+std::map<std::string, std::string> values_by_name(const std::vector<ConfigEntry>& entries) {
+  std::map<std::string, std::string> values;
+  for (const ConfigEntry& entry : entries) values.emplace(entry.name, entry.value);
+  return values;
+}
+
 ResourceResult describe(const BrokerContext& context,
                         const DescribeConfigsRequest::DescribeConfigsResource& resource,
                         bool include_synonyms) {
@@ -163,10 +170,25 @@ ResourceResult describe(const BrokerContext& context,
       result.error_message = fmt::format("topic '{}' does not exist", resource.resource_name);
       return result;
     }
-    for (const ConfigEntry& config : topic->config.describe(context.logs.defaults())) {
+    // Sources and synonyms as Kafka reports them (topic_config_sources.h).
+    const TopicConfig& broker_defaults = context.logs.defaults();
+    const auto broker_values = values_by_name(broker_defaults.describe(broker_defaults));
+    const TopicConfig kafka_defaults;
+    const auto kafka_values = values_by_name(kafka_defaults.describe(kafka_defaults));
+    for (const ConfigEntry& config : topic->config.describe(broker_defaults)) {
       if (!wanted(resource, config.name)) continue;
-      const int8_t source = config.is_default ? kDefaultConfigSource : kTopicConfigSource;
-      result.configs.push_back(make_entry(config, source, include_synonyms));
+      const TopicConfigSources sources =
+          topic_config_sources(config, broker_values.at(config.name), kafka_values.at(config.name));
+      Entry entry = make_entry(config, sources.source, /*include_synonyms=*/false);
+      for (const ConfigSourceValue& from : sources.synonyms) {
+        if (!include_synonyms) break;
+        Synonym synonym;
+        synonym.name = from.name;
+        synonym.value = from.value;
+        synonym.source = from.source;
+        entry.synonyms.push_back(std::move(synonym));
+      }
+      result.configs.push_back(std::move(entry));
     }
     return result;
   }
