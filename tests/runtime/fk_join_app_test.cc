@@ -2,6 +2,7 @@
 // tables of different partition counts: subscriptions cross to the foreign table's partitions
 // and answers come back to the left table's, through real internal topics.
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -68,12 +69,16 @@ TEST_F(ForeignKeyJoinAppTest, JoinsTablesWithDifferentPartitionCounts) {
                      {"o4", "c4|kiwi", -1, 0, 8},
                      {"o5", "|lime", -1, 0, 9},
                      {"o6", "c9|plum", -1, 0, 10}});
-  KafkaStreams app(builder.build(), {{"application.id", "fk"},
-                                     {"bootstrap.servers", bootstrap_},
-                                     {"state.dir", (dir_ / "state").string()},
-                                     {"commit.interval.ms", "100"},
-                                     {"consumer.heartbeat.interval.ms", "200"}});
-  Status started = app.start();
+  const Topology topology = builder.build();
+  auto config = [&](const S& state_dir) -> StreamsProperties {
+    return {{"application.id", "fk"},
+            {"bootstrap.servers", bootstrap_},
+            {"state.dir", (dir_ / state_dir).string()},
+            {"commit.interval.ms", "100"},
+            {"consumer.heartbeat.interval.ms", "200"}};
+  };
+  auto app = std::make_unique<KafkaStreams>(topology, config("state"));
+  Status started = app->start();
   ASSERT_TRUE(started.ok()) << started;
   const std::map<S, S> first = {{"o1", "c1|apple/Ann"}, {"o2", "c2|pear/Bob"},
                                 {"o3", "c3|fig/Cid"},   {"o4", "c4|kiwi/Dee"},
@@ -96,7 +101,24 @@ TEST_F(ForeignKeyJoinAppTest, JoinsTablesWithDifferentPartitionCounts) {
                                  {"o6", "c9|plum/Nia"}};
   EXPECT_TRUE(wait_for([&] { return last_values("order-customers") == second; }, 30s))
       << ::testing::PrintToString(last_values("order-customers"));
-  app.close();
+  app->close();
+
+  // While it is down: a foreign update that must reach two subscribers, and a foreign-key
+  // change. A new instance with an empty state directory restores the tables, the
+  // subscriptions and the results from their changelogs and carries on.
+  produce("customers", {{"c3", "Cyd", -1, 0, 18}, {"c9", "Nina", -1, 0, 20}});
+  produce("orders", {{"o6", "c1|plum", -1, 0, 19}});
+  app = std::make_unique<KafkaStreams>(topology, config("state-2"));
+  started = app->start();
+  ASSERT_TRUE(started.ok()) << started;
+  const std::map<S, S> third = {{"o1", "c2|apple/Bobby"},
+                                {"o3", "c3|fig/Cyd"},
+                                {"o4", "c4|kiwi/null"},
+                                {"o5", "c3|lime/Cyd"},
+                                {"o6", "c1|plum/Anne"}};
+  EXPECT_TRUE(wait_for([&] { return last_values("order-customers") == third; }, 30s))
+      << ::testing::PrintToString(last_values("order-customers"));
+  app->close();
 
   // The subscription topic has the foreign table's partitions, the response topic the left
   // table's.
