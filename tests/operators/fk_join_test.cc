@@ -241,6 +241,65 @@ TEST(ForeignKeyJoinTest, ExtractorMayReadTheKeyAndTheForeignKeyMayBeOfAnotherTyp
   EXPECT_EQ(got, (std::vector<std::pair<S, S>>{{"pen", "7@top"}, {"pen", "7@middle"}}));
 }
 
+// A table joined with itself by a foreign key (each employee with their manager), both sides
+// in one sub-topology.
+TEST(ForeignKeyJoinTest, TableJoinsItselfByForeignKey) {
+  StreamsBuilder builder;
+  KTable<S, S> employees = builder.table<S, S>("employees");  // "manager|name"
+  employees
+      .left_join(
+          employees, customer_of,
+          [](const S& employee, const std::optional<S>& manager) {
+            return employee.substr(employee.find('|') + 1) + " reports to " +
+                   (manager ? manager->substr(manager->find('|') + 1) : "nobody");
+          },
+          Materialized<S, S>::as("result"))
+      .to_stream()
+      .to("out");
+  auto driver = TopologyTestDriver::create(builder.build());
+  ASSERT_TRUE(driver.ok()) << driver.status();
+  auto in = (*driver)->create_input_topic<S, S>("employees");
+  ASSERT_TRUE(in.pipe_input("e1", "|Ada", 1).ok());
+  ASSERT_TRUE(in.pipe_input("e2", "e1|Bo", 2).ok());
+  ASSERT_TRUE(in.pipe_input("e3", "e2|Cy", 3).ok());
+  ASSERT_TRUE(in.pipe_input("e1", "|Ada L.", 4).ok());  // Reaches e2, not e3.
+  ASSERT_TRUE(in.pipe_input("e3", "e1|Cy", 5).ok());    // A new manager.
+  ASSERT_TRUE(in.pipe_input("e2", std::nullopt, 6).ok());
+  auto store = (*driver)->get_key_value_store<S, S>("result");
+  ASSERT_TRUE(store.ok()) << store.status();
+  Map got;
+  auto it = store->all();
+  ASSERT_TRUE(it.ok());
+  for (; it->valid(); it->next()) got[*it->key()] = *it->value();
+  EXPECT_EQ(got, (Map{{"e1", "Ada L. reports to nobody"}, {"e3", "Cy reports to Ada L."}}));
+}
+
+// Both sides may be tables derived without a store of their own (a filter, a map_values):
+// the join reads them through their parents' stores.
+TEST(ForeignKeyJoinTest, DerivedTablesJoinThroughTheirParentsStores) {
+  StreamsBuilder builder;
+  KTable<S, S> orders = builder.table<S, S>("orders").filter(
+      [](const S& order) { return order.find("void") == S::npos; });
+  KTable<S, S> customers =
+      builder.table<S, S>("customers").map_values([](const S& name) { return "Dr " + name; });
+  orders.join(customers, customer_of, inner_joiner, Materialized<S, S>::as("result"))
+      .to_stream()
+      .to("out");
+  auto driver = TopologyTestDriver::create(builder.build());
+  ASSERT_TRUE(driver.ok()) << driver.status();
+  auto o = (*driver)->create_input_topic<S, S>("orders");
+  auto c = (*driver)->create_input_topic<S, S>("customers");
+  ASSERT_TRUE(c.pipe_input("c1", "Ann", 1).ok());
+  ASSERT_TRUE(o.pipe_input("o1", "c1|apple", 2).ok());
+  ASSERT_TRUE(o.pipe_input("o2", "c1|pear", 3).ok());
+  ASSERT_TRUE(o.pipe_input("o2", "c1|void", 4).ok());  // Filtered out: its result goes.
+  ASSERT_TRUE(c.pipe_input("c1", "Ada", 5).ok());
+  auto store = (*driver)->get_key_value_store<S, S>("result");
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(*store->get("o1"), std::optional<S>("c1|apple/Dr Ada"));
+  EXPECT_EQ(*store->get("o2"), std::nullopt);
+}
+
 // The join of `orders` and `customers` as a plain model computes it.
 Map model_join(bool left, const Map& orders, const Map& customers) {
   Map expected;
