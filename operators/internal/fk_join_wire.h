@@ -37,6 +37,21 @@ void append_int_be(T value, Bytes& out) {
   out.append(BytesView(buffer, sizeof(T)));
 }
 
+// [has hash][hash, 16 bytes if present]
+inline void append_hash(const std::optional<ValueHash>& hash, Bytes& out) {
+  out.push_back(hash ? 1 : 0);
+  if (hash) out.append(BytesView(hash->data(), hash->size()));
+}
+inline Result<std::optional<ValueHash>> read_hash(BytesView data, std::size_t& at) {
+  if (data.size() < at + 1) return corruption_error("fk-join: truncated hash");
+  if (data[at++] == 0) return std::optional<ValueHash>();
+  if (data.size() < at + 16) return corruption_error("fk-join: truncated hash");
+  ValueHash hash;
+  for (std::size_t i = 0; i < hash.size(); ++i) hash[i] = data[at + i];
+  at += 16;
+  return std::optional<ValueHash>(hash);
+}
+
 // What the foreign side does with a subscription (Kafka's SubscriptionWrapper.Instruction).
 enum class SubscriptionInstruction : std::uint8_t {
   // The left key left this foreign key and was deleted: unsubscribe, and answer with no
@@ -97,20 +112,6 @@ class SubscriptionWrapperSerde final : public Serde<SubscriptionWrapper<K>> {
     return out;
   }
 
-  static void append_hash(const std::optional<ValueHash>& hash, Bytes& out) {
-    out.push_back(hash ? 1 : 0);
-    if (hash) out.append(BytesView(hash->data(), hash->size()));
-  }
-  static Result<std::optional<ValueHash>> read_hash(BytesView data, std::size_t& at) {
-    if (data.size() < at + 1) return corruption_error("fk-join: truncated hash");
-    if (data[at++] == 0) return std::optional<ValueHash>();
-    if (data.size() < at + 16) return corruption_error("fk-join: truncated hash");
-    ValueHash hash;
-    for (std::size_t i = 0; i < hash.size(); ++i) hash[i] = data[at + i];
-    at += 16;
-    return std::optional<ValueHash>(hash);
-  }
-
  private:
   std::shared_ptr<const Serde<K>> key_serde_;
 };
@@ -125,7 +126,7 @@ class SubscriptionResponseSerde final : public Serde<SubscriptionResponse<VO>> {
   std::string_view name() const override { return "fk-join-response"; }
   Status serialize_to(const SubscriptionResponse<VO>& value, Bytes& out) const override {
     out.push_back(0);
-    SubscriptionWrapperSerde<int>::append_hash(value.hash, out);
+    append_hash(value.hash, out);
     append_int_be(value.primary_partition, out);
     out.push_back(value.foreign_value ? 1 : 0);
     if (!value.foreign_value) return ok_status();
@@ -135,7 +136,7 @@ class SubscriptionResponseSerde final : public Serde<SubscriptionResponse<VO>> {
     if (data.empty() || data[0] != 0) return corruption_error("fk-join response: unknown version");
     SubscriptionResponse<VO> out;
     std::size_t at = 1;
-    RUNNEL_ASSIGN_OR_RETURN(out.hash, SubscriptionWrapperSerde<int>::read_hash(data, at));
+    RUNNEL_ASSIGN_OR_RETURN(out.hash, read_hash(data, at));
     if (data.size() < at + 5) return corruption_error("fk-join response: truncated");
     out.primary_partition = load_big_endian<std::int32_t>(data.data() + at);
     at += 4;
