@@ -162,6 +162,53 @@ class KTable {
     return table_join<VO, VR>(other, std::move(fn), internal::JoinKind::kOuter, named);
   }
 
+  // Foreign-key joins (KIP-213): each row of this table joins the row of `other` whose key
+  // foreign_key_extractor(value) (or (key, value)) returns; it may return KO or
+  // std::optional<KO> (none: no foreign key). The result table is keyed like this one and
+  // follows both sides: a change of a row here re-joins it (leaving its old foreign key when
+  // that changed), a change of a row of `other` re-joins every row that refers to it.
+  // join: both rows must exist, joiner(const V&, const VO&); a row without a foreign key or
+  // whose foreign row is missing has no result (deleted when it had one). left_join: every
+  // row here has a result, joiner(const V&, const std::optional<VO>&), with no right side
+  // when the foreign key is none or has no row. The tables need not be co-partitioned, nor
+  // have the same partition count: a row here subscribes to its foreign key through
+  // <app>-KTABLE-FK-JOIN-SUBSCRIPTION-REGISTRATION-<n>-topic (keyed by the foreign key; as
+  // many partitions as `other`'s input), `other`'s side keeps the subscriptions in
+  // KTABLE-FK-JOIN-SUBSCRIPTION-STATE-STORE-<n> and answers through
+  // <app>-KTABLE-FK-JOIN-SUBSCRIPTION-RESPONSE-<n>-topic (keyed by this table's key; as many
+  // partitions as this table's input). Each subscription and answer carries a hash of the
+  // row's value, and an answer for a value the row no longer has is dropped, so no stale
+  // result survives a foreign-key change. Stateful; the result is materialized in
+  // Materialized's store (else KTABLE-FK-JOIN-OUTPUT-STATE-STORE-<n>). Named `n` names the
+  // nodes, topics and store n-subscription-registration-topic, n-subscription-store,
+  // n-subscription-response-topic, n-result and so on, as Kafka Streams does.
+  template <typename KO, typename VO, typename FK, typename F,
+            typename VR = std::remove_cvref_t<std::invoke_result_t<F&, const V&, const VO&>>>
+  KTable<K, VR> join(const KTable<KO, VO>& other, FK foreign_key_extractor, F joiner,
+                     const Named& named = {},
+                     std::type_identity_t<Materialized<K, VR>> materialized = {}) const;
+  template <typename KO, typename VO, typename FK, typename F,
+            typename VR = std::remove_cvref_t<std::invoke_result_t<F&, const V&, const VO&>>>
+  KTable<K, VR> join(const KTable<KO, VO>& other, FK foreign_key_extractor, F joiner,
+                     std::type_identity_t<Materialized<K, VR>> materialized) const {
+    return join(other, std::move(foreign_key_extractor), std::move(joiner), Named{},
+                std::move(materialized));
+  }
+  template <typename KO, typename VO, typename FK, typename F,
+            typename VR =
+                std::remove_cvref_t<std::invoke_result_t<F&, const V&, const std::optional<VO>&>>>
+  KTable<K, VR> left_join(const KTable<KO, VO>& other, FK foreign_key_extractor, F joiner,
+                          const Named& named = {},
+                          std::type_identity_t<Materialized<K, VR>> materialized = {}) const;
+  template <typename KO, typename VO, typename FK, typename F,
+            typename VR =
+                std::remove_cvref_t<std::invoke_result_t<F&, const V&, const std::optional<VO>&>>>
+  KTable<K, VR> left_join(const KTable<KO, VO>& other, FK foreign_key_extractor, F joiner,
+                          std::type_identity_t<Materialized<K, VR>> materialized) const {
+    return left_join(other, std::move(foreign_key_extractor), std::move(joiner), Named{},
+                     std::move(materialized));
+  }
+
   // Regroups the table for an aggregation with adder and subtractor (KGroupedTable):
   // selector(key, value) -> KeyValue<K2, V2> (or std::pair; a null key or value drops the
   // pair) gives each key's group and the value it contributes there; an update of a key
@@ -391,6 +438,13 @@ class KTable {
                          std::move(stores));
   }
 
+  // The foreign-key join's nodes, topics and stores (operators/ktable_fk_join.h).
+  template <typename KO, typename VO, typename VR>
+  KTable<K, VR> fk_join(const KTable<KO, VO>& other,
+                        std::function<std::optional<KO>(const K&, const V&)> extractor,
+                        std::function<VR(const V&, const std::optional<VO>&)> joiner,
+                        bool left_join, const Named& named, Materialized<K, VR> materialized) const;
+
   internal::BuilderState* state_;  // Borrowed from the StreamsBuilder.
   std::string node_;
   std::shared_ptr<const Serde<K>> key_serde_;
@@ -421,3 +475,4 @@ KStream<K, V> KTable<K, V>::to_stream(const Named& named) const {
 }  // namespace runnel
 
 #include "operators/kgrouped_table.h"
+#include "operators/ktable_fk_join.h"

@@ -292,6 +292,24 @@ Status KafkaStreams::create_internal_topics() {
         auto w = writer.find(t.name);
         if (w != writer.end()) from = w->second;
       }
+      if (!t.changelog) {
+        // Co-partitioned with topics of known count (a foreign-key join's subscription and
+        // response topics, a join's repartition topic): theirs, as Kafka's
+        // CopartitionedTopicsEnforcer sizes them, not the writer's.
+        std::optional<std::int32_t> copartitioned;
+        for (const std::vector<std::string>& group : topology_.copartition_groups()) {
+          if (std::find(group.begin(), group.end(), t.name) == group.end()) continue;
+          for (const std::string& topic : group) {
+            auto c = counts.find(topic);
+            if (topic != t.name && c != counts.end()) copartitioned = c->second;
+          }
+        }
+        if (copartitioned) {
+          counts[t.name] = *copartitioned;
+          progress = true;
+          continue;
+        }
+      }
       if (from == nullptr) continue;
       std::int32_t max = 0;
       bool known = true;

@@ -17,6 +17,9 @@ packages=(
   openssl
   # jemalloc: the fraud demo's allocator (glibc malloc was ~20% of its CPU; examples/fraud_detection)
   libjemalloc-dev
+  # xxhash (header only, inlined in operators/internal/fk_join_wire.cc): the 128-bit hash of
+  # a foreign-key join's left value that tells a stale answer from a current one
+  libxxhash-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   # independent Kafka clients the integration tests drive

@@ -106,6 +106,27 @@ check suppress_time_limit_buffer_configs ok '
   t.suppress(Suppressed::until_time_limit(0ms, BufferConfig::unbounded()).with_name("rate"));
   s.group_by_key().windowed_by(TimeWindows::of_size(5s)).count()
       .suppress(Suppressed::until_time_limit(1s, BufferConfig::max_records(5)));'
+# Foreign-key joins: every overload beside the KTable-KTable joins of the same name; an
+# extractor returning something else than the other table's key is refused by name.
+check fk_join_overloads ok '
+  auto t = builder.table<S, S>("t");
+  auto o = builder.table<std::int64_t, S>("o");
+  auto j = [](const S& a, const S& b) { return a + b; };
+  auto lj = [](const S& a, const std::optional<S>& b) { return a + b.value_or(""); };
+  t.join(o, [](const S& v) { return static_cast<std::int64_t>(v.size()); }, j);
+  t.join(o, [](const S&, const S& v) -> std::optional<std::int64_t> { return std::nullopt; }, j,
+         Named::as("n1"));
+  t.join(o, [](const S& v) { return static_cast<std::int64_t>(v.size()); }, j,
+         Materialized<S, S>::as("m1"));
+  t.left_join(o, [](const S& v) { return static_cast<std::int64_t>(v.size()); }, lj);
+  t.left_join(o, [](const S& v) { return static_cast<std::int64_t>(v.size()); }, lj,
+              Named::as("n2"), Materialized<S, S>::as("m2"));
+  t.join(t, j);
+  t.left_join(t, lj, Named::as("n3"));'
+check fk_join_extractor_key_type "the extractor must return the other table's key type" '
+  auto t = builder.table<S, S>("t");
+  auto o = builder.table<std::int64_t, S>("o");
+  t.join(o, [](const S& v) { return v; }, [](const S& a, const S& b) { return a + b; });'
 if [ "$failures" -gt 0 ]; then
   echo "$failures compile check(s) failed"
   exit 1
