@@ -30,10 +30,30 @@ bool ends_with(const std::string& text, std::string_view suffix) {
          text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// Internal topics as Kafka Streams names them: <id>-<name>-changelog, <id>-<name>-repartition.
+// Internal topics as Kafka Streams names them: <id>-<name>-changelog, <id>-<name>-repartition,
+// and a foreign-key join's <id>-<name>-subscription-registration-topic and
+// -subscription-response-topic (generated names end in
+// KTABLE-FK-JOIN-SUBSCRIPTION-REGISTRATION-<n>-topic and ...-RESPONSE-<n>-topic).
 bool is_internal_topic_of(const std::string& topic, const std::string& application_id) {
-  return topic.rfind(application_id + "-", 0) == 0 &&
-         (ends_with(topic, "-changelog") || ends_with(topic, "-repartition"));
+  if (topic.rfind(application_id + "-", 0) != 0) return false;
+  if (ends_with(topic, "-changelog") || ends_with(topic, "-repartition") ||
+      ends_with(topic, "-subscription-registration-topic") ||
+      ends_with(topic, "-subscription-response-topic")) {
+    return true;
+  }
+  const auto generated = [&](std::string_view kind) {
+    const size_t at = topic.find(kind, application_id.size());
+    if (at == std::string::npos || !ends_with(topic, "-topic")) return false;
+    const size_t digits_begin = at + kind.size();
+    const size_t digits_end = topic.size() - std::string_view("-topic").size();
+    if (digits_begin >= digits_end) return false;
+    for (size_t i = digits_begin; i < digits_end; ++i) {
+      if (topic[i] < '0' || topic[i] > '9') return false;
+    }
+    return true;
+  };
+  return generated("KTABLE-FK-JOIN-SUBSCRIPTION-REGISTRATION-") ||
+         generated("KTABLE-FK-JOIN-SUBSCRIPTION-RESPONSE-");
 }
 
 int reset(const ClusterConnection& cluster, const ResetOptions& options) {

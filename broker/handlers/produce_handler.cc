@@ -4,6 +4,9 @@
 #include "broker/coordinator/transaction_coordinator.h"
 #include "broker/protocol/error_code.h"
 #include "broker/storage/append_error.h"
+#include "broker/storage/compression.h"
+#include "broker/storage/record_batch.h"
+#include "core/big_endian.h"
 #include "core/log.h"
 
 namespace runnel::broker {
@@ -12,10 +15,32 @@ namespace {
 using ProduceTopicResponse = ProduceResponse::TopicProduceResponse;
 using ProducePartitionResponse = ProduceResponse::TopicProduceResponse::PartitionProduceResponse;
 
+// The first Produce version whose clients may send zstd (KIP-110).
+constexpr int16_t kFirstZstdProduceVersion = 7;
+
+// Whether any batch of `records` is zstd-compressed. Only the headers are read; a malformed
+// blob is left to the log's own validation.
+bool has_zstd_batch(BytesView records) {
+  size_t at = 0;
+  while (records.size() - at >= RecordBatchHeader::kAttributesAt + 2) {
+    const int32_t batch_length =
+        load_big_endian<int32_t>(records.data() + at + RecordBatchHeader::kBatchLengthAt);
+    const int16_t attributes =
+        load_big_endian<int16_t>(records.data() + at + RecordBatchHeader::kAttributesAt);
+    if ((attributes & RecordBatchHeader::kCompressionMask) == static_cast<int16_t>(Codec::kZstd)) {
+      return true;
+    }
+    if (batch_length <= 0) return false;
+    at += RecordBatchHeader::kLogOverhead + static_cast<size_t>(batch_length);
+    if (at > records.size()) return false;
+  }
+  return false;
+}
+
 ProducePartitionResponse append_partition(BrokerContext& context, const std::string& topic,
                                           int32_t partition,
                                           const std::optional<BytesView>& records,
-                                          ErrorCode refused, bool& appended) {
+                                          ErrorCode refused, int16_t version, bool& appended) {
   ProducePartitionResponse response;
   response.index = partition;
   response.base_offset = -1;
@@ -36,6 +61,12 @@ ProducePartitionResponse append_partition(BrokerContext& context, const std::str
   }
   if (!records.has_value() || records->size() == 0) {
     response.error_code = code(ErrorCode::kInvalidRecord);
+    return response;
+  }
+  if (version < kFirstZstdProduceVersion && has_zstd_batch(*records)) {
+    // Kafka refuses zstd from clients too old to have asked for Produce v7, so that it
+    // cannot reach consumers too old to read it (KIP-110).
+    response.error_code = code(ErrorCode::kUnsupportedCompressionType);
     return response;
   }
   AppendResult result = partition_log->append(*records, context.clock.now_ms());
@@ -59,8 +90,8 @@ ProducePartitionResponse append_partition(BrokerContext& context, const std::str
 std::optional<ProduceResponse> handle_produce(BrokerContext& context, const Access& access,
                                               const ProduceRequest& request, int16_t version) {
   // Every served version (3-10) has the same fields the broker acts on; v8+ per-record errors
-  // (KIP-467) stay empty, v10 leader hints (KIP-951) are only for NOT_LEADER, never sent.
-  (void)version;
+  // (KIP-467) stay empty, v10 leader hints (KIP-951) are only for NOT_LEADER, never sent;
+  // below v7 zstd is refused.
   const bool acks_valid = request.acks == 0 || request.acks == 1 || request.acks == -1;
   // A transactional producer must be allowed to write for its transactional id, else the
   // whole request is refused (Kafka: TRANSACTIONAL_ID_AUTHORIZATION_FAILED on every
@@ -81,7 +112,7 @@ std::optional<ProduceResponse> handle_produce(BrokerContext& context, const Acce
     }
     for (const auto& partition : topic.partition_data) {
       topic_response.partition_responses.push_back(append_partition(
-          context, topic.name, partition.index, partition.records, refused, appended));
+          context, topic.name, partition.index, partition.records, refused, version, appended));
     }
     response.responses.push_back(std::move(topic_response));
   }

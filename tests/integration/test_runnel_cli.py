@@ -160,8 +160,13 @@ class RunnelCliTest(unittest.TestCase):
 
     def test_app_reset_rewinds_inputs_deletes_internal_topics_and_state(self):
         self.runnel("topics", "create", "clicks", "--partitions", "2")
+        fk_topics = ("shop-KTABLE-FK-JOIN-SUBSCRIPTION-REGISTRATION-6-topic",
+                     "shop-KTABLE-FK-JOIN-SUBSCRIPTION-RESPONSE-14-topic",
+                     "shop-owner-subscription-registration-topic",
+                     "shop-owner-subscription-response-topic")
         for name in ("shop-counts-changelog", "shop-KSTREAM-0000000002-repartition",
-                     "shop-other", "shopping-counts-changelog"):
+                     "shop-other", "shopping-counts-changelog",
+                     "shop-KTABLE-FK-JOIN-SUBSCRIPTION-RESPONSE-x-topic") + fk_topics:
             self.runnel("topics", "create", name)
         self.runnel("produce", "clicks", input_text="".join(f"k{i}\tv{i}\n" for i in range(8)))
         self.runnel("consume", "clicks", "--group", "shop", "--from-beginning", "--max", "8",
@@ -179,6 +184,9 @@ class RunnelCliTest(unittest.TestCase):
         self.assertIn("would reset clicks[0] to offset 0", dry)
         self.assertIn("would delete internal topic shop-counts-changelog", dry)
         self.assertIn("would delete internal topic shop-KSTREAM-0000000002-repartition", dry)
+        for name in fk_topics:  # a foreign-key join's subscription and response topics
+            self.assertIn(f"would delete internal topic {name}", dry)
+        self.assertNotIn("RESPONSE-x-topic", dry)
         self.assertNotIn("shop-other", dry)
         self.assertNotIn("shopping-counts-changelog", dry)
         self.assertEqual(self.committed("shop"), before)  # A dry run changes nothing.
@@ -186,7 +194,9 @@ class RunnelCliTest(unittest.TestCase):
 
         self.runnel(*args)
         self.assertEqual(set(self.committed("shop").values()), {"0"})
-        self.assertEqual(self.user_topics(), ["clicks", "shop-other", "shopping-counts-changelog"])
+        self.assertEqual(self.user_topics(),
+                         ["clicks", "shop-KTABLE-FK-JOIN-SUBSCRIPTION-RESPONSE-x-topic",
+                          "shop-other", "shopping-counts-changelog"])
         self.assertFalse(os.path.exists(os.path.join(state_dir, "shop")))
         self.assertTrue(os.path.isdir(os.path.join(state_dir, "shopping")))
         # The group reads everything again.

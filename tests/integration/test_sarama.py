@@ -117,8 +117,6 @@ class SaramaCase:
                 self.assertEqual(self.read_with_confluent_kafka(codec, 1),
                                  {0: [(i, f"{codec}{i}") for i in range(5)]})
 
-    # Expected missing (issue #16): runneld accepts zstd in any Produce version and stores it.
-    @unittest.expectedFailure
     def test_zstd_below_produce_v7_is_refused_as_kafka_does(self):
         # Sarama 1.22 sends zstd batches in Produce v3; Kafka answers UNSUPPORTED_COMPRESSION_TYPE
         # below v7 (KIP-110), so that an old client's zstd cannot reach old consumers.
