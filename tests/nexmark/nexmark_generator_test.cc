@@ -12,7 +12,7 @@
 #include "bench/nexmark/nexmark_results.h"
 
 namespace runnel::nexmark {
-namespace {
+namespace nexmark_generator_test {
 
 constexpr std::int64_t kEvents = 50'000;
 
@@ -184,5 +184,5 @@ TEST(NexmarkSerdeTest, ResultTypesRoundTrip) {
   EXPECT_FALSE(recent_serde.deserialize(too_many->view()).ok());
 }
 
-}  // namespace
+}  // namespace nexmark_generator_test
 }  // namespace runnel::nexmark

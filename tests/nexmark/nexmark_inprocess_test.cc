@@ -9,7 +9,7 @@
 #include "bench/nexmark/nexmark_generator.h"
 
 namespace runnel::nexmark {
-namespace {
+namespace nexmark_inprocess_test {
 
 constexpr std::int64_t kEvents = 5000;  // 100 persons, 300 auctions, 4600 bids.
 
@@ -70,5 +70,5 @@ TEST_F(NexmarkInProcessTest, LocalItemSuggestionRepartitionsBothSidesOfItsJoin) 
   EXPECT_EQ(r.changelog_records, persons);
 }
 
-}  // namespace
+}  // namespace nexmark_inprocess_test
 }  // namespace runnel::nexmark

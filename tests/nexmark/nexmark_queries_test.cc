@@ -20,7 +20,7 @@
 #include "runtime/topology_test_driver.h"
 
 namespace runnel::nexmark {
-namespace {
+namespace nexmark_queries_test {
 
 // 8000 events at 100 events/s: 80 s of event time, so that the 10 s windows, the 10 s
 // session gap and auctions' lifetimes (up to ~33 s at this rate) all play their part.
@@ -200,5 +200,5 @@ TEST_F(NexmarkQueryTest, Q11CountsBidsPerBidderSession) {
   EXPECT_EQ(got, want);
 }
 
-}  // namespace
+}  // namespace nexmark_queries_test
 }  // namespace runnel::nexmark

@@ -14,7 +14,7 @@
 #include "runtime/topology_test_driver.h"
 
 namespace runnel {
-namespace {
+namespace aggregation_test {
 
 using S = std::string;
 using I64 = std::int64_t;
@@ -253,5 +253,5 @@ TEST(AggregationTest, RandomisedCountsAndSumsMatchAReferenceModel) {
   for (const auto& [key, sum] : sums) EXPECT_EQ(*sum_store->get(key), std::optional<I64>(sum));
 }
 
-}  // namespace
+}  // namespace aggregation_test
 }  // namespace runnel

@@ -14,7 +14,7 @@
 #include "runtime/topology_test_driver.h"
 
 namespace runnel {
-namespace {
+namespace global_table_test {
 
 using S = std::string;
 using KVs = std::vector<KeyValue<S, S>>;
@@ -214,5 +214,5 @@ TEST(GlobalTableJoinTest, InMemoryGlobalStoreWorksLikeTheDefault) {
   EXPECT_TRUE(builder.build().store("mem")->in_memory);
 }
 
-}  // namespace
+}  // namespace global_table_test
 }  // namespace runnel

@@ -15,7 +15,7 @@
 #include "runtime/topology_test_driver.h"
 
 namespace runnel {
-namespace {
+namespace join_test {
 
 using S = std::string;
 using I64 = std::int64_t;
@@ -317,5 +317,5 @@ TEST(JoinTest, DescribeShowsTheRepartitionTheJoinAndTheirStores) {
   EXPECT_EQ(builder.build().describe().to_string(), expected);
 }
 
-}  // namespace
+}  // namespace join_test
 }  // namespace runnel

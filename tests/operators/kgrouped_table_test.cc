@@ -20,7 +20,7 @@
 #include "runtime/topology_test_driver.h"
 
 namespace runnel {
-namespace {
+namespace kgrouped_table_test {
 
 using S = std::string;
 using I64 = std::int64_t;
@@ -382,5 +382,5 @@ TEST(ChangeSerdeTest, RoundTripsEachShapeAndRefusesMalformedBytes) {
                    .ok());
 }
 
-}  // namespace
+}  // namespace kgrouped_table_test
 }  // namespace runnel

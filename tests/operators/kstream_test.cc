@@ -17,7 +17,7 @@
 #include "runtime/topology_test_driver.h"
 
 namespace runnel {
-namespace {
+namespace kstream_test {
 
 using S = std::string;
 using KV = KeyValue<S, S>;
@@ -450,5 +450,5 @@ TEST(KStreamTest, ATopicReadByTwoSourcesIsRefused) {
   EXPECT_EQ(builder.build().status().code(), StatusCode::kInvalidArgument);
 }
 
-}  // namespace
+}  // namespace kstream_test
 }  // namespace runnel

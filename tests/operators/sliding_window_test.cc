@@ -27,7 +27,7 @@
 #include "runtime/topology_test_driver.h"
 
 namespace runnel {
-namespace {
+namespace sliding_window_test {
 
 using S = std::string;
 using I64 = std::int64_t;
@@ -597,5 +597,5 @@ INSTANTIATE_TEST_SUITE_P(InMemoryAndRocksDb, SlidingWindowRandomisedTest, ::test
                            return info.param ? "RocksDb" : "InMemory";
                          });
 
-}  // namespace
+}  // namespace sliding_window_test
 }  // namespace runnel

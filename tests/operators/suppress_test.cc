@@ -18,7 +18,7 @@
 #include "runtime/topology_test_driver.h"
 
 namespace runnel {
-namespace {
+namespace suppress_test {
 
 using S = std::string;
 using I64 = std::int64_t;
@@ -364,5 +364,5 @@ TEST(SuppressTest, TheBufferIsAnInMemoryLoggedStoreNamedAsKafkaStreams) {
   EXPECT_TRUE(topology.is_internal_topic("KTABLE-SUPPRESS-STATE-STORE-0000000004-changelog"));
 }
 
-}  // namespace
+}  // namespace suppress_test
 }  // namespace runnel

@@ -20,7 +20,7 @@
 #include "runtime/topology_test_driver.h"
 
 namespace runnel {
-namespace {
+namespace suppress_time_limit_test {
 
 using S = std::string;
 using I64 = std::int64_t;
@@ -480,5 +480,5 @@ INSTANTIATE_TEST_SUITE_P(LimitsAndBounds, SuppressTimeLimitModelTest,
                                               : "MaxRecords" + std::to_string(bound));
                          });
 
-}  // namespace
+}  // namespace suppress_time_limit_test
 }  // namespace runnel

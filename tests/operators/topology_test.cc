@@ -12,7 +12,7 @@
 #include "operators/streams_builder.h"
 
 namespace runnel {
-namespace {
+namespace topology_test {
 
 using S = std::string;
 
@@ -155,5 +155,5 @@ TEST(TopologyDescribeTest, SinkWithATopicNameExtractorShowsTheExtractor) {
   EXPECT_EQ(builder.build().describe().to_string(), expected);
 }
 
-}  // namespace
+}  // namespace topology_test
 }  // namespace runnel

@@ -16,7 +16,7 @@
 #include "runtime/topology_test_driver.h"
 
 namespace runnel {
-namespace {
+namespace window_test {
 
 using S = std::string;
 using I64 = std::int64_t;
@@ -279,5 +279,5 @@ TEST(WindowTest, RandomisedHoppingCountsMatchAReferenceModel) {
   }
 }
 
-}  // namespace
+}  // namespace window_test
 }  // namespace runnel

@@ -11,7 +11,7 @@
 #include "tests/runtime/streams_test_support.h"
 
 namespace runnel::internal {
-namespace {
+namespace changelog_reader_test {
 
 using testing::Message;
 
@@ -92,5 +92,5 @@ TEST_F(ChangelogReaderTest, AnEmptyChangelogRestoresNothing) {
   EXPECT_EQ(outcome->end_offsets.at({"app-e-changelog", 0}), 0);
 }
 
-}  // namespace
+}  // namespace changelog_reader_test
 }  // namespace runnel::internal

@@ -17,7 +17,7 @@
 #include "tests/state/temp_dir.h"
 
 namespace runnel::internal {
-namespace {
+namespace checkpointer_test {
 
 using state::CheckpointFile;
 using state::CheckpointOffsets;
@@ -110,5 +110,5 @@ TEST_F(CheckpointerTest, DestroyingItRunsTheJobsStillQueued) {
   EXPECT_EQ(read_offset(path()), 7);
 }
 
-}  // namespace
+}  // namespace checkpointer_test
 }  // namespace runnel::internal

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 namespace runnel::internal {
-namespace {
+namespace default_partitioner_test {
 
 // The values of Kafka's own UtilsTest.testMurmur2, so keys land where Java puts them.
 TEST(DefaultPartitionerTest, Murmur2MatchesKafkasTestVectors) {
@@ -27,5 +27,5 @@ TEST(DefaultPartitionerTest, PartitionIsThePositiveHashModuloTheCount) {
   }
 }
 
-}  // namespace
+}  // namespace default_partitioner_test
 }  // namespace runnel::internal

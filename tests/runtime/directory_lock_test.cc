@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 
 namespace runnel::internal {
-namespace {
+namespace directory_lock_test {
 
 class DirectoryLockTest : public ::testing::Test {
  protected:
@@ -94,5 +94,5 @@ TEST_F(DirectoryLockTest, AKilledHolderDoesNotKeepTheDirectoryLocked) {
   EXPECT_TRUE(after.ok()) << after.status();
 }
 
-}  // namespace
+}  // namespace directory_lock_test
 }  // namespace runnel::internal

@@ -30,7 +30,7 @@
 #include "tests/runtime/streams_test_support.h"
 
 namespace runnel {
-namespace {
+namespace exactly_once_app_test {
 
 using namespace std::chrono_literals;
 using S = std::string;
@@ -397,5 +397,5 @@ TEST_F(ExactlyOnceAppTest, DISABLED_WithoutStaticMembershipARestartWaitsOutItsKi
   EXPECT_FALSE(restart_after_kill_is_running_within(bootstrap_, dir_ / "state", "", 20s));
 }
 
-}  // namespace
+}  // namespace exactly_once_app_test
 }  // namespace runnel

@@ -17,7 +17,7 @@
 #include "tests/runtime/streams_test_support.h"
 
 namespace runnel {
-namespace {
+namespace global_table_app_test {
 
 using namespace std::chrono_literals;
 using S = std::string;
@@ -257,5 +257,5 @@ TEST_F(GlobalTableAppTest, AGlobalRecordThatDoesNotDeserializeAfterStartStopsThe
   EXPECT_EQ(failed_thread, "enrich-GlobalStreamThread");
 }
 
-}  // namespace
+}  // namespace global_table_app_test
 }  // namespace runnel

@@ -16,7 +16,7 @@
 #include "tests/runtime/streams_test_support.h"
 
 namespace runnel {
-namespace {
+namespace grouped_table_app_test {
 
 using namespace std::chrono_literals;
 using S = std::string;
@@ -83,5 +83,5 @@ TEST_F(GroupedTableAppTest, RegionCountsFollowUsersAcrossTheRepartitionTopic) {
   EXPECT_EQ(repartitioned, expected);
 }
 
-}  // namespace
+}  // namespace grouped_table_app_test
 }  // namespace runnel

@@ -16,7 +16,7 @@
 #include "tests/runtime/streams_test_support.h"
 
 namespace runnel {
-namespace {
+namespace in_memory_store_app_test {
 
 using S = std::string;
 using I64 = std::int64_t;
@@ -59,5 +59,5 @@ TEST_F(InMemoryStoreAppTest, EveryStartRestoresTheWholeChangelogAndCountsCarryOn
   EXPECT_EQ(counts, (std::map<S, I64>{{"a", 3}, {"b", 1}, {"c", 1}}));
 }
 
-}  // namespace
+}  // namespace in_memory_store_app_test
 }  // namespace runnel

@@ -23,7 +23,7 @@
 #include "tests/runtime/streams_test_support.h"
 
 namespace runnel {
-namespace {
+namespace interactive_queries_test {
 
 using namespace std::chrono_literals;
 using S = std::string;
@@ -339,5 +339,5 @@ TEST_F(InteractiveQueriesTest, QueriesSeeOnlyTheLocalTasksAsInstancesJoinAndLeav
   first->close();
 }
 
-}  // namespace
+}  // namespace interactive_queries_test
 }  // namespace runnel

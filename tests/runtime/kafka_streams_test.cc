@@ -21,7 +21,7 @@
 #include "tests/runtime/streams_test_support.h"
 
 namespace runnel {
-namespace {
+namespace kafka_streams_test {
 
 using namespace std::chrono_literals;
 using S = std::string;
@@ -538,5 +538,5 @@ TEST_F(KafkaStreamsTest, ARestartResumesFromTheCommittedOffsetsWithoutReprocessi
   EXPECT_EQ(shouted_keys(read_to_end("output")), range(0, 150));
 }
 
-}  // namespace
+}  // namespace kafka_streams_test
 }  // namespace runnel

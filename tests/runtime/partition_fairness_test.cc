@@ -17,7 +17,7 @@
 #include "tests/runtime/streams_test_support.h"
 
 namespace runnel {
-namespace {
+namespace partition_fairness_test {
 
 using namespace std::chrono_literals;
 using S = std::string;
@@ -88,5 +88,5 @@ TEST_F(PartitionFairnessTest, RepartitionedRecordsAreProcessedWhileTheSourceBack
   EXPECT_LT(at_first, kBacklog / 2) << "source records processed before the first repartitioned";
 }
 
-}  // namespace
+}  // namespace partition_fairness_test
 }  // namespace runnel

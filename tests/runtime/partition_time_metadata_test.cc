@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 namespace runnel::internal {
-namespace {
+namespace partition_time_metadata_test {
 
 TEST(PartitionTimeMetadataTest, IsKafkaStreamsVersionOneFormatInBase64) {
   // Version byte 1, then 1700000000000 (0x0000018BCFE56800) big-endian.
@@ -41,5 +41,5 @@ TEST(PartitionTimeMetadataTest, AnythingElseIsNoTime) {
   EXPECT_EQ(decode_partition_time("{\"user\":\"metadata\"}"), std::nullopt);
 }
 
-}  // namespace
+}  // namespace partition_time_metadata_test
 }  // namespace runnel::internal

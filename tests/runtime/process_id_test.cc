@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 
 namespace runnel::internal {
-namespace {
+namespace process_id_test {
 
 class ProcessIdTest : public ::testing::Test {
  protected:
@@ -56,5 +56,5 @@ TEST_F(ProcessIdTest, AFileThatDoesNotParseIsReplacedByANewId) {
   EXPECT_EQ(*again, *id);
 }
 
-}  // namespace
+}  // namespace process_id_test
 }  // namespace runnel::internal

@@ -18,7 +18,7 @@
 #include "runtime/topology_test_driver.h"
 
 namespace runnel {
-namespace {
+namespace processing_exception_handler_test {
 
 using S = std::string;
 using KS = KeyValue<S, S>;
@@ -203,5 +203,5 @@ TEST(ProcessingExceptionHandlerTest, ConfigNamesTheBuiltInsAndTheDeadLetterTopic
             StatusCode::kInvalidArgument);
 }
 
-}  // namespace
+}  // namespace processing_exception_handler_test
 }  // namespace runnel

@@ -13,7 +13,7 @@
 #include "runtime/topology_test_driver.h"
 
 namespace runnel {
-namespace {
+namespace punctuation_test {
 
 using S = std::string;
 using std::chrono::milliseconds;
@@ -118,5 +118,5 @@ TEST(PunctuationTest, CancelledPunctuatorIsNotCalledAgain) {
   EXPECT_EQ(calls, (std::vector<Timestamp>{10}));
 }
 
-}  // namespace
+}  // namespace punctuation_test
 }  // namespace runnel

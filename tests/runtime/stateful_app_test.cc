@@ -20,7 +20,7 @@
 #include "tests/runtime/streams_test_support.h"
 
 namespace runnel {
-namespace {
+namespace stateful_app_test {
 
 using namespace std::chrono_literals;
 using S = std::string;
@@ -208,5 +208,5 @@ TEST_F(StatefulAppTest, ATaskWhoseDirectoryIsLockedWaitsForItAndThenRuns) {
                                               {"sleeps", 1}}));
 }
 
-}  // namespace
+}  // namespace stateful_app_test
 }  // namespace runnel

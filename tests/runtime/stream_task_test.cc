@@ -14,7 +14,7 @@
 #include "operators/streams_builder.h"
 
 namespace runnel {
-namespace {
+namespace stream_task_test {
 
 using S = std::string;
 
@@ -126,5 +126,5 @@ TEST_F(StreamTaskTest, TopologyWithAnErrorMakesNoTask) {
   EXPECT_FALSE(task.ok());
 }
 
-}  // namespace
+}  // namespace stream_task_test
 }  // namespace runnel

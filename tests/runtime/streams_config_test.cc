@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 
 namespace runnel {
-namespace {
+namespace streams_config_test {
 
 StreamsProperties required(StreamsProperties extra = {}) {
   StreamsProperties p{{"application.id", "app"}, {"bootstrap.servers", "127.0.0.1:9092"}};
@@ -174,5 +174,5 @@ TEST(StreamsConfigTest, GroupInstanceIdIsAPerThreadPrefixAndEmptyTurnsStaticMemb
   EXPECT_EQ(config->group_instance_id, "");
 }
 
-}  // namespace
+}  // namespace streams_config_test
 }  // namespace runnel

@@ -15,7 +15,7 @@
 #include "runtime/topology_test_driver.h"
 
 namespace runnel {
-namespace {
+namespace task_registry_test {
 
 using S = std::string;
 using internal::TaskRegistry;
@@ -103,5 +103,5 @@ TEST_F(TaskRegistryTest, RemovingATaskWaitsForTheReaderHoldingIt) {
   EXPECT_EQ(slot->task, nullptr);
 }
 
-}  // namespace
+}  // namespace task_registry_test
 }  // namespace runnel

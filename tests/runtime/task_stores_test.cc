@@ -18,7 +18,7 @@
 #include "state/typed_window_store.h"
 
 namespace runnel {
-namespace {
+namespace task_stores_test {
 
 using S = std::string;
 
@@ -400,5 +400,5 @@ TEST(TaskStoresTest, AggregationRestoredFromItsChangelogContinuesWhereItStopped)
   EXPECT_TRUE(found);
 }
 
-}  // namespace
+}  // namespace task_stores_test
 }  // namespace runnel

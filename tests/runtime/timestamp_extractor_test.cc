@@ -14,7 +14,7 @@
 #include "runtime/topology_test_driver.h"
 
 namespace runnel {
-namespace {
+namespace timestamp_extractor_test {
 
 using S = std::string;
 
@@ -117,5 +117,5 @@ TEST(ParseDefaultTimestampExtractorTest, AcceptsKafkaClassNamesAndShortForms) {
   EXPECT_NE(bad.status().message().find("MyExtractor"), std::string::npos);
 }
 
-}  // namespace
+}  // namespace timestamp_extractor_test
 }  // namespace runnel

@@ -16,7 +16,7 @@
 #include "runtime/internal/default_partitioner.h"
 
 namespace runnel {
-namespace {
+namespace topology_test_driver_test {
 
 using S = std::string;
 using KV = KeyValue<S, S>;
@@ -216,5 +216,5 @@ TEST(TopologyTestDriverTest, ASinkThatCannotSerializeFailsThePipe) {
   EXPECT_NE(s.message().find("KSTREAM-SINK-0000000002"), std::string::npos) << s;
 }
 
-}  // namespace
+}  // namespace topology_test_driver_test
 }  // namespace runnel

@@ -19,7 +19,7 @@
 #include "runtime/stream_task.h"
 
 namespace runnel {
-namespace {
+namespace windowed_caching_test {
 
 using S = std::string;
 using I64 = std::int64_t;
@@ -521,5 +521,5 @@ TEST(WindowedCachingTest, ATableTableJoinEndsOnTheSameResultsWithCachingOnAndOff
   EXPECT_LT(a.out.size(), b.out.size());
 }
 
-}  // namespace
+}  // namespace windowed_caching_test
 }  // namespace runnel

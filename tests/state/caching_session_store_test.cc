@@ -16,7 +16,7 @@
 #include "tests/state/store_test_util.h"
 
 namespace runnel::state {
-namespace {
+namespace caching_session_store_test {
 
 using testing::b;
 
@@ -215,5 +215,5 @@ TEST_F(CachingSessionStoreTest, InvalidSessionsAreRefused) {
   EXPECT_EQ(store_->remove(b("a"), Window{-1, 1}).code(), StatusCode::kInvalidArgument);
 }
 
-}  // namespace
+}  // namespace caching_session_store_test
 }  // namespace runnel::state

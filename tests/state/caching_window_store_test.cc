@@ -16,7 +16,7 @@
 #include "tests/state/store_test_util.h"
 
 namespace runnel::state {
-namespace {
+namespace caching_window_store_test {
 
 using testing::b;
 
@@ -304,5 +304,5 @@ TEST(CachingWindowStoreBudgetTest, StoresSharingABudgetStayWithinItTogether) {
   EXPECT_EQ(budget.used_bytes(), one.cached_bytes() + two.cached_bytes());
 }
 
-}  // namespace
+}  // namespace caching_window_store_test
 }  // namespace runnel::state

@@ -10,7 +10,7 @@
 #include "tests/state/temp_dir.h"
 
 namespace runnel::state {
-namespace {
+namespace checkpoint_file_test {
 
 using testing::TempDir;
 
@@ -117,5 +117,5 @@ TEST(CheckpointFileTest, RemoveDeletesTheFileAndToleratesItsAbsence) {
   EXPECT_TRUE(file.remove().ok());
 }
 
-}  // namespace
+}  // namespace checkpoint_file_test
 }  // namespace runnel::state

@@ -20,7 +20,7 @@
 #include "tests/state/store_test_util.h"
 
 namespace runnel::state {
-namespace {
+namespace decorators_test {
 
 using testing::b;
 using testing::drain;
@@ -415,5 +415,5 @@ TEST(MeteredSessionStoreTest, CountsPerOperation) {
   EXPECT_EQ(m.restored_records, 1u);
 }
 
-}  // namespace
+}  // namespace decorators_test
 }  // namespace runnel::state

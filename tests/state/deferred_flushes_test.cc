@@ -15,7 +15,7 @@
 #include "tests/state/temp_dir.h"
 
 namespace runnel::state {
-namespace {
+namespace deferred_flushes_test {
 
 using testing::b;
 using testing::drain;
@@ -105,5 +105,5 @@ TEST(DeferredFlushesTest, WithoutAScopeFlushWaitsForTheDiskItself) {
   EXPECT_EQ(*in_rocksdb, 1u);
 }
 
-}  // namespace
+}  // namespace deferred_flushes_test
 }  // namespace runnel::state

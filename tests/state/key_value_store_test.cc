@@ -23,7 +23,7 @@
 #include "tests/state/temp_dir.h"
 
 namespace runnel::state {
-namespace {
+namespace key_value_store_test {
 
 using testing::b;
 using testing::drain;
@@ -370,5 +370,5 @@ TEST(RocksDbKeyValueStoreTest, StoresSharingABudgetChargeMemtablesToOneCache) {
   for (auto& store : stores) ASSERT_TRUE(store->close().ok());
 }
 
-}  // namespace
+}  // namespace key_value_store_test
 }  // namespace runnel::state

@@ -17,7 +17,7 @@
 #include "tests/state/temp_dir.h"
 
 namespace runnel::state {
-namespace {
+namespace rocksdb_batched_writes_test {
 
 using testing::b;
 using testing::drain;
@@ -174,5 +174,5 @@ TEST_F(RocksDbBatchedWritesTest, MatchesAMapModelWhateverMomentTheBatchesAreWrit
   EXPECT_EQ(reopen_and_read_all(), expected);
 }
 
-}  // namespace
+}  // namespace rocksdb_batched_writes_test
 }  // namespace runnel::state

@@ -20,7 +20,7 @@
 #include "tests/state/temp_dir.h"
 
 namespace runnel::state {
-namespace {
+namespace rocksdb_buffered_iteration_test {
 
 using testing::b;
 using testing::drain;
@@ -314,5 +314,5 @@ TEST_F(BufferedIterationTest, MatchesAMapModelWithIteratorsHeldAcrossWritesAndCo
   for (Held& h : held) EXPECT_EQ(drain(*h.it), h.expected);
 }
 
-}  // namespace
+}  // namespace rocksdb_buffered_iteration_test
 }  // namespace runnel::state

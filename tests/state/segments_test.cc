@@ -16,7 +16,7 @@
 #include "tests/state/temp_dir.h"
 
 namespace runnel::state::internal {
-namespace {
+namespace segments_test {
 
 using testing::b;
 using testing::TempDir;
@@ -190,5 +190,5 @@ TEST_F(SegmentsTest, BufferedModeOpensAheadAndRegistersTheSegmentAsItIsTaken) {
   EXPECT_TRUE(segments->close().ok());
 }
 
-}  // namespace
+}  // namespace segments_test
 }  // namespace runnel::state::internal

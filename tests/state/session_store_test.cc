@@ -19,7 +19,7 @@
 #include "tests/state/temp_dir.h"
 
 namespace runnel::state {
-namespace {
+namespace session_store_test {
 
 using testing::b;
 using testing::TempDir;
@@ -230,5 +230,5 @@ TEST(RocksDbSessionStoreTest, ReopenedStoreHasItsSessions) {
   EXPECT_EQ(drain((*store)->fetch(b("k"))), (Sessions{{"k", 1'000, 2'000, "v"}}));
 }
 
-}  // namespace
+}  // namespace session_store_test
 }  // namespace runnel::state

@@ -19,7 +19,7 @@
 #include "tests/state/temp_dir.h"
 
 namespace runnel::state {
-namespace {
+namespace synchronized_key_value_store_test {
 
 using testing::b;
 using testing::TempDir;
@@ -104,5 +104,5 @@ TEST(SynchronizedKeyValueStoreTest, AScanIsASnapshotThatOutlivesLaterWrites) {
   EXPECT_FALSE((*it)->valid());
 }
 
-}  // namespace
+}  // namespace synchronized_key_value_store_test
 }  // namespace runnel::state

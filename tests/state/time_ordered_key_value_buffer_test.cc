@@ -17,7 +17,7 @@
 #include "tests/state/store_test_util.h"
 
 namespace runnel::state::internal {
-namespace {
+namespace time_ordered_key_value_buffer_test {
 
 using runnel::state::testing::b;
 
@@ -231,5 +231,5 @@ TEST(TimeOrderedKeyValueBufferTest, AForeignEntryInTheStoreIsCorruption) {
   EXPECT_EQ(buffer.put(1, b("k"), 1, b("v")).code(), StatusCode::kCorruption);
 }
 
-}  // namespace
+}  // namespace time_ordered_key_value_buffer_test
 }  // namespace runnel::state::internal

@@ -13,7 +13,7 @@
 #include "state/typed_window_store.h"
 
 namespace runnel::state {
-namespace {
+namespace typed_stores_test {
 
 const StringSerde kStrings;
 const Int64Serde kLongs;
@@ -95,5 +95,5 @@ TEST(TypedSessionStoreTest, FindsTypedSessions) {
   EXPECT_EQ(*store.fetch_session("k", {5'000, 6'000}), std::optional<std::int64_t>(3));
 }
 
-}  // namespace
+}  // namespace typed_stores_test
 }  // namespace runnel::state

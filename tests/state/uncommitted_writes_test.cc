@@ -25,7 +25,7 @@
 #include "tests/state/temp_dir.h"
 
 namespace runnel::state {
-namespace {
+namespace uncommitted_writes_test {
 
 using testing::b;
 using testing::drain;
@@ -456,5 +456,5 @@ TEST_F(BufferedSessionStoreTest, ExpiredSegmentsSurviveACrashBeforeCommitAndGoAf
   EXPECT_EQ(drain_sessions(store->fetch(b("new"))), (Sessions{{"new", 190, 200, "2"}}));
 }
 
-}  // namespace
+}  // namespace uncommitted_writes_test
 }  // namespace runnel::state

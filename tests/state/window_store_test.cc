@@ -20,7 +20,7 @@
 #include "tests/state/temp_dir.h"
 
 namespace runnel::state {
-namespace {
+namespace window_store_test {
 
 using testing::b;
 using testing::TempDir;
@@ -312,5 +312,5 @@ TEST(WindowStoreOptionsTest, NonPositiveRetentionIsRejected) {
   EXPECT_EQ(store.status().code(), StatusCode::kInvalidArgument);
 }
 
-}  // namespace
+}  // namespace window_store_test
 }  // namespace runnel::state

@@ -15,7 +15,7 @@
 #include "tests/state/store_test_util.h"
 
 namespace runnel::state::internal {
-namespace {
+namespace write_overlay_test {
 
 using state::testing::b;
 
@@ -178,5 +178,5 @@ TEST(WriteOverlayTest, ARangeCopyStartsAtTheFirstKeyNotBelowItsStart) {
   EXPECT_TRUE(overlay.copy_range(b("r"), [](BytesView) { return true; }).empty());
 }
 
-}  // namespace
+}  // namespace write_overlay_test
 }  // namespace runnel::state::internal
