@@ -57,7 +57,7 @@ Result<std::unique_ptr<Log>> Log::open(std::filesystem::path dir, TopicConfig co
   RUNNEL_RETURN_IF_ERROR(fs.create_dirs(dir));
   std::unique_ptr<Log> log(new Log(dir, std::move(config), fs));
   // Before listing segments: a cleaner swap cut by a crash is finished or forgotten.
-  RUNNEL_RETURN_IF_ERROR(recover_cleaner_swap(dir));
+  RUNNEL_RETURN_IF_ERROR(recover_cleaner_swap(fs, dir));
   std::vector<int64_t> bases;
   RUNNEL_ASSIGN_OR_RETURN(std::vector<std::string> names, fs.list(dir));
   for (const std::string& name : names) {
@@ -109,7 +109,7 @@ Status Log::load_aborted_transactions() {
   const int64_t end = active().next_offset();
   for (const auto& [base, segment] : segments_) {
     const std::filesystem::path file = TransactionIndex::path(dir_, base);
-    Result<std::vector<AbortedTransaction>> read = TransactionIndex::read(file);
+    Result<std::vector<AbortedTransaction>> read = TransactionIndex::read(fs_, file);
     if (!read.ok() && read.status().code() == StatusCode::kCorruption) {
       // Contained: this segment's aborted transactions are unknown (read_committed fetches
       // of it may return aborted records; the last two segments' are rebuilt below), and
@@ -125,7 +125,7 @@ Status Log::load_aborted_transactions() {
     }
     if (kept.size() != entries.size()) {
       // Markers cut off with a torn tail: their entries go too.
-      RUNNEL_RETURN_IF_ERROR(TransactionIndex::rewrite(file, kept));
+      RUNNEL_RETURN_IF_ERROR(TransactionIndex::rewrite(fs_, file, kept));
     }
     aborted_.insert(aborted_.end(), kept.begin(), kept.end());
   }
@@ -145,7 +145,7 @@ void Log::index_abort(const AbortedTransaction& entry) {
   // Without the file entry a read_committed fetch still filters (memory has it) until a
   // restart; the restart rescans the last segments, where a new marker is, and re-adds it.
   if (Status written =
-          TransactionIndex::append(TransactionIndex::path(dir_, segment->first), entry);
+          TransactionIndex::append(fs_, TransactionIndex::path(dir_, segment->first), entry);
       !written.ok()) {
     log::error("{}: recording an aborted transaction: {}", dir_.string(), written.to_string());
   }
@@ -623,10 +623,7 @@ Status Log::remove() {
   std::unique_lock lock(mutex_);
   for (auto& [base, segment] : segments_) RUNNEL_RETURN_IF_ERROR(segment->remove());
   segments_.clear();
-  std::error_code error;
-  std::filesystem::remove_all(dir_, error);
-  if (error) return io_error(fmt::format("deleting {}: {}", dir_.string(), error.message()));
-  return ok_status();
+  return fs_.remove_all(dir_);
 }
 
 }  // namespace runnel::broker
