@@ -125,6 +125,18 @@ class PosixFileSystem final : public FileSystem {
     return names;
   }
 
+  Status remove_all(const std::filesystem::path& path) override {
+    std::error_code error;
+    std::filesystem::remove_all(path, error);
+    if (error) return io_error(fmt::format("deleting {}: {}", path.string(), error.message()));
+    return ok_status();
+  }
+
+  Status create_dir(const std::filesystem::path& dir) override {
+    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return errno_error("mkdir", dir);
+    return ok_status();
+  }
+
   Status create_dirs(const std::filesystem::path& dir) override {
     std::error_code error;
     std::filesystem::create_directories(dir, error);
@@ -190,14 +202,14 @@ class FaultInjectingFileSystem::FaultyFile final : public File {
   }
   Status write_at(uint64_t position, BytesView data) override {
     uint64_t allowed = data.size();
-    Status fault = fs_.admit_write(data.size(), allowed);
+    Status fault = fs_.admit_write(path(), data.size(), allowed);
     if (allowed > 0) {
       RUNNEL_RETURN_IF_ERROR(base_->write_at(position, data.subview(0, allowed)));
     }
     return fault.ok() ? ok_status() : fault.with_context(path().string());
   }
   Status sync() override {
-    RUNNEL_RETURN_IF_ERROR(fs_.admit_sync().with_context(path().string()));
+    RUNNEL_RETURN_IF_ERROR(fs_.admit_sync(path()).with_context(path().string()));
     return base_->sync();
   }
   Status truncate(uint64_t size) override {
@@ -222,17 +234,27 @@ Status FaultInjectingFileSystem::check_alive(const std::filesystem::path& path) 
   return ok_status();
 }
 
-Status FaultInjectingFileSystem::admit_write(uint64_t size, uint64_t& allowed) {
+bool FaultInjectingFileSystem::faults_apply_to(const std::filesystem::path& path) {
+  std::lock_guard lock(write_mutex_);
+  return path.filename().string().ends_with(fault_suffix_);
+}
+
+Status FaultInjectingFileSystem::admit_write(const std::filesystem::path& path, uint64_t size,
+                                             uint64_t& allowed) {
+  const bool faulty = faults_apply_to(path);
   std::lock_guard lock(write_mutex_);
   allowed = 0;
   if (crashed_) return io_error("injected crash: the process is gone");
-  if (no_space_) return no_space_error("injected ENOSPC: No space left on device");
+  if (faulty && no_space_) return no_space_error("injected ENOSPC: No space left on device");
   allowed = size;
   Status fault;
-  if (const int64_t cut = short_write_bytes_.exchange(-1); cut >= 0) {
-    allowed = std::min<uint64_t>(allowed, static_cast<uint64_t>(cut));
-    fault = io_error(fmt::format("injected short write: {} of {} bytes", allowed, size));
+  if (faulty) {
+    if (const int64_t cut = short_write_bytes_.exchange(-1); cut >= 0) {
+      allowed = std::min<uint64_t>(allowed, static_cast<uint64_t>(cut));
+      fault = io_error(fmt::format("injected short write: {} of {} bytes", allowed, size));
+    }
   }
+  // A crash point counts the bytes of every file.
   if (const int64_t left = bytes_before_crash_; left >= 0) {
     if (static_cast<uint64_t>(left) < allowed) {
       allowed = static_cast<uint64_t>(left);
@@ -245,9 +267,10 @@ Status FaultInjectingFileSystem::admit_write(uint64_t size, uint64_t& allowed) {
   return fault;
 }
 
-Status FaultInjectingFileSystem::admit_sync() {
+Status FaultInjectingFileSystem::admit_sync(const std::filesystem::path& path) {
   RUNNEL_RETURN_IF_ERROR(check_alive("sync"));
-  if (sync_fails_) return io_error("injected EIO on fsync: Input/output error");
+  if (sync_fails_ && faults_apply_to(path))
+    return io_error("injected EIO on fsync: Input/output error");
   ++syncs_;
   return ok_status();
 }
@@ -274,13 +297,23 @@ Result<std::vector<std::string>> FaultInjectingFileSystem::list(const std::files
   return base_.list(dir);
 }
 
+Status FaultInjectingFileSystem::remove_all(const std::filesystem::path& path) {
+  RUNNEL_RETURN_IF_ERROR(check_alive(path));
+  return base_.remove_all(path);
+}
+
+Status FaultInjectingFileSystem::create_dir(const std::filesystem::path& dir) {
+  RUNNEL_RETURN_IF_ERROR(check_alive(dir));
+  return base_.create_dir(dir);
+}
+
 Status FaultInjectingFileSystem::create_dirs(const std::filesystem::path& dir) {
   RUNNEL_RETURN_IF_ERROR(check_alive(dir));
   return base_.create_dirs(dir);
 }
 
 Status FaultInjectingFileSystem::sync_dir(const std::filesystem::path& dir) {
-  RUNNEL_RETURN_IF_ERROR(admit_sync().with_context(dir.string()));
+  RUNNEL_RETURN_IF_ERROR(admit_sync(dir).with_context(dir.string()));
   return base_.sync_dir(dir);
 }
 

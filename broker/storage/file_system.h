@@ -70,7 +70,12 @@ class FileSystem {
   [[nodiscard]] virtual Status remove(const std::filesystem::path& path) = 0;
   // The names (not paths) of the entries of `dir`.
   [[nodiscard]] virtual Result<std::vector<std::string>> list(const std::filesystem::path& dir) = 0;
+  // Deletes `path` and, for a directory, everything in it; OK when it does not exist.
+  [[nodiscard]] virtual Status remove_all(const std::filesystem::path& path) = 0;
   [[nodiscard]] virtual Status create_dirs(const std::filesystem::path& dir) = 0;
+  // Creates one directory whose parent must exist (the log cleaner must not bring back the
+  // directory of a topic deleted meanwhile); OK when it already exists.
+  [[nodiscard]] virtual Status create_dir(const std::filesystem::path& dir) = 0;
   // fsync of a directory: makes the creation, renaming or removal of its entries durable.
   [[nodiscard]] virtual Status sync_dir(const std::filesystem::path& dir) = 0;
   virtual bool exists(const std::filesystem::path& path) = 0;
@@ -96,6 +101,12 @@ class FaultInjectingFileSystem : public FileSystem {
   void short_write_next(uint64_t bytes) { short_write_bytes_ = static_cast<int64_t>(bytes); }
   // Every sync fails with EIO until cleared.
   void set_sync_fails(bool on) { sync_fails_ = on; }
+  // ENOSPC, short writes and failed syncs apply only to files whose name ends with `suffix`
+  // ("" for all, the default), e.g. ".txnindex" to fail one kind of file and no other.
+  void only_fault_files_ending_with(std::string suffix) {
+    std::lock_guard lock(write_mutex_);
+    fault_suffix_ = std::move(suffix);
+  }
   // A crash after `bytes` more bytes are written: the write crossing that point lands only
   // its first part (a torn write), and from then on every write, sync, truncate, rename and
   // remove fails, as if the process were gone. What is on disk then is what a restart sees.
@@ -108,7 +119,9 @@ class FaultInjectingFileSystem : public FileSystem {
   Status rename(const std::filesystem::path& from, const std::filesystem::path& to) override;
   Status remove(const std::filesystem::path& path) override;
   Result<std::vector<std::string>> list(const std::filesystem::path& dir) override;
+  Status remove_all(const std::filesystem::path& path) override;
   Status create_dirs(const std::filesystem::path& dir) override;
+  Status create_dir(const std::filesystem::path& dir) override;
   Status sync_dir(const std::filesystem::path& dir) override;
   bool exists(const std::filesystem::path& path) override;
 
@@ -117,8 +130,9 @@ class FaultInjectingFileSystem : public FileSystem {
   friend class FaultyFile;
   // How many bytes of a `size`-byte write may land, and the error to return after them
   // (OK: all of it).
-  Status admit_write(uint64_t size, uint64_t& allowed);
-  Status admit_sync();
+  Status admit_write(const std::filesystem::path& path, uint64_t size, uint64_t& allowed);
+  Status admit_sync(const std::filesystem::path& path);
+  bool faults_apply_to(const std::filesystem::path& path);
   Status check_alive(const std::filesystem::path& path) const;
 
   FileSystem& base_;
@@ -128,7 +142,8 @@ class FaultInjectingFileSystem : public FileSystem {
   std::atomic<int64_t> bytes_before_crash_{-1};
   std::atomic<bool> crashed_{false};
   std::atomic<uint64_t> syncs_{0};
-  std::mutex write_mutex_;  // orders admit_write's read-modify-write of the counters
+  std::mutex write_mutex_;    // orders admit_write's read-modify-write of the counters
+  std::string fault_suffix_;  // GUARDED_BY(write_mutex_)
 };
 
 }  // namespace runnel::broker

@@ -1,9 +1,8 @@
 #include "broker/storage/log.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
-#include <fstream>
-#include <iterator>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -13,7 +12,6 @@
 
 #include "broker/storage/record_batch_builder.h"
 #include "core/big_endian.h"
-#include "core/durable_file.h"
 #include "core/log.h"
 #include "core/log_rate_limiter.h"
 
@@ -33,11 +31,16 @@ bool only_empty_batches(BytesView blob) {
 // DeleteRecords' log start offset, one decimal line; absent until the first DeleteRecords.
 constexpr const char* kLogStartOffsetFile = "log-start-offset";
 
-Result<int64_t> read_log_start_offset(const std::filesystem::path& dir) {
-  std::ifstream in(dir / kLogStartOffsetFile);
-  if (!in.is_open()) return int64_t{0};
+Result<int64_t> read_log_start_offset(FileSystem& fs, const std::filesystem::path& dir) {
+  Result<Bytes> read = read_whole_file(fs, dir / kLogStartOffsetFile);
+  if (!read.ok() && read.status().code() == StatusCode::kNotFound) return int64_t{0};
+  if (!read.ok()) return read.status();
+  const std::string text = read->to_string();
+  const char* begin = text.data();
+  const char* end = text.data() + text.size();
+  while (begin != end && std::isspace(static_cast<unsigned char>(*begin))) ++begin;
   int64_t offset = -1;
-  if (!(in >> offset) || offset < 0) {
+  if (std::from_chars(begin, end, offset).ptr == begin || offset < 0) {
     return corruption_error(
         fmt::format("{}: '{}' does not hold an offset", dir.string(), kLogStartOffsetFile));
   }
@@ -57,7 +60,7 @@ Result<std::unique_ptr<Log>> Log::open(std::filesystem::path dir, TopicConfig co
   RUNNEL_RETURN_IF_ERROR(fs.create_dirs(dir));
   std::unique_ptr<Log> log(new Log(dir, std::move(config), fs));
   // Before listing segments: a cleaner swap cut by a crash is finished or forgotten.
-  RUNNEL_RETURN_IF_ERROR(recover_cleaner_swap(dir));
+  RUNNEL_RETURN_IF_ERROR(recover_cleaner_swap(fs, dir));
   std::vector<int64_t> bases;
   RUNNEL_ASSIGN_OR_RETURN(std::vector<std::string> names, fs.list(dir));
   for (const std::string& name : names) {
@@ -96,7 +99,7 @@ Result<std::unique_ptr<Log>> Log::open(std::filesystem::path dir, TopicConfig co
                             Segment::create(fs, dir, 0, log->config_.index_interval_bytes, now_ms));
     log->segments_.emplace(0, std::shared_ptr<Segment>(std::move(segment)));
   }
-  RUNNEL_ASSIGN_OR_RETURN(log->deleted_before_, read_log_start_offset(dir));
+  RUNNEL_ASSIGN_OR_RETURN(log->deleted_before_, read_log_start_offset(fs, dir));
   log->recovery_point_ = std::min(options.recovery_point, log->active().next_offset());
   log->cleaned_up_to_ = log->segments_.begin()->first;
   log->last_flush_ms_ = now_ms;
@@ -109,7 +112,7 @@ Status Log::load_aborted_transactions() {
   const int64_t end = active().next_offset();
   for (const auto& [base, segment] : segments_) {
     const std::filesystem::path file = TransactionIndex::path(dir_, base);
-    Result<std::vector<AbortedTransaction>> read = TransactionIndex::read(file);
+    Result<std::vector<AbortedTransaction>> read = TransactionIndex::read(fs_, file);
     if (!read.ok() && read.status().code() == StatusCode::kCorruption) {
       // Contained: this segment's aborted transactions are unknown (read_committed fetches
       // of it may return aborted records; the last two segments' are rebuilt below), and
@@ -125,7 +128,7 @@ Status Log::load_aborted_transactions() {
     }
     if (kept.size() != entries.size()) {
       // Markers cut off with a torn tail: their entries go too.
-      RUNNEL_RETURN_IF_ERROR(TransactionIndex::rewrite(file, kept));
+      RUNNEL_RETURN_IF_ERROR(TransactionIndex::rewrite(fs_, file, kept));
     }
     aborted_.insert(aborted_.end(), kept.begin(), kept.end());
   }
@@ -145,7 +148,7 @@ void Log::index_abort(const AbortedTransaction& entry) {
   // Without the file entry a read_committed fetch still filters (memory has it) until a
   // restart; the restart rescans the last segments, where a new marker is, and re-adds it.
   if (Status written =
-          TransactionIndex::append(TransactionIndex::path(dir_, segment->first), entry);
+          TransactionIndex::append(fs_, TransactionIndex::path(dir_, segment->first), entry);
       !written.ok()) {
     log::error("{}: recording an aborted transaction: {}", dir_.string(), written.to_string());
   }
@@ -237,8 +240,8 @@ Result<int64_t> Log::delete_records_before(int64_t offset) {
                                           dir_.filename().string(), offset, high_watermark));
   }
   if (offset <= log_start_offset_locked()) return log_start_offset_locked();
-  RUNNEL_RETURN_IF_ERROR(
-      replace_file_durably(dir_ / kLogStartOffsetFile, std::to_string(offset) + "\n"));
+  RUNNEL_RETURN_IF_ERROR(write_file_atomically(fs_, dir_ / kLogStartOffsetFile,
+                                               std::string_view(std::to_string(offset) + "\n")));
   deleted_before_ = offset;
   // Segments wholly below the new start go now (Kafka's retention does it a little later).
   while (segments_.size() > 1 && std::next(segments_.begin())->first <= offset) {
@@ -623,10 +626,7 @@ Status Log::remove() {
   std::unique_lock lock(mutex_);
   for (auto& [base, segment] : segments_) RUNNEL_RETURN_IF_ERROR(segment->remove());
   segments_.clear();
-  std::error_code error;
-  std::filesystem::remove_all(dir_, error);
-  if (error) return io_error(fmt::format("deleting {}: {}", dir_.string(), error.message()));
-  return ok_status();
+  return fs_.remove_all(dir_);
 }
 
 }  // namespace runnel::broker

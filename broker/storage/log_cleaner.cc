@@ -16,9 +16,6 @@
 
 #include "broker/storage/log_cleaner.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <string>
@@ -41,25 +38,6 @@ constexpr const char* kCleanedDir = "cleaned";
 // Largest decompressed records section the cleaner accepts: a batch is at most
 // max.message.bytes compressed; this bounds what a hostile compression ratio can cost.
 constexpr size_t kMaxDecompressed = 256u << 20;
-
-Status fsync_dir(const std::filesystem::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return io_error(fmt::format("open {}: {}", dir.string(), std::strerror(errno)));
-  const int synced = ::fsync(fd);
-  ::close(fd);
-  if (synced != 0) return io_error(fmt::format("fsync {}: {}", dir.string(), std::strerror(errno)));
-  return ok_status();
-}
-
-Status rename_file(const std::filesystem::path& from, const std::filesystem::path& to) {
-  std::error_code error;
-  std::filesystem::rename(from, to, error);
-  if (error) {
-    return io_error(
-        fmt::format("renaming {} to {}: {}", from.string(), to.string(), error.message()));
-  }
-  return ok_status();
-}
 
 // Bounds-checked reads of a records section.
 class RecordReader {
@@ -238,31 +216,24 @@ Result<FilteredBatch> filter_batch(BytesView batch,
   return result;
 }
 
-Status recover_cleaner_swap(const std::filesystem::path& dir) {
-  std::error_code error;
+Status recover_cleaner_swap(FileSystem& fs, const std::filesystem::path& dir) {
   const std::filesystem::path cleaning = dir / kCleaningDir;
-  if (std::filesystem::exists(cleaning, error)) {
+  if (fs.exists(cleaning)) {
     log::warn("{}: discarding a cleaning cut short (the old segment stays)", dir.string());
-    std::filesystem::remove_all(cleaning, error);
-    if (error) return io_error(fmt::format("deleting {}: {}", cleaning.string(), error.message()));
+    RUNNEL_RETURN_IF_ERROR(fs.remove_all(cleaning));
   }
   const std::filesystem::path cleaned = dir / kCleanedDir;
-  if (!std::filesystem::exists(cleaned, error)) return ok_status();
+  if (!fs.exists(cleaned)) return ok_status();
   log::warn("{}: finishing a cleaned segment's swap cut short", dir.string());
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(cleaned, error)) {
-    files.push_back(entry.path());
-  }
-  if (error) return io_error(fmt::format("listing {}: {}", cleaned.string(), error.message()));
+  RUNNEL_ASSIGN_OR_RETURN(std::vector<std::string> files, fs.list(cleaned));
   // Indexes first, .log last: see the swap's description at the top of this file.
-  std::stable_partition(files.begin(), files.end(), [](const std::filesystem::path& path) {
-    return path.extension() != ".log";
+  std::stable_partition(files.begin(), files.end(), [](const std::string& name) {
+    return std::filesystem::path(name).extension() != ".log";
   });
-  for (const auto& file : files) RUNNEL_RETURN_IF_ERROR(rename_file(file, dir / file.filename()));
-  RUNNEL_RETURN_IF_ERROR(fsync_dir(dir));
-  std::filesystem::remove_all(cleaned, error);
-  if (error) return io_error(fmt::format("deleting {}: {}", cleaned.string(), error.message()));
-  return fsync_dir(dir);
+  for (const auto& file : files) RUNNEL_RETURN_IF_ERROR(fs.rename(cleaned / file, dir / file));
+  RUNNEL_RETURN_IF_ERROR(fs.sync_dir(dir));
+  RUNNEL_RETURN_IF_ERROR(fs.remove_all(cleaned));
+  return fs.sync_dir(dir);
 }
 
 void Log::TEST_set_cleaner_hook(std::function<Status(CleanerStep)> hook) {
@@ -287,27 +258,25 @@ Status Log::swap_in(const std::shared_ptr<Segment>& old, std::shared_ptr<Segment
   if (it == segments_.end() || it->second != old) {
     // Retention deleted the segment (or the topic went) while it was being cleaned.
     lock.unlock();
-    std::error_code error;
-    std::filesystem::remove_all(cleaning, error);
+    (void)fs_.remove_all(cleaning);
     return aborted_error("the segment left the log while it was being cleaned");
   }
-  RUNNEL_RETURN_IF_ERROR(rename_file(cleaning, committed));
-  RUNNEL_RETURN_IF_ERROR(fsync_dir(dir_));
+  RUNNEL_RETURN_IF_ERROR(fs_.rename(cleaning, committed));
+  RUNNEL_RETURN_IF_ERROR(fs_.sync_dir(dir_));
   RUNNEL_RETURN_IF_ERROR(cleaner_step(CleanerStep::kSwapCommitted));
   const std::string stem = fmt::format("{:020}", old->base_offset());
   for (const char* suffix : {".index", ".timeindex"}) {
-    RUNNEL_RETURN_IF_ERROR(rename_file(committed / (stem + suffix), dir_ / (stem + suffix)));
+    RUNNEL_RETURN_IF_ERROR(fs_.rename(committed / (stem + suffix), dir_ / (stem + suffix)));
   }
   RUNNEL_RETURN_IF_ERROR(cleaner_step(CleanerStep::kIndexesSwapped));
-  RUNNEL_RETURN_IF_ERROR(rename_file(committed / (stem + ".log"), dir_ / (stem + ".log")));
-  RUNNEL_RETURN_IF_ERROR(fsync_dir(dir_));
+  RUNNEL_RETURN_IF_ERROR(fs_.rename(committed / (stem + ".log"), dir_ / (stem + ".log")));
+  RUNNEL_RETURN_IF_ERROR(fs_.sync_dir(dir_));
   RUNNEL_RETURN_IF_ERROR(cleaner_step(CleanerStep::kLogSwapped));
   cleaned->relocate(dir_);
   it->second = std::move(cleaned);
-  std::error_code error;
-  std::filesystem::remove(committed, error);
-  if (error) return io_error(fmt::format("deleting {}: {}", committed.string(), error.message()));
-  return fsync_dir(dir_);
+  // Empty now: every file was renamed out of it.
+  RUNNEL_RETURN_IF_ERROR(fs_.remove_all(committed));
+  return fs_.sync_dir(dir_);
 }
 
 Result<CleaningStats> Log::clean(int64_t now_ms, bool force) {
@@ -455,21 +424,19 @@ Result<CleaningStats> Log::clean(int64_t now_ms, bool force) {
       continue;
     }
     const std::filesystem::path cleaning = dir_ / kCleaningDir;
-    std::error_code error;
-    std::filesystem::remove_all(cleaning, error);
-    // create_directory, not create_directories: if the topic was deleted meanwhile, fail
-    // rather than bring its directory back.
-    std::filesystem::create_directory(cleaning, error);
-    if (error) return io_error(fmt::format("creating {}: {}", cleaning.string(), error.message()));
+    (void)fs_.remove_all(cleaning);
+    // create_dir, not create_dirs: if the topic was deleted meanwhile, fail rather than
+    // bring its directory back.
+    RUNNEL_RETURN_IF_ERROR(fs_.create_dir(cleaning));
     RUNNEL_ASSIGN_OR_RETURN(
         std::unique_ptr<Segment> built,
-        Segment::create(cleaning, old->base_offset(), config.index_interval_bytes, now_ms));
+        Segment::create(fs_, cleaning, old->base_offset(), config.index_interval_bytes, now_ms));
     if (!rewritten.empty()) RUNNEL_RETURN_IF_ERROR(built->append(rewritten.view(), headers));
     // Keep the replaced segment's time: cleaning must not restart delete.retention.ms.
     built->set_last_modified_ms(old->last_modified_ms());
     RUNNEL_RETURN_IF_ERROR(built->persist_last_modified());
     RUNNEL_RETURN_IF_ERROR(built->flush());
-    RUNNEL_RETURN_IF_ERROR(fsync_dir(cleaning));
+    RUNNEL_RETURN_IF_ERROR(fs_.sync_dir(cleaning));
     RUNNEL_RETURN_IF_ERROR(cleaner_step(CleanerStep::kCleanedWritten));
     const uint64_t size_after = built->size();
     Status swapped = swap_in(old, std::shared_ptr<Segment>(std::move(built)));

@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 
+#include "broker/storage/file_system.h"
 #include "core/bytes.h"
 #include "core/result.h"
 
@@ -79,6 +80,6 @@ Result<FilteredBatch> filter_batch(BytesView batch,
 // At Log::open: a swap the log cleaner left half done in partition directory `dir` is
 // finished (dir/cleaned exists: the new files are moved in, .log last) or forgotten
 // (dir/cleaning is deleted).
-Status recover_cleaner_swap(const std::filesystem::path& dir);
+Status recover_cleaner_swap(FileSystem& fs, const std::filesystem::path& dir);
 
 }  // namespace runnel::broker

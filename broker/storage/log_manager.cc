@@ -1,11 +1,5 @@
 #include "broker/storage/log_manager.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <mutex>
 #include <set>
 
@@ -13,7 +7,6 @@
 
 #include "broker/storage/recovery_point_checkpoint.h"
 #include "broker/storage/topic_metadata.pb.h"
-#include "core/durable_file.h"
 #include "core/log.h"
 
 namespace runnel::broker {
@@ -45,8 +38,9 @@ bool looks_like_partition_dir(const std::filesystem::path& dir) {
 
 }  // namespace
 
-LogManager::LogManager(std::filesystem::path data_dir, TopicConfig defaults, Clock& clock)
-    : data_dir_(std::move(data_dir)), defaults_(std::move(defaults)), clock_(clock) {}
+LogManager::LogManager(std::filesystem::path data_dir, TopicConfig defaults, Clock& clock,
+                       FileSystem& fs)
+    : data_dir_(std::move(data_dir)), defaults_(std::move(defaults)), clock_(clock), fs_(fs) {}
 
 LogManager::~LogManager() { stop_cleaner(); }
 
@@ -54,13 +48,19 @@ std::filesystem::path LogManager::partition_dir(const std::string& topic, int32_
   return data_dir_ / fmt::format("{}-{}", topic, partition);
 }
 
+Result<std::unique_ptr<Log>> LogManager::open_log(const std::string& topic, int32_t partition,
+                                                  const TopicConfig& config,
+                                                  LogOpenOptions options) {
+  options.file_system = &fs_;
+  return Log::open(partition_dir(topic, partition), config, clock_.now_ms(), options);
+}
+
 Result<std::unique_ptr<LogManager>> LogManager::open(std::filesystem::path data_dir,
-                                                     TopicConfig defaults, Clock& clock) {
-  std::error_code error;
-  std::filesystem::create_directories(data_dir, error);
-  if (error) return io_error(fmt::format("creating {}: {}", data_dir.string(), error.message()));
+                                                     TopicConfig defaults, Clock& clock,
+                                                     FileSystem& fs) {
+  RUNNEL_RETURN_IF_ERROR(fs.create_dirs(data_dir));
   std::unique_ptr<LogManager> manager(
-      new LogManager(std::move(data_dir), std::move(defaults), clock));
+      new LogManager(std::move(data_dir), std::move(defaults), clock, fs));
   RUNNEL_RETURN_IF_ERROR(manager->load());
   return manager;
 }
@@ -68,15 +68,16 @@ Result<std::unique_ptr<LogManager>> LogManager::open(std::filesystem::path data_
 Status LogManager::load() {
   const auto path = data_dir_ / kMetadataFile;
   storage::TopicRegistry registry;
-  if (std::filesystem::exists(path)) {
-    std::ifstream in(path, std::ios::binary);
-    if (!registry.ParseFromIstream(&in)) {
+  if (Result<Bytes> read = read_whole_file(fs_, path); read.ok()) {
+    if (!registry.ParseFromArray(read->data(), static_cast<int>(read->size()))) {
       return corruption_error(fmt::format("{} does not parse as topic metadata", path.string()));
     }
+  } else if (read.status().code() != StatusCode::kNotFound) {
+    return read.status();
   }
   // A missing or damaged checkpoint costs time, not data: every segment is verified.
   RecoveryPointCheckpoint::Offsets recovery_points;
-  if (auto read = RecoveryPointCheckpoint::read(FileSystem::posix(), data_dir_); read.ok()) {
+  if (auto read = RecoveryPointCheckpoint::read(fs_, data_dir_); read.ok()) {
     recovery_points = std::move(*read);
   } else {
     log::warn("{}; verifying every segment of every partition", read.status().to_string());
@@ -99,8 +100,7 @@ Status LogManager::load() {
       if (auto it = recovery_points.find({meta.name(), p}); it != recovery_points.end()) {
         options.recovery_point = it->second;
       }
-      RUNNEL_ASSIGN_OR_RETURN(
-          auto log, Log::open(partition_dir(meta.name(), p), *config, clock_.now_ms(), options));
+      RUNNEL_ASSIGN_OR_RETURN(auto log, open_log(meta.name(), p, *config, options));
       topic.logs.push_back(std::move(log));
     }
     topics_.emplace(meta.name(), std::move(topic));
@@ -120,7 +120,9 @@ Status LogManager::load() {
     }
     log::warn("removing {}: no topic in {} owns it (an interrupted create or delete)",
               entry.path().string(), kMetadataFile);
-    std::filesystem::remove_all(entry.path(), error);
+    if (Status removed = fs_.remove_all(entry.path()); !removed.ok()) {
+      log::warn("{}", removed.to_string());
+    }
   }
   return ok_status();
 }
@@ -135,7 +137,8 @@ Status LogManager::persist_locked() const {
     for (const auto& [key, value] : topic.info.overrides)
       (*meta->mutable_config_overrides())[key] = value;
   }
-  return replace_file_durably(data_dir_ / kMetadataFile, registry.SerializeAsString());
+  return write_file_atomically(fs_, data_dir_ / kMetadataFile,
+                               std::string_view(registry.SerializeAsString()));
 }
 
 Status LogManager::create_topic(const std::string& name, int32_t partitions,
@@ -159,7 +162,7 @@ Status LogManager::create_topic(const std::string& name, int32_t partitions,
               .created_ms = clock_.now_ms(),
               .logs = {}};
   for (int32_t p = 0; p < partitions; ++p) {
-    RUNNEL_ASSIGN_OR_RETURN(auto log, Log::open(partition_dir(name, p), config, clock_.now_ms()));
+    RUNNEL_ASSIGN_OR_RETURN(auto log, open_log(name, p, config));
     topic.logs.push_back(std::move(log));
   }
   topics_.emplace(name, std::move(topic));
@@ -202,8 +205,7 @@ Status LogManager::create_partitions(const std::string& name, int32_t new_total,
   if (validate_only) return ok_status();
   const int32_t old_total = topic.info.partitions;
   for (int32_t p = old_total; p < new_total; ++p) {
-    RUNNEL_ASSIGN_OR_RETURN(auto log,
-                            Log::open(partition_dir(name, p), topic.info.config, clock_.now_ms()));
+    RUNNEL_ASSIGN_OR_RETURN(auto log, open_log(name, p, topic.info.config));
     topic.logs.push_back(std::move(log));
   }
   topic.info.partitions = new_total;
@@ -288,7 +290,7 @@ Status LogManager::checkpoint_recovery_points() {
     }
   }
   std::lock_guard lock(checkpoint_mutex_);
-  return RecoveryPointCheckpoint::write(FileSystem::posix(), data_dir_, offsets);
+  return RecoveryPointCheckpoint::write(fs_, data_dir_, offsets);
 }
 
 void LogManager::run_cleaner() {

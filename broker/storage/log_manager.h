@@ -38,8 +38,10 @@ struct TopicInfo {
 // between leaves directories topics.meta does not name; open() removes them.
 class LogManager {
  public:
+  // Every file of the data directory is reached through `fs` (tests inject faults there).
   static Result<std::unique_ptr<LogManager>> open(std::filesystem::path data_dir,
-                                                  TopicConfig defaults, Clock& clock);
+                                                  TopicConfig defaults, Clock& clock,
+                                                  FileSystem& fs = FileSystem::posix());
   ~LogManager();
 
   // already_exists_error if the topic exists; invalid_argument_error for a bad name,
@@ -97,7 +99,10 @@ class LogManager {
     std::vector<std::shared_ptr<Log>> logs;
   };
 
-  LogManager(std::filesystem::path data_dir, TopicConfig defaults, Clock& clock);
+  LogManager(std::filesystem::path data_dir, TopicConfig defaults, Clock& clock, FileSystem& fs);
+  // Log::open of one partition through fs_.
+  Result<std::unique_ptr<Log>> open_log(const std::string& topic, int32_t partition,
+                                        const TopicConfig& config, LogOpenOptions options = {});
   Status load();
   Status persist_locked() const;
   std::filesystem::path partition_dir(const std::string& topic, int32_t partition) const;
@@ -105,6 +110,7 @@ class LogManager {
   const std::filesystem::path data_dir_;
   const TopicConfig defaults_;
   Clock& clock_;
+  FileSystem& fs_;
   mutable std::shared_mutex mutex_;
   std::map<std::string, Topic> topics_;
   std::mutex checkpoint_mutex_;  // one writer of the recovery point file at a time

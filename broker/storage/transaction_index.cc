@@ -1,13 +1,5 @@
 #include "broker/storage/transaction_index.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <iterator>
-
 #include <fmt/format.h>
 
 #include "core/big_endian.h"
@@ -23,30 +15,13 @@ void encode(const AbortedTransaction& entry, uint8_t* out) {
   store_big_endian<int64_t>(out + 26, entry.last_stable_offset);
 }
 
-Status write_all(int fd, const uint8_t* data, size_t size, const std::filesystem::path& file) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return io_error(fmt::format("writing {}: {}", file.string(), std::strerror(errno)));
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return ok_status();
-}
-
-Status write_entries(const std::filesystem::path& file,
-                     const std::vector<AbortedTransaction>& entries, int flags) {
-  const int fd = ::open(file.c_str(), flags | O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return io_error(fmt::format("opening {}: {}", file.string(), std::strerror(errno)));
-  std::vector<uint8_t> bytes(entries.size() * TransactionIndex::kEntrySize);
+Bytes encode_all(const std::vector<AbortedTransaction>& entries) {
+  Bytes bytes;
+  bytes.resize(entries.size() * TransactionIndex::kEntrySize);
   for (size_t i = 0; i < entries.size(); ++i) {
     encode(entries[i], bytes.data() + i * TransactionIndex::kEntrySize);
   }
-  Status written = write_all(fd, bytes.data(), bytes.size(), file);
-  ::close(fd);
-  return written;
+  return bytes;
 }
 
 }  // namespace
@@ -56,17 +31,15 @@ std::filesystem::path TransactionIndex::path(const std::filesystem::path& dir,
   return dir / fmt::format("{:020}.txnindex", segment_base);
 }
 
-Result<std::vector<AbortedTransaction>> TransactionIndex::read(const std::filesystem::path& file) {
+Result<std::vector<AbortedTransaction>> TransactionIndex::read(FileSystem& fs,
+                                                               const std::filesystem::path& file) {
   std::vector<AbortedTransaction> entries;
-  std::error_code error;
-  if (!std::filesystem::exists(file, error)) return entries;
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return io_error(fmt::format("opening {}", file.string()));
-  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
-                                std::istreambuf_iterator<char>());
-  if (in.bad()) return io_error(fmt::format("reading {}", file.string()));
+  Result<Bytes> read = read_whole_file(fs, file);
+  if (!read.ok() && read.status().code() == StatusCode::kNotFound) return entries;
+  if (!read.ok()) return read.status();
+  const Bytes& bytes = *read;
   for (size_t at = 0; at + kEntrySize <= bytes.size(); at += kEntrySize) {
-    const auto* p = reinterpret_cast<const uint8_t*>(bytes.data() + at);
+    const uint8_t* p = bytes.data() + at;
     if (load_big_endian<int16_t>(p) != 0) {
       return corruption_error(
           fmt::format("{}: entry at byte {} has an unknown version", file.string(), at));
@@ -79,20 +52,24 @@ Result<std::vector<AbortedTransaction>> TransactionIndex::read(const std::filesy
   return entries;
 }
 
-Status TransactionIndex::append(const std::filesystem::path& file,
+Status TransactionIndex::append(FileSystem& fs, const std::filesystem::path& file,
                                 const AbortedTransaction& entry) {
-  return write_entries(file, {entry}, O_APPEND);
+  RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<File> out, fs.open(file, true));
+  RUNNEL_ASSIGN_OR_RETURN(uint64_t size, out->size());
+  // After a torn last entry (a crash mid-append) the new one starts on an entry boundary.
+  const uint64_t end = size - size % kEntrySize;
+  const Bytes bytes = encode_all({entry});
+  Status written = out->write_at(end, bytes.view());
+  if (!written.ok()) (void)out->truncate(end);  // best effort: read() ignores a torn entry
+  return written;
 }
 
-Status TransactionIndex::rewrite(const std::filesystem::path& file,
+Status TransactionIndex::rewrite(FileSystem& fs, const std::filesystem::path& file,
                                  const std::vector<AbortedTransaction>& entries) {
-  if (entries.empty()) {
-    std::error_code error;
-    std::filesystem::remove(file, error);
-    if (error) return io_error(fmt::format("deleting {}: {}", file.string(), error.message()));
-    return ok_status();
-  }
-  return write_entries(file, entries, O_TRUNC);
+  if (entries.empty()) return fs.remove(file);
+  RUNNEL_ASSIGN_OR_RETURN(std::unique_ptr<File> out, fs.open(file, true));
+  RUNNEL_RETURN_IF_ERROR(out->truncate(0));
+  return out->write_at(0, encode_all(entries).view());
 }
 
 }  // namespace runnel::broker

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "broker/storage/file_system.h"
 #include "core/result.h"
 
 namespace runnel::broker {
@@ -33,12 +34,13 @@ class TransactionIndex {
 
   // Every whole entry of the file (a torn last entry is ignored); empty when there is none.
   [[nodiscard]] static Result<std::vector<AbortedTransaction>> read(
-      const std::filesystem::path& file);
-  // Appends one entry, creating the file when missing.
-  [[nodiscard]] static Status append(const std::filesystem::path& file,
+      FileSystem& fs, const std::filesystem::path& file);
+  // Appends one entry, creating the file when missing. On an error the file is cut back to
+  // its whole entries (a short write must not misalign the entries appended after it).
+  [[nodiscard]] static Status append(FileSystem& fs, const std::filesystem::path& file,
                                      const AbortedTransaction& entry);
   // Replaces the file's contents with `entries` (recovery); removes it when empty.
-  [[nodiscard]] static Status rewrite(const std::filesystem::path& file,
+  [[nodiscard]] static Status rewrite(FileSystem& fs, const std::filesystem::path& file,
                                       const std::vector<AbortedTransaction>& entries);
 };
 
