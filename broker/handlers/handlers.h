@@ -32,6 +32,7 @@
 #include "broker/handlers/leave_group_handler.h"
 #include "broker/handlers/list_groups_handler.h"
 #include "broker/handlers/list_offsets_handler.h"
+#include "broker/handlers/list_partition_reassignments_handler.h"
 #include "broker/handlers/list_transactions_handler.h"
 #include "broker/handlers/metadata_handler.h"
 #include "broker/handlers/offset_commit_handler.h"
@@ -106,6 +107,8 @@ struct HandlerList {
 // - DescribeLogDirs 0-4, every version (2 is flexible, 4 adds the volume's sizes): the one
 //   data directory.
 // - DescribeProducers 0 (KIP-664), the only version (flexible).
+// - ListPartitionReassignments 0, the only version (KIP-455; KafkaJS's
+//   listPartitionReassignments): always empty, as nothing moves on one node.
 // - DescribeCluster 0 (KIP-700, the Java Admin 2.8+); 1 adds controller endpoints (KIP-919),
 //   whose refusal needs an error code the schemas here do not have yet.
 // One API a line (clang-format would pack them), so that adding one is a one-line change.
@@ -151,7 +154,8 @@ using ServedApis = HandlerList<
     DescribeClusterHandler,
     OffsetForLeaderEpochHandler,
     DescribeLogDirsHandler,
-    DescribeProducersHandler>;
+    DescribeProducersHandler,
+    ListPartitionReassignmentsHandler>;
 // clang-format on
 
 // Calls `visit.template operator()<Handler>()` for the handler of `api_key` and returns true,

@@ -51,6 +51,14 @@ class AdminApisTest(unittest.TestCase):
         return subprocess.run([RUNNEL, "-b", self.broker.address, *args], capture_output=True,
                               text=True, timeout=60)
 
+    def test_kafkajs_lists_no_partition_reassignments(self):
+        install_kafkajs()
+        self.create("ledger", 2)
+        run = subprocess.run(["node", "partition_reassignments.js", self.broker.address, "ledger"],
+                             cwd=KAFKAJS, capture_output=True, text=True, timeout=120)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertEqual(run.stdout.strip(), "ok all=0 named=0")
+
     def test_delete_records_moves_the_start_offset_and_survives_a_restart(self):
         install_kafkajs()
         self.create("ledger", 2)

@@ -84,6 +84,8 @@
 #include "broker/protocol/generated/list_groups_response.h"
 #include "broker/protocol/generated/list_offsets_request.h"
 #include "broker/protocol/generated/list_offsets_response.h"
+#include "broker/protocol/generated/list_partition_reassignments_request.h"
+#include "broker/protocol/generated/list_partition_reassignments_response.h"
 #include "broker/protocol/generated/list_transactions_request.h"
 #include "broker/protocol/generated/list_transactions_response.h"
 #include "broker/protocol/generated/metadata_request.h"
@@ -1516,6 +1518,11 @@ TEST_F(RequestDispatcherTest, EveryServedApiIsRefusedToAPrincipalWithoutAcls) {
     auto response = roundtrip<DescribeLogDirsResponse>(DescribeLogDirsRequest{}, 4);
     return is_authorization_error(response.error_code) && response.results.empty();
   };
+  refused[key(ApiKey::kListPartitionReassignments)] = [&] {
+    auto response =
+        roundtrip<ListPartitionReassignmentsResponse>(ListPartitionReassignmentsRequest{}, 0);
+    return is_authorization_error(response.error_code) && response.topics.empty();
+  };
 
   for (const ApiVersionRange& api : supported_apis()) {
     // What a client asks before it is anyone: the versions, and its authentication.
@@ -2163,6 +2170,20 @@ TEST_F(RequestDispatcherTest, DescribeLogDirsAnswersTheDataDirectoryWithEachPart
     }
   }
   EXPECT_TRUE(saw_t);
+}
+
+TEST_F(RequestDispatcherTest, ListPartitionReassignmentsHasNoneInProgress) {
+  create_topic("t", 2);
+  ListPartitionReassignmentsRequest request;  // every topic (null)
+  auto all = roundtrip<ListPartitionReassignmentsResponse>(request, 0);
+  EXPECT_EQ(all.error_code, code(ErrorCode::kNone));
+  EXPECT_FALSE(all.error_message.has_value());
+  EXPECT_TRUE(all.topics.empty());
+  request.topics.emplace().push_back({.name = "t", .partition_indexes = {0, 1}});
+  request.topics->push_back({.name = "no-such-topic", .partition_indexes = {0}});
+  auto named = roundtrip<ListPartitionReassignmentsResponse>(request, 0);
+  EXPECT_EQ(named.error_code, code(ErrorCode::kNone));
+  EXPECT_TRUE(named.topics.empty());
 }
 
 TEST_F(RequestDispatcherTest,
