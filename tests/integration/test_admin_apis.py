@@ -51,6 +51,13 @@ class AdminApisTest(unittest.TestCase):
         return subprocess.run([RUNNEL, "-b", self.broker.address, *args], capture_output=True,
                               text=True, timeout=60)
 
+    def test_every_kafkajs_admin_call_a_single_node_can_honour(self):
+        install_kafkajs()
+        run = subprocess.run(["node", "admin_calls.js", self.broker.address], cwd=KAFKAJS,
+                             capture_output=True, text=True, timeout=180)
+        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+        self.assertEqual(run.stdout.strip(), "ok 20 calls")
+
     def test_kafkajs_lists_no_partition_reassignments(self):
         install_kafkajs()
         self.create("ledger", 2)
