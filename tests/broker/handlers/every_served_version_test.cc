@@ -29,6 +29,7 @@
 #include "broker/protocol/wire_writer.h"
 #include "broker/security/credential_store.h"
 #include "core/clock.h"
+#include "tests/broker/handlers/dispatcher_test_base.h"
 #include "tests/broker/handlers/minimal_request.h"
 
 namespace runnel::broker {
@@ -40,50 +41,11 @@ using test_requests::frame_of;
 using test_requests::kMinimalRequestTopic;
 using test_requests::minimal_request;
 
-class EveryServedVersionTest : public ::testing::Test {
+class EveryServedVersionTest : public testing::DispatcherTestBase {
  protected:
   void SetUp() override {
-    data_dir_ = std::filesystem::temp_directory_path() /
-                ("runnel-every-version-test-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(data_dir_);
-    config_.data_dir = data_dir_;
-    config_.num_partitions = 1;
-    logs_ = std::move(LogManager::open(data_dir_, TopicConfig{}, clock_).value());
-    offsets_ = std::move(OffsetStore::open(*logs_, clock_).value());
-    groups_ = std::make_unique<GroupCoordinator>(*offsets_, clock_);
-    producer_ids_ = std::move(ProducerIdManager::open(data_dir_).value());
-    transactions_ =
-        std::move(TransactionCoordinator::open(*logs_, *offsets_, *producer_ids_, clock_).value());
-    credentials_ = std::move(CredentialStore::open(data_dir_).value());
-    context_ = std::make_unique<BrokerContext>(BrokerContext{
-        .logs = *logs_,
-        .appends = appends_,
-        .groups = *groups_,
-        .offsets = *offsets_,
-        .producer_ids = *producer_ids_,
-        .transactions = *transactions_,
-        .credentials = *credentials_,
-        .clock = clock_,
-        .config = config_,
-        .identity =
-            BrokerIdentity{.node_id = 0, .host = "127.0.0.1", .port = 9092, .cluster_id = "test"},
-    });
-    dispatcher_ = std::make_unique<RequestDispatcher>(*context_);
-    io_thread_ = std::thread([this] { io_.run(); });
+    open_broker("every-version-test", 1);
     ASSERT_TRUE(logs_->create_topic(kMinimalRequestTopic, 1, {}, false).ok());
-  }
-
-  void TearDown() override {
-    appends_.shut_down();
-    work_.reset();
-    io_thread_.join();
-    dispatcher_.reset();
-    context_.reset();
-    transactions_.reset();
-    groups_.reset();
-    offsets_.reset();
-    logs_.reset();
-    std::filesystem::remove_all(data_dir_);
   }
 
   // Hands `frame` to the dispatcher, each on a session of its own (a SASL exchange must not
@@ -129,23 +91,6 @@ class EveryServedVersionTest : public ::testing::Test {
     EXPECT_TRUE(decoded.ok()) << decoded.to_string();
     EXPECT_EQ(reader.remaining(), 0u) << "bytes left after the response";
   }
-
-  std::filesystem::path data_dir_;
-  ManualClock clock_;
-  BrokerConfig config_;
-  std::unique_ptr<LogManager> logs_;
-  std::unique_ptr<OffsetStore> offsets_;
-  std::unique_ptr<GroupCoordinator> groups_;
-  std::unique_ptr<ProducerIdManager> producer_ids_;
-  std::unique_ptr<TransactionCoordinator> transactions_;
-  std::unique_ptr<CredentialStore> credentials_;
-  AppendNotifier appends_;
-  std::unique_ptr<BrokerContext> context_;
-  std::unique_ptr<RequestDispatcher> dispatcher_;
-  boost::asio::io_context io_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
-      io_.get_executor()};
-  std::thread io_thread_;
 };
 
 TEST_F(EveryServedVersionTest, EveryAdvertisedApiAndVersionIsAnsweredInAResponseThatDecodes) {

@@ -117,6 +117,7 @@
 #include "broker/storage/record_batch_builder.h"
 #include "core/big_endian.h"
 #include "core/clock.h"
+#include "tests/broker/handlers/dispatcher_test_base.h"
 
 namespace runnel::broker {
 namespace {
@@ -147,50 +148,12 @@ Bytes frame_of(const Request& request, int16_t version, int32_t correlation_id) 
   return writer.take();
 }
 
-class RequestDispatcherTest : public ::testing::Test {
+class RequestDispatcherTest : public testing::DispatcherTestBase {
  protected:
   void SetUp() override {
-    data_dir_ = std::filesystem::temp_directory_path() /
-                ("runnel-dispatcher-test-" + std::to_string(::getpid()) + "-" +
-                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(data_dir_);
-    config_.data_dir = data_dir_;
-    config_.num_partitions = 2;
-    logs_ = std::move(LogManager::open(data_dir_, TopicConfig{}, clock_).value());
-    offsets_ = std::move(OffsetStore::open(*logs_, clock_).value());
-    groups_ = std::make_unique<GroupCoordinator>(*offsets_, clock_);
-    producer_ids_ = std::move(ProducerIdManager::open(data_dir_).value());
-    transactions_ =
-        std::move(TransactionCoordinator::open(*logs_, *offsets_, *producer_ids_, clock_).value());
-    credentials_ = std::move(CredentialStore::open(data_dir_).value());
-    context_ = std::make_unique<BrokerContext>(BrokerContext{
-        .logs = *logs_,
-        .appends = appends_,
-        .groups = *groups_,
-        .offsets = *offsets_,
-        .producer_ids = *producer_ids_,
-        .transactions = *transactions_,
-        .credentials = *credentials_,
-        .clock = clock_,
-        .config = config_,
-        .identity =
-            BrokerIdentity{.node_id = 0, .host = "127.0.0.1", .port = 9092, .cluster_id = "test"},
-    });
-    dispatcher_ = std::make_unique<RequestDispatcher>(*context_);
-    io_thread_ = std::thread([this] { io_.run(); });
-  }
-
-  void TearDown() override {
-    appends_.shut_down();
-    work_.reset();
-    io_thread_.join();
-    dispatcher_.reset();
-    context_.reset();
-    transactions_.reset();
-    groups_.reset();
-    offsets_.reset();
-    logs_.reset();
-    std::filesystem::remove_all(data_dir_);
+    open_broker(std::string("dispatcher-test-") +
+                    ::testing::UnitTest::GetInstance()->current_test_info()->name(),
+                2);
   }
 
   // Hands `frame` to the dispatcher and waits for its outcome (however long a fetch waits).
@@ -322,26 +285,9 @@ class RequestDispatcherTest : public ::testing::Test {
     return request;
   }
 
-  std::filesystem::path data_dir_;
-  ManualClock clock_;
-  BrokerConfig config_;
-  std::unique_ptr<LogManager> logs_;
-  std::unique_ptr<OffsetStore> offsets_;
-  std::unique_ptr<GroupCoordinator> groups_;
-  std::unique_ptr<ProducerIdManager> producer_ids_;
-  std::unique_ptr<TransactionCoordinator> transactions_;
-  std::unique_ptr<Authorizer> authorizer_;
-  std::unique_ptr<CredentialStore> credentials_;
   // The connection's session requests are sent on: an anonymous PLAINTEXT one unless a test
   // replaces it (SASL) or changes its principal (authorization).
   std::shared_ptr<ConnectionSession> session_ = std::make_shared<ConnectionSession>();
-  AppendNotifier appends_;
-  std::unique_ptr<BrokerContext> context_;
-  std::unique_ptr<RequestDispatcher> dispatcher_;
-  boost::asio::io_context io_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
-      io_.get_executor()};
-  std::thread io_thread_;
 };
 
 TEST_F(RequestDispatcherTest, ApiVersionsListsExactlyTheServedRanges) {
