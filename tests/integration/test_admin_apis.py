@@ -51,28 +51,24 @@ class AdminApisTest(unittest.TestCase):
         return subprocess.run([RUNNEL, "-b", self.broker.address, *args], capture_output=True,
                               text=True, timeout=60)
 
-    def test_every_kafkajs_admin_call_a_single_node_can_honour(self):
+    def kafkajs(self, script, *args):
+        """Runs kafkajs/SCRIPT against the broker; what it printed, once it exited 0."""
         install_kafkajs()
-        run = subprocess.run(["node", "admin_calls.js", self.broker.address], cwd=KAFKAJS,
+        run = subprocess.run(["node", script, self.broker.address, *args], cwd=KAFKAJS,
                              capture_output=True, text=True, timeout=180)
         self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
-        self.assertEqual(run.stdout.strip(), "ok 20 calls")
+        return run.stdout.strip()
+
+    def test_every_kafkajs_admin_call_a_single_node_can_honour(self):
+        self.assertEqual(self.kafkajs("admin_calls.js"), "ok 20 calls")
 
     def test_kafkajs_lists_no_partition_reassignments(self):
-        install_kafkajs()
         self.create("ledger", 2)
-        run = subprocess.run(["node", "partition_reassignments.js", self.broker.address, "ledger"],
-                             cwd=KAFKAJS, capture_output=True, text=True, timeout=120)
-        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
-        self.assertEqual(run.stdout.strip(), "ok all=0 named=0")
+        self.assertEqual(self.kafkajs("partition_reassignments.js", "ledger"), "ok all=0 named=0")
 
     def test_delete_records_moves_the_start_offset_and_survives_a_restart(self):
-        install_kafkajs()
         self.create("ledger", 2)
-        run = subprocess.run(["node", "delete_records.js", self.broker.address, "ledger"],
-                             cwd=KAFKAJS, capture_output=True, text=True, timeout=120)
-        self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
-        self.assertEqual(run.stdout.strip(), "ok low=4 high=10")
+        self.assertEqual(self.kafkajs("delete_records.js", "ledger"), "ok low=4 high=10")
 
         self.broker.restart_on_same_port()
         self.assertEqual(self.watermarks("ledger", 0), (4, 10))
