@@ -103,10 +103,15 @@ class TlsStream {
 
   struct HandshakeOp {
     TlsStream& stream;
-    enum class State { kStart, kSent, kReceived } state = State::kStart;
+    enum class State { kStart, kSent, kReceived, kAlertSent } state = State::kStart;
+    ErrorCode failure;
 
     template <typename Self>
     void operator()(Self& self, ErrorCode error = {}, size_t count = 0) {
+      if (state == State::kAlertSent) {
+        stream.end_send();
+        return self.complete(failure);
+      }
       if (state == State::kSent) stream.end_send();
       if (state == State::kReceived && !error) stream.input_received(count);
       if (error) return self.complete(error);
@@ -129,6 +134,14 @@ class TlsStream {
           case Progress::kClosed:
             return self.complete(boost::asio::error::eof);
           case Progress::kFailed:
+            if (stream.has_output()) {
+              // OpenSSL's alert ("unknown ca", "protocol version") leaves first, so that the
+              // client can say why; the handshake fails either way.
+              failure = error;
+              state = State::kAlertSent;
+              boost::asio::async_write(stream.socket_, stream.begin_send(), std::move(self));
+              return;
+            }
             return self.complete(error);
         }
       }

@@ -259,6 +259,17 @@ TEST_F(TlsServerTest, RequiredClientAuthRefusesNoCertificateAndOneFromAnotherCa)
   EXPECT_EQ(alice.round_trip("tell me who I am"), "User:CN=alice,OU=eng,O=acme");
 }
 
+TEST_F(TlsServerTest, ARefusedClientHearsWhyInATlsAlert) {
+  start(TlsClientAuth::kRequired);
+  // Over TLS 1.2 the server checks the client's certificate inside the handshake: its refusal
+  // reaches the client as an alert naming the reason, not as a bare disconnect.
+  TlsClient rogue(port(), certificates_, certificates_.rogue_client_pem(), TLS1_2_VERSION);
+  const boost::system::error_code error = rogue.handshake();
+  ASSERT_TRUE(error);
+  EXPECT_NE(error.message().find("alert"), std::string::npos) << error.message();
+  EXPECT_EQ(handler_.requests.load(), 0);
+}
+
 TEST_F(TlsServerTest, OnSaslSslTheCertificateDoesNotAuthenticate) {
   // SASL_SSL: the SASL exchange decides who the client is, as in Kafka.
   start(TlsClientAuth::kRequested, {}, "SASL_SSL");
