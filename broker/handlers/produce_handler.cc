@@ -6,7 +6,6 @@
 #include "broker/storage/append_error.h"
 #include "broker/storage/compression.h"
 #include "broker/storage/record_batch.h"
-#include "core/big_endian.h"
 #include "core/log.h"
 
 namespace runnel::broker {
@@ -17,25 +16,6 @@ using ProducePartitionResponse = ProduceResponse::TopicProduceResponse::Partitio
 
 // The first Produce version whose clients may send zstd (KIP-110).
 constexpr int16_t kFirstZstdProduceVersion = 7;
-
-// Whether any batch of `records` is zstd-compressed. Only the headers are read; a malformed
-// blob is left to the log's own validation.
-bool has_zstd_batch(BytesView records) {
-  size_t at = 0;
-  while (records.size() - at >= RecordBatchHeader::kAttributesAt + 2) {
-    const int32_t batch_length =
-        load_big_endian<int32_t>(records.data() + at + RecordBatchHeader::kBatchLengthAt);
-    const int16_t attributes =
-        load_big_endian<int16_t>(records.data() + at + RecordBatchHeader::kAttributesAt);
-    if ((attributes & RecordBatchHeader::kCompressionMask) == static_cast<int16_t>(Codec::kZstd)) {
-      return true;
-    }
-    if (batch_length <= 0) return false;
-    at += RecordBatchHeader::kLogOverhead + static_cast<size_t>(batch_length);
-    if (at > records.size()) return false;
-  }
-  return false;
-}
 
 ProducePartitionResponse append_partition(BrokerContext& context, const std::string& topic,
                                           int32_t partition,
@@ -63,7 +43,8 @@ ProducePartitionResponse append_partition(BrokerContext& context, const std::str
     response.error_code = code(ErrorCode::kInvalidRecord);
     return response;
   }
-  if (version < kFirstZstdProduceVersion && has_zstd_batch(*records)) {
+  if (version < kFirstZstdProduceVersion &&
+      any_batch_compressed_with(*records, static_cast<int16_t>(Codec::kZstd))) {
     // Kafka refuses zstd from clients too old to have asked for Produce v7, so that it
     // cannot reach consumers too old to read it (KIP-110).
     response.error_code = code(ErrorCode::kUnsupportedCompressionType);

@@ -44,6 +44,21 @@ std::optional<int64_t> read_zigzag(const uint8_t*& at, const uint8_t* end) {
 
 }  // namespace
 
+bool any_batch_compressed_with(BytesView records, int16_t codec) {
+  size_t at = 0;
+  while (records.size() - at >= RecordBatchHeader::kAttributesAt + 2) {
+    const int32_t batch_length =
+        load_big_endian<int32_t>(records.data() + at + RecordBatchHeader::kBatchLengthAt);
+    const int16_t attributes =
+        load_big_endian<int16_t>(records.data() + at + RecordBatchHeader::kAttributesAt);
+    if ((attributes & RecordBatchHeader::kCompressionMask) == codec) return true;
+    if (batch_length <= 0) return false;
+    at += RecordBatchHeader::kLogOverhead + static_cast<size_t>(batch_length);
+    if (at > records.size()) return false;
+  }
+  return false;
+}
+
 std::optional<std::pair<int64_t, int64_t>> first_record_at_or_after(BytesView batch,
                                                                     int64_t timestamp) {
   if (batch.size() < RecordBatchHeader::kSize) return std::nullopt;

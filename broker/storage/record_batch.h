@@ -74,6 +74,11 @@ struct BatchValidation {
 // decompresses.
 BatchValidation validate_produced_batches(BytesView records, int32_t max_message_bytes);
 
+// Whether any batch of a producer's `records` is compressed with `codec` (Codec, compression.h,
+// as its attribute bits). Reads only the headers, without validating: a malformed blob is
+// left to validate_produced_batches.
+bool any_batch_compressed_with(BytesView records, int16_t codec);
+
 // Checks the stored batch at the start of `bytes` (log recovery): complete, magic 2, CRC.
 // Returns its header, or a corruption_error saying what is wrong.
 Result<RecordBatchHeader> check_stored_batch(BytesView bytes);

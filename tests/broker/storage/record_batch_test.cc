@@ -100,6 +100,21 @@ TEST(RecordBatchTest, AcceptsTheFourKnownCodecsWithoutDecompressingAndRefusesFiv
   }
 }
 
+TEST(RecordBatchTest, FindsACodecInAnyBatchOfABlob) {
+  Bytes plain = make_batch(2);
+  Bytes zstd = make_batch(1);
+  zstd[RecordBatchHeader::kAttributesAt + 1] |= 4;
+  reseal(zstd);
+  Bytes blob = plain;
+  blob.append(zstd.view());  // the zstd batch second
+  EXPECT_TRUE(any_batch_compressed_with(blob, 4));
+  EXPECT_FALSE(any_batch_compressed_with(blob, 1));
+  EXPECT_FALSE(any_batch_compressed_with(plain, 4));
+  // A blob cut short reads no further than its bytes.
+  EXPECT_FALSE(any_batch_compressed_with(blob.view().subview(0, plain.size() + 10), 4));
+  EXPECT_FALSE(any_batch_compressed_with(BytesView(), 4));
+}
+
 TEST(RecordBatchTest, RefusesARecordCountThatDisagreesWithTheLastOffsetDelta) {
   struct Case {
     int32_t record_count;
