@@ -236,6 +236,9 @@ void TaskManager::restore_stream_times() {
       if (std::optional<Timestamp> time = internal::decode_partition_time(c.metadata)) {
         partition_times[c.topic_partition] = *time;
       }
+      if (Input* input = find_input(c.topic_partition); input != nullptr && c.offset >= 0) {
+        input->fetch_start = c.offset;
+      }
     }
   } else {
     // Not worth failing the thread over: the first record processed sets the stream time, as
@@ -521,7 +524,7 @@ std::int64_t TaskManager::empty_input_position(const client::TopicPartition& tp,
                                                const Input& input) const {
   const std::int64_t own = input.next_offset >= 0   ? input.next_offset
                            : input.last_queued >= 0 ? input.last_queued + 1
-                                                    : -1;
+                                                    : input.fetch_start;
   // Every record the consumer returned was queued, and the queue is empty: whatever lies
   // between `own` and the consumer's position is markers and aborted records.
   const std::int64_t consumer = options_.consumer_position ? options_.consumer_position(tp) : -1;

@@ -230,6 +230,12 @@ class TaskManager {
     // fetched again from its committed offset while records fetched before the revoke may
     // still arrive in the same batch: records at or below this offset are such duplicates.
     std::int64_t last_queued = -1;
+    // The group's committed offset when the task was made, where the consumer starts
+    // fetching; -1: none committed. After a rebalance an input whose committed offset is its
+    // end has no record to process or queue, and librdkafka knows no position for it (it
+    // reports the last record returned to the application), so this is what says it is at
+    // its end rather than unknown.
+    std::int64_t fetch_start = -1;
   };
   // Where an input with an empty queue stands: past what was processed or queued, and past
   // any transaction markers the consumer skipped after it; -1 while unknown.

@@ -118,6 +118,48 @@ TEST_F(KafkaStreamsTest, ATaskReadingTwoTopicsProcessesTheirRecordsInTimestampOr
   }
 }
 
+// A task reading a table and a stream idles on an empty input only while records may still be
+// on their way. After a restart (or a rebalance) the table's partition, committed at its end,
+// has nothing to fetch, and librdkafka reports no position for it (it counts the records it
+// returned); the committed offset says it is at its end, so a stream record is joined at once
+// instead of after the task's idling runs out (it held the fraud demo's first alerts ~1 s).
+TEST_F(KafkaStreamsTest, AnInputCommittedAtItsEndIsNotWaitedForAfterARestart) {
+  create_topic("accounts", 1);
+  create_topic("payments", 1);
+  create_topic("enriched", 1);
+  produce("accounts", {{"alice", "gold", 0, 0, 1'000}});
+  auto topology = [] {
+    StreamsBuilder builder;
+    auto accounts = builder.table<S, S>("accounts");
+    builder.stream<S, S>("payments")
+        .join(accounts, [](const S& payment, const S& tier) { return payment + "@" + tier; })
+        .to("enriched");
+    return builder.build();
+  };
+  {
+    KafkaStreams first(topology(), properties("enrich"));
+    ASSERT_TRUE(first.start().ok());
+    ASSERT_TRUE(wait_for([&] { return first.metrics().processed >= 1; }, 60s));
+    first.close();  // commits the table's offset: its end
+  }
+  KafkaStreams app(topology(), properties("enrich"));
+  ASSERT_TRUE(app.start().ok());
+  ASSERT_TRUE(wait_for([&] { return in_state(app, State::kRunning); }, 60s));
+  produce("payments", {{"alice", "10", 0, 0, 2'000}});
+  ASSERT_TRUE(wait_for([&] { return record_count("enriched") >= 1; }, 60s));
+  const KafkaStreams::Metrics metrics = app.metrics();
+  app.close();
+
+  std::vector<Message> out = read_to_end("enriched");
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].value, std::optional<S>("10@gold"));
+  std::uint64_t enforced = 0;
+  for (const auto& thread : metrics.threads) {
+    for (const auto& task : thread.tasks) enforced += task.enforced_processing;
+  }
+  EXPECT_EQ(enforced, 0u) << "the task idled on the table's partition, which was at its end";
+}
+
 TEST_F(KafkaStreamsTest, MetricsGivePerTaskCountsLagDropsAndLatencies) {
   create_topic("metered", 2);
   create_topic("metered-out", 2);
