@@ -283,11 +283,21 @@ Status StreamThread::run_loop() {
   // Whether the last process() got anything done: then more may be ready at once, and the
   // poll does not wait.
   bool progressed = false;
+  // Whether records were processed since the last commit. If so, an idle poll waits no
+  // longer than until the commit is due: under exactly-once the output is invisible until
+  // then, and waiting out poll.ms on top of commit.interval.ms added up to poll.ms to the
+  // latency of the last records before a pause, at each sub-topology they cross.
+  bool uncommitted_work = false;
   while (!stop_requested_.load()) {
     const auto iteration_start = std::chrono::steady_clock::now();
     // Each partition gives what its buffer has room for (buffered.records.per.partition).
-    const std::chrono::milliseconds poll_timeout =
+    std::chrono::milliseconds poll_timeout =
         progressed ? std::chrono::milliseconds(0) : config.poll;
+    if (uncommitted_work && poll_timeout.count() > 0) {
+      const auto until_commit = std::chrono::duration_cast<std::chrono::milliseconds>(
+          last_commit + config.commit_interval - iteration_start);
+      poll_timeout = std::clamp(until_commit, std::chrono::milliseconds(0), poll_timeout);
+    }
     Result<std::vector<client::ConsumerRecord>> batch = consumer_->poll_partitions(
         poll_timeout, [this](const client::TopicPartition& tp) { return tasks_->room(tp); });
     if (!rebalance_error_.ok()) return rebalance_error_;
@@ -329,6 +339,7 @@ Status StreamThread::run_loop() {
     tasks_->add_records(*batch);
     Result<std::size_t> processed = tasks_->process();
     progressed = processed.ok() && *processed > 0;
+    uncommitted_work = uncommitted_work || progressed;
     // Delivery reports are served as they come rather than all at the commit: each sent record
     // is held (and counts against queue.buffering.max.messages) until its report is served, so
     // unserved reports grew the heap by a commit interval's records and made sends wait on a
@@ -352,6 +363,7 @@ Status StreamThread::run_loop() {
       continue;
     }
     if (committed) {
+      uncommitted_work = false;
       last_commit = last_publish = std::chrono::steady_clock::now();
     } else if (std::chrono::steady_clock::now() - last_publish >= kMetricsInterval) {
       publish_metrics();
