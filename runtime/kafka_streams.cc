@@ -467,14 +467,39 @@ Result<const Topology::Subtopology*> KafkaStreams::store_owner(const std::string
   return not_found_error("no processor uses store '" + name + "'");
 }
 
+std::string KafkaStreams::full_topic(const std::string& recorded) const {
+  return topology_.is_internal_topic(recorded)
+             ? Topology::internal_topic_name(config_.application_id, recorded)
+             : recorded;
+}
+
 std::vector<std::string> KafkaStreams::full_source_topics(const Topology::Subtopology& sub) const {
   std::vector<std::string> out;
-  for (const std::string& topic : sub.source_topics) {
-    out.push_back(topology_.is_internal_topic(topic)
-                      ? Topology::internal_topic_name(config_.application_id, topic)
-                      : topic);
-  }
+  for (const std::string& topic : sub.source_topics) out.push_back(full_topic(topic));
   return out;
+}
+
+const KafkaStreams::TopologyPartitioner* KafkaStreams::topology_partitioner(
+    const std::string& name) const {
+  // Made once per store on first use; the topology never changes.
+  std::lock_guard lock(partitioners_mutex_);
+  auto [it, inserted] = partitioners_.try_emplace(name);
+  if (inserted) {
+    Result<const Topology::Subtopology*> owner = store_owner(name);
+    if (owner.ok()) {
+      for (const Topology::Subtopology& sub : topology_.subtopologies()) {
+        for (const std::string& node : sub.nodes) {
+          const internal::NodeDef* def = topology_.node(node);
+          if (def == nullptr || !def->key_partitioner) continue;
+          for (const std::string& topic : (*owner)->source_topics) {
+            if (def->sink_topic == topic)
+              it->second = TopologyPartitioner{topic, def->key_partitioner};
+          }
+        }
+      }
+    }
+  }
+  return it->second ? &*it->second : nullptr;
 }
 
 Result<KeyQueryMetadata> KafkaStreams::query_metadata_for_key_bytes(const std::string& name,

@@ -3,10 +3,12 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <typeinfo>
 #include <vector>
 
 #include "core/client/admin.h"
@@ -164,9 +166,12 @@ class KafkaStreams {
   // whose threads did not set application.server (an older one) is never named, and its keys
   // have no active_host.
   //
-  // The key is serialized with the store's key serde (or `key_serde`) and partitioned with
-  // murmur2, as Runnel's and Java's producers do; give the partitioner the store's input was
-  // written with otherwise (the overload below), or a key may live elsewhere. Errors as
+  // The key is serialized with the store's key serde (or `key_serde`) and partitioned as the
+  // store's input was: with the partitioner this topology gave the sink writing that input
+  // (a Repartitioned or Produced partitioner, asked with no value, as Kafka asks), else with
+  // murmur2, as Runnel's and Java's producers do. An input written by another program with
+  // another partitioner needs that partitioner (the overload below), or the key may be
+  // looked for in the wrong place. Errors as
   // store(); Unavailable while the group rebalances (retry), and when no instance runs the
   // key's task (a member left and the group has not noticed yet); the cluster's error when
   // the group cannot be described.
@@ -175,7 +180,11 @@ class KafkaStreams {
       const std::string& name, const K& key,
       std::shared_ptr<const Serde<K>> key_serde = nullptr) const {
     RUNNEL_ASSIGN_OR_RETURN(Bytes bytes, serialize_store_key(name, key, key_serde));
-    return query_metadata_for_key_bytes(name, bytes);
+    const TopologyPartitioner* partitioner = topology_partitioner(name);
+    if (partitioner == nullptr) return query_metadata_for_key_bytes(name, bytes);
+    return key_query_metadata(name, bytes, [&](const std::string&, std::int32_t count) {
+      return partitioner->choose(full_topic(partitioner->topic), typeid(K), &key, count);
+    });
   }
   // Chooses a key's partition of the store's input (Kafka's StreamPartitioner, given no
   // value); std::nullopt leaves it to murmur2 of the serialized key.
@@ -240,6 +249,14 @@ class KafkaStreams {
       std::function<std::optional<std::int32_t>(const std::string& topic, std::int32_t count)>;
   Result<KeyQueryMetadata> key_query_metadata(const std::string& name, BytesView key,
                                               const PartitionChooser& choose) const;
+  // The user's partitioner of the sink in this topology that writes an input topic of store
+  // `name`'s sub-topology, or null (murmur2 then).
+  struct TopologyPartitioner {
+    std::string topic;  // As the topology records it (internal ones without the app id).
+    decltype(internal::NodeDef::key_partitioner) choose;
+  };
+  const TopologyPartitioner* topology_partitioner(const std::string& name) const;
+  std::string full_topic(const std::string& recorded) const;
   // The sub-topology whose tasks hold store `name`; NotFound when none does.
   Result<const Topology::Subtopology*> store_owner(const std::string& name) const;
   // The full names of a sub-topology's input topics.
@@ -295,6 +312,9 @@ class KafkaStreams {
   // Counts this instance's rebalances (entries into REBALANCING, under mutex_): a cached group
   // assignment is the group's only while the count it was fetched at holds.
   std::atomic<std::uint64_t> rebalances_{0};
+  // Store name -> the topology's partitioner of its input, if any (topology_partitioner()).
+  mutable std::mutex partitioners_mutex_;
+  mutable std::map<std::string, std::optional<TopologyPartitioner>> partitioners_;
   mutable std::mutex assignment_mutex_;
   // The group assignment and the rebalance count it was fetched at; guarded by
   // assignment_mutex_.

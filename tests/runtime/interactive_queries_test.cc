@@ -473,6 +473,50 @@ TEST_F(InteractiveQueriesTest, EveryInstanceNamesTheSameOwnerOfEachKeyAcrossReba
   first->close();
 }
 
+TEST_F(InteractiveQueriesTest, AKeyIsLookedForWhereTheTopologysOwnPartitionerPutIt) {
+  create_topic("words", 4);
+  produce("words", words(0, 40, 20));
+  // Keys k<n> go to partition n % 4 of the repartition topic, not where murmur2 would put them.
+  Repartitioned<S, S> by_number = Repartitioned<S, S>::as("by-number");
+  by_number.partitioner = [](const std::string&, const std::optional<S>& key,
+                             const std::optional<S>&, std::int32_t partitions) {
+    return std::optional<std::int32_t>(std::stoi(key->substr(1)) % partitions);
+  };
+  StreamsBuilder builder;
+  builder.stream<S, S>("words")
+      .repartition(std::move(by_number))
+      .group_by_key()
+      .count(Materialized<S, I64>::as("numbered-counts"));
+  KafkaStreams app(builder.build(),
+                   properties("numbered", {{"application.server", "127.0.0.1:7201"}}));
+  ASSERT_TRUE(app.start().ok());
+  ASSERT_TRUE(wait_for([&] {
+    auto store = app.store<S, I64>("numbered-counts");
+    if (!store.ok()) return false;
+    auto all = store->all();
+    return all.ok() && all->size() == 20u;
+  }));
+  std::map<S, std::int32_t> written_to;  // Where the sink actually wrote each key.
+  for (const Message& m : read_to_end("numbered-by-number-repartition")) {
+    written_to[*m.key] = m.partition;
+  }
+  ASSERT_EQ(written_to.size(), 20u);
+  int unlike_murmur2 = 0;
+  for (const auto& [key, partition] : written_to) {
+    auto metadata = app.query_metadata_for_key<S>("numbered-counts", key);
+    ASSERT_TRUE(metadata.ok()) << metadata.status();
+    EXPECT_EQ(metadata->partition, partition) << key;
+    EXPECT_EQ(metadata->partition, std::stoi(key.substr(1)) % 4) << key;
+    EXPECT_EQ(metadata->task.partition, partition) << key;
+    EXPECT_EQ(metadata->active_host, (HostInfo{"127.0.0.1", 7201}));
+    auto murmur2 = app.query_metadata_for_key_bytes("numbered-counts", std::string_view(key));
+    ASSERT_TRUE(murmur2.ok()) << murmur2.status();
+    if (murmur2->partition != partition) ++unlike_murmur2;
+  }
+  EXPECT_GT(unlike_murmur2, 0);  // Otherwise the test could not tell the two apart.
+  app.close();
+}
+
 TEST_F(InteractiveQueriesTest, WithoutApplicationServerOnlyLocalityIsKnown) {
   create_topic("words", 2);
   create_topic("counts-out", 2);
