@@ -543,12 +543,16 @@ Result<KeyQueryMetadata> KafkaStreams::key_query_metadata(const std::string& nam
   }
   if (!config_.application_server) return metadata;
   RUNNEL_ASSIGN_OR_RETURN(internal::GroupAssignment assignment, group_assignment());
-  for (const auto& [host, held] : assignment) {
+  // The task's partition of any of its (co-partitioned) inputs names its owner.
+  const auto holds = [&](const std::set<client::TopicPartition>& partitions) {
     for (const std::string& topic : topics) {
-      const client::TopicPartition tp{topic, metadata.partition};
-      if (held.active.contains(tp) && metadata.active_host != host) metadata.active_host = host;
-      if (held.standby.contains(tp)) metadata.standby_hosts.push_back(host);
+      if (partitions.contains({topic, metadata.partition})) return true;
     }
+    return false;
+  };
+  for (const auto& [host, held] : assignment) {
+    if (holds(held.active)) metadata.active_host = host;
+    if (holds(held.standby)) metadata.standby_hosts.push_back(host);
   }
   if (!metadata.active_host) {
     return unavailable_error("store '" + name +
@@ -616,7 +620,9 @@ std::vector<StreamsMetadata> KafkaStreams::streams_metadata(
 }
 
 Result<std::vector<StreamsMetadata>> KafkaStreams::metadata_for_all_streams_clients() const {
-  if (!config_.application_server && state_.load() != State::kCreated) {
+  // RUNNING, so start() has written config_ (see key_query_metadata).
+  RUNNEL_RETURN_IF_ERROR(registry_->snapshot().status());
+  if (!config_.application_server) {
     return invalid_argument_error(
         "this instance has no application.server: set it to learn where the others are");
   }

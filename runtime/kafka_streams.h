@@ -171,10 +171,11 @@ class KafkaStreams {
   // (a Repartitioned or Produced partitioner, asked with no value, as Kafka asks), else with
   // murmur2, as Runnel's and Java's producers do. An input written by another program with
   // another partitioner needs that partitioner (the overload below), or the key may be
-  // looked for in the wrong place. Errors as
-  // store(); Unavailable while the group rebalances (retry), and when no instance runs the
-  // key's task (a member left and the group has not noticed yet); the cluster's error when
-  // the group cannot be described.
+  // looked for in the wrong place.
+  //
+  // Errors as store(); Unavailable while the group rebalances (retry), and when no instance
+  // with an application.server runs the key's task (a member left and the group has not
+  // noticed yet); the cluster's error when the group cannot be described.
   template <typename K>
   [[nodiscard]] Result<KeyQueryMetadata> query_metadata_for_key(
       const std::string& name, const K& key,
