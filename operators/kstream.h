@@ -295,6 +295,7 @@ class KStream {
       return std::make_unique<internal::SinkNode<K, V>>(sink_name, topic, true, nullptr, key_serde,
                                                         value_serde, partitioner);
     };
+    sink.key_partitioner = key_partitioner_of(repartitioned.partitioner);
     sink.attach = &internal::attach<K, V>;
     state_->add_node(std::move(sink));
 
@@ -623,8 +624,22 @@ class KStream {
       return std::make_unique<internal::SinkNode<K, V>>(name, topic, false, extractor, key_serde,
                                                         value_serde, partitioner);
     };
+    def.key_partitioner = key_partitioner_of(produced.partitioner);
     def.attach = &internal::attach<K, V>;
     state_->add_node(std::move(def));
+  }
+
+  // A sink's partitioner as NodeDef::key_partitioner keeps it (null without one).
+  static decltype(internal::NodeDef::key_partitioner) key_partitioner_of(
+      StreamPartitioner<K, V> partitioner) {
+    if (!partitioner) return nullptr;
+    return [partitioner = std::move(partitioner)](
+               const std::string& topic, const std::type_info& key_type, const void* key,
+               std::int32_t partitions) -> std::optional<std::int32_t> {
+      if (key_type != typeid(K)) return std::nullopt;
+      return partitioner(topic, std::optional<K>(*static_cast<const K*>(key)), std::nullopt,
+                         partitions);
+    };
   }
 
   internal::BuilderState* state_;  // Borrowed from the StreamsBuilder.

@@ -86,6 +86,7 @@ void KafkaStreams::transition_locked(State to) {
   const State from = state_.load();
   if (from == to) return;
   state_.store(to);
+  if (to == State::kRebalancing) rebalances_.fetch_add(1);
   // Queries follow the state: only a RUNNING application has every task in place.
   switch (to) {
     case State::kRunning:
@@ -451,44 +452,195 @@ Result<std::shared_ptr<const internal::StoreReader>> KafkaStreams::store_reader(
       std::make_shared<internal::StoreReader>(registry_, name, kind, def->window_size_ms));
 }
 
-Result<KeyQueryMetadata> KafkaStreams::query_metadata_for_key_bytes(const std::string& name,
-                                                                    BytesView key) const {
+Result<const Topology::Subtopology*> KafkaStreams::store_owner(const std::string& name) const {
   if (topology_.store(name) == nullptr) return unknown_store_error(name);
-  const Topology::Subtopology* owner = nullptr;
   for (const Topology::Subtopology& sub : topology_.subtopologies()) {
+    if (sub.global) continue;
     for (const std::string& node : sub.nodes) {
       const internal::NodeDef* def = topology_.node(node);
       if (def == nullptr) continue;
       for (const std::string& store : def->stores) {
-        if (store == name) owner = &sub;
+        if (store == name) return &sub;
       }
     }
   }
-  if (owner == nullptr) return not_found_error("no processor uses store '" + name + "'");
+  return not_found_error("no processor uses store '" + name + "'");
+}
+
+std::string KafkaStreams::full_topic(const std::string& recorded) const {
+  return topology_.is_internal_topic(recorded)
+             ? Topology::internal_topic_name(config_.application_id, recorded)
+             : recorded;
+}
+
+std::vector<std::string> KafkaStreams::full_source_topics(const Topology::Subtopology& sub) const {
+  std::vector<std::string> out;
+  for (const std::string& topic : sub.source_topics) out.push_back(full_topic(topic));
+  return out;
+}
+
+const KafkaStreams::TopologyPartitioner* KafkaStreams::topology_partitioner(
+    const std::string& name) const {
+  // Made once per store on first use; the topology never changes.
+  std::lock_guard lock(partitioners_mutex_);
+  auto [it, inserted] = partitioners_.try_emplace(name);
+  if (inserted) {
+    Result<const Topology::Subtopology*> owner = store_owner(name);
+    if (owner.ok()) {
+      for (const Topology::Subtopology& sub : topology_.subtopologies()) {
+        for (const std::string& node : sub.nodes) {
+          const internal::NodeDef* def = topology_.node(node);
+          if (def == nullptr || !def->key_partitioner) continue;
+          for (const std::string& topic : (*owner)->source_topics) {
+            if (def->sink_topic == topic)
+              it->second = TopologyPartitioner{topic, def->key_partitioner};
+          }
+        }
+      }
+    }
+  }
+  return it->second ? &*it->second : nullptr;
+}
+
+Result<KeyQueryMetadata> KafkaStreams::query_metadata_for_key_bytes(const std::string& name,
+                                                                    BytesView key) const {
+  return key_query_metadata(name, key, nullptr);
+}
+
+Result<KeyQueryMetadata> KafkaStreams::key_query_metadata(const std::string& name, BytesView key,
+                                                          const PartitionChooser& choose) const {
+  RUNNEL_ASSIGN_OR_RETURN(const Topology::Subtopology* owner, store_owner(name));
   // A snapshot succeeds only once the application was RUNNING, so start() has written
   // config_ and partition_counts_ (before any thread existed; the registry's mutex orders that
   // write before this read), and nothing writes them again: no need for threads_mutex_, which
   // close() holds while it joins the threads.
   RUNNEL_ASSIGN_OR_RETURN(internal::TaskRegistry::Snapshot snapshot, registry_->snapshot());
   // The task count of a sub-topology is the partition count of its (co-partitioned) inputs.
+  const std::vector<std::string> topics = full_source_topics(*owner);
   std::int32_t partitions = 0;
-  for (const std::string& topic : owner->source_topics) {
-    const std::string full = topology_.is_internal_topic(topic)
-                                 ? Topology::internal_topic_name(config_.application_id, topic)
-                                 : topic;
+  std::string widest;
+  for (const std::string& full : topics) {
     Result<std::int32_t> count = partition_counts_->get(full);
     if (!count.ok()) return count.status().with_context("partitions of " + full);
-    partitions = std::max(partitions, *count);
+    if (*count > partitions) {
+      partitions = *count;
+      widest = full;
+    }
   }
   if (partitions <= 0) return internal_error("store '" + name + "': no input partitions");
   KeyQueryMetadata metadata;
-  metadata.partition = internal::default_partition(key, partitions);
+  std::optional<std::int32_t> chosen = choose ? choose(widest, partitions) : std::nullopt;
+  if (chosen && (*chosen < 0 || *chosen >= partitions)) {
+    return invalid_argument_error("store '" + name + "': the partitioner chose partition " +
+                                  std::to_string(*chosen) + " of " + widest + ", which has " +
+                                  std::to_string(partitions));
+  }
+  metadata.partition = chosen ? *chosen : internal::default_partition(key, partitions);
   metadata.task = TaskId{owner->id, metadata.partition};
   // A task's id is fixed before the registry shares its slot.
   for (const std::shared_ptr<internal::TaskSlot>& slot : snapshot.slots) {
     if (slot->id == metadata.task) metadata.local = true;
   }
+  if (!config_.application_server) return metadata;
+  RUNNEL_ASSIGN_OR_RETURN(internal::GroupAssignment assignment, group_assignment());
+  // The task's partition of any of its (co-partitioned) inputs names its owner.
+  const auto holds = [&](const std::set<client::TopicPartition>& partitions) {
+    for (const std::string& topic : topics) {
+      if (partitions.contains({topic, metadata.partition})) return true;
+    }
+    return false;
+  };
+  for (const auto& [host, held] : assignment) {
+    if (holds(held.active)) metadata.active_host = host;
+    if (holds(held.standby)) metadata.standby_hosts.push_back(host);
+  }
+  if (!metadata.active_host) {
+    return unavailable_error("store '" + name +
+                             "': no instance with an application.server runs task " +
+                             metadata.task.to_string() +
+                             " now (a member left or joined and the group has not rebalanced "
+                             "yet, or the task's owner set no application.server)");
+  }
   return metadata;
+}
+
+Result<internal::GroupAssignment> KafkaStreams::group_assignment() const {
+  // RUNNING (so start() is done: admin_ and config_ are written) at the count read here.
+  const std::uint64_t rebalances = rebalances_.load();
+  RUNNEL_RETURN_IF_ERROR(registry_->snapshot().status());
+  std::lock_guard lock(assignment_mutex_);
+  if (assignment_cache_ && assignment_cache_->first == rebalances) {
+    return assignment_cache_->second;
+  }
+  RUNNEL_ASSIGN_OR_RETURN(client::GroupDescription group,
+                          admin_->describe_group(config_.application_id, kAdminTimeout));
+  // Mid-rebalance the members' assignments are those of the generation that ends: asking
+  // again once the group settles gives the new ones.
+  if (group.state != "Stable") {
+    return unavailable_error("the application's group " + config_.application_id + " is " +
+                             group.state + ", not Stable; retry once it has rebalanced");
+  }
+  // A rebalance of this instance that began meanwhile may have made the answer old.
+  if (rebalances_.load() != rebalances || !registry_->snapshot().ok()) {
+    return unavailable_error("the application is rebalancing; retry once it is RUNNING");
+  }
+  internal::GroupAssignment assignment = internal::group_assignment(group);
+  assignment_cache_.emplace(rebalances, assignment);
+  return assignment;
+}
+
+std::vector<StreamsMetadata> KafkaStreams::streams_metadata(
+    const internal::GroupAssignment& assignment) const {
+  std::vector<StreamsMetadata> out;
+  for (const auto& [host, held] : assignment) {
+    StreamsMetadata m;
+    m.host = host;
+    m.topic_partitions = held.active;
+    m.standby_topic_partitions = held.standby;
+    for (const Topology::Subtopology& sub : topology_.subtopologies()) {
+      if (sub.global) continue;
+      bool active = false;
+      bool standby = false;
+      for (const std::string& topic : full_source_topics(sub)) {
+        for (const client::TopicPartition& tp : held.active) active |= tp.topic == topic;
+        for (const client::TopicPartition& tp : held.standby) standby |= tp.topic == topic;
+      }
+      for (const std::string& node : sub.nodes) {
+        const internal::NodeDef* def = topology_.node(node);
+        if (def == nullptr) continue;
+        for (const std::string& store : def->stores) {
+          if (active) m.state_store_names.insert(store);
+          if (standby) m.standby_state_store_names.insert(store);
+        }
+      }
+    }
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+Result<std::vector<StreamsMetadata>> KafkaStreams::metadata_for_all_streams_clients() const {
+  // RUNNING, so start() has written config_ (see key_query_metadata).
+  RUNNEL_RETURN_IF_ERROR(registry_->snapshot().status());
+  if (!config_.application_server) {
+    return invalid_argument_error(
+        "this instance has no application.server: set it to learn where the others are");
+  }
+  RUNNEL_ASSIGN_OR_RETURN(internal::GroupAssignment assignment, group_assignment());
+  return streams_metadata(assignment);
+}
+
+Result<std::vector<StreamsMetadata>> KafkaStreams::streams_metadata_for_store(
+    const std::string& name) const {
+  RUNNEL_RETURN_IF_ERROR(store_owner(name).status());
+  RUNNEL_ASSIGN_OR_RETURN(std::vector<StreamsMetadata> all, metadata_for_all_streams_clients());
+  std::vector<StreamsMetadata> out;
+  for (StreamsMetadata& m : all) {
+    if (m.state_store_names.contains(name) || m.standby_state_store_names.contains(name)) {
+      out.push_back(std::move(m));
+    }
+  }
+  return out;
 }
 
 KafkaStreams::Metrics KafkaStreams::metrics() const {

@@ -3,9 +3,12 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <typeinfo>
 #include <vector>
 
 #include "core/client/admin.h"
@@ -14,12 +17,14 @@
 #include "operators/topology.h"
 #include "runtime/global_stream_thread.h"
 #include "runtime/internal/directory_lock.h"
+#include "runtime/internal/member_info.h"
 #include "runtime/internal/producer_collector.h"
 #include "runtime/internal/store_reader.h"
 #include "runtime/internal/task_registry.h"
 #include "runtime/queryable_store.h"
 #include "runtime/stream_thread.h"
 #include "runtime/streams_config.h"
+#include "runtime/streams_metadata.h"
 
 namespace runnel {
 
@@ -140,28 +145,78 @@ class KafkaStreams {
     return ReadOnlyWindowStore<K, V>(std::move(reader), std::move(key_serde),
                                      std::move(value_serde));
   }
+  // The same for a session store (a session-windowed aggregation's, or a Processor API one).
+  template <typename K, typename V>
+  [[nodiscard]] Result<ReadOnlySessionStore<K, V>> session_store(
+      const std::string& name, std::shared_ptr<const Serde<K>> key_serde = nullptr,
+      std::shared_ptr<const Serde<V>> value_serde = nullptr) const {
+    RUNNEL_ASSIGN_OR_RETURN(auto reader, store_reader(name, StoreKind::kSession));
+    RUNNEL_RETURN_IF_ERROR(resolve_serdes(name, key_serde, value_serde));
+    return ReadOnlySessionStore<K, V>(std::move(reader), std::move(key_serde),
+                                      std::move(value_serde));
+  }
 
-  // Which partition (and task) of store `name` holds `key`, and whether this instance runs
-  // it now (Kafka Streams' queryMetadataForKey, answered for this instance only: there is no
-  // application.server, so other instances are not named). The key is serialized with the
-  // store's key serde (or `key_serde`) and partitioned with murmur2, as the producers do; a
-  // key whose input records were written with another partitioner may live elsewhere. Errors
-  // as store(), and the cluster's when a source topic cannot be described.
+  // Remote interactive queries (Kafka Streams' queryMetadataForKey): which partition of
+  // store `name` holds `key`, that partition's task, whether this instance runs it now, and,
+  // when application.server is set, which instance runs it (active_host; standby_hosts is
+  // empty: Runnel has no standby replicas yet). Every instance of the application answers
+  // alike: the hosts come from the group's current assignment as its coordinator describes it
+  // (runtime/internal/member_info.h), fetched once per rebalance of this instance. A caller
+  // that reaches any instance can so forward a query to the one holding the key; an instance
+  // whose threads did not set application.server (an older one) is never named, and its keys
+  // have no active_host.
+  //
+  // The key is serialized with the store's key serde (or `key_serde`) and partitioned as the
+  // store's input was: with the partitioner this topology gave the sink writing that input
+  // (a Repartitioned or Produced partitioner, asked with no value, as Kafka asks), else with
+  // murmur2, as Runnel's and Java's producers do. An input written by another program with
+  // another partitioner needs that partitioner (the overload below), or the key may be
+  // looked for in the wrong place.
+  //
+  // Errors as store(); Unavailable while the group rebalances (retry), and when no instance
+  // with an application.server runs the key's task (a member left and the group has not
+  // noticed yet); the cluster's error when the group cannot be described.
   template <typename K>
   [[nodiscard]] Result<KeyQueryMetadata> query_metadata_for_key(
       const std::string& name, const K& key,
       std::shared_ptr<const Serde<K>> key_serde = nullptr) const {
-    const internal::StoreDef* def = topology_.store(name);
-    if (def == nullptr) return unknown_store_error(name);
-    if (!key_serde) key_serde = internal::store_serde<K>(def->key_serde);
-    if (!key_serde) return wrong_serde_error(name);
-    Result<Bytes> bytes = key_serde->serialize(key);
-    if (!bytes.ok()) return bytes.status().with_context("store '" + name + "': key");
-    return query_metadata_for_key_bytes(name, *bytes);
+    RUNNEL_ASSIGN_OR_RETURN(Bytes bytes, serialize_store_key(name, key, key_serde));
+    const TopologyPartitioner* partitioner = topology_partitioner(name);
+    if (partitioner == nullptr) return query_metadata_for_key_bytes(name, bytes);
+    return key_query_metadata(name, bytes, [&](const std::string&, std::int32_t count) {
+      return partitioner->choose(full_topic(partitioner->topic), typeid(K), &key, count);
+    });
   }
-  // The same for a key already serialized.
+  // Chooses a key's partition of the store's input (Kafka's StreamPartitioner, given no
+  // value); std::nullopt leaves it to murmur2 of the serialized key.
+  template <typename K>
+  using KeyPartitioner = std::function<std::optional<std::int32_t>(
+      const std::string& topic, const K& key, std::int32_t num_partitions)>;
+  // The same with the partitioner the store's input topic was written with (a custom
+  // Produced/Repartitioned partitioner, or another client's default). InvalidArgument for a
+  // partition outside the topic.
+  template <typename K>
+  [[nodiscard]] Result<KeyQueryMetadata> query_metadata_for_key(
+      const std::string& name, const K& key, const KeyPartitioner<K>& partitioner,
+      std::shared_ptr<const Serde<K>> key_serde = nullptr) const {
+    RUNNEL_ASSIGN_OR_RETURN(Bytes bytes, serialize_store_key(name, key, key_serde));
+    return key_query_metadata(name, bytes, [&](const std::string& topic, std::int32_t count) {
+      return partitioner(topic, key, count);
+    });
+  }
+  // The same for a key already serialized, partitioned with murmur2.
   [[nodiscard]] Result<KeyQueryMetadata> query_metadata_for_key_bytes(const std::string& name,
                                                                       BytesView key) const;
+
+  // Every instance of the application (with an application.server) as the group's current
+  // assignment shows it (Kafka Streams' metadataForAllStreamsClients), ordered by host. Needs
+  // application.server on this instance (InvalidArgument otherwise); errors as
+  // query_metadata_for_key otherwise.
+  [[nodiscard]] Result<std::vector<StreamsMetadata>> metadata_for_all_streams_clients() const;
+  // Those of them that run a task with store `name` (Kafka Streams'
+  // streamsMetadataForStore). NotFound for a store the topology does not have.
+  [[nodiscard]] Result<std::vector<StreamsMetadata>> streams_metadata_for_store(
+      const std::string& name) const;
 
   static const char* to_string(State state);
 
@@ -178,6 +233,39 @@ class KafkaStreams {
     if (!key_serde || !value_serde) return wrong_serde_error(name);
     return ok_status();
   }
+  template <typename K>
+  Result<Bytes> serialize_store_key(const std::string& name, const K& key,
+                                    std::shared_ptr<const Serde<K>> key_serde) const {
+    const internal::StoreDef* def = topology_.store(name);
+    if (def == nullptr) return unknown_store_error(name);
+    if (!key_serde) key_serde = internal::store_serde<K>(def->key_serde);
+    if (!key_serde) return wrong_serde_error(name);
+    Result<Bytes> bytes = key_serde->serialize(key);
+    if (!bytes.ok()) return bytes.status().with_context("store '" + name + "': key");
+    return bytes;
+  }
+  // The partition a key goes to among `count` partitions of `topic`, or nullopt for murmur2
+  // of its bytes.
+  using PartitionChooser =
+      std::function<std::optional<std::int32_t>(const std::string& topic, std::int32_t count)>;
+  Result<KeyQueryMetadata> key_query_metadata(const std::string& name, BytesView key,
+                                              const PartitionChooser& choose) const;
+  // The user's partitioner of the sink in this topology that writes an input topic of store
+  // `name`'s sub-topology, or null (murmur2 then).
+  struct TopologyPartitioner {
+    std::string topic;  // As the topology records it (internal ones without the app id).
+    decltype(internal::NodeDef::key_partitioner) choose;
+  };
+  const TopologyPartitioner* topology_partitioner(const std::string& name) const;
+  std::string full_topic(const std::string& recorded) const;
+  // The sub-topology whose tasks hold store `name`; NotFound when none does.
+  Result<const Topology::Subtopology*> store_owner(const std::string& name) const;
+  // The full names of a sub-topology's input topics.
+  std::vector<std::string> full_source_topics(const Topology::Subtopology& sub) const;
+  // The group's assignment by application.server, fetched once per rebalance of this
+  // instance; Unavailable while the group is not Stable or this instance rebalances.
+  Result<internal::GroupAssignment> group_assignment() const;
+  std::vector<StreamsMetadata> streams_metadata(const internal::GroupAssignment& assignment) const;
   static Status unknown_store_error(const std::string& name);
   static Status wrong_serde_error(const std::string& name);
 
@@ -221,6 +309,17 @@ class KafkaStreams {
   StateListener state_listener_;
   UncaughtErrorHandler error_handler_;
   std::shared_ptr<ProcessingExceptionHandler> processing_handler_;  // Null: from the config.
+
+  // Counts this instance's rebalances (entries into REBALANCING, under mutex_): a cached group
+  // assignment is the group's only while the count it was fetched at holds.
+  std::atomic<std::uint64_t> rebalances_{0};
+  // Store name -> the topology's partitioner of its input, if any (topology_partitioner()).
+  mutable std::mutex partitioners_mutex_;
+  mutable std::map<std::string, std::optional<TopologyPartitioner>> partitioners_;
+  mutable std::mutex assignment_mutex_;
+  // The group assignment and the rebalance count it was fetched at; guarded by
+  // assignment_mutex_.
+  mutable std::optional<std::pair<std::uint64_t, internal::GroupAssignment>> assignment_cache_;
 };
 
 }  // namespace runnel

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,13 +14,15 @@
 #include "core/timestamp.h"
 #include "operators/task_id.h"
 #include "runtime/internal/store_reader.h"
+#include "runtime/streams_metadata.h"
 #include "state/windowed.h"
 
 namespace runnel {
 
 // Interactive queries: read-only, typed views of a running application's state stores, as
-// KafkaStreams::key_value_store() and window_store() return them (Kafka Streams'
-// KafkaStreams#store with QueryableStoreTypes.keyValueStore() / windowStore()).
+// KafkaStreams::store(), window_store() and session_store() return them (Kafka Streams'
+// KafkaStreams#store with QueryableStoreTypes.keyValueStore() / windowStore() /
+// sessionStore()).
 //
 // What a view sees: every task of this instance that has the store (one per partition of the
 // sub-topology using it), and only those: keys whose partitions another instance of the
@@ -183,14 +186,87 @@ class ReadOnlyWindowStore {
   std::shared_ptr<const Serde<V>> value_serde_;
 };
 
-// Where a key of a store lives (Kafka Streams' KeyQueryMetadata, for one instance): the
-// partition the default partitioner (murmur2 of the serialized key, as Runnel's and Java's
-// producers use) gives it among the partitions of the sub-topology that owns the store, that
-// partition's task, and whether this instance runs that task now.
-struct KeyQueryMetadata {
-  std::int32_t partition = -1;
-  TaskId task;
-  bool local = false;
+// A read-only view of a session store (a session-windowed aggregation's, or a Processor API
+// one; Kafka Streams' ReadOnlySessionStore); same scope, errors and thread safety as
+// ReadOnlyKeyValueStore. A session is a Windowed<K> whose window is [first record's time,
+// last record's time], both inclusive.
+template <typename K, typename V>
+class ReadOnlySessionStore {
+ public:
+  ReadOnlySessionStore(std::shared_ptr<const internal::StoreReader> reader,
+                       std::shared_ptr<const Serde<K>> key_serde,
+                       std::shared_ptr<const Serde<V>> value_serde)
+      : reader_(std::move(reader)),
+        key_serde_(std::move(key_serde)),
+        value_serde_(std::move(value_serde)) {}
+
+  const std::string& name() const { return reader_->store_name(); }
+
+  // Every live session of `key` with its aggregate, ordered by session end, then start.
+  [[nodiscard]] Result<std::vector<std::pair<state::Windowed<K>, V>>> fetch(const K& key) const {
+    RUNNEL_ASSIGN_OR_RETURN(Bytes key_bytes, serialize_key(key));
+    return typed(reader_->fetch_sessions(key_bytes));
+  }
+  // Every live session of the keys whose serialized form lies in [serialize(from),
+  // serialize(to)] (both inclusive), ordered by session end, then start, then key bytes.
+  [[nodiscard]] Result<std::vector<std::pair<state::Windowed<K>, V>>> fetch(const K& from,
+                                                                            const K& to) const {
+    return find_sessions(from, to, 0, std::numeric_limits<Timestamp>::max());
+  }
+  // The sessions of `key` that end at or after `earliest_session_end` and start at or before
+  // `latest_session_start` (Kafka's findSessions).
+  [[nodiscard]] Result<std::vector<std::pair<state::Windowed<K>, V>>> find_sessions(
+      const K& key, Timestamp earliest_session_end, Timestamp latest_session_start) const {
+    return find_sessions(key, key, earliest_session_end, latest_session_start);
+  }
+  // The same over a key range.
+  [[nodiscard]] Result<std::vector<std::pair<state::Windowed<K>, V>>> find_sessions(
+      const K& from, const K& to, Timestamp earliest_session_end,
+      Timestamp latest_session_start) const {
+    RUNNEL_ASSIGN_OR_RETURN(Bytes from_bytes, serialize_key(from));
+    RUNNEL_ASSIGN_OR_RETURN(Bytes to_bytes, serialize_key(to));
+    return typed(
+        reader_->find_sessions(from_bytes, to_bytes, earliest_session_end, latest_session_start));
+  }
+  // The aggregate of exactly the session [start, end] of `key`, or nullopt.
+  [[nodiscard]] Result<std::optional<V>> fetch_session(const K& key, Timestamp start,
+                                                       Timestamp end) const {
+    RUNNEL_ASSIGN_OR_RETURN(Bytes key_bytes, serialize_key(key));
+    RUNNEL_ASSIGN_OR_RETURN(std::optional<Bytes> bytes,
+                            reader_->fetch_session(key_bytes, state::Window{start, end}));
+    if (!bytes) return std::optional<V>();
+    RUNNEL_ASSIGN_OR_RETURN(V value, deserialize(*value_serde_, BytesView(*bytes), "value"));
+    return std::optional<V>(std::move(value));
+  }
+
+ private:
+  Result<Bytes> serialize_key(const K& key) const {
+    Result<Bytes> bytes = key_serde_->serialize(key);
+    if (!bytes.ok()) return bytes.status().with_context("store '" + name() + "': key");
+    return bytes;
+  }
+  template <typename T>
+  Result<T> deserialize(const Serde<T>& serde, BytesView bytes, const char* what) const {
+    Result<T> value = serde.deserialize(bytes);
+    if (!value.ok()) return value.status().with_context("store '" + name() + "': " + what);
+    return value;
+  }
+  Result<std::vector<std::pair<state::Windowed<K>, V>>> typed(
+      Result<std::vector<internal::StoreReader::SessionEntry>> entries) const {
+    if (!entries.ok()) return entries.status();
+    std::vector<std::pair<state::Windowed<K>, V>> out;
+    out.reserve(entries->size());
+    for (const internal::StoreReader::SessionEntry& e : *entries) {
+      RUNNEL_ASSIGN_OR_RETURN(K key, deserialize(*key_serde_, BytesView(e.key), "key"));
+      RUNNEL_ASSIGN_OR_RETURN(V value, deserialize(*value_serde_, BytesView(e.value), "value"));
+      out.emplace_back(state::Windowed<K>{std::move(key), e.session}, std::move(value));
+    }
+    return out;
+  }
+
+  std::shared_ptr<const internal::StoreReader> reader_;
+  std::shared_ptr<const Serde<K>> key_serde_;
+  std::shared_ptr<const Serde<V>> value_serde_;
 };
 
 }  // namespace runnel

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/log.h"
+#include "runtime/internal/member_info.h"
 
 namespace runnel {
 
@@ -93,6 +94,13 @@ Result<std::unique_ptr<StreamThread>> StreamThread::create(Options options) {
   // which keeps a task's co-partitioned inputs together.
   consumer_config.try_emplace("partition.assignment.strategy", "range");
   consumer_config.try_emplace("client.id", name + "-consumer");
+  if (config.application_server) {
+    // Tells every member of the group where this instance answers queries (member_info.h).
+    internal::MemberInfo info;
+    info.process_id = thread->options_.process_id;
+    info.application_server = config.application_server;
+    consumer_config["client.id"] = internal::encode_member_info(consumer_config["client.id"], info);
+  }
   // librdkafka (2.0) stops fetching a partition once its local queue holds
   // queued.min.messages records (default 100,000: one or two fetches of small records) and is
   // slow to start again after the thread drains it, so the thread waited on an empty queue for

@@ -105,6 +105,10 @@ Result<StreamsConfig> StreamsConfig::parse(const StreamsProperties& properties) 
     } else if (name == kMaxTaskIdleMs) {
       RUNNEL_ASSIGN_OR_RETURN(std::int64_t ms, parse_int(name, value, -1));
       config.max_task_idle = std::chrono::milliseconds(ms);
+    } else if (name == kApplicationServer) {
+      Result<HostInfo> host = HostInfo::parse(value);
+      if (!host.ok()) return host.status().with_context(name);
+      config.application_server = std::move(host).value();
     } else if (name == kBufferedRecordsPerPartition) {
       RUNNEL_ASSIGN_OR_RETURN(std::int64_t records, parse_int(name, value, 1));
       if (records > std::numeric_limits<std::int32_t>::max()) {

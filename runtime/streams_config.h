@@ -14,6 +14,7 @@
 #include "operators/topology_optimization.h"
 #include "runtime/deserialization_exception_handler.h"
 #include "runtime/processing_exception_handler.h"
+#include "runtime/streams_metadata.h"
 
 namespace runnel {
 
@@ -55,6 +56,12 @@ enum class ProcessingGuarantee { kAtLeastOnce, kExactlyOnceV2 };
 //                       leave the group when it closes: its partitions move only after
 //                       session.timeout.ms, which defaults to 10000 for static members (as
 //                       Kafka Streams' default was before 3.0) unless set.
+//   application.server  unset by default: host:port where this instance answers interactive
+//                       queries (the application serves them there; Runnel does not listen).
+//                       Every stream thread's consumer tells the group (encoded in its
+//                       client.id: runtime/internal/member_info.h), so that every instance's
+//                       query_metadata_for_key, streams_metadata_for_store and
+//                       metadata_for_all_streams_clients name the instance holding a key
 //   default.deserialization.exception.handler  log-and-fail (default) or log-and-continue
 //                       (Kafka's class names LogAndFailExceptionHandler and
 //                       LogAndContinueExceptionHandler are accepted too)
@@ -101,6 +108,7 @@ enum class ProcessingGuarantee { kAtLeastOnce, kExactlyOnceV2 };
 struct StreamsConfig {
   static constexpr const char* kApplicationId = "application.id";
   static constexpr const char* kBootstrapServers = "bootstrap.servers";
+  static constexpr const char* kApplicationServer = "application.server";
   static constexpr const char* kNumStreamThreads = "num.stream.threads";
   static constexpr const char* kStateDir = "state.dir";
   static constexpr const char* kCommitIntervalMs = "commit.interval.ms";
@@ -123,6 +131,7 @@ struct StreamsConfig {
 
   std::string application_id;
   std::string bootstrap_servers;
+  std::optional<HostInfo> application_server;  // Unset: this instance names no host.
   std::int32_t num_stream_threads = 1;
   std::filesystem::path state_dir;
   std::chrono::milliseconds commit_interval{30'000};

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <typeinfo>
 #include <vector>
 
 #include "operators/internal/processor_node.h"
@@ -27,6 +28,14 @@ struct NodeDef {
   std::string sink_topic;
   bool sink_internal = false;
   std::string extractor_description;  // Non-empty for a sink with a TopicNameExtractor.
+  // Sinks with the user's partitioner (Produced, Repartitioned): that partitioner asked of a
+  // key alone (Kafka passes no value either), so that interactive queries find the partition
+  // a key was written to. `key` points to a value of type `key_type`; nullopt when that is
+  // not the sink's key type or the partitioner leaves the choice to murmur2.
+  std::function<std::optional<std::int32_t>(const std::string& topic,
+                                            const std::type_info& key_type, const void* key,
+                                            std::int32_t partitions)>
+      key_partitioner;
   // State stores this processor uses (defined in Topology::stores()).
   std::vector<std::string> stores;
   // Makes the node for one task.

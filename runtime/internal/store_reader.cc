@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "runtime/stream_task.h"
+#include "state/session_store.h"
 
 namespace runnel::internal {
 
@@ -26,6 +27,24 @@ void sort_windows(std::vector<StoreReader::WindowEntry>& entries) {
   std::stable_sort(entries.begin(), entries.end(),
                    [](const StoreReader::WindowEntry& a, const StoreReader::WindowEntry& b) {
                      if (a.window_start != b.window_start) return a.window_start < b.window_start;
+                     return a.key < b.key;
+                   });
+}
+
+Status copy_sessions(state::SessionStoreIterator& it, std::vector<StoreReader::SessionEntry>& out) {
+  for (; it.valid(); it.next()) out.push_back({Bytes(it.key()), it.session(), Bytes(it.value())});
+  return it.status();
+}
+
+void sort_sessions(std::vector<StoreReader::SessionEntry>& entries) {
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const StoreReader::SessionEntry& a, const StoreReader::SessionEntry& b) {
+                     if (a.session.end_ms != b.session.end_ms) {
+                       return a.session.end_ms < b.session.end_ms;
+                     }
+                     if (a.session.start_ms != b.session.start_ms) {
+                       return a.session.start_ms < b.session.start_ms;
+                     }
                      return a.key < b.key;
                    });
 }
@@ -134,6 +153,47 @@ Result<std::vector<StoreReader::WindowEntry>> StoreReader::fetch_all(Timestamp t
   }));
   sort_windows(out);
   return out;
+}
+
+Result<std::vector<StoreReader::SessionEntry>> StoreReader::fetch_sessions(BytesView key) const {
+  std::vector<SessionEntry> out;
+  RUNNEL_RETURN_IF_ERROR(read_each([&](StateStore& store, bool&) -> Status {
+    RUNNEL_ASSIGN_OR_RETURN(auto it, store.session->fetch(key));
+    return copy_sessions(*it, out);
+  }));
+  sort_sessions(out);
+  return out;
+}
+
+Result<std::vector<StoreReader::SessionEntry>> StoreReader::find_sessions(
+    BytesView key_from, BytesView key_to, Timestamp earliest_session_end,
+    Timestamp latest_session_start) const {
+  std::vector<SessionEntry> out;
+  RUNNEL_RETURN_IF_ERROR(read_each([&](StateStore& store, bool&) -> Status {
+    RUNNEL_ASSIGN_OR_RETURN(
+        auto it,
+        store.session->find_sessions(key_from, key_to, earliest_session_end, latest_session_start));
+    // The store's key range compares key bytes with their suffix; keep exactly the range.
+    for (; it->valid(); it->next()) {
+      const BytesView key = it->key();
+      if (key < key_from || key_to < key) continue;
+      out.push_back({Bytes(key), it->session(), Bytes(it->value())});
+    }
+    return it->status();
+  }));
+  sort_sessions(out);
+  return out;
+}
+
+Result<std::optional<Bytes>> StoreReader::fetch_session(BytesView key,
+                                                        state::Window session) const {
+  std::optional<Bytes> found;
+  RUNNEL_RETURN_IF_ERROR(read_each([&](StateStore& store, bool& stop) -> Status {
+    RUNNEL_ASSIGN_OR_RETURN(found, store.session->fetch_session(key, session));
+    stop = found.has_value();
+    return ok_status();
+  }));
+  return found;
 }
 
 }  // namespace runnel::internal

@@ -14,6 +14,7 @@
 #include "operators/state_store.h"
 #include "runtime/internal/task_registry.h"
 #include "state/key_value_store.h"
+#include "state/windowed.h"
 
 namespace runnel::internal {
 
@@ -30,6 +31,11 @@ class StoreReader {
   struct WindowEntry {
     Bytes key;
     Timestamp window_start = 0;
+    Bytes value;
+  };
+  struct SessionEntry {
+    Bytes key;
+    state::Window session;
     Bytes value;
   };
 
@@ -53,6 +59,18 @@ class StoreReader {
                                                        Timestamp time_to) const;
   [[nodiscard]] Result<std::vector<WindowEntry>> fetch_all(Timestamp time_from,
                                                            Timestamp time_to) const;
+
+  // Session stores. Results ordered by session end, then start, then key bytes.
+  // Every live session of `key`.
+  [[nodiscard]] Result<std::vector<SessionEntry>> fetch_sessions(BytesView key) const;
+  // The sessions of keys in [key_from, key_to] overlapping [earliest_session_end,
+  // latest_session_start] (SessionStore::find_sessions).
+  [[nodiscard]] Result<std::vector<SessionEntry>> find_sessions(
+      BytesView key_from, BytesView key_to, Timestamp earliest_session_end,
+      Timestamp latest_session_start) const;
+  // The aggregate of exactly this session of `key`, or nullopt.
+  [[nodiscard]] Result<std::optional<Bytes>> fetch_session(BytesView key,
+                                                           state::Window session) const;
 
  private:
   // Calls `read` with the store of each registered task that has one, holding that task's

@@ -20,6 +20,7 @@
 #include "core/serdes.h"
 #include "operators/streams_builder.h"
 #include "runtime/kafka_streams.h"
+#include "runtime/streams_metadata.h"
 #include "tests/runtime/streams_test_support.h"
 
 namespace runnel {
@@ -337,6 +338,247 @@ TEST_F(InteractiveQueriesTest, QueriesSeeOnlyTheLocalTasksAsInstancesJoinAndLeav
     EXPECT_TRUE(metadata->local) << key;
   }
   first->close();
+}
+
+// The instance whose local "counts" holds `key`: 1 or 2 (0 when neither or both do).
+int holder(const std::map<S, I64>& one, const std::map<S, I64>& two, const S& key) {
+  const bool a = one.count(key) == 1;
+  const bool b = two.count(key) == 1;
+  return a == b ? 0 : (a ? 1 : 2);
+}
+
+TEST_F(InteractiveQueriesTest, EveryInstanceNamesTheSameOwnerOfEachKeyAcrossRebalances) {
+  create_topic("words", 4);
+  create_topic("counts-out", 4);
+  const std::vector<Message> input = words(0, 200, 100);
+  produce("words", input);
+  const std::map<S, I64> expected = counts_of(input);
+  const HostInfo host_one{"127.0.0.1", 7101};
+  const HostInfo host_two{"127.0.0.1", 7102};
+
+  auto first = std::make_unique<KafkaStreams>(
+      counting_topology(), properties("remote", {{"state.dir", (dir_ / "state-1").string()},
+                                                 {"application.server", host_one.to_string()},
+                                                 // A static member does not leave on close: the
+                                                 // other takes over after the session timeout.
+                                                 {"consumer.session.timeout.ms", "6000"}}));
+  ASSERT_TRUE(first->start().ok());
+  ASSERT_TRUE(wait_for([&] { return local_counts(*first) == expected; }));
+  // Alone, it owns every key and names itself.
+  ASSERT_TRUE(wait_for([&] { return first->query_metadata_for_key<S>("counts", "k0").ok(); }));
+  for (const auto& [key, count] : expected) {
+    auto metadata = first->query_metadata_for_key<S>("counts", key);
+    ASSERT_TRUE(metadata.ok()) << metadata.status();
+    EXPECT_EQ(metadata->active_host, host_one) << key;
+    EXPECT_TRUE(metadata->standby_hosts.empty());
+  }
+
+  auto second = std::make_unique<KafkaStreams>(
+      counting_topology(), properties("remote", {{"state.dir", (dir_ / "state-2").string()},
+                                                 {"application.server", host_two.to_string()},
+                                                 {"consumer.session.timeout.ms", "6000"}}));
+  ASSERT_TRUE(second->start().ok());
+
+  // Once the group settles: the local stores split the keys, and both instances' metadata
+  // answers exist (the group is Stable and each instance RUNNING).
+  std::map<S, I64> one;
+  std::map<S, I64> two;
+  ASSERT_TRUE(wait_for([&] {
+    if (task_count(*first) != 2 || task_count(*second) != 2) return false;
+    auto a = local_counts(*first);
+    auto b = local_counts(*second);
+    if (!a || !b) return false;
+    one = *a;
+    two = *b;
+    std::map<S, I64> both = one;
+    both.insert(two.begin(), two.end());
+    if (both != expected || one.size() + two.size() != expected.size()) return false;
+    auto all_one = first->metadata_for_all_streams_clients();
+    auto all_two = second->metadata_for_all_streams_clients();
+    return all_one.ok() && all_two.ok() && all_one->size() == 2 && *all_one == *all_two;
+  }));
+  std::set<S> owned_by_one;
+  std::set<S> owned_by_two;
+  for (const auto& [key, count] : expected) {
+    auto in_first = first->query_metadata_for_key<S>("counts", key);
+    auto in_second = second->query_metadata_for_key<S>("counts", key);
+    ASSERT_TRUE(in_first.ok()) << in_first.status();
+    ASSERT_TRUE(in_second.ok()) << in_second.status();
+    // Both name the same owner, and it is the one whose store holds the key.
+    ASSERT_TRUE(in_first->active_host.has_value());
+    EXPECT_EQ(in_first->active_host, in_second->active_host) << key;
+    EXPECT_EQ(in_first->partition, in_second->partition) << key;
+    const int owner = holder(one, two, key);
+    ASSERT_NE(owner, 0) << key;
+    EXPECT_EQ(*in_first->active_host, owner == 1 ? host_one : host_two) << key;
+    EXPECT_EQ(in_first->local, owner == 1) << key;
+    EXPECT_EQ(in_second->local, owner == 2) << key;
+    (owner == 1 ? owned_by_one : owned_by_two).insert(key);
+  }
+  EXPECT_FALSE(owned_by_one.empty());
+  EXPECT_FALSE(owned_by_two.empty());
+
+  // The instances as every one of them sees them: each with the store and two of the four
+  // input partitions, together all of them.
+  auto all = first->metadata_for_all_streams_clients();
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 2u);
+  std::set<client::TopicPartition> words_partitions;
+  for (const StreamsMetadata& m : *all) {
+    EXPECT_TRUE(m.host == host_one || m.host == host_two);
+    EXPECT_EQ(m.state_store_names, (std::set<S>{"counts", "windowed-counts"}));
+    EXPECT_TRUE(m.standby_topic_partitions.empty());
+    EXPECT_EQ(m.topic_partitions.size(), 2u);
+    words_partitions.insert(m.topic_partitions.begin(), m.topic_partitions.end());
+  }
+  EXPECT_EQ(words_partitions, (std::set<client::TopicPartition>{
+                                  {"words", 0}, {"words", 1}, {"words", 2}, {"words", 3}}));
+  auto for_store = second->streams_metadata_for_store("counts");
+  ASSERT_TRUE(for_store.ok()) << for_store.status();
+  EXPECT_EQ(*for_store, *all);
+  EXPECT_EQ(second->streams_metadata_for_store("nope").status().code(), StatusCode::kNotFound);
+
+  // A custom partitioner: the key goes where it says, and the host is that partition's owner.
+  KafkaStreams::KeyPartitioner<S> to_partition_three = [](const std::string& topic, const S&,
+                                                          std::int32_t partitions) {
+    EXPECT_EQ(topic, "words");
+    EXPECT_EQ(partitions, 4);
+    return std::optional<std::int32_t>(3);
+  };
+  auto custom = first->query_metadata_for_key<S>("counts", "k0", to_partition_three);
+  ASSERT_TRUE(custom.ok()) << custom.status();
+  EXPECT_EQ(custom->partition, 3);
+  for (const StreamsMetadata& m : *all) {
+    if (m.topic_partitions.contains({"words", 3})) {
+      EXPECT_EQ(custom->active_host, m.host);
+    }
+  }
+
+  second->close();
+  // After the group notices (the session timeout of the static member), the first owns
+  // every key, and says so.
+  ASSERT_TRUE(wait_for([&] {
+    if (first->state() != State::kRunning || task_count(*first) != 4) return false;
+    for (const auto& [key, count] : expected) {
+      auto metadata = first->query_metadata_for_key<S>("counts", key);
+      if (!metadata.ok() || metadata->active_host != host_one || !metadata->local) return false;
+    }
+    return local_counts(*first) == expected;
+  }));
+  auto alone = first->metadata_for_all_streams_clients();
+  ASSERT_TRUE(alone.ok()) << alone.status();
+  ASSERT_EQ(alone->size(), 1u);
+  EXPECT_EQ(alone->front().host, host_one);
+  EXPECT_EQ(alone->front().topic_partitions.size(), 4u);
+  first->close();
+}
+
+TEST_F(InteractiveQueriesTest, AKeyIsLookedForWhereTheTopologysOwnPartitionerPutIt) {
+  create_topic("words", 4);
+  produce("words", words(0, 40, 20));
+  // Keys k<n> go to partition n % 4 of the repartition topic, not where murmur2 would put them.
+  Repartitioned<S, S> by_number = Repartitioned<S, S>::as("by-number");
+  by_number.partitioner = [](const std::string&, const std::optional<S>& key,
+                             const std::optional<S>&, std::int32_t partitions) {
+    return std::optional<std::int32_t>(std::stoi(key->substr(1)) % partitions);
+  };
+  StreamsBuilder builder;
+  builder.stream<S, S>("words")
+      .repartition(std::move(by_number))
+      .group_by_key()
+      .count(Materialized<S, I64>::as("numbered-counts"));
+  KafkaStreams app(builder.build(),
+                   properties("numbered", {{"application.server", "127.0.0.1:7201"}}));
+  ASSERT_TRUE(app.start().ok());
+  ASSERT_TRUE(wait_for([&] {
+    auto store = app.store<S, I64>("numbered-counts");
+    if (!store.ok()) return false;
+    auto all = store->all();
+    return all.ok() && all->size() == 20u;
+  }));
+  std::map<S, std::int32_t> written_to;  // Where the sink actually wrote each key.
+  for (const Message& m : read_to_end("numbered-by-number-repartition")) {
+    written_to[*m.key] = m.partition;
+  }
+  ASSERT_EQ(written_to.size(), 20u);
+  int unlike_murmur2 = 0;
+  for (const auto& [key, partition] : written_to) {
+    auto metadata = app.query_metadata_for_key<S>("numbered-counts", key);
+    ASSERT_TRUE(metadata.ok()) << metadata.status();
+    EXPECT_EQ(metadata->partition, partition) << key;
+    EXPECT_EQ(metadata->partition, std::stoi(key.substr(1)) % 4) << key;
+    EXPECT_EQ(metadata->task.partition, partition) << key;
+    EXPECT_EQ(metadata->active_host, (HostInfo{"127.0.0.1", 7201}));
+    auto murmur2 = app.query_metadata_for_key_bytes("numbered-counts", std::string_view(key));
+    ASSERT_TRUE(murmur2.ok()) << murmur2.status();
+    if (murmur2->partition != partition) ++unlike_murmur2;
+  }
+  EXPECT_GT(unlike_murmur2, 0);  // Otherwise the test could not tell the two apart.
+  app.close();
+}
+
+TEST_F(InteractiveQueriesTest, WithoutApplicationServerOnlyLocalityIsKnown) {
+  create_topic("words", 2);
+  create_topic("counts-out", 2);
+  produce("words", words(0, 10, 5));
+  KafkaStreams app(counting_topology(), properties("no-server"));
+  ASSERT_TRUE(app.start().ok());
+  ASSERT_TRUE(wait_for([&] { return app.state() == State::kRunning; }));
+  ASSERT_TRUE(wait_for([&] { return app.query_metadata_for_key<S>("counts", "k1").ok(); }));
+  auto metadata = app.query_metadata_for_key<S>("counts", "k1");
+  EXPECT_TRUE(metadata->local);
+  EXPECT_FALSE(metadata->active_host.has_value());
+  EXPECT_EQ(app.metadata_for_all_streams_clients().status().code(), StatusCode::kInvalidArgument);
+  app.close();
+}
+
+TEST_F(InteractiveQueriesTest, SessionStoresAreQueryableByKeyRangeAndSession) {
+  create_topic("clicks", 2);
+  // Sessions with a 1 s gap: user a at 1000, 1500, 2000 (one session [1000, 2000]) and 9000
+  // (another); user b at 1200 and 5000 (two sessions).
+  produce("clicks", {{"a", "x", -1, 0, 1000},
+                     {"b", "x", -1, 0, 1200},
+                     {"a", "x", -1, 0, 1500},
+                     {"a", "x", -1, 0, 2000},
+                     {"b", "x", -1, 0, 5000},
+                     {"a", "x", -1, 0, 9000}});
+  StreamsBuilder builder;
+  builder.stream<S, S>("clicks")
+      .group_by_key()
+      .windowed_by(SessionWindows::with_inactivity_gap(1000ms))
+      .count(Materialized<S, I64>::as("sessions").with_retention(1h));
+  KafkaStreams app(builder.build(), properties("sessions"));
+  ASSERT_TRUE(app.start().ok());
+
+  using Sessions = std::vector<std::pair<state::Windowed<S>, I64>>;
+  const Sessions of_a{{{"a", {1000, 2000}}, 3}, {{"a", {9000, 9000}}, 1}};
+  const Sessions of_b{{{"b", {1200, 1200}}, 1}, {{"b", {5000, 5000}}, 1}};
+  ASSERT_TRUE(wait_for([&] {
+    auto store = app.session_store<S, I64>("sessions");
+    if (!store.ok()) return false;
+    auto a = store->fetch("a");
+    auto b = store->fetch("b");
+    return a.ok() && b.ok() && *a == of_a && *b == of_b;
+  }));
+  auto store = app.session_store<S, I64>("sessions");
+  ASSERT_TRUE(store.ok()) << store.status();
+  // Both keys, by session end, then start.
+  auto both = store->fetch("a", "b");
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_EQ(*both, (Sessions{{{"b", {1200, 1200}}, 1},
+                             {{"a", {1000, 2000}}, 3},
+                             {{"b", {5000, 5000}}, 1},
+                             {{"a", {9000, 9000}}, 1}}));
+  // Sessions of a overlapping [1800, 8000]: only the first.
+  auto overlapping = store->find_sessions("a", 1800, 8000);
+  ASSERT_TRUE(overlapping.ok()) << overlapping.status();
+  EXPECT_EQ(*overlapping, (Sessions{{{"a", {1000, 2000}}, 3}}));
+  EXPECT_EQ(store->fetch_session("a", 1000, 2000).value(), std::optional<I64>(3));
+  EXPECT_EQ(store->fetch_session("a", 1000, 1500).value(), std::nullopt);
+  EXPECT_TRUE(store->fetch("nobody").value().empty());
+  // The other kinds of view refuse it, naming its kind.
+  EXPECT_EQ((app.store<S, I64>("sessions").status().code()), StatusCode::kInvalidArgument);
+  app.close();
 }
 
 }  // namespace interactive_queries_test

@@ -31,6 +31,20 @@ TEST(StreamsConfigTest, DefaultsAreKafkaStreamsDefaults) {
   EXPECT_EQ(config->consumer.at("bootstrap.servers"), "127.0.0.1:9092");
 }
 
+TEST(StreamsConfigTest, ApplicationServerIsAHostAndPortKeptFromTheClients) {
+  Result<StreamsConfig> none = StreamsConfig::parse(required());
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_FALSE(none->application_server.has_value());
+  Result<StreamsConfig> config =
+      StreamsConfig::parse(required({{"application.server", "127.0.0.1:7070"}}));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->application_server, (HostInfo{"127.0.0.1", 7070}));
+  EXPECT_EQ(config->consumer.count("application.server"), 0u);
+  Result<StreamsConfig> bad = StreamsConfig::parse(required({{"application.server", "nowhere"}}));
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("application.server"), std::string::npos);
+}
+
 TEST(StreamsConfigTest, ParsesBufferedRecordsPerPartitionAndRefusesLessThanOne) {
   Result<StreamsConfig> config =
       StreamsConfig::parse(required({{"buffered.records.per.partition", "50"}}));
