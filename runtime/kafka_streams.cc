@@ -10,6 +10,7 @@
 
 #include "core/log.h"
 #include "runtime/internal/default_partitioner.h"
+#include "runtime/internal/metrics_endpoint.h"
 #include "runtime/internal/process_id.h"
 
 namespace runnel {
@@ -128,6 +129,22 @@ Status KafkaStreams::start() {
     state_dir_lock_.release();
     transition_locked(State::kError);
     return prepared;
+  }
+  if (!config_.metrics_http_listen.empty()) {
+    // Its scrapes only try the threads' lock (see metrics_if_free), so that they never wait
+    // on start() or close(), which hold it while they start or stop the endpoint.
+    auto endpoint = internal::MetricsEndpoint::start(config_.metrics_http_listen,
+                                                     [this] { return metrics_if_free(); });
+    if (!endpoint.ok()) {
+      log::error("stream-client [{}]: cannot start: {}", config_.application_id,
+                 endpoint.status().to_string());
+      threads_.clear();
+      global_thread_.reset();
+      state_dir_lock_.release();
+      transition_locked(State::kError);
+      return endpoint.status();
+    }
+    metrics_endpoint_ = std::move(*endpoint);
   }
   thread_states_.assign(threads_.size(), StreamThread::State::kCreated);
   transition_locked(State::kRebalancing);
@@ -405,6 +422,7 @@ void KafkaStreams::on_global_error(const Status& error) {
 }
 
 void KafkaStreams::close() {
+  if (metrics_endpoint_) metrics_endpoint_->stop();
   std::lock_guard threads_lock(threads_mutex_);
   {
     std::lock_guard lock(mutex_);
@@ -491,8 +509,23 @@ Result<KeyQueryMetadata> KafkaStreams::query_metadata_for_key_bytes(const std::s
   return metadata;
 }
 
+std::optional<std::uint16_t> KafkaStreams::metrics_http_port() const {
+  if (!metrics_endpoint_) return std::nullopt;
+  return metrics_endpoint_->port();
+}
+
+std::optional<KafkaStreams::Metrics> KafkaStreams::metrics_if_free() const {
+  std::unique_lock threads_lock(threads_mutex_, std::try_to_lock);
+  if (!threads_lock.owns_lock()) return std::nullopt;
+  return metrics_locked();
+}
+
 KafkaStreams::Metrics KafkaStreams::metrics() const {
   std::lock_guard threads_lock(threads_mutex_);
+  return metrics_locked();
+}
+
+KafkaStreams::Metrics KafkaStreams::metrics_locked() const {
   Metrics m;
   for (const auto& thread : threads_) {
     StreamThreadMetrics t = thread->metrics();

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,10 @@
 #include "runtime/streams_config.h"
 
 namespace runnel {
+
+namespace internal {
+class MetricsEndpoint;
+}  // namespace internal
 
 // A running stream-processing application: Kafka Streams' KafkaStreams.
 //
@@ -112,6 +117,9 @@ class KafkaStreams {
 
   State state() const { return state_.load(); }
   Metrics metrics() const;
+  // The port /metrics is served on (metrics.http.listen), once start() succeeded; nullopt
+  // without that property.
+  std::optional<std::uint16_t> metrics_http_port() const;
   // The configuration as parsed by start(); meaningful once start() succeeded.
   const StreamsConfig& config() const { return config_; }
 
@@ -221,6 +229,12 @@ class KafkaStreams {
   StateListener state_listener_;
   UncaughtErrorHandler error_handler_;
   std::shared_ptr<ProcessingExceptionHandler> processing_handler_;  // Null: from the config.
+  // metrics() when threads_mutex_ is free now, else nullopt (a scrape during start or close).
+  std::optional<Metrics> metrics_if_free() const;
+  Metrics metrics_locked() const;  // Under threads_mutex_.
+  // /metrics over HTTP (metrics.http.listen), started by start() and stopped first by close();
+  // declared last so that it stops serving before anything it reads goes.
+  std::unique_ptr<internal::MetricsEndpoint> metrics_endpoint_;
 };
 
 }  // namespace runnel

@@ -210,6 +210,8 @@ void StreamThread::publish_metrics() {
   }
   const TaskManager::ProcessLatency& latency = tasks_->process_latency();
   if (latency.records > 0) m.process_latency_avg_ns = latency.total_ns / latency.records;
+  m.process_latency_max_ns = latency.max_ns;
+  m.polls = polls_;
   const TaskManager::RestoreMetrics& restored = tasks_->restore_metrics();
   m.restored_records = restored.records;
   m.restored_bytes = restored.bytes;
@@ -290,6 +292,7 @@ Status StreamThread::run_loop() {
         progressed ? std::chrono::milliseconds(0) : config.poll;
     Result<std::vector<client::ConsumerRecord>> batch = consumer_->poll_partitions(
         poll_timeout, [this](const client::TopicPartition& tp) { return tasks_->room(tp); });
+    ++polls_;
     if (!rebalance_error_.ok()) return rebalance_error_;
     if (rebuild_pending_) {
       RUNNEL_RETURN_IF_ERROR(rebuild_tasks());

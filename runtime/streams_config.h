@@ -120,9 +120,13 @@ struct StreamsConfig {
   static constexpr const char* kTopologyOptimization = TopologyOptimizations::kConfig;
   static constexpr const char* kDefaultKeySerde = "default.key.serde";
   static constexpr const char* kDefaultValueSerde = "default.value.serde";
+  // HOST:PORT where the instance serves /metrics in Prometheus' text format (port 0 picks
+  // one, logged); unset: no HTTP endpoint. docs/OBSERVABILITY.md lists the metrics.
+  static constexpr const char* kMetricsHttpListen = "metrics.http.listen";
 
   std::string application_id;
   std::string bootstrap_servers;
+  std::string metrics_http_listen;  // Empty: no /metrics endpoint.
   std::int32_t num_stream_threads = 1;
   std::filesystem::path state_dir;
   std::chrono::milliseconds commit_interval{30'000};
