@@ -305,11 +305,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "runneld: %s\n", broker.status().to_string().c_str());
     return 1;
   }
-  for (const auto& listener : (*broker)->listeners()) {
-    std::printf("runneld listening on %s:%u\n", listener.host.c_str(), listener.port);
-  }
-  std::fflush(stdout);
-
   runnel::console::HttpServer http;
   if (!http_listen.empty()) {
     http.route("/metrics", runnel::console::metrics_route(runnel::metrics::Registry::global()));
@@ -320,9 +315,14 @@ int main(int argc, char** argv) {
       (*broker)->stop();
       return 2;
     }
+    // Before the Kafka listeners' lines, which tell a waiting script that runneld is ready.
     std::printf("runneld http listening on %s:%u\n", address->host.c_str(), http.port());
-    std::fflush(stdout);
   }
+
+  for (const auto& listener : (*broker)->listeners()) {
+    std::printf("runneld listening on %s:%u\n", listener.host.c_str(), listener.port);
+  }
+  std::fflush(stdout);
 
   int received = 0;
   sigwait(&stop_signals, &received);
