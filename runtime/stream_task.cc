@@ -74,7 +74,7 @@ Status StreamTask::make_store(const internal::StoreDef& def) {
       // operators find the cache by the type of the store they are handed: it counts and
       // times what reaches the store (every operation without a cache; misses and flushes
       // with one). Two clock reads per operation.
-      {
+      if (options_.record_store_metrics) {
         auto metered = std::make_unique<state::MeteredKeyValueStore>(std::move(store));
         ts.metered_key_value = metered.get();
         store = std::move(metered);
@@ -99,7 +99,7 @@ Status StreamTask::make_store(const internal::StoreDef& def) {
         store = std::make_unique<state::ChangeLoggingWindowStore>(std::move(store), *ts.changelog,
                                                                   *changelog_sender_, timestamp);
       }
-      {
+      if (options_.record_store_metrics) {
         auto metered = std::make_unique<state::MeteredWindowStore>(std::move(store));
         ts.metered_window = metered.get();
         store = std::move(metered);
@@ -122,7 +122,7 @@ Status StreamTask::make_store(const internal::StoreDef& def) {
         store = std::make_unique<state::ChangeLoggingSessionStore>(std::move(store), *ts.changelog,
                                                                    *changelog_sender_, timestamp);
       }
-      {
+      if (options_.record_store_metrics) {
         auto metered = std::make_unique<state::MeteredSessionStore>(std::move(store));
         ts.metered_session = metered.get();
         store = std::move(metered);

@@ -139,6 +139,7 @@ Result<std::unique_ptr<StreamThread>> StreamThread::create(Options options) {
   task_options.processing_handler = config.processing_handler.get();
   task_options.default_timestamp_extractor = config.default_timestamp_extractor;
   task_options.max_task_idle = config.max_task_idle;
+  task_options.record_store_metrics = config.record_store_metrics;
   task_options.buffered_records_per_partition =
       static_cast<std::size_t>(config.buffered_records_per_partition);
   client::Consumer* consumer = thread->consumer_.get();

@@ -45,6 +45,12 @@ Result<StreamsConfig> StreamsConfig::parse(const StreamsProperties& properties) 
       config.num_stream_threads = static_cast<std::int32_t>(n);
     } else if (name == kMetricsHttpListen) {
       config.metrics_http_listen = value;
+    } else if (name == kMetricsRecordingLevel) {
+      if (value != "INFO" && value != "DEBUG") {
+        return invalid_argument_error(std::string(name) + ": expected INFO or DEBUG, got '" +
+                                      value + "'");
+      }
+      config.record_store_metrics = value == "DEBUG";
     } else if (name == kStateDir) {
       if (value.empty()) return invalid_argument_error(std::string(name) + ": empty path");
       config.state_dir = value;

@@ -123,10 +123,15 @@ struct StreamsConfig {
   // HOST:PORT where the instance serves /metrics in Prometheus' text format (port 0 picks
   // one, logged); unset: no HTTP endpoint. docs/OBSERVABILITY.md lists the metrics.
   static constexpr const char* kMetricsHttpListen = "metrics.http.listen";
+  // Kafka's INFO or DEBUG. Runnel's default is DEBUG (Kafka's is INFO): state-store metrics
+  // are recorded, at two clock reads per store operation
+  // (bench/operators/metrics_overhead_bench.cc); INFO leaves the metering decorators out.
+  static constexpr const char* kMetricsRecordingLevel = "metrics.recording.level";
 
   std::string application_id;
   std::string bootstrap_servers;
-  std::string metrics_http_listen;  // Empty: no /metrics endpoint.
+  std::string metrics_http_listen;   // Empty: no /metrics endpoint.
+  bool record_store_metrics = true;  // metrics.recording.level=DEBUG
   std::int32_t num_stream_threads = 1;
   std::filesystem::path state_dir;
   std::chrono::milliseconds commit_interval{30'000};

@@ -129,6 +129,7 @@ Result<std::unique_ptr<StreamTask>> TaskManager::make_task(TaskId id) {
                               .cache_budget = options_.cache_budget,
                               .global_stores = options_.global_stores,
                               .buffer_uncommitted_writes = options_.exactly_once,
+                              .record_store_metrics = options_.record_store_metrics,
                               .processing_handler = options_.processing_handler};
   return StreamTask::create(*options_.topology, id, std::move(options));
 }

@@ -99,6 +99,8 @@ class TaskManager {
     // exactly_once_v2: tasks buffer their RocksDB writes until commit_state()
     // (StreamTask::Options::buffer_uncommitted_writes).
     bool exactly_once = false;
+    // StreamTask::Options::record_store_metrics.
+    bool record_store_metrics = true;
   };
 
   // Restoration, accumulated since the manager was made.
