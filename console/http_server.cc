@@ -154,7 +154,9 @@ void HttpServer::route(const std::string& path, RouteHandler handler) {
 }
 
 Status HttpServer::start(const ListenAddress& address) {
-  if (thread_.joinable()) return invalid_argument_error("http server already started");
+  if (thread_.joinable() || impl_->io.stopped()) {
+    return invalid_argument_error("http server already started (or stopped)");
+  }
   beast::error_code error;
   tcp::resolver resolver(impl_->io);
   auto endpoints = resolver.resolve(address.host, std::to_string(address.port), error);

@@ -57,13 +57,15 @@ class HttpServer {
   [[nodiscard]] Status start(const ListenAddress& address);
   // The bound port, once start() succeeded.
   std::uint16_t port() const { return port_; }
-  // Closes the listener and open connections and joins the thread. Idempotent.
+  // Closes the listener and open connections and joins the thread. Idempotent; a stopped
+  // server does not start again.
   void stop();
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  // Before impl_, whose sessions read it until they are destroyed with it.
   std::map<std::string, RouteHandler> routes_;  // Read-only once started.
+  std::unique_ptr<Impl> impl_;
   std::uint16_t port_ = 0;
   std::thread thread_;
 };
