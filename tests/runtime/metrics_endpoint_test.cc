@@ -110,7 +110,8 @@ TEST(StreamsMetricsTest, ThreadTaskStoreAndLagMetricsUseKafkaStreamsNames) {
   task.id = TaskId{0, 1};
   task.counts.processed = 10;
   StreamTask::StoreMetrics store{.name = "counts", .kind = StoreKind::kKeyValue};
-  store.operations = {{"put", state::OperationStats{.count = 4, .total_ns = 400, .max_ns = 250}}};
+  store.operations = {
+      {"put", state::OperationStats{.count = 64, .total_ns = 400, .max_ns = 250, .timed = 4}}};
   task.stores.push_back(store);
   thread.tasks.push_back(task);
   metrics.threads.push_back(thread);
@@ -132,7 +133,7 @@ TEST(StreamsMetricsTest, ThreadTaskStoreAndLagMetricsUseKafkaStreamsNames) {
             10);
   const metrics::Labels store_labels{
       {"thread_id", "app-StreamThread-1"}, {"task_id", "0_1"}, {"rocksdb-state-id", "counts"}};
-  EXPECT_EQ((out.samples[{"kafka_streams_stream_state_metrics_put_total", store_labels}]), 4);
+  EXPECT_EQ((out.samples[{"kafka_streams_stream_state_metrics_put_total", store_labels}]), 64);
   EXPECT_EQ((out.samples[{"kafka_streams_stream_state_metrics_put_latency_avg", store_labels}]),
             100);  // nanoseconds
   EXPECT_EQ((out.samples[{"kafka_streams_stream_state_metrics_put_latency_max", store_labels}]),
