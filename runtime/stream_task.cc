@@ -73,7 +73,7 @@ Status StreamTask::make_store(const internal::StoreDef& def) {
       // Metering sits under the cache, not outside it as in Kafka Streams, because the
       // operators find the cache by the type of the store they are handed: it counts and
       // times what reaches the store (every operation without a cache; misses and flushes
-      // with one). Two clock reads per operation.
+      // with one).
       if (options_.record_store_metrics) {
         auto metered = std::make_unique<state::MeteredKeyValueStore>(std::move(store));
         ts.metered_key_value = metered.get();

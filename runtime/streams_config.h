@@ -124,7 +124,7 @@ struct StreamsConfig {
   // one, logged); unset: no HTTP endpoint. docs/OBSERVABILITY.md lists the metrics.
   static constexpr const char* kMetricsHttpListen = "metrics.http.listen";
   // Kafka's INFO or DEBUG. Runnel's default is DEBUG (Kafka's is INFO): state-store metrics
-  // are recorded, at two clock reads per store operation
+  // are recorded, every store call counted and one in 16 timed
   // (bench/operators/metrics_overhead_bench.cc); INFO leaves the metering decorators out.
   static constexpr const char* kMetricsRecordingLevel = "metrics.recording.level";
 
