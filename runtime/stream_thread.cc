@@ -191,8 +191,14 @@ void StreamThread::set_state(State state) {
 }
 
 StreamThreadMetrics StreamThread::metrics() const {
-  std::lock_guard lock(metrics_mutex_);
-  return metrics_;
+  StreamThreadMetrics m;
+  {
+    std::lock_guard lock(metrics_mutex_);
+    m = metrics_;
+  }
+  // Made by create() and kept for the thread object's life.
+  if (changelog_reader_) m.restore_remaining_records = changelog_reader_->remaining_records();
+  return m;
 }
 
 void StreamThread::publish_metrics() {

@@ -51,6 +51,9 @@ struct StreamThreadMetrics {
   std::uint64_t restored_records = 0;
   std::uint64_t restored_bytes = 0;
   double restore_seconds = 0;
+  // Changelog offsets still to read by the restoration running now (0 when none runs); read
+  // live, not from the published snapshot, since a restoration publishes nothing until done.
+  std::int64_t restore_remaining_records = 0;
   // Per owned input partition: the high watermark last fetched minus the next offset to
   // process (absent until both are known).
   std::map<client::TopicPartition, std::int64_t> consumer_lag;

@@ -90,6 +90,10 @@ void write_streams_metrics(const KafkaStreams::Metrics& metrics, RateTracker& ra
     total_and_rate(out, rates, thread_prefix, "restore",
                    "Changelog records restored into the thread's stores", thread_labels,
                    static_cast<double>(thread.restored_records));
+    out.add(thread_prefix + "restore_remaining_records_total", Type::kGauge,
+            "Changelog records the thread's running restoration still has to read (0: none "
+            "running).",
+            thread_labels, static_cast<double>(thread.restore_remaining_records));
     out.add(thread_prefix + "dropped_records_total", Type::kCounter,
             "Records dropped by the thread's tasks: skipped on deserialization errors, invalid "
             "timestamps or null keys, late for their window.",

@@ -105,6 +105,7 @@ TEST(StreamsMetricsTest, ThreadTaskStoreAndLagMetricsUseKafkaStreamsNames) {
   thread.commits = 2;
   thread.commit_latency_avg_us = 1500;
   thread.polls = 4;
+  thread.restore_remaining_records = 5;
   thread.consumer_lag[{"in", 1}] = 7;
   TaskManager::TaskMetrics task;
   task.id = TaskId{0, 1};
@@ -128,6 +129,9 @@ TEST(StreamsMetricsTest, ThreadTaskStoreAndLagMetricsUseKafkaStreamsNames) {
       (out.samples[{"kafka_streams_stream_thread_metrics_commit_latency_avg", thread_labels}]),
       1.5);  // milliseconds
   EXPECT_EQ((out.samples[{"kafka_streams_stream_thread_metrics_poll_total", thread_labels}]), 4);
+  EXPECT_EQ((out.samples[{"kafka_streams_stream_thread_metrics_restore_remaining_records_total",
+                          thread_labels}]),
+            5);
   EXPECT_EQ((out.samples[{"kafka_streams_stream_task_metrics_process_total",
                           {{"thread_id", "app-StreamThread-1"}, {"task_id", "0_1"}}}]),
             10);
