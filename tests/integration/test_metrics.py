@@ -3,7 +3,8 @@ project's own text parser (Debian's python3-prometheus-client): runneld --http-l
 KafkaStreams application's metrics.http.listen (word count). Records flow through both and
 the values a dashboard shows must move: the broker's message, byte and request counters rise,
 partition end offsets match what was produced, the application's process counters rise, its
-store counts its puts, and lag drops to zero."""
+store counts its writes, lag drops to zero, and a restart without local state reports what
+it restored."""
 
 import os
 import re
@@ -211,6 +212,21 @@ class MetricsTest(unittest.TestCase):
         self.assertGreater(processed(second), processed(first))
         self.assertGreater(sum(v for _, v in matching(
             second, "kafka_streams_stream_thread_metrics_commit_total")), 0)
+
+        # A restart without its local state restores the counts store from its changelog.
+        self.stop_app()
+        shutil.rmtree(self.state)
+        app_port = self.start_app()
+
+        def restored():
+            samples = scrape(app_port)
+            total = sum(v for _, v in matching(
+                samples, "kafka_streams_stream_thread_metrics_restore_total"))
+            left = [v for _, v in matching(
+                samples, "kafka_streams_stream_thread_metrics_restore_remaining_records_total")]
+            return samples if total > 0 and left and all(v == 0 for v in left) else None
+
+        wait_until("the restarted application to restore its store", restored)
 
     def test_unknown_paths_get_404(self):
         with self.assertRaises(urllib.error.HTTPError) as raised:
