@@ -128,15 +128,16 @@ struct HttpServer::Impl {
 
 Result<ListenAddress> parse_listen_address(const std::string& text) {
   const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
-    return invalid_argument_error("listen address must be HOST:PORT, got '" + text + "'");
+  if (colon + 1 == text.size() || text.empty()) {
+    return invalid_argument_error("listen address must be [HOST:]PORT, got '" + text + "'");
   }
   ListenAddress address;
-  address.host = text.substr(0, colon);
+  // Without a host, loopback: /metrics and the console are not exposed unless asked to be.
+  address.host = colon == std::string::npos || colon == 0 ? "127.0.0.1" : text.substr(0, colon);
   if (address.host.front() == '[' && address.host.back() == ']') {
     address.host = address.host.substr(1, address.host.size() - 2);
   }
-  const std::string port = text.substr(colon + 1);
+  const std::string port = colon == std::string::npos ? text : text.substr(colon + 1);
   if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 ||
       std::stoi(port) > 65535) {
     return invalid_argument_error("listen address '" + text + "' has no valid port");

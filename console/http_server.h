@@ -29,7 +29,8 @@ struct HttpResponse {
 // block for long (it delays every other request) and must not throw.
 using RouteHandler = std::function<HttpResponse(const HttpRequest&)>;
 
-// "HOST:PORT" (IPv6 in brackets: "[::1]:9100"); port 0 asks the system for a free one.
+// "HOST:PORT" (IPv6 in brackets: "[::1]:9100"), or "PORT" / ":PORT" for loopback
+// (127.0.0.1); port 0 asks the system for a free one.
 struct ListenAddress {
   std::string host;
   std::uint16_t port = 0;

@@ -200,8 +200,8 @@ int main(int argc, char** argv) {
                "(allow.everyone.if.no.acl.found)");
   std::string http_listen;
   app.add_option("--http-listen", http_listen,
-                 "HOST:PORT to serve /metrics (Prometheus text format) on; port 0 picks a free "
-                 "one (logged). Off unless given; bind loopback unless monitoring is remote");
+                 "[HOST:]PORT to serve /metrics (Prometheus text format) on; without a host, "
+                 "127.0.0.1; port 0 picks a free one (printed). Off unless given");
   CLI11_PARSE(app, argc, argv);
 
   if (data_dir.empty()) {

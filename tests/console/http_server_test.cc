@@ -81,7 +81,15 @@ TEST(HttpServerTest, ListenAddressesParseHostAndPort) {
   ASSERT_TRUE(v6.ok());
   EXPECT_EQ(v6->host, "::1");
   EXPECT_EQ(v6->port, 0);
-  EXPECT_FALSE(parse_listen_address("9100").ok());
+  auto port_only = parse_listen_address("9100");
+  ASSERT_TRUE(port_only.ok());
+  EXPECT_EQ(port_only->host, "127.0.0.1");
+  EXPECT_EQ(port_only->port, 9100);
+  auto colon_port = parse_listen_address(":0");
+  ASSERT_TRUE(colon_port.ok());
+  EXPECT_EQ(colon_port->host, "127.0.0.1");
+  EXPECT_FALSE(parse_listen_address("").ok());
+  EXPECT_FALSE(parse_listen_address("host").ok());
   EXPECT_FALSE(parse_listen_address("host:").ok());
   EXPECT_FALSE(parse_listen_address("host:99999").ok());
   EXPECT_FALSE(parse_listen_address("host:12ab").ok());
