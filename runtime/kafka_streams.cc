@@ -131,10 +131,10 @@ Status KafkaStreams::start() {
     return prepared;
   }
   if (!config_.metrics_http_listen.empty()) {
-    // Its scrapes only try the threads' lock (see metrics_if_free), so that they never wait
-    // on start() or close(), which hold it while they start or stop the endpoint.
-    auto endpoint = internal::MetricsEndpoint::start(config_.metrics_http_listen,
-                                                     [this] { return metrics_if_free(); });
+    // A scrape waits for threads_mutex_ (metrics()): start() holds it until it returns, and
+    // close() takes the endpoint out and stops it before waiting for the threads.
+    auto endpoint =
+        internal::MetricsEndpoint::start(config_.metrics_http_listen, [this] { return metrics(); });
     if (!endpoint.ok()) {
       log::error("stream-client [{}]: cannot start: {}", config_.application_id,
                  endpoint.status().to_string());
@@ -422,7 +422,13 @@ void KafkaStreams::on_global_error(const Status& error) {
 }
 
 void KafkaStreams::close() {
-  if (metrics_endpoint_) metrics_endpoint_->stop();
+  std::unique_ptr<internal::MetricsEndpoint> endpoint;
+  {
+    std::lock_guard threads_lock(threads_mutex_);
+    endpoint = std::move(metrics_endpoint_);
+  }
+  // Unlocked: a scrape being answered needs threads_mutex_ to finish.
+  if (endpoint) endpoint->stop();
   std::lock_guard threads_lock(threads_mutex_);
   {
     std::lock_guard lock(mutex_);
@@ -510,22 +516,13 @@ Result<KeyQueryMetadata> KafkaStreams::query_metadata_for_key_bytes(const std::s
 }
 
 std::optional<std::uint16_t> KafkaStreams::metrics_http_port() const {
+  std::lock_guard threads_lock(threads_mutex_);
   if (!metrics_endpoint_) return std::nullopt;
   return metrics_endpoint_->port();
 }
 
-std::optional<KafkaStreams::Metrics> KafkaStreams::metrics_if_free() const {
-  std::unique_lock threads_lock(threads_mutex_, std::try_to_lock);
-  if (!threads_lock.owns_lock()) return std::nullopt;
-  return metrics_locked();
-}
-
 KafkaStreams::Metrics KafkaStreams::metrics() const {
   std::lock_guard threads_lock(threads_mutex_);
-  return metrics_locked();
-}
-
-KafkaStreams::Metrics KafkaStreams::metrics_locked() const {
   Metrics m;
   for (const auto& thread : threads_) {
     StreamThreadMetrics t = thread->metrics();

@@ -229,11 +229,9 @@ class KafkaStreams {
   StateListener state_listener_;
   UncaughtErrorHandler error_handler_;
   std::shared_ptr<ProcessingExceptionHandler> processing_handler_;  // Null: from the config.
-  // metrics() when threads_mutex_ is free now, else nullopt (a scrape during start or close).
-  std::optional<Metrics> metrics_if_free() const;
-  Metrics metrics_locked() const;  // Under threads_mutex_.
-  // /metrics over HTTP (metrics.http.listen), started by start() and stopped first by close();
-  // declared last so that it stops serving before anything it reads goes.
+  // /metrics over HTTP (metrics.http.listen): made by start() and taken out and stopped by
+  // close(), both under threads_mutex_; declared last so that it stops serving before anything
+  // it reads goes.
   std::unique_ptr<internal::MetricsEndpoint> metrics_endpoint_;
 };
 
