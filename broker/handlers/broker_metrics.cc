@@ -14,27 +14,23 @@
 namespace runnel::broker {
 namespace {
 
-using metrics::Counter;
-using metrics::Histogram;
-using metrics::Registry;
-
 // One topic's BrokerTopicMetrics counters.
 struct TopicCounters {
-  std::shared_ptr<Counter> bytes_in;
-  std::shared_ptr<Counter> messages_in;
-  std::shared_ptr<Counter> bytes_out;
+  std::shared_ptr<metrics::Counter> bytes_in;
+  std::shared_ptr<metrics::Counter> messages_in;
+  std::shared_ptr<metrics::Counter> bytes_out;
 };
 
 struct BrokerTopicFamilies {
-  metrics::Family<Counter>& bytes_in = Registry::global().counter(
+  metrics::Family<metrics::Counter>& bytes_in = metrics::Registry::global().counter(
       "kafka_server_brokertopicmetrics_bytesin_total",
       "Bytes of record batches appended by produce requests (BytesInPerSec); without a topic "
       "label: every topic.");
-  metrics::Family<Counter>& messages_in = Registry::global().counter(
+  metrics::Family<metrics::Counter>& messages_in = metrics::Registry::global().counter(
       "kafka_server_brokertopicmetrics_messagesin_total",
       "Records appended by produce requests (MessagesInPerSec); without a topic label: every "
       "topic.");
-  metrics::Family<Counter>& bytes_out = Registry::global().counter(
+  metrics::Family<metrics::Counter>& bytes_out = metrics::Registry::global().counter(
       "kafka_server_brokertopicmetrics_bytesout_total",
       "Bytes of record batches sent in fetch responses (BytesOutPerSec); without a topic "
       "label: every topic.");
@@ -65,22 +61,22 @@ const TopicCounters& topic_counters(const std::string& topic) {
 constexpr int16_t kApiKeys = 128;
 
 struct RequestMetrics {
-  std::shared_ptr<Counter> requests;
-  std::shared_ptr<Histogram> total_time_ms;
+  std::shared_ptr<metrics::Counter> requests;
+  std::shared_ptr<metrics::Histogram> total_time_ms;
 };
 
 // Made once for every known API key, so that a request looks its metrics up by index.
 const std::array<RequestMetrics, kApiKeys>& request_metrics() {
   static const std::array<RequestMetrics, kApiKeys>* all = [] {
     auto* made = new std::array<RequestMetrics, kApiKeys>();
-    metrics::Family<Counter>& requests =
-        Registry::global().counter("kafka_network_requestmetrics_requests_total",
-                                   "Requests answered, by API (RequestsPerSec).");
-    metrics::Family<Histogram>& total_time = Registry::global().histogram(
+    metrics::Family<metrics::Counter>& requests =
+        metrics::Registry::global().counter("kafka_network_requestmetrics_requests_total",
+                                            "Requests answered, by API (RequestsPerSec).");
+    metrics::Family<metrics::Histogram>& total_time = metrics::Registry::global().histogram(
         "kafka_network_requestmetrics_totaltimems",
         "Milliseconds from a request's arrival to its response being handed to the network, "
         "by API (TotalTimeMs; Fetch includes its long-poll wait).",
-        Histogram::latency_ms_bounds());
+        metrics::Histogram::latency_ms_bounds());
     for (int16_t key = 0; key < kApiKeys; ++key) {
       if (!supported_range(key)) continue;  // only what runneld serves
       const metrics::Labels labels{{"request", std::string(api_name(key))}};
@@ -108,15 +104,15 @@ void record_fetched(const std::string& topic, std::uint64_t bytes) {
 
 void record_request(int16_t api_key, double total_time_ms) {
   if (api_key < 0 || api_key >= kApiKeys) return;
-  const RequestMetrics& metrics = request_metrics()[api_key];
-  if (!metrics.requests) return;
-  metrics.requests->inc();
-  metrics.total_time_ms->observe(total_time_ms);
+  const RequestMetrics& api = request_metrics()[api_key];
+  if (!api.requests) return;
+  api.requests->inc();
+  api.total_time_ms->observe(total_time_ms);
 }
 
 metrics::Registry::CollectorHandle add_broker_state_collector(const LogManager& logs,
                                                               const OffsetStore& offsets) {
-  return Registry::global().add_collector([&logs, &offsets](metrics::SampleWriter& out) {
+  return metrics::Registry::global().add_collector([&logs, &offsets](metrics::SampleWriter& out) {
     using metrics::Type;
     std::map<TopicPartition, int64_t> end_offsets;
     for (const TopicInfo& topic : logs.list_topics()) {
