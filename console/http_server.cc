@@ -52,23 +52,35 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_read(beast::error_code error) {
-    if (error) {
-      // End of stream, timeout or a request that does not parse: the connection ends.
+    if (error == http::error::end_of_stream || error == beast::error::timeout ||
+        error == asio::error::operation_aborted || error == asio::error::eof ||
+        error == asio::error::connection_reset) {
       beast::error_code ignored;
       stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
       return;
     }
+    if (error) {
+      // A request that does not parse (or is too large): say why, then close.
+      respond(HttpResponse{.status = 400, .body = "bad request: " + error.message() + "\n"}, 11,
+              /*keep_alive=*/false);
+      return;
+    }
     const http::request<http::string_body>& request = parser_->get();
     HttpResponse answer = dispatch(request);
+    respond(std::move(answer), request.version(), request.keep_alive(),
+            request.method() == http::verb::head);
+  }
+
+  void respond(HttpResponse answer, unsigned version, bool keep_alive, bool head = false) {
     response_ = {};
-    response_.version(request.version());
-    response_.keep_alive(request.keep_alive());
+    response_.version(version);
+    response_.keep_alive(keep_alive);
     response_.result(answer.status);
     response_.set(http::field::server, "runnel");
     response_.set(http::field::content_type, answer.content_type);
     response_.body() = std::move(answer.body);
     response_.prepare_payload();
-    if (request.method() == http::verb::head) response_.body().clear();
+    if (head) response_.body().clear();
     http::async_write(stream_, response_,
                       [self = shared_from_this()](beast::error_code write_error, std::size_t) {
                         self->on_write(write_error);

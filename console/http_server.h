@@ -39,7 +39,8 @@ struct ListenAddress {
 
 // A small HTTP/1.1 server (Boost.Beast) with a router: each path is one route, so /metrics
 // is one route and the console's pages are others. Unknown paths get 404, methods other than
-// GET and HEAD 405, a request that does not parse a closed connection; keep-alive is honoured.
+// GET and HEAD 405, a request that does not parse (or is over 64 KiB) 400 and a closed
+// connection; keep-alive is honoured.
 //
 // Thread safety: route() only before start(); start() and stop() from one owner thread. The
 // server runs its own thread, which stop() (or the destructor) joins.

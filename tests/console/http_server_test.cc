@@ -4,6 +4,7 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <gtest/gtest.h>
@@ -63,6 +64,25 @@ TEST(HttpServerTest, RoutesByPathAndPassesTheQuery) {
   EXPECT_EQ(head.result_int(), 200u);
   EXPECT_EQ(head[http::field::content_length], "13");  // "HEAD /echo ? "
   EXPECT_EQ(head.body(), "");
+}
+
+TEST(HttpServerTest, BytesThatAreNotHttpGet400AndTheServerServesOn) {
+  HttpServer server;
+  server.route("/ok", [](const HttpRequest&) { return HttpResponse{.body = "ok"}; });
+  ASSERT_TRUE(server.start({"127.0.0.1", 0}).ok());
+  {
+    asio::io_context io;
+    asio::ip::tcp::socket socket(io);
+    socket.connect({asio::ip::make_address("127.0.0.1"), server.port()});
+    asio::write(socket, asio::buffer(std::string("\x16\x03\x01 not http at all\r\n\r\n")));
+    beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    http::read(socket, buffer, response);
+    EXPECT_EQ(response.result_int(), 400u);
+    EXPECT_TRUE(response.body().starts_with("bad request: ")) << response.body();
+    EXPECT_FALSE(response.keep_alive());
+  }
+  EXPECT_EQ(request(server.port(), http::verb::get, "/ok").body(), "ok");
 }
 
 TEST(HttpServerTest, APortInUseFailsStartWithAnError) {
