@@ -515,12 +515,6 @@ Result<KeyQueryMetadata> KafkaStreams::query_metadata_for_key_bytes(const std::s
   return metadata;
 }
 
-std::optional<std::uint16_t> KafkaStreams::metrics_http_port() const {
-  std::lock_guard threads_lock(threads_mutex_);
-  if (!metrics_endpoint_) return std::nullopt;
-  return metrics_endpoint_->port();
-}
-
 KafkaStreams::Metrics KafkaStreams::metrics() const {
   std::lock_guard threads_lock(threads_mutex_);
   Metrics m;
@@ -537,6 +531,12 @@ KafkaStreams::Metrics KafkaStreams::metrics() const {
   }
   if (global_thread_) m.global = global_thread_->metrics();
   return m;
+}
+
+std::optional<std::uint16_t> KafkaStreams::metrics_http_port() const {
+  std::lock_guard threads_lock(threads_mutex_);
+  if (!metrics_endpoint_) return std::nullopt;
+  return metrics_endpoint_->port();
 }
 
 }  // namespace runnel

@@ -221,6 +221,10 @@ class KafkaStreams {
   // Stream threads read the vector (to stop each other) only while they run, when it is fixed.
   std::vector<std::unique_ptr<StreamThread>> threads_;
   mutable std::mutex threads_mutex_;
+  // /metrics over HTTP (metrics.http.listen): made by start() and taken out and stopped by
+  // close() (so gone before the destructor reaches the members it reads), both under
+  // threads_mutex_.
+  std::unique_ptr<internal::MetricsEndpoint> metrics_endpoint_;
 
   std::atomic<State> state_{State::kCreated};
   // Guards transitions (and so listener calls), thread_states_ and the callbacks.
@@ -229,10 +233,6 @@ class KafkaStreams {
   StateListener state_listener_;
   UncaughtErrorHandler error_handler_;
   std::shared_ptr<ProcessingExceptionHandler> processing_handler_;  // Null: from the config.
-  // /metrics over HTTP (metrics.http.listen): made by start() and taken out and stopped by
-  // close(), both under threads_mutex_; declared last so that it stops serving before anything
-  // it reads goes.
-  std::unique_ptr<internal::MetricsEndpoint> metrics_endpoint_;
 };
 
 }  // namespace runnel

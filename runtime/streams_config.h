@@ -130,8 +130,6 @@ struct StreamsConfig {
 
   std::string application_id;
   std::string bootstrap_servers;
-  std::string metrics_http_listen;   // Empty: no /metrics endpoint.
-  bool record_store_metrics = true;  // metrics.recording.level=DEBUG
   std::int32_t num_stream_threads = 1;
   std::filesystem::path state_dir;
   std::chrono::milliseconds commit_interval{30'000};
@@ -148,6 +146,8 @@ struct StreamsConfig {
   std::uint64_t cache_max_bytes = 10 << 20;    // For the whole instance.
   std::chrono::milliseconds max_task_idle{0};  // -1: never wait.
   std::int32_t buffered_records_per_partition = 1000;
+  std::string metrics_http_listen;   // Empty: no /metrics endpoint.
+  bool record_store_metrics = true;  // metrics.recording.level=DEBUG
   // Static membership of the stream threads' consumers: nullopt, the runtime's default (see
   // above); empty, off; otherwise the prefix of every thread's group.instance.id.
   std::optional<std::string> group_instance_id;
