@@ -12,6 +12,7 @@
 #include "broker/coordinator/transaction_coordinator.h"
 #include "broker/handlers/append_notifier.h"
 #include "broker/handlers/broker_context.h"
+#include "broker/handlers/broker_metrics.h"
 #include "broker/handlers/request_dispatcher.h"
 #include "broker/periodic_task.h"
 #include "broker/security/authorizer.h"
@@ -225,6 +226,7 @@ Result<std::unique_ptr<Broker>> Broker::start(BrokerConfig config) {
   broker->transaction_timeouts_ = std::make_unique<PeriodicTask>(
       first.executor(), std::chrono::milliseconds(cfg.transaction_timeout_check_interval_ms),
       [transactions = broker->transactions_.get()] { transactions->tick(); });
+  broker->state_metrics_ = add_broker_state_collector(*broker->logs_, *broker->offsets_);
   broker->logs_->start_cleaner(std::chrono::milliseconds(cfg.log_cleaner_backoff_ms));
   for (const BoundListener& listener : broker->bound_) {
     log::info("runneld broker {} serving {} topic(s) from {} on {}:{} (listener {}, {})",

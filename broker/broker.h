@@ -9,6 +9,7 @@
 
 #include "broker/server/broker_config.h"
 #include "broker/storage/log_cleaner.h"
+#include "core/metrics.h"
 #include "core/result.h"
 
 namespace runnel::broker {
@@ -99,6 +100,9 @@ class Broker {
   std::unique_ptr<PeriodicTask> retention_;
   std::unique_ptr<PeriodicTask> group_timeouts_;
   std::unique_ptr<PeriodicTask> transaction_timeouts_;
+  // Reports partition sizes and offsets and group lag to metrics::Registry::global() at each
+  // scrape; declared last so that it goes before the logs and offsets it reads.
+  metrics::Registry::CollectorHandle state_metrics_;
   std::mutex stop_mutex_;
   bool stopped_ = false;
 };

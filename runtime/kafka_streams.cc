@@ -10,6 +10,7 @@
 
 #include "core/log.h"
 #include "runtime/internal/default_partitioner.h"
+#include "runtime/internal/metrics_endpoint.h"
 #include "runtime/internal/process_id.h"
 
 namespace runnel {
@@ -129,6 +130,22 @@ Status KafkaStreams::start() {
     state_dir_lock_.release();
     transition_locked(State::kError);
     return prepared;
+  }
+  if (!config_.metrics_http_listen.empty()) {
+    // A scrape waits for threads_mutex_ (metrics()): start() holds it until it returns, and
+    // close() takes the endpoint out and stops it before waiting for the threads.
+    auto endpoint =
+        internal::MetricsEndpoint::start(config_.metrics_http_listen, [this] { return metrics(); });
+    if (!endpoint.ok()) {
+      log::error("stream-client [{}]: cannot start: {}", config_.application_id,
+                 endpoint.status().to_string());
+      threads_.clear();
+      global_thread_.reset();
+      state_dir_lock_.release();
+      transition_locked(State::kError);
+      return endpoint.status();
+    }
+    metrics_endpoint_ = std::move(*endpoint);
   }
   thread_states_.assign(threads_.size(), StreamThread::State::kCreated);
   transition_locked(State::kRebalancing);
@@ -406,6 +423,13 @@ void KafkaStreams::on_global_error(const Status& error) {
 }
 
 void KafkaStreams::close() {
+  std::unique_ptr<internal::MetricsEndpoint> endpoint;
+  {
+    std::lock_guard threads_lock(threads_mutex_);
+    endpoint = std::move(metrics_endpoint_);
+  }
+  // Unlocked: a scrape being answered needs threads_mutex_ to finish.
+  if (endpoint) endpoint->stop();
   std::lock_guard threads_lock(threads_mutex_);
   {
     std::lock_guard lock(mutex_);
@@ -659,6 +683,12 @@ KafkaStreams::Metrics KafkaStreams::metrics() const {
   }
   if (global_thread_) m.global = global_thread_->metrics();
   return m;
+}
+
+std::optional<std::uint16_t> KafkaStreams::metrics_http_port() const {
+  std::lock_guard threads_lock(threads_mutex_);
+  if (!metrics_endpoint_) return std::nullopt;
+  return metrics_endpoint_->port();
 }
 
 }  // namespace runnel

@@ -28,6 +28,10 @@
 
 namespace runnel {
 
+namespace internal {
+class MetricsEndpoint;
+}  // namespace internal
+
 // A running stream-processing application: Kafka Streams' KafkaStreams.
 //
 //   StreamsBuilder builder;
@@ -117,6 +121,9 @@ class KafkaStreams {
 
   State state() const { return state_.load(); }
   Metrics metrics() const;
+  // The port /metrics is served on (metrics.http.listen), once start() succeeded; nullopt
+  // without that property.
+  std::optional<std::uint16_t> metrics_http_port() const;
   // The configuration as parsed by start(); meaningful once start() succeeded.
   const StreamsConfig& config() const { return config_; }
 
@@ -301,6 +308,10 @@ class KafkaStreams {
   // Stream threads read the vector (to stop each other) only while they run, when it is fixed.
   std::vector<std::unique_ptr<StreamThread>> threads_;
   mutable std::mutex threads_mutex_;
+  // /metrics over HTTP (metrics.http.listen): made by start() and taken out and stopped by
+  // close() (so gone before the destructor reaches the members it reads), both under
+  // threads_mutex_.
+  std::unique_ptr<internal::MetricsEndpoint> metrics_endpoint_;
 
   std::atomic<State> state_{State::kCreated};
   // Guards transitions (and so listener calls), thread_states_ and the callbacks.

@@ -70,6 +70,15 @@ Status StreamTask::make_store(const internal::StoreDef& def) {
         store = std::make_unique<state::ChangeLoggingKeyValueStore>(std::move(store), *ts.changelog,
                                                                     *changelog_sender_, timestamp);
       }
+      // Metering sits under the cache, not outside it as in Kafka Streams, because the
+      // operators find the cache by the type of the store they are handed: it counts and
+      // times what reaches the store (every operation without a cache; misses and flushes
+      // with one).
+      if (options_.record_store_metrics) {
+        auto metered = std::make_unique<state::MeteredKeyValueStore>(std::move(store));
+        ts.metered_key_value = metered.get();
+        store = std::move(metered);
+      }
       if (def.caching && options_.cache_budget->max_bytes() > 0) {
         auto cached = std::make_unique<state::CachingKeyValueStore>(
             std::move(store), *options_.cache_budget, timestamp);
@@ -90,6 +99,11 @@ Status StreamTask::make_store(const internal::StoreDef& def) {
         store = std::make_unique<state::ChangeLoggingWindowStore>(std::move(store), *ts.changelog,
                                                                   *changelog_sender_, timestamp);
       }
+      if (options_.record_store_metrics) {
+        auto metered = std::make_unique<state::MeteredWindowStore>(std::move(store));
+        ts.metered_window = metered.get();
+        store = std::move(metered);
+      }
       // A join buffer (retain duplicates) is never cached: each put must stay distinct.
       if (def.caching && !def.retain_duplicates && options_.cache_budget->max_bytes() > 0) {
         auto cached = std::make_unique<state::CachingWindowStore>(
@@ -107,6 +121,11 @@ Status StreamTask::make_store(const internal::StoreDef& def) {
       if (ts.changelog) {
         store = std::make_unique<state::ChangeLoggingSessionStore>(std::move(store), *ts.changelog,
                                                                    *changelog_sender_, timestamp);
+      }
+      if (options_.record_store_metrics) {
+        auto metered = std::make_unique<state::MeteredSessionStore>(std::move(store));
+        ts.metered_session = metered.get();
+        store = std::move(metered);
       }
       if (def.caching && options_.cache_budget->max_bytes() > 0) {
         auto cached = std::make_unique<state::CachingSessionStore>(
@@ -370,6 +389,46 @@ std::vector<StreamTask::Store> StreamTask::stores() const {
   std::vector<Store> out;
   for (const auto& [name, ts] : stores_)
     out.push_back(Store{name, ts.def->kind, ts.changelog, ts.def->in_memory});
+  return out;
+}
+
+std::vector<StreamTask::StoreMetrics> StreamTask::store_metrics() const {
+  std::vector<StoreMetrics> out;
+  for (const auto& [name, ts] : stores_) {
+    StoreMetrics m{.name = name, .kind = ts.def->kind, .in_memory = ts.def->in_memory};
+    if (ts.metered_key_value != nullptr) {
+      const state::KeyValueStoreMetrics s = ts.metered_key_value->metrics();
+      m.operations = {{"put", s.put},
+                      {"put-if-absent", s.put_if_absent},
+                      {"put-all", s.put_all},
+                      {"get", s.get},
+                      {"delete", s.delete_key},
+                      {"range", s.range},
+                      {"prefix-scan", s.prefix_scan},
+                      {"all", s.all},
+                      {"flush", s.flush},
+                      {"restore", s.restore}};
+      m.restored_records = s.restored_records;
+    } else if (ts.metered_window != nullptr) {
+      const state::WindowStoreMetrics s = ts.metered_window->metrics();
+      m.operations = {{"put", s.put},
+                      {"remove", s.remove},
+                      {"fetch", s.fetch},
+                      {"fetch-range", s.fetch_range},
+                      {"fetch-all", s.fetch_all},
+                      {"flush", s.flush},
+                      {"restore", s.restore}};
+    } else if (ts.metered_session != nullptr) {
+      const state::SessionStoreMetrics s = ts.metered_session->metrics();
+      m.operations = {{"put", s.put},
+                      {"remove", s.remove},
+                      {"fetch", s.fetch_session},
+                      {"find-sessions", s.find_sessions},
+                      {"flush", s.flush},
+                      {"restore", s.restore}};
+    }
+    out.push_back(std::move(m));
+  }
   return out;
 }
 

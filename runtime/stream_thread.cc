@@ -147,6 +147,7 @@ Result<std::unique_ptr<StreamThread>> StreamThread::create(Options options) {
   task_options.processing_handler = config.processing_handler.get();
   task_options.default_timestamp_extractor = config.default_timestamp_extractor;
   task_options.max_task_idle = config.max_task_idle;
+  task_options.record_store_metrics = config.record_store_metrics;
   task_options.buffered_records_per_partition =
       static_cast<std::size_t>(config.buffered_records_per_partition);
   client::Consumer* consumer = thread->consumer_.get();
@@ -198,8 +199,14 @@ void StreamThread::set_state(State state) {
 }
 
 StreamThreadMetrics StreamThread::metrics() const {
-  std::lock_guard lock(metrics_mutex_);
-  return metrics_;
+  StreamThreadMetrics m;
+  {
+    std::lock_guard lock(metrics_mutex_);
+    m = metrics_;
+  }
+  // Made by create() and kept for the thread object's life.
+  if (changelog_reader_) m.restore_remaining_records = changelog_reader_->remaining_records();
+  return m;
 }
 
 void StreamThread::publish_metrics() {
@@ -218,6 +225,8 @@ void StreamThread::publish_metrics() {
   }
   const TaskManager::ProcessLatency& latency = tasks_->process_latency();
   if (latency.records > 0) m.process_latency_avg_ns = latency.total_ns / latency.records;
+  m.process_latency_max_ns = latency.max_ns;
+  m.polls = polls_;
   const TaskManager::RestoreMetrics& restored = tasks_->restore_metrics();
   m.restored_records = restored.records;
   m.restored_bytes = restored.bytes;
@@ -308,6 +317,7 @@ Status StreamThread::run_loop() {
     }
     Result<std::vector<client::ConsumerRecord>> batch = consumer_->poll_partitions(
         poll_timeout, [this](const client::TopicPartition& tp) { return tasks_->room(tp); });
+    ++polls_;
     if (!rebalance_error_.ok()) return rebalance_error_;
     if (rebuild_pending_) {
       RUNNEL_RETURN_IF_ERROR(rebuild_tasks());

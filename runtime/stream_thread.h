@@ -37,6 +37,8 @@ struct StreamThreadMetrics {
   std::uint64_t dropped_late = 0;  // Of `dropped`: records for windows already closed.
   // Average processing time of a record, from its source through the sinks' send().
   std::uint64_t process_latency_avg_ns = 0;
+  std::uint64_t process_latency_max_ns = 0;  // The slowest batch's mean per record.
+  std::uint64_t polls = 0;                   // Consumer polls (the loop's iterations).
   // Commits: producer flush, stores, checkpoints and offsets.
   std::uint64_t commits = 0;
   std::uint64_t commit_latency_avg_us = 0;
@@ -49,6 +51,9 @@ struct StreamThreadMetrics {
   std::uint64_t restored_records = 0;
   std::uint64_t restored_bytes = 0;
   double restore_seconds = 0;
+  // Changelog offsets still to read by the restoration running now (0 when none runs); read
+  // live, not from the published snapshot, since a restoration publishes nothing until done.
+  std::int64_t restore_remaining_records = 0;
   // Per owned input partition: the high watermark last fetched minus the next offset to
   // process (absent until both are known).
   std::map<client::TopicPartition, std::int64_t> consumer_lag;
@@ -203,6 +208,7 @@ class StreamThread final : private client::RebalanceListener {
   std::uint64_t commit_total_us_ = 0;
   std::uint64_t commit_max_us_ = 0;
   std::uint64_t slow_iterations_ = 0;
+  std::uint64_t polls_ = 0;
 
   mutable std::mutex metrics_mutex_;
   StreamThreadMetrics metrics_;  // Guarded by metrics_mutex_; a snapshot the thread publishes.

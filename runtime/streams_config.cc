@@ -43,6 +43,14 @@ Result<StreamsConfig> StreamsConfig::parse(const StreamsProperties& properties) 
       RUNNEL_ASSIGN_OR_RETURN(std::int64_t n, parse_int(name, value, 1));
       if (n > 1024) return invalid_argument_error(name + ": at most 1024, got " + value);
       config.num_stream_threads = static_cast<std::int32_t>(n);
+    } else if (name == kMetricsHttpListen) {
+      config.metrics_http_listen = value;
+    } else if (name == kMetricsRecordingLevel) {
+      if (value != "INFO" && value != "DEBUG") {
+        return invalid_argument_error(std::string(name) + ": expected INFO or DEBUG, got '" +
+                                      value + "'");
+      }
+      config.record_store_metrics = value == "DEBUG";
     } else if (name == kStateDir) {
       if (value.empty()) return invalid_argument_error(std::string(name) + ": empty path");
       config.state_dir = value;

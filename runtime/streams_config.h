@@ -128,6 +128,13 @@ struct StreamsConfig {
   static constexpr const char* kTopologyOptimization = TopologyOptimizations::kConfig;
   static constexpr const char* kDefaultKeySerde = "default.key.serde";
   static constexpr const char* kDefaultValueSerde = "default.value.serde";
+  // HOST:PORT where the instance serves /metrics in Prometheus' text format (port 0 picks
+  // one, logged); unset: no HTTP endpoint. docs/OBSERVABILITY.md lists the metrics.
+  static constexpr const char* kMetricsHttpListen = "metrics.http.listen";
+  // Kafka's INFO or DEBUG. Runnel's default is DEBUG (Kafka's is INFO): state-store metrics
+  // are recorded, every store call counted and one in 16 timed
+  // (bench/operators/metrics_overhead_bench.cc); INFO leaves the metering decorators out.
+  static constexpr const char* kMetricsRecordingLevel = "metrics.recording.level";
 
   std::string application_id;
   std::string bootstrap_servers;
@@ -148,6 +155,8 @@ struct StreamsConfig {
   std::uint64_t cache_max_bytes = 10 << 20;    // For the whole instance.
   std::chrono::milliseconds max_task_idle{0};  // -1: never wait.
   std::int32_t buffered_records_per_partition = 1000;
+  std::string metrics_http_listen;   // Empty: no /metrics endpoint.
+  bool record_store_metrics = true;  // metrics.recording.level=DEBUG
   // Static membership of the stream threads' consumers: nullopt, the runtime's default (see
   // above); empty, off; otherwise the prefix of every thread's group.instance.id.
   std::optional<std::string> group_instance_id;

@@ -129,6 +129,7 @@ Result<std::unique_ptr<StreamTask>> TaskManager::make_task(TaskId id) {
                               .cache_budget = options_.cache_budget,
                               .global_stores = options_.global_stores,
                               .buffer_uncommitted_writes = options_.exactly_once,
+                              .record_store_metrics = options_.record_store_metrics,
                               .processing_handler = options_.processing_handler};
   return StreamTask::create(*options_.topology, id, std::move(options));
 }
@@ -464,11 +465,13 @@ Result<std::size_t> TaskManager::process() {
       ++processed;
     }
     if (processed > before) {
-      latency_.records += processed - before;
-      latency_.total_ns +=
+      const auto batch_ns =
           static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                          std::chrono::steady_clock::now() - start)
                                          .count());
+      latency_.records += processed - before;
+      latency_.total_ns += batch_ns;
+      latency_.max_ns = std::max(latency_.max_ns, batch_ns / (processed - before));
     }
   }
   return processed;
@@ -557,7 +560,10 @@ bool TaskManager::ready_to_process(Task& task) {
 std::vector<TaskManager::TaskMetrics> TaskManager::task_metrics() const {
   std::vector<TaskMetrics> out;
   for (const auto& [id, task] : tasks_) {
-    if (task.task != nullptr) out.push_back({id, task.task->metrics(), task.enforced_processing});
+    if (task.task != nullptr) {
+      out.push_back(
+          {id, task.task->metrics(), task.enforced_processing, task.task->store_metrics()});
+    }
   }
   return out;
 }

@@ -99,6 +99,8 @@ class TaskManager {
     // exactly_once_v2: tasks buffer their RocksDB writes until commit_state()
     // (StreamTask::Options::buffer_uncommitted_writes).
     bool exactly_once = false;
+    // StreamTask::Options::record_store_metrics.
+    bool record_store_metrics = true;
   };
 
   // Restoration, accumulated since the manager was made.
@@ -114,6 +116,8 @@ class TaskManager {
     StreamTask::Metrics counts;
     // Times the task stopped idling on an empty input and processed out of timestamp order.
     std::uint64_t enforced_processing = 0;
+    // Its state stores' operation counts and latencies.
+    std::vector<StreamTask::StoreMetrics> stores;
   };
 
   // Processing time (StreamTask::process, timed per batch of a task's queued records),
@@ -121,6 +125,9 @@ class TaskManager {
   struct ProcessLatency {
     std::uint64_t records = 0;
     std::uint64_t total_ns = 0;
+    // The largest mean per record of one task's batch: a per-record maximum would cost a
+    // clock read per record.
+    std::uint64_t max_ns = 0;
   };
 
   explicit TaskManager(Options options);

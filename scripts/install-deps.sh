@@ -24,6 +24,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # independent Kafka clients the integration tests drive
   kcat python3 python3-kafka python3-confluent-kafka python3-snappy python3-lz4 python3-zstandard
+  # the Prometheus project's text-format parser: test_metrics.py reads /metrics with it
+  python3-prometheus-client
   # Sarama 1.22, a Go client that picks request versions from its configured Kafka release
   # instead of negotiating: tests/integration/sarama builds against it offline (GOPATH mode)
   golang-go golang-github-shopify-sarama-dev

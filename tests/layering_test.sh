@@ -7,13 +7,14 @@ cd "$root"
 
 declare -A allowed=(
   [core]="core"
-  [broker]="core broker"
+  [console]="core console"
+  [broker]="core broker console"
   [state]="core state"
   [operators]="core state operators"
-  [runtime]="core state operators runtime"
+  [runtime]="core console state operators runtime"
   [tools]="core broker tools"
 )
-layers="core broker state operators runtime tools"
+layers="core console broker state operators runtime tools"
 
 violations=0
 for layer in "${!allowed[@]}"; do

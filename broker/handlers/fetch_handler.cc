@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "broker/handlers/broker_metrics.h"
 #include "broker/protocol/error_code.h"
 
 namespace runnel::broker {
@@ -232,8 +233,17 @@ void handle_fetch(BrokerContext& context, const Access& access, FetchRequest req
 
 void FetchHandler::handle(const HandlerCall& call, FetchRequest request, const Responder& respond) {
   handle_fetch(call.context, call.access, std::move(request), call.version(),
-               call.request_context.executor,
-               [respond](FetchResult result) { respond.send(result.response); });
+               call.request_context.executor, [respond](FetchResult result) {
+                 // BytesOutPerSec counts what leaves, once per response, not per wake-up.
+                 for (const auto& topic : result.response.responses) {
+                   std::uint64_t bytes = 0;
+                   for (const auto& partition : topic.partitions) {
+                     if (partition.records) bytes += partition.records->size();
+                   }
+                   if (bytes > 0) record_fetched(topic.topic, bytes);
+                 }
+                 respond.send(result.response);
+               });
 }
 
 }  // namespace runnel::broker

@@ -2,6 +2,7 @@
 
 #include "broker/coordinator/offset_store.h"
 #include "broker/coordinator/transaction_coordinator.h"
+#include "broker/handlers/broker_metrics.h"
 #include "broker/protocol/error_code.h"
 #include "broker/storage/append_error.h"
 #include "broker/storage/compression.h"
@@ -59,6 +60,8 @@ ProducePartitionResponse append_partition(BrokerContext& context, const std::str
     response.error_code = static_cast<int16_t>(result.error);
     return response;
   }
+  record_produced(topic, records->size(),
+                  static_cast<std::uint64_t>(result.last_offset - result.base_offset + 1));
   response.error_code = code(ErrorCode::kNone);
   response.base_offset = result.base_offset;
   response.log_append_time_ms = result.log_append_time_ms;

@@ -1,9 +1,11 @@
 #include "broker/handlers/request_dispatcher.h"
 
 #include <cassert>
+#include <chrono>
 #include <optional>
 #include <utility>
 
+#include "broker/handlers/broker_metrics.h"
 #include "broker/handlers/handler.h"
 #include "broker/handlers/handlers.h"
 #include "broker/handlers/sasl_handlers.h"
@@ -122,7 +124,15 @@ void RequestDispatcher::handle(const RequestContext& request_context, BytesView 
                          .session = session,
                          .request_context = request_context,
                          .header = header};
-  Responder respond(header, std::move(done));
+  // TotalTimeMs: from here (the frame is whole) to the response handed back, which for a
+  // Fetch that waits for data includes the wait, as in Kafka.
+  Responder respond(header, [api_key = header.api_key, arrived = std::chrono::steady_clock::now(),
+                             done = std::move(done)](HandlerOutcome outcome) {
+    record_request(api_key, std::chrono::duration<double, std::milli>(
+                                std::chrono::steady_clock::now() - arrived)
+                                .count());
+    done(std::move(outcome));
+  });
   // supported_range() is made from the same list, so a handler is always found.
   [[maybe_unused]] const bool found =
       visit_handler(ServedApis{}, header.api_key,

@@ -14,6 +14,7 @@
 #include "broker/broker.h"
 #include "broker/security/authorizer.h"
 #include "broker/server_properties.h"
+#include "console/http_server.h"
 #include "core/log.h"
 
 namespace {
@@ -197,6 +198,10 @@ int main(int argc, char** argv) {
   app.add_flag("--allow-everyone-if-no-acl-found", config.allow_everyone_if_no_acl_found,
                "With --authorizer, allow a resource no ACL applies to "
                "(allow.everyone.if.no.acl.found)");
+  std::string http_listen;
+  app.add_option("--http-listen", http_listen,
+                 "[HOST:]PORT to serve /metrics (Prometheus text format) on; without a host, "
+                 "127.0.0.1; port 0 picks a free one (printed). Off unless given");
   CLI11_PARSE(app, argc, argv);
 
   if (data_dir.empty()) {
@@ -300,6 +305,20 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "runneld: %s\n", broker.status().to_string().c_str());
     return 1;
   }
+  runnel::console::HttpServer http;
+  if (!http_listen.empty()) {
+    http.route("/metrics", runnel::console::metrics_route(runnel::metrics::Registry::global()));
+    auto address = runnel::console::parse_listen_address(http_listen);
+    runnel::Status started = address.ok() ? http.start(*address) : address.status();
+    if (!started.ok()) {
+      std::fprintf(stderr, "runneld: --http-listen: %s\n", started.to_string().c_str());
+      (*broker)->stop();
+      return 2;
+    }
+    // Before the Kafka listeners' lines, which tell a waiting script that runneld is ready.
+    std::printf("runneld http listening on %s:%u\n", address->host.c_str(), http.port());
+  }
+
   for (const auto& listener : (*broker)->listeners()) {
     std::printf("runneld listening on %s:%u\n", listener.host.c_str(), listener.port);
   }
@@ -308,6 +327,7 @@ int main(int argc, char** argv) {
   int received = 0;
   sigwait(&stop_signals, &received);
   runnel::log::info("runneld: {} received, stopping", received == SIGTERM ? "SIGTERM" : "SIGINT");
+  http.stop();
   (*broker)->stop();
   return 0;
 }

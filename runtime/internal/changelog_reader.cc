@@ -1,5 +1,6 @@
 #include "runtime/internal/changelog_reader.h"
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -77,6 +78,18 @@ Result<RestoreOutcome> ChangelogReader::restore(const std::vector<ChangelogToRes
   log::info("{}: restoring {} changelog partition(s), up to {} record(s)", name_, pending.size(),
             to_read);
   RUNNEL_RETURN_IF_ERROR(consumer_->assign(assignment));
+  // Counts down as offsets are read (records, and under read_committed the markers skipped);
+  // 0 again however restore() returns.
+  remaining_.store(to_read, std::memory_order_relaxed);
+  struct ZeroOnExit {
+    std::atomic<std::int64_t>& remaining;
+    ~ZeroOnExit() { remaining.store(0, std::memory_order_relaxed); }
+  } zero_on_exit{remaining_};
+  auto advance = [this](Pending& changelog, std::int64_t next) {
+    const std::int64_t read = std::min(next, changelog.end) - changelog.next;
+    if (read > 0) remaining_.fetch_sub(read, std::memory_order_relaxed);
+    changelog.next = next;
+  };
   const auto start_time = std::chrono::steady_clock::now();
   auto last_progress = start_time;
   std::vector<state::RestoreRecord> batch;
@@ -116,7 +129,7 @@ Result<RestoreOutcome> ChangelogReader::restore(const std::vector<ChangelogToRes
           }
           outcome.records += batch.size();
         }
-        it->second.next = rs[j - 1].offset() + 1;
+        advance(it->second, rs[j - 1].offset() + 1);
         if (it->second.next >= it->second.end) {
           RUNNEL_RETURN_IF_ERROR(consumer_->pause({tp}));
           pending.erase(it);
@@ -131,6 +144,7 @@ Result<RestoreOutcome> ChangelogReader::restore(const std::vector<ChangelogToRes
     for (auto it = pending.begin(); it != pending.end();) {
       Result<std::int64_t> position = consumer_->position(it->first);
       if (position.ok() && *position >= it->second.end) {
+        advance(it->second, it->second.end);
         RUNNEL_RETURN_IF_ERROR(consumer_->pause({it->first}));
         it = pending.erase(it);
       } else {

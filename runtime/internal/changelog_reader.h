@@ -62,12 +62,17 @@ class ChangelogReader {
   [[nodiscard]] Result<RestoreOutcome> restore(const std::vector<ChangelogToRestore>& changelogs,
                                                const Apply& apply, const std::atomic<bool>& stop);
 
+  // Offsets restore() still has to read before its changelogs are restored (Kafka Streams'
+  // restore-remaining-records-total); 0 when no restoration runs. Any thread may ask.
+  std::int64_t remaining_records() const { return remaining_.load(std::memory_order_relaxed); }
+
  private:
   ChangelogReader(std::unique_ptr<client::Consumer> consumer, std::string name)
       : consumer_(std::move(consumer)), name_(std::move(name)) {}
 
   std::unique_ptr<client::Consumer> consumer_;
   std::string name_;
+  std::atomic<std::int64_t> remaining_{0};  // Written by restore() only.
 };
 
 }  // namespace runnel::internal

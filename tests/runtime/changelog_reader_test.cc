@@ -71,6 +71,30 @@ TEST_F(ChangelogReaderTest, ReplaysEachChangelogFromItsStartOrCheckpointToTheEnd
   EXPECT_EQ(outcome->end_offsets.at({"app-counts-changelog", 0}), 4);
 }
 
+TEST_F(ChangelogReaderTest, RemainingRecordsCountDownWhileRestoringAndEndAtZero) {
+  create_topic("app-left-changelog", 1);
+  produce("app-left-changelog", {{"a", "1", 0}, {"b", "2", 0}, {"c", "3", 0}, {"d", "4", 0}});
+  auto r = reader();
+  EXPECT_EQ(r->remaining_records(), 0);
+  std::vector<std::int64_t> seen;  // remaining_records() as each batch arrives
+  std::size_t applied = 0;
+  auto outcome = r->restore(
+      {{"left", {"app-left-changelog", 0}, 1}},
+      [&](const ChangelogToRestore&, std::span<const state::RestoreRecord> batch) {
+        seen.push_back(r->remaining_records() + static_cast<std::int64_t>(applied));
+        applied += batch.size();
+        return ok_status();
+      },
+      stop_);
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  // Before each batch: what is left is everything from the checkpoint (3 offsets) minus what
+  // earlier batches took.
+  ASSERT_FALSE(seen.empty());
+  for (std::int64_t before_batch : seen) EXPECT_EQ(before_batch, 3);
+  EXPECT_EQ(applied, 3u);
+  EXPECT_EQ(r->remaining_records(), 0);
+}
+
 TEST_F(ChangelogReaderTest, ACheckpointBeyondTheLogIsReportedStale) {
   create_topic("app-s-changelog", 1);
   produce("app-s-changelog", {{"a", "1", 0}});

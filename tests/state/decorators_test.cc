@@ -383,6 +383,16 @@ TEST(MeteredKeyValueStoreTest, CountsCallsErrorsAndLatencyPerOperation) {
   EXPECT_GT(m.put.max_ns, 0u);
 }
 
+TEST(MeteredKeyValueStoreTest, CountsEveryCallAndTimesOneInSixteen) {
+  MeteredKeyValueStore store(std::make_unique<InMemoryKeyValueStore>("m"));
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(store.put(b("k" + std::to_string(i)), b("v")).ok());
+  KeyValueStoreMetrics m = store.metrics();
+  EXPECT_EQ(m.put.count, 40u);
+  EXPECT_EQ(m.put.timed, 3u);  // calls 1, 17 and 33
+  EXPECT_GT(m.put.mean_ns(), 0.0);
+  EXPECT_LE(m.put.mean_ns(), static_cast<double>(m.put.max_ns));
+}
+
 TEST(MeteredWindowStoreTest, CountsPerOperationAndExpiredPuts) {
   MeteredWindowStore store(
       *make_in_memory_window_store("w", {.retention_ms = 10'000, .segment_interval_ms = 5'000}));
