@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -54,6 +55,8 @@ namespace runnel {
 // Thread safety: every method may be called from any thread, except that the state listener
 // and the uncaught-error handler must not call close() (they run on stream threads, which
 // close() joins).
+class AppReporter;
+
 class KafkaStreams {
  public:
   // Kafka Streams' KafkaStreams.State: CREATED → REBALANCING ⇄ RUNNING → PENDING_SHUTDOWN →
@@ -183,6 +186,8 @@ class KafkaStreams {
 
   Status prepare();
   Status create_internal_topics();
+  // close()'s work but the reporter's.
+  void close_threads();
   // Both with mutex_ held.
   void transition_locked(State to);
   void on_thread_state(int index, StreamThread::State state);
@@ -221,6 +226,11 @@ class KafkaStreams {
   StateListener state_listener_;
   UncaughtErrorHandler error_handler_;
   std::shared_ptr<ProcessingExceptionHandler> processing_handler_;  // Null: from the config.
+  // Writes this instance's reports to __runnel_app_reports (runtime/app_reporter.h). Set by
+  // start(); atomic because close() stops it before taking threads_mutex_, which a report
+  // being made waits for.
+  std::chrono::milliseconds report_interval_{10'000};
+  std::atomic<std::shared_ptr<AppReporter>> reporter_;
 };
 
 }  // namespace runnel
