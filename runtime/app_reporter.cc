@@ -17,7 +17,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr std::chrono::milliseconds kClientTimeout = 10s;
+// Bounds how long a close() waits for the last report, and a first report for its topic.
+constexpr std::chrono::milliseconds kClientTimeout = 5s;
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -140,11 +141,23 @@ void AppReporter::publish(const std::optional<std::string>& value) {
   const std::string record_key = key();
   client::OutgoingRecord record{.topic = kTopic, .key = BytesView(std::string_view(record_key))};
   if (value) record.value = BytesView(std::string_view(*value));
-  Status sent = producer_->send(record);
-  if (sent.ok()) sent = producer_->flush(kClientTimeout);
+  const std::string application_id = config.application_id;
+  Status sent = producer_->send(record, [application_id](const client::DeliveryReport& report) {
+    if (!report.status.ok()) {
+      log::warn("stream-client [{}]: report to {} failed: {}", application_id, kTopic,
+                report.status.to_string());
+    }
+  });
   if (!sent.ok()) {
     log::warn("stream-client [{}]: report to {} failed: {}", config.application_id, kTopic,
               sent.to_string());
+  }
+  // Periodic reports go out in the background (the next one follows anyway); the last one
+  // is waited for, so that it is written before the application's close() returns.
+  if (finished_) {
+    (void)producer_->flush(kClientTimeout);
+  } else {
+    producer_->poll();
   }
 }
 
