@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -173,6 +174,13 @@ std::string AppReporter::make_report() {
   if (snapshot.ok()) {
     for (const auto& slot : snapshot->slots) running.insert(slot->id);
   }
+  // Outside RUNNING the registry does not tell restored tasks from others: the tasks then
+  // take the instance's state ("rebalancing"), not a guess.
+  std::string unknown_task_state = "restoring";
+  if (!snapshot.ok()) {
+    unknown_task_state = KafkaStreams::to_string(state);
+    for (char& c : unknown_task_state) c = static_cast<char>(std::tolower(c));
+  }
   // The stores and full source topic names of each sub-topology.
   std::map<std::int32_t, std::set<std::string>> stores_of;
   std::map<std::int32_t, std::vector<std::string>> sources_of;
@@ -215,7 +223,7 @@ std::string AppReporter::make_report() {
         task_stores.push_back({{"name", name}, {"bytes", bytes}});
       }
       tasks.push_back({{"id", task.id.to_string()},
-                       {"state", running.count(task.id) != 0 ? "running" : "restoring"},
+                       {"state", running.count(task.id) != 0 ? "running" : unknown_task_state},
                        {"processed", task.counts.processed},
                        {"input_partitions", std::move(inputs)},
                        {"stores", std::move(task_stores)}});

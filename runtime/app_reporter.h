@@ -28,10 +28,11 @@ class KafkaStreams;
 //
 // The report (one JSON object): format (1), application_id, instance_id, client_id, host,
 // pid, state, processing_guarantee, started_at and reported_at (epoch ms), report_interval_ms,
-// processed, lag, restored_records, threads [{name, processed, tasks [{id, state (running or
-// restoring), processed, input_partitions [{topic, partition, lag}], stores [{name, bytes}]}]}],
-// stores [{name, persistent, bytes}] (bytes: the RocksDB files of the instance's tasks, null
-// for in-memory stores), topology (Topology::describe()'s text).
+// processed, lag, restored_records, threads [{name, processed, tasks [{id, state (running;
+// restoring before its stores are restored; while the instance is not RUNNING, its state in
+// lower case, e.g. rebalancing), processed, input_partitions [{topic, partition, lag}], stores
+// [{name, bytes}]}]}], stores [{name, persistent, bytes}] (bytes: the RocksDB files of the
+// instance's tasks, null for in-memory stores), topology (Topology::describe()'s text).
 //
 // Reporting never fails the application: a broker that refuses the topic or the writes is
 // logged (warning) and tried again at the next interval. Configured with
