@@ -95,17 +95,18 @@ std::string RecordFormat::render(const client::ConsumerRecord& record,
       if (header.value) value = std::string(header.value->view().as_string_view());
       headers.push_back({{"key", header.key}, {"value", std::move(value)}});
     }
-    nlohmann::json object = {
-        {"topic", std::string(record.topic())},
-        {"partition", record.partition()},
-        {"offset", record.offset()},
-        {"timestamp", record.timestamp()},
-        {"key", key_decoder.decode(record.key()).json},
-        {"value", value_decoder.decode(record.value()).json},
-        {"headers", std::move(headers)},
+    // Written field by field to keep the order a reader expects (nlohmann's objects sort
+    // their keys). Bytes that are not UTF-8 (a string-typed binary value) become U+FFFD.
+    auto dump = [](const nlohmann::json& value) {
+      return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     };
-    // Bytes that are not UTF-8 (a string-typed binary value) become U+FFFD, not an abort.
-    return object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    return "{\"topic\":" + dump(std::string(record.topic())) +
+           ",\"partition\":" + std::to_string(record.partition()) +
+           ",\"offset\":" + std::to_string(record.offset()) +
+           ",\"timestamp\":" + std::to_string(record.timestamp()) +
+           ",\"key\":" + dump(key_decoder.decode(record.key()).json) +
+           ",\"value\":" + dump(value_decoder.decode(record.value()).json) +
+           ",\"headers\":" + dump(headers) + "}\n";
   }
   std::string out;
   for (const Piece& piece : pieces_) {

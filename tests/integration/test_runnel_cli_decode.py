@@ -93,6 +93,10 @@ class RunnelCliDecodeTest(unittest.TestCase):
             {"topic": "js", "partition": 0, "offset": 1, "timestamp": 1_700_000_000_001,
              "key": "k2", "value": None, "headers": []},
         ])
+        # In the order a reader expects, one object per line.
+        self.assertTrue(lines[1].startswith(
+            '{"topic":"js","partition":0,"offset":1,"timestamp":1700000000001,"key":"k2",'
+            '"value":null,"headers":[]}'), lines[1])
         both = self.runnel("consume", "js", "--json", "--format", "%s", check=False)
         self.assertEqual(both.returncode, 1)
 
