@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "core/log.h"
+#include "runtime/app_reporter.h"
 #include "runtime/internal/default_partitioner.h"
 #include "runtime/internal/metrics_endpoint.h"
 #include "runtime/internal/process_id.h"
@@ -109,6 +110,7 @@ void KafkaStreams::transition_locked(State to) {
   log::info("stream-client [{}]: state {} -> {}", config_.application_id, to_string(from),
             to_string(to));
   if (state_listener_) state_listener_(to, from);
+  if (std::shared_ptr<AppReporter> reporter = reporter_.load()) reporter->report_soon();
 }
 
 Status KafkaStreams::start() {
@@ -151,12 +153,33 @@ Status KafkaStreams::start() {
   transition_locked(State::kRebalancing);
   if (global_thread_) global_thread_->start();
   for (auto& thread : threads_) thread->start();
+  if (report_interval_.count() > 0) {
+    auto reporter = std::make_shared<AppReporter>(
+        AppReporter::Options{this, &topology_, registry_, process_id_, report_interval_});
+    reporter->start();
+    reporter_.store(std::move(reporter));
+  }
   return ok_status();
 }
 
 Status KafkaStreams::prepare() {
   if (!topology_.status().ok()) return topology_.status().with_context("invalid topology");
-  RUNNEL_ASSIGN_OR_RETURN(config_, StreamsConfig::parse(properties_));
+  // The reporter's setting is Runnel's own, not a librdkafka property for the clients.
+  StreamsProperties properties = properties_;
+  if (auto interval = properties.find(AppReporter::kIntervalConfig); interval != properties.end()) {
+    try {
+      report_interval_ = std::chrono::milliseconds(std::stoll(interval->second));
+    } catch (const std::exception&) {
+      report_interval_ = std::chrono::milliseconds(-1);
+    }
+    if (report_interval_.count() < 0) {
+      return invalid_argument_error(std::string(AppReporter::kIntervalConfig) +
+                                    ": expected milliseconds (0: no reports), got '" +
+                                    interval->second + "'");
+    }
+    properties.erase(interval);
+  }
+  RUNNEL_ASSIGN_OR_RETURN(config_, StreamsConfig::parse(properties));
   if (processing_handler_ != nullptr) config_.processing_handler = processing_handler_;
   if (topology_.subtopologies().empty()) {
     return invalid_argument_error("the topology has no source: nothing to run");
@@ -423,6 +446,9 @@ void KafkaStreams::on_global_error(const Status& error) {
 }
 
 void KafkaStreams::close() {
+  // Before threads_mutex_, which a report being made waits for (it reads the metrics).
+  std::shared_ptr<AppReporter> reporter = reporter_.load();
+  if (reporter) reporter->stop();
   std::unique_ptr<internal::MetricsEndpoint> endpoint;
   {
     std::lock_guard threads_lock(threads_mutex_);
@@ -430,6 +456,12 @@ void KafkaStreams::close() {
   }
   // Unlocked: a scrape being answered needs threads_mutex_ to finish.
   if (endpoint) endpoint->stop();
+  close_threads();
+  // A clean close removes the instance from the reports; a failed one leaves its last word.
+  if (reporter) reporter->finish(state_.load() == State::kNotRunning, to_string(state_.load()));
+}
+
+void KafkaStreams::close_threads() {
   std::lock_guard threads_lock(threads_mutex_);
   {
     std::lock_guard lock(mutex_);

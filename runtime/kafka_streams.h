@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -63,6 +64,8 @@ class MetricsEndpoint;
 // Thread safety: every method may be called from any thread, except that the state listener
 // and the uncaught-error handler must not call close() (they run on stream threads, which
 // close() joins).
+class AppReporter;
+
 class KafkaStreams {
  public:
   // Kafka Streams' KafkaStreams.State: CREATED → REBALANCING ⇄ RUNNING → PENDING_SHUTDOWN →
@@ -278,6 +281,8 @@ class KafkaStreams {
 
   Status prepare();
   Status create_internal_topics();
+  // close()'s work but the reporter's.
+  void close_threads();
   // Both with mutex_ held.
   void transition_locked(State to);
   void on_thread_state(int index, StreamThread::State state);
@@ -331,6 +336,11 @@ class KafkaStreams {
   // The group assignment and the rebalance count it was fetched at; guarded by
   // assignment_mutex_.
   mutable std::optional<std::pair<std::uint64_t, internal::GroupAssignment>> assignment_cache_;
+  // Writes this instance's reports to __runnel_app_reports (runtime/app_reporter.h). Set by
+  // start(); atomic because close() stops it before taking threads_mutex_, which a report
+  // being made waits for.
+  std::chrono::milliseconds report_interval_{10'000};
+  std::atomic<std::shared_ptr<AppReporter>> reporter_;
 };
 
 }  // namespace runnel

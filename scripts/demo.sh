@@ -17,7 +17,9 @@ esac
 scripts/install-deps.sh
 echo "== building (first build takes a few minutes; later ones are incremental)"
 cmake -S . -B build -G Ninja >/dev/null
-cmake --build build --target runneld fraud_demo | tail -n 1
+# Every binary the README shows: the broker, the runnel tool and the examples.
+cmake --build build --target runneld runnel fraud_demo word_count event_sourcing_demo \
+  transactions_demo | tail -n 1
 
 data_dir=$(mktemp -d "${TMPDIR:-/tmp}/runnel-demo.XXXXXX")
 broker_log="$data_dir.runneld.log"

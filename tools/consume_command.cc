@@ -13,6 +13,8 @@
 
 #include "core/client/consumer.h"
 #include "tools/command_output.h"
+#include "tools/record_decoder.h"
+#include "tools/record_format.h"
 #include "tools/time_arg.h"
 
 namespace runnel::tools {
@@ -31,33 +33,35 @@ struct ConsumeOptions {
   bool exit_at_end = false;
   long long idle_timeout_ms = 0;
   bool print_headers = false;
+  std::string format;  // kcat-style; empty: the default columns
+  bool json = false;
+  std::string key_type = "string";
+  std::string value_type = "string";
+  std::string proto_descriptor;
+  std::string proto_type;
 };
 
-void print_bytes(const NullableBytesView& bytes) {
-  if (!bytes) {
-    std::fputs("(null)", stdout);
-  } else {
-    std::fwrite(bytes->data(), 1, bytes->size(), stdout);
-  }
-}
-
-void print_record(const client::ConsumerRecord& record, bool with_headers) {
-  std::printf("%d\t%lld\t%lld\t", record.partition(), static_cast<long long>(record.offset()),
-              static_cast<long long>(record.timestamp()));
-  print_bytes(record.key());
-  std::fputc('\t', stdout);
-  print_bytes(record.value());
+// The default columns: PARTITION OFFSET TIMESTAMP KEY VALUE [HEADERS], null as "(null)".
+std::string default_line(const client::ConsumerRecord& record, const RecordDecoder& key_decoder,
+                         const RecordDecoder& value_decoder, bool with_headers) {
+  auto text = [](const RecordDecoder::Decoded& decoded) {
+    return decoded.is_null ? std::string("(null)") : decoded.text;
+  };
+  std::string line = std::to_string(record.partition()) + "\t" + std::to_string(record.offset()) +
+                     "\t" + std::to_string(record.timestamp()) + "\t" +
+                     text(key_decoder.decode(record.key())) + "\t" +
+                     text(value_decoder.decode(record.value()));
   if (with_headers) {
-    std::fputc('\t', stdout);
+    line += '\t';
     bool first = true;
     for (const Header& header : record.headers()) {
-      if (!first) std::fputc(',', stdout);
+      if (!first) line += ',';
       first = false;
-      std::printf("%s=", header.key.c_str());
-      print_bytes(header.value ? NullableBytesView(header.value->view()) : std::nullopt);
+      line += header.key + "=";
+      line += header.value ? std::string(header.value->view().as_string_view()) : "(null)";
     }
   }
-  std::fputc('\n', stdout);
+  return line + "\n";
 }
 
 int consume(const ClusterConnection& cluster, const ConsumeOptions& options) {
@@ -75,6 +79,24 @@ int consume(const ClusterConnection& cluster, const ConsumeOptions& options) {
         "--group follows the group's committed offsets: --offset, --from-time and "
         "--partition are for reading without a group"));
   }
+  if (options.json && !options.format.empty()) {
+    return fail(invalid_argument_error("choose one of --format and --json"));
+  }
+  std::optional<RecordFormat> format;
+  if (options.json) {
+    format = RecordFormat::json();
+  } else if (!options.format.empty()) {
+    auto parsed = RecordFormat::parse(options.format);
+    if (!parsed.ok()) return fail(parsed.status());
+    format = std::move(*parsed);
+  }
+  auto key_decoder =
+      RecordDecoder::create(options.key_type, options.proto_descriptor, options.proto_type);
+  if (!key_decoder.ok()) return fail(key_decoder.status().with_context("--key-type"));
+  auto value_decoder =
+      RecordDecoder::create(options.value_type, options.proto_descriptor, options.proto_type);
+  if (!value_decoder.ok()) return fail(value_decoder.status().with_context("--value-type"));
+
   std::optional<Timestamp> from_time;
   if (!options.from_time.empty()) {
     auto parsed = parse_time_point(options.from_time);
@@ -172,7 +194,10 @@ int consume(const ClusterConnection& cluster, const ConsumeOptions& options) {
     }
     for (const auto& record : *batch) {
       if (options.max >= 0 && printed >= options.max) break;
-      print_record(record, options.print_headers);
+      const std::string line =
+          format ? format->render(record, **key_decoder, **value_decoder)
+                 : default_line(record, **key_decoder, **value_decoder, options.print_headers);
+      std::fwrite(line.data(), 1, line.size(), stdout);
       positions[record.partition()] = record.offset() + 1;
       printed_positions[record.partition()] = record.offset() + 1;
       ++printed;
@@ -208,9 +233,10 @@ void add_consume_command(CLI::App& parent, const ClusterConnection& cluster,
   cmd->add_flag("--from-beginning", options->from_beginning,
                 "Start at each partition's first record (default: at its end)");
   cmd->add_option("--offset", options->offset, "Start at this offset (needs --partition)");
-  cmd->add_option("--from-time", options->from_time,
-                  "Start at the first record at or after this time (epoch ms or "
-                  "2026-01-01T00:00:00Z)");
+  cmd->add_option(
+      "--from-time", options->from_time,
+      "Start at the first record at or after this time (epoch ms, 2026-01-01T00:00:00Z, "
+      "or a time ago: -1h, -15m, -30s, -2d)");
   cmd->add_option("--group", options->group,
                   "Read as a member of this consumer group, committing its progress");
   cmd->add_option("--max", options->max, "Stop after this many records");
@@ -220,6 +246,25 @@ void add_consume_command(CLI::App& parent, const ClusterConnection& cluster,
                   "Stop when no record came for this long");
   cmd->add_flag("--print-headers", options->print_headers,
                 "Add a column of headers, NAME=VALUE separated by commas");
+  cmd->add_option("--format,-f", options->format,
+                  "kcat-style format: %t %p %o %T %k %K %s %S %h, \\n \\t (e.g. '%k=%s\\n')");
+  cmd->add_flag("--json", options->json,
+                "One JSON object per record: topic, partition, offset, timestamp, key, value, "
+                "headers");
+  const auto types = CLI::IsMember({"string", "int64", "double", "json", "hex", "protobuf"});
+  cmd->add_option("--key-type", options->key_type,
+                  "Decode keys as string, int64, double (big-endian, as Kafka's serializers), "
+                  "json, hex or protobuf")
+      ->capture_default_str()
+      ->check(types);
+  cmd->add_option("--value-type", options->value_type, "Decode values as --key-type does keys")
+      ->capture_default_str()
+      ->check(types);
+  cmd->add_option("--proto-descriptor", options->proto_descriptor,
+                  "FileDescriptorSet (protoc --include_imports --descriptor_set_out) for the "
+                  "protobuf type");
+  cmd->add_option("--proto-type", options->proto_type,
+                  "Full name of the protobuf message type (pkg.Message)");
   cmd->callback([&cluster, &run, options] {
     run = [&cluster, options] { return consume(cluster, *options); };
   });

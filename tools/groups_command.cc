@@ -166,8 +166,8 @@ void add_groups_command(CLI::App& parent, const ClusterConnection& cluster,
   reset_command->add_option("--to-offset", reset->to_offset,
                             "This offset (moved into the partition's range if outside)");
   reset_command->add_option("--to-datetime", reset->to_datetime,
-                            "The first record at or after this time (2026-01-01T00:00:00Z or "
-                            "epoch ms); the end when there is none");
+                            "The first record at or after this time (2026-01-01T00:00:00Z, "
+                            "epoch ms or a time ago: -1h, -15m); the end when there is none");
   reset_command->add_option("--shift-by", reset->shift_by,
                             "The committed offset plus this (negative goes back), kept in the "
                             "partition's range");

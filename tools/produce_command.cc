@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,9 +20,17 @@ struct ProduceOptions {
   bool no_keys = false;
   std::vector<std::string> headers;
   std::string acks = "all";
+  bool tombstones = false;                 // Every line is a key; the value is null.
+  std::optional<std::string> null_marker;  // A key or value spelt so is null.
 };
 
 int produce(const ClusterConnection& cluster, const ProduceOptions& options) {
+  if (options.tombstones && options.no_keys) {
+    return fail(invalid_argument_error("--tombstone reads keys: it cannot go with --no-keys"));
+  }
+  if (options.null_marker && options.null_marker->empty()) {
+    return fail(invalid_argument_error("--null-marker must not be empty"));
+  }
   Headers headers;
   for (const std::string& header : options.headers) {
     const auto equals = header.find('=');
@@ -53,12 +62,20 @@ int produce(const ClusterConnection& cluster, const ProduceOptions& options) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     client::OutgoingRecord record{.topic = options.topic, .partition = options.partition};
     std::string_view text(line);
-    const auto split = options.no_keys ? std::string::npos : text.find(options.key_separator);
-    if (split != std::string::npos) {
-      record.key = BytesView(text.substr(0, split));
-      record.value = BytesView(text.substr(split + options.key_separator.size()));
+    auto nullable = [&options](std::string_view part) -> NullableBytesView {
+      if (options.null_marker && part == *options.null_marker) return std::nullopt;
+      return BytesView(part);
+    };
+    if (options.tombstones) {
+      record.key = nullable(text);
+      record.value = std::nullopt;
+    } else if (const auto split =
+                   options.no_keys ? std::string::npos : text.find(options.key_separator);
+               split != std::string::npos) {
+      record.key = nullable(text.substr(0, split));
+      record.value = nullable(text.substr(split + options.key_separator.size()));
     } else {
-      record.value = BytesView(text);
+      record.value = nullable(text);
     }
     if (!headers.empty()) record.headers = &headers;
     const Status status = (*producer)->send(record);
@@ -79,7 +96,9 @@ void add_produce_command(CLI::App& parent, const ClusterConnection& cluster,
                          std::function<int()>& run) {
   auto options = std::make_shared<ProduceOptions>();
   CLI::App* cmd = parent.add_subcommand(
-      "produce", "Send stdin's lines as records: KEY<TAB>VALUE, or VALUE alone (null key)");
+      "produce",
+      "Send stdin's lines as records: KEY<TAB>VALUE, or VALUE alone (null key), or KEY "
+      "alone with --tombstone");
   cmd->add_option("topic", options->topic, "Topic to write to")->required();
   cmd->add_option("--partition", options->partition,
                   "Partition to write to (default: by key hash, as Kafka's producer)");
@@ -90,6 +109,11 @@ void add_produce_command(CLI::App& parent, const ClusterConnection& cluster,
   cmd->add_option("--acks", options->acks, "Acknowledgement the producer waits for: 0, 1 or all")
       ->capture_default_str()
       ->check(CLI::IsMember({"0", "1", "all", "-1"}));
+  cmd->add_flag("--tombstone", options->tombstones,
+                "Every line is a key, sent with a null value (a tombstone: deletes the key "
+                "from a compacted topic)");
+  cmd->add_option("--null-marker", options->null_marker,
+                  "A key or value exactly this text is sent as null (e.g. --null-marker NULL)");
   cmd->callback([&cluster, &run, options] {
     run = [&cluster, options] { return produce(cluster, *options); };
   });

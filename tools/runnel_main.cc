@@ -8,6 +8,7 @@
 
 #include "tools/acls_command.h"
 #include "tools/app_reset_command.h"
+#include "tools/apps_command.h"
 #include "tools/cluster_connection.h"
 #include "tools/consume_command.h"
 #include "tools/groups_command.h"
@@ -94,6 +95,7 @@ int main(int argc, char** argv) {
   runnel::tools::add_acls_command(app, cluster, run);
   runnel::tools::add_app_reset_command(app, cluster, run);
   runnel::tools::add_users_command(app, cluster, run);
+  runnel::tools::add_apps_command(app, cluster, run);
 
   CLI11_PARSE(app, argc, argv);
   return run ? run() : 1;

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 namespace runnel::tools {
@@ -12,9 +13,50 @@ Status bad_time(std::string_view text, std::string_view expected) {
   return invalid_argument_error("'" + std::string(text) + "' is not " + std::string(expected));
 }
 
+// "-1h30m" → 5'400'000; nullopt when `text` is not a minus sign followed by amounts with units.
+std::optional<Timestamp> parse_relative(std::string_view text) {
+  if (text.size() < 3 || text.front() != '-') return std::nullopt;
+  std::string_view rest = text.substr(1);
+  Timestamp total = 0;
+  while (!rest.empty()) {
+    Timestamp amount = 0;
+    auto [end, error] = std::from_chars(rest.data(), rest.data() + rest.size(), amount);
+    if (error != std::errc() || amount < 0) return std::nullopt;
+    rest.remove_prefix(static_cast<size_t>(end - rest.data()));
+    Timestamp unit_ms = 0;
+    if (rest.starts_with("ms")) {
+      unit_ms = 1;
+      rest.remove_prefix(2);
+    } else if (!rest.empty() && rest.front() == 'd') {
+      unit_ms = 86'400'000;
+    } else if (!rest.empty() && rest.front() == 'h') {
+      unit_ms = 3'600'000;
+    } else if (!rest.empty() && rest.front() == 'm') {
+      unit_ms = 60'000;
+    } else if (!rest.empty() && rest.front() == 's') {
+      unit_ms = 1'000;
+    } else {
+      return std::nullopt;
+    }
+    if (unit_ms != 1) rest.remove_prefix(1);
+    total += amount * unit_ms;
+  }
+  return total;
+}
+
 }  // namespace
 
 Result<Timestamp> parse_time_point(std::string_view text) {
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  return parse_time_point(text, now.count());
+}
+
+Result<Timestamp> parse_time_point(std::string_view text, Timestamp now) {
+  if (std::optional<Timestamp> ago = parse_relative(text)) {
+    if (*ago > now) return bad_time(text, "a time at or after the epoch");
+    return now - *ago;
+  }
   Timestamp millis = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), millis);
   if (error == std::errc() && end == text.data() + text.size()) {
@@ -25,7 +67,9 @@ Result<Timestamp> parse_time_point(std::string_view text) {
   const std::string copy(text);
   if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &year, &month, &day, &hour, &minute,
                   &second, &consumed) != 6) {
-    return bad_time(text, "a time (epoch milliseconds or YYYY-MM-DDTHH:MM:SS[.mmm]Z)");
+    return bad_time(text,
+                    "a time (epoch milliseconds, YYYY-MM-DDTHH:MM:SS[.mmm]Z, or a time ago "
+                    "such as -1h, -15m, -30s, -2d)");
   }
   std::string_view rest = text.substr(static_cast<size_t>(consumed));
   int fraction_ms = 0;

@@ -13,6 +13,10 @@
 #include "broker/protocol/error_code.h"
 #include "broker/protocol/generated/delete_records_request.h"
 #include "broker/protocol/generated/delete_records_response.h"
+#include "broker/protocol/generated/describe_configs_request.h"
+#include "broker/protocol/generated/describe_configs_response.h"
+#include "broker/protocol/generated/describe_log_dirs_request.h"
+#include "broker/protocol/generated/describe_log_dirs_response.h"
 #include "broker/protocol/generated/incremental_alter_configs_request.h"
 #include "broker/protocol/generated/incremental_alter_configs_response.h"
 #include "broker/protocol/generated/metadata_request.h"
@@ -61,6 +65,99 @@ int list_topics(const ClusterConnection& cluster) {
   return 0;
 }
 
+// Kafka's ConfigSource names, as kafka-configs.sh prints them.
+const char* config_source_name(int8_t source) {
+  switch (source) {
+    case 1:
+      return "DYNAMIC_TOPIC_CONFIG";
+    case 2:
+      return "DYNAMIC_BROKER_CONFIG";
+    case 3:
+      return "DYNAMIC_DEFAULT_BROKER_CONFIG";
+    case 4:
+      return "STATIC_BROKER_CONFIG";
+    case 5:
+      return "DEFAULT_CONFIG";
+    case 6:
+      return "DYNAMIC_BROKER_LOGGER_CONFIG";
+    default:
+      return "UNKNOWN";
+  }
+}
+
+// Versions every Kafka release since 2.0 serves: DescribeConfigs 1 has each config's source;
+// DescribeLogDirs 1 the partitions' sizes.
+constexpr int16_t kDescribeConfigsVersion = 1;
+constexpr int16_t kDescribeLogDirsVersion = 1;
+constexpr int16_t kDescribeMetadataVersion = 4;
+
+struct TopicDetails {
+  std::map<int32_t, int64_t> partition_bytes;  // On the partition's leader.
+  std::vector<broker::DescribeConfigsResponse::DescribeConfigsResult::DescribeConfigsResourceResult>
+      configs;
+};
+
+// The topic's configs (from the bootstrap broker, which answers for any topic) and the size of
+// each partition on its leader (DescribeLogDirs, which each broker answers for its own logs).
+Result<TopicDetails> topic_details(const ClusterConnection& cluster, const std::string& name) {
+  TopicDetails details;
+  RUNNEL_ASSIGN_OR_RETURN(auto bootstrap, cluster.connect_wire(cluster.bootstrap_server));
+  broker::DescribeConfigsRequest configs_request;
+  configs_request.resources.push_back(
+      {.resource_type = 2, .resource_name = name, .configuration_keys = std::nullopt});
+  RUNNEL_ASSIGN_OR_RETURN(auto configs, bootstrap->call<broker::DescribeConfigsResponse>(
+                                            configs_request, kDescribeConfigsVersion));
+  if (configs.results.size() != 1) {
+    return corruption_error("DescribeConfigs: one result expected");
+  }
+  if (configs.results[0].error_code != 0) {
+    return unavailable_error(fmt::format("configs of topic {}: {}", name,
+                                         broker::error_name(configs.results[0].error_code)));
+  }
+  details.configs = std::move(configs.results[0].configs);
+  std::sort(details.configs.begin(), details.configs.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+
+  broker::MetadataRequest metadata_request;
+  metadata_request.topics.emplace().push_back({.name = name});
+  metadata_request.allow_auto_topic_creation = false;
+  RUNNEL_ASSIGN_OR_RETURN(auto metadata, bootstrap->call<broker::MetadataResponse>(
+                                             metadata_request, kDescribeMetadataVersion));
+  std::map<int32_t, std::string> broker_address;
+  for (const auto& broker : metadata.brokers) {
+    broker_address[broker.node_id] = fmt::format("{}:{}", broker.host, broker.port);
+  }
+  std::map<int32_t, std::vector<int32_t>> partitions_by_leader;
+  for (const auto& topic : metadata.topics) {
+    for (const auto& partition : topic.partitions) {
+      partitions_by_leader[partition.leader_id].push_back(partition.partition_index);
+    }
+  }
+  for (const auto& [leader, partitions] : partitions_by_leader) {
+    auto address = broker_address.find(leader);
+    if (address == broker_address.end()) continue;  // No leader now: no size to show.
+    RUNNEL_ASSIGN_OR_RETURN(auto client, cluster.connect_wire(address->second));
+    broker::DescribeLogDirsRequest request;
+    request.topics.emplace().push_back({.topic = name, .partitions = partitions});
+    RUNNEL_ASSIGN_OR_RETURN(auto response, client->call<broker::DescribeLogDirsResponse>(
+                                               request, kDescribeLogDirsVersion));
+    for (const auto& dir : response.results) {
+      if (dir.error_code != 0) continue;
+      for (const auto& topic : dir.topics) {
+        if (topic.name != name) continue;
+        for (const auto& partition : topic.partitions) {
+          // A partition moving between a broker's log dirs shows twice: its future copy is
+          // not the one served.
+          if (!partition.is_future_key) {
+            details.partition_bytes[partition.partition_index] += partition.partition_size;
+          }
+        }
+      }
+    }
+  }
+  return details;
+}
+
 int describe_topic(const ClusterConnection& cluster, const std::string& name) {
   auto admin = cluster.connect();
   if (!admin.ok()) return fail(admin.status());
@@ -68,14 +165,26 @@ int describe_topic(const ClusterConnection& cluster, const std::string& name) {
   if (!topic.ok()) return fail(topic.status());
   auto consumer = client::Consumer::create(cluster.client_config());
   if (!consumer.ok()) return fail(consumer.status());
+  auto details = topic_details(cluster, name);
+  if (!details.ok()) return fail(details.status());
   std::printf("topic %s: %d partition(s)\n", topic->name.c_str(), topic->partitions);
-  std::printf("%-10s %15s %15s %12s\n", "partition", "start offset", "end offset", "records");
+  std::printf("%-10s %15s %15s %12s %14s\n", "partition", "start offset", "end offset", "records",
+              "size (bytes)");
   for (int32_t p = 0; p < topic->partitions; ++p) {
     auto marks = (*consumer)->watermark_offsets({name, p}, cluster.timeout);
     if (!marks.ok()) return fail(marks.status());
-    std::printf("%-10d %15lld %15lld %12lld\n", p, static_cast<long long>(marks->first),
+    auto size = details->partition_bytes.find(p);
+    const std::string bytes =
+        size == details->partition_bytes.end() ? "-" : std::to_string(size->second);
+    std::printf("%-10d %15lld %15lld %12lld %14s\n", p, static_cast<long long>(marks->first),
                 static_cast<long long>(marks->second),
-                static_cast<long long>(marks->second - marks->first));
+                static_cast<long long>(marks->second - marks->first), bytes.c_str());
+  }
+  std::printf("\n%-40s %-30s %s\n", "config", "value", "source");
+  for (const auto& config : details->configs) {
+    const std::string value = config.is_sensitive ? "(sensitive)" : config.value.value_or("(null)");
+    std::printf("%-40s %-30s %s\n", config.name.c_str(), value.c_str(),
+                config_source_name(config.config_source));
   }
   return 0;
 }
@@ -248,7 +357,9 @@ void add_topics_command(CLI::App& parent, const ClusterConnection& cluster,
 
   auto describe_name = std::make_shared<std::string>();
   CLI::App* describe = topics->add_subcommand(
-      "describe", "Show a topic's partitions with their start and end offsets");
+      "describe",
+      "Show a topic's partitions (start and end offsets, records, size) and its configs with "
+      "their source");
   describe->add_option("topic", *describe_name, "Topic name")->required();
   describe->callback([&cluster, &run, describe_name] {
     run = [&cluster, describe_name] { return describe_topic(cluster, *describe_name); };

@@ -61,9 +61,16 @@ class RunnelCliTest(unittest.TestCase):
              input_text="a\nb\nc\n")
         lines = self.runnel("topics", "describe", "orders").stdout.splitlines()
         self.assertIn("topic orders: 3 partition(s)", lines[0])
-        rows = [line.split() for line in lines[2:]]
-        self.assertEqual(rows, [["0", "0", "0", "0"], ["1", "0", "3", "3"],
-                                ["2", "0", "0", "0"]])
+        blank = lines.index("")
+        rows = [line.split() for line in lines[2:blank]]
+        # partition, start, end, records, then the partition's size on disk.
+        self.assertEqual([row[:4] for row in rows], [["0", "0", "0", "0"], ["1", "0", "3", "3"],
+                                                     ["2", "0", "0", "0"]])
+        self.assertEqual(rows[0][4], "0")
+        self.assertGreater(int(rows[1][4]), 0)
+        configs = {line.split()[0]: line.split()[1:] for line in lines[blank + 2:]}
+        self.assertEqual(configs["cleanup.policy"], ["compact", "DYNAMIC_TOPIC_CONFIG"])
+        self.assertEqual(configs["retention.ms"][-1], "DEFAULT_CONFIG")
 
         self.assertIn("deleted topic payments", self.runnel("topics", "delete", "payments").stdout)
         self.assertEqual(self.user_topics(), ["orders"])

@@ -25,6 +25,24 @@ TEST(TimeArg, RefusesWhatIsNotAValidUtcTime) {
   }
 }
 
+TEST(TimeArg, ReadsTimesAgo) {
+  constexpr Timestamp kNow = 1'767'225'600'000;
+  EXPECT_EQ(*parse_time_point("-1h", kNow), kNow - 3'600'000);
+  EXPECT_EQ(*parse_time_point("-15m", kNow), kNow - 900'000);
+  EXPECT_EQ(*parse_time_point("-30s", kNow), kNow - 30'000);
+  EXPECT_EQ(*parse_time_point("-2d", kNow), kNow - 172'800'000);
+  EXPECT_EQ(*parse_time_point("-1h30m", kNow), kNow - 5'400'000);
+  EXPECT_EQ(*parse_time_point("-250ms", kNow), kNow - 250);
+  // Absolute times do not depend on now.
+  EXPECT_EQ(*parse_time_point("1000", kNow), 1000);
+  for (const char* text : {"-", "-h", "-1", "-1x", "-1h-2m", "--1h", "-1.5h", "1h"}) {
+    auto parsed = parse_time_point(text, kNow);
+    ASSERT_FALSE(parsed.ok()) << text;
+    EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidArgument) << text;
+  }
+  EXPECT_FALSE(parse_time_point("-1d", 1000).ok());  // Before the epoch.
+}
+
 TEST(TimeArg, ReadsIsoDurations) {
   EXPECT_EQ(*parse_duration("PT1H"), 3'600'000);
   EXPECT_EQ(*parse_duration("P1DT12H"), 129'600'000);
