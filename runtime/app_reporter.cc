@@ -108,6 +108,15 @@ void AppReporter::run() {
   }
 }
 
+Status AppReporter::create_topic(const StreamsConfig& config) {
+  Result<std::unique_ptr<client::Admin>> admin = client::Admin::create(config.admin);
+  if (!admin.ok()) return admin.status();
+  Result<std::vector<Status>> created = (*admin)->create_topics(
+      {{kTopic, 1, config.replication_factor, {{"cleanup.policy", "compact"}}}}, kClientTimeout);
+  if (!created.ok()) return created.status();
+  return created->front();
+}
+
 void AppReporter::publish(const std::optional<std::string>& value) {
   const StreamsConfig& config = options_.app->config();
   if (producer_ == nullptr) {
@@ -125,13 +134,7 @@ void AppReporter::publish(const std::optional<std::string>& value) {
     producer_ = std::move(*producer);
   }
   if (!topic_ready_) {
-    Result<std::unique_ptr<client::Admin>> admin = client::Admin::create(config.admin);
-    Result<std::vector<Status>> created =
-        admin.ok() ? (*admin)->create_topics(
-                         {{kTopic, 1, config.replication_factor, {{"cleanup.policy", "compact"}}}},
-                         kClientTimeout)
-                   : Result<std::vector<Status>>(admin.status());
-    Status status = created.ok() ? created->front() : created.status();
+    Status status = create_topic(config);
     if (!status.ok() && status.code() != StatusCode::kAlreadyExists) {
       log::warn("stream-client [{}]: cannot create {}: {}", config.application_id, kTopic,
                 status.to_string());

@@ -16,6 +16,7 @@
 namespace runnel {
 
 class KafkaStreams;
+struct StreamsConfig;
 
 // Makes a running KafkaStreams instance visible to any tool that reads the cluster
 // (`runnel apps`, the console): every report interval and at each change of state it writes
@@ -74,6 +75,8 @@ class AppReporter {
   std::string make_report();
   // Makes the topic if missing, then sends `value` (null: a tombstone) and waits for it.
   void publish(const std::optional<std::string>& value);
+  // Creates __runnel_app_reports (compacted, one partition); AlreadyExists when it is there.
+  static Status create_topic(const StreamsConfig& config);
 
   Options options_;
   std::string host_;
