@@ -155,8 +155,8 @@ struct StreamsConfig {
   std::uint64_t cache_max_bytes = 10 << 20;    // For the whole instance.
   std::chrono::milliseconds max_task_idle{0};  // -1: never wait.
   std::int32_t buffered_records_per_partition = 1000;
-  std::string metrics_http_listen;   // Empty: no /metrics endpoint.
-  bool record_store_metrics = true;  // metrics.recording.level=DEBUG
+  std::string metrics_http_listen;    // Empty: no /metrics endpoint.
+  bool record_store_metrics = false;  // metrics.recording.level=DEBUG or TRACE
   // Static membership of the stream threads' consumers: nullopt, the runtime's default (see
   // above); empty, off; otherwise the prefix of every thread's group.instance.id.
   std::optional<std::string> group_instance_id;

@@ -95,7 +95,9 @@ class MetricsTest(unittest.TestCase):
     def start_app(self):
         self.app = subprocess.Popen(
             [WORD_COUNT, "--bootstrap-server", self.broker.address, "--state-dir", self.state,
-             "--config", "metrics.http.listen=127.0.0.1:0"],
+             "--config", "metrics.http.listen=127.0.0.1:0",
+             # The state-store metrics, recorded at DEBUG as in Kafka (INFO is the default).
+             "--config", "metrics.recording.level=DEBUG"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         seen = []
         deadline = time.monotonic() + 60

@@ -28,7 +28,19 @@ TEST(StreamsConfigTest, DefaultsAreKafkaStreamsDefaults) {
   EXPECT_EQ(config->cache_max_bytes, 10u << 20);
   EXPECT_EQ(config->max_task_idle, std::chrono::milliseconds(0));
   EXPECT_EQ(config->buffered_records_per_partition, 1000);
+  EXPECT_FALSE(config->record_store_metrics) << "metrics.recording.level is INFO by default";
   EXPECT_EQ(config->consumer.at("bootstrap.servers"), "127.0.0.1:9092");
+}
+
+TEST(StreamsConfigTest, RecordingLevelsDebugAndTraceMeterTheStores) {
+  for (const auto& [level, metered] : std::vector<std::pair<std::string, bool>>{
+           {"INFO", false}, {"DEBUG", true}, {"TRACE", true}}) {
+    Result<StreamsConfig> config =
+        StreamsConfig::parse(required({{"metrics.recording.level", level}}));
+    ASSERT_TRUE(config.ok()) << level << ": " << config.status();
+    EXPECT_EQ(config->record_store_metrics, metered) << level;
+  }
+  EXPECT_FALSE(StreamsConfig::parse(required({{"metrics.recording.level", "debug"}})).ok());
 }
 
 TEST(StreamsConfigTest, ApplicationServerIsAHostAndPortKeptFromTheClients) {
