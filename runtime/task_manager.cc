@@ -147,7 +147,7 @@ Status TaskManager::restore_new_tasks() {
     for (auto& [id, task] : tasks_) {
       if (task.task == nullptr) RUNNEL_RETURN_IF_ERROR(try_make_task(id, task));
     }
-    restore_stream_times();
+    read_committed_offsets();
     for (auto& [id, task] : tasks_) {
       if (task.restored || task.task == nullptr) continue;
       std::vector<StreamTask::Store> stores = task.task->stores();
@@ -223,7 +223,7 @@ void TaskManager::mark_restored(Task& task) {
   if (options_.registry != nullptr) task.slot = options_.registry->add(*task.task);
 }
 
-void TaskManager::restore_stream_times() {
+void TaskManager::read_committed_offsets() {
   std::vector<client::TopicPartition> partitions;
   for (const auto& [id, task] : tasks_) {
     if (task.task == nullptr || task.stream_time_restored) continue;

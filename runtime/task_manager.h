@@ -272,9 +272,10 @@ class TaskManager {
 
   // The task is restored: it may process, and readers may query it.
   void mark_restored(Task& task);
-  // Sets the stream time of every made task whose stream time is not yet restored to the
-  // largest partition time committed for its inputs (Kafka Streams' initializeTaskTime).
-  void restore_stream_times();
+  // Reads, in one call, the group's committed offsets of the inputs of every made task not
+  // yet read: sets the task's stream time to the largest partition time committed for its
+  // inputs (Kafka Streams' initializeTaskTime), and each input's fetch_start.
+  void read_committed_offsets();
   // Held while the task touches its stores; empty when the task is not offered to queries.
   static std::unique_lock<std::mutex> lock_stores(Task& task);
   void close_task(Task& task);
